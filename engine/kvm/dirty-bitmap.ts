@@ -1,0 +1,139 @@
+import type { Memslot } from './memslot.ts';
+import type { Vm } from './vm.ts';
+import { KvmError } from './errors.ts';
+import { enableLogDirtyPtMasked } from './dirty-log.ts';
+import { OpCost } from './stats.ts';
+
+/**
+ * KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG (virt/kvm/kvm_main.c
+ * `kvm_get_dirty_log_protect`, `kvm_clear_dirty_log_protect`), with KVM's checks in
+ * KVM's order. Bitmaps cross the UAPI as bytes: bit i of byte j is page 8j + i.
+ */
+
+/** Resolve a UAPI slot number for GET/CLEAR: ENXIO, EINVAL, ENOENT as KVM orders them. */
+function dirtyLogSlot(vm: Vm, slotId: number, ioctl: string, checkAlign?: () => void): Memslot {
+  if (!vm.useDirtyBitmap) {
+    throw new KvmError(
+      'ENXIO',
+      `${ioctl}: the VM uses a dirty ring without a bitmap; harvest the rings instead, or enable Cap.DirtyLogRingWithBitmap`,
+    );
+  }
+  const asId = slotId >>> 16;
+  const id = slotId & 0xffff;
+  if (asId >= vm.nrAddressSpaces || id >= vm.userMemSlots) {
+    throw new KvmError('EINVAL', `${ioctl}: slot ${slotId} is out of range`);
+  }
+  checkAlign?.();
+  const slot = vm.memslot(slotId);
+  if (!slot || !slot.dirtyBitmap) {
+    throw new KvmError(
+      'ENOENT',
+      `${ioctl}: slot ${slotId} ${slot ? 'is not logging dirty pages; set KVM_MEM_LOG_DIRTY_PAGES' : 'does not exist'}`,
+    );
+  }
+  return slot;
+}
+
+/**
+ * KVM_GET_DIRTY_LOG. Without manual protect, reading clears: each non-zero word is
+ * exchanged with 0 and its pages re-armed under mmu_lock, then one TLB flush. With
+ * manual protect the live bitmap is copied and nothing changes.
+ * Returns ALIGN(npages, 64) / 8 bytes.
+ */
+export function getDirtyLog(vm: Vm, slotId: number): Uint8Array {
+  const slot = dirtyLogSlot(vm, slotId, 'KVM_GET_DIRTY_LOG');
+  const cost = new OpCost();
+  cost.add(vm.costs.ioctl);
+  vm.syncDirtyLog(cost);
+  const bitmap = slot.dirtyBitmap as Uint32Array;
+  const out = new Uint32Array(bitmap.length);
+  if (vm.manualProtect) {
+    out.set(bitmap);
+  } else {
+    let flush = false;
+    const words = bitmap.length;
+    cost.underWriteLock((words / 2) * vm.costs.bitmapWordScan);
+    for (let w = 0; w < words; w += 2) {
+      const lo = bitmap[w];
+      const hi = bitmap[w + 1];
+      if ((lo | hi) === 0) continue;
+      out[w] = lo;
+      out[w + 1] = hi;
+      bitmap[w] = 0;
+      bitmap[w + 1] = 0;
+      flush = enableLogDirtyPtMasked(vm, slot, w * 32, lo, hi, cost) || flush;
+    }
+    if (flush) vm.flushRemoteTlbs(cost);
+  }
+  cost.add(out.byteLength * vm.costs.bitmapCopyPerByte);
+  vm.finishIoctl(cost);
+  return new Uint8Array(out.buffer);
+}
+
+/**
+ * KVM_CLEAR_DIRTY_LOG: clear the bits of `bitmap` (relative to `firstPage`) in the
+ * slot's dirty bitmap and re-arm tracking for the pages whose bits were set.
+ * `firstPage` must be a multiple of 64, and `numPages` too unless the range runs to
+ * the end of the slot.
+ */
+export function clearDirtyLog(
+  vm: Vm,
+  slotId: number,
+  firstPage: number,
+  numPages: number,
+  bitmap: Uint8Array,
+): void {
+  const slot = dirtyLogSlot(vm, slotId, 'KVM_CLEAR_DIRTY_LOG', () => {
+    if (firstPage % 64 !== 0) {
+      throw new KvmError(
+        'EINVAL',
+        `KVM_CLEAR_DIRTY_LOG: first_page ${firstPage} is not a multiple of 64`,
+      );
+    }
+  });
+  const npages = slot.npages;
+  if (firstPage > npages || numPages > npages - firstPage) {
+    throw new KvmError(
+      'EINVAL',
+      `KVM_CLEAR_DIRTY_LOG: pages [${firstPage}, ${firstPage + numPages}) run past the slot's ${npages} pages`,
+    );
+  }
+  if (numPages < npages - firstPage && numPages % 64 !== 0) {
+    throw new KvmError(
+      'EINVAL',
+      `KVM_CLEAR_DIRTY_LOG: num_pages ${numPages} must be a multiple of 64 unless the range reaches the slot's end`,
+    );
+  }
+  const nWords64 = Math.ceil(numPages / 64);
+  if (bitmap.byteLength < nWords64 * 8) {
+    throw new KvmError(
+      'EFAULT',
+      `KVM_CLEAR_DIRTY_LOG: the bitmap has ${bitmap.byteLength} bytes, ${nWords64 * 8} are needed for ${numPages} pages`,
+    );
+  }
+  const cost = new OpCost();
+  cost.add(vm.costs.ioctl + nWords64 * 8 * vm.costs.bitmapCopyPerByte);
+  vm.syncDirtyLog(cost);
+  const user = new DataView(bitmap.buffer, bitmap.byteOffset, nWords64 * 8);
+  const kernel = slot.dirtyBitmap as Uint32Array;
+  const base = firstPage / 32;
+  let flush = false;
+  cost.underWriteLock(nWords64 * vm.costs.bitmapWordScan);
+  for (let i = 0; i < nWords64; i++) {
+    const uLo = user.getUint32(i * 8, true);
+    const uHi = user.getUint32(i * 8 + 4, true);
+    if ((uLo | uHi) === 0) continue;
+    const w = base + i * 2;
+    // atomic_long_fetch_andnot: only bits that were set are re-armed. Bits past the
+    // slot's end are never set in the kernel bitmap, so garbage there is harmless.
+    const mLo = (uLo & kernel[w]) >>> 0;
+    const mHi = (uHi & kernel[w + 1]) >>> 0;
+    kernel[w] &= ~uLo;
+    kernel[w + 1] &= ~uHi;
+    if ((mLo | mHi) !== 0) {
+      flush = enableLogDirtyPtMasked(vm, slot, firstPage + i * 64, mLo, mHi, cost) || flush;
+    }
+  }
+  if (flush) vm.flushRemoteTlbs(cost);
+  vm.finishIoctl(cost);
+}

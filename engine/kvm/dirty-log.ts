@@ -1,0 +1,158 @@
+import type { Memslot } from './memslot.ts';
+import type { OpCost } from './stats.ts';
+import type { Vcpu } from './vcpu.ts';
+import type { Vm } from './vm.ts';
+import { fls64 } from './dirty-ring.ts';
+import { splitRangeEagerly, splitSlotEagerly } from './eager-split.ts';
+import { SPTE_DIRTY, SPTE_WRITABLE } from './spte.ts';
+import { SpteLevel } from './types.ts';
+
+/**
+ * mark_page_dirty_in_slot (virt/kvm/kvm_main.c): record that `rel` of `slot` was
+ * written. With a ring and a running vCPU the entry goes on the ring; otherwise the
+ * bit goes in the slot's bitmap if it has one. With a ring, no vCPU and no bitmap
+ * KVM drops the page: the model records a lost-dirty event. Returns the cost in ns.
+ */
+export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, rel: number): number {
+  const rings = vm.rings;
+  if (!vcpu && rings && !vm.allowWriteWithoutRunningVcpu) vm.stats.warnings++; // WARN_ON_ONCE
+  if (!slot.dirtyLogging) return 0;
+  const pages = vm.dirtyGranularityPages;
+  if (pages > 1) {
+    // Proposal (2M granularity): the whole 2M frame is reported, once.
+    const gfn = slot.baseGfn + rel;
+    rel = Math.max(gfn - (gfn % pages) - slot.baseGfn, 0);
+  }
+  if (rings && vcpu) {
+    const ring = rings.ringFor(vcpu.id);
+    if (!ring || ring.hardFull) {
+      vm.recordLostDirty(slot, rel, 'proposal-ring-overflow');
+      return 0;
+    }
+    ring.push(slot.slotId, rel);
+    vm.stats.ring_pushes++;
+    return vm.costs.ringPush;
+  }
+  const bitmap = slot.dirtyBitmap;
+  if (bitmap) {
+    const end = pages > 1 ? Math.min(rel + pages, slot.npages) : rel + 1;
+    for (let r = rel; r < end; r++) bitmap[r >>> 5] |= 1 << (r & 31);
+    vm.stats.bitmap_marks++;
+    return vm.costs.markDirtyBitmap;
+  }
+  if (rings) vm.recordLostDirty(slot, rel, 'no-running-vcpu-in-ring-mode');
+  return 0;
+}
+
+/**
+ * kvm_arch_mmu_enable_log_dirty_pt_masked: re-arm dirty tracking for the pages of
+ * `mask` (two 32-bit halves) starting at slot-relative `relBase`, after their dirty
+ * bits were collected. Caller holds mmu_lock for write and charges `cost`.
+ * Returns true if an SPTE changed and the TLB must be flushed.
+ */
+export function enableLogDirtyPtMasked(
+  vm: Vm,
+  slot: Memslot,
+  relBase: number,
+  maskLo: number,
+  maskHi: number,
+  cost: OpCost,
+): boolean {
+  if (maskLo === 0 && maskHi === 0) return false;
+  const first =
+    maskLo !== 0 ? 31 - Math.clz32(maskLo & -maskLo) : 63 - Math.clz32(maskHi & -maskHi);
+  const start = relBase + first;
+  const end = relBase + fls64(maskLo, maskHi); // inclusive, as KVM's __fls
+  const tdp = slot.tdp;
+  const costs = vm.costs;
+  cost.underWriteLock(
+    costs.enableLogDirtyMask + costs.enableLogDirtyPerPage * (popcount(maskLo) + popcount(maskHi)),
+  );
+  let flush = false;
+
+  if (vm.dirtyGranularityPages > 1) {
+    // Proposal (2M granularity): re-protect whole 2M frames, at every level.
+    const pages = vm.dirtyGranularityPages;
+    const frameStart = (rel: number): number => rel - ((slot.baseGfn + rel) % pages);
+    const lo = Math.max(frameStart(start), 0);
+    const hi = Math.min(frameStart(end) + pages, slot.npages);
+    if (vm.splitOnClear) flush = splitRangeEagerly(vm, slot, lo, hi, cost, 'write') || flush;
+    return tdp.wrprotRange(lo, hi, SpteLevel.PG_LEVEL_4K).flush || flush;
+  }
+
+  if (vm.arch === 'arm64') {
+    // arm64: stage2_wp_range over [start, end], then split if INITIALLY_SET.
+    flush = tdp.wrprotRange(start, end + 1, SpteLevel.PG_LEVEL_4K).flush;
+    if (vm.splitOnClear) splitRangeEagerly(vm, slot, start, end + 1, cost, 'write');
+    return flush;
+  }
+
+  if (vm.splitOnClear) {
+    // Huge pages were not protected (nor split) when logging was enabled.
+    splitRangeEagerly(vm, slot, start, end + 1, cost, 'write');
+  }
+  if (vm.initiallySet || vm.splitOnClear) {
+    flush = tdp.wrprotHugeCovering(start) || flush;
+    flush = tdp.wrprotHugeCovering(end) || flush;
+  }
+  const bit = vm.pmlEnabled ? SPTE_DIRTY : SPTE_WRITABLE;
+  flush = tdp.clearBitsMasked(relBase, maskLo, bit) || flush;
+  flush = tdp.clearBitsMasked(relBase + 32, maskHi, bit) || flush;
+  return flush;
+}
+
+/**
+ * x86 kvm_mmu_slot_apply_flags / arm64 kvm_arch_commit_memory_region for a
+ * FLAGS_ONLY change that toggles LOG_DIRTY_PAGES, in KVM's order.
+ */
+export function slotApplyLoggingChange(vm: Vm, slot: Memslot, cost: OpCost): void {
+  if (slot.readonly) return; // read-only slots never have writable SPTEs
+  const tdp = slot.tdp;
+  const costs = vm.costs;
+  if (!slot.dirtyLogging) {
+    if (vm.arch === 'arm64') return; // huge mappings come back on later faults
+    // kvm_mmu_recover_huge_pages (zap collapsible SPTEs), TDP MMU under the read lock.
+    const zapped = tdp.zapCollapsible(0, slot.npages, (rel) =>
+      slot.maxMappingLevel(rel, vm.params.maxHugeLevel),
+    );
+    vm.stats.recovered_sptes += zapped.walked;
+    cost.underReadLock(zapped.walked * costs.zapSpte);
+    if (zapped.flush) vm.flushRemoteTlbs(cost);
+    return;
+  }
+  if (vm.initiallySet) return; // protection and splitting happen in CLEAR_DIRTY_LOG
+
+  let flush = false;
+  if (vm.arch === 'arm64') {
+    // kvm_mmu_wp_memory_region (write lock), then kvm_mmu_split_memory_region.
+    const wp = tdp.wrprotRange(0, slot.npages, SpteLevel.PG_LEVEL_4K);
+    cost.underWriteLock(wp.walked * costs.wrprotRangePerSpte);
+    if (wp.flush) vm.flushRemoteTlbs(cost);
+    if (vm.eagerSplitChunkSize > 0 && !vm.params.proposals.splitOnFirstClear) {
+      splitSlotEagerly(vm, slot, cost);
+    }
+    return;
+  }
+  if (vm.params.eagerPageSplit && !vm.params.proposals.splitOnFirstClear) {
+    splitSlotEagerly(vm, slot, cost);
+  }
+  if (vm.pmlEnabled && vm.dirtyGranularityPages === 1) {
+    // PML: clear D on 4K leaves, write-protect the huge ones.
+    const d = tdp.clearDirtyRange(0, slot.npages);
+    const wp = tdp.wrprotRange(0, slot.npages, SpteLevel.PG_LEVEL_2M);
+    cost.underReadLock((d.walked + wp.walked) * costs.wrprotRangePerSpte);
+    flush = d.flush || wp.flush;
+  } else {
+    const wp = tdp.wrprotRange(0, slot.npages, SpteLevel.PG_LEVEL_4K);
+    cost.underReadLock(wp.walked * costs.wrprotRangePerSpte);
+    flush = wp.flush;
+  }
+  // kvm_flush_remote_tlbs_memslot, once for the slot.
+  if (flush) vm.flushRemoteTlbs(cost);
+}
+
+export function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}

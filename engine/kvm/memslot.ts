@@ -1,0 +1,121 @@
+import type { Backing, Gfn, Hva } from './types.ts';
+import { PAGE_SHIFT, PAGES_PER_LEVEL, SpteLevel } from './types.ts';
+import { KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY, makeSlotId } from './uapi.ts';
+import { SlotTdp } from './tdp-mmu.ts';
+
+/** `host_pfn_mapping_level` for each backing: the largest host page under the hva. */
+export const HOST_MAPPING_LEVEL: Readonly<Record<Backing, SpteLevel>> = {
+  '4k': SpteLevel.PG_LEVEL_4K,
+  thp: SpteLevel.PG_LEVEL_2M,
+  hugetlb_2m: SpteLevel.PG_LEVEL_2M,
+  hugetlb_1g: SpteLevel.PG_LEVEL_1G,
+};
+
+/**
+ * A memslot (`struct kvm_memory_slot`): a gfn range [baseGfn, baseGfn + npages)
+ * backed by host memory at `userspaceAddr`, with its dirty bitmap when logging and
+ * the SPTEs that map it (`tdp`).
+ */
+export class Memslot {
+  readonly asId: number;
+  readonly id: number;
+  readonly baseGfn: Gfn;
+  readonly npages: number;
+  readonly userspaceAddr: Hva;
+  readonly backing: Backing;
+  flags: number;
+  /**
+   * The dirty bitmap, 1 bit per page, little-endian bit order inside 32-bit words,
+   * which is byte-for-byte KVM's layout (`set_bit_le`). Length is ALIGN(npages, 64)/32
+   * words; null while logging is off or in ring-only mode.
+   */
+  dirtyBitmap: Uint32Array | null = null;
+  /** The SPTEs mapping this slot's gfn range; replaced on DELETE/MOVE (zapped). */
+  tdp: SlotTdp;
+  /** Per level, whether guest and host addresses are congruent within the huge page. */
+  private readonly congruent: Readonly<Record<SpteLevel, boolean>>;
+
+  constructor(init: {
+    asId: number;
+    id: number;
+    baseGfn: number;
+    npages: number;
+    userspaceAddr: number;
+    backing: Backing;
+    flags: number;
+  }) {
+    this.asId = init.asId;
+    this.id = init.id;
+    this.baseGfn = init.baseGfn as Gfn;
+    this.npages = init.npages;
+    this.userspaceAddr = init.userspaceAddr as Hva;
+    this.backing = init.backing;
+    this.flags = init.flags;
+    const hvaPfn = Math.floor(init.userspaceAddr / 2 ** PAGE_SHIFT);
+    const congruentAt = (level: SpteLevel): boolean =>
+      (init.baseGfn - hvaPfn) % PAGES_PER_LEVEL[level] === 0;
+    this.congruent = {
+      [SpteLevel.PG_LEVEL_4K]: true,
+      [SpteLevel.PG_LEVEL_2M]: congruentAt(SpteLevel.PG_LEVEL_2M),
+      [SpteLevel.PG_LEVEL_1G]: congruentAt(SpteLevel.PG_LEVEL_1G),
+    };
+    this.tdp = new SlotTdp(init.baseGfn, init.npages);
+  }
+
+  /** The UAPI slot number, `(asId << 16) | id`. */
+  get slotId(): number {
+    return makeSlotId(this.asId, this.id);
+  }
+
+  get endGfn(): number {
+    return this.baseGfn + this.npages;
+  }
+
+  get readonly(): boolean {
+    return (this.flags & KVM_MEM_READONLY) !== 0;
+  }
+
+  /** `kvm_slot_dirty_track_enabled`: LOG_DIRTY_PAGES is set. */
+  get dirtyLogging(): boolean {
+    return (this.flags & KVM_MEM_LOG_DIRTY_PAGES) !== 0;
+  }
+
+  get hostMappingLevel(): SpteLevel {
+    return HOST_MAPPING_LEVEL[this.backing];
+  }
+
+  /**
+   * `disallow_lpage` of the huge frame at `level` containing `rel` (slot-relative):
+   * true when the frame is not wholly inside the slot, or guest and host offsets are
+   * not congruent within it (x86.c `kvm_alloc_memslot_metadata`; arm64's
+   * `fault_supports_stage2_huge_mapping` applies the same two rules).
+   */
+  lpageDisallowed(level: SpteLevel, rel: number): boolean {
+    if (level === SpteLevel.PG_LEVEL_4K) return false;
+    if (!this.congruent[level]) return true;
+    const pages = PAGES_PER_LEVEL[level];
+    const gfn = this.baseGfn + rel;
+    const frameStart = gfn - (gfn % pages);
+    return frameStart < this.baseGfn || frameStart + pages > this.endGfn;
+  }
+
+  /**
+   * `__kvm_mmu_max_mapping_level` without the dirty-logging cap: the largest level
+   * allowed by the MMU, the slot's geometry and the host mapping.
+   */
+  maxMappingLevel(rel: number, maxHugeLevel: SpteLevel): SpteLevel {
+    let level = Math.min(maxHugeLevel, this.hostMappingLevel) as SpteLevel;
+    while (level > SpteLevel.PG_LEVEL_4K && this.lpageDisallowed(level, rel)) level--;
+    return level;
+  }
+
+  /** Bytes of dirty bitmap KVM allocates: 2 × ALIGN(npages, 64) / 8 (bitmap + scratch). */
+  get dirtyBitmapAllocBytes(): number {
+    return this.dirtyBitmap ? 2 * (Math.ceil(this.npages / 64) * 8) : 0;
+  }
+}
+
+/** Words of a bitmap of `npages` bits, rounded to 64 bits as KVM does. */
+export function bitmapWords32(npages: number): number {
+  return Math.ceil(npages / 64) * 2;
+}

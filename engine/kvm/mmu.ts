@@ -1,0 +1,197 @@
+import type { Memslot } from './memslot.ts';
+import type { Vcpu } from './vcpu.ts';
+import { markPageDirtyInSlot } from './dirty-log.ts';
+import {
+  SPTE_DIRTY,
+  SPTE_MMU_WRITABLE,
+  SPTE_PRESENT,
+  SPTE_TABLE,
+  SPTE_WRITABLE,
+  makeSpte,
+} from './spte.ts';
+import { SpteLevel } from './types.ts';
+
+/**
+ * What one access did, as a small integer so the batched loop allocates nothing.
+ * Indexes `ACCESS_OUTCOMES`.
+ */
+export enum Outcome {
+  NoFault = 0,
+  PmlLogged = 1,
+  PmlFullExit = 2,
+  FastFault = 3,
+  SlowFault = 4,
+  SplitOnFault = 5,
+  ZapOnFault = 6,
+  MmioExit = 7,
+  DirtyRingFull = 8,
+}
+
+export const ACCESS_OUTCOMES = [
+  'no-fault',
+  'pml-logged',
+  'pml-full-exit',
+  'fast-fault',
+  'slow-fault',
+  'split-on-fault',
+  'zap-on-fault',
+  'mmio-exit',
+  'dirty-ring-full',
+] as const;
+
+/**
+ * A guest access the inline fast check could not retire: the page is mapped huge,
+ * not mapped, write-protected, or its D-bit is clear. Follows kvm_mmu_page_fault:
+ * PML logging without an exit; fast_page_fault; the slow path (`kvm_tdp_mmu_map`)
+ * with huge-page split or zap. The cost lands in `vcpu.lastCostNs`.
+ */
+export function handleAccess(vcpu: Vcpu, gfn: number, write: boolean): Outcome {
+  const vm = vcpu.vm;
+  const costs = vm.costs;
+  vcpu.lastCostNs = 0;
+  const slot = vm.findSlot(gfn);
+  if (!slot) return mmioExit(vcpu);
+  const rel = gfn - slot.baseGfn;
+  const tdp = slot.tdp;
+  const level = tdp.leafLevel(rel);
+  const spte = level === 0 ? 0 : tdp.getSpte(level, rel);
+
+  if (!write) {
+    if (level !== 0) return Outcome.NoFault;
+    return slowPageFault(vcpu, slot, rel, false);
+  }
+
+  if (spte & SPTE_WRITABLE) {
+    if (spte & SPTE_DIRTY) return Outcome.NoFault;
+    // The CPU sets D; with PML it also appends the GPA, exiting first if the buffer is full.
+    tdp.setLeafSpte(level as SpteLevel, rel, spte | SPTE_DIRTY);
+    const pml = vcpu.pml;
+    if (!pml || !vm.pmlActive) return Outcome.NoFault;
+    let outcome = Outcome.PmlLogged;
+    if (pml.full) {
+      vm.stats.pml_full_exits++;
+      vcpu.lastCostNs += costs.vmExit;
+      vcpu.afterExit();
+      outcome = Outcome.PmlFullExit;
+    }
+    pml.log(gfn);
+    vm.stats.pml_logged++;
+    vcpu.lastCostNs += costs.pmlLog;
+    return outcome;
+  }
+
+  vm.stats.pf_taken++;
+  const granularity = vm.trackingLevel;
+  if (
+    level !== 0 &&
+    spte & SPTE_MMU_WRITABLE &&
+    vm.params.fastPageFault &&
+    !(level > granularity && slot.dirtyLogging)
+  ) {
+    // fast_page_fault: lockless; huge SPTEs in a logged slot are refused (4K granularity).
+    tdp.setLeafSpte(level, rel, spte | SPTE_WRITABLE | SPTE_DIRTY);
+    vm.stats.pf_fast++;
+    let ns = costs.vmExit;
+    if (vm.arch === 'arm64') {
+      ns += costs.permissionFaultArm64;
+      vm.stats.mmu_lock_read_ns += costs.permissionFaultArm64;
+    } else {
+      ns += costs.fastPageFault;
+    }
+    ns += markPageDirtyInSlot(vm, vcpu, slot, rel);
+    vcpu.lastCostNs += ns;
+    vcpu.afterExit();
+    return Outcome.FastFault;
+  }
+  if (slot.readonly) return mmioExit(vcpu); // a write to a read-only slot is emulated by userspace
+  return slowPageFault(vcpu, slot, rel, true);
+}
+
+/**
+ * The slow path, `kvm_tdp_mmu_map` under mmu_lock (read for the TDP MMU): pick the
+ * level (`kvm_mmu_hugepage_adjust`: a logged slot maps 4K), split or zap a huge SPTE
+ * that is in the way, collapse a table where a huge page can go again, install the
+ * leaf with `make_spte` (which marks the page dirty if it is writable and logged).
+ */
+function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): Outcome {
+  const vm = vcpu.vm;
+  const costs = vm.costs;
+  const tdp = slot.tdp;
+  const stats = vm.stats;
+  if (!write) stats.pf_taken++;
+  stats.pf_fixed++;
+  let lockNs = costs.slowPageFault;
+  let ns = costs.vmExit;
+  let outcome = Outcome.SlowFault;
+
+  const maxLevel = slot.maxMappingLevel(rel, vm.params.maxHugeLevel);
+  let target = slot.dirtyLogging ? Math.min(maxLevel, vm.trackingLevel) : maxLevel;
+  let level = tdp.leafLevel(rel);
+  if (level === 0) stats.pf_not_present++;
+
+  if (level > target) {
+    if (vm.params.splitOnFault === 'in-place') {
+      while (level > target) {
+        const c = tdp.splitHugeSpte(level as SpteLevel.PG_LEVEL_2M | SpteLevel.PG_LEVEL_1G, rel);
+        stats.fault_splits++;
+        stats.split_sptes += c.sptes;
+        lockNs += c.sptes * costs.splitPerSpte + c.tables * costs.splitAllocPageTable;
+        level--;
+      }
+      outcome = Outcome.SplitOnFault;
+    } else {
+      tdp.zapLeaf(level as SpteLevel, rel);
+      stats.fault_zaps++;
+      lockNs += costs.zapSpte;
+      ns += vm.flushRemoteTlbsFromVcpu();
+      level = 0;
+      outcome = Outcome.ZapOnFault;
+    }
+  } else if (level !== 0 && level < target) {
+    // A present smaller mapping only needs its permissions fixed.
+    target = level;
+  } else if (level === 0 && target > SpteLevel.PG_LEVEL_4K) {
+    // Tables left below a frame that may be huge again: replace them with the leaf.
+    const frame =
+      target === SpteLevel.PG_LEVEL_1G ? tdp.relOf1g(tdp.idx1g(rel)) : tdp.relOf2m(tdp.idx2m(rel));
+    const hasTable =
+      (target === SpteLevel.PG_LEVEL_2M && tdp.spte2m[tdp.idx2m(rel)] === SPTE_TABLE) ||
+      (target === SpteLevel.PG_LEVEL_1G && tdp.spte1g[tdp.idx1g(rel)] === SPTE_TABLE);
+    if (hasTable) {
+      const zapped = tdp.zapCollapsible(frame, frame + 1, () => target as SpteLevel);
+      stats.recovered_sptes += zapped.walked;
+      lockNs += zapped.walked * costs.zapSpte;
+      if (zapped.flush) ns += vm.flushRemoteTlbsFromVcpu();
+    }
+  }
+
+  const hostWritable = !slot.readonly;
+  let dirtied = false;
+  if (level === 0) {
+    // x86 maps a read fault writable when the host page is writable; arm64 keeps
+    // read faults in a logged slot read-only so only real writes are logged.
+    const writable =
+      hostWritable && (write || !slot.dirtyLogging || vm.params.readFaultMapsWritable);
+    tdp.mapLeaf(rel, target as SpteLevel, makeSpte(writable, hostWritable));
+    dirtied = writable;
+  } else if (write) {
+    const spte = tdp.getSpte(level as SpteLevel, rel);
+    tdp.setLeafSpte(level as SpteLevel, rel, spte | SPTE_WRITABLE | SPTE_DIRTY | SPTE_PRESENT);
+    dirtied = true;
+  }
+  if (dirtied && slot.dirtyLogging) ns += markPageDirtyInSlot(vm, vcpu, slot, rel);
+  stats.mmu_lock_read_ns += lockNs;
+  vcpu.lastCostNs += ns + lockNs;
+  vcpu.lastLockReadNs = lockNs;
+  vcpu.afterExit();
+  return outcome;
+}
+
+/** No memslot (MMIO) or a write to a READONLY slot: KVM_EXIT_MMIO, emulated by the VMM. */
+function mmioExit(vcpu: Vcpu): Outcome {
+  const vm = vcpu.vm;
+  vm.stats.pf_mmio++;
+  vcpu.lastCostNs += vm.costs.vmExit + vm.costs.userspaceExit;
+  vcpu.afterExit();
+  return Outcome.MmioExit;
+}

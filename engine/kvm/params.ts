@@ -1,0 +1,77 @@
+import type { Arch, DirtyGranularity, RingTopology, SplitOnFault } from './types.ts';
+import { SpteLevel } from './types.ts';
+
+/**
+ * KVM module parameters and kernel-version behaviours, plus the proposals from the
+ * design debates. Proposals are grouped under `proposals` and are not KVM.
+ */
+export interface KvmParams {
+  /** x86 `kvm.eager_page_split` (default Y). Ignored on arm64, which uses KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE. */
+  eagerPageSplit: boolean;
+  /** x86 `kvm_intel.pml` (default Y on Intel). Always off on arm64. */
+  enablePml: boolean;
+  /** x86 fast_page_fault: fix write-protected SPTEs locklessly. Off models a kernel without it (pre-2012). */
+  fastPageFault: boolean;
+  /** Split a huge SPTE on a write fault in place (6.2+) or zap it (pre-6.2 x86, arm64). */
+  splitOnFault: SplitOnFault;
+  /**
+   * x86 maps a read fault in a logged slot writable (and marks the page dirty) when
+   * the host page is writable (`hva_to_pfn` + `make_spte`); arm64 maps it read-only.
+   */
+  readFaultMapsWritable: boolean;
+  /** Largest mapping the MMU uses: 1G where EPT/NPT support it, else 2M. */
+  maxHugeLevel: SpteLevel;
+  /** Proposals from the debates. Not KVM. */
+  proposals: Proposals;
+}
+
+/** Proposals from the design debates, modelled but not KVM. */
+export interface Proposals {
+  /** Per-vCPU rings (KVM), one ring per VM, or a pool of shared rings. */
+  ringTopology: RingTopology;
+  /** Track dirty memory at 4K (KVM) or 2M: huge pages need only be split to 2M. */
+  dirtyGranularity: DirtyGranularity;
+  /** Defer eager splitting to the first CLEAR / GET / ring reset of a range, in every mode. */
+  splitOnFirstClear: boolean;
+}
+
+export const DEFAULT_PROPOSALS: Readonly<Proposals> = Object.freeze<Proposals>({
+  ringTopology: { kind: 'per-vcpu' },
+  dirtyGranularity: '4k',
+  splitOnFirstClear: false,
+});
+
+/** KVM's defaults for an architecture (Linux 6.2 or later). */
+export function defaultParams(arch: Arch): KvmParams {
+  return {
+    eagerPageSplit: arch === 'x86_64',
+    enablePml: arch === 'x86_64',
+    fastPageFault: true,
+    splitOnFault: arch === 'x86_64' ? 'in-place' : 'zap',
+    readFaultMapsWritable: arch === 'x86_64',
+    maxHugeLevel: SpteLevel.PG_LEVEL_1G,
+    proposals: { ...DEFAULT_PROPOSALS },
+  };
+}
+
+/** Validate params against the arch: PML and the x86 module parameters do not exist on arm64. */
+export function resolveParams(arch: Arch, overrides: Partial<KvmParams> = {}): KvmParams {
+  const params: KvmParams = {
+    ...defaultParams(arch),
+    ...overrides,
+    proposals: { ...DEFAULT_PROPOSALS, ...(overrides.proposals ?? {}) },
+  };
+  if (arch === 'arm64' && params.enablePml) {
+    throw new Error('enablePml is x86-only (Intel PML); arm64 has no PML in mainline KVM');
+  }
+  if (arch === 'arm64' && params.eagerPageSplit) {
+    throw new Error(
+      'eagerPageSplit is the x86 module parameter; on arm64 enable Cap.ArmEagerSplitChunkSize instead',
+    );
+  }
+  const topo = params.proposals.ringTopology;
+  if (topo.kind === 'pool' && (!Number.isInteger(topo.rings) || topo.rings < 1)) {
+    throw new Error(`a ring pool needs a whole number of rings >= 1, got ${topo.rings}`);
+  }
+  return params;
+}

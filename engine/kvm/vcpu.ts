@@ -1,0 +1,224 @@
+import type { AccessOutcome, AccessResult, Gfn, VcpuExitReason } from './types.ts';
+import type { Vm } from './vm.ts';
+import type { DirtyRing } from './dirty-ring.ts';
+import { ACCESS_OUTCOMES, Outcome, handleAccess } from './mmu.ts';
+import { markPageDirtyInSlot } from './dirty-log.ts';
+import { PmlBuffer } from './pml.ts';
+import { SPTE_PRESENT, SPTE_WRITE_OK } from './spte.ts';
+
+/** Per-vCPU counters: accesses and KVM-added ns by outcome (indexed like ACCESS_OUTCOMES). */
+export interface VcpuStats {
+  accesses: number;
+  byOutcome: Float64Array;
+  nsByOutcome: Float64Array;
+  /** KVM_RUN returns to userspace (ring full, MMIO). */
+  userspaceExits: number;
+}
+
+/** Result of `vcpu.runAccesses`: how far the batch got and why it stopped. */
+export interface BatchResult {
+  /** Index of the first access not executed (== end when the batch completed). */
+  next: number;
+  /** Set when the vCPU stopped for userspace (its ring is full); null otherwise. */
+  exit: VcpuExitReason | null;
+  /** KVM-added simulated ns over the executed accesses. */
+  costNs: number;
+  /** Part of costNs spent holding mmu_lock for read (slow faults). */
+  mmuLockReadNs: number;
+  /** Executed accesses by outcome, indexed like ACCESS_OUTCOMES. */
+  counts: Float64Array;
+}
+
+/**
+ * A vCPU (`struct kvm_vcpu`) as the MMU sees it: guest reads and writes go through
+ * its SPTEs, its PML buffer and its dirty ring. `read`/`write` handle one access;
+ * `runAccesses` runs a batch with the no-fault case inlined (a write to a page
+ * that is writable and already dirty changes nothing KVM can see).
+ */
+export class Vcpu {
+  readonly id: number;
+  readonly vm: Vm;
+  /** Intel PML buffer (x86 with PML enabled), else null. */
+  readonly pml: PmlBuffer | null;
+  readonly stats: VcpuStats = {
+    accesses: 0,
+    byOutcome: new Float64Array(ACCESS_OUTCOMES.length),
+    nsByOutcome: new Float64Array(ACCESS_OUTCOMES.length),
+    userspaceExits: 0,
+  };
+  /** Cost of the last slow-path access, in ns (set by handleAccess). */
+  lastCostNs = 0;
+  lastLockReadNs = 0;
+  private readonly batch: BatchResult = {
+    next: 0,
+    exit: null,
+    costNs: 0,
+    mmuLockReadNs: 0,
+    counts: new Float64Array(ACCESS_OUTCOMES.length),
+  };
+
+  constructor(vm: Vm, id: number) {
+    this.vm = vm;
+    this.id = id;
+    this.pml = vm.params.enablePml ? new PmlBuffer() : null;
+  }
+
+  /** The dirty ring this vCPU pushes to (per-vCPU topology), or null. */
+  get dirtyRing(): DirtyRing | null {
+    return this.vm.rings?.ringFor(this.id) ?? null;
+  }
+
+  /** KVM refuses to enter the guest while the vCPU's ring is soft-full. */
+  get ringFull(): boolean {
+    return this.vm.rings?.blocked(this.id) ?? false;
+  }
+
+  read(gfn: Gfn): AccessResult {
+    return this.access(gfn, false);
+  }
+
+  write(gfn: Gfn): AccessResult {
+    return this.access(gfn, true);
+  }
+
+  /** One guest access. A vCPU whose ring is full exits before running it. */
+  access(gfn: Gfn, write: boolean): AccessResult {
+    const r = this.runAccesses([gfn], write, 0, 1);
+    if (r.exit === 'dirty-ring-full') {
+      return { outcome: 'dirty-ring-full', costNs: r.costNs, exit: r.exit };
+    }
+    let outcome: AccessOutcome = 'no-fault';
+    for (let k = 0; k < r.counts.length; k++) if (r.counts[k] > 0) outcome = ACCESS_OUTCOMES[k];
+    return { outcome, costNs: r.costNs, exit: outcome === 'mmio-exit' ? 'mmio' : null };
+  }
+
+  /**
+   * Run accesses [start, end) of `gfns`; `writes` is true/false for all of them or a
+   * per-access flag array. Stops early only when the vCPU must return to userspace
+   * because its dirty ring is full (`exit`); harvest, reset and call again from
+   * `next`. The returned object is reused by the next call.
+   */
+  runAccesses(
+    gfns: ArrayLike<number>,
+    writes: boolean | Uint8Array,
+    start = 0,
+    end = gfns.length,
+  ): BatchResult {
+    const out = this.batch;
+    out.counts.fill(0);
+    out.costNs = 0;
+    out.mmuLockReadNs = 0;
+    out.exit = null;
+    const vm = this.vm;
+    const rings = vm.rings;
+    if (rings && rings.blocked(this.id)) return this.ringFullExit(start);
+
+    let slot = vm.findSlot(gfns[start] ?? 0);
+    let base = slot ? slot.baseGfn : 0;
+    let npages = slot ? slot.npages : 0;
+    let s4 = slot ? slot.tdp.spte4k : new Uint8Array(0);
+    let fastCount = 0;
+    let i = start;
+    for (; i < end; i++) {
+      const gfn = gfns[i];
+      const write = writes === true || (writes !== false && writes[i] !== 0);
+      let rel = gfn - base;
+      if (rel < 0 || rel >= npages) {
+        const found = vm.findSlot(gfn);
+        if (found) {
+          slot = found;
+          base = found.baseGfn;
+          npages = found.npages;
+          s4 = found.tdp.spte4k;
+          rel = gfn - base;
+        }
+      }
+      if (rel >= 0 && rel < npages) {
+        const spte = s4[rel];
+        // Inline fast check: nothing for KVM to do.
+        if (write ? (spte & SPTE_WRITE_OK) === SPTE_WRITE_OK : (spte & SPTE_PRESENT) !== 0) {
+          fastCount++;
+          continue;
+        }
+      }
+      const outcome = handleAccess(this, gfn, write);
+      out.counts[outcome]++;
+      out.costNs += this.lastCostNs;
+      this.stats.nsByOutcome[outcome] += this.lastCostNs;
+      if (outcome >= Outcome.SlowFault && outcome <= Outcome.ZapOnFault) {
+        out.mmuLockReadNs += this.lastLockReadNs;
+      }
+      // A memslot change can replace the page tables; re-read them next time.
+      if (slot) s4 = slot.tdp.spte4k;
+      if (rings && outcome !== Outcome.PmlLogged && rings.blocked(this.id)) {
+        i++;
+        break;
+      }
+    }
+    out.counts[Outcome.NoFault] += fastCount;
+    out.next = i;
+    this.stats.accesses += i - start;
+    for (let k = 0; k < out.counts.length; k++) this.stats.byOutcome[k] += out.counts[k];
+    if (i < end && rings && rings.blocked(this.id)) {
+      // Re-entry after the exit finds the ring soft-full: KVM_EXIT_DIRTY_RING_FULL.
+      const exitCost = this.vm.costs.userspaceExit;
+      out.exit = 'dirty-ring-full';
+      out.costNs += exitCost;
+      out.counts[Outcome.DirtyRingFull]++;
+      this.stats.byOutcome[Outcome.DirtyRingFull]++;
+      this.stats.nsByOutcome[Outcome.DirtyRingFull] += exitCost;
+      this.stats.userspaceExits++;
+      vm.stats.dirty_ring_full++;
+    }
+    return out;
+  }
+
+  /**
+   * KVM writes guest memory on this vCPU's behalf (kvm_write_guest with a running
+   * vCPU): mark_page_dirty_in_slot with this vCPU. Returns the cost in ns.
+   */
+  markPageDirty(gfn: Gfn): number {
+    const slot = this.vm.findSlot(gfn);
+    return slot ? markPageDirtyInSlot(this.vm, this, slot, gfn - slot.baseGfn) : 0;
+  }
+
+  /**
+   * Work KVM does on every VM exit: drain the PML buffer into the dirty log
+   * (`vmx_flush_pml_buffer`), and return a pool ring (proposal). Adds to lastCostNs.
+   */
+  afterExit(): void {
+    const pml = this.pml;
+    if (pml && pml.count > 0) {
+      const vm = this.vm;
+      let ns = 0;
+      pml.drain((gfn) => {
+        const slot = vm.findSlot(gfn);
+        ns += vm.costs.pmlDrainPerEntry;
+        if (slot) ns += markPageDirtyInSlot(vm, this, slot, gfn - slot.baseGfn);
+      });
+      this.lastCostNs += ns;
+    }
+    this.vm.rings?.release(this.id);
+  }
+
+  /** Kick the vCPU out of guest mode (IPI + exit): flushes PML. Returns the cost in ns. */
+  kick(): number {
+    this.lastCostNs = 0;
+    this.afterExit();
+    return this.vm.costs.kickVcpu + this.lastCostNs;
+  }
+
+  private ringFullExit(start: number): BatchResult {
+    const out = this.batch;
+    const exitCost = this.vm.costs.userspaceExit;
+    out.next = start;
+    out.exit = 'dirty-ring-full';
+    out.costNs = exitCost;
+    out.counts[Outcome.DirtyRingFull] = 1;
+    this.stats.byOutcome[Outcome.DirtyRingFull]++;
+    this.stats.nsByOutcome[Outcome.DirtyRingFull] += exitCost;
+    this.stats.userspaceExits++;
+    this.vm.stats.dirty_ring_full++;
+    return out;
+  }
+}

@@ -1,0 +1,509 @@
+import type { Kvm } from './kvm.ts';
+import type { Costs } from './costs.ts';
+import type { KvmParams } from './params.ts';
+import type { Arch, Gfn, LostDirtyEvent, DirtyLogMode, UserspaceMemoryRegion } from './types.ts';
+import type { DirtyRing } from './dirty-ring.ts';
+import type { MemslotChange } from './set-memory-region.ts';
+import { KvmError } from './errors.ts';
+import type { Memslot } from './memslot.ts';
+import { DirtyRingSet } from './ring-topology.ts';
+import { fls64, ringReservedEntries } from './dirty-ring.ts';
+import { enableLogDirtyPtMasked, markPageDirtyInSlot } from './dirty-log.ts';
+import { clearDirtyLog, getDirtyLog } from './dirty-bitmap.ts';
+import { setUserMemoryRegion } from './set-memory-region.ts';
+import { trackingLevelFor } from './eager-split.ts';
+import { OpCost, emptyVmStats } from './stats.ts';
+import type { VmStats } from './stats.ts';
+import { Vcpu } from './vcpu.ts';
+import type { SpteLevel } from './types.ts';
+import {
+  ARM64_SUPPORTED_BLOCK_SIZES,
+  Cap,
+  KVM_DIRTY_GFN_SIZE,
+  KVM_DIRTY_LOG_INITIALLY_SET,
+  KVM_DIRTY_LOG_MANUAL_CAPS,
+  KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE,
+  KVM_DIRTY_RING_MAX_ENTRIES,
+  KVM_INTERNAL_MEM_SLOTS,
+  KVM_MEM_SLOTS_NUM,
+} from './uapi.ts';
+import { PAGE_SIZE } from './types.ts';
+
+/** `struct kvm_enable_cap` as the model takes it. */
+export interface EnableCap {
+  cap: Cap;
+  flags?: number;
+  args?: readonly number[];
+}
+
+/** Options of `kvm.createVm`. */
+export interface CreateVmOptions {
+  /** arm64 KVM_VM_TYPE_ARM_IPA_SIZE: guest physical address bits (default 40, KVM's default). */
+  ipaBits?: number;
+}
+
+/** Memory the dirty-tracking structures use, in bytes. */
+export interface TrackingMemory {
+  /** Dirty bitmaps as KVM allocates them (bitmap + scratch half). */
+  bitmapBytes: number;
+  /** Dirty rings (16 bytes per entry). */
+  ringBytes: number;
+  /** PML buffers (4 KiB per vCPU). */
+  pmlBytes: number;
+  /** Page-table pages below the roots (grow when huge pages are split). */
+  pageTableBytes: number;
+}
+
+/**
+ * A VM (`struct kvm`) and its VM ioctls. Methods mirror the UAPI: each ioctl checks
+ * what KVM checks and throws KvmError with KVM's errno; the simulated cost of the
+ * last ioctl is in `lastIoctl`.
+ */
+export class Vm {
+  readonly kvm: Kvm;
+  readonly arch: Arch;
+  readonly params: KvmParams;
+  readonly costs: Costs;
+  readonly stats: VmStats = emptyVmStats();
+  readonly vcpus: Vcpu[] = [];
+  /** Pages KVM dropped from the dirty log; see LostDirtyEvent. */
+  readonly lostDirty: LostDirtyEvent[] = [];
+  /** Cost of the most recent ioctl. */
+  lastIoctl: OpCost = new OpCost();
+  /** `kvm->manual_dirty_log_protect`. */
+  manualProtect = 0;
+  /** `kvm->dirty_ring_size` in bytes (0: no ring). */
+  dirtyRingSize = 0;
+  /** KVM_CAP_DIRTY_LOG_RING_ACQ_REL was used (same behaviour; the flavour is recorded). */
+  dirtyRingAcqRel = false;
+  /** `kvm->dirty_ring_with_bitmap`. */
+  dirtyRingWithBitmap = false;
+  /** arm64 `kvm->arch.mmu.split_page_chunk_size` in bytes (0: no eager split). */
+  eagerSplitChunkSize = 0;
+  /** `kvm->nr_memslots_dirty_logging`. */
+  nrMemslotsDirtyLogging = 0;
+  /** arm64 `kvm_arch_allow_write_without_running_vcpu`: true while ITS tables are saved. */
+  allowWriteWithoutRunningVcpu = false;
+  /** The dirty rings, once the ring is enabled and vCPUs are created. */
+  rings: DirtyRingSet | null = null;
+  readonly nrAddressSpaces: number;
+  readonly userMemSlots: number;
+  /** Highest guest physical address bit (x86 MAXPHYADDR 52; arm64 IPA size). */
+  readonly physBits: number;
+  private readonly slots = new Map<number, Memslot>();
+  /** Address space 0's slots sorted by baseGfn, for lookup on access. */
+  private sorted: Memslot[] = [];
+  private lastFound: Memslot | null = null;
+
+  constructor(kvm: Kvm, options: CreateVmOptions = {}) {
+    this.kvm = kvm;
+    this.arch = kvm.arch;
+    this.params = kvm.params;
+    this.costs = kvm.costs;
+    this.nrAddressSpaces = this.arch === 'x86_64' ? 2 : 1;
+    this.userMemSlots = KVM_MEM_SLOTS_NUM - KVM_INTERNAL_MEM_SLOTS[this.arch];
+    this.physBits = this.arch === 'arm64' ? (options.ipaBits ?? 40) : 52;
+  }
+
+  // ---- derived modes ----
+
+  /** `kvm_use_dirty_bitmap`: no ring, or ring + WITH_BITMAP. */
+  get useDirtyBitmap(): boolean {
+    return this.dirtyRingSize === 0 || this.dirtyRingWithBitmap;
+  }
+
+  get initiallySet(): boolean {
+    return (this.manualProtect & KVM_DIRTY_LOG_INITIALLY_SET) !== 0;
+  }
+
+  /** The dirty-log mode the enabled capabilities add up to. */
+  get dirtyLogMode(): DirtyLogMode {
+    if (this.dirtyRingSize) return this.dirtyRingWithBitmap ? 'ring-with-bitmap' : 'ring';
+    if (!this.manualProtect) return 'bitmap';
+    return this.initiallySet ? 'bitmap-manual-initially-set' : 'bitmap-manual';
+  }
+
+  /** PML is compiled in and enabled (`enable_pml`). */
+  get pmlEnabled(): boolean {
+    return this.params.enablePml;
+  }
+
+  /** PML is on in the VMCS: enabled and at least one slot logging. */
+  get pmlActive(): boolean {
+    return this.params.enablePml && this.nrMemslotsDirtyLogging > 0;
+  }
+
+  /** Pages per dirty-log bit/entry: 1, or 512 under the 2M-granularity proposal. */
+  get dirtyGranularityPages(): number {
+    return this.params.proposals.dirtyGranularity === '2m' ? 512 : 1;
+  }
+
+  /** Level huge pages are split to for dirty logging. */
+  get trackingLevel(): SpteLevel {
+    return trackingLevelFor(this.dirtyGranularityPages);
+  }
+
+  /** Whether eager splitting happens when a range is cleared (INITIALLY_SET, or the proposal). */
+  get splitOnClear(): boolean {
+    const eager = this.arch === 'arm64' ? this.eagerSplitChunkSize > 0 : this.params.eagerPageSplit;
+    return eager && (this.initiallySet || this.params.proposals.splitOnFirstClear);
+  }
+
+  // ---- ioctls ----
+
+  /** KVM_SET_USER_MEMORY_REGION. */
+  setUserMemoryRegion(region: UserspaceMemoryRegion): MemslotChange {
+    return setUserMemoryRegion(this, region);
+  }
+
+  /** KVM_ENABLE_CAP with `cap.flags` = 0 and `args`. */
+  enableCap(cap: Cap, ...args: number[]): void {
+    this.enableCapRaw({ cap, flags: 0, args });
+  }
+
+  /** KVM_ENABLE_CAP with the whole struct, flags included. */
+  enableCapRaw(request: EnableCap): void {
+    const flags = request.flags ?? 0;
+    const arg0 = request.args?.[0] ?? 0;
+    const cost = new OpCost();
+    cost.add(this.costs.ioctl);
+    switch (request.cap) {
+      case Cap.ManualDirtyLogProtect2: {
+        const allowed =
+          arg0 & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE
+            ? KVM_DIRTY_LOG_MANUAL_CAPS
+            : KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
+        if (flags !== 0 || (arg0 & ~allowed) !== 0 || arg0 < 0) {
+          throw new KvmError(
+            'EINVAL',
+            `KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: args[0]=0x${arg0.toString(16)} flags=${flags}; INITIALLY_SET (2) needs PROTECT_ENABLE (1), flags must be 0`,
+          );
+        }
+        this.manualProtect = arg0;
+        break;
+      }
+      case Cap.DirtyLogRing:
+      case Cap.DirtyLogRingAcqRel:
+        if (this.kvm.checkExtension(request.cap) === 0) {
+          throw new KvmError(
+            'EINVAL',
+            `${Cap[request.cap]} is not supported on ${this.arch}${request.cap === Cap.DirtyLogRing ? '; use Cap.DirtyLogRingAcqRel' : ''}`,
+          );
+        }
+        this.enableDirtyLogRing(arg0);
+        this.dirtyRingAcqRel = request.cap === Cap.DirtyLogRingAcqRel;
+        break;
+      case Cap.DirtyLogRingWithBitmap:
+        if (this.kvm.checkExtension(request.cap) === 0 || !this.dirtyRingSize || flags !== 0) {
+          throw new KvmError(
+            'EINVAL',
+            `KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP: ${this.arch !== 'arm64' ? `not supported on ${this.arch}` : !this.dirtyRingSize ? 'enable the dirty ring first' : 'flags must be 0'}`,
+          );
+        }
+        if (!this.allMemslotsEmpty()) {
+          throw new KvmError(
+            'EINVAL',
+            'KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP: enable it before creating any memslot',
+          );
+        }
+        this.dirtyRingWithBitmap = true;
+        break;
+      case Cap.ArmEagerSplitChunkSize: {
+        if (this.arch !== 'arm64') {
+          throw new KvmError(
+            'EINVAL',
+            'KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE is arm64-only; x86 uses the eagerPageSplit parameter',
+          );
+        }
+        const supported = (ARM64_SUPPORTED_BLOCK_SIZES as readonly number[]).includes(arg0);
+        if (flags !== 0 || !this.allMemslotsEmpty() || (arg0 !== 0 && !supported)) {
+          throw new KvmError(
+            'EINVAL',
+            `KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE: ${flags !== 0 ? 'flags must be 0' : !this.allMemslotsEmpty() ? 'set it before creating memslots' : `${arg0} is not a supported block size (4 KiB, 2 MiB, 1 GiB)`}`,
+          );
+        }
+        this.eagerSplitChunkSize = arg0;
+        break;
+      }
+      default:
+        throw new KvmError('EINVAL', `capability ${String(request.cap)} cannot be enabled on a VM`);
+    }
+    this.finishIoctl(cost);
+  }
+
+  /** KVM_CHECK_EXTENSION on the VM fd. */
+  checkExtension(cap: Cap): number {
+    if (cap === Cap.MultiAddressSpace) return this.nrAddressSpaces;
+    return this.kvm.checkExtension(cap);
+  }
+
+  /** KVM_CREATE_VCPU. */
+  createVcpu(id: number): Vcpu {
+    if (!Number.isInteger(id) || id < 0 || id >= 4096) {
+      throw new KvmError('EINVAL', `KVM_CREATE_VCPU: vcpu id ${id} is out of range [0, 4096)`);
+    }
+    if (this.vcpus.some((v) => v.id === id)) {
+      throw new KvmError('EEXIST', `KVM_CREATE_VCPU: vcpu ${id} already exists`);
+    }
+    if (this.dirtyRingSize && !this.rings) {
+      this.rings = new DirtyRingSet(
+        this.params.proposals.ringTopology,
+        this.dirtyRingSize / KVM_DIRTY_GFN_SIZE,
+        ringReservedEntries(this.params.enablePml),
+      );
+    }
+    const vcpu = new Vcpu(this, id);
+    this.vcpus.push(vcpu);
+    this.rings?.addVcpu(id);
+    return vcpu;
+  }
+
+  /** KVM_GET_DIRTY_LOG: the slot's bitmap, ALIGN(npages, 64) / 8 bytes. */
+  getDirtyLog(slot: number): Uint8Array {
+    return getDirtyLog(this, slot);
+  }
+
+  /** KVM_CLEAR_DIRTY_LOG. */
+  clearDirtyLog(slot: number, firstPage: number, numPages: number, bitmap: Uint8Array): void {
+    clearDirtyLog(this, slot, firstPage, numPages, bitmap);
+  }
+
+  /**
+   * KVM_RESET_DIRTY_RINGS: reset every ring's harvested entries, re-arming tracking
+   * for their pages, then one VM-wide TLB flush if anything was reset.
+   * Returns the number of entries reset.
+   */
+  resetDirtyRings(): number {
+    if (!this.dirtyRingSize) {
+      throw new KvmError('EINVAL', 'KVM_RESET_DIRTY_RINGS: the dirty ring is not enabled');
+    }
+    const cost = new OpCost();
+    cost.add(this.costs.ioctl);
+    let cleared = 0;
+    for (const ring of this.rings?.rings ?? []) {
+      const n = ring.reset((slotId, offset, lo, hi) => {
+        // kvm_reset_dirty_gfn: garbage from userspace is ignored, not an error.
+        const asId = slotId >>> 16;
+        const id = slotId & 0xffff;
+        if (asId >= this.nrAddressSpaces || id >= this.userMemSlots) return;
+        const slot = this.slots.get(slotId);
+        if (!slot || offset + fls64(lo, hi) >= slot.npages) return;
+        enableLogDirtyPtMasked(this, slot, offset, lo, hi, cost);
+      });
+      cost.add(n * this.costs.ringResetPerEntry);
+      cleared += n;
+    }
+    if (cleared > 0) this.flushRemoteTlbs(cost);
+    this.finishIoctl(cost);
+    return cleared;
+  }
+
+  /** Every dirty ring userspace harvests (per vCPU, per VM, or the pool). */
+  dirtyRings(): readonly DirtyRing[] {
+    return this.rings?.rings ?? [];
+  }
+
+  /**
+   * KVM writes guest memory outside vCPU context (e.g. arm64 saving ITS tables
+   * from a device ioctl): mark_page_dirty_in_slot with no running vCPU. Returns
+   * true if the page reached the dirty log, false if KVM dropped it (recorded in
+   * `lostDirty`) or the slot is not logging.
+   */
+  markPageDirtyWithoutVcpu(gfn: Gfn): boolean {
+    const slot = this.findSlot(gfn);
+    if (!slot) return false;
+    const lost = this.stats.lost_dirty;
+    markPageDirtyInSlot(this, null, slot, gfn - slot.baseGfn);
+    return slot.dirtyLogging && this.stats.lost_dirty === lost;
+  }
+
+  /** Kick every vCPU (flushing PML buffers). Returns the cost in ns. */
+  kickAllVcpus(): number {
+    let ns = 0;
+    for (const v of this.vcpus) ns += v.kick();
+    return ns;
+  }
+
+  // ---- queries ----
+
+  /** The slot with UAPI number `(asId << 16) | id`. */
+  memslot(slotId: number): Memslot | undefined {
+    return this.slots.get(slotId >>> 0);
+  }
+
+  memslots(): Memslot[] {
+    return [...this.slots.values()];
+  }
+
+  /** The address-space-0 slot containing `gfn` (`gfn_to_memslot`). */
+  findSlot(gfn: number): Memslot | null {
+    const last = this.lastFound;
+    if (last && gfn >= last.baseGfn && gfn < last.baseGfn + last.npages) return last;
+    const s = this.sorted;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const slot = s[mid];
+      if (gfn < slot.baseGfn) hi = mid - 1;
+      else if (gfn >= slot.baseGfn + slot.npages) lo = mid + 1;
+      else {
+        this.lastFound = slot;
+        return slot;
+      }
+    }
+    return null;
+  }
+
+  /** VM stats with the per-level page counts summed over slots. */
+  getStats(): VmStats {
+    const s = { ...this.stats, pages_4k: 0, pages_2m: 0, pages_1g: 0, page_table_pages: 0 };
+    for (const slot of this.slots.values()) {
+      s.pages_4k += slot.tdp.pages4k;
+      s.pages_2m += slot.tdp.pages2m;
+      s.pages_1g += slot.tdp.pages1g;
+      s.page_table_pages += slot.tdp.tablePages;
+    }
+    return s;
+  }
+
+  trackingMemory(): TrackingMemory {
+    let bitmapBytes = 0;
+    let pageTableBytes = 0;
+    for (const slot of this.slots.values()) {
+      bitmapBytes += slot.dirtyBitmapAllocBytes;
+      pageTableBytes += slot.tdp.pageTableBytes;
+    }
+    return {
+      bitmapBytes,
+      ringBytes: this.rings?.bytes ?? 0,
+      pmlBytes: this.params.enablePml ? this.vcpus.length * PAGE_SIZE : 0,
+      pageTableBytes,
+    };
+  }
+
+  // ---- internals used by the ioctl implementations ----
+
+  /** @internal */
+  recordLostDirty(slot: Memslot, rel: number, reason: LostDirtyEvent['reason']): void {
+    this.stats.lost_dirty++;
+    this.lostDirty.push({ gfn: (slot.baseGfn + rel) as Gfn, slot: slot.slotId, reason });
+  }
+
+  /** @internal kvm_flush_remote_tlbs: charged to `cost`. */
+  flushRemoteTlbs(cost: OpCost): void {
+    this.stats.remote_tlb_flush++;
+    cost.tlbFlushes++;
+    cost.add(this.costs.tlbFlush + this.costs.tlbFlushPerVcpu * this.vcpus.length);
+  }
+
+  /** @internal A remote TLB flush issued by a faulting vCPU; returns its cost in ns. */
+  flushRemoteTlbsFromVcpu(): number {
+    this.stats.remote_tlb_flush++;
+    return this.costs.tlbFlush + this.costs.tlbFlushPerVcpu * this.vcpus.length;
+  }
+
+  /** @internal kvm_arch_sync_dirty_log: x86 with PML kicks every vCPU to drain its buffer. */
+  syncDirtyLog(cost: OpCost): void {
+    if (this.pmlActive) cost.add(this.kickAllVcpus());
+  }
+
+  /** @internal Close an ioctl: add its lock time to the stats and publish its cost. */
+  finishIoctl(cost: OpCost): void {
+    this.stats.mmu_lock_read_ns += cost.mmuLockReadNs;
+    this.stats.mmu_lock_write_ns += cost.mmuLockWriteNs;
+    this.lastIoctl = cost;
+  }
+
+  /** @internal */
+  defaultUserspaceAddr(gpa: number, size: number): number {
+    // As a VMM mmaps guest RAM: congruent with the gpa modulo 1 GiB, in the user half.
+    void size;
+    return 2 ** 40 + (gpa % 2 ** 30);
+  }
+
+  /** @internal The slot in `asId` overlapping [baseGfn, baseGfn + npages), other than `except`. */
+  overlappingSlot(asId: number, baseGfn: number, npages: number, except: number): Memslot | null {
+    for (const slot of this.slots.values()) {
+      if (slot.asId !== asId || slot.slotId === except) continue;
+      if (baseGfn < slot.endGfn && slot.baseGfn < baseGfn + npages) return slot;
+    }
+    return null;
+  }
+
+  /** @internal x86 kvm_mmu_max_gfn (EINVAL) / arm64 IPA limit (EFAULT). */
+  checkGuestPhysRange(endGfn: number): void {
+    const limit = 2 ** (this.physBits - 12);
+    if (endGfn <= limit) return;
+    if (this.arch === 'arm64') {
+      throw new KvmError(
+        'EFAULT',
+        `KVM_SET_USER_MEMORY_REGION: the slot ends beyond the VM's ${this.physBits}-bit IPA space; create the VM with a larger ipaBits`,
+      );
+    }
+    throw new KvmError(
+      'EINVAL',
+      `KVM_SET_USER_MEMORY_REGION: the slot ends beyond kvm_mmu_max_gfn (${this.physBits}-bit guest physical addresses)`,
+    );
+  }
+
+  /** @internal */
+  insertMemslot(slot: Memslot): void {
+    this.slots.set(slot.slotId, slot);
+    this.resort();
+  }
+
+  /** @internal */
+  removeMemslot(slot: Memslot): void {
+    this.slots.delete(slot.slotId);
+    this.resort();
+  }
+
+  /** @internal Commit-time bookkeeping of `nr_memslots_dirty_logging` (PML on at 0 -> 1). */
+  updateDirtyLoggingCount(delta: number): void {
+    const before = this.pmlActive;
+    this.nrMemslotsDirtyLogging += delta;
+    if (before && !this.pmlActive) {
+      // KVM_REQ_UPDATE_CPU_DIRTY_LOGGING: PML off; buffers are flushed at that exit.
+      for (const v of this.vcpus) v.kick();
+    }
+  }
+
+  private allMemslotsEmpty(): boolean {
+    return this.slots.size === 0;
+  }
+
+  private resort(): void {
+    this.sorted = [...this.slots.values()]
+      .filter((s) => s.asId === 0)
+      .sort((a, b) => a.baseGfn - b.baseGfn);
+    this.lastFound = null;
+  }
+
+  /** `kvm_vm_ioctl_enable_dirty_log_ring`. */
+  private enableDirtyLogRing(size: number): void {
+    const rsvdBytes = ringReservedEntries(this.params.enablePml) * KVM_DIRTY_GFN_SIZE;
+    if (!Number.isInteger(size) || size <= 0 || (size & (size - 1)) !== 0) {
+      throw new KvmError('EINVAL', `dirty ring size ${size} bytes is not a power of two`);
+    }
+    if (size < rsvdBytes || size < PAGE_SIZE) {
+      throw new KvmError(
+        'EINVAL',
+        `dirty ring size ${size} bytes is below the minimum ${Math.max(rsvdBytes, PAGE_SIZE)} (reserved entries x 16, and a page)`,
+      );
+    }
+    if (size > KVM_DIRTY_RING_MAX_ENTRIES * KVM_DIRTY_GFN_SIZE) {
+      throw new KvmError(
+        'E2BIG',
+        `dirty ring size ${size} bytes exceeds the 1 MiB maximum (65536 entries)`,
+      );
+    }
+    if (this.dirtyRingSize) {
+      throw new KvmError('EINVAL', 'the dirty ring can only be enabled once');
+    }
+    if (this.vcpus.length > 0) {
+      throw new KvmError('EINVAL', 'the dirty ring must be enabled before any vCPU is created');
+    }
+    this.dirtyRingSize = size;
+  }
+}
