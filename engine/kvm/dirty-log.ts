@@ -15,6 +15,13 @@ import { SpteLevel } from './types.ts';
  */
 export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, rel: number): number {
   const rings = vm.rings;
+  const bitmap = slot.dirtyBitmap;
+  if (vcpu && !rings && bitmap && vm.dirtyGranularityPages === 1) {
+    // Inline of the common case (a vCPU write in bitmap mode) for performance.
+    bitmap[rel >>> 5] |= 1 << (rel & 31);
+    vm.stats.bitmap_marks++;
+    return vm.costs.markDirtyBitmap;
+  }
   if (!vcpu && rings && !vm.allowWriteWithoutRunningVcpu) vm.stats.warnings++; // WARN_ON_ONCE
   if (!slot.dirtyLogging) return 0;
   const pages = vm.dirtyGranularityPages;
@@ -33,7 +40,6 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
     vm.stats.ring_pushes++;
     return vm.costs.ringPush;
   }
-  const bitmap = slot.dirtyBitmap;
   if (bitmap) {
     const end = pages > 1 ? Math.min(rel + pages, slot.npages) : rel + 1;
     for (let r = rel; r < end; r++) bitmap[r >>> 5] |= 1 << (r & 31);
@@ -65,9 +71,7 @@ export function enableLogDirtyPtMasked(
   const end = relBase + fls64(maskLo, maskHi); // inclusive, as KVM's __fls
   const tdp = slot.tdp;
   const costs = vm.costs;
-  cost.underWriteLock(
-    costs.enableLogDirtyMask + costs.enableLogDirtyPerPage * (popcount(maskLo) + popcount(maskHi)),
-  );
+  cost.underWriteLock(costs.enableLogDirtyMask);
   let flush = false;
 
   if (vm.dirtyGranularityPages > 1) {
@@ -77,12 +81,16 @@ export function enableLogDirtyPtMasked(
     const lo = Math.max(frameStart(start), 0);
     const hi = Math.min(frameStart(end) + pages, slot.npages);
     if (vm.splitOnClear) flush = splitRangeEagerly(vm, slot, lo, hi, cost, 'write') || flush;
-    return tdp.wrprotRange(lo, hi, SpteLevel.PG_LEVEL_4K).flush || flush;
+    const wp = tdp.wrprotRange(lo, hi, SpteLevel.PG_LEVEL_4K);
+    cost.underWriteLock(wp.walked * costs.enableLogDirtyPerPage);
+    return wp.flush || flush;
   }
 
   if (vm.arch === 'arm64') {
     // arm64: stage2_wp_range over [start, end], then split if INITIALLY_SET.
-    flush = tdp.wrprotRange(start, end + 1, SpteLevel.PG_LEVEL_4K).flush;
+    const wp = tdp.wrprotRange(start, end + 1, SpteLevel.PG_LEVEL_4K);
+    cost.underWriteLock(wp.walked * costs.enableLogDirtyPerPage);
+    flush = wp.flush;
     if (vm.splitOnClear) splitRangeEagerly(vm, slot, start, end + 1, cost, 'write');
     return flush;
   }
@@ -95,9 +103,12 @@ export function enableLogDirtyPtMasked(
     flush = tdp.wrprotHugeCovering(start) || flush;
     flush = tdp.wrprotHugeCovering(end) || flush;
   }
+  // Only present 4K SPTEs cost anything: the walk skips what is not mapped at 4K.
   const bit = vm.pmlEnabled ? SPTE_DIRTY : SPTE_WRITABLE;
+  const walkedBefore = tdp.maskWalked;
   flush = tdp.clearBitsMasked(relBase, maskLo, bit) || flush;
   flush = tdp.clearBitsMasked(relBase + 32, maskHi, bit) || flush;
+  cost.underWriteLock((tdp.maskWalked - walkedBefore) * costs.enableLogDirtyPerPage);
   return flush;
 }
 
@@ -149,10 +160,4 @@ export function slotApplyLoggingChange(vm: Vm, slot: Memslot, cost: OpCost): voi
   }
   // kvm_flush_remote_tlbs_memslot, once for the slot.
   if (flush) vm.flushRemoteTlbs(cost);
-}
-
-export function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }

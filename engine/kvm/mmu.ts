@@ -1,5 +1,6 @@
 import type { Memslot } from './memslot.ts';
 import type { Vcpu } from './vcpu.ts';
+import type { Vm } from './vm.ts';
 import { markPageDirtyInSlot } from './dirty-log.ts';
 import {
   SPTE_DIRTY,
@@ -58,6 +59,7 @@ export function handleAccess(vcpu: Vcpu, gfn: number, write: boolean): Outcome {
 
   if (!write) {
     if (level !== 0) return Outcome.NoFault;
+    flushPmlAtExit(vcpu);
     return slowPageFault(vcpu, slot, rel, false);
   }
 
@@ -81,12 +83,14 @@ export function handleAccess(vcpu: Vcpu, gfn: number, write: boolean): Outcome {
   }
 
   vm.stats.pf_taken++;
+  flushPmlAtExit(vcpu);
   const granularity = vm.trackingLevel;
   if (
     level !== 0 &&
     spte & SPTE_MMU_WRITABLE &&
     vm.params.fastPageFault &&
-    !(level > granularity && slot.dirtyLogging)
+    !(level > granularity && slot.dirtyLogging) &&
+    !(vm.arch === 'arm64' && level < faultMappingLevel(vm, slot, rel))
   ) {
     // fast_page_fault: lockless; huge SPTEs in a logged slot are refused (4K granularity).
     tdp.setLeafSpte(level, rel, spte | SPTE_WRITABLE | SPTE_DIRTY);
@@ -124,8 +128,13 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
   let ns = costs.vmExit;
   let outcome = Outcome.SlowFault;
 
-  const maxLevel = slot.maxMappingLevel(rel, vm.params.maxHugeLevel);
-  let target = slot.dirtyLogging ? Math.min(maxLevel, vm.trackingLevel) : maxLevel;
+  // kvm_mmu_hugepage_adjust: a logged slot maps at the tracking level (4K).
+  let target =
+    slot.dirtyLogging && vm.trackingLevel === SpteLevel.PG_LEVEL_4K
+      ? SpteLevel.PG_LEVEL_4K
+      : slot.dirtyLogging
+        ? Math.min(slot.maxMappingLevel(rel, vm.params.maxHugeLevel), vm.trackingLevel)
+        : slot.maxMappingLevel(rel, vm.params.maxHugeLevel);
   let level = tdp.leafLevel(rel);
   if (level === 0) stats.pf_not_present++;
 
@@ -147,11 +156,13 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
       level = 0;
       outcome = Outcome.ZapOnFault;
     }
-  } else if (level !== 0 && level < target) {
+  } else if (level !== 0 && level < target && vm.arch !== 'arm64') {
     // A present smaller mapping only needs its permissions fixed.
     target = level;
-  } else if (level === 0 && target > SpteLevel.PG_LEVEL_4K) {
+  } else if (level < target && target > SpteLevel.PG_LEVEL_4K) {
     // Tables left below a frame that may be huge again: replace them with the leaf.
+    // On arm64 also under a present smaller mapping (a permission fault after
+    // logging stopped): stage2_map installs the block and frees the table.
     const frame =
       target === SpteLevel.PG_LEVEL_1G ? tdp.relOf1g(tdp.idx1g(rel)) : tdp.relOf2m(tdp.idx2m(rel));
     const hasTable =
@@ -162,6 +173,7 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
       stats.recovered_sptes += zapped.walked;
       lockNs += zapped.walked * costs.zapSpte;
       if (zapped.flush) ns += vm.flushRemoteTlbsFromVcpu();
+      level = 0;
     }
   }
 
@@ -185,6 +197,24 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
   vcpu.lastLockReadNs = lockNs;
   vcpu.afterExit();
   return outcome;
+}
+
+/**
+ * `__vmx_handle_exit` flushes the PML buffer before it handles the exit, so pages
+ * the guest wrote before the faulting access reach the ring (or bitmap) before the
+ * page the fault itself marks dirty: ring order follows guest write order.
+ */
+function flushPmlAtExit(vcpu: Vcpu): void {
+  if (vcpu.pml && vcpu.pml.count > 0) vcpu.afterExit();
+}
+
+/**
+ * The level a fault in `slot` maps `rel` at now: `kvm_mmu_hugepage_adjust` /
+ * arm64 `user_mem_abort`'s vma_pagesize (4K, or the tracking level, while logging).
+ */
+function faultMappingLevel(vm: Vm, slot: Memslot, rel: number): SpteLevel {
+  const maxLevel = slot.maxMappingLevel(rel, vm.params.maxHugeLevel);
+  return slot.dirtyLogging ? (Math.min(maxLevel, vm.trackingLevel) as SpteLevel) : maxLevel;
 }
 
 /** No memslot (MMIO) or a write to a READONLY slot: KVM_EXIT_MMIO, emulated by the VMM. */

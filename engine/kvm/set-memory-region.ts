@@ -129,7 +129,9 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
   }
 
   const cost = new OpCost();
-  cost.add(vm.costs.ioctl);
+  // kvm_swap_active_memslots: every change publishes a new memslot array and waits
+  // for SRCU readers (DELETE and MOVE publish twice, see zapSlot).
+  cost.add(vm.costs.ioctl + vm.costs.srcuSynchronize);
   switch (change) {
     case 'delete': {
       const old = existing as Memslot;
@@ -151,8 +153,9 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
         backing,
         flags,
       });
-      // A MOVE of a logged slot carries the old bitmap over as-is.
-      moved.dirtyBitmap = old.dirtyBitmap;
+      // A MOVE of a logged slot carries the old bitmap over as-is; a MOVE that also
+      // clears LOG_DIRTY_PAGES drops it (kvm_prepare_memory_region).
+      moved.dirtyBitmap = moved.dirtyLogging ? old.dirtyBitmap : null;
       if (moved.dirtyLogging && !moved.dirtyBitmap)
         moved.dirtyBitmap = allocDirtyBitmap(vm, npages);
       vm.insertMemslot(moved);

@@ -67,6 +67,8 @@ export class SlotTdp {
   pages1g = 0;
   /** Page-table pages below the root (one per non-leaf 1G or 2M SPTE). */
   tablePages = 0;
+  /** Present 4K SPTEs visited by `clearBitsMasked`, running total (for costs). */
+  maskWalked = 0;
 
   constructor(baseGfn: number, npages: number) {
     this.npages = npages;
@@ -304,6 +306,7 @@ export class SlotTdp {
       const rel = relBase + 31 - Math.clz32(low);
       mask ^= low;
       const spte = s4[rel];
+      this.maskWalked += spte & SPTE_PRESENT;
       if (spte & bit) {
         s4[rel] = spte & ~bit;
         flush = true;

@@ -86,6 +86,10 @@ export class Vm {
   allowWriteWithoutRunningVcpu = false;
   /** The dirty rings, once the ring is enabled and vCPUs are created. */
   rings: DirtyRingSet | null = null;
+  /** Pages per dirty-log bit/entry: 1, or 512 under the 2M-granularity proposal. */
+  readonly dirtyGranularityPages: number;
+  /** Level huge pages are split to for dirty logging (4K, or 2M under the proposal). */
+  readonly trackingLevel: SpteLevel;
   readonly nrAddressSpaces: number;
   readonly userMemSlots: number;
   /** Highest guest physical address bit (x86 MAXPHYADDR 52; arm64 IPA size). */
@@ -103,6 +107,8 @@ export class Vm {
     this.nrAddressSpaces = this.arch === 'x86_64' ? 2 : 1;
     this.userMemSlots = KVM_MEM_SLOTS_NUM - KVM_INTERNAL_MEM_SLOTS[this.arch];
     this.physBits = this.arch === 'arm64' ? (options.ipaBits ?? 40) : 52;
+    this.dirtyGranularityPages = this.params.proposals.dirtyGranularity === '2m' ? 512 : 1;
+    this.trackingLevel = trackingLevelFor(this.dirtyGranularityPages);
   }
 
   // ---- derived modes ----
@@ -131,16 +137,6 @@ export class Vm {
   /** PML is on in the VMCS: enabled and at least one slot logging. */
   get pmlActive(): boolean {
     return this.params.enablePml && this.nrMemslotsDirtyLogging > 0;
-  }
-
-  /** Pages per dirty-log bit/entry: 1, or 512 under the 2M-granularity proposal. */
-  get dirtyGranularityPages(): number {
-    return this.params.proposals.dirtyGranularity === '2m' ? 512 : 1;
-  }
-
-  /** Level huge pages are split to for dirty logging. */
-  get trackingLevel(): SpteLevel {
-    return trackingLevelFor(this.dirtyGranularityPages);
   }
 
   /** Whether eager splitting happens when a range is cleared (INITIALLY_SET, or the proposal). */

@@ -1,0 +1,238 @@
+import type { Backing } from '../kvm/types.ts';
+import type { Costs } from '../kvm/costs.ts';
+import type { KvmParams } from '../kvm/params.ts';
+import type { VmStats } from '../kvm/stats.ts';
+import { Kvm } from '../kvm/kvm.ts';
+import { PAGE_SIZE } from '../kvm/types.ts';
+import {
+  Cap,
+  KVM_DIRTY_LOG_INITIALLY_SET,
+  KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE,
+  KVM_MEM_LOG_DIRTY_PAGES,
+} from '../kvm/uapi.ts';
+import { Rng } from '../sim/rng.ts';
+
+/**
+ * tools/testing/selftests/kvm/dirty_log_perf_test.c re-created on the model: the
+ * same options, the same phases, the same printed lines, in simulated seconds.
+ * vCPUs run in parallel on their own memory, so a phase lasts as long as its
+ * slowest vCPU; ioctls run on the main thread while the vCPUs wait.
+ */
+export interface DirtyLogPerfOptions {
+  /** -v: vCPUs (default 1). */
+  vcpus: number;
+  /** -b: bytes of guest memory per vCPU (default 1 GiB). */
+  bytesPerVcpu: number;
+  /** -s: backing source, as the selftest names it or as a Backing. */
+  backing: Backing;
+  /** -i: iterations after enabling logging (default 2, at least 2). */
+  iterations: number;
+  /** -w: percent of pages written in an iteration (default 100). */
+  writePercent: number;
+  /** false with -g: do not enable KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 (GET clears). */
+  manualProtect: boolean;
+  /** -a: random access order instead of sequential. */
+  randomAccess: boolean;
+  /** -x: memslots the test memory is split into (default 1). */
+  slots: number;
+  /** -r: seed (default 1). */
+  seed: number;
+  arch: 'x86_64' | 'arm64';
+  /** KVM module parameters (eagerPageSplit, enablePml, splitOnFault, ...). */
+  params: Partial<KvmParams>;
+  costs: Partial<Costs>;
+  /** arm64 KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE in bytes (0: off). */
+  eagerSplitChunkSize: number;
+  /** Guest time to write one page in the test loop, ns (not a KVM cost). */
+  guestAccessNs: number;
+}
+
+export const DEFAULT_DIRTY_LOG_PERF_OPTIONS: Readonly<DirtyLogPerfOptions> = Object.freeze({
+  vcpus: 1,
+  bytesPerVcpu: 2 ** 30,
+  backing: '4k',
+  iterations: 2,
+  writePercent: 100,
+  manualProtect: true,
+  randomAccess: false,
+  slots: 1,
+  seed: 1,
+  arch: 'x86_64',
+  params: {},
+  costs: {},
+  eagerSplitChunkSize: 0,
+  guestAccessNs: 10,
+});
+
+/** One printed phase: the selftest's label and its simulated duration. */
+export interface DirtyLogPerfPhase {
+  /** The selftest's label, e.g. "Iteration 2 dirty memory time". */
+  phase: string;
+  /** 0 for populate / enable / disable, else the iteration. */
+  iteration: number;
+  seconds: number;
+}
+
+export interface DirtyLogPerfResult {
+  options: DirtyLogPerfOptions;
+  phases: DirtyLogPerfPhase[];
+  /** The selftest's output, line by line. */
+  lines: string[];
+  stats: VmStats;
+}
+
+/** Guest physical base of the test memory: 4 GiB, aligned for every backing. */
+const TEST_MEM_GPA = 4 * 2 ** 30;
+
+export function runDirtyLogPerfTest(
+  options: Partial<DirtyLogPerfOptions> = {},
+): DirtyLogPerfResult {
+  const o: DirtyLogPerfOptions = { ...DEFAULT_DIRTY_LOG_PERF_OPTIONS, ...options };
+  validate(o);
+  const kvm = new Kvm({ arch: o.arch, params: o.params, costs: o.costs });
+  const vm = kvm.createVm({ ipaBits: 48 });
+  const rng = new Rng(o.seed);
+  const pagesPerVcpu = o.bytesPerVcpu / PAGE_SIZE;
+  const totalPages = pagesPerVcpu * o.vcpus;
+  const pagesPerSlot = Math.ceil(totalPages / o.slots);
+  const phases: DirtyLogPerfPhase[] = [];
+  const lines: string[] = [];
+  const record = (phase: string, iteration: number, ns: number): void => {
+    phases.push({ phase, iteration, seconds: ns / 1e9 });
+    lines.push(`${phase}: ${formatSeconds(ns)}`);
+  };
+
+  if (o.manualProtect) {
+    const caps = kvm.checkExtension(Cap.ManualDirtyLogProtect2);
+    vm.enableCap(
+      Cap.ManualDirtyLogProtect2,
+      caps & (KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET),
+    );
+  }
+  if (o.arch === 'arm64' && o.eagerSplitChunkSize) {
+    vm.enableCap(Cap.ArmEagerSplitChunkSize, o.eagerSplitChunkSize);
+  }
+  const setSlots = (flags: number): number => {
+    let ns = 0;
+    for (let s = 0; s < o.slots; s++) {
+      const pages = Math.min(pagesPerSlot, totalPages - s * pagesPerSlot);
+      vm.setUserMemoryRegion({
+        slot: s,
+        flags,
+        guestPhysAddr: TEST_MEM_GPA + s * pagesPerSlot * PAGE_SIZE,
+        memorySize: pages * PAGE_SIZE,
+        backing: o.backing,
+      });
+      ns += vm.lastIoctl.ns;
+    }
+    return ns;
+  };
+  setSlots(0);
+  const vcpus = Array.from({ length: o.vcpus }, (_, id) => vm.createVcpu(id));
+
+  const order = new Float64Array(pagesPerVcpu);
+  const writes = new Uint8Array(pagesPerVcpu);
+  const baseGfn = TEST_MEM_GPA / PAGE_SIZE;
+  /** One pass of every vCPU over its memory; returns the slowest vCPU's time. */
+  const pass = (writePercent: number): number => {
+    let slowest = 0;
+    for (const vcpu of vcpus) {
+      const first = baseGfn + vcpu.id * pagesPerVcpu;
+      for (let k = 0; k < pagesPerVcpu; k++) order[k] = first + k;
+      if (o.randomAccess) shuffle(order, rng);
+      for (let k = 0; k < pagesPerVcpu; k++) {
+        writes[k] = writePercent >= 100 || rng.int(100) < writePercent ? 1 : 0;
+      }
+      const before = vcpu.stats.byOutcome.slice();
+      const r = vcpu.runAccesses(order, writes, 0, pagesPerVcpu);
+      // Slow faults of every vCPU at once bounce the mmu_lock rwlock's cache line.
+      let slowFaults = 0;
+      for (const k of [4, 5, 6]) slowFaults += vcpu.stats.byOutcome[k] - before[k];
+      const contention = slowFaults * vm.costs.mmuLockReadBounce * (o.vcpus - 1);
+      slowest = Math.max(slowest, pagesPerVcpu * o.guestAccessNs + r.costNs + contention);
+    }
+    return slowest;
+  };
+
+  record('Populate memory time', 0, pass(100));
+  record('Enabling dirty logging time', 0, setSlots(KVM_MEM_LOG_DIRTY_PAGES));
+  lines.push('');
+
+  let getTotal = 0;
+  let clearTotal = 0;
+  const bitmaps: Uint8Array[] = [];
+  for (let iteration = 1; iteration <= o.iterations; iteration++) {
+    record(`Iteration ${iteration} dirty memory time`, iteration, pass(o.writePercent));
+    let getNs = 0;
+    for (let s = 0; s < o.slots; s++) {
+      bitmaps[s] = vm.getDirtyLog(s);
+      getNs += vm.lastIoctl.ns;
+    }
+    getTotal += getNs;
+    record(`Iteration ${iteration} get dirty log time`, iteration, getNs);
+    if (o.manualProtect) {
+      let clearNs = 0;
+      for (let s = 0; s < o.slots; s++) {
+        const slot = vm.memslot(s);
+        vm.clearDirtyLog(s, 0, slot ? slot.npages : 0, bitmaps[s]);
+        clearNs += vm.lastIoctl.ns;
+      }
+      clearTotal += clearNs;
+      record(`Iteration ${iteration} clear dirty log time`, iteration, clearNs);
+    }
+    lines.push('');
+  }
+  record('Disabling dirty logging time', 0, setSlots(0));
+  lines.push(
+    `Get dirty log over ${o.iterations} iterations took ${formatSeconds(getTotal)}. (Avg ${formatSeconds(getTotal / o.iterations)}/iteration)`,
+  );
+  if (o.manualProtect) {
+    lines.push(
+      `Clear dirty log over ${o.iterations} iterations took ${formatSeconds(clearTotal)}. (Avg ${formatSeconds(clearTotal / o.iterations)}/iteration)`,
+    );
+  }
+  return { options: o, phases, lines, stats: vm.getStats() };
+}
+
+/** The selftest's "%ld.%.9lds". */
+export function formatSeconds(ns: number): string {
+  const s = Math.floor(ns / 1e9);
+  const frac = Math.round(ns - s * 1e9);
+  return `${s}.${String(frac).padStart(9, '0')}s`;
+}
+
+function validate(o: DirtyLogPerfOptions): void {
+  if (!Number.isInteger(o.vcpus) || o.vcpus < 1)
+    throw new Error(`-v needs at least 1 vCPU, got ${o.vcpus}`);
+  if (o.bytesPerVcpu <= 0 || o.bytesPerVcpu % PAGE_SIZE !== 0) {
+    throw new Error(`-b must be a positive multiple of 4096 bytes, got ${o.bytesPerVcpu}`);
+  }
+  if (!Number.isInteger(o.iterations) || o.iterations < 2) {
+    throw new Error(`-i must be at least 2 (the selftest's rule), got ${o.iterations}`);
+  }
+  if (!(o.writePercent >= 0 && o.writePercent <= 100)) {
+    throw new Error(`-w must be a percentage 0-100, got ${o.writePercent}`);
+  }
+  if (!Number.isInteger(o.slots) || o.slots < 1)
+    throw new Error(`-x needs at least 1 memslot, got ${o.slots}`);
+}
+
+function shuffle(a: Float64Array, rng: Rng): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}
+
+/** The selftest's -s names mapped to backings. */
+export const BACKING_SOURCES: Readonly<Record<string, Backing>> = {
+  anonymous: '4k',
+  anonymous_thp: 'thp',
+  anonymous_hugetlb: 'hugetlb_2m',
+  anonymous_hugetlb_2mb: 'hugetlb_2m',
+  anonymous_hugetlb_1gb: 'hugetlb_1g',
+  shmem: '4k',
+  shared_hugetlb: 'hugetlb_2m',
+};

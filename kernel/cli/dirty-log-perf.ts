@@ -1,0 +1,248 @@
+import * as aq from 'arquero';
+import type {
+  DirtyLogPerfOptions,
+  DirtyLogPerfResult,
+} from '../../engine/selftests/dirty-log-perf-test.ts';
+import {
+  BACKING_SOURCES,
+  DEFAULT_DIRTY_LOG_PERF_OPTIONS,
+  runDirtyLogPerfTest,
+} from '../../engine/selftests/dirty-log-perf-test.ts';
+import type { Backing } from '../../engine/kvm/types.ts';
+import { formatTextTable } from '../text-table.ts';
+
+/**
+ * The main job: KVM's dirty_log_perf_test on the model. Without options it runs
+ * Matlack's published comparison (96 vCPUs x 1 GiB, 1 GiB HugeTLB, before and after
+ * eager page splitting) and prints the model beside the published figures. With
+ * options it behaves like the selftest and prints its lines.
+ */
+
+const USAGE = `usage: npm start -- [options]
+
+Runs KVM's dirty_log_perf_test on the mmulab model (simulated time).
+Without options: Matlack's 96-vCPU comparison, before/after eager page splitting.
+
+selftest options:
+  -v N        vCPUs (default 1)
+  -b SIZE     bytes per vCPU, e.g. 1G, 512M (default 1G)
+  -s SRC      backing: anonymous, anonymous_thp, anonymous_hugetlb_2mb,
+              anonymous_hugetlb_1gb (default anonymous)
+  -i N        iterations, at least 2 (default 2)
+  -w PCT      percent of pages written per iteration (default 100)
+  -g          do not enable KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 (GET clears)
+  -a          random access instead of sequential
+  -x N        memslots (default 1)
+  -r SEED     random seed (default 1)
+model options:
+  --arch x86_64|arm64               (default x86_64)
+  --eager-page-split 0|1            kvm.eager_page_split (default 1 on x86)
+  --pml 0|1                         kvm_intel.pml (default 1 on x86)
+  --split-on-fault in-place|zap     6.2+ in place, or zap as before 6.2 (x86 default in-place)
+  --eager-split-chunk SIZE          arm64 KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE
+  -h, --help                        this text`;
+
+/** Matlack, "[PATCH v2 00/18] KVM: x86/mmu: Eager Page Splitting for the TDP MMU" (2022-01-19). */
+const MATLACK: readonly { caps: string; phase: string; before: number; after: number }[] = [
+  {
+    caps: 'INITIALLY_SET',
+    phase: 'Iteration 1 clear dirty log time',
+    before: 0.049572,
+    after: 1.667812,
+  },
+  {
+    caps: 'INITIALLY_SET',
+    phase: 'Iteration 2 dirty memory time',
+    before: 2.751443,
+    after: 0.127017,
+  },
+  {
+    caps: 'INITIALLY_SET',
+    phase: 'Iteration 3 clear dirty log time',
+    before: 1.374501,
+    after: 1.422479,
+  },
+  {
+    caps: 'no INITIALLY_SET (-g)',
+    phase: 'Enabling dirty logging time',
+    before: 0.001684,
+    after: 1.546904,
+  },
+  {
+    caps: 'no INITIALLY_SET (-g)',
+    phase: 'Iteration 1 dirty memory time',
+    before: 2.943733,
+    after: 0.14598,
+  },
+];
+
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMGT]?)B?$/i.exec(text.trim());
+  if (!m)
+    throw new UsageError(`bad size "${text}"; use a number with an optional K, M, G or T suffix`);
+  const shift = { '': 0, K: 10, M: 20, G: 30, T: 40 }[
+    m[2].toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'
+  ];
+  return Math.round(Number(m[1]) * 2 ** shift);
+}
+
+export class UsageError extends Error {}
+
+/** Parse the selftest's flags plus the model's. Returns null for --help. */
+export function parseArgs(argv: readonly string[]): Partial<DirtyLogPerfOptions> | null {
+  const o: Partial<DirtyLogPerfOptions> = {};
+  const params: NonNullable<DirtyLogPerfOptions['params']> = {};
+  let i = 0;
+  const value = (flag: string): string => {
+    const v = argv[++i];
+    if (v === undefined) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  const int = (flag: string): number => {
+    const v = value(flag);
+    if (!/^\d+$/.test(v)) throw new UsageError(`${flag} needs a whole number, got "${v}"`);
+    return Number(v);
+  };
+  const bool = (flag: string): boolean => {
+    const v = value(flag);
+    if (v !== '0' && v !== '1') throw new UsageError(`${flag} takes 0 or 1, got "${v}"`);
+    return v === '1';
+  };
+  for (; i < argv.length; i++) {
+    const flag = argv[i];
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return null;
+      case '-v':
+        o.vcpus = int(flag);
+        break;
+      case '-b':
+        o.bytesPerVcpu = parseSize(value(flag));
+        break;
+      case '-s': {
+        const src = value(flag);
+        const backing: Backing | undefined = BACKING_SOURCES[src];
+        if (!backing) {
+          throw new UsageError(
+            `unknown backing source "${src}"; use one of ${Object.keys(BACKING_SOURCES).join(', ')}`,
+          );
+        }
+        o.backing = backing;
+        break;
+      }
+      case '-i':
+        o.iterations = int(flag);
+        break;
+      case '-w':
+        o.writePercent = int(flag);
+        break;
+      case '-g':
+        o.manualProtect = false;
+        break;
+      case '-a':
+        o.randomAccess = true;
+        break;
+      case '-x':
+        o.slots = int(flag);
+        break;
+      case '-r':
+        o.seed = int(flag);
+        break;
+      case '--arch': {
+        const arch = value(flag);
+        if (arch !== 'x86_64' && arch !== 'arm64')
+          throw new UsageError(`--arch takes x86_64 or arm64, got "${arch}"`);
+        o.arch = arch;
+        break;
+      }
+      case '--eager-page-split':
+        params.eagerPageSplit = bool(flag);
+        break;
+      case '--pml':
+        params.enablePml = bool(flag);
+        break;
+      case '--split-on-fault': {
+        const mode = value(flag);
+        if (mode !== 'in-place' && mode !== 'zap') {
+          throw new UsageError(`--split-on-fault takes in-place or zap, got "${mode}"`);
+        }
+        params.splitOnFault = mode;
+        break;
+      }
+      case '--eager-split-chunk':
+        o.eagerSplitChunkSize = parseSize(value(flag));
+        break;
+      default:
+        throw new UsageError(`unknown option "${flag}"`);
+    }
+  }
+  if (o.arch === 'arm64' && params.enablePml === undefined) params.enablePml = false;
+  if (o.arch === 'arm64' && params.eagerPageSplit === undefined) params.eagerPageSplit = false;
+  o.params = params;
+  return o;
+}
+
+/** Run Matlack's comparison; returns the table of model vs published seconds. */
+export function matlackComparison(): aq.ColumnTable {
+  const common = { vcpus: 96, bytesPerVcpu: 2 ** 30, backing: 'hugetlb_1g' as const };
+  // Before the series: no eager split and, in 5.17, huge SPTEs zapped on fault.
+  // Matlack's runs show one exit per re-dirtied page, as without PML.
+  const before = { eagerPageSplit: false, splitOnFault: 'zap' as const, enablePml: false };
+  const after = { eagerPageSplit: true, splitOnFault: 'zap' as const, enablePml: false };
+  const run = (manual: boolean, params: DirtyLogPerfOptions['params']): DirtyLogPerfResult =>
+    runDirtyLogPerfTest({ ...common, manualProtect: manual, iterations: manual ? 3 : 2, params });
+  const runs = {
+    INITIALLY_SET: { before: run(true, before), after: run(true, after) },
+    'no INITIALLY_SET (-g)': { before: run(false, before), after: run(false, after) },
+  } as const;
+  const seconds = (r: DirtyLogPerfResult, phase: string): number =>
+    r.phases.find((p) => p.phase === phase)?.seconds ?? NaN;
+  return aq.from(
+    MATLACK.map((row) => {
+      const pair = runs[row.caps as keyof typeof runs];
+      return {
+        caps: row.caps,
+        phase: row.phase,
+        before_s: seconds(pair.before, row.phase),
+        published_before_s: row.before,
+        after_s: seconds(pair.after, row.phase),
+        published_after_s: row.after,
+      };
+    }),
+  );
+}
+
+export function main(argv: readonly string[]): number {
+  let options: Partial<DirtyLogPerfOptions> | null;
+  try {
+    options = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (options === null) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (argv.length === 0) {
+    process.stdout.write(
+      'dirty_log_perf_test on the mmulab model: 96 vCPUs x 1 GiB, 1 GiB HugeTLB, simulated seconds,\n' +
+        'before and after eager page splitting, beside Matlack v2 (2022-01-19).\n\n',
+    );
+    process.stdout.write(`${formatTextTable(matlackComparison(), { decimals: 4 })}\n`);
+    return 0;
+  }
+  const merged = { ...DEFAULT_DIRTY_LOG_PERF_OPTIONS, ...options };
+  process.stdout.write(
+    `Testing guest mode: PA-bits:ANY, VA-bits:48, 4K pages (${merged.arch}, simulated)\n`,
+  );
+  const result = runDirtyLogPerfTest(options);
+  process.stdout.write(`${result.lines.join('\n')}\n`);
+  return 0;
+}
+
+process.exitCode = main(process.argv.slice(2));
