@@ -463,12 +463,19 @@ export class SlotTdp {
     const wEnd = (end >>> 2) | 0;
     const keep = ~(bit * REPEAT4);
     const presentMask = SPTE_PRESENT * REPEAT4;
+    // Split regions repeat one word; remember the last word's results.
+    let prev = 0;
+    let prevWalked = 0;
     for (let w = rel >>> 2; w < wEnd; w++) {
       const v = words[w];
       if (v === 0) continue;
-      // Sum the four PRESENT bits (bit 0 of each byte) with one multiply.
-      walked += Math.imul(v & presentMask, REPEAT4) >>> 24;
-      changed |= v & ~keep;
+      if (v !== prev) {
+        prev = v;
+        // Sum the four PRESENT bits (bit 0 of each byte) with one multiply.
+        prevWalked = Math.imul(v & presentMask, REPEAT4) >>> 24;
+        changed |= v & ~keep;
+      }
+      walked += prevWalked;
       words[w] = v & keep;
     }
     rel = Math.max(rel, wEnd * 4);

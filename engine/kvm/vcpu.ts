@@ -60,6 +60,8 @@ export class Vcpu {
   /** Cost of the last slow-path access, in ns (set by handleAccess). */
   lastCostNs = 0;
   lastLockReadNs = 0;
+  /** Scratch for single accesses, so the batched loop always sees a Float64Array. */
+  private readonly one = new Float64Array(1);
   private readonly batch: BatchResult = {
     next: 0,
     exit: null,
@@ -94,7 +96,8 @@ export class Vcpu {
 
   /** One guest access. A vCPU whose ring is full exits before running it. */
   access(gfn: Gfn, write: boolean): AccessResult {
-    const r = this.runAccesses([gfn], write, 0, 1);
+    this.one[0] = gfn;
+    const r = this.runAccesses(this.one, write, 0, 1);
     if (r.exit === 'dirty-ring-full') {
       return { outcome: 'dirty-ring-full', costNs: r.costNs, exit: r.exit };
     }
@@ -124,7 +127,12 @@ export class Vcpu {
     const rings = vm.rings;
     if (rings && rings.blocked(this.id)) return this.ringFullExit(start);
 
-    let slot = vm.findSlot(gfns[start] ?? 0);
+    // The loop below is monomorphic over Float64Array (the fast input); other array
+    // kinds are copied once.
+    const gfnArray = gfns instanceof Float64Array ? gfns : Float64Array.from(gfns);
+    const allWrites = writes === true;
+    const perAccess = typeof writes === 'boolean' ? null : writes;
+    let slot = vm.findSlot(gfnArray[start] ?? 0);
     let base = slot ? slot.baseGfn : 0;
     let npages = slot ? slot.npages : 0;
     let s4 = slot ? slot.tdp.spte4k : new Uint8Array(0);
@@ -143,8 +151,8 @@ export class Vcpu {
     let inlineFastCount = 0;
     let i = start;
     for (; i < end; i++) {
-      const gfn = gfns[i];
-      const write = writes === true || (writes !== false && writes[i] !== 0);
+      const gfn = gfnArray[i];
+      const write = allWrites || (perAccess !== null && perAccess[i] !== 0);
       let rel = gfn - base;
       if (rel < 0 || rel >= npages) {
         const found = vm.findSlot(gfn);
