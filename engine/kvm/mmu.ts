@@ -4,8 +4,8 @@ import type { Vm } from './vm.ts';
 import { markPageDirtyInSlot } from './dirty-log.ts';
 import {
   SPTE_DIRTY,
+  SPTE_HOST_WRITABLE,
   SPTE_MMU_WRITABLE,
-  SPTE_PRESENT,
   SPTE_TABLE,
   SPTE_WRITABLE,
   makeSpte,
@@ -188,7 +188,13 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
     dirtied = writable;
   } else if (write) {
     const spte = tdp.getSpte(level as SpteLevel, rel);
-    tdp.setLeafSpte(level as SpteLevel, rel, spte | SPTE_WRITABLE | SPTE_DIRTY | SPTE_PRESENT);
+    // The slow path rebuilds the SPTE from the host mapping (make_spte), so it is
+    // MMU-writable again even if write_protect_gfn had taken that away.
+    tdp.setLeafSpte(
+      level as SpteLevel,
+      rel,
+      spte | SPTE_WRITABLE | SPTE_DIRTY | SPTE_MMU_WRITABLE | SPTE_HOST_WRITABLE,
+    );
     dirtied = true;
   }
   if (dirtied && slot.dirtyLogging) ns += markPageDirtyInSlot(vm, vcpu, slot, rel);

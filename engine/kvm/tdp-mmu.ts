@@ -3,6 +3,7 @@ import { SpteLevel } from './types.ts';
 import {
   SPTE_DIRTY,
   SPTE_LEAF,
+  SPTE_MMU_WRITABLE,
   SPTE_PRESENT,
   SPTE_TABLE,
   SPTE_WRITABLE,
@@ -27,6 +28,17 @@ export interface WalkCount {
   walked: number;
   /** True if an SPTE changed and the TLB must be flushed. */
   flush: boolean;
+}
+
+/**
+ * Told whenever SPTEs of the slot lose WRITABLE or DIRTY or are zapped, so the next
+ * write to those pages changes KVM state again (a fault, a PML entry). Ranges are
+ * slot-relative and may be a superset of what changed. The simulator's guest uses it
+ * to skip writes that KVM cannot see.
+ */
+export interface SpteProtectListener {
+  rangeProtected(start: number, end: number): void;
+  maskProtected(relBase: number, mask: number): void;
 }
 
 const PTES_PER_TABLE = 512;
@@ -67,6 +79,8 @@ export class SlotTdp {
   pages1g = 0;
   /** Page-table pages below the root (one per non-leaf 1G or 2M SPTE). */
   tablePages = 0;
+  /** Observer of protections and zaps (see SpteProtectListener), or null. */
+  listener: SpteProtectListener | null = null;
   /** Present 4K SPTEs visited by `clearBitsMasked`, running total (for costs). */
   maskWalked = 0;
 
@@ -261,6 +275,7 @@ export class SlotTdp {
 
   /** Zap the leaf at `level` containing `rel`. Returns true (a present SPTE changed). */
   zapLeaf(level: SpteLevel, rel: number): boolean {
+    this.notifyFrame(level, rel);
     switch (level) {
       case SpteLevel.PG_LEVEL_1G:
         this.spte1g[this.idx1g(rel)] = 0;
@@ -300,6 +315,7 @@ export class SlotTdp {
    */
   clearBitsMasked(relBase: number, mask: number, bit: number): boolean {
     let flush = false;
+    const origMask = mask;
     const s4 = this.spte4k;
     while (mask !== 0) {
       const low = mask & -mask;
@@ -312,25 +328,33 @@ export class SlotTdp {
         flush = true;
       }
     }
+    if (flush && this.listener) this.listener.maskProtected(relBase, origMask);
     return flush;
   }
 
-  /** Write-protect the huge leaf (2M or 1G) covering `rel`, if any. */
+  /**
+   * `kvm_mmu_slot_gfn_write_protect(..., PG_LEVEL_2M)` on the huge leaf (2M or 1G)
+   * covering `rel`, if any. It goes through `write_protect_gfn`, which clears
+   * MMU_WRITABLE as well (commit 7c8a4742c4ab): the pages then need the slow path.
+   */
   wrprotHugeCovering(rel: number): boolean {
+    const clear = SPTE_WRITABLE | SPTE_MMU_WRITABLE;
     const j = this.idx2m(rel);
     const s2 = this.spte2m[j];
     if (isLastSpte(s2)) {
-      if (s2 & SPTE_WRITABLE) {
-        this.spte2m[j] = s2 & ~SPTE_WRITABLE;
-        return true;
+      if (s2 & clear) {
+        this.spte2m[j] = s2 & ~clear;
+        this.notifyFrame(SpteLevel.PG_LEVEL_2M, rel);
+        return (s2 & SPTE_WRITABLE) !== 0;
       }
       return false;
     }
     const i = this.idx1g(rel);
     const s1 = this.spte1g[i];
-    if (isLastSpte(s1) && s1 & SPTE_WRITABLE) {
-      this.spte1g[i] = s1 & ~SPTE_WRITABLE;
-      return true;
+    if (isLastSpte(s1) && s1 & clear) {
+      this.spte1g[i] = s1 & ~clear;
+      this.notifyFrame(SpteLevel.PG_LEVEL_1G, rel);
+      return (s1 & SPTE_WRITABLE) !== 0;
     }
     return false;
   }
@@ -366,6 +390,7 @@ export class SlotTdp {
   /** Zap every leaf in [start, end) and free empty tables (DELETE/MOVE, `kvm_arch_flush_shadow_memslot`). */
   zapAll(): WalkCount {
     const walked = this.pages4k + this.pages2m + this.pages1g;
+    this.listener?.rangeProtected(0, this.npages);
     this.spte4k.fill(0);
     this.spte2m.fill(0);
     this.spte1g.fill(0);
@@ -422,6 +447,7 @@ export class SlotTdp {
         if (s1 & bit) {
           this.spte1g[i] = s1 & ~bit;
           flush = true;
+          this.notifyFrame(SpteLevel.PG_LEVEL_1G, Math.max(this.relOf1g(i), 0));
         }
         continue;
       }
@@ -436,6 +462,7 @@ export class SlotTdp {
           if (s2 & bit) {
             this.spte2m[j] = s2 & ~bit;
             flush = true;
+            this.notifyFrame(SpteLevel.PG_LEVEL_2M, Math.max(this.relOf2m(j), 0));
           }
         }
       }
@@ -485,7 +512,24 @@ export class SlotTdp {
       changed |= spte & bit;
       s4[rel++] = spte & ~bit;
     }
+    if (changed !== 0 && this.listener) this.listener.rangeProtected(start, end);
     return { walked, flush: changed !== 0 };
+  }
+
+  /** Tell the listener the frame at `level` containing `rel` was protected or zapped. */
+  private notifyFrame(level: SpteLevel, rel: number): void {
+    const listener = this.listener;
+    if (!listener) return;
+    let start = rel;
+    let end = rel + 1;
+    if (level === SpteLevel.PG_LEVEL_2M) {
+      start = this.relOf2m(this.idx2m(rel));
+      end = start + PTES_PER_TABLE;
+    } else if (level === SpteLevel.PG_LEVEL_1G) {
+      start = this.relOf1g(this.idx1g(rel));
+      end = start + PAGES_1G;
+    }
+    listener.rangeProtected(Math.max(start, 0), Math.min(end, this.npages));
   }
 
   private zapTable2m(j: number): number {
@@ -495,6 +539,7 @@ export class SlotTdp {
       walked += this.spte4k[r] & SPTE_PRESENT;
     }
     this.spte4k.fill(0, Math.max(r0, 0), Math.min(r0 + PTES_PER_TABLE, this.npages));
+    this.listener?.rangeProtected(Math.max(r0, 0), Math.min(r0 + PTES_PER_TABLE, this.npages));
     this.spte2m[j] = 0;
     this.pages4k -= walked;
     this.tablePages--;
@@ -511,6 +556,7 @@ export class SlotTdp {
       else if (isLastSpte(s2)) {
         this.spte2m[j] = 0;
         this.pages2m--;
+        this.notifyFrame(SpteLevel.PG_LEVEL_2M, this.relOf2m(j));
         walked++;
       }
     }

@@ -342,6 +342,21 @@ describe('INITIALLY_SET with eager split (x86)', () => {
   });
 });
 
+describe('INITIALLY_SET without eager split (x86)', () => {
+  const mode = MODES[2];
+
+  it('a CLEAR write-protects the huge page with write_protect_gfn, so split siblings need the slow path', () => {
+    const vm = touchedVm(mode, 'hugetlb_1g');
+    setDirtyLogging(vm, 0, true);
+    runTrigger(vm, 'clear'); // wrprot of the 1G covering pages 0..63 clears MMU-writable too
+    const vcpu = vm.vcpus[0];
+    expect(vcpu.write(asGfn(0)).outcome).toBe('split-on-fault');
+    // The children inherit !MMU_WRITABLE: fast_page_fault cannot fix them.
+    expect(vcpu.write(asGfn(1)).outcome).toBe('slow-fault');
+    expect(vcpu.write(asGfn(1)).outcome).toBe('no-fault');
+  });
+});
+
 describe('split on fault in place (x86, eager_page_split=N)', () => {
   const mode = MODES.find((m) => m.trigger === 'write' && m.params?.splitOnFault === 'in-place');
 
