@@ -224,6 +224,36 @@ export class Vcpu {
   }
 
   /**
+   * One access for the simulator: what `access` does, without allocating. Returns the
+   * outcome (an index of ACCESS_OUTCOMES) and leaves KVM's cost in `lastCostNs`.
+   * `Outcome.DirtyRingFull` means the access did not run: reap, reset and retry.
+   */
+  accessFast(gfn: number, write: boolean): Outcome {
+    const vm = this.vm;
+    const rings = vm.rings;
+    if (rings && rings.blocked(this.id)) {
+      this.ringFullExit(0);
+      this.lastCostNs = vm.costs.userspaceExit;
+      return Outcome.DirtyRingFull;
+    }
+    const stats = this.stats;
+    stats.accesses++;
+    const slot = vm.findSlot(gfn);
+    if (slot) {
+      const spte = slot.tdp.spte4k[gfn - slot.baseGfn];
+      if (write ? (spte & SPTE_WRITE_OK) === SPTE_WRITE_OK : (spte & SPTE_PRESENT) !== 0) {
+        this.lastCostNs = 0;
+        stats.byOutcome[Outcome.NoFault]++;
+        return Outcome.NoFault;
+      }
+    }
+    const outcome = handleAccess(this, gfn, write);
+    stats.byOutcome[outcome]++;
+    stats.nsByOutcome[outcome] += this.lastCostNs;
+    return outcome;
+  }
+
+  /**
    * KVM writes guest memory on this vCPU's behalf (kvm_write_guest with a running
    * vCPU): mark_page_dirty_in_slot with this vCPU. Returns the cost in ns.
    */

@@ -1,0 +1,337 @@
+import type { Vcpu } from '../kvm/vcpu.ts';
+import type { Rng } from '../sim/rng.ts';
+import type { AccessPattern, Component } from './workload.ts';
+import type { DestinationView, GuestMemory, RamSlot } from './memory.ts';
+import type { PageSet } from './page-set.ts';
+import { Outcome } from '../kvm/mmu.ts';
+import { writeIsInvisibleToKvm } from './memory.ts';
+
+/** Where a vCPU's time goes when it is not running guest code, one bucket each. */
+export const STALL_CAUSES = [
+  'fast_fault',
+  'slow_fault',
+  'split',
+  'pml',
+  'ring_full',
+  'throttle',
+  'lock_wait',
+  'remote_fault',
+  'mmio',
+] as const;
+export type StallCause = (typeof STALL_CAUSES)[number];
+
+const CAUSE_OF_OUTCOME: readonly number[] = [
+  -1, // no-fault
+  STALL_CAUSES.indexOf('pml'),
+  STALL_CAUSES.indexOf('pml'),
+  STALL_CAUSES.indexOf('fast_fault'),
+  STALL_CAUSES.indexOf('slow_fault'),
+  STALL_CAUSES.indexOf('split'),
+  STALL_CAUSES.indexOf('split'),
+  STALL_CAUSES.indexOf('mmio'),
+  STALL_CAUSES.indexOf('ring_full'),
+];
+const RING_FULL = STALL_CAUSES.indexOf('ring_full');
+const THROTTLE = STALL_CAUSES.indexOf('throttle');
+const LOCK_WAIT = STALL_CAUSES.indexOf('lock_wait');
+const REMOTE_FAULT = STALL_CAUSES.indexOf('remote_fault');
+
+/** What the scheduler tells a vCPU thread for one time slice. */
+export interface SliceContext {
+  /** Simulated time at the start of the slice, ns since the run began. */
+  now: number;
+  sliceNs: number;
+  memory: GuestMemory;
+  /** The destination during precopy (null before migration starts). */
+  dest: DestinationView | null;
+  /** Share of time the vCPU is throttled (auto-converge), 0..0.99. */
+  throttle: number;
+  /** ns mmu_lock was held for write by other threads in this slice. */
+  lockWriteNs: number;
+  /** The vCPU exited with KVM_EXIT_DIRTY_RING_FULL: the VMM reaps; returns ns spent. */
+  onRingFull: (thread: VcpuThread) => number;
+  /** Postcopy: pages not yet at the destination, per slot (null during precopy). */
+  missing: PageSet[] | null;
+  /** Postcopy: a vCPU touched a missing page; returns the ns it waits for it. */
+  onRemoteFault: (slot: RamSlot, rel: number) => number;
+}
+
+/**
+ * A vCPU thread running its workload. Each slice it gets a time budget; accesses
+ * that change no state (the page is writable and dirty in KVM and the destination is
+ * already behind) are counted in bulk, and only accesses to sensitive pages are drawn
+ * one by one: the number of invisible accesses before the next sensitive one is
+ * geometric with p = share of the workload's probability mass on sensitive pages.
+ * The cost of a slice therefore follows the state changes, not the guest's writes.
+ */
+export class VcpuThread {
+  readonly id: number;
+  readonly vcpu: Vcpu;
+  readonly rng: Rng;
+  pattern: AccessPattern;
+  /** ns lost per cause (STALL_CAUSES order), cumulative. */
+  readonly stallNs = new Float64Array(STALL_CAUSES.length);
+  /** Accesses completed (reads and writes), cumulative. */
+  accesses = 0;
+  writes = 0;
+  /** Accesses the guest would have done without any stall. */
+  idealAccesses = 0;
+  /** Sleeping until this time (dirty-limit), ns. */
+  blockedUntil = 0;
+  /** Ring-full exits since the last dirty-limit decision, and when the last one was. */
+  ringEntriesSinceFull = 0;
+  lastRingFullNs = 0;
+  private carry = 0;
+
+  constructor(vcpu: Vcpu, pattern: AccessPattern, rng: Rng) {
+    this.id = vcpu.id;
+    this.vcpu = vcpu;
+    this.pattern = pattern;
+    this.rng = rng;
+  }
+
+  /** Run one slice. */
+  step(ctx: SliceContext): void {
+    let avail = ctx.sliceNs;
+    if (this.blockedUntil > ctx.now) {
+      const blocked = Math.min(this.blockedUntil - ctx.now, avail);
+      this.stallNs[THROTTLE] += blocked;
+      avail -= blocked;
+    }
+    if (ctx.throttle > 0) {
+      const t = avail * ctx.throttle;
+      this.stallNs[THROTTLE] += t;
+      avail -= t;
+    }
+    const pattern = activePattern(this.pattern, ctx.now);
+    if (pattern.kind === 'idle') return;
+    if (pattern.kind === 'trace') {
+      this.runTrace(pattern, ctx);
+      return;
+    }
+    const accessNs = pattern.rate > 0 ? 1e9 / pattern.rate : Infinity;
+    this.idealAccesses += ctx.sliceNs / accessNs;
+    let budget = avail / accessNs + this.carry;
+    if (!(budget > 0)) return;
+    budget =
+      pattern.kind === 'mixture'
+        ? this.runMixture(pattern, budget, accessNs, ctx)
+        : this.runSequential(pattern, budget, accessNs, ctx);
+    this.carry = Math.max(0, Math.min(budget, 1));
+  }
+
+  /** Returns the budget left (< 1 access, or negative when a stall overran the slice). */
+  private runMixture(
+    p: Extract<AccessPattern, { kind: 'mixture' }>,
+    budget: number,
+    accessNs: number,
+    ctx: SliceContext,
+  ): number {
+    const comps = p.components;
+    const setOf = (c: Component): PageSet =>
+      ctx.missing ? ctx.missing[c.slot.index] : c.slot.sensitive;
+    let mass = refreshCounts(comps, setOf);
+    const rng = this.rng;
+    while (budget >= 1) {
+      if (mass <= 0) {
+        this.countAccesses(Math.floor(budget), p.readFraction);
+        return budget - Math.floor(budget);
+      }
+      const u = rng.next();
+      const gap = mass >= 1 ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - mass));
+      if (gap >= budget - 1) {
+        const n = Math.floor(budget);
+        this.countAccesses(n, p.readFraction);
+        return budget - n;
+      }
+      this.countAccesses(gap, p.readFraction);
+      budget -= gap;
+      // Pick the component by its sensitive mass, then a sensitive page in it.
+      let pick = rng.next() * mass;
+      let c: Component | null = null;
+      for (const comp of comps) {
+        if (comp.count === 0) continue;
+        c = comp; // rounding can leave `pick` past the last one: keep the last candidate
+        const m = (comp.weight * comp.count) / (comp.end - comp.start);
+        if (pick < m) break;
+        pick -= m;
+      }
+      if (c === null) {
+        mass = 0;
+        continue;
+      }
+      const set = setOf(c);
+      const rel = set.selectInRange(c.start, c.end, Math.floor(rng.next() * c.count));
+      const write = p.readFraction === 0 || rng.next() >= p.readFraction;
+      const ns = this.touch(c.slot, rel, write, ctx);
+      budget -= 1 + ns / accessNs;
+      mass = refreshCounts(comps, setOf);
+    }
+    return budget;
+  }
+
+  private runSequential(
+    p: Extract<AccessPattern, { kind: 'sequential' }>,
+    budget: number,
+    accessNs: number,
+    ctx: SliceContext,
+  ): number {
+    while (budget >= 1) {
+      const n = Math.floor(budget);
+      const hit = nextSensitive(p, n, ctx);
+      if (hit === null) {
+        this.countAccesses(n, p.readFraction);
+        p.cursor = (p.cursor + n) % p.total;
+        return budget - n;
+      }
+      this.countAccesses(hit.distance, p.readFraction);
+      budget -= hit.distance;
+      p.cursor = (p.cursor + hit.distance + 1) % p.total;
+      const write = p.readFraction === 0 || this.rng.next() >= p.readFraction;
+      const ns = this.touch(hit.slot, hit.rel, write, ctx);
+      budget -= 1 + ns / accessNs;
+    }
+    return budget;
+  }
+
+  private runTrace(p: Extract<AccessPattern, { kind: 'trace' }>, ctx: SliceContext): void {
+    const rows = p.rows;
+    if (rows.length === 0) return;
+    const end = ctx.now + ctx.sliceNs;
+    const vm = this.vcpu.vm;
+    while (true) {
+      if (p.next >= rows.length) {
+        if (!p.loop) return;
+        p.next = 0;
+        for (const r of rows) (r as { time: number }).time += p.periodNs;
+      }
+      const row = rows[p.next];
+      if (row.time >= end) return;
+      p.next++;
+      this.idealAccesses++;
+      const memslot = vm.findSlot(row.gfn);
+      const slot = memslot ? ctx.memory.slots.find((s) => s.memslot === memslot) : undefined;
+      if (!slot) continue;
+      const rel = row.gfn - slot.memslot.baseGfn;
+      const set = ctx.missing ? ctx.missing[slot.index] : slot.sensitive;
+      if (set.has(rel)) this.touch(slot, rel, row.op === 'w', ctx);
+      else this.countAccesses(1, row.op === 'w' ? 0 : 1);
+    }
+  }
+
+  /** Bulk-count accesses that change no state. */
+  private countAccesses(n: number, readFraction: number): void {
+    if (n <= 0) return;
+    this.accesses += n;
+    this.writes += n * (1 - readFraction);
+  }
+
+  /**
+   * One access to a sensitive page: through KVM (retrying after a ring-full exit),
+   * then the truth (generation) and the page's place in the sensitive set.
+   * Returns the ns the vCPU lost to it.
+   */
+  private touch(slot: RamSlot, rel: number, write: boolean, ctx: SliceContext): number {
+    this.accesses++;
+    if (write) this.writes++;
+    if (ctx.missing) {
+      // Postcopy: the page is fetched from the source before the access completes.
+      const ns = ctx.onRemoteFault(slot, rel);
+      this.stallNs[REMOTE_FAULT] += ns;
+      return ns;
+    }
+    const gfn = slot.memslot.baseGfn + rel;
+    const vcpu = this.vcpu;
+    let ns = 0;
+    let outcome: Outcome;
+    while (true) {
+      outcome = vcpu.accessFast(gfn, write);
+      const cost = vcpu.lastCostNs;
+      ns += cost;
+      const cause = CAUSE_OF_OUTCOME[outcome];
+      if (cause >= 0) this.stallNs[cause] += cost;
+      if (outcome !== Outcome.DirtyRingFull) break;
+      const handled = ctx.onRingFull(this);
+      ns += handled;
+      this.stallNs[RING_FULL] += handled;
+    }
+    if (outcome >= Outcome.SlowFault && outcome <= Outcome.ZapOnFault && ctx.lockWriteNs > 0) {
+      // Expected wait behind another thread's write hold of mmu_lock:
+      // P(arriving while held) x mean residual hold.
+      const w = (ctx.lockWriteNs / ctx.sliceNs) * (ctx.lockWriteNs / 2);
+      this.stallNs[LOCK_WAIT] += w;
+      ns += w;
+    }
+    if (write) ctx.memory.recordWrite(slot, rel, ctx.dest);
+    if (
+      writeIsInvisibleToKvm(slot.memslot, rel) &&
+      slot.gen.get(rel) !== 0 &&
+      !(ctx.dest !== null && ctx.dest.isCurrent(slot.index, rel, slot.gen.get(rel)))
+    ) {
+      slot.sensitive.delete(rel);
+    }
+    return ns;
+  }
+}
+
+/** The pattern in force at `now` (phases switch by time since the run began). */
+function activePattern(p: AccessPattern, now: number): Exclude<AccessPattern, { kind: 'phases' }> {
+  if (p.kind !== 'phases') return p;
+  let t = p.repeat && p.totalNs > 0 ? now % p.totalNs : now;
+  for (const phase of p.phases) {
+    if (t < phase.durationNs) return activePattern(phase.pattern, now);
+    t -= phase.durationNs;
+  }
+  return { kind: 'idle' };
+}
+
+/** Refresh cached sensitive counts that are out of date; returns the sensitive mass. */
+function refreshCounts(comps: Component[], setOf: (c: Component) => PageSet): number {
+  let mass = 0;
+  for (const c of comps) {
+    const set = setOf(c);
+    if (c.countSet !== set || c.countVersion !== set.version) {
+      c.count = set.countRange(c.start, c.end);
+      c.countSet = set;
+      c.countVersion = set.version;
+    }
+    mass += (c.weight * c.count) / (c.end - c.start);
+  }
+  return mass;
+}
+
+/** The first sensitive page within the next `n` accesses of a sequential stream. */
+function nextSensitive(
+  p: Extract<AccessPattern, { kind: 'sequential' }>,
+  n: number,
+  ctx: SliceContext,
+): { slot: RamSlot; rel: number; distance: number } | null {
+  let pos = p.cursor;
+  let distance = 0;
+  let k = 0;
+  let offset = 0;
+  while (k < p.ranges.length && offset + (p.ranges[k].end - p.ranges[k].start) <= pos) {
+    offset += p.ranges[k].end - p.ranges[k].start;
+    k++;
+  }
+  while (distance < n) {
+    const r = p.ranges[k];
+    const from = r.start + (pos - offset);
+    const set = ctx.missing ? ctx.missing[r.slot.index] : r.slot.sensitive;
+    const limit = Math.min(r.end, from + (n - distance));
+    const hit = set.nextMember(from, limit);
+    if (hit >= 0) return { slot: r.slot, rel: hit, distance: distance + (hit - from) };
+    distance += limit - from;
+    pos += limit - from;
+    if (limit === r.end) {
+      offset += r.end - r.start;
+      k++;
+      if (k === p.ranges.length) {
+        k = 0;
+        offset = 0;
+        pos = 0;
+      }
+    }
+  }
+  return null;
+}

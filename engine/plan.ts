@@ -1,0 +1,177 @@
+import type { Arch, Backing, Proposals, SplitOnFault } from './kvm/index.ts';
+import type { Costs } from './kvm/costs.ts';
+
+/**
+ * A run plan: plain data describing one simulated migration. The language compiles
+ * into it; TypeScript users can write it directly. Sizes in bytes, times in ns,
+ * rates in pages (or bytes) per second.
+ */
+export interface RunPlan {
+  vm: VmSpec;
+  tracking: TrackingPolicy;
+  migration: MigrationPolicy;
+  /** Seed of every random choice; the same plan and seed give identical results. */
+  seed: number;
+  /** Cost overrides for the KVM model (see engine/kvm/costs.ts). */
+  costs?: Partial<Costs>;
+  /** Guest run time before migration starts (default 1 s). */
+  warmupNs?: number;
+  /** Timeline sampling period (default 100 ms). */
+  samplePeriodNs?: number;
+  /** Give up after this much simulated time from the start of migration (default 10 min). */
+  maxTimeNs?: number;
+  /** Scheduler time slice (default 5 ms). */
+  sliceNs?: number;
+}
+
+export interface VmSpec {
+  name: string;
+  arch: Arch;
+  vcpus: number;
+  slots: SlotSpec[];
+  workloads: WorkloadSpec[];
+  devices?: DeviceSpec[];
+  /** Share of guest RAM holding non-zero data when the run starts (default 0: zero pages). */
+  prefill?: number;
+}
+
+export interface SlotSpec {
+  name: string;
+  /** Guest physical address in bytes. */
+  gpa: number;
+  size: number;
+  backing: Backing;
+  readonly?: boolean;
+}
+
+/** Which vCPUs run a workload: all of them, or a list of ids. */
+export type VcpuSelector = 'all' | readonly number[];
+
+/** A part of guest RAM, counted in bytes from the start of RAM (slots in gpa order). */
+export interface RegionSpec {
+  offset: number;
+  size: number;
+}
+
+interface WorkloadBase {
+  vcpus?: VcpuSelector;
+  /** Accesses per second per vCPU, in pages. */
+  rate: number;
+  /** Share of accesses that are reads (default 0). */
+  readFraction?: number;
+  /** Where in RAM (default: all of it). */
+  region?: RegionSpec;
+  /** Give each vCPU its own equal slice of the region, as guestperf's stress does. */
+  partition?: boolean;
+}
+
+export type WorkloadSpec =
+  | (WorkloadBase & { kind: 'uniform' })
+  | (WorkloadBase & {
+      kind: 'hotset';
+      /** Bytes of the hot subset, at the start of the region. */
+      hotBytes: number;
+      /** Share of accesses that go to the hot subset (default 0.9). */
+      hotShare?: number;
+    })
+  | (WorkloadBase & { kind: 'zipf'; exponent: number })
+  | (WorkloadBase & { kind: 'sequential' })
+  | { kind: 'idle'; vcpus?: VcpuSelector }
+  | {
+      kind: 'phases';
+      vcpus?: VcpuSelector;
+      phases: readonly { durationNs: number; workload: WorkloadSpec }[];
+      /** Start again after the last phase (default true). */
+      repeat?: boolean;
+    }
+  | {
+      kind: 'trace';
+      vcpus?: VcpuSelector;
+      /** Rows in time order: ns since the start of migration, vCPU, gfn, 'r' | 'w'. */
+      rows: readonly TraceRow[];
+      /** Replay from the start when the trace ends (default false: the vCPUs go idle). */
+      loop?: boolean;
+    };
+
+export interface TraceRow {
+  time: number;
+  vcpu: number;
+  gfn: number;
+  op: 'r' | 'w';
+}
+
+/** A device that writes guest memory without a running vCPU. */
+export type DeviceSpec = {
+  kind: 'its';
+  /** Bytes of tables the arm64 ITS saves into guest RAM at switchover. */
+  tableBytes: number;
+  /** RAM offset of the tables (default: the last bytes of RAM). */
+  offset?: number;
+};
+
+export type DirtyLogChoice =
+  | 'bitmap' // GET_DIRTY_LOG clears
+  | 'bitmap-manual' // manual protect, lazy CLEAR in chunks
+  | 'bitmap-initially-set' // ... with INITIALLY_SET
+  | 'ring' // per-vCPU dirty ring
+  | 'ring-with-bitmap'; // arm64 ring + bitmap
+
+export interface TrackingPolicy {
+  name: string;
+  dirtyLog: DirtyLogChoice;
+  /** Ring entries (power of two; default 4096, QEMU's suggestion). */
+  ringEntries?: number;
+  /** Use KVM_CAP_DIRTY_LOG_RING_ACQ_REL (default: on arm64, where it is the only one). */
+  ringAcqRel?: boolean;
+  /** x86 kvm.eager_page_split (default on). On arm64 see eagerSplitChunkBytes. */
+  eagerSplit?: boolean;
+  /** arm64 KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE (default 0: off). */
+  eagerSplitChunkBytes?: number;
+  /** x86 PML (default on for x86). */
+  pml?: boolean;
+  fastPageFault?: boolean;
+  splitOnFault?: SplitOnFault;
+  /** Proposals from the debates (not KVM). */
+  proposals?: Partial<Proposals>;
+  /** QEMU kvm-reaper period for rings (default 1 s). */
+  reaperIntervalNs?: number;
+  /** QEMU x-clear-bitmap-shift (default 18: CLEAR in 1 GiB chunks). */
+  clearBitmapShift?: number;
+}
+
+export type ConvergeMode = 'none' | 'auto-converge' | 'dirty-limit';
+
+export interface MigrationPolicy {
+  name: string;
+  /** Stop rule: QEMU's precopy (bandwidth x downtime) or Xen's (rounds, 3x memory, < 50 pages). */
+  kind?: 'precopy' | 'xen';
+  /** Link bandwidth in bytes per second. */
+  bandwidth: number;
+  /** QEMU max-bandwidth cap in bytes per second (default: the link). */
+  maxBandwidth?: number;
+  /** downtime-limit (default 300 ms). */
+  downtimeLimitNs?: number;
+  /** Syncs after which the management layer acts (default 0: no limit). */
+  maxIterations?: number;
+  /** What happens at maxIterations: stop the guest and finish, switch to postcopy, or cancel. */
+  onMaxIterations?: 'force' | 'postcopy' | 'cancel';
+  converge?: ConvergeMode;
+  /** cpu-throttle-initial / -increment / max-cpu-throttle, in percent (20 / 10 / 99). */
+  throttleInitial?: number;
+  throttleIncrement?: number;
+  throttleMax?: number;
+  /** throttle-trigger-threshold in percent (50). */
+  throttleTriggerThreshold?: number;
+  /** vcpu-dirty-limit in bytes per second per vCPU (QEMU default 1 MB/s). */
+  dirtyLimit?: number;
+  /** Switch to postcopy after this many syncs (0: never). */
+  postcopyAfterIterations?: number;
+  /** Latency of a postcopy remote page fault (default 10.68 ms, vanilla 4K). */
+  postcopyFaultLatencyNs?: number;
+  /** avail-switchover-bandwidth in bytes per second (0: use the estimate). */
+  availSwitchoverBandwidth?: number;
+  /** Zero-page detection throughput of the migration thread (default 10.4 GB/s). */
+  zeroScanBytesPerSec?: number;
+  /** Device state sent during downtime (default 1 MiB). */
+  deviceStateBytes?: number;
+}

@@ -1,0 +1,177 @@
+import * as aq from 'arquero';
+import type { ColumnTable } from 'arquero';
+import type { SimulationOutput } from './sim/simulation.ts';
+import type { RunPlan } from './plan.ts';
+import type { Costs } from './kvm/costs.ts';
+import { STALL_CAUSES } from './guest/vcpu-thread.ts';
+
+/** mmulab's version, recorded in every result. */
+export const MMULAB_VERSION = '0.1.0';
+
+/** Where a result comes from: enough to re-make it. */
+export interface Provenance {
+  mmulab_version: string;
+  /** FNV-1a 64 of the plan's canonical JSON, hex. */
+  plan_hash: string;
+  seed: number;
+  /** The cost table in force (defaults with the plan's overrides). */
+  costs: Costs;
+}
+
+/**
+ * The tables of one run. Column names carry their units.
+ * - summary: one row (QEMU query-migrate's figures plus the simulator's own);
+ * - iterations: one row per sync (dirty-sync-count);
+ * - timeline: one row per sample period;
+ * - events: ring-full exits, throttle changes, switchover, lost-dirty, ...
+ * - stale: the pages the destination got wrong, with the cause (empty when correct).
+ */
+export interface RunResult {
+  summary: ColumnTable;
+  iterations: ColumnTable;
+  timeline: ColumnTable;
+  events: ColumnTable;
+  stale: ColumnTable;
+  provenance: Provenance;
+  /** True when the run was interrupted before it finished. */
+  interrupted: boolean;
+}
+
+export function buildResult(out: SimulationOutput): RunResult {
+  const { plan, vm, migration: m } = out;
+  const stats = vm.getStats();
+  const ramPages = m.ctx.memory.ramPages;
+  const pagesSent = m.normalPages + m.zeroPages;
+  const totalMs = m.totalNs / 1e6;
+  const setupMs = m.setupNs / 1e6;
+  const stall = (cause: string): number =>
+    out.threads.reduce(
+      (n, t) => n + t.stallNs[STALL_CAUSES.indexOf(cause as (typeof STALL_CAUSES)[number])],
+      0,
+    ) / 1e6;
+  const row: Record<string, string | number | boolean | null> = {
+    vm: plan.vm.name,
+    tracking: plan.tracking.name,
+    migration: plan.migration.name,
+    seed: plan.seed,
+    status: m.state,
+    total_ms: totalMs,
+    setup_ms: setupMs,
+    downtime_ms: m.state === 'completed' ? m.downtimeNs / 1e6 : null,
+    expected_downtime_ms: m.expectedDowntimeNs / 1e6,
+    downtime_limit_ms: (plan.migration.downtimeLimitNs ?? 300e6) / 1e6,
+    iterations: m.syncCount,
+    transferred_bytes: m.ctx.link.transferred,
+    ram_bytes: ramPages * 4096,
+    normal_pages: m.normalPages,
+    zero_pages: m.zeroPages,
+    normal_bytes: m.normalPages * 4096,
+    pages_sent: pagesSent,
+    amplification: ramPages ? pagesSent / ramPages : 0,
+    downtime_bytes: m.downtimeBytes,
+    dirty_pages_rate_pps: m.ctx.converge.dirtyPagesRate,
+    mbps: totalMs - setupMs > 0 ? (m.ctx.link.transferred * 8) / (totalMs - setupMs) / 1000 : 0,
+    throttle_pct: m.ctx.converge.throttlePct,
+    postcopy_requests: m.postcopyRequests,
+    guest_writes_per_s: out.migrationWallNs > 0 ? out.guestWrites / (out.migrationWallNs / 1e9) : 0,
+    guest_slowdown: out.guestIdeal > 0 ? 1 - out.guestAccesses / out.guestIdeal : 0,
+    pf_fast: stats.pf_fast,
+    pf_slow: stats.pf_fixed,
+    pf_not_present: stats.pf_not_present,
+    splits_eager: stats.eager_splits,
+    splits_on_fault: stats.fault_splits,
+    zaps_on_fault: stats.fault_zaps,
+    pml_full_exits: stats.pml_full_exits,
+    ring_full_exits: stats.dirty_ring_full,
+    tlb_flushes: stats.remote_tlb_flush,
+    mmu_lock_read_ms: stats.mmu_lock_read_ns / 1e6,
+    mmu_lock_write_ms: stats.mmu_lock_write_ns / 1e6,
+    tracking_memory_bytes: out.trackingBytes.kvm + out.trackingBytes.vmm,
+    page_table_bytes: vm.trackingMemory().pageTableBytes,
+    lost_dirty: stats.lost_dirty,
+    stale_pages: m.state === 'completed' ? out.stalePages : null,
+  };
+  for (const c of STALL_CAUSES) row[`stall_${c}_ms`] = stall(c);
+  const summary = aq.from([row]);
+  const iterations = aq.from(out.iterations.length ? out.iterations : [], ITERATION_COLUMNS);
+  const timeline = aq.from(
+    out.timeline.map((r) => {
+      const flat: Record<string, string | number> = {
+        time_s: r.time_s,
+        state: r.state,
+        iteration: r.iteration,
+        guest_writes_per_s: r.guest_writes_per_s,
+        guest_progress: r.guest_progress,
+        remaining_pages: r.remaining_pages,
+        link_mbps: r.link_mbps,
+        throttle_pct: r.throttle_pct,
+        ring_full_exits: r.ring_full_exits,
+      };
+      for (const c of STALL_CAUSES) flat[`stall_${c}_ms`] = r.stalls_ms[c];
+      return flat;
+    }),
+  );
+  const events = out.events.length
+    ? aq.from(out.events)
+    : aq.table({ time_s: [], kind: [], vcpu: [], detail: [] });
+  const stale = out.stale.length
+    ? aq.from(
+        out.stale.map((s) => ({
+          gfn: s.gfn,
+          source_generation: s.sourceGeneration,
+          destination_generation: s.destinationGeneration,
+          cause: s.cause,
+        })),
+      )
+    : aq.table({ gfn: [], source_generation: [], destination_generation: [], cause: [] });
+  return {
+    summary,
+    iterations,
+    timeline,
+    events,
+    stale,
+    provenance: {
+      mmulab_version: MMULAB_VERSION,
+      plan_hash: planHash(plan),
+      seed: plan.seed,
+      costs: { ...vm.costs },
+    },
+    interrupted: out.interrupted,
+  };
+}
+
+const ITERATION_COLUMNS = [
+  'iteration',
+  'time_s',
+  'dirty_pages_synced',
+  'pages_sent',
+  'sync_ms',
+  'remaining_pages',
+  'dirty_rate_pps',
+  'throttle_pct',
+  'bandwidth_mbps',
+  'expected_downtime_ms',
+];
+
+/** FNV-1a 64-bit of the plan's canonical JSON (keys sorted), as hex. */
+export function planHash(plan: RunPlan): string {
+  const text = canonicalJson(plan);
+  let h = 0xcbf29ce484222325n;
+  const prime = 0x100000001b3n;
+  for (let i = 0; i < text.length; i++) {
+    h ^= BigInt(text.charCodeAt(i));
+    h = (h * prime) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, '0');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,135 @@
+/**
+ * A plain bitset over [0, n) with a member count: QEMU's per-RAMBlock migration
+ * bitmap (`rb->bmap`) and dirty-memory bitmap. Words are 32 bits, little-endian bit
+ * order, the same layout as KVM's dirty bitmap, so KVM's words can be OR-ed in.
+ */
+export class Bitset {
+  readonly length: number;
+  readonly words: Uint32Array;
+  count = 0;
+
+  constructor(length: number) {
+    this.length = length;
+    this.words = new Uint32Array(Math.ceil(length / 64) * 2);
+  }
+
+  has(i: number): boolean {
+    return (this.words[i >>> 5] & (1 << (i & 31))) !== 0;
+  }
+
+  set(i: number): boolean {
+    const w = i >>> 5;
+    const bit = 1 << (i & 31);
+    if (this.words[w] & bit) return false;
+    this.words[w] |= bit;
+    this.count++;
+    return true;
+  }
+
+  clear(i: number): boolean {
+    const w = i >>> 5;
+    const bit = 1 << (i & 31);
+    if ((this.words[w] & bit) === 0) return false;
+    this.words[w] &= ~bit;
+    this.count--;
+    return true;
+  }
+
+  /** Set every bit of [start, end). */
+  setRange(start: number, end: number): void {
+    for (let i = start; i < end && (i & 31) !== 0; i++) this.set(i);
+    let i = Math.max(start, Math.ceil(start / 32) * 32);
+    for (; i + 32 <= end; i += 32) {
+      this.count += 32 - popcount32(this.words[i >>> 5]);
+      this.words[i >>> 5] = 0xffffffff;
+    }
+    for (; i < end; i++) this.set(i);
+  }
+
+  /** Clear every bit of [start, end). */
+  clearRange(start: number, end: number): void {
+    let i = start;
+    for (; i < end && (i & 31) !== 0; i++) this.clear(i);
+    for (; i + 32 <= end; i += 32) {
+      this.count -= popcount32(this.words[i >>> 5]);
+      this.words[i >>> 5] = 0;
+    }
+    for (; i < end; i++) this.clear(i);
+  }
+
+  /** this |= src (same layout, bits past `length` ignored). Returns bits newly set. */
+  orWords(src: Uint32Array): number {
+    const words = this.words;
+    const n = Math.min(words.length, src.length);
+    let added = 0;
+    for (let w = 0; w < n; w++) {
+      const s = src[w];
+      if (s === 0) continue;
+      const old = words[w];
+      const neu = (old | s) >>> 0;
+      if (neu !== old) {
+        added += popcount32(neu ^ old);
+        words[w] = neu;
+      }
+    }
+    this.count += added;
+    return added;
+  }
+
+  /** Move every bit of `other` into this (this |= other; other = 0). Returns bits newly set here. */
+  takeFrom(other: Bitset): number {
+    const added = this.orWords(other.words);
+    other.words.fill(0);
+    other.count = 0;
+    return added;
+  }
+
+  /** First set bit in [from, end), or -1. */
+  nextSet(from: number, end: number): number {
+    if (from >= end) return -1;
+    const words = this.words;
+    let w = from >>> 5;
+    let bits = words[w] & (~0 << (from & 31));
+    const wEnd = (end - 1) >>> 5;
+    while (true) {
+      if (bits !== 0) {
+        const i = (w << 5) + (31 - Math.clz32(bits & -bits));
+        return i < end ? i : -1;
+      }
+      if (++w > wEnd) return -1;
+      bits = words[w];
+    }
+  }
+
+  /** First clear bit in [from, end), or -1. */
+  nextClear(from: number, end: number): number {
+    if (from >= end) return -1;
+    const words = this.words;
+    let w = from >>> 5;
+    let bits = ~words[w] & (~0 << (from & 31));
+    const wEnd = (end - 1) >>> 5;
+    while (true) {
+      if (bits !== 0) {
+        const i = (w << 5) + (31 - Math.clz32(bits & -bits));
+        return i < end ? i : -1;
+      }
+      if (++w > wEnd) return -1;
+      bits = ~words[w];
+    }
+  }
+
+  clearAll(): void {
+    this.words.fill(0);
+    this.count = 0;
+  }
+
+  get bytes(): number {
+    return this.words.byteLength;
+  }
+}
+
+export function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}

@@ -1,0 +1,96 @@
+import type { RamSlot } from '../guest/memory.ts';
+import type { DestinationView } from '../guest/memory.ts';
+import { PagedU32 } from '../guest/paged-u32.ts';
+import { Bitset } from './bitset.ts';
+
+/** A page whose destination copy differs from the source when migration completed. */
+export interface StalePage {
+  gfn: number;
+  /** Generation on the source and on the destination (-1: never received). */
+  sourceGeneration: number;
+  destinationGeneration: number;
+}
+
+/**
+ * The destination's copy of guest RAM: for each page, the generation it received
+ * (PagedU32, so a 1 TiB guest costs memory only where pages were written) and
+ * whether it received the page at all.
+ */
+export class Destination implements DestinationView {
+  private readonly gen: PagedU32[];
+  private readonly received: Bitset[];
+  private readonly slots: readonly RamSlot[];
+
+  constructor(slots: readonly RamSlot[]) {
+    this.slots = slots;
+    this.gen = slots.map((s) => new PagedU32(s.npages));
+    this.received = slots.map((s) => new Bitset(s.npages));
+  }
+
+  isCurrent(slot: number, rel: number, gen: number): boolean {
+    return this.received[slot].has(rel) && this.gen[slot].get(rel) === gen;
+  }
+
+  /** The pages [start, end) of `slot` arrive with the source's current generations. */
+  receiveRange(slot: RamSlot, start: number, end: number): void {
+    this.gen[slot.index].copyRangeFrom(slot.gen, start, end);
+    this.received[slot.index].setRange(start, end);
+  }
+
+  receivedCount(): number {
+    return this.received.reduce((n, r) => n + r.count, 0);
+  }
+
+  /** Count of pages whose destination copy is not the source's current one. */
+  countStale(): number {
+    let n = 0;
+    for (const s of this.slots) {
+      n += s.npages - this.received[s.index].count;
+      n += this.gen[s.index].countDiff(s.gen, 0, s.npages);
+    }
+    // A page never received is counted once, even if its generation also differs.
+    for (const s of this.slots) {
+      const r = this.received[s.index];
+      if (r.count === s.npages) continue;
+      for (let p = r.nextClear(0, s.npages); p >= 0; p = r.nextClear(p + 1, s.npages)) {
+        if (this.gen[s.index].get(p) !== s.gen.get(p)) n--;
+      }
+    }
+    return n;
+  }
+
+  /** The stale pages, in gfn order, at most `limit`. */
+  listStale(limit: number): StalePage[] {
+    const out: StalePage[] = [];
+    for (const s of this.slots) {
+      const r = this.received[s.index];
+      const base = s.memslot.baseGfn;
+      const seen = new Set<number>();
+      for (
+        let p = r.nextClear(0, s.npages);
+        p >= 0 && out.length < limit;
+        p = r.nextClear(p + 1, s.npages)
+      ) {
+        seen.add(p);
+        out.push({ gfn: base + p, sourceGeneration: s.gen.get(p), destinationGeneration: -1 });
+      }
+      for (const p of this.gen[s.index].diff(s.gen, 0, s.npages, limit)) {
+        if (out.length >= limit) break;
+        if (seen.has(p)) continue;
+        out.push({
+          gfn: base + p,
+          sourceGeneration: s.gen.get(p),
+          destinationGeneration: this.gen[s.index].get(p),
+        });
+      }
+    }
+    return out.sort((a, b) => a.gfn - b.gfn).slice(0, limit);
+  }
+
+  get bytes(): number {
+    let n = 0;
+    for (let k = 0; k < this.gen.length; k++)
+      n += this.gen[k].allocatedBytes + this.received[k].bytes;
+    return n;
+  }
+}

@@ -1,0 +1,186 @@
+import type { Vm } from '../kvm/vm.ts';
+import type { Vcpu } from '../kvm/vcpu.ts';
+import type { GuestMemory } from '../guest/memory.ts';
+import type { DirtyLogChoice } from '../plan.ts';
+import { Bitset } from './bitset.ts';
+
+/** ns QEMU spends merging one 64-bit word of a KVM bitmap into a RAMBlock bitmap. */
+const MERGE_WORD_NS = 1;
+
+/**
+ * How QEMU gets dirty pages out of KVM (accel/kvm/kvm-all.c, migration/ram.c):
+ * `bmap` is each RAMBlock's migration bitmap, `dirtyMemory` QEMU's own dirty bitmap
+ * that ring reaps fill. Bitmap modes GET per slot at a sync; manual-protect modes
+ * CLEAR lazily, one `clear_bmap` chunk at a time, just before the chunk's first page
+ * is sent. Ring modes reap every vCPU's ring into `dirtyMemory` and reset the rings.
+ * Every method returns the simulated ns the calling thread spent, and adds the
+ * mmu_lock write-hold time of its ioctls to `lockWriteNs`.
+ */
+export class DirtySync {
+  readonly vm: Vm;
+  readonly memory: GuestMemory;
+  readonly mode: DirtyLogChoice;
+  readonly bmap: Bitset[];
+  readonly dirtyMemory: Bitset[];
+  /** The bits of each slot fetched by the last GET (QEMU's `KVMSlot.dirty_bmap`). */
+  private readonly fetched: Uint32Array[];
+  /** Per slot, per clear chunk: a CLEAR is due before the chunk's next page is sent. */
+  private readonly clearPending: Uint8Array[];
+  readonly clearChunkPages: number;
+  /** mmu_lock write hold by syncs since the scheduler last read it. */
+  lockWriteNs = 0;
+  /** Counters for the results. */
+  clears = 0;
+  reaps = 0;
+  ringEntriesReaped = 0;
+
+  constructor(vm: Vm, memory: GuestMemory, mode: DirtyLogChoice, clearBitmapShift: number) {
+    this.vm = vm;
+    this.memory = memory;
+    this.mode = mode;
+    this.bmap = memory.slots.map((s) => new Bitset(s.npages));
+    this.dirtyMemory = memory.slots.map((s) => new Bitset(s.npages));
+    this.fetched = memory.slots.map((s) => new Uint32Array(Math.ceil(s.npages / 64) * 2));
+    // KVM's CLEAR works on 64-page units, so a chunk is never smaller than that.
+    this.clearChunkPages = 2 ** Math.max(6, clearBitmapShift);
+    this.clearPending = memory.slots.map(
+      (s) => new Uint8Array(Math.ceil(s.npages / this.clearChunkPages)),
+    );
+  }
+
+  get manual(): boolean {
+    return this.mode === 'bitmap-manual' || this.mode === 'bitmap-initially-set';
+  }
+
+  get ring(): boolean {
+    return this.mode === 'ring' || this.mode === 'ring-with-bitmap';
+  }
+
+  /** Pages waiting to be sent (QEMU `migration_dirty_pages`). */
+  get dirtyPages(): number {
+    let n = 0;
+    for (const b of this.bmap) n += b.count;
+    return n;
+  }
+
+  /** ram_init_bitmaps: every page is dirty, so the first pass sends all of RAM. */
+  setAll(): void {
+    for (const b of this.bmap) b.setRange(0, b.length);
+  }
+
+  /**
+   * migration_bitmap_sync: pull dirty state from KVM into `bmap`. `lastStage` with
+   * the VM stopped adds the final GET of ring + bitmap (arm64). Returns the ns spent
+   * and the pages newly dirty in `bmap`.
+   */
+  sync(lastStage: boolean): { ns: number; newPages: number } {
+    const vm = this.vm;
+    let ns = 0;
+    let newPages = 0;
+    if (this.ring) {
+      ns += vm.kickAllVcpus(); // synchronous kick: PML buffers reach the rings
+      ns += this.reap(null);
+      for (let k = 0; k < this.bmap.length; k++)
+        newPages += this.bmap[k].takeFrom(this.dirtyMemory[k]);
+      if (this.mode === 'ring-with-bitmap' && lastStage) {
+        for (const s of this.memory.slots) {
+          const got = this.getLog(s.index);
+          ns += got.ns;
+          newPages += this.bmap[s.index].orWords(got.words);
+        }
+      }
+      return { ns, newPages };
+    }
+    for (const s of this.memory.slots) {
+      const got = this.getLog(s.index);
+      ns += got.ns;
+      newPages += this.bmap[s.index].orWords(got.words);
+      if (this.manual && !lastStage) {
+        // The fetched bits are cleared in KVM lazily, chunk by chunk (clear_bmap).
+        this.fetched[s.index].set(got.words);
+        const pending = this.clearPending[s.index];
+        const wordsPerChunk = this.clearChunkPages / 32;
+        for (let c = 0; c < pending.length; c++) {
+          const a = c * wordsPerChunk;
+          const b = Math.min(a + wordsPerChunk, got.words.length);
+          for (let w = a; w < b; w++) {
+            if (got.words[w] !== 0) {
+              pending[c] = 1;
+              break;
+            }
+          }
+        }
+      }
+    }
+    return { ns, newPages };
+  }
+
+  /**
+   * migration_clear_memory_region_dirty_bitmap: before sending `rel` of `slot`, issue
+   * the CLEAR of its chunk if one is due. Returns the ns spent.
+   */
+  beforeSend(slot: number, rel: number): number {
+    if (!this.manual) return 0;
+    const c = Math.floor(rel / this.clearChunkPages);
+    const pending = this.clearPending[slot];
+    if (pending[c] === 0) return 0;
+    pending[c] = 0;
+    const s = this.memory.slots[slot];
+    const first = c * this.clearChunkPages;
+    const num = Math.min(this.clearChunkPages, s.npages - first);
+    const words = this.fetched[slot].subarray(first / 32, first / 32 + Math.ceil(num / 64) * 2);
+    const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+    this.vm.clearDirtyLog(s.memslot.slotId, first, num, bytes);
+    words.fill(0);
+    this.clears++;
+    const cost = this.vm.lastIoctl;
+    this.lockWriteNs += cost.mmuLockWriteNs;
+    return cost.ns;
+  }
+
+  /**
+   * kvm_dirty_ring_reap: harvest every ring (or only `only`'s, as QEMU does when
+   * dirty-limit is on) into `dirtyMemory`, then KVM_RESET_DIRTY_RINGS. Returns ns.
+   */
+  reap(only: Vcpu | null): number {
+    const vm = this.vm;
+    const rings = only ? [only.dirtyRing].filter((r) => r !== null) : vm.dirtyRings();
+    let entries = 0;
+    const gran = vm.dirtyGranularityPages;
+    for (const ring of rings) {
+      if (!ring) continue;
+      entries += ring.harvest((slotId, offset) => {
+        const slot = this.memory.slots.find((s) => s.memslot.slotId === slotId);
+        if (!slot) return;
+        const bits = this.dirtyMemory[slot.index];
+        if (gran > 1) bits.setRange(offset, Math.min(offset + gran, slot.npages));
+        else bits.set(offset);
+      });
+    }
+    this.reaps++;
+    this.ringEntriesReaped += entries;
+    let ns = entries * vm.costs.ringHarvestPerEntry;
+    vm.resetDirtyRings();
+    ns += vm.lastIoctl.ns;
+    this.lockWriteNs += vm.lastIoctl.mmuLockWriteNs;
+    return ns;
+  }
+
+  /** Bytes of the VMM's bitmaps (migration bitmap, dirty memory, fetched copies). */
+  get bytes(): number {
+    let n = 0;
+    for (let k = 0; k < this.bmap.length; k++) {
+      n += this.bmap[k].bytes + this.dirtyMemory[k].bytes + this.fetched[k].byteLength;
+    }
+    return n;
+  }
+
+  private getLog(slot: number): { ns: number; words: Uint32Array } {
+    const s = this.memory.slots[slot];
+    const bytes = this.vm.getDirtyLog(s.memslot.slotId);
+    const cost = this.vm.lastIoctl;
+    this.lockWriteNs += cost.mmuLockWriteNs;
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    return { ns: cost.ns + (words.length / 2) * MERGE_WORD_NS, words };
+  }
+}

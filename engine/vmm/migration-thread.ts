@@ -1,0 +1,527 @@
+import type { Vm } from '../kvm/vm.ts';
+import type { GuestMemory, RamSlot } from '../guest/memory.ts';
+import type { DeviceSpec, MigrationPolicy } from '../plan.ts';
+import type { DirtySync } from './dirty-sync.ts';
+import type { Destination } from './destination.ts';
+import type { Link } from './link.ts';
+import type { ConvergeController } from './converge.ts';
+import { PageSet } from '../guest/page-set.ts';
+import { BUFFER_DELAY_NS } from './link.ts';
+
+/** QAPI MigrationStatus values the simulator goes through. */
+export type MigrationState =
+  'setup' | 'active' | 'device' | 'postcopy-active' | 'completed' | 'cancelled' | 'not-converged';
+
+/** One sync (an "iteration": QEMU's dirty-sync-count). */
+export interface IterationRecord {
+  iteration: number;
+  time_s: number;
+  /** Pages the sync found newly dirty. */
+  dirty_pages_synced: number;
+  /** Pages sent since the previous sync. */
+  pages_sent: number;
+  sync_ms: number;
+  /** Dirty pages left to send after the sync. */
+  remaining_pages: number;
+  dirty_rate_pps: number;
+  throttle_pct: number;
+  bandwidth_mbps: number;
+  expected_downtime_ms: number;
+}
+
+export interface MigrationEvent {
+  time_s: number;
+  kind: string;
+  vcpu: number;
+  detail: string;
+}
+
+/** Per-page wire sizes (migration/ram.c save_page_header, save_zero_page). */
+const NORMAL_PAGE_WIRE_BYTES = 8 + 4096;
+const ZERO_PAGE_WIRE_BYTES = 8 + 1;
+/** buffer_is_zero stops at the first non-zero byte: a page with data costs next to nothing. */
+const NONZERO_SCAN_NS = 20;
+/** Xen's xc_domain_save rules (DEF_MAX_ITERS, DEF_MAX_FACTOR, the 50-page floor). */
+const XEN_MAX_ITERS = 29;
+const XEN_MAX_FACTOR = 3;
+const XEN_MIN_PAGES = 50;
+
+/** Everything the migration thread works with, owned by the simulation. */
+export interface MigrationContext {
+  vm: Vm;
+  memory: GuestMemory;
+  dest: Destination;
+  sync: DirtySync;
+  link: Link;
+  converge: ConvergeController;
+  policy: MigrationPolicy;
+  devices: readonly DeviceSpec[];
+  events: MigrationEvent[];
+  iterations: IterationRecord[];
+}
+
+/**
+ * QEMU's migration thread (migration/migration.c `migration_thread`, ram.c):
+ * setup (start dirty logging, every page dirty, first sync), then iterate: send
+ * dirty pages under the rate limiter, sync when what remains falls under
+ * bandwidth x downtime-limit, and complete when after a sync it still does; or
+ * switch to postcopy; or stop by Xen's rule. Work is charged in simulated ns against
+ * the slices the scheduler gives it.
+ */
+export class MigrationThread {
+  state: MigrationState = 'setup';
+  readonly ctx: MigrationContext;
+  readonly startNs: number;
+  setupNs = 0;
+  downtimeNs = 0;
+  totalNs = 0;
+  /** When the guest was stopped (stop-and-copy or postcopy switch), or -1. */
+  stopNs = -1;
+  /** When the guest runs again (on the destination), or -1. */
+  resumeNs = -1;
+  syncCount = 0;
+  normalPages = 0;
+  zeroPages = 0;
+  pagesSentSinceSync = 0;
+  postcopyRequests = 0;
+  downtimeBytes = 0;
+  expectedDowntimeNs: number;
+  thresholdBytes = 0;
+  lastSyncNs = 0;
+  dirtyBytesLastSync = 0;
+  /** Pages not yet at the destination after a postcopy switch. */
+  missing: PageSet[] | null = null;
+  private debt = 0;
+  private cursorSlot = 0;
+  private cursorRel = 0;
+  private xenSentThisRound = 0;
+  private xenRounds = 0;
+
+  constructor(ctx: MigrationContext, startNs: number) {
+    this.ctx = ctx;
+    this.startNs = startNs;
+    this.expectedDowntimeNs = ctx.policy.downtimeLimitNs ?? 300e6;
+    ctx.link.windowStart = startNs;
+  }
+
+  get done(): boolean {
+    return (
+      this.state === 'completed' || this.state === 'cancelled' || this.state === 'not-converged'
+    );
+  }
+
+  /** The guest is stopped on the source and not yet running on the destination. */
+  pausedAt(now: number): boolean {
+    return this.stopNs >= 0 && now >= this.stopNs && (this.resumeNs < 0 || now < this.resumeNs);
+  }
+
+  /** Run the thread for the slice [now, now + sliceNs). */
+  step(now: number, sliceNs: number): void {
+    if (this.done) return;
+    if (this.state === 'setup') this.setup(now);
+    let budget = sliceNs - this.debt;
+    if (budget <= 0) {
+      this.debt -= sliceNs;
+      return;
+    }
+    this.debt = 0;
+    let t = now + sliceNs - budget;
+    const link = this.ctx.link;
+    while (budget > 0 && !this.done) {
+      if (link.updateCounters(t)) this.updateThreshold();
+      if (this.state === 'postcopy-active') {
+        const used = this.sendMissing(budget, link.windowAllowance);
+        if (this.missing && this.missing.every((m) => m.count === 0)) {
+          this.finish(t + used, 'postcopy complete: every page is at the destination');
+          return;
+        }
+        const spent = used > 0 ? used : this.sleepToWindowEnd(t);
+        budget -= spent;
+        t += spent;
+        continue;
+      }
+      const ns = this.iterate(t, budget);
+      budget -= ns;
+      t += ns;
+    }
+    if (budget < 0) this.debt = -budget;
+  }
+
+  // ---- precopy ----
+
+  private setup(now: number): void {
+    const { vm, memory, sync, events } = this.ctx;
+    let ns = 0;
+    let splits = 0;
+    for (const s of memory.slots) {
+      const m = s.memslot;
+      vm.setUserMemoryRegion({
+        slot: m.slotId,
+        flags: m.flags | 1,
+        guestPhysAddr: m.baseGfn * 4096,
+        memorySize: m.npages * 4096,
+      });
+      ns += vm.lastIoctl.ns;
+      sync.lockWriteNs += vm.lastIoctl.mmuLockWriteNs;
+      splits += vm.lastIoctl.splits;
+    }
+    events.push({
+      time_s: now / 1e9,
+      kind: 'logging-enabled',
+      vcpu: -1,
+      detail: `dirty logging on for ${memory.slots.length} slot(s); ${splits} huge pages split eagerly`,
+    });
+    sync.setAll();
+    const first = sync.sync(false);
+    ns += first.ns;
+    this.syncCount = 1;
+    this.lastSyncNs = now + ns;
+    this.setupNs = ns;
+    this.debt = ns;
+    this.state = 'active';
+    this.recordIteration(now + ns, first.newPages, first.ns);
+  }
+
+  /** One step of migration_iteration_run; returns the ns used. */
+  private iterate(t: number, budget: number): number {
+    const { sync, policy, link } = this.ctx;
+    const xen = policy.kind === 'xen';
+    const pending = sync.dirtyPages * 4096;
+    const forceSync =
+      this.ctx.converge.mode === 'auto-converge' &&
+      this.syncCount > 1 &&
+      t - this.lastSyncNs >= 5e9;
+    if ((xen ? pending === 0 : pending < this.thresholdBytes) || forceSync) {
+      const r = sync.sync(false);
+      this.syncCount++;
+      this.lastSyncNs = t + r.ns;
+      if (xen) this.xenRounds++;
+      const change = this.ctx.converge.onSync(t + r.ns, r.newPages, link.transferred);
+      if (change)
+        this.ctx.events.push({
+          time_s: (t + r.ns) / 1e9,
+          kind: 'throttle',
+          vcpu: -1,
+          detail: change,
+        });
+      this.recordIteration(t + r.ns, r.newPages, r.ns);
+      const now = t + r.ns;
+      const left = sync.dirtyPages * 4096;
+      if (!xen && left <= this.thresholdBytes && !forceSync) {
+        return r.ns + this.complete(now, 'remaining fits in the downtime limit');
+      }
+      if (xen && this.xenShouldStop()) return r.ns + this.complete(now, 'Xen stop rule');
+      const max = policy.maxIterations ?? 0;
+      if (max > 0 && this.syncCount >= max) {
+        const action = policy.onMaxIterations ?? 'force';
+        if (action === 'cancel') {
+          this.state = 'cancelled';
+          this.totalNs = now - this.startNs;
+          this.ctx.events.push({
+            time_s: now / 1e9,
+            kind: 'cancelled',
+            vcpu: -1,
+            detail: `${max} iterations`,
+          });
+          return r.ns;
+        }
+        if (action === 'postcopy') return r.ns + this.startPostcopy(now, `${max} iterations`);
+        return r.ns + this.complete(now, `${max} iterations reached: guest paused`);
+      }
+      const pc = policy.postcopyAfterIterations ?? 0;
+      if (pc > 0 && this.syncCount >= pc)
+        return r.ns + this.startPostcopy(now, `after ${pc} iterations`);
+      return Math.max(r.ns, 1);
+    }
+    const allowance = link.windowAllowance;
+    if (allowance <= 0) return this.sleepToWindowEnd(t);
+    const used = this.sendDirty(t, budget, allowance, false);
+    return used > 0 ? used : this.sleepToWindowEnd(t);
+  }
+
+  private sleepToWindowEnd(t: number): number {
+    const link = this.ctx.link;
+    return Math.max(1, link.windowStart + BUFFER_DELAY_NS - t);
+  }
+
+  /** QEMU threshold_size and expected-downtime from the last window's estimate. */
+  private updateThreshold(): void {
+    const { link, policy } = this.ctx;
+    const bw =
+      (policy.availSwitchoverBandwidth ?? 0) > 0
+        ? (policy.availSwitchoverBandwidth as number)
+        : link.estimate;
+    const limitS = (policy.downtimeLimitNs ?? 300e6) / 1e9;
+    this.thresholdBytes = bw * limitS;
+    if (link.estimate > 0 && this.syncCount > 0) {
+      this.expectedDowntimeNs = (this.dirtyBytesLastSync / link.estimate) * 1e9;
+    }
+  }
+
+  /** Xen xc_domain_save: stop after 29 rounds, 3x memory sent, or a round under 50 pages. */
+  private xenShouldStop(): boolean {
+    const ram = this.ctx.memory.ramPages;
+    const sent = this.normalPages + this.zeroPages;
+    const maxIters = Math.min(this.ctx.policy.maxIterations || XEN_MAX_ITERS, XEN_MAX_ITERS);
+    const stop =
+      this.xenRounds >= maxIters ||
+      sent > XEN_MAX_FACTOR * ram ||
+      (this.xenRounds > 1 && this.xenSentThisRound < XEN_MIN_PAGES);
+    this.xenSentThisRound = 0;
+    return stop;
+  }
+
+  /**
+   * Send dirty pages from the cursor, lazily clearing chunks first, within `budget`
+   * ns and `allowance` bytes (Infinity while the guest is stopped). Contiguous dirty
+   * pages of one chunk go as one run. Returns ns used.
+   */
+  private sendDirty(t: number, budget: number, allowance: number, stopped: boolean): number {
+    const { memory, sync, link } = this.ctx;
+    const zeroScanNs = (4096 / (this.ctx.policy.zeroScanBytesPerSec ?? 10.4e9)) * 1e9;
+    const perZero = zeroScanNs + link.wireNs(ZERO_PAGE_WIRE_BYTES);
+    const perNormal = NONZERO_SCAN_NS + link.wireNs(NORMAL_PAGE_WIRE_BYTES);
+    let used = 0;
+    let wrapped = false;
+    while (used < budget && allowance > 0 && sync.dirtyPages > 0) {
+      const slot = memory.slots[this.cursorSlot];
+      const bmap = sync.bmap[slot.index];
+      const p = bmap.nextSet(this.cursorRel, slot.npages);
+      if (p < 0) {
+        this.cursorRel = 0;
+        this.cursorSlot = (this.cursorSlot + 1) % memory.slots.length;
+        if (this.cursorSlot === 0) {
+          if (wrapped) break;
+          wrapped = true;
+          if (this.ctx.policy.kind === 'xen' && !stopped) break; // a Xen round ends here
+        }
+        continue;
+      }
+      used += sync.beforeSend(slot.index, p);
+      const chunkEnd = Math.min(
+        slot.npages,
+        (Math.floor(p / sync.clearChunkPages) + 1) * sync.clearChunkPages,
+      );
+      let q = bmap.nextClear(p, chunkEnd);
+      if (q < 0) q = chunkEnd;
+      let n = q - p;
+      let zeros = slot.gen.countEqual(p, q, 0);
+      const avgNs = (zeros * perZero + (n - zeros) * perNormal) / n;
+      const avgBytes = (zeros * ZERO_PAGE_WIRE_BYTES + (n - zeros) * NORMAL_PAGE_WIRE_BYTES) / n;
+      const fit = Math.max(
+        1,
+        Math.min(n, Math.ceil((budget - used) / avgNs), Math.ceil(allowance / avgBytes)),
+      );
+      if (fit < n) {
+        n = fit;
+        zeros = slot.gen.countEqual(p, p + n, 0);
+      }
+      const normal = n - zeros;
+      const bytes = zeros * ZERO_PAGE_WIRE_BYTES + normal * NORMAL_PAGE_WIRE_BYTES;
+      this.sendRange(slot, p, p + n);
+      bmap.clearRange(p, p + n);
+      link.send(bytes);
+      if (stopped) this.downtimeBytes += bytes;
+      allowance -= bytes;
+      this.zeroPages += zeros;
+      this.normalPages += normal;
+      this.pagesSentSinceSync += n;
+      this.xenSentThisRound += n;
+      used += zeros * perZero + normal * perNormal;
+      this.cursorRel = p + n;
+    }
+    void t;
+    return used;
+  }
+
+  /** Pages [start, end) of `slot` reach the destination with their current generations. */
+  private sendRange(slot: RamSlot, start: number, end: number): void {
+    this.ctx.dest.receiveRange(slot, start, end);
+    // The destination is current now: the next write to these pages is a new generation.
+    slot.sensitive.addRange(start, end);
+  }
+
+  // ---- completion ----
+
+  /** Stop the guest, final sync, send the rest and the device state. Returns ns used. */
+  private complete(t: number, why: string): number {
+    const { sync, link, policy, events } = this.ctx;
+    this.state = 'device';
+    this.stopNs = t;
+    events.push({ time_s: t / 1e9, kind: 'switchover', vcpu: -1, detail: `stop and copy: ${why}` });
+    let ns = this.saveDevicesTouchingRam(t);
+    const r = sync.sync(true);
+    ns += r.ns;
+    this.syncCount++;
+    this.recordIteration(t + ns, r.newPages, r.ns);
+    while (sync.dirtyPages > 0) {
+      const used = this.sendDirty(t + ns, Infinity, Infinity, true);
+      ns += used;
+      if (used === 0) break;
+    }
+    const deviceBytes = policy.deviceStateBytes ?? 2 ** 20;
+    link.send(deviceBytes);
+    this.downtimeBytes += deviceBytes;
+    ns += link.wireNs(deviceBytes);
+    this.downtimeNs = ns;
+    this.resumeNs = t + ns;
+    this.finish(t + ns, `destination resumes after ${(ns / 1e6).toFixed(1)} ms of downtime`);
+    return ns;
+  }
+
+  /**
+   * Devices that save state into guest RAM when the VM stops (arm64 ITS tables,
+   * `kvm_arm_its_vm_state_change`): KVM writes the pages with no running vCPU,
+   * through mark_page_dirty_in_slot. Returns ns.
+   */
+  private saveDevicesTouchingRam(t: number): number {
+    const { vm, memory, dest, devices, events } = this.ctx;
+    let ns = 0;
+    for (const device of devices) {
+      if (device.kind !== 'its') continue;
+      const pages = Math.max(1, Math.ceil(device.tableBytes / 4096));
+      const first =
+        device.offset !== undefined ? Math.floor(device.offset / 4096) : memory.ramPages - pages;
+      vm.allowWriteWithoutRunningVcpu = vm.arch === 'arm64';
+      const lostBefore = vm.stats.lost_dirty;
+      for (let k = 0; k < pages; k++) {
+        const slot = memory.slotOfRamPage(first + k);
+        const rel = first + k - slot.ramStart;
+        memory.recordWrite(slot, rel, dest);
+        slot.sensitive.add(rel);
+        vm.markPageDirtyWithoutVcpu((slot.memslot.baseGfn + rel) as never);
+        ns += vm.costs.markDirtyBitmap + 500; // the table entry write itself
+      }
+      vm.allowWriteWithoutRunningVcpu = false;
+      const lost = vm.stats.lost_dirty - lostBefore;
+      events.push({
+        time_s: t / 1e9,
+        kind: 'its-save',
+        vcpu: -1,
+        detail: `ITS saved ${pages} table page(s) into guest RAM without a running vCPU${lost ? `; KVM dropped ${lost} from the dirty log` : ''}`,
+      });
+      if (lost) {
+        events.push({
+          time_s: t / 1e9,
+          kind: 'lost-dirty',
+          vcpu: -1,
+          detail: `${lost} page(s): no running vCPU and no dirty bitmap (ring only)`,
+        });
+      }
+    }
+    return ns;
+  }
+
+  /** Stop the guest, last sync, device state; the rest is fetched by the destination. */
+  private startPostcopy(t: number, why: string): number {
+    const { sync, link, policy, memory, events } = this.ctx;
+    this.stopNs = t;
+    events.push({
+      time_s: t / 1e9,
+      kind: 'postcopy',
+      vcpu: -1,
+      detail: `switch to postcopy ${why}`,
+    });
+    let ns = this.saveDevicesTouchingRam(t);
+    const r = sync.sync(true);
+    ns += r.ns;
+    this.syncCount++;
+    this.recordIteration(t + ns, r.newPages, r.ns);
+    const deviceBytes = policy.deviceStateBytes ?? 2 ** 20;
+    link.send(deviceBytes);
+    this.downtimeBytes += deviceBytes;
+    ns += link.wireNs(deviceBytes);
+    this.missing = memory.slots.map((s) => {
+      const set = new PageSet(s.npages);
+      const bmap = sync.bmap[s.index];
+      for (let p = bmap.nextSet(0, s.npages); p >= 0;) {
+        let q = bmap.nextClear(p, s.npages);
+        if (q < 0) q = s.npages;
+        set.addRange(p, q);
+        p = bmap.nextSet(q, s.npages);
+      }
+      bmap.clearAll();
+      return set;
+    });
+    this.downtimeNs = ns;
+    this.resumeNs = t + ns;
+    this.state = 'postcopy-active';
+    return ns;
+  }
+
+  /** Postcopy background sending of missing pages; returns ns used. */
+  private sendMissing(budget: number, allowance: number): number {
+    const { memory, link } = this.ctx;
+    const missing = this.missing;
+    if (!missing) return 0;
+    const perPage = link.wireNs(NORMAL_PAGE_WIRE_BYTES);
+    let used = 0;
+    for (const s of memory.slots) {
+      const set = missing[s.index];
+      let p = set.nextMember(0, s.npages);
+      while (p >= 0 && used < budget && allowance > 0) {
+        this.fetchPage(s, p);
+        link.send(NORMAL_PAGE_WIRE_BYTES);
+        allowance -= NORMAL_PAGE_WIRE_BYTES;
+        used += perPage;
+        p = set.nextMember(p + 1, s.npages);
+      }
+      if (used >= budget || allowance <= 0) break;
+    }
+    return used;
+  }
+
+  /** A missing page arrives at the destination (background send or remote fault). */
+  fetchPage(slot: RamSlot, rel: number): void {
+    if (!this.missing) return;
+    if (!this.missing[slot.index].delete(rel)) return;
+    this.ctx.dest.receiveRange(slot, rel, rel + 1);
+    if (slot.gen.get(rel) === 0) this.zeroPages++;
+    else this.normalPages++;
+  }
+
+  /** A vCPU on the destination touched a missing page: request it; returns the wait. */
+  remoteFault(slot: RamSlot, rel: number): number {
+    this.postcopyRequests++;
+    this.fetchPage(slot, rel);
+    this.ctx.link.send(NORMAL_PAGE_WIRE_BYTES);
+    return this.ctx.policy.postcopyFaultLatencyNs ?? 10.68e6;
+  }
+
+  private finish(t: number, detail: string): void {
+    this.state = 'completed';
+    this.totalNs = t - this.startNs;
+    this.ctx.events.push({ time_s: t / 1e9, kind: 'completed', vcpu: -1, detail });
+  }
+
+  /** The simulation ran out of time before the migration finished. */
+  giveUp(t: number): void {
+    if (this.done) return;
+    this.state = 'not-converged';
+    this.totalNs = t - this.startNs;
+    this.ctx.events.push({
+      time_s: t / 1e9,
+      kind: 'not-converged',
+      vcpu: -1,
+      detail: 'time limit reached before switchover',
+    });
+  }
+
+  private recordIteration(t: number, newPages: number, syncNs: number): void {
+    const { sync, converge, link } = this.ctx;
+    this.dirtyBytesLastSync = sync.dirtyPages * 4096;
+    this.ctx.iterations.push({
+      iteration: this.syncCount,
+      time_s: t / 1e9,
+      dirty_pages_synced: newPages,
+      pages_sent: this.pagesSentSinceSync,
+      sync_ms: syncNs / 1e6,
+      remaining_pages: sync.dirtyPages,
+      dirty_rate_pps: converge.dirtyPagesRate,
+      throttle_pct: converge.throttlePct,
+      bandwidth_mbps: (link.estimate * 8) / 1e6,
+      expected_downtime_ms: this.expectedDowntimeNs / 1e6,
+    });
+    this.pagesSentSinceSync = 0;
+  }
+}
