@@ -314,6 +314,10 @@ export class SlotTdp {
    * `relBase + bit`. Huge SPTEs are left alone. Returns true if any SPTE changed.
    */
   clearBitsMasked(relBase: number, mask: number, bit: number): boolean {
+    if (mask === -1 || mask === 0xffffffff) {
+      if ((relBase & 3) === 0 && relBase + 32 <= this.npages)
+        return this.clearBitsFull32(relBase, bit);
+    }
     let flush = false;
     const origMask = mask;
     const s4 = this.spte4k;
@@ -330,6 +334,28 @@ export class SlotTdp {
     }
     if (flush && this.listener) this.listener.maskProtected(relBase, origMask);
     return flush;
+  }
+
+  /**
+   * clearBitsMasked for a full 32-page mask at a 4-aligned base: eight 32-bit words,
+   * four SPTEs each, skipping unmapped ones for free. Inline for performance: a CLEAR
+   * of a mostly unmapped 1 TiB slot with INITIALLY_SET goes through here 8 M times.
+   */
+  private clearBitsFull32(relBase: number, bit: number): boolean {
+    const words = this.words4k;
+    const keep = ~(bit * REPEAT4);
+    const presentMask = SPTE_PRESENT * REPEAT4;
+    let changed = 0;
+    const w0 = relBase >>> 2;
+    for (let w = w0; w < w0 + 8; w++) {
+      const v = words[w];
+      if (v === 0) continue;
+      this.maskWalked += Math.imul(v & presentMask, REPEAT4) >>> 24;
+      changed |= v & ~keep;
+      words[w] = v & keep;
+    }
+    if (changed !== 0 && this.listener) this.listener.maskProtected(relBase, 0xffffffff);
+    return changed !== 0;
   }
 
   /**
