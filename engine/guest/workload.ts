@@ -108,8 +108,14 @@ function compileOne(
         })),
       };
     case 'trace': {
-      const rows = spec.rows.filter((r) => r.vcpu === id);
-      const last = spec.rows.length ? spec.rows[spec.rows.length - 1].time : 0;
+      // Copies: the replay shifts row times when it loops, and the plan's rows must
+      // stay as given (a plan re-run, or hashed, after a run must be the same plan).
+      // Sorted (stable), as the replay reads them in order.
+      const rows = spec.rows
+        .filter((r) => r.vcpu === id)
+        .map((r) => ({ ...r }))
+        .sort((a, b) => a.time - b.time);
+      const last = spec.rows.reduce((t, r) => Math.max(t, r.time), 0);
       return { kind: 'trace', rows, next: 0, loop: spec.loop ?? false, periodNs: last + 1 };
     }
     default:
@@ -137,8 +143,13 @@ function compileOne(
       };
     case 'hotset': {
       const share = spec.hotShare ?? 0.9;
+      if (!(share >= 0 && share <= 1)) {
+        throw new Error(`hotShare must be between 0 and 1, got ${share}`);
+      }
       const hot = Math.min(end - start, Math.max(1, Math.round(spec.hotBytes / 4096)));
-      const components = uniform(memory, start, start + hot, share);
+      // A hot set covering the whole region takes every access: the weights must sum
+      // to 1, or the sampler would count the missing share as invisible writes.
+      const components = uniform(memory, start, start + hot, start + hot < end ? share : 1);
       if (start + hot < end) components.push(...uniform(memory, start + hot, end, 1 - share));
       return { kind: 'mixture', rate: spec.rate, readFraction, components };
     }
