@@ -1,0 +1,116 @@
+/**
+ * The typed AST of the mmulab language. Every node is plain data tagged with `kind`
+ * and keeps the source span it came from, so diagnostics point at the exact text.
+ */
+import type { Quantity } from './units.ts';
+
+/** Where a node is in the source: 1-based line and column, 0-based offset, length in chars. */
+export interface Span {
+  line: number;
+  column: number;
+  offset: number;
+  length: number;
+}
+
+export type DefinitionKind = 'vm' | 'tracking' | 'costs' | 'migration';
+
+/** An identifier or keyword as written. */
+export interface Name {
+  kind: 'name';
+  text: string;
+  span: Span;
+}
+
+/** A bare word used as a value: a reference (`ram0`, `fast`) or an option (`thp`, `on`). */
+export interface WordValue {
+  kind: 'word';
+  text: string;
+  span: Span;
+}
+
+/** A number with or without a unit. `quantity` is undefined when the literal is malformed. */
+export interface QuantityValue {
+  kind: 'quantity';
+  text: string;
+  quantity: Quantity | undefined;
+  span: Span;
+}
+
+export type Atom = WordValue | QuantityValue;
+
+/** `from..to`, both ends included for counts (`vcpus 0..3`, `seeds 1..5`). */
+export interface RangeValue {
+  kind: 'range';
+  from: Atom;
+  to: Atom;
+  span: Span;
+}
+
+/** `[a, b, c]`: in an experiment, one run per item (cartesian product). */
+export interface ListValue {
+  kind: 'list';
+  items: Value[];
+  span: Span;
+}
+
+export type Value = Atom | RangeValue | ListValue;
+
+/** `key arg arg ... { nested }`, one item of a block. */
+export interface Property {
+  kind: 'property';
+  key: Name;
+  args: Value[];
+  body: Block | undefined;
+  span: Span;
+}
+
+export interface Block {
+  kind: 'block';
+  properties: Property[];
+  span: Span;
+}
+
+/** `vm db { ... }`, `tracking b extends a { ... }`. */
+export interface Definition {
+  kind: 'definition';
+  defKind: DefinitionKind;
+  name: Name;
+  base: Name | undefined;
+  body: Block;
+  span: Span;
+}
+
+/** `run VM with TRACKING, MIGRATION options` or `sweep ...` with lists. */
+export interface Experiment {
+  kind: 'experiment';
+  mode: 'run' | 'sweep';
+  vm: Value;
+  tracking: Value;
+  migration: Value;
+  /** `seed 7`, `seeds 1..5`, `costs slow`, `warmup 1s`, ... */
+  options: Property[];
+  span: Span;
+}
+
+/** `table summary, iterations`. */
+export interface TableOutput {
+  kind: 'table';
+  views: Name[];
+  span: Span;
+}
+
+/** `plot remaining over time`. */
+export interface PlotOutput {
+  kind: 'plot';
+  y: Name;
+  x: Name;
+  span: Span;
+}
+
+export type Statement = Definition | Experiment | TableOutput | PlotOutput;
+
+export interface Program {
+  kind: 'program';
+  statements: Statement[];
+  span: Span;
+}

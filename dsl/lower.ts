@@ -1,0 +1,289 @@
+/**
+ * Lowering: bound properties (check.ts) -> the engine's plain data. Each `lower*`
+ * returns only the fields a definition sets itself, so `extends` can merge them onto
+ * its base. Inputs are already checked; what is left to check needs several fields
+ * at once (a workload's required fields, a ring size on a bitmap mode).
+ */
+import type { Costs } from '../engine/kvm/costs.ts';
+import type { Proposals } from '../engine/kvm/params.ts';
+import type {
+  DeviceSpec,
+  DirtyLogChoice,
+  MigrationPolicy,
+  SlotSpec,
+  TrackingPolicy,
+  VcpuSelector,
+  VmSpec,
+  WorkloadSpec,
+} from '../engine/plan.ts';
+import type { Arch, Backing, RingPoolSelect } from '../engine/kvm/types.ts';
+import type { Bound, BoundProperty } from './check.ts';
+import { DiagnosticCode as C, diagnostic } from './diagnostics.ts';
+import type { Diagnostic } from './diagnostics.ts';
+import { costName } from './schema.ts';
+
+function num(b: Bound | undefined): number | undefined {
+  return b?.type === 'quantity' ? b.n : undefined;
+}
+function word(b: Bound | undefined): string | undefined {
+  return b?.type === 'word' ? b.text : undefined;
+}
+function on(b: Bound | undefined): boolean | undefined {
+  const w = word(b);
+  return w === undefined ? undefined : w === 'on';
+}
+function pct(b: Bound | undefined): number | undefined {
+  const n = num(b);
+  return n === undefined ? undefined : n / 100;
+}
+function byKey(props: readonly BoundProperty[]): Map<string, BoundProperty> {
+  return new Map(props.map((p) => [p.key, p]));
+}
+
+/** The fields a `vm` block sets. Repeated fields (slot, workload, device) come as lists. */
+export function lowerVm(props: readonly BoundProperty[], diags: Diagnostic[]): Partial<VmSpec> {
+  const f = byKey(props);
+  const out: Partial<VmSpec> = {};
+  const arch = word(f.get('arch')?.args[0]);
+  if (arch) out.arch = arch as Arch;
+  const vcpus = num(f.get('vcpus')?.args[0]);
+  if (vcpus !== undefined) out.vcpus = vcpus;
+  const prefill = pct(f.get('prefill')?.args[0]);
+  if (prefill !== undefined) out.prefill = prefill;
+  const slots = props.filter((p) => p.key === 'slot').map(lowerSlot);
+  if (slots.length) out.slots = slots;
+  const workloads = props
+    .filter((p) => p.key === 'workload')
+    .map((p) => lowerWorkload(p, diags))
+    .filter((w): w is WorkloadSpec => w !== undefined);
+  if (workloads.length) out.workloads = workloads;
+  const devices = props.filter((p) => p.key === 'device').map(lowerDevice);
+  if (devices.length) out.devices = devices;
+  return out;
+}
+
+function lowerSlot(p: BoundProperty): SlotSpec {
+  const slot: SlotSpec = {
+    name: word(p.args[0]) ?? '',
+    gpa: num(p.keys.at) ?? 0,
+    size: num(p.keys.size) ?? 0,
+    backing: (word(p.keys.backing) ?? 'thp') as Backing,
+  };
+  if (p.keys.readonly) slot.readonly = true;
+  return slot;
+}
+
+function lowerDevice(p: BoundProperty): DeviceSpec {
+  const f = byKey(p.body ?? []);
+  const device: DeviceSpec = {
+    kind: 'its',
+    tableBytes: num(f.get('tables')?.args[0]) ?? 64 * 1024,
+  };
+  const offset = num(f.get('offset')?.args[0]);
+  if (offset !== undefined) device.offset = offset;
+  return device;
+}
+
+const REQUIRED_WORKLOAD_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  uniform: ['rate'],
+  hotset: ['rate', 'set'],
+  zipf: ['rate', 'exponent'],
+  sequential: ['rate'],
+  idle: [],
+};
+
+function lowerWorkload(p: BoundProperty, diags: Diagnostic[]): WorkloadSpec | undefined {
+  const kind = word(p.args[0]) ?? 'uniform';
+  const f = byKey(p.body ?? []);
+  const missing = (REQUIRED_WORKLOAD_FIELDS[kind] ?? []).filter((k) => !f.has(k));
+  for (const k of missing) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.MissingField,
+        p.prop.key.span,
+        `A ${kind} workload needs '${k}'.`,
+        `Add \`${k}\` inside its { ... }.`,
+      ),
+    );
+  }
+  if (missing.length) return undefined;
+  const vcpusBound = f.get('vcpus')?.args[0];
+  const vcpus: VcpuSelector | undefined =
+    vcpusBound?.type === 'vcpus' ? vcpusBound.value : undefined;
+  if (kind === 'idle') return vcpus === undefined ? { kind: 'idle' } : { kind: 'idle', vcpus };
+  const base: {
+    rate: number;
+    vcpus?: VcpuSelector;
+    readFraction?: number;
+    region?: { offset: number; size: number };
+    partition?: boolean;
+  } = { rate: num(f.get('rate')?.args[0]) ?? 0 };
+  if (vcpus !== undefined) base.vcpus = vcpus;
+  const read = pct(f.get('read')?.args[0]);
+  if (read !== undefined) base.readFraction = read;
+  const region = f.get('region')?.args[0];
+  if (region?.type === 'range')
+    base.region = { offset: region.from, size: region.to - region.from };
+  if (f.has('partition')) base.partition = true;
+  switch (kind) {
+    case 'hotset': {
+      const w: WorkloadSpec = {
+        ...base,
+        kind: 'hotset',
+        hotBytes: num(f.get('set')?.args[0]) ?? 0,
+      };
+      const hot = pct(f.get('hot')?.args[0]);
+      if (hot !== undefined) w.hotShare = hot;
+      return w;
+    }
+    case 'zipf':
+      return { ...base, kind: 'zipf', exponent: num(f.get('exponent')?.args[0]) ?? 1 };
+    case 'sequential':
+      return { ...base, kind: 'sequential' };
+    default:
+      return { ...base, kind: 'uniform' };
+  }
+}
+
+const DIRTY_LOG: Readonly<Record<string, DirtyLogChoice>> = {
+  bitmap: 'bitmap',
+  manual: 'bitmap-manual',
+  initially_set: 'bitmap-initially-set',
+  ring: 'ring',
+  ring_with_bitmap: 'ring-with-bitmap',
+};
+
+/** The fields a `tracking` block sets. */
+export function lowerTracking(
+  props: readonly BoundProperty[],
+  diags: Diagnostic[],
+): Partial<TrackingPolicy> {
+  const f = byKey(props);
+  const out: Partial<TrackingPolicy> = {};
+  const proposals: Partial<Proposals> = {};
+  const dl = f.get('dirty_log');
+  if (dl) {
+    const mode = word(dl.args[0]) ?? 'manual';
+    out.dirtyLog = DIRTY_LOG[mode];
+    const entries = num(dl.args[1]);
+    if (entries !== undefined) {
+      if (mode.startsWith('ring')) out.ringEntries = entries;
+      else {
+        diags.push(
+          diagnostic(
+            'error',
+            C.UnexpectedArgument,
+            dl.args[1]?.node.span ?? dl.prop.span,
+            `'dirty_log ${mode}' takes no ring size; only ring modes have entries.`,
+            `Write \`dirty_log ${mode}\`, or \`dirty_log ring ${entries}\`.`,
+          ),
+        );
+      }
+    }
+  }
+  const set = <K extends keyof TrackingPolicy>(
+    key: K,
+    value: TrackingPolicy[K] | undefined,
+  ): void => {
+    if (value !== undefined) out[key] = value;
+  };
+  set('eagerSplit', on(f.get('eager_split')?.args[0]));
+  set('eagerSplitChunkBytes', num(f.get('chunk')?.args[0]));
+  set('pml', on(f.get('pml')?.args[0]));
+  set('fastPageFault', on(f.get('fast_page_fault')?.args[0]));
+  const sof = word(f.get('split_on_fault')?.args[0]);
+  if (sof) out.splitOnFault = sof === 'zap' ? 'zap' : 'in-place';
+  set('reaperIntervalNs', num(f.get('reaper')?.args[0]));
+  set('clearBitmapShift', num(f.get('clear_shift')?.args[0]));
+  const topo = f.get('ring_topology');
+  if (topo) {
+    const kind = word(topo.args[0]);
+    const rings = num(topo.args[1]);
+    const select = word(topo.args[2]);
+    if (kind === 'pool') {
+      if (rings === undefined) {
+        diags.push(
+          diagnostic(
+            'error',
+            C.MissingArgument,
+            topo.prop.span,
+            "'ring_topology pool' needs the number of rings.",
+            'Write `ring_topology pool 4 round_robin`.',
+          ),
+        );
+      } else {
+        proposals.ringTopology = {
+          kind: 'pool',
+          rings,
+          select: (select ?? 'round_robin').replace('_', '-') as RingPoolSelect,
+        };
+      }
+    } else if (rings !== undefined || select !== undefined) {
+      diags.push(
+        diagnostic(
+          'error',
+          C.UnexpectedArgument,
+          (topo.args[1] ?? topo.args[2])?.node.span ?? topo.prop.span,
+          `'ring_topology ${kind}' takes no pool size or policy.`,
+          `Write \`ring_topology ${kind}\`, or \`ring_topology pool N\`.`,
+        ),
+      );
+    } else {
+      proposals.ringTopology = { kind: kind === 'per_vm' ? 'per-vm' : 'per-vcpu' };
+    }
+  }
+  const gran = word(f.get('granularity')?.args[0]);
+  if (gran) proposals.dirtyGranularity = gran === '2m' ? '2m' : '4k';
+  const sofc = on(f.get('split_on_first_clear')?.args[0]);
+  if (sofc !== undefined) proposals.splitOnFirstClear = sofc;
+  if (Object.keys(proposals).length) out.proposals = proposals;
+  return out;
+}
+
+/** The overrides a `costs` block sets, by engine cost name. */
+export function lowerCosts(props: readonly BoundProperty[]): Partial<Costs> {
+  const out: Partial<Costs> = {};
+  for (const p of props) {
+    const name = costName(p.key);
+    const n = num(p.args[0]);
+    if (name && n !== undefined) out[name] = n;
+  }
+  return out;
+}
+
+const CONVERGE = { none: 'none', auto: 'auto-converge', dirty_limit: 'dirty-limit' } as const;
+
+/** The fields a `migration` block sets. */
+export function lowerMigration(props: readonly BoundProperty[]): Partial<MigrationPolicy> {
+  const f = byKey(props);
+  const out: Partial<MigrationPolicy> = {};
+  const set = <K extends keyof MigrationPolicy>(
+    key: K,
+    value: MigrationPolicy[K] | undefined,
+  ): void => {
+    if (value !== undefined) out[key] = value;
+  };
+  set('kind', word(f.get('policy')?.args[0]) as MigrationPolicy['kind']);
+  set('bandwidth', num(f.get('bandwidth')?.args[0]));
+  set('maxBandwidth', num(f.get('max_bandwidth')?.args[0]));
+  set('downtimeLimitNs', num(f.get('downtime')?.args[0]));
+  const mi = f.get('max_iterations');
+  set('maxIterations', num(mi?.args[0]));
+  set('onMaxIterations', word(mi?.keys.then) as MigrationPolicy['onMaxIterations']);
+  const conv = word(f.get('converge')?.args[0]);
+  if (conv) out.converge = CONVERGE[conv as keyof typeof CONVERGE];
+  const th = f.get('throttle');
+  set('throttleInitial', num(th?.keys.initial));
+  set('throttleIncrement', num(th?.keys.increment));
+  set('throttleMax', num(th?.keys.max));
+  set('throttleTriggerThreshold', num(th?.keys.trigger));
+  set('dirtyLimit', num(f.get('dirty_limit')?.args[0]));
+  const pc = f.get('postcopy');
+  set('postcopyAfterIterations', num(pc?.keys.after));
+  set('postcopyFaultLatencyNs', num(pc?.keys.latency));
+  set('zeroScanBytesPerSec', num(f.get('zero_scan')?.args[0]));
+  set('availSwitchoverBandwidth', num(f.get('switchover_bandwidth')?.args[0]));
+  set('deviceStateBytes', num(f.get('device_state')?.args[0]));
+  return out;
+}

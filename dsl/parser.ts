@@ -1,0 +1,179 @@
+/**
+ * The grammar of the mmulab language as a Chevrotain CstParser. Statements end at a
+ * newline; inside `{ ... }` items are separated by newlines or commas. Property keys
+ * and their arguments are generic here (`Word value* block?`); schema.ts says which
+ * keys exist and what they take. Error recovery is on: one text reports every error.
+ */
+import { CstParser } from 'chevrotain';
+import type { CstNode, ILexingError, IRecognitionException, TokenType } from 'chevrotain';
+import {
+  allTokens,
+  Comma,
+  Costs,
+  DotDot,
+  Extends,
+  Identifier,
+  LBracket,
+  LCurly,
+  Migration,
+  Newline,
+  NumberLike,
+  Over,
+  Plot,
+  RBracket,
+  RCurly,
+  Run,
+  Sweep,
+  Table,
+  Tracking,
+  Vm,
+  With,
+  Word,
+  mmuLexer,
+} from './tokens.ts';
+
+export class MmuParser extends CstParser {
+  constructor() {
+    super(allTokens as TokenType[], { recoveryEnabled: true, maxLookahead: 3 });
+    this.performSelfAnalysis();
+  }
+
+  /** program := (Newline | statement)* */
+  public program = this.RULE('program', () => {
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(Newline) }, { ALT: () => this.SUBRULE(this.statement) }]);
+    });
+  });
+
+  public statement = this.RULE('statement', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.definition) },
+      { ALT: () => this.SUBRULE(this.experiment) },
+      { ALT: () => this.SUBRULE(this.tableStmt) },
+      { ALT: () => this.SUBRULE(this.plotStmt) },
+    ]);
+  });
+
+  /** definition := (vm | tracking | costs | migration) NAME (extends NAME)? block */
+  public definition = this.RULE('definition', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Vm, { LABEL: 'defKind' }) },
+      { ALT: () => this.CONSUME(Tracking, { LABEL: 'defKind' }) },
+      { ALT: () => this.CONSUME(Costs, { LABEL: 'defKind' }) },
+      { ALT: () => this.CONSUME(Migration, { LABEL: 'defKind' }) },
+    ]);
+    this.CONSUME(Identifier, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(Extends);
+      this.CONSUME2(Identifier, { LABEL: 'base' });
+    });
+    this.SUBRULE(this.block);
+  });
+
+  /** block := "{" (Newline | "," | property)* "}" */
+  public block = this.RULE('block', () => {
+    this.CONSUME(LCurly);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Newline) },
+        { ALT: () => this.CONSUME(Comma) },
+        { ALT: () => this.SUBRULE(this.property, { LABEL: 'items' }) },
+      ]);
+    });
+    this.CONSUME(RCurly);
+  });
+
+  /** property := WORD value* block?   e.g. `slot ram0 at 0 size 4GiB backing thp` */
+  public property = this.RULE('property', () => {
+    // A statement keyword (vm, run, ...) cannot start a property: an unclosed block
+    // then ends at the next statement and recovery reports one missing '}'.
+    this.OR([
+      { ALT: () => this.CONSUME(Identifier, { LABEL: 'key' }) },
+      { ALT: () => this.CONSUME(Extends, { LABEL: 'key' }) },
+      { ALT: () => this.CONSUME(With, { LABEL: 'key' }) },
+      { ALT: () => this.CONSUME(Over, { LABEL: 'key' }) },
+    ]);
+    this.MANY(() => this.SUBRULE(this.value, { LABEL: 'args' }));
+    this.OPTION(() => this.SUBRULE(this.block, { LABEL: 'body' }));
+  });
+
+  /** value := atom (".." atom)? | "[" value ("," value)* "]" */
+  public value = this.RULE('value', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.SUBRULE(this.atom, { LABEL: 'from' });
+          this.OPTION(() => {
+            this.CONSUME(DotDot);
+            this.SUBRULE2(this.atom, { LABEL: 'to' });
+          });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.list) },
+    ]);
+  });
+
+  public atom = this.RULE('atom', () => {
+    this.OR([{ ALT: () => this.CONSUME(Word) }, { ALT: () => this.CONSUME(NumberLike) }]);
+  });
+
+  public list = this.RULE('list', () => {
+    this.CONSUME(LBracket);
+    this.MANY_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.value, { LABEL: 'items' }) });
+    this.CONSUME(RBracket);
+  });
+
+  /**
+   * experiment := (run | sweep) value with value "," value (WORD value)*
+   * e.g. `sweep db with [bitmap, ring], fast seeds 1..5 costs slow`
+   */
+  public experiment = this.RULE('experiment', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Run, { LABEL: 'mode' }) },
+      { ALT: () => this.CONSUME(Sweep, { LABEL: 'mode' }) },
+    ]);
+    this.SUBRULE(this.value, { LABEL: 'vm' });
+    this.CONSUME(With);
+    this.SUBRULE2(this.value, { LABEL: 'tracking' });
+    this.CONSUME(Comma);
+    this.SUBRULE3(this.value, { LABEL: 'migration' });
+    this.MANY(() => this.SUBRULE(this.runOption, { LABEL: 'options' }));
+  });
+
+  /** option := WORD value, e.g. `seed 7`, `seeds 1..5`, `costs slow`, `warmup 2s`. */
+  public runOption = this.RULE('runOption', () => {
+    this.CONSUME(Word, { LABEL: 'key' });
+    this.SUBRULE(this.value, { LABEL: 'arg' });
+  });
+
+  /** tableStmt := table WORD ("," WORD)* */
+  public tableStmt = this.RULE('tableStmt', () => {
+    this.CONSUME(Table);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.CONSUME(Word, { LABEL: 'views' }) });
+  });
+
+  /** plotStmt := plot WORD over WORD */
+  public plotStmt = this.RULE('plotStmt', () => {
+    this.CONSUME(Plot);
+    this.CONSUME(Word, { LABEL: 'y' });
+    this.CONSUME(Over);
+    this.CONSUME2(Word, { LABEL: 'x' });
+  });
+}
+
+/** The one parser instance (Chevrotain parsers are reusable: set `input`, call a rule). */
+export const parser = new MmuParser();
+
+export interface ParseOutput {
+  cst: CstNode;
+  lexErrors: ILexingError[];
+  parseErrors: IRecognitionException[];
+}
+
+/** Lex and parse a text. Never throws on bad input: errors come back as data. */
+export function parseCst(text: string): ParseOutput {
+  const lexed = mmuLexer.tokenize(text);
+  parser.input = lexed.tokens;
+  const cst = parser.program();
+  return { cst, lexErrors: lexed.errors, parseErrors: [...parser.errors] };
+}

@@ -1,0 +1,386 @@
+/**
+ * What each block of the language may contain: one table per block kind, each field
+ * with its arguments, sub-keys and a one-line doc. The grammar is generic
+ * (`key value* block?`); these tables drive checking, lowering, and later completion
+ * and keyword documentation, so the three cannot disagree.
+ */
+import { DEFAULT_COSTS } from '../engine/kvm/costs.ts';
+import type { Costs } from '../engine/kvm/costs.ts';
+import type { Dimension } from './units.ts';
+
+export type BlockKind = 'vm' | 'tracking' | 'costs' | 'migration' | 'workload' | 'device' | 'run';
+
+interface ArgBase {
+  /** What the argument is, for messages: "ring entries", "the slot's size". */
+  label: string;
+  /** May be left out (only trailing positional arguments). */
+  optional?: boolean;
+}
+
+/** A number with a unit of `dim`, within [min, max] of the base unit. */
+export interface QuantityArg extends ArgBase {
+  type: 'quantity';
+  dim: Dimension;
+  /** Must be a whole number (of bytes, ns, vCPUs, ...). */
+  integer?: boolean;
+  min?: number;
+  max?: number;
+  /** Further validation: returns the reason the value is not allowed. */
+  check?: (n: number) => string | undefined;
+}
+
+export interface EnumArg extends ArgBase {
+  type: 'enum';
+  values: readonly string[];
+}
+
+/** A new name (a slot's). */
+export interface NameArg extends ArgBase {
+  type: 'name';
+}
+
+/** `from..to` of a dimension. */
+export interface RangeArg extends ArgBase {
+  type: 'range';
+  dim: Dimension;
+}
+
+/** `all`, a vCPU id, `0..3` (inclusive) or `[0, 2, 5]`. */
+export interface VcpusArg extends ArgBase {
+  type: 'vcpus';
+}
+
+export type ArgSpec = QuantityArg | EnumArg | NameArg | RangeArg | VcpusArg;
+
+export interface FieldSpec {
+  doc: string;
+  /** Positional arguments, in order; optional ones last. */
+  args: readonly ArgSpec[];
+  /** Sub-keys that follow the positional arguments: `at 0 size 4GiB`; 'flag' takes no value. */
+  keys?: Readonly<Record<string, ArgSpec | 'flag'>>;
+  requiredKeys?: readonly string[];
+  /** May appear more than once (slots, workloads, devices). */
+  repeatable?: boolean;
+  /** Takes a nested `{ ... }` block of this kind. */
+  body?: BlockKind;
+  /** Workload fields: the workload kinds the field applies to. */
+  appliesTo?: readonly string[];
+}
+
+const ON_OFF = ['on', 'off'] as const;
+const onOff = (label: string): EnumArg => ({ type: 'enum', values: ON_OFF, label });
+const size = (label: string, extra: Partial<QuantityArg> = {}): QuantityArg => ({
+  type: 'quantity',
+  dim: 'size',
+  integer: true,
+  min: 0,
+  label,
+  ...extra,
+});
+const time = (label: string, extra: Partial<QuantityArg> = {}): QuantityArg => ({
+  type: 'quantity',
+  dim: 'time',
+  integer: true,
+  min: 0,
+  label,
+  ...extra,
+});
+const bandwidth = (label: string): QuantityArg => ({
+  type: 'quantity',
+  dim: 'bandwidth',
+  min: 0,
+  label,
+});
+const percent = (label: string): QuantityArg => ({
+  type: 'quantity',
+  dim: 'percent',
+  min: 0,
+  max: 100,
+  label,
+});
+const count = (label: string, extra: Partial<QuantityArg> = {}): QuantityArg => ({
+  type: 'quantity',
+  dim: 'count',
+  integer: true,
+  min: 0,
+  label,
+  ...extra,
+});
+
+export const ARCHES = ['x86_64', 'arm64'] as const;
+export const BACKINGS = ['4k', 'thp', 'hugetlb_2m', 'hugetlb_1g'] as const;
+export const WORKLOAD_KINDS = ['uniform', 'hotset', 'zipf', 'sequential', 'idle'] as const;
+export const DIRTY_LOGS = [
+  'bitmap',
+  'manual',
+  'initially_set',
+  'ring',
+  'ring_with_bitmap',
+] as const;
+export const TABLE_VIEWS = ['summary', 'iterations', 'timeline', 'events', 'stale'] as const;
+
+/** KVM: a ring of 2^n entries of 16 bytes, at least one page (256) and at most 65536. */
+function checkRingEntries(n: number): string | undefined {
+  const pow2 = Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+  if (!pow2 || n < 256 || n > 65536) return 'a power of two from 256 to 65536';
+  return undefined;
+}
+
+/** arm64 accepts 0 (off) or a supported block size: 4 KiB, 2 MiB, 1 GiB. */
+function checkChunk(n: number): string | undefined {
+  return [0, 4096, 2 ** 21, 2 ** 30].includes(n) ? undefined : '0, 4KiB, 2MiB or 1GiB';
+}
+
+const MOVING = ['uniform', 'hotset', 'zipf', 'sequential'];
+
+export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpec>>>> = {
+  vm: {
+    arch: {
+      doc: 'CPU architecture (default x86_64).',
+      args: [{ type: 'enum', values: ARCHES, label: 'an architecture' }],
+    },
+    vcpus: { doc: 'Number of vCPUs (default 1).', args: [count('vCPUs', { min: 1, max: 4096 })] },
+    slot: {
+      doc: 'A memslot: `slot NAME at GPA size SIZE backing 4k|thp|hugetlb_2m|hugetlb_1g [readonly]`.',
+      args: [{ type: 'name', label: 'a slot name' }],
+      keys: {
+        at: size('the guest physical address'),
+        size: size('the slot size', { min: 4096 }),
+        backing: { type: 'enum', values: BACKINGS, label: 'a backing' },
+        readonly: 'flag',
+      },
+      requiredKeys: ['at', 'size'],
+      repeatable: true,
+    },
+    workload: {
+      doc: 'What the vCPUs do: `workload uniform|hotset|zipf|sequential|idle { ... }`.',
+      args: [{ type: 'enum', values: WORKLOAD_KINDS, label: 'a workload kind' }],
+      repeatable: true,
+      body: 'workload',
+    },
+    device: {
+      doc: 'A device that writes guest memory without a vCPU: `device its { tables SIZE }`.',
+      args: [{ type: 'enum', values: ['its'], label: 'a device kind' }],
+      repeatable: true,
+      body: 'device',
+    },
+    prefill: {
+      doc: 'Share of RAM holding non-zero data at the start (default 0%).',
+      args: [percent('prefill')],
+    },
+  },
+  workload: {
+    rate: {
+      doc: 'Accesses per second per vCPU, in pages: `rate 200k/s per vcpu`.',
+      args: [{ type: 'quantity', dim: 'rate', min: 0, label: 'the access rate' }],
+      keys: { per: { type: 'enum', values: ['vcpu'], label: 'vcpu' } },
+      appliesTo: MOVING,
+    },
+    set: {
+      doc: 'Size of the hot set (hotset).',
+      args: [size('the hot set size')],
+      appliesTo: ['hotset'],
+    },
+    hot: {
+      doc: 'Share of accesses to the hot set (hotset, default 90%).',
+      args: [percent('hot')],
+      appliesTo: ['hotset'],
+    },
+    read: {
+      doc: 'Share of accesses that are reads (default 0%).',
+      args: [percent('read')],
+      appliesTo: MOVING,
+    },
+    exponent: {
+      doc: 'Zipf exponent (zipf).',
+      args: [{ type: 'quantity', dim: 'count', min: 0, label: 'the exponent' }],
+      appliesTo: ['zipf'],
+    },
+    region: {
+      doc: 'Where in RAM, counted from the start of RAM: `region 0..1GiB` (end excluded).',
+      args: [{ type: 'range', dim: 'size', label: 'a size range' }],
+      appliesTo: MOVING,
+    },
+    vcpus: {
+      doc: 'Which vCPUs run it: `all`, `0..3` (inclusive) or `[0, 2]`.',
+      args: [{ type: 'vcpus', label: 'vCPUs' }],
+    },
+    partition: { doc: 'Give each vCPU its own slice of the region.', args: [], appliesTo: MOVING },
+  },
+  device: {
+    tables: {
+      doc: 'Bytes of ITS tables saved into guest RAM at switchover.',
+      args: [size('the table size')],
+    },
+    offset: {
+      doc: 'RAM offset of the tables (default: the end of RAM).',
+      args: [size('the offset')],
+    },
+  },
+  tracking: {
+    dirty_log: {
+      doc: 'Dirty-log mode: bitmap | manual | initially_set | ring N | ring_with_bitmap N.',
+      args: [
+        { type: 'enum', values: DIRTY_LOGS, label: 'a dirty-log mode' },
+        count('ring entries', { optional: true, check: checkRingEntries }),
+      ],
+    },
+    eager_split: { doc: 'x86 kvm.eager_page_split (default on).', args: [onOff('eager_split')] },
+    chunk: {
+      doc: 'arm64 KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE (default 0: off).',
+      args: [size('the chunk size', { check: checkChunk })],
+    },
+    pml: { doc: 'x86 Intel PML (default on).', args: [onOff('pml')] },
+    fast_page_fault: {
+      doc: 'Lockless fast page faults (default on).',
+      args: [onOff('fast_page_fault')],
+    },
+    split_on_fault: {
+      doc: 'A write fault on a huge page splits it in place (6.2+) or zaps it.',
+      args: [{ type: 'enum', values: ['in_place', 'zap'], label: 'in_place or zap' }],
+    },
+    ring_topology: {
+      doc: 'Proposal: per_vcpu | per_vm | pool N round_robin|lru|last_used.',
+      args: [
+        { type: 'enum', values: ['per_vcpu', 'per_vm', 'pool'], label: 'a ring topology' },
+        count('rings in the pool', { optional: true, min: 1 }),
+        {
+          type: 'enum',
+          values: ['round_robin', 'lru', 'last_used'],
+          label: 'a pool policy',
+          optional: true,
+        },
+      ],
+    },
+    granularity: {
+      doc: 'Proposal: dirty-tracking granularity 4k (KVM) or 2m.',
+      args: [{ type: 'enum', values: ['4k', '2m'], label: 'a granularity' }],
+    },
+    split_on_first_clear: {
+      doc: 'Proposal: split on the first CLEAR in every mode.',
+      args: [onOff('split_on_first_clear')],
+    },
+    reaper: {
+      doc: "QEMU's dirty-ring reaper period (default 1s).",
+      args: [time('the reaper period', { min: 1 })],
+    },
+    clear_shift: {
+      doc: 'QEMU x-clear-bitmap-shift (default 18).',
+      args: [count('the shift', { min: 6, max: 31 })],
+    },
+  },
+  costs: Object.fromEntries(
+    Object.keys(DEFAULT_COSTS).map((name) => [
+      snakeCase(name),
+      {
+        doc: `Cost of ${name} in ns.`,
+        args: [{ type: 'quantity', dim: 'time', min: 0, label: `the cost ${name}` } as QuantityArg],
+      },
+    ]),
+  ),
+  migration: {
+    policy: {
+      doc: "Stop rule: QEMU's precopy or Xen's.",
+      args: [{ type: 'enum', values: ['precopy', 'xen'], label: 'a policy' }],
+    },
+    bandwidth: { doc: 'Link bandwidth.', args: [{ ...bandwidth('the bandwidth'), min: 1 }] },
+    max_bandwidth: { doc: 'QEMU max-bandwidth cap.', args: [{ ...bandwidth('the cap'), min: 1 }] },
+    downtime: { doc: 'downtime-limit (default 300ms).', args: [time('the downtime limit')] },
+    max_iterations: {
+      doc: 'Syncs before the management layer acts: `max_iterations 30 then force|postcopy|cancel`.',
+      args: [count('iterations')],
+      keys: { then: { type: 'enum', values: ['force', 'postcopy', 'cancel'], label: 'an action' } },
+    },
+    converge: {
+      doc: 'none | auto (auto-converge) | dirty_limit.',
+      args: [{ type: 'enum', values: ['none', 'auto', 'dirty_limit'], label: 'a converge mode' }],
+    },
+    throttle: {
+      doc: 'Auto-converge: `throttle initial 20% increment 10% max 99% trigger 50%`.',
+      args: [],
+      keys: {
+        initial: percent('initial'),
+        increment: percent('increment'),
+        max: percent('max'),
+        trigger: percent('trigger'),
+      },
+    },
+    dirty_limit: {
+      doc: 'vcpu-dirty-limit per vCPU.',
+      args: [{ ...bandwidth('the dirty limit'), min: 1 }],
+    },
+    postcopy: {
+      doc: 'Switch to postcopy: `postcopy after N [latency TIME]`.',
+      args: [],
+      keys: { after: count('iterations', { min: 1 }), latency: time('the fault latency') },
+      requiredKeys: ['after'],
+    },
+    zero_scan: {
+      doc: 'Zero-page detection throughput.',
+      args: [{ ...bandwidth('the scan rate'), min: 1 }],
+    },
+    switchover_bandwidth: {
+      doc: 'avail-switchover-bandwidth.',
+      args: [bandwidth('the bandwidth')],
+    },
+    device_state: {
+      doc: 'Device state sent during downtime (default 1MiB).',
+      args: [size('the device state')],
+    },
+  },
+  run: {
+    seed: { doc: 'Seed of the run.', args: [count('a seed')] },
+    seeds: { doc: 'Seeds of a sweep: `seeds 1..5`.', args: [count('a seed')] },
+    costs: { doc: 'Cost overrides by name.', args: [{ type: 'name', label: 'a costs name' }] },
+    warmup: { doc: 'Guest run time before migration (default 1s).', args: [time('the warmup')] },
+    max_time: {
+      doc: 'Give up after this long (default 10min).',
+      args: [time('the time limit', { min: 1 })],
+    },
+    sample: {
+      doc: 'Timeline sampling period (default 100ms).',
+      args: [time('the period', { min: 1 })],
+    },
+    slice: { doc: 'Scheduler time slice (default 5ms).', args: [time('the slice', { min: 1 })] },
+  },
+};
+
+/** `vmExit` -> `vm_exit`. */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** The engine's cost name for a language cost name (`vm_exit` or `vmExit`). */
+export function costName(name: string): keyof Costs | undefined {
+  const camel = name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return camel in DEFAULT_COSTS ? (camel as keyof Costs) : undefined;
+}
+
+/** Plot axes: x names the table, y a column of it. */
+export const PLOT_X: Readonly<
+  Record<string, { table: 'timeline' | 'iterations'; column: string }>
+> = {
+  time: { table: 'timeline', column: 'time_s' },
+  iteration: { table: 'iterations', column: 'iteration' },
+};
+export const PLOT_Y: Readonly<Record<'timeline' | 'iterations', Readonly<Record<string, string>>>> =
+  {
+    timeline: {
+      remaining: 'remaining_pages',
+      guest_writes: 'guest_writes_per_s',
+      progress: 'guest_progress',
+      link: 'link_mbps',
+      throttle: 'throttle_pct',
+      ring_full_exits: 'ring_full_exits',
+    },
+    iterations: {
+      remaining: 'remaining_pages',
+      dirty: 'dirty_pages_synced',
+      sent: 'pages_sent',
+      sync_time: 'sync_ms',
+      dirty_rate: 'dirty_rate_pps',
+      throttle: 'throttle_pct',
+      bandwidth: 'bandwidth_mbps',
+      expected_downtime: 'expected_downtime_ms',
+    },
+  };

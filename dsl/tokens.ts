@@ -1,0 +1,151 @@
+/**
+ * Tokens of the mmulab language. Keywords carry `longer_alt: Identifier` so that
+ * `vmhost` is one identifier, and every keyword and identifier is also a `Word`
+ * (a token category): property keys and enumerated values inside `{ ... }` are
+ * words, checked against the field tables in schema.ts rather than the grammar, so
+ * a misspelt key gets "did you mean" instead of a bare parse error.
+ */
+import { createToken, Lexer } from 'chevrotain';
+import type { TokenType } from 'chevrotain';
+
+/** Category: any identifier or keyword. */
+export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
+/** Category: any number, with or without a unit. */
+export const NumberLike = createToken({ name: 'NumberLike', pattern: Lexer.NA });
+
+export const WhiteSpace = createToken({
+  name: 'WhiteSpace',
+  pattern: /[ \t\f\v]+/,
+  group: Lexer.SKIPPED,
+});
+/** `#` to the end of the line; the newline itself stays a token. */
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: Lexer.SKIPPED });
+/** Newlines separate statements and the items of a block. */
+export const Newline = createToken({ name: 'Newline', pattern: /\r?\n|\r/, line_breaks: true });
+
+export const LCurly = createToken({ name: 'LCurly', pattern: /\{/ });
+export const RCurly = createToken({ name: 'RCurly', pattern: /\}/ });
+export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ });
+export const RBracket = createToken({ name: 'RBracket', pattern: /\]/ });
+export const Comma = createToken({ name: 'Comma', pattern: /,/ });
+export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./ });
+export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"[^"\n\r]*"/ });
+
+const NUM = String.raw`(?:0[xX][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9][0-9_]*)?)`;
+/** No letter, digit or underscore may follow a unit: `4GiBx` is not a size. */
+const END = String.raw`(?![A-Za-z0-9_])`;
+const lit = (units: string, end = END): RegExp => new RegExp(`${NUM}(?:${units})${end}`);
+
+export const BandwidthLiteral = createToken({
+  name: 'BandwidthLiteral',
+  pattern: lit(String.raw`[kMGT]?bit\/s|[KMGT]i?B\/s|B\/s`),
+  categories: [NumberLike],
+});
+export const RateLiteral = createToken({
+  name: 'RateLiteral',
+  pattern: lit(String.raw`[kM]?\/s| ?pages\/s`),
+  categories: [NumberLike],
+});
+export const SizeLiteral = createToken({
+  name: 'SizeLiteral',
+  pattern: lit(String.raw`[KMGTP]iB|[KMGTP]B|B`),
+  categories: [NumberLike],
+});
+export const TimeLiteral = createToken({
+  name: 'TimeLiteral',
+  pattern: lit('ns|us|µs|ms|min|s'),
+  categories: [NumberLike],
+});
+export const PercentLiteral = createToken({
+  name: 'PercentLiteral',
+  pattern: lit('%', ''),
+  categories: [NumberLike],
+});
+export const Identifier = createToken({
+  name: 'Identifier',
+  pattern: /[A-Za-z_][A-Za-z0-9_]*/,
+  categories: [Word],
+});
+/** Page-size names that start with a digit (`backing 4k`, `granularity 2m`) are words. */
+export const PageSizeWord = createToken({
+  name: 'PageSizeWord',
+  pattern: /[0-9]+[kmg](?![A-Za-z0-9_/])/,
+  categories: [Word],
+});
+export const NumberLiteral = createToken({
+  name: 'NumberLiteral',
+  pattern: lit('', END),
+  categories: [NumberLike],
+});
+
+function keyword(name: string, word: string): TokenType {
+  return createToken({
+    name,
+    pattern: new RegExp(`${word}(?![A-Za-z0-9_])`),
+    longer_alt: Identifier,
+    categories: [Word],
+  });
+}
+
+export const Vm = keyword('Vm', 'vm');
+export const Tracking = keyword('Tracking', 'tracking');
+export const Costs = keyword('Costs', 'costs');
+export const Migration = keyword('Migration', 'migration');
+export const Extends = keyword('Extends', 'extends');
+export const Run = keyword('Run', 'run');
+export const Sweep = keyword('Sweep', 'sweep');
+export const With = keyword('With', 'with');
+export const Table = keyword('Table', 'table');
+export const Plot = keyword('Plot', 'plot');
+export const Over = keyword('Over', 'over');
+
+/** Keywords, in the order the lexer tries them. */
+export const keywords: readonly TokenType[] = [
+  Vm,
+  Tracking,
+  Costs,
+  Migration,
+  Extends,
+  Run,
+  Sweep,
+  With,
+  Table,
+  Plot,
+  Over,
+];
+
+/**
+ * The lexer tries these in order and takes the first match:
+ * - bandwidth before size and rate: `10MB/s` must not lex as `10MB` then `/s`;
+ * - rate, size, time, percent before `PageSizeWord` and `NumberLiteral`, which match
+ *   any shorter prefix of them;
+ * - keywords before `Identifier` (each keyword falls back to it through `longer_alt`);
+ * - `PageSizeWord` before `NumberLiteral`: `4k` is a word, `4` a number;
+ * - the categories `Word` and `NumberLike` never match text themselves.
+ */
+export const allTokens: readonly TokenType[] = [
+  WhiteSpace,
+  Comment,
+  Newline,
+  LCurly,
+  RCurly,
+  LBracket,
+  RBracket,
+  Comma,
+  DotDot,
+  StringLiteral,
+  BandwidthLiteral,
+  RateLiteral,
+  SizeLiteral,
+  TimeLiteral,
+  PercentLiteral,
+  PageSizeWord,
+  NumberLiteral,
+  ...keywords,
+  Identifier,
+  Word,
+  NumberLike,
+];
+
+/** One lexer per module (it is stateless between `tokenize` calls). */
+export const mmuLexer = new Lexer(allTokens as TokenType[], { positionTracking: 'full' });

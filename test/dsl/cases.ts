@@ -1,0 +1,205 @@
+/** Shared texts for the dsl tests: a valid base program, and one twin pair per diagnostic. */
+export const BASE = [
+  'vm db {',
+  '  arch x86_64',
+  '  vcpus 2',
+  '  slot ram0 at 4GiB size 256MiB backing hugetlb_2m',
+  '  workload hotset { rate 20k/s per vcpu, set 16MiB, hot 95% }',
+  '}',
+  'tracking manual { dirty_log manual }',
+  'tracking ring { dirty_log ring 4096 }',
+  'migration fast { bandwidth 10Gbit/s, downtime 300ms }',
+  'costs slow { vm_exit 700ns }',
+].join('\n');
+
+/** The line a case's text starts on (it is appended to BASE). */
+export const CASE_LINE = BASE.split('\n').length + 1;
+
+export interface DiagnosticCase {
+  code: string;
+  /** Appended to BASE; must produce exactly this diagnostic (first of its code). */
+  bad: string;
+  /** Its passing twin: no diagnostic at all. */
+  good: string;
+  message: string;
+  /** Text on the case's first line where the diagnostic starts (column = its index + 1). */
+  at: string;
+  /** Line offset within the case (default 0). */
+  lineOffset?: number;
+  severity?: 'error' | 'warning';
+}
+
+export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
+  {
+    code: 'unexpected-character',
+    bad: 'run db with manual, fast seed 1 @',
+    good: 'run db with manual, fast seed 1 # @ in a comment',
+    message: 'Unexpected character "@".',
+    at: '@',
+  },
+  {
+    code: 'syntax-error',
+    bad: 'run db manual, fast',
+    good: 'run db with manual, fast',
+    message: "Expected 'with' but found 'manual'.",
+    at: 'manual',
+  },
+  {
+    code: 'unknown-name',
+    bad: 'run db with manul, fast',
+    good: 'run db with manual, fast',
+    message: "Unknown tracking policy 'manul'. Did you mean 'manual'?",
+    at: 'manul',
+  },
+  {
+    code: 'wrong-kind',
+    bad: 'run db with fast, fast',
+    good: 'run db with ring, fast',
+    message: "'fast' is a migration policy, not a tracking policy.",
+    at: 'fast',
+  },
+  {
+    code: 'unknown-field',
+    bad: 'tracking t { dirty_log ring 4096, eager_splt on }',
+    good: 'tracking t { dirty_log ring 4096, eager_split on }',
+    message: "Unknown tracking field 'eager_splt'. Did you mean 'eager_split'?",
+    at: 'eager_splt',
+  },
+  {
+    code: 'inapplicable-field',
+    bad: 'vm v { slot r at 0 size 1GiB\n  workload zipf { rate 1k/s, exponent 1.1, set 1GiB } }',
+    good: 'vm v { slot r at 0 size 1GiB\n  workload zipf { rate 1k/s, exponent 1.1 } }',
+    message: "'set' does not apply to a zipf workload.",
+    at: 'set',
+    lineOffset: 1,
+  },
+  {
+    code: 'unknown-value',
+    bad: 'tracking t { dirty_log rign 4096 }',
+    good: 'tracking t { dirty_log ring 4096 }',
+    message:
+      "'dirty_log' takes 'bitmap', 'manual', 'initially_set', 'ring' or 'ring_with_bitmap', got 'rign'. Did you mean 'ring'?",
+    at: 'rign',
+  },
+  {
+    code: 'duplicate-definition',
+    bad: 'tracking ring { dirty_log ring 8192 }',
+    good: 'tracking ring2 { dirty_log ring 8192 }',
+    message: "tracking 'ring' is already defined on line 8.",
+    at: 'ring {',
+  },
+  {
+    code: 'duplicate-field',
+    bad: 'migration m { bandwidth 1Gbit/s, bandwidth 2Gbit/s }',
+    good: 'migration m { bandwidth 1Gbit/s, max_bandwidth 2Gbit/s }',
+    message: "'bandwidth' is set twice (first on line 11).",
+    at: 'bandwidth 2',
+  },
+  {
+    code: 'missing-field',
+    bad: 'migration m { downtime 1s }',
+    good: 'migration m { downtime 1s, bandwidth 1Gbit/s }',
+    message: "migration 'm' has no 'bandwidth'.",
+    at: 'm {',
+  },
+  {
+    code: 'missing-argument',
+    bad: 'vm v { slot r at 0 backing thp }',
+    good: 'vm v { slot r at 0 size 1GiB backing thp }',
+    message: "'slot' needs 'size'.",
+    at: 'slot',
+  },
+  {
+    code: 'unexpected-argument',
+    bad: 'migration m { bandwidth 1Gbit/s downtime 1s }',
+    good: 'migration m { bandwidth 1Gbit/s, downtime 1s }',
+    message: "'downtime' starts a new field but follows 'bandwidth' on the same line.",
+    at: 'downtime',
+  },
+  {
+    code: 'wrong-unit',
+    bad: 'vm v { slot r at 0 size 300ms }',
+    good: 'vm v { slot r at 0 size 4GiB }',
+    message: 'Expected a size like 4GiB, got a time 300ms.',
+    at: '300ms',
+  },
+  {
+    code: 'not-whole',
+    bad: 'vm v { slot r at 0 size 1.5B }',
+    good: 'vm v { slot r at 0 size 1.5GiB }',
+    message: '1.5B is not a whole number of bytes.',
+    at: '1.5B',
+  },
+  {
+    code: 'out-of-range',
+    bad: 'vm v { vcpus 5000, slot r at 0 size 1GiB }',
+    good: 'vm v { vcpus 4096, slot r at 0 size 1GiB }',
+    message: "'vcpus' must be between 1 and 4096, got 5000.",
+    at: '5000',
+  },
+  {
+    code: 'overlapping-slots',
+    bad: 'vm v { slot a at 0 size 2GiB, slot b at 1GiB size 1GiB }',
+    good: 'vm v { slot a at 0 size 1GiB, slot b at 1GiB size 1GiB }',
+    message: "Slot 'b' overlaps 'a' at gpa 0x40000000.",
+    at: 'b at',
+  },
+  {
+    code: 'misaligned-slot',
+    bad: 'vm v { slot a at 2MiB size 1GiB backing hugetlb_1g }',
+    good: 'vm v { slot a at 1GiB size 1GiB backing hugetlb_1g }',
+    message: "Slot 'a' address 2MiB is not a multiple of 1GiB (hugetlb_1g backing).",
+    at: '2MiB',
+  },
+  {
+    code: 'extends-cycle',
+    bad: 'tracking a extends b { pml off }\ntracking b extends a { pml on }',
+    good: 'tracking a extends ring { pml off }\ntracking b extends a { pml on }',
+    message: "tracking 'a' extends itself through a cycle.",
+    at: 'a extends',
+  },
+  {
+    code: 'unsupported-combination',
+    bad: 'tracking rb { dirty_log ring_with_bitmap 4096 }\nrun db with rb, fast',
+    good: 'tracking rb { dirty_log ring 4096 }\nrun db with rb, fast',
+    message:
+      "Tracking 'rb' uses ring_with_bitmap, which KVM supports only on arm64 (vm 'db' is x86_64).",
+    at: 'run',
+    lineOffset: 1,
+  },
+  {
+    code: 'run-with-list',
+    bad: 'run db with [manual, ring], fast',
+    good: 'sweep db with [manual, ring], fast',
+    message: 'This run makes 2 plans; `run` makes one.',
+    at: 'run',
+  },
+  {
+    code: 'ignored-on-arch',
+    bad: 'vm a { arch arm64, slot r at 0 size 1GiB }\ntracking p { dirty_log ring 4096, pml on }\nrun a with p, fast',
+    good: 'vm a { arch arm64, slot r at 0 size 1GiB }\ntracking p { dirty_log ring 4096, chunk 2MiB }\nrun a with p, fast',
+    message: "Tracking 'p' sets 'pml', which arm64 does not have; it is ignored for vm 'a'.",
+    at: 'run',
+    lineOffset: 2,
+    severity: 'warning',
+  },
+  {
+    code: 'downtime-shorter-than-page',
+    bad: 'migration slowlink { bandwidth 1Mbit/s, downtime 1ms }',
+    good: 'migration slowlink { bandwidth 1Mbit/s, downtime 300ms }',
+    message:
+      'The downtime limit 1000000ns is shorter than sending one 4KiB page (32768000ns at this bandwidth); the migration can never stop on its own.',
+    at: 'slowlink',
+    severity: 'warning',
+  },
+  {
+    code: 'will-lose-pages',
+    bad: 'vm a { arch arm64, slot r at 0 size 1GiB, device its { tables 64KiB } }\nrun a with ring, fast',
+    good: 'vm a { arch arm64, slot r at 0 size 1GiB, device its { tables 64KiB } }\ntracking rb { dirty_log ring_with_bitmap 4096 }\nrun a with rb, fast',
+    message:
+      "VM 'a' has an ITS device, which dirties memory without a vCPU, and tracking 'ring' is a ring without a bitmap: the migration will lose pages.",
+    at: 'run',
+    lineOffset: 1,
+    severity: 'warning',
+  },
+];

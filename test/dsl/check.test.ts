@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../dsl/compile.ts';
+import { DiagnosticCode, formatDiagnostic } from '../../dsl/diagnostics.ts';
+import { BASE, CASE_LINE, DIAGNOSTIC_CASES } from './cases.ts';
+
+describe('check: every diagnostic code', () => {
+  it('has a case for every code', () => {
+    const covered = new Set(DIAGNOSTIC_CASES.map((c) => c.code));
+    expect([...Object.values(DiagnosticCode)].filter((c) => !covered.has(c))).toEqual([]);
+  });
+
+  it('the base program has no diagnostic', () => {
+    expect(compile(BASE).diagnostics).toEqual([]);
+  });
+
+  for (const c of DIAGNOSTIC_CASES) {
+    describe(c.code, () => {
+      it(`reports ${c.code} with its message and position`, () => {
+        const text = `${BASE}\n${c.bad}`;
+        const { diagnostics } = compile(text);
+        const d = diagnostics.find((x) => x.code === c.code);
+        expect(d, JSON.stringify(diagnostics, null, 1)).toBeDefined();
+        const lineText = c.bad.split('\n')[c.lineOffset ?? 0];
+        expect(d).toMatchObject({
+          severity: c.severity ?? 'error',
+          message: c.message,
+          line: CASE_LINE + (c.lineOffset ?? 0),
+          column: lineText.indexOf(c.at) + 1,
+        });
+        expect(d?.hint).not.toBe('');
+      });
+
+      it('reports nothing for its passing twin', () => {
+        expect(compile(`${BASE}\n${c.good}`).diagnostics).toEqual([]);
+      });
+    });
+  }
+});
+
+describe('formatDiagnostic', () => {
+  it('renders file:line:col, the source line, a caret under the span and the hint', () => {
+    const text = 'vm v {\n  slot r at 0 size 300ms\n}';
+    const { diagnostics } = compile(text, { file: 'lab.mmu' });
+    expect(formatDiagnostic(text, diagnostics[0])).toBe(
+      [
+        'lab.mmu:2:20: error: Expected a size like 4GiB, got a time 300ms.',
+        '  slot r at 0 size 300ms',
+        '                   ^^^^^',
+        'hint: Write the slot size as a size like 4GiB.',
+      ].join('\n'),
+    );
+  });
+
+  it('puts a single caret at the end of the text for a missing token', () => {
+    const text = 'vm v {';
+    const d = compile(text).diagnostics.find((x) => x.code === 'syntax-error');
+    expect(d).toBeDefined();
+    if (!d) return;
+    expect(formatDiagnostic(text, d)).toContain(
+      "<input>:1:7: error: Expected '}' but found the end of the text.",
+    );
+  });
+});

@@ -1,0 +1,98 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../dsl/compile.ts';
+import { formatDiagnostic } from '../../dsl/diagnostics.ts';
+import { BASE, DIAGNOSTIC_CASES } from './cases.ts';
+
+/** Kept short: the suite must stay fast. */
+const RUNS = 200;
+
+const SEEDS = [
+  BASE,
+  ...DIAGNOSTIC_CASES.flatMap((c) => [`${BASE}\n${c.bad}`, `${BASE}\n${c.good}`]),
+];
+
+const FRAGMENTS = [
+  'vm',
+  'tracking',
+  'costs',
+  'migration',
+  'run',
+  'sweep',
+  'with',
+  'extends',
+  'table',
+  'plot',
+  'over',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '..',
+  '\n',
+  ' ',
+  '#',
+  'x',
+  'slot',
+  'at',
+  'size',
+  '4GiB',
+  '1.5TiB',
+  '300ms',
+  '10Gbit/s',
+  '200k/s',
+  '90%',
+  '0',
+  '4k',
+  'ring',
+  '4096',
+  'seeds',
+  '1..5',
+  '"',
+  '@',
+  '-',
+  'µs',
+  '0x1f',
+];
+
+function expectNoThrow(text: string): void {
+  const r = compile(text);
+  expect(Array.isArray(r.diagnostics)).toBe(true);
+  for (const d of r.diagnostics) {
+    expect(d.line).toBeGreaterThanOrEqual(1);
+    expect(d.column).toBeGreaterThanOrEqual(1);
+    expect(typeof formatDiagnostic(text, d)).toBe('string');
+  }
+}
+
+describe('compile never throws', () => {
+  it('on random text', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), expectNoThrow), { numRuns: RUNS });
+  });
+
+  it('on random sequences of language fragments', () => {
+    const text = fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 60 }).map((a) => a.join(' '));
+    fc.assert(fc.property(text, expectNoThrow), { numRuns: RUNS });
+  });
+
+  it('on valid programs with characters deleted, inserted or replaced', () => {
+    const mutated = fc
+      .tuple(
+        fc.constantFrom(...SEEDS),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 5 }), fc.constantFrom(...FRAGMENTS, '')), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+      )
+      .map(([text, edits]) => {
+        let t = text;
+        for (const [at, del, ins] of edits) {
+          const i = at % (t.length + 1);
+          t = t.slice(0, i) + ins + t.slice(i + del);
+        }
+        return t;
+      });
+    fc.assert(fc.property(mutated, expectNoThrow), { numRuns: RUNS });
+  });
+});
