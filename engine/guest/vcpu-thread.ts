@@ -48,6 +48,8 @@ export interface SliceContext {
   throttle: number;
   /** ns mmu_lock was held for write by other threads in this slice. */
   lockWriteNs: number;
+  /** When migration starts, ns since the run began: trace rows count their time from it. */
+  migrationStartNs: number;
   /** The vCPU exited with KVM_EXIT_DIRTY_RING_FULL: the VMM reaps; returns ns spent. */
   onRingFull: (thread: VcpuThread) => number;
   /** Postcopy: pages not yet at the destination, per slot (null during precopy). */
@@ -81,7 +83,14 @@ export class VcpuThread {
   /** Ring-full exits since the last dirty-limit decision, and when the last one was. */
   ringEntriesSinceFull = 0;
   lastRingFullNs = 0;
+  /** Fraction of an access left over from the last slice. */
   private carry = 0;
+  /**
+   * The vCPU is still inside a stall that ran past the end of an earlier slice (a
+   * postcopy remote fault, a ring-full reap) until this time, ns. The stall's time is
+   * already in `stallNs`; this only keeps the vCPU from running during it.
+   */
+  private busyUntil = 0;
 
   constructor(vcpu: Vcpu, pattern: AccessPattern, rng: Rng) {
     this.id = vcpu.id;
@@ -93,6 +102,7 @@ export class VcpuThread {
   /** Run one slice. */
   step(ctx: SliceContext): void {
     let avail = ctx.sliceNs;
+    if (this.busyUntil > ctx.now) avail -= Math.min(this.busyUntil - ctx.now, avail);
     if (this.blockedUntil > ctx.now) {
       const blocked = Math.min(this.blockedUntil - ctx.now, avail);
       this.stallNs[THROTTLE] += blocked;
@@ -118,6 +128,10 @@ export class VcpuThread {
         ? this.runMixture(pattern, budget, accessNs, ctx)
         : this.runSequential(pattern, budget, accessNs, ctx);
     this.carry = Math.max(0, Math.min(budget, 1));
+    // A stall that overran the slice holds the vCPU into the next ones: forgiving the
+    // overrun would let a vCPU whose stalls are longer than a slice (a 10 ms remote
+    // fault in 5 ms slices) run twice as many of them as wall time allows.
+    if (budget < 0) this.busyUntil = ctx.now + ctx.sliceNs - budget * accessNs;
   }
 
   /** Returns the budget left (< 1 access, or negative when a stall overran the slice). */
@@ -197,7 +211,9 @@ export class VcpuThread {
   private runTrace(p: Extract<AccessPattern, { kind: 'trace' }>, ctx: SliceContext): void {
     const rows = p.rows;
     if (rows.length === 0) return;
-    const end = ctx.now + ctx.sliceNs;
+    // Row times count from the start of migration (plan.ts TraceRow), not from the
+    // start of the run: the trace does not play during the warm-up.
+    const end = ctx.now + ctx.sliceNs - ctx.migrationStartNs;
     const vm = this.vcpu.vm;
     while (true) {
       if (p.next >= rows.length) {
@@ -262,7 +278,9 @@ export class VcpuThread {
       this.stallNs[LOCK_WAIT] += w;
       ns += w;
     }
-    if (write) ctx.memory.recordWrite(slot, rel, ctx.dest);
+    // A write to a KVM_MEM_READONLY slot never reaches memory: KVM exits to the VMM
+    // (KVM_EXIT_MMIO), which emulates it as a device access (a ROM ignores it).
+    if (write && !slot.memslot.readonly) ctx.memory.recordWrite(slot, rel, ctx.dest);
     if (
       writeIsInvisibleToKvm(slot.memslot, rel) &&
       slot.gen.get(rel) !== 0 &&

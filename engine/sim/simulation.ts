@@ -57,6 +57,8 @@ export interface SimulationOutput {
   events: MigrationEvent[];
   stalePages: number;
   stale: (StalePage & { cause: string })[];
+  /** vCPU ns lost per cause (STALL_CAUSES order) during migration, summed over vCPUs. */
+  stallNs: Float64Array;
   /** Accesses and ideal accesses during migration (for the slowdown). */
   guestAccesses: number;
   guestIdeal: number;
@@ -97,6 +99,13 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
   if (spec.vcpus < 1 || !Number.isInteger(spec.vcpus))
     throw new Error(`a VM needs a whole number of vCPUs >= 1, got ${spec.vcpus}`);
   if (spec.slots.length === 0) throw new Error(`VM ${spec.name} has no memory slot; add one`);
+  for (const d of spec.devices ?? []) {
+    if (d.kind === 'its' && spec.arch !== 'arm64') {
+      throw new Error(
+        `VM ${spec.name} is ${spec.arch} but has an ITS, a GICv3 device of arm64; remove the device or use arch arm64`,
+      );
+    }
+  }
   const ring = tracking.dirtyLog === 'ring' || tracking.dirtyLog === 'ring-with-bitmap';
   if (policy.converge === 'dirty-limit' && !ring) {
     throw new Error(
@@ -184,6 +193,7 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
     dest: null,
     throttle: 0,
     lockWriteNs: 0,
+    migrationStartNs: warmupNs,
     missing: null,
     onRingFull: (thread) => {
       ringFullInSample++;
@@ -202,7 +212,10 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
         const entries = ring ? ring.used : 0;
         const ns = sync.reap(thread.vcpu);
         const allowedNs = ((entries * 4096) / converge.dirtyLimit) * 1e9;
-        const sleep = Math.max(0, allowedNs - (ctx.now - thread.lastRingFullNs));
+        // The vCPU's rate is measured since its last ring-full exit under the limit,
+        // or since the limit came into force (not since the run began).
+        const since = Math.max(thread.lastRingFullNs, converge.dirtyLimitSinceNs);
+        const sleep = Math.max(0, allowedNs - (ctx.now - since));
         thread.lastRingFullNs = ctx.now;
         thread.blockedUntil = ctx.now + ns + sleep;
         return ns;
@@ -225,6 +238,7 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
 
   let lastSample = now;
   let prev = snapshot(threads, migration, link, vm);
+  const stallsAtStart = prev.stalls;
   let nextReap = now + (tracking.reaperIntervalNs ?? 1e9);
   let interrupted = false;
   let lockWriteNs = 0;
@@ -236,7 +250,10 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
     if (!paused) {
       ctx.dest = onDestination ? null : dest;
       ctx.missing = migration.state === 'postcopy-active' ? migration.missing : null;
-      ctx.throttle = converge.throttleShare;
+      // auto-converge and dirty-limit slow the source's vCPUs; once the guest runs on
+      // the destination (postcopy) neither applies (QEMU stops both at the switch).
+      ctx.throttle = onDestination ? 0 : converge.throttleShare;
+      if (onDestination) for (const th of threads) th.blockedUntil = 0;
       ctx.lockWriteNs = Math.min(lockWriteNs, sliceNs);
       for (const th of threads) th.step(ctx);
     }
@@ -302,6 +319,7 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
     events,
     stalePages,
     stale,
+    stallNs: snapshot(threads, migration, link, vm).stalls.map((ns, k) => ns - stallsAtStart[k]),
     guestAccesses: threads.reduce((n, t) => n + t.accesses, 0) - startAcc,
     guestIdeal: threads.reduce((n, t) => n + t.idealAccesses, 0) - startIdeal,
     guestWrites: threads.reduce((n, t) => n + t.writes, 0) - startWrites,
@@ -357,7 +375,9 @@ function sampleRow(
     remaining_pages:
       m.ctx.sync.dirtyPages + (m.missing ? m.missing.reduce((n, s) => n + s.count, 0) : 0),
     link_mbps: ((b.transferred - a.transferred) * 8) / periodS / 1e6,
-    throttle_pct: converge.throttlePct,
+    // The throttle in force on the guest: none once it runs on the destination.
+    throttle_pct:
+      m.state === 'postcopy-active' || m.state === 'completed' ? 0 : converge.throttlePct,
     ring_full_exits: ringFull,
     stalls_ms: stalls,
   };

@@ -14,6 +14,8 @@ export class ConvergeController {
   throttlePct = 0;
   /** dirty-limit in force (bytes per second per vCPU), or 0. */
   dirtyLimit = 0;
+  /** When the dirty limit came into force, ns (the start of the first limited period). */
+  dirtyLimitSinceNs = 0;
   /** QEMU `dirty-pages-rate`: pages per second over the last closed period. */
   dirtyPagesRate = 0;
   private hotPeriods = 0;
@@ -50,6 +52,7 @@ export class ConvergeController {
     if (this.mode === 'dirty-limit') {
       if (this.dirtyLimit > 0) return null;
       this.dirtyLimit = this.policy.dirtyLimit ?? 1_000_000;
+      this.dirtyLimitSinceNs = now;
       return `dirty-limit ${(this.dirtyLimit / 1e6).toFixed(1)} MB/s per vCPU`;
     }
     const initial = this.policy.throttleInitial ?? 20;

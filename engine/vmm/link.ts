@@ -4,6 +4,12 @@
  * the bandwidth estimate is bytes sent in the last window / its length, as
  * `migration_update_counters` computes it, so anything that stalls the migration
  * thread (syncs, zero-page scans) depresses the estimate.
+ *
+ * Bytes always cross the wire at the link's own speed; max-bandwidth only limits how
+ * many go per window (the thread sleeps out the rest of a spent window). Completion
+ * runs with the limit disabled (`migration_rate_set(RATE_LIMIT_DISABLED)`), and so
+ * does postcopy with max-postcopy-bandwidth 0, QEMU's default: a capped link still
+ * sends the final pages at full speed.
  */
 export const BUFFER_DELAY_NS = 100_000_000;
 
@@ -27,19 +33,14 @@ export class Link {
     this.maxBandwidth = Math.min(maxBandwidth, bandwidth);
   }
 
-  /** Effective sending rate, bytes per second. */
-  get rate(): number {
-    return this.maxBandwidth;
-  }
-
   /** Bytes the rate limiter still allows in this window. */
   get windowAllowance(): number {
     return Math.max(0, (this.maxBandwidth * BUFFER_DELAY_NS) / 1e9 - this.windowBytes);
   }
 
-  /** ns to put `bytes` on the wire. */
+  /** ns to put `bytes` on the wire, at the link's speed. */
   wireNs(bytes: number): number {
-    return (bytes / this.rate) * 1e9;
+    return (bytes / this.bandwidth) * 1e9;
   }
 
   send(bytes: number): void {
