@@ -18,7 +18,7 @@ import { formatTextTable } from '../text-table.ts';
  * options it behaves like the selftest and prints its lines.
  */
 
-const USAGE = `usage: npm start -- [options]
+const USAGE = `usage: npm run dlpt -- [options]
 
 Runs KVM's dirty_log_perf_test on the mmulab model (simulated time).
 Without options: Matlack's 96-vCPU comparison, before/after eager page splitting.

@@ -1,0 +1,77 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { toCSV } from 'arquero';
+import type { TableView } from '../../dsl/compile.ts';
+import { TABLE_VIEWS, snakeCase } from '../../dsl/schema.ts';
+import type { Provenance } from '../../engine/results.ts';
+import { labelSlug } from './format.ts';
+import type { ExperimentRun } from './runs.ts';
+
+/**
+ * The provenance of a run as `key: value` pairs, in a fixed order: enough to trace a
+ * figure to the exact run and re-make it. Costs use the language's names
+ * (`cost.vm_exit`), in simulated nanoseconds.
+ */
+export function provenanceEntries(
+  p: Provenance,
+  extra: Record<string, string> = {},
+): [string, string][] {
+  return [
+    ['mmulab_version', p.mmulab_version],
+    ['plan_hash', p.plan_hash],
+    ['seed', String(p.seed)],
+    ...Object.entries(extra),
+    ['cost_unit', 'ns'],
+    ...Object.entries(p.costs).map(([k, v]): [string, string] => [
+      `cost.${snakeCase(k)}`,
+      String(v),
+    ]),
+  ];
+}
+
+/**
+ * CSV text of `table` headed by `# key: value` comment lines (read it back with
+ * `aq.fromCSV(text, { comment: '#' })`).
+ */
+export function csvWithProvenance(
+  table: Parameters<typeof toCSV>[0],
+  entries: readonly [string, string][],
+): string {
+  // A line break or a quote in a value would end the comment line or open a CSV field.
+  const clean = (s: string): string => s.replace(/[\r\n"]/g, ' ');
+  const head = entries.map(([k, v]) => `# ${clean(k)}: ${clean(v)}\n`).join('');
+  return `${head}${toCSV(table)}`;
+}
+
+/**
+ * Write every table of every run to `dir` (created if missing), one file per table
+ * and run: `<label>.<table>.csv`. Returns the paths written, in order.
+ */
+export function writeCsvs(
+  dir: string,
+  experiments: readonly ExperimentRun[],
+  source: string,
+): string[] {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  const used = new Set<string>();
+  for (const e of experiments) {
+    for (const { label, result } of e.runs) {
+      // The same plan in two experiments keeps both: the later one gets a suffix.
+      let stem = labelSlug(label);
+      for (let k = 2; used.has(stem); k++) stem = `${labelSlug(label)}~${k}`;
+      used.add(stem);
+      for (const view of TABLE_VIEWS as readonly TableView[]) {
+        const path = join(dir, `${stem}.${view}.csv`);
+        const entries = provenanceEntries(result.provenance, {
+          label,
+          table: view,
+          source: basename(source),
+        });
+        writeFileSync(path, csvWithProvenance(result[view], entries));
+        written.push(path);
+      }
+    }
+  }
+  return written;
+}

@@ -1,0 +1,169 @@
+import type { ColumnTable } from 'arquero';
+import type { CompiledOutput } from '../../dsl/compile.ts';
+import type { RunResult } from '../../engine/results.ts';
+import type { PlanRun } from './runs.ts';
+
+/**
+ * Plotly figure specs (plain JSON) from run results: the `plot Y over X` outputs and
+ * QEMU guestperf's progress chart. Rendering them (a report, a notebook) is not done
+ * here, so any front end can reuse them.
+ */
+
+/** A Plotly trace or layout: plain JSON as `Plotly.newPlot(div, data, layout)` takes it. */
+export type PlotlyJson = Record<string, unknown>;
+
+export interface PlotlyFigure {
+  data: PlotlyJson[];
+  layout: PlotlyJson;
+}
+
+export type PlotOutput = Extract<CompiledOutput, { kind: 'plot' }>;
+
+const FONT = { family: 'system-ui, sans-serif', size: 12 };
+
+function column(table: ColumnTable, name: string): unknown[] {
+  return table.columnNames().includes(name)
+    ? Array.from(table.array(name) as ArrayLike<unknown>)
+    : [];
+}
+
+/** `plot Y over X`: one trace per plan, named by its label. */
+export function plotFigure(output: PlotOutput, runs: readonly PlanRun[]): PlotlyFigure {
+  const perIteration = output.table === 'iterations';
+  return {
+    data: runs.map(({ label, result }) => {
+      const t = result[output.table];
+      return {
+        type: 'scatter',
+        mode: perIteration ? 'lines+markers' : 'lines',
+        name: label,
+        x: column(t, output.xColumn),
+        y: column(t, output.yColumn),
+      };
+    }),
+    layout: {
+      title: { text: `${output.y} over ${output.x}` },
+      font: FONT,
+      xaxis: { title: { text: output.xColumn } },
+      yaxis: { title: { text: output.yColumn }, rangemode: 'tozero' },
+      showlegend: true,
+      legend: { orientation: 'h', y: -0.2 },
+      margin: { t: 50, r: 20 },
+    },
+  };
+}
+
+/** Linear interpolation of the samples (xs ascending) at `x`; clamps at both ends. */
+export function interpolate(
+  xs: readonly number[],
+  ys: readonly number[],
+  x: number,
+): number | null {
+  if (xs.length === 0) return null;
+  if (x <= xs[0]) return ys[0];
+  for (let i = 1; i < xs.length; i++) {
+    if (x <= xs[i]) {
+      const f = (x - xs[i - 1]) / (xs[i] - xs[i - 1] || 1);
+      return ys[i - 1] + f * (ys[i] - ys[i - 1]);
+    }
+  }
+  return ys[ys.length - 1];
+}
+
+/**
+ * QEMU guestperf's chart (tests/migration/guestperf/plot.py) for one migration: the
+ * guest's progress (writes per second) over time with a marker at every migration
+ * iteration, beside the pages still to send. Both panels share the time axis and
+ * mark the switchover.
+ */
+export function guestperfFigure(label: string, result: RunResult): PlotlyFigure {
+  const tl = result.timeline;
+  const it = result.iterations;
+  const time = column(tl, 'time_s') as number[];
+  const writes = column(tl, 'guest_writes_per_s') as number[];
+  const iterTime = column(it, 'time_s') as number[];
+  const iterNo = column(it, 'iteration') as number[];
+  const dirty = column(it, 'dirty_pages_synced') as number[];
+  const sent = column(it, 'pages_sent') as number[];
+  const hover = iterNo.map(
+    (n, i) =>
+      `iteration ${n}<br>t=${iterTime[i].toFixed(3)} s<br>` +
+      `dirty pages synced ${dirty[i].toLocaleString('en-US')}<br>pages sent ${sent[i].toLocaleString('en-US')}`,
+  );
+  const marker = { symbol: 'diamond', size: 8, color: '#d62728' };
+  const switchover = (column(result.events, 'kind') as string[])
+    .map((k, i) => (k === 'switchover' ? (column(result.events, 'time_s') as number[])[i] : null))
+    .filter((t): t is number => t !== null);
+  const shapes = switchover.flatMap((t) =>
+    ['x', 'x2'].map((xref) => ({
+      type: 'line',
+      xref,
+      yref: xref === 'x' ? 'y domain' : 'y2 domain',
+      x0: t,
+      x1: t,
+      y0: 0,
+      y1: 1,
+      line: { dash: 'dot', width: 1, color: '#555' },
+    })),
+  );
+  return {
+    data: [
+      {
+        type: 'scatter',
+        mode: 'lines',
+        name: 'guest writes/s',
+        x: time,
+        y: writes,
+        xaxis: 'x',
+        yaxis: 'y',
+        line: { color: '#1f77b4' },
+      },
+      {
+        type: 'scatter',
+        mode: 'markers',
+        name: 'iteration',
+        x: iterTime,
+        y: iterTime.map((t) => interpolate(time, writes, t)),
+        text: hover,
+        hoverinfo: 'text',
+        xaxis: 'x',
+        yaxis: 'y',
+        marker,
+      },
+      {
+        type: 'scatter',
+        mode: 'lines',
+        name: 'remaining pages',
+        x: time,
+        y: column(tl, 'remaining_pages'),
+        xaxis: 'x2',
+        yaxis: 'y2',
+        line: { color: '#2ca02c' },
+      },
+      {
+        type: 'scatter',
+        mode: 'markers',
+        name: 'iteration (remaining)',
+        x: iterTime,
+        y: column(it, 'remaining_pages'),
+        text: hover,
+        hoverinfo: 'text',
+        xaxis: 'x2',
+        yaxis: 'y2',
+        marker,
+        showlegend: false,
+      },
+    ],
+    layout: {
+      title: { text: `${label}: guest progress and remaining pages` },
+      font: FONT,
+      xaxis: { domain: [0, 0.46], title: { text: 'time (s)' } },
+      yaxis: { title: { text: 'guest writes/s' }, rangemode: 'tozero' },
+      xaxis2: { domain: [0.54, 1], anchor: 'y2', title: { text: 'time (s)' }, matches: 'x' },
+      yaxis2: { anchor: 'x2', title: { text: 'remaining pages' }, rangemode: 'tozero' },
+      shapes,
+      legend: { orientation: 'h', y: -0.25 },
+      margin: { t: 50, r: 20 },
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { ColumnTable } from 'arquero';
+import type { CompiledOutput } from '../../dsl/compile.ts';
+import { snakeCase } from '../../dsl/schema.ts';
+import type { Costs } from '../../engine/kvm/costs.ts';
+import { guestperfFigure, plotFigure } from './figures.ts';
+import type { PlotlyFigure } from './figures.ts';
+import { escapeHtml, formatNumber, scriptJson } from './format.ts';
+import { experimentTable } from './runs.ts';
+import type { ExperimentRun } from './runs.ts';
+
+/**
+ * The self-contained HTML report of `mmulab run --html`: the requested tables, the
+ * Plotly charts, and the provenance of every run in the footer. plotly.js is inlined
+ * once, so the file works offline. The output depends only on the results (no date),
+ * so the same plans give the same bytes.
+ */
+
+export interface ReportInput {
+  /** Shown as the title: the .mmu file as given. */
+  title: string;
+  experiments: readonly ExperimentRun[];
+  outputs: readonly CompiledOutput[];
+  /** QEMU guestperf's chart for every migration run (default true). */
+  guestperf?: boolean;
+}
+
+/** The plotly.js bundle of the plotly.js-dist package, ready to sit in a `<script>`. */
+export function plotlyBundle(): { version: string; source: string } {
+  const require = createRequire(import.meta.url);
+  const path = require.resolve('plotly.js-dist');
+  const { version } = require('plotly.js-dist/package.json') as { version: string };
+  // `</script` inside the bundle would end the element early; `<\/` means the same in JS.
+  const source = readFileSync(path, 'utf8').replace(/<\/script/gi, '<\\/script');
+  return { version, source };
+}
+
+const STYLE = `
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.5rem; margin-bottom: 0.2rem; } h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bottom: 1px solid #ddd; }
+h3 { font-size: 1rem; margin: 1.5rem 0 0.5rem; } code { font-size: 0.95em; }
+.meta { color: #666; margin-top: 0; }
+.table-wrap { overflow: auto; max-height: 32rem; border: 1px solid #e4e4e4; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+th, td { padding: 0.2rem 0.6rem; border-bottom: 1px solid #eee; white-space: nowrap; }
+th { position: sticky; top: 0; background: #f7f7f7; text-align: left; }
+td.num, th.num { text-align: right; }
+.mmulab-plot, .mmulab-guestperf { width: 100%; height: 420px; }
+footer { margin-top: 3rem; border-top: 1px solid #ddd; color: #444; font-size: 0.9em; }
+`;
+
+/** An Arquero table as an HTML table: escaped text, numbers formatted for people. */
+export function htmlTable(table: ColumnTable): string {
+  const names = table.columnNames();
+  const rows = table.objects() as Record<string, unknown>[];
+  const numeric = names.map((n) =>
+    rows.every((r) => r[n] === null || r[n] === undefined || typeof r[n] === 'number'),
+  );
+  const cls = (c: number): string => (numeric[c] ? ' class="num"' : '');
+  const cell = (v: unknown): string =>
+    v === null || v === undefined || typeof v === 'number'
+      ? formatNumber(v as number | null | undefined)
+      : escapeHtml(String(v));
+  const head = names.map((n, c) => `<th${cls(c)}>${escapeHtml(n)}</th>`).join('');
+  const body = rows
+    .map((r) => `<tr>${names.map((n, c) => `<td${cls(c)}>${cell(r[n])}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<div class="table-wrap"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table></div>`;
+}
+
+/** Render the report. `plotly` is the bundle to inline (see `plotlyBundle`). */
+export function renderReport(
+  input: ReportInput,
+  plotly: { version: string; source: string } = plotlyBundle(),
+): string {
+  const parts: string[] = [];
+  let chartId = 0;
+  const chart = (cls: string, figure: PlotlyFigure): string => {
+    const id = `chart-${++chartId}`;
+    const config = { responsive: true, displaylogo: false };
+    return (
+      `<div class="${cls}" id="${id}"></div>\n` +
+      `<script>Plotly.newPlot(${scriptJson(id)}, ${scriptJson(figure.data)}, ${scriptJson(figure.layout)}, ${scriptJson(config)});</script>`
+    );
+  };
+  const plans = input.experiments.reduce((n, e) => n + e.runs.length, 0);
+  parts.push(
+    `<header><h1>${escapeHtml(input.title)}</h1>`,
+    `<p class="meta">${input.experiments.length} experiment(s), ${plans} plan(s), simulated by mmulab ${escapeHtml(
+      input.experiments[0]?.runs[0]?.result.provenance.mmulab_version ?? '',
+    )}</p></header>`,
+  );
+  for (const e of input.experiments) {
+    parts.push(
+      `<section class="experiment">`,
+      `<h2><code>${escapeHtml(e.statement)}</code></h2>`,
+      `<p class="meta">line ${e.line} · ${e.runs.length} plan(s): ${e.runs.map((r) => escapeHtml(r.label)).join(', ')}</p>`,
+    );
+    for (const out of input.outputs) {
+      if (out.kind === 'table') {
+        for (const view of out.views)
+          parts.push(`<h3>${escapeHtml(view)}</h3>`, htmlTable(experimentTable(e, view)));
+      } else {
+        parts.push(
+          `<h3>${escapeHtml(`${out.y} over ${out.x}`)}</h3>`,
+          chart('mmulab-plot', plotFigure(out, e.runs)),
+        );
+      }
+    }
+    if (input.guestperf !== false) {
+      for (const r of e.runs)
+        parts.push(
+          `<h3>guest progress: ${escapeHtml(r.label)}</h3>`,
+          chart('mmulab-guestperf', guestperfFigure(r.label, r.result)),
+        );
+    }
+    parts.push(`</section>`);
+  }
+  parts.push(footer(input.experiments));
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(`mmulab: ${input.title}`)}</title>`,
+    `<style>${STYLE}</style>`,
+    `<script id="plotly-js">/* plotly.js-dist ${escapeHtml(plotly.version)}, MIT license, inlined so this report works offline */\n${plotly.source}\n</script>`,
+    '</head>',
+    '<body>',
+    ...parts,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** Provenance of every run, and each distinct cost table once. */
+function footer(experiments: readonly ExperimentRun[]): string {
+  const runs = experiments.flatMap((e) => e.runs);
+  const costTables: Costs[] = [];
+  const costKey = (c: Costs): string => JSON.stringify(c);
+  const costIndex = (c: Costs): number => {
+    let i = costTables.findIndex((t) => costKey(t) === costKey(c));
+    if (i < 0) i = costTables.push(c) - 1;
+    return i + 1;
+  };
+  const rows = runs
+    .map(({ label, result: { provenance: p } }) => {
+      const k = costIndex(p.costs);
+      return `<tr><td>${escapeHtml(label)}</td><td>${escapeHtml(p.mmulab_version)}</td><td><code>${escapeHtml(p.plan_hash)}</code></td><td class="num">${p.seed}</td><td class="num">${k}</td></tr>`;
+    })
+    .join('\n');
+  const costs = costTables
+    .map((c, i) => {
+      const body = Object.entries(c)
+        .map(
+          ([k, v]) =>
+            `<tr><td>${escapeHtml(snakeCase(k))}</td><td class="num">${formatNumber(v)}</td></tr>`,
+        )
+        .join('\n');
+      return `<details><summary>cost table ${i + 1} (ns)</summary><table><thead><tr><th>cost</th><th class="num">ns</th></tr></thead><tbody>\n${body}\n</tbody></table></details>`;
+    })
+    .join('\n');
+  return [
+    '<footer>',
+    '<h2>Provenance</h2>',
+    '<p>Each run is re-made by the same plan (its hash below) with the same seed and costs.</p>',
+    '<table><thead><tr><th>plan</th><th>mmulab</th><th>plan hash</th><th class="num">seed</th><th class="num">costs</th></tr></thead><tbody>',
+    rows,
+    '</tbody></table>',
+    costs,
+    '</footer>',
+  ].join('\n');
+}

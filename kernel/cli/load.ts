@@ -1,0 +1,56 @@
+import { readFileSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { compile } from '../../dsl/compile.ts';
+import type { CompileResult } from '../../dsl/compile.ts';
+import { formatDiagnostic } from '../../dsl/diagnostics.ts';
+import { UsageError } from './args.ts';
+
+/** A compiled `.mmu` file and the text it came from. */
+export interface LoadedFile {
+  /** Absolute path. */
+  path: string;
+  /** The path as diagnostics show it: relative to the working directory when inside it. */
+  shownPath: string;
+  text: string;
+  compiled: CompileResult;
+}
+
+/**
+ * Read and compile `file` (relative to `cwd`). A file that cannot be read is a usage
+ * error (exit 2), not a plan error: the message says what is wrong with the path.
+ */
+export function loadFile(command: string, file: string, cwd: string): LoadedFile {
+  const path = resolve(cwd, file);
+  let text: string;
+  try {
+    if (statSync(path).isDirectory())
+      throw new UsageError(`${command}: '${file}' is a directory; give a .mmu file.`);
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? `no such file (looked for ${path})`
+        : code === 'EACCES'
+          ? 'permission denied'
+          : (e as Error).message;
+    throw new UsageError(`${command}: cannot read '${file}': ${why}. Check the path and retry.`);
+  }
+  const rel = relative(cwd, path);
+  const shownPath = rel && !rel.startsWith('..') ? rel : path;
+  return { path, shownPath, text, compiled: compile(text, { file: shownPath }) };
+}
+
+/** Every diagnostic rendered with its source line and caret, blank-line separated. */
+export function formatDiagnostics(loaded: LoadedFile): string {
+  return loaded.compiled.diagnostics.map((d) => formatDiagnostic(loaded.text, d)).join('\n\n');
+}
+
+/** "2 errors, 1 warning". */
+export function countDiagnostics(loaded: LoadedFile): string {
+  const errors = loaded.compiled.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = loaded.compiled.diagnostics.length - errors;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`;
+}

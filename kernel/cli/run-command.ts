@@ -1,0 +1,114 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import type { CompiledProgram } from '../../dsl/compile.ts';
+import type { RunArgs } from './commands.ts';
+import { writeCsvs } from './csv.ts';
+import { formatNumber, formatWideTable } from './format.ts';
+import { renderReport } from './html-report.ts';
+import { ExitCode } from './io.ts';
+import type { CliIo } from './io.ts';
+import { formatDiagnostics, loadFile } from './load.ts';
+import { ProgressBar } from './progress.ts';
+import { countPlans, experimentTable, runProgram } from './runs.ts';
+import type { ExperimentRun } from './runs.ts';
+
+/** `mmulab run FILE`: compile, run, print, and write the requested files. */
+export function runCommand(args: RunArgs, io: CliIo): ExitCode {
+  const loaded = loadFile('mmulab run', args.file, io.cwd);
+  const { compiled } = loaded;
+  if (compiled.diagnostics.length) io.stderr.write(`${formatDiagnostics(loaded)}\n\n`);
+  if (!compiled.ok) {
+    io.stderr.write(`${loaded.shownPath}: not run; fix the errors above.\n`);
+    return ExitCode.PlanError;
+  }
+  const { program } = compiled;
+  if (program.experiments.length === 0) {
+    io.stderr.write(`${loaded.shownPath}: nothing to run; add a \`run\` or \`sweep\` statement.\n`);
+    return ExitCode.Ok;
+  }
+  const progress = new ProgressBar(io.stderr, countPlans(program, args.seed));
+  let experiments: ExperimentRun[];
+  try {
+    experiments = runProgram(program, loaded.text, {
+      seed: args.seed,
+      onProgress: (i, label, info) => progress.update(i, label, info),
+    });
+  } catch (e) {
+    // The checker should reject what the engine rejects; if not, say which plan.
+    progress.clear();
+    io.stderr.write(`mmulab run: the engine rejected a plan: ${(e as Error).message}\n`);
+    return ExitCode.PlanError;
+  }
+  progress.clear();
+  io.stdout.write(printResults(experiments, program, io, args.seed));
+  if (args.csv !== undefined) {
+    const dir = resolve(io.cwd, args.csv);
+    const files = writeCsvs(dir, experiments, loaded.path);
+    io.stderr.write(`wrote ${files.length} CSV file(s) to ${shown(io, dir)}\n`);
+  }
+  if (args.html !== undefined) {
+    const path = resolve(io.cwd, args.html);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(
+      path,
+      renderReport({
+        title: loaded.shownPath,
+        experiments,
+        outputs: program.outputs,
+        guestperf: args.guestperf,
+      }),
+    );
+    io.stderr.write(`wrote ${shown(io, path)}\n`);
+  }
+  return ExitCode.Ok;
+}
+
+function shown(io: CliIo, path: string): string {
+  const rel = relative(io.cwd, path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+/** The terminal output: per experiment, its tables, or a status line per plan. */
+function printResults(
+  experiments: readonly ExperimentRun[],
+  program: CompiledProgram,
+  io: CliIo,
+  seed: number | undefined,
+): string {
+  const width = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120;
+  const tables = program.outputs.flatMap((o) => (o.kind === 'table' ? o.views : []));
+  const out: string[] = [];
+  for (const e of experiments) {
+    const seeded = seed === undefined ? '' : `, --seed ${seed}`;
+    out.push(`== ${e.statement}  (line ${e.line}, ${e.runs.length} plan(s)${seeded})`, '');
+    for (const view of tables) {
+      const t = experimentTable(e, view);
+      // Each block of a wide table repeats what names a row: the plan, else the first column.
+      const keys = t.columnNames().includes('label') ? ['label'] : t.columnNames().slice(0, 1);
+      out.push(`${view}:`, t.numRows() ? formatWideTable(t, width, keys) : '(no rows)', '');
+    }
+    if (tables.length === 0)
+      for (const r of e.runs) out.push(statusLine(r.label, r.result.summary));
+    for (const r of e.runs) {
+      const p = r.result.provenance;
+      out.push(
+        `# ${r.label}: plan_hash ${p.plan_hash}, seed ${p.seed}, mmulab ${p.mmulab_version}`,
+      );
+    }
+    out.push('');
+  }
+  return `${out.join('\n')}`;
+}
+
+/** "web/ring/qemu/seed=1: completed in 3,020.821 ms, downtime 270.387 ms, 28 iterations, 0 stale pages". */
+function statusLine(
+  label: string,
+  summary: ExperimentRun['runs'][number]['result']['summary'],
+): string {
+  const row = summary.object(0) as Record<string, number | string | null>;
+  const n = (k: string): string => formatNumber(row[k] as number | null);
+  return (
+    `${label}: ${row.status} in ${n('total_ms')} ms, downtime ${n('downtime_ms')} ms, ` +
+    `${n('iterations')} iterations, ${n('stale_pages')} stale pages`
+  );
+}

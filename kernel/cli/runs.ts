@@ -1,0 +1,94 @@
+import * as aq from 'arquero';
+import type { ColumnTable } from 'arquero';
+import type { CompiledProgram, LabelledPlan, TableView } from '../../dsl/compile.ts';
+import { run } from '../../engine/run.ts';
+import type { RunResult } from '../../engine/results.ts';
+import type { PlanProgress } from './progress.ts';
+
+/** One plan of an experiment and its result. */
+export interface PlanRun {
+  label: string;
+  result: RunResult;
+}
+
+/** An experiment (`run` or `sweep` statement) and the results of its plans. */
+export interface ExperimentRun {
+  mode: 'run' | 'sweep';
+  /** Line of the statement in the source. */
+  line: number;
+  /** The statement as written (its first line). */
+  statement: string;
+  runs: PlanRun[];
+}
+
+export interface RunProgramOptions {
+  /** Overrides the seed of every plan (`--seed N`). */
+  seed?: number;
+  /** Plan `index` of all plans (0-based) reports progress. */
+  onProgress?: (index: number, label: string, info: PlanProgress) => void;
+}
+
+/**
+ * The plans of every experiment, in order. With `seed`, every plan takes that seed
+ * and its label says so; plans that become identical (a sweep over seeds) run once.
+ */
+export function plansOf(
+  program: CompiledProgram,
+  seed?: number,
+): { mode: 'run' | 'sweep'; line: number; plans: LabelledPlan[] }[] {
+  return program.experiments.map((e) => {
+    if (seed === undefined) return { mode: e.mode, line: e.line, plans: e.plans };
+    const seen = new Set<string>();
+    const plans: LabelledPlan[] = [];
+    for (const p of e.plans) {
+      const label = p.label.replace(/(^|\/)seed=\d+(?=\/|$)/, `$1seed=${seed}`);
+      if (seen.has(label)) continue;
+      seen.add(label);
+      plans.push({ label, plan: { ...p.plan, seed } });
+    }
+    return { mode: e.mode, line: e.line, plans };
+  });
+}
+
+/** Run every plan of every experiment, one after the other. */
+export function runProgram(
+  program: CompiledProgram,
+  source: string,
+  options: RunProgramOptions = {},
+): ExperimentRun[] {
+  const lines = source.split(/\r?\n|\r/);
+  const experiments = plansOf(program, options.seed);
+  let index = 0;
+  return experiments.map((e) => ({
+    mode: e.mode,
+    line: e.line,
+    statement: (lines[e.line - 1] ?? '').trim(),
+    runs: e.plans.map(({ label, plan }) => {
+      const i = index++;
+      const onProgress = options.onProgress;
+      const result = run(
+        plan,
+        onProgress ? { onProgress: (info) => onProgress(i, label, info) } : {},
+      );
+      return { label, result };
+    }),
+  }));
+}
+
+/** Number of plans `runProgram` will run. */
+export function countPlans(program: CompiledProgram, seed?: number): number {
+  return plansOf(program, seed).reduce((n, e) => n + e.plans.length, 0);
+}
+
+/**
+ * One table of an experiment: the run's own table for `run`; for `sweep`, the plans'
+ * tables stacked with a leading `label` column (the summary: one row per plan).
+ */
+export function experimentTable(e: ExperimentRun, view: TableView): ColumnTable {
+  if (e.mode === 'run' && e.runs.length === 1) return e.runs[0].result[view];
+  const parts = e.runs.map(({ label, result }) => {
+    const t = result[view];
+    return aq.table({ label: new Array<string>(t.numRows()).fill(label) }).assign(t);
+  });
+  return parts.length ? parts[0].concat(...parts.slice(1)) : aq.table({ label: [] });
+}

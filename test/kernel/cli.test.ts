@@ -1,0 +1,238 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import * as aq from 'arquero';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ProgressBar } from '../../kernel/cli/progress.ts';
+import { formatNumber } from '../../kernel/cli/format.ts';
+
+/** The real command, spawned from a temporary directory (it must work from any cwd). */
+const BIN = resolve(import.meta.dirname, '../../bin/mmulab.js');
+const TMP = mkdtempSync(join(tmpdir(), 'mmulab-cli-'));
+
+/** A plan that runs in well under a second: 256 MiB, 2 vCPUs, a short time limit. */
+const TINY = `vm tiny {
+  vcpus 2
+  slot ram0 at 0 size 256MiB backing thp
+  workload hotset { rate 20k/s per vcpu, set 16MiB, hot 90% }
+}
+tracking ring { dirty_log ring 4096 }
+migration m { bandwidth 1Gbit/s, downtime 300ms }
+run tiny with ring, m seed 3 warmup 200ms max_time 5s
+table summary
+plot remaining over time
+`;
+
+/** Line 3 has a time where a size belongs. */
+const BAD = `vm tiny {
+  vcpus 2
+  slot ram0 at 0 size 300ms backing thp
+}
+`;
+
+/** Legal but suspicious: a warning, not an error. */
+const WARNS = 'migration slowlink { bandwidth 1Mbit/s, downtime 1ms }\n';
+
+for (const [name, text] of Object.entries({ 'tiny.mmu': TINY, 'bad.mmu': BAD, 'warn.mmu': WARNS }))
+  writeFileSync(join(TMP, name), text);
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function mmulab(...args: string[]): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      cwd: TMP,
+      env: { ...process.env, NO_COLOR: '1' },
+      maxBuffer: 64 * 2 ** 20,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout: string; stderr: string };
+    if (typeof err.code !== 'number') throw e;
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+/** `# key: value` lines at the top of a CSV. */
+function comments(csv: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of csv.split('\n')) {
+    const m = /^# ([^:]+): (.*)$/.exec(line);
+    if (!m) break;
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+/** The run with every output; the --seed test compares its plan hash with this one's. */
+let full: Promise<Outcome> | undefined;
+const fullRun = (): Promise<Outcome> =>
+  (full ??= mmulab('run', 'tiny.mmu', '--csv', 'csv', '--html', 'out/report.html'));
+
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+describe.concurrent('mmulab (spawned)', () => {
+  it('prints help for the command and for each subcommand, exit 0', async () => {
+    const [top, run, check] = await Promise.all([
+      mmulab('--help'),
+      mmulab('run', '--help'),
+      mmulab('help', 'check'),
+    ]);
+    expect(top).toMatchObject({ code: 0 });
+    expect(top.stdout).toContain('usage: mmulab <command>');
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.stdout).toContain('usage: mmulab run FILE.mmu [--html REPORT.html]');
+    expect(check.stdout).toContain('usage: mmulab check FILE.mmu');
+  });
+
+  it('exits 2 on an unknown option and names it with the fix', async () => {
+    const r = await mmulab('run', 'tiny.mmu', '--htm', 'x.html');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--htm'. Did you mean '--html'?");
+    expect(r.stderr).toContain("'mmulab run --help'");
+  });
+
+  it('exits 2 on an unknown command, and on a missing file with the path it tried', async () => {
+    const [command, missing] = await Promise.all([
+      mmulab('rn', 'tiny.mmu'),
+      mmulab('run', 'nope.mmu'),
+    ]);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain("unknown command 'rn'. Did you mean 'run'?");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`cannot read 'nope.mmu': no such file (looked for ${TMP}`);
+  });
+
+  it('check: exits 1 on an error and shows line:col with a caret under it', async () => {
+    const r = await mmulab('check', 'bad.mmu');
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('bad.mmu:3:23: error:'));
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(lines[at + 1]).toBe('  slot ram0 at 0 size 300ms backing thp');
+    expect(lines[at + 2]).toBe(`${' '.repeat(22)}^^^^^`);
+  });
+
+  it('check: prints warnings but exits 0', async () => {
+    const r = await mmulab('check', 'warn.mmu');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('warn.mmu:1:11: warning:');
+  });
+
+  it('run: prints the summary, writes CSVs with provenance and an offline HTML report', async () => {
+    const r = await fullRun();
+    expect(r.stderr).toBe('wrote 5 CSV file(s) to csv\nwrote out/report.html\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('summary:');
+    expect(r.stdout).toMatch(/stale_pages/);
+    expect(r.stdout).toMatch(/completed/);
+
+    const files = readdirSync(join(TMP, 'csv')).sort();
+    expect(files).toEqual(
+      ['events', 'iterations', 'stale', 'summary', 'timeline'].map(
+        (t) => `tiny_ring_m_seed-3.${t}.csv`,
+      ),
+    );
+    const csv = readFileSync(join(TMP, 'csv', 'tiny_ring_m_seed-3.summary.csv'), 'utf8');
+    expect(csv.startsWith('# mmulab_version: ')).toBe(true);
+    expect(comments(csv)).toMatchObject({
+      mmulab_version: '0.1.0',
+      plan_hash: expect.stringMatching(/^[0-9a-f]{16}$/),
+      seed: '3',
+      label: 'tiny/ring/m/seed=3',
+      table: 'summary',
+      'cost.vm_exit': expect.stringMatching(/^\d/),
+    });
+    const summary = aq.fromCSV(csv, { comment: '#' });
+    expect(summary.numRows()).toBe(1);
+    expect(summary.object(0)).toMatchObject({ status: 'completed', stale_pages: 0, seed: 3 });
+    const timeline = aq.fromCSV(
+      readFileSync(join(TMP, 'csv', 'tiny_ring_m_seed-3.timeline.csv'), 'utf8'),
+      { comment: '#' },
+    );
+    expect(timeline.numRows()).toBeGreaterThan(0);
+    expect(timeline.columnNames()).toContain('remaining_pages');
+
+    const html = readFileSync(join(TMP, 'out', 'report.html'), 'utf8');
+    const count = (s: string): number => html.split(s).length - 1;
+    expect(count('<script id="plotly-js">')).toBe(1);
+    expect(count('* plotly.js v')).toBe(1);
+    expect(count('class="mmulab-plot"')).toBe(1);
+    expect(count('class="mmulab-guestperf"')).toBe(1);
+    // Booleans, not toContain: a failure must not print 10 MB of report.
+    expect(html.includes('<th class="num">stale_pages</th>')).toBe(true);
+    expect(html.includes(`<code>${comments(csv).plan_hash}</code>`)).toBe(true);
+    expect(/<script[^>]+src=/.test(html)).toBe(false);
+  });
+
+  it('run --seed N: overrides the seed, which changes the plan hash', async () => {
+    // An absolute path works as well as a relative one.
+    const [a, b] = await Promise.all([
+      fullRun(),
+      mmulab('run', join(TMP, 'tiny.mmu'), '--seed', '9'),
+    ]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    const hash = (out: string): string | undefined => /plan_hash ([0-9a-f]{16})/.exec(out)?.[1];
+    expect(a.stdout).toContain('# tiny/ring/m/seed=3: plan_hash');
+    expect(b.stdout).toContain('# tiny/ring/m/seed=9: plan_hash');
+    expect(hash(a.stdout)).toBeDefined();
+    expect(hash(b.stdout)).not.toBe(hash(a.stdout));
+    // stderr is not a terminal here: no progress bar at all.
+    expect(b.stderr).toBe('');
+  });
+
+  it('run: exits 1 and prints the diagnostics to stderr when the plan has errors', async () => {
+    const r = await mmulab('run', 'bad.mmu');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('bad.mmu:3:23: error:');
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('ProgressBar', () => {
+  const INFO = { fraction: 0.5, state: 'active', timeS: 1.25 };
+  const ERASE_LINE = '\u001b[2K';
+
+  it('draws one line in place on a terminal and erases it on clear', () => {
+    const writes: string[] = [];
+    const bar = new ProgressBar(
+      { isTTY: true, columns: 100, write: (s: string) => writes.push(s) },
+      2,
+      () => 0,
+    );
+    bar.update(1, 'tiny/ring', INFO, true);
+    bar.clear();
+    expect(writes).toHaveLength(2);
+    // ANSI "erase line" after a carriage return, then the bar: plan 2 of 2, half done.
+    expect(
+      writes[0].startsWith(`\r${ERASE_LINE}[2/2] ${'█'.repeat(15)}${'░'.repeat(5)}  75%`),
+    ).toBe(true);
+    expect(writes[0].endsWith('  tiny/ring  active t=1.3s')).toBe(true);
+    expect(writes[0]).not.toContain('\n');
+    expect(writes[1]).toBe(`\r${ERASE_LINE}`);
+  });
+
+  it('writes nothing when the stream is not a terminal', () => {
+    const writes: string[] = [];
+    const bar = new ProgressBar({ write: (s: string) => writes.push(s) }, 1);
+    bar.update(0, 'x', INFO, true);
+    bar.clear();
+    expect(writes).toEqual([]);
+  });
+});
+
+describe('formatNumber', () => {
+  it('uses thousands separators and at most 3 decimals, 3 significant digits below 1', () => {
+    expect(formatNumber(2_420_511_322)).toBe('2,420,511,322');
+    expect(formatNumber(2870.835549)).toBe('2,870.836');
+    expect(formatNumber(0.000123456)).toBe('0.000123');
+    expect(formatNumber(null)).toBe('—');
+  });
+});
