@@ -142,9 +142,8 @@ export class VcpuThread {
     ctx: SliceContext,
   ): number {
     const comps = p.components;
-    const setOf = (c: Component): PageSet =>
-      ctx.missing ? ctx.missing[c.slot.index] : c.slot.sensitive;
-    let mass = refreshCounts(comps, setOf);
+    const missing = ctx.missing;
+    let mass = refreshCounts(comps, missing);
     const rng = this.rng;
     while (budget >= 1) {
       if (mass <= 0) {
@@ -174,12 +173,34 @@ export class VcpuThread {
         mass = 0;
         continue;
       }
-      const set = setOf(c);
-      const rel = set.selectInRange(c.start, c.end, Math.floor(rng.next() * c.count));
+      const set = setFor(c, missing);
+      const size = c.end - c.start;
+      let rel: number;
+      if (c.count * REJECTION_MAX_DRAWS >= size) {
+        // Dense: draw uniform pages until one is sensitive (at most a few draws, and
+        // exactly uniform over the sensitive ones), cheaper than a Fenwick select.
+        do rel = c.start + Math.floor(rng.next() * size);
+        while (!set.has(rel));
+      } else {
+        rel = set.selectInRange(c.start, c.end, Math.floor(rng.next() * c.count));
+      }
       const write = p.readFraction === 0 || rng.next() >= p.readFraction;
+      const before = set.version;
       const ns = this.touch(c.slot, rel, write, ctx);
       budget -= 1 + ns / accessNs;
-      mass = refreshCounts(comps, setOf);
+      if (set.version === before + 1 && !set.has(rel) && c.countVersion === before) {
+        // The only change was this page leaving the set: adjust the cached counts
+        // instead of recounting (components are disjoint, so only `c` lost a page).
+        for (const k of comps) {
+          if (k.countSet === set && k.countVersion === before) {
+            k.countVersion = set.version;
+            if (k === c) k.count--;
+          }
+        }
+        mass = refreshCounts(comps, missing);
+      } else if (set.version !== before) {
+        mass = refreshCounts(comps, missing);
+      }
     }
     return budget;
   }
@@ -304,10 +325,10 @@ function activePattern(p: AccessPattern, now: number): Exclude<AccessPattern, { 
 }
 
 /** Refresh cached sensitive counts that are out of date; returns the sensitive mass. */
-function refreshCounts(comps: Component[], setOf: (c: Component) => PageSet): number {
+function refreshCounts(comps: Component[], missing: PageSet[] | null): number {
   let mass = 0;
   for (const c of comps) {
-    const set = setOf(c);
+    const set = setFor(c, missing);
     if (c.countSet !== set || c.countVersion !== set.version) {
       c.count = set.countRange(c.start, c.end);
       c.countSet = set;
@@ -317,6 +338,14 @@ function refreshCounts(comps: Component[], setOf: (c: Component) => PageSet): nu
   }
   return mass;
 }
+
+/** The set a component samples from: sensitive pages, or missing pages in postcopy. */
+function setFor(c: Component, missing: PageSet[] | null): PageSet {
+  return missing ? missing[c.slot.index] : c.slot.sensitive;
+}
+
+/** Use rejection sampling while at least 1 in this many pages of a component is sensitive. */
+const REJECTION_MAX_DRAWS = 8;
 
 /** The first sensitive page within the next `n` accesses of a sequential stream. */
 function nextSensitive(
