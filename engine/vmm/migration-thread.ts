@@ -303,8 +303,6 @@ export class MigrationThread {
         slot.npages,
         (Math.floor(p / sync.clearChunkPages) + 1) * sync.clearChunkPages,
       );
-      let q = bmap.nextClear(p, chunkEnd);
-      if (q < 0) q = chunkEnd;
       // Send no more pages than the time budget and the byte allowance pay for if every
       // page were the dearer kind: the rate limit is then exceeded by at most the last
       // page, as QEMU checks it page by page (an average over a run that mixes data and
@@ -314,7 +312,11 @@ export class MigrationThread {
         Math.ceil((budget - used) / Math.max(perZero, perNormal)),
         Math.ceil(allowance / NORMAL_PAGE_WIRE_BYTES),
       );
-      const n = Math.min(q - p, Math.max(1, cap));
+      // Look for the end of the dirty run only as far as this batch can go.
+      const limit = Math.min(chunkEnd, p + Math.max(1, cap));
+      let q = bmap.nextClear(p, limit);
+      if (q < 0) q = limit;
+      const n = q - p;
       const zeros = slot.gen.countEqual(p, p + n, 0);
       const normal = n - zeros;
       const bytes = zeros * ZERO_PAGE_WIRE_BYTES + normal * NORMAL_PAGE_WIRE_BYTES;
