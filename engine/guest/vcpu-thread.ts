@@ -301,7 +301,13 @@ export class VcpuThread {
     }
     // A write to a KVM_MEM_READONLY slot never reaches memory: KVM exits to the VMM
     // (KVM_EXIT_MMIO), which emulates it as a device access (a ROM ignores it).
-    if (write && !slot.memslot.readonly) ctx.memory.recordWrite(slot, rel, ctx.dest);
+    if (write && !slot.memslot.readonly) {
+      ctx.memory.recordWrite(slot, rel, ctx.dest);
+      // After a write the destination is behind (recordWrite made it so, or it already
+      // was) and the page holds data: only KVM's view decides whether it stays sensitive.
+      if (writeIsInvisibleToKvm(slot.memslot, rel)) slot.sensitive.delete(rel);
+      return ns;
+    }
     if (
       writeIsInvisibleToKvm(slot.memslot, rel) &&
       slot.gen.get(rel) !== 0 &&
