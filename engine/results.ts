@@ -5,8 +5,10 @@ import type { RunPlan } from './plan.ts';
 import type { Costs } from './kvm/costs.ts';
 import { STALL_CAUSES } from './guest/vcpu-thread.ts';
 
-/** mmulab's version, recorded in every result. */
-export const MMULAB_VERSION = '0.1.0';
+import pkg from '../package.json' with { type: 'json' };
+
+/** mmulab's version (package.json), recorded in every result. */
+export const MMULAB_VERSION: string = pkg.version;
 
 /** Where a result comes from: enough to re-make it. */
 export interface Provenance {

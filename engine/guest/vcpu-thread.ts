@@ -99,6 +99,17 @@ export class VcpuThread {
     this.rng = rng;
   }
 
+  /**
+   * Time the vCPU could not run at all (the guest is stopped for the switchover):
+   * count what the workload would have done, so guest slowdown includes downtime.
+   */
+  countStopped(now: number, ns: number): void {
+    const pattern = activePattern(this.pattern, now);
+    if (pattern.kind === 'mixture' || pattern.kind === 'sequential') {
+      this.idealAccesses += (ns * pattern.rate) / 1e9;
+    }
+  }
+
   /** Run one slice. */
   step(ctx: SliceContext): void {
     let avail = ctx.sliceNs;

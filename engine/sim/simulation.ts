@@ -292,6 +292,11 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
     }
   }
   if (!migration.done) migration.giveUp(now);
+  // The switchover stopped the guest for the downtime, a span the slice loop does not
+  // step through: the workload lost that time too.
+  if (migration.state === 'completed' && migration.downtimeNs > 0) {
+    for (const th of threads) th.countStopped(migration.stopNs, migration.downtimeNs);
+  }
 
   // Verification: every page's destination generation against the source's.
   let stalePages = 0;

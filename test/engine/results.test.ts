@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../engine/run.ts';
+import { MMULAB_VERSION, planHash } from '../../engine/results.ts';
+import { plan } from '../helpers/plans.ts';
+
+describe('run results', () => {
+  it('record the version of package.json in their provenance', () => {
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as {
+      version: string;
+    };
+    expect(MMULAB_VERSION).toBe(pkg.version);
+    const r = run(plan({ maxTimeNs: 10e9 }));
+    expect(r.provenance).toMatchObject({ mmulab_version: pkg.version, seed: 1 });
+  });
+
+  it('hash plans by content, whatever the key order', () => {
+    const a = plan();
+    const b = JSON.parse(JSON.stringify(a)) as typeof a;
+    const reordered = Object.fromEntries(Object.entries(b).reverse());
+    expect(planHash(reordered as typeof a)).toBe(planHash(a));
+    expect(planHash({ ...a, seed: 2 })).not.toBe(planHash(a));
+  });
+
+  it('count the switchover downtime in the guest slowdown', () => {
+    const r = run(plan({ maxTimeNs: 30e9 }));
+    const s = r.summary.objects()[0] as Record<string, number>;
+    expect(s.status).toBe('completed');
+    expect(s.downtime_ms).toBeGreaterThan(0);
+    // The guest ran for total_ms minus downtime at best.
+    expect(s.guest_slowdown).toBeGreaterThanOrEqual((s.downtime_ms / s.total_ms) * 0.99);
+  });
+});
