@@ -1,7 +1,10 @@
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs, UsageError } from './args.ts';
 import type { OptionSpec } from './args.ts';
+import { parseShard } from './shard.ts';
+import type { Shard } from './shard.ts';
 
 /**
  * What each command accepts: its help text and the parsing of its arguments into a
@@ -17,18 +20,20 @@ language (.mmu files), and report the results as tables and charts.
 commands:
   run FILE.mmu     run the file's experiments; print tables, write HTML and CSV
   check FILE.mmu   print the file's diagnostics without running anything
+  merge DIR...     join the Arrow files of a sweep's shards into one per table
   help [COMMAND]   show this text, or a command's
 
 options:
   -h, --help       show this text ('mmulab run --help' for a command's)
   -V, --version    print mmulab's version
 
-exit codes: 0 ok, 1 the plan has errors, 2 usage
+exit codes: 0 ok, 1 the plan has errors, 2 usage, 130 interrupted (Ctrl-C)
 
 example:
   mmulab run examples/quickstart.mmu --html out/quickstart.html`;
 
-export const RUN_HELP = `usage: mmulab run FILE.mmu [--html REPORT.html] [--csv DIR] [--seed N]
+export const RUN_HELP = `usage: mmulab run FILE.mmu [--html REPORT.html] [--csv DIR] [--arrow DIR] [--seed N]
+                       [--jobs N] [--shard i/N]
 
 Compile FILE.mmu, run every plan of its \`run\` and \`sweep\` statements, and print
 the tables its \`table\` statements ask for (a sweep prints one table with a
@@ -42,11 +47,39 @@ options:
                    plotly.js is inlined, so the file works offline
   --csv DIR        write one CSV per table and plan to DIR (<label>.<table>.csv),
                    headed by the provenance as '# key: value' comment lines
+  --arrow DIR      write one Arrow IPC file per table to DIR (<table>.arrow) with
+                   every plan run, led by plan_index and label columns; the
+                   provenance of each plan is in the Arrow schema metadata
   --seed N         run every plan with seed N instead of the file's seeds
+  -j, --jobs N     run plans on N worker threads (default: the machine's cores,
+                   ${availableParallelism()} here); 1 runs them one after the other in-process.
+                   The results and their order do not depend on N
+  --shard i/N      run only shard i of N (1 <= i <= N): the plans whose index
+                   modulo N is i-1, numbering all plans of the file from 0; for
+                   Slurm job arrays and Kubernetes indexed Jobs. Write each shard's
+                   tables with --arrow and join them with 'mmulab merge'
   --no-guestperf   leave the guestperf charts out of the HTML report
   -h, --help       show this text
 
-exit codes: 0 ok, 1 the plan has errors, 2 usage`;
+Ctrl-C stops the run: unfinished plans are dropped, the finished ones are
+printed and written, and the exit code is 130.
+
+exit codes: 0 ok, 1 the plan has errors, 2 usage, 130 interrupted`;
+
+export const MERGE_HELP = `usage: mmulab merge DIR... --out DIR
+
+Join the Arrow files that 'mmulab run FILE.mmu --shard i/N --arrow DIR' wrote for
+each shard into one file per table (<table>.arrow) in the --out directory, rows
+sorted by plan_index and the plans' provenance joined in the schema metadata.
+The result does not depend on how the sweep was split: merging 1 shard or N
+shards of the same file gives the same tables.
+
+options:
+  -o, --out DIR   where to write the merged files (created if missing)
+  -h, --help      show this text
+
+exit codes: 0 ok, 1 the files do not fit together (a shard given twice, files of
+different sweeps, a file that is not mmulab's), 2 usage`;
 
 export const CHECK_HELP = `usage: mmulab check FILE.mmu
 
@@ -65,6 +98,17 @@ export interface RunArgs {
   seed?: number;
   /** QEMU guestperf's chart per migration in the HTML report. */
   guestperf: boolean;
+  /** Arrow IPC output directory. */
+  arrow?: string;
+  /** Worker threads; 1 runs in-process. */
+  jobs: number;
+  /** Only this shard's plans. */
+  shard?: Shard;
+}
+
+export interface MergeArgs {
+  dirs: string[];
+  out: string;
 }
 
 export interface CheckArgs {
@@ -74,12 +118,20 @@ export interface CheckArgs {
 const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'html', value: 'FILE' },
   { name: 'csv', value: 'DIR' },
+  { name: 'arrow', value: 'DIR' },
   { name: 'seed', value: 'N' },
+  { name: 'jobs', short: 'j', value: 'N' },
+  { name: 'shard', value: 'i/N' },
   { name: 'no-guestperf' },
   { name: 'help', short: 'h' },
 ];
 
 const CHECK_OPTIONS: readonly OptionSpec[] = [{ name: 'help', short: 'h' }];
+
+const MERGE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'out', short: 'o', value: 'DIR' },
+  { name: 'help', short: 'h' },
+];
 
 /** `mmulab run ...` arguments; null when help was asked for. Throws UsageError. */
 export function parseRunArgs(argv: readonly string[], cwd: string): RunArgs | null {
@@ -88,8 +140,21 @@ export function parseRunArgs(argv: readonly string[], cwd: string): RunArgs | nu
   const args: RunArgs = {
     file: oneFile('mmulab run', positionals, cwd),
     guestperf: !options.has('no-guestperf'),
+    jobs: availableParallelism(),
   };
   const html = options.get('html');
+  const arrow = options.get('arrow');
+  const jobs = options.get('jobs');
+  const shard = options.get('shard');
+  if (typeof arrow === 'string') args.arrow = arrow;
+  if (typeof shard === 'string') args.shard = parseShard('mmulab run', shard);
+  if (typeof jobs === 'string') {
+    if (!/^\d+$/.test(jobs) || Number(jobs) < 1 || Number(jobs) > 1024)
+      throw new UsageError(
+        `mmulab run: --jobs needs a whole number from 1 to 1024, got '${jobs}'; for example --jobs 4 (--jobs 1 runs in-process).`,
+      );
+    args.jobs = Number(jobs);
+  }
   const csv = options.get('csv');
   const seed = options.get('seed');
   if (typeof html === 'string') args.html = html;
@@ -109,6 +174,34 @@ export function parseCheckArgs(argv: readonly string[], cwd: string): CheckArgs 
   const { options, positionals } = parseArgs('mmulab check', argv, CHECK_OPTIONS);
   if (options.has('help')) return null;
   return { file: oneFile('mmulab check', positionals, cwd) };
+}
+
+/** `mmulab merge ...` arguments; null when help was asked for. Throws UsageError. */
+export function parseMergeArgs(argv: readonly string[], cwd: string): MergeArgs | null {
+  const { options, positionals } = parseArgs('mmulab merge', argv, MERGE_OPTIONS);
+  if (options.has('help')) return null;
+  const out = options.get('out');
+  if (typeof out !== 'string')
+    throw new UsageError(
+      `mmulab merge: missing --out DIR; write 'mmulab merge DIR... --out DIR' (see 'mmulab merge --help').`,
+    );
+  if (positionals.length === 0)
+    throw new UsageError(
+      `mmulab merge: missing the shard directories; write 'mmulab merge DIR... --out DIR'.`,
+    );
+  for (const dir of positionals) {
+    let isDir = false;
+    try {
+      isDir = statSync(resolve(cwd, dir)).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir)
+      throw new UsageError(
+        `mmulab merge: '${dir}' is not a directory; give the --arrow directories of the shards.`,
+      );
+  }
+  return { dirs: positionals, out };
 }
 
 /** The one FILE.mmu argument, which must be a readable file (relative to `cwd`). */

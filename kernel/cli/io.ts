@@ -19,5 +19,7 @@ export const ExitCode = {
   PlanError: 1,
   /** Usage: unknown command or option, a missing value or file. */
   Usage: 2,
+  /** Stopped by SIGINT (Ctrl-C): 128 + 2, the shell's convention for a signal. */
+  Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

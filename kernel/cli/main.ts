@@ -1,6 +1,14 @@
 import { closest } from '../../dsl/diagnostics.ts';
 import { UsageError } from './args.ts';
-import { CHECK_HELP, MAIN_HELP, RUN_HELP, parseCheckArgs, parseRunArgs } from './commands.ts';
+import {
+  CHECK_HELP,
+  MAIN_HELP,
+  MERGE_HELP,
+  RUN_HELP,
+  parseCheckArgs,
+  parseMergeArgs,
+  parseRunArgs,
+} from './commands.ts';
 import { ExitCode, processIo } from './io.ts';
 import type { CliIo } from './io.ts';
 
@@ -11,7 +19,11 @@ import type { CliIo } from './io.ts';
  * loads this file through tsx and calls `main`.
  */
 
-const HELP: Readonly<Record<string, string>> = { run: RUN_HELP, check: CHECK_HELP };
+const HELP: Readonly<Record<string, string>> = {
+  run: RUN_HELP,
+  check: CHECK_HELP,
+  merge: MERGE_HELP,
+};
 
 /** Run the command line `argv` (without `node` and the script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<ExitCode> {
@@ -61,6 +73,12 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
       if (args === null) return help(io, CHECK_HELP);
       const { checkCommand } = await import('./check-command.ts');
       return checkCommand(args, io);
+    }
+    case 'merge': {
+      const args = parseMergeArgs(rest, io.cwd);
+      if (args === null) return help(io, MERGE_HELP);
+      const { mergeCommand } = await import('./merge-command.ts');
+      return mergeCommand(args, io);
     }
     default:
       throw unknownCommand(first);

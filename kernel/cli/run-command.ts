@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import type { CompiledProgram } from '../../dsl/compile.ts';
+import { arrowTables, writeArrowTable } from './arrow.ts';
 import type { RunArgs } from './commands.ts';
 import { writeCsvs } from './csv.ts';
 import { formatNumber, formatWideTable } from './format.ts';
@@ -9,11 +10,14 @@ import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
 import { formatDiagnostics, loadFile } from './load.ts';
 import { ProgressBar } from './progress.ts';
-import { countPlans, experimentTable, runProgram } from './runs.ts';
+import { RESULT_TABLES } from './plan-task.ts';
+import { runPlans } from './pool.ts';
+import { assembleExperiments, experimentTable, indexedPlans } from './runs.ts';
+import { inShard } from './shard.ts';
 import type { ExperimentRun } from './runs.ts';
 
-/** `mmulab run FILE`: compile, run, print, and write the requested files. */
-export function runCommand(args: RunArgs, io: CliIo): ExitCode {
+/** `mmulab run FILE`: compile, run (in parallel, or one shard), print, write the files. */
+export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
   const loaded = loadFile('mmulab run', args.file, io.cwd);
   const { compiled } = loaded;
   if (compiled.diagnostics.length) io.stderr.write(`${formatDiagnostics(loaded)}\n\n`);
@@ -26,25 +30,47 @@ export function runCommand(args: RunArgs, io: CliIo): ExitCode {
     io.stderr.write(`${loaded.shownPath}: nothing to run; add a \`run\` or \`sweep\` statement.\n`);
     return ExitCode.Ok;
   }
-  const progress = new ProgressBar(io.stderr, countPlans(program, args.seed));
-  let experiments: ExperimentRun[];
+  const all = indexedPlans(program, args.seed);
+  const { shard } = args;
+  const plans = shard ? all.filter((p) => inShard(shard, p.index)) : all;
+  if (shard)
+    io.stderr.write(
+      `shard ${shard.index}/${shard.count}: ${plans.length} of ${all.length} plan(s)\n`,
+    );
+  const progress = new ProgressBar(io.stderr, plans.length);
+  const stop = interruptOnSigint();
+  let outcome: Awaited<ReturnType<typeof runPlans>>;
   try {
-    experiments = runProgram(program, loaded.text, {
-      seed: args.seed,
-      onProgress: (i, label, info) => progress.update(i, label, info),
+    outcome = await runPlans(plans, {
+      jobs: args.jobs,
+      signal: stop.signal,
+      onProgress: (done, label, info) => {
+        const k = Math.min(Math.floor(done), plans.length - 1);
+        progress.update(k, label, { ...info, fraction: done - k });
+      },
     });
   } catch (e) {
     // The checker should reject what the engine rejects; if not, say which plan.
     progress.clear();
     io.stderr.write(`mmulab run: the engine rejected a plan: ${(e as Error).message}\n`);
     return ExitCode.PlanError;
+  } finally {
+    stop.dispose();
   }
   progress.clear();
+  const experiments = assembleExperiments(program, loaded.text, plans, outcome.results);
   io.stdout.write(printResults(experiments, program, io, args.seed));
   if (args.csv !== undefined) {
     const dir = resolve(io.cwd, args.csv);
     const files = writeCsvs(dir, experiments, loaded.path);
     io.stderr.write(`wrote ${files.length} CSV file(s) to ${shown(io, dir)}\n`);
+  }
+  if (args.arrow !== undefined) {
+    const dir = resolve(io.cwd, args.arrow);
+    const runs = experiments.flatMap((e) => e.runs);
+    const shardText = shard ? `${shard.index}/${shard.count}` : undefined;
+    for (const t of arrowTables(runs, basename(loaded.path))) writeArrowTable(dir, t, shardText);
+    io.stderr.write(`wrote ${RESULT_TABLES.length} Arrow file(s) to ${shown(io, dir)}\n`);
   }
   if (args.html !== undefined) {
     const path = resolve(io.cwd, args.html);
@@ -60,7 +86,27 @@ export function runCommand(args: RunArgs, io: CliIo): ExitCode {
     );
     io.stderr.write(`wrote ${shown(io, path)}\n`);
   }
+  if (outcome.interrupted) {
+    io.stderr.write(
+      `mmulab run: interrupted; ${outcome.results.size} of ${plans.length} plan(s) finished and are shown above.\n`,
+    );
+    return ExitCode.Interrupted;
+  }
   return ExitCode.Ok;
+}
+
+/**
+ * Ctrl-C aborts the returned signal (the run stops and what finished is still
+ * printed); a second Ctrl-C exits at once with 130.
+ */
+function interruptOnSigint(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(ExitCode.Interrupted);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 
 function shown(io: CliIo, path: string): string {

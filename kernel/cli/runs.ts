@@ -7,6 +7,8 @@ import type { PlanProgress } from './progress.ts';
 
 /** One plan of an experiment and its result. */
 export interface PlanRun {
+  /** The plan's `plan_index`: its position among all plans of the file (0-based). */
+  index: number;
   label: string;
   result: RunResult;
 }
@@ -50,29 +52,65 @@ export function plansOf(
   });
 }
 
-/** Run every plan of every experiment, one after the other. */
+/** A plan with its place in the file: `index` counts all plans of all experiments. */
+export interface IndexedPlan {
+  /** 0-based, over every plan of every experiment, in file order (`plan_index`). */
+  index: number;
+  /** Which experiment (0-based) the plan belongs to. */
+  experiment: number;
+  label: string;
+  plan: LabelledPlan['plan'];
+}
+
+/** Every plan of the file, numbered in order (`--seed` applied as in `plansOf`). */
+export function indexedPlans(program: CompiledProgram, seed?: number): IndexedPlan[] {
+  let index = 0;
+  return plansOf(program, seed).flatMap((e, experiment) =>
+    e.plans.map(({ label, plan }) => ({ index: index++, experiment, label, plan })),
+  );
+}
+
+/**
+ * The experiments with the results that exist, in plan order. Plans without a result
+ * (another shard's, or not finished before an interrupt) are left out, and so is an
+ * experiment left with no plan.
+ */
+export function assembleExperiments(
+  program: CompiledProgram,
+  source: string,
+  plans: readonly IndexedPlan[],
+  results: ReadonlyMap<number, RunResult>,
+): ExperimentRun[] {
+  const lines = source.split(/\r?\n|\r/);
+  const out: ExperimentRun[] = [];
+  program.experiments.forEach((e, k) => {
+    const runs: PlanRun[] = [];
+    for (const p of plans) {
+      const result = results.get(p.index);
+      if (p.experiment === k && result) runs.push({ index: p.index, label: p.label, result });
+    }
+    if (runs.length === 0) return;
+    out.push({ mode: e.mode, line: e.line, statement: (lines[e.line - 1] ?? '').trim(), runs });
+  });
+  return out;
+}
+
+/** Run every plan of every experiment, one after the other, in this thread. */
 export function runProgram(
   program: CompiledProgram,
   source: string,
   options: RunProgramOptions = {},
 ): ExperimentRun[] {
-  const lines = source.split(/\r?\n|\r/);
-  const experiments = plansOf(program, options.seed);
-  let index = 0;
-  return experiments.map((e) => ({
-    mode: e.mode,
-    line: e.line,
-    statement: (lines[e.line - 1] ?? '').trim(),
-    runs: e.plans.map(({ label, plan }) => {
-      const i = index++;
-      const onProgress = options.onProgress;
-      const result = run(
-        plan,
-        onProgress ? { onProgress: (info) => onProgress(i, label, info) } : {},
-      );
-      return { label, result };
-    }),
-  }));
+  const plans = indexedPlans(program, options.seed);
+  const results = new Map<number, RunResult>();
+  const onProgress = options.onProgress;
+  for (const { index, label, plan } of plans) {
+    const progress = onProgress
+      ? { onProgress: (info: PlanProgress) => onProgress(index, label, info) }
+      : {};
+    results.set(index, run(plan, progress));
+  }
+  return assembleExperiments(program, source, plans, results);
 }
 
 /** Number of plans `runProgram` will run. */

@@ -1,0 +1,135 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tableFromIPC, tableToIPC } from '@uwdata/flechette';
+import * as aq from 'arquero';
+import type { Provenance } from '../../engine/results.ts';
+import { provenanceEntries } from './csv.ts';
+import { RESULT_TABLES } from './plan-task.ts';
+import type { ResultTable } from './plan-task.ts';
+import type { PlanRun } from './runs.ts';
+
+/**
+ * Arrow IPC files of `mmulab run --arrow DIR` and `mmulab merge`: one file per table
+ * (`<table>.arrow`) holding the rows of every plan written, led by `plan_index` and
+ * `label` columns and sorted by plan_index. The provenance rides in the Arrow schema's
+ * custom metadata (arquero's `toArrow` gives a flechette table whose `schema.metadata`
+ * is written by flechette's `tableToIPC`; arquero's own `toArrowIPC` has no option
+ * for it), so the file alone traces every row to the run that made it.
+ */
+
+/** Schema metadata keys. */
+export const ArrowMeta = {
+  /** Which table of a run (`summary`, `timeline`, ...). */
+  Table: 'mmulab.table',
+  /** The .mmu file's name. */
+  Source: 'mmulab.source',
+  /** JSON array, one entry per plan in the file, sorted by plan_index (see PlanProvenance). */
+  Provenance: 'mmulab.provenance',
+  /** `i/N` in a shard's files; absent after `mmulab merge`. */
+  Shard: 'mmulab.shard',
+} as const;
+
+/** A plan's provenance as stored: its index and label, then `provenanceEntries`. */
+export type PlanProvenance = { plan_index: number; label: string } & Record<string, unknown>;
+
+/** One table of a set of plans, read back or about to be written. */
+export interface ArrowTable {
+  table: ResultTable;
+  source: string;
+  provenance: PlanProvenance[];
+  columns: string[];
+  /** Sorted by plan_index. */
+  rows: Record<string, unknown>[];
+}
+
+function planProvenance(index: number, label: string, p: Provenance): PlanProvenance {
+  return { plan_index: index, label, ...Object.fromEntries(provenanceEntries(p)) };
+}
+
+/**
+ * The tables of `runs` (any order) as ArrowTables: rows sorted by plan_index, columns
+ * `plan_index`, `label`, then the table's own.
+ */
+export function arrowTables(runs: readonly PlanRun[], source: string): ArrowTable[] {
+  const sorted = [...runs].sort((a, b) => a.index - b.index);
+  return RESULT_TABLES.map((table) => {
+    const columns = ['plan_index', 'label'];
+    const rows: Record<string, unknown>[] = [];
+    for (const { index, label, result } of sorted) {
+      for (const c of result[table].columnNames()) if (!columns.includes(c)) columns.push(c);
+      for (const row of result[table].objects() as Record<string, unknown>[])
+        rows.push({ plan_index: index, label, ...row });
+    }
+    const provenance = sorted.map((r) => planProvenance(r.index, r.label, r.result.provenance));
+    return { table, source, provenance, columns, rows };
+  });
+}
+
+/** Write `t` to `dir/<table>.arrow` (Arrow IPC file format); returns the path. */
+export function writeArrowTable(dir: string, t: ArrowTable, shard?: string): string {
+  mkdirSync(dir, { recursive: true });
+  const arrow = aq.toArrow(aq.from(t.rows, t.columns));
+  const metadata = new Map<string, string>([
+    [ArrowMeta.Table, t.table],
+    [ArrowMeta.Source, t.source],
+    [ArrowMeta.Provenance, JSON.stringify(t.provenance)],
+  ]);
+  if (shard !== undefined) metadata.set(ArrowMeta.Shard, shard);
+  arrow.schema.metadata = metadata;
+  const path = join(dir, `${t.table}.arrow`);
+  writeFileSync(path, tableToIPC(arrow, { format: 'file' }) ?? new Uint8Array());
+  return path;
+}
+
+/** Read a file written by `writeArrowTable`; throws with the path if it is not one. */
+export function readArrowTable(path: string): ArrowTable {
+  const bytes = readFileSync(path);
+  const arrow = tableFromIPC(bytes);
+  const meta = arrow.schema.metadata ?? new Map<string, string>();
+  const table = meta.get(ArrowMeta.Table) as ResultTable | undefined;
+  const provenance = meta.get(ArrowMeta.Provenance);
+  if (!table || !RESULT_TABLES.includes(table) || provenance === undefined)
+    throw new Error(`${path}: not an mmulab Arrow file (no ${ArrowMeta.Table} in its metadata)`);
+  const t = aq.fromArrow(bytes);
+  return {
+    table,
+    source: meta.get(ArrowMeta.Source) ?? '',
+    provenance: JSON.parse(provenance) as PlanProvenance[],
+    columns: t.columnNames(),
+    rows: t.objects() as Record<string, unknown>[],
+  };
+}
+
+/**
+ * Join the parts of one table (shards, in any order) into one, sorted by plan_index.
+ * Throws if a plan appears in two parts (a shard given twice) or the parts disagree
+ * on the source file.
+ */
+export function mergeArrowTables(parts: readonly ArrowTable[]): ArrowTable {
+  const ordered = [...parts].sort(
+    (a, b) => (a.provenance[0]?.plan_index ?? 0) - (b.provenance[0]?.plan_index ?? 0),
+  );
+  const first = ordered[0];
+  const seen = new Map<number, string>();
+  const columns: string[] = [];
+  for (const part of ordered) {
+    if (part.source !== first.source)
+      throw new Error(
+        `the ${part.table} tables come from different files (${first.source}, ${part.source}); merge the shards of one sweep`,
+      );
+    for (const p of part.provenance) {
+      if (seen.has(p.plan_index))
+        throw new Error(
+          `plan ${p.plan_index} (${p.label}) is in two ${part.table} files; give each shard once`,
+        );
+      seen.set(p.plan_index, p.label);
+    }
+    for (const c of part.columns) if (!columns.includes(c)) columns.push(c);
+  }
+  const byIndex = (a: Record<string, unknown>, b: Record<string, unknown>): number =>
+    (a.plan_index as number) - (b.plan_index as number);
+  // Array sort is stable: rows of one plan keep their order.
+  const rows = ordered.flatMap((p) => p.rows).sort(byIndex);
+  const provenance = ordered.flatMap((p) => p.provenance).sort(byIndex);
+  return { table: first.table, source: first.source, provenance, columns, rows };
+}
