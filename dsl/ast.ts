@@ -36,7 +36,14 @@ export interface QuantityValue {
   span: Span;
 }
 
-export type Atom = WordValue | QuantityValue;
+/** `"trace.csv"`: `text` is the contents without the quotes. */
+export interface StringValue {
+  kind: 'string';
+  text: string;
+  span: Span;
+}
+
+export type Atom = WordValue | QuantityValue | StringValue;
 
 /** `from..to`, both ends included for counts (`vcpus 0..3`, `seeds 1..5`). */
 export interface RangeValue {
@@ -107,7 +114,15 @@ export interface PlotOutput {
   span: Span;
 }
 
-export type Statement = Definition | Experiment | TableOutput | PlotOutput;
+/** `use "common.mmu"`: the definitions of another file enter this one's scope. */
+export interface UseStatement {
+  kind: 'use';
+  /** The path as written, without the quotes. */
+  path: string;
+  span: Span;
+}
+
+export type Statement = Definition | Experiment | TableOutput | PlotOutput | UseStatement;
 
 export interface Program {
   kind: 'program';

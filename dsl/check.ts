@@ -17,6 +17,7 @@ import type { MigrationPolicy, TrackingPolicy, VmSpec } from '../engine/plan.ts'
 export type Bound =
   | { type: 'quantity'; q: Quantity; n: number; node: Value }
   | { type: 'word'; text: string; node: Value }
+  | { type: 'string'; text: string; node: Value }
   | { type: 'range'; from: number; to: number; node: Value }
   | { type: 'vcpus'; value: 'all' | number[]; node: Value }
   | { type: 'flag'; node: Value };
@@ -45,6 +46,8 @@ function describeValue(v: Value): string {
       return v.quantity ? `${describeDimension(v.quantity.dim)} ${v.text}` : `'${v.text}'`;
     case 'word':
       return `the word '${v.text}'`;
+    case 'string':
+      return `the string "${v.text}"`;
     case 'range':
       return 'a range';
     case 'list':
@@ -203,6 +206,18 @@ export function bindValue(
           v.span,
           `Expected ${arg.label}, got ${describeValue(v)}.`,
           'Names start with a letter or _.',
+        ),
+      );
+      return undefined;
+    case 'string':
+      if (v.kind === 'string') return { type: 'string', text: v.text, node: v };
+      diags.push(
+        diagnostic(
+          'error',
+          C.UnexpectedArgument,
+          v.span,
+          `Expected ${arg.label} in double quotes, got ${describeValue(v)}.`,
+          `Write it as "${v.kind === 'list' || v.kind === 'range' ? 'trace.csv' : v.text}".`,
         ),
       );
       return undefined;
@@ -405,7 +420,9 @@ export function bindProperty(
   }
   let body: BoundProperty[] | undefined;
   if (spec.body) {
-    const kind = args[0]?.type === 'word' ? args[0].text : undefined;
+    // The first word names the variant: `workload hotset`, `phase 10s hotset`.
+    const first = args.find((a) => a?.type === 'word');
+    const kind = first?.type === 'word' ? first.text : undefined;
     body = prop.body ? checkBlock(prop.body, spec.body, diags, kind) : [];
   } else if (prop.body) {
     diags.push(

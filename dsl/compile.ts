@@ -4,10 +4,18 @@
  * come from an earlier `scope` (a Jupyter cell using names of earlier cells), and the
  * result carries the new scope.
  */
-import type { IRecognitionException } from 'chevrotain';
 import type { Costs } from '../engine/kvm/costs.ts';
-import type { MigrationPolicy, RunPlan, TrackingPolicy, VmSpec } from '../engine/plan.ts';
-import type { Definition, DefinitionKind, Experiment, Program, Span, Value } from './ast.ts';
+import { parseTraceCsv } from '../engine/guest/trace.ts';
+import type { MigrationPolicy, RunPlan, TraceRow, TrackingPolicy, VmSpec } from '../engine/plan.ts';
+import type {
+  Definition,
+  DefinitionKind,
+  Experiment,
+  Program,
+  Span,
+  UseStatement,
+  Value,
+} from './ast.ts';
 import {
   checkBlock,
   checkCombination,
@@ -20,9 +28,9 @@ import type { Bound, BoundProperty } from './check.ts';
 import { DiagnosticCode as C, diagnostic, didYouMean, oneOf } from './diagnostics.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { lowerCosts, lowerMigration, lowerTracking, lowerVm } from './lower.ts';
-import { parseCst } from './parser.ts';
+import type { LoadTrace } from './lower.ts';
+import { parseProgram } from './parse.ts';
 import { FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
-import { toAst } from './to-ast.ts';
 
 /** Definitions visible to a text, by kind and name. */
 export interface Scope {
@@ -78,11 +86,28 @@ export interface CompiledProgram {
   outputs: CompiledOutput[];
 }
 
+/** A file read for a `use` or a trace: its text and its name (a resolved path). */
+export interface LoadedFile {
+  text: string;
+  /** Shown in diagnostics and used to detect cycles, so it must name one file one way. */
+  file: string;
+}
+
+/**
+ * Reads a file named in a text. `path` is as written; `fromFile` is the file that
+ * names it (undefined for a text without a file), so relative paths can be resolved
+ * against it. Returns null when there is no such file. The language never does I/O
+ * itself: the command line passes `nodeFileLoader` (node-loader.ts).
+ */
+export type FileLoader = (path: string, fromFile: string | undefined) => LoadedFile | null;
+
 export interface CompileOptions {
-  /** File name shown in diagnostics. */
+  /** File name shown in diagnostics, and passed to `load` as `fromFile`. */
   file?: string;
   /** Definitions of earlier texts (cells). */
   scope?: Scope;
+  /** Reads the files of `use "..."` and `workload trace { file "..." }`; without it they are errors. */
+  load?: FileLoader;
 }
 
 export interface CompileResult {
@@ -93,6 +118,11 @@ export interface CompileResult {
   ast: Program;
   /** No diagnostic is an error. */
   ok: boolean;
+  /**
+   * The texts of the used files, by name: a diagnostic whose `file` is one of them is
+   * rendered with `formatDiagnostic(sources.get(d.file), d)`.
+   */
+  sources: ReadonlyMap<string, string>;
 }
 
 type Resolved = VmSpec | TrackingPolicy | Partial<Costs> | MigrationPolicy;
@@ -113,85 +143,192 @@ const KIND_NOUN: Readonly<Record<DefinitionKind, string>> = {
 
 /** Compile a text to plans. Never throws on bad input. */
 export function compile(text: string, options: CompileOptions = {}): CompileResult {
-  const diagnostics: Diagnostic[] = [];
-  const { cst, lexErrors, parseErrors } = parseCst(text);
-  for (const e of lexErrors) {
-    const ch = text.slice(e.offset, e.offset + e.length);
-    diagnostics.push(
-      diagnostic(
-        'error',
-        C.UnexpectedCharacter,
-        { line: e.line ?? 1, column: e.column ?? 1, offset: e.offset, length: e.length },
-        `Unexpected character ${JSON.stringify(ch)}.`,
-        'Remove it; comments start with #.',
-      ),
-    );
-  }
-  for (const e of parseErrors) diagnostics.push(syntaxDiagnostic(e, text));
-  const ast = toAst(cst);
+  return compileFile(text, options, { stack: [], done: new Map(), sources: new Map() });
+}
+
+/** What one `compile` call shares across the files it uses. */
+interface UseContext {
+  /** The files being compiled, outermost first: a `use` of one of them is a cycle. */
+  stack: string[];
+  /** Used files already compiled, by name, with the scope they export. */
+  done: Map<string, Scope>;
+  sources: Map<string, string>;
+}
+
+function compileFile(text: string, options: CompileOptions, ctx: UseContext): CompileResult {
+  const self = options.file ?? '<input>';
+  const { ast, diagnostics } = parseProgram(text);
   const syntaxLines = new Set(diagnostics.map((d) => d.line));
-  const compiler = new Compiler(options.scope ?? EMPTY_SCOPE, diagnostics, syntaxLines);
+  const used: Diagnostic[] = [];
+  let scope = options.scope ?? EMPTY_SCOPE;
+  for (const s of ast.statements) {
+    if (s.kind !== 'use') continue;
+    const sub = useFile(s, options, { ...ctx, stack: [...ctx.stack, self] }, diagnostics);
+    if (!sub) continue;
+    used.push(...sub.diagnostics);
+    scope = mergeScopes(scope, sub.scope);
+  }
+  if (ctx.stack.length > 0) warnIgnoredInUsedFile(ast, diagnostics);
+  const loadTrace = (path: string, span: Span): TraceRow[] | undefined =>
+    traceRows(path, span, options, diagnostics);
+  const compiler = new Compiler(scope, diagnostics, syntaxLines, loadTrace);
   const program = compiler.compileProgram(ast);
-  if (options.file !== undefined) for (const d of diagnostics) d.file = options.file;
+  if (options.file !== undefined) for (const d of diagnostics) d.file ??= options.file;
   diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+  const all = [...used, ...diagnostics];
   return {
     program,
-    diagnostics,
+    diagnostics: all,
     scope: compiler.newScope(),
     ast,
-    ok: !diagnostics.some((d) => d.severity === 'error'),
+    ok: !all.some((d) => d.severity === 'error'),
+    sources: ctx.sources,
   };
 }
 
-const STATEMENT_HINT =
-  'A statement starts with vm, tracking, costs, migration, run, sweep, table or plot.';
+/**
+ * Compile the file a `use` names and return it (its scope holds its definitions and
+ * those of the files it uses), or undefined with a diagnostic at the `use`.
+ */
+function useFile(
+  use: UseStatement,
+  options: CompileOptions,
+  ctx: UseContext,
+  diags: Diagnostic[],
+): CompileResult | undefined {
+  const loaded = loadFile(use.path, use.span, options, diags);
+  if (!loaded) return undefined;
+  const at = ctx.stack.indexOf(loaded.file);
+  if (at >= 0) {
+    const cycle = [...ctx.stack.slice(at), loaded.file].join(' -> ');
+    diags.push(
+      diagnostic(
+        'error',
+        C.UseCycle,
+        use.span,
+        `use "${use.path}" makes a cycle: ${cycle}.`,
+        'Move the shared definitions into a file that none of them uses.',
+      ),
+    );
+    return undefined;
+  }
+  const done = ctx.done.get(loaded.file);
+  if (done) return { ...emptyResult(), scope: done, sources: ctx.sources };
+  ctx.sources.set(loaded.file, loaded.text);
+  const sub = compileFile(loaded.text, { file: loaded.file, load: options.load }, ctx);
+  ctx.done.set(loaded.file, sub.scope);
+  return sub;
+}
 
-function syntaxDiagnostic(e: IRecognitionException, text: string): Diagnostic {
-  const t = e.token;
-  const atEnd = !Number.isFinite(t.startOffset) || t.tokenType?.name === 'EOF';
-  const offset = atEnd ? text.length : t.startOffset;
-  const before = text.slice(0, offset);
-  const line = atEnd ? before.split(/\r?\n|\r/).length : (t.startLine ?? 1);
-  const column = atEnd
-    ? offset - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'))
-    : (t.startColumn ?? 1);
-  const found = atEnd
-    ? 'the end of the text'
-    : t.image === '\n' || t.image === '\r\n'
-      ? 'the end of the line'
-      : `'${t.image}'`;
-  const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1] ?? '';
-  const expectedTok = /--> (\w+) <--/.exec(e.message)?.[1];
-  const what: Record<string, string> = {
-    RCurly: "'}'",
-    LCurly: "'{'",
-    Identifier: 'a name',
-    With: "'with'",
-    Comma: "','",
-    Over: "'over'",
-    RBracket: "']'",
-    Word: 'a word',
+/** Load a file named in the text (a `use` or a trace), or report why not. */
+function loadFile(
+  path: string,
+  span: Span,
+  options: CompileOptions,
+  diags: Diagnostic[],
+): LoadedFile | undefined {
+  if (!options.load) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.MissingFile,
+        span,
+        `Cannot read "${path}": files can only be read when compiling a file.`,
+        'Run it with `mmulab run FILE.mmu`, or write the definitions here.',
+      ),
+    );
+    return undefined;
+  }
+  let loaded: LoadedFile | null;
+  try {
+    loaded = options.load(path, options.file);
+  } catch (e) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.MissingFile,
+        span,
+        `Cannot read "${path}": ${(e as Error).message}.`,
+        'Check that the file exists and can be read.',
+      ),
+    );
+    return undefined;
+  }
+  if (!loaded) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.MissingFile,
+        span,
+        `File "${path}" not found.`,
+        `Paths are relative to the file that names them${options.file ? ` (${options.file})` : ''}.`,
+      ),
+    );
+    return undefined;
+  }
+  return loaded;
+}
+
+/** The rows of a `trace` workload's CSV file, or undefined with a diagnostic. */
+function traceRows(
+  path: string,
+  span: Span,
+  options: CompileOptions,
+  diags: Diagnostic[],
+): TraceRow[] | undefined {
+  const loaded = loadFile(path, span, options, diags);
+  if (!loaded) return undefined;
+  try {
+    return parseTraceCsv(loaded.text);
+  } catch (e) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.BadTrace,
+        span,
+        `Trace "${path}" cannot be read: ${(e as Error).message}.`,
+        'A trace is a CSV file with the header time,vcpu,gfn,op.',
+      ),
+    );
+    return undefined;
+  }
+}
+
+/** A used file shares its definitions only: its runs and outputs would run twice. */
+function warnIgnoredInUsedFile(ast: Program, diags: Diagnostic[]): void {
+  for (const s of ast.statements) {
+    if (s.kind === 'definition' || s.kind === 'use') continue;
+    diags.push(
+      diagnostic(
+        'warning',
+        C.IgnoredInUsedFile,
+        s.span,
+        `This ${s.kind === 'experiment' ? s.mode : s.kind} is ignored: a used file shares only its definitions.`,
+        'Move it into the file that uses this one.',
+      ),
+    );
+  }
+}
+
+/** `a` with the definitions of `b` added (b wins on a name clash). */
+function mergeScopes(a: Scope, b: Scope): Scope {
+  return {
+    vm: new Map([...a.vm, ...b.vm]),
+    tracking: new Map([...a.tracking, ...b.tracking]),
+    costs: new Map([...a.costs, ...b.costs]),
+    migration: new Map([...a.migration, ...b.migration]),
   };
-  const message =
-    expectedTok && e.name === 'MismatchedTokenException'
-      ? `Expected ${what[expectedTok] ?? expectedTok} but found ${found}.`
-      : `Unexpected ${found}.`;
-  const hints: Record<string, string> = {
-    program: STATEMENT_HINT,
-    statement: STATEMENT_HINT,
-    definition: 'Write a definition as `tracking NAME [extends OTHER] { ... }`.',
-    block: "Close the block with '}'; items are separated by newlines or commas.",
-    experiment: 'Write `run VM with TRACKING, MIGRATION seed N`.',
-    plotStmt: 'Write `plot remaining over time`.',
-    tableStmt: 'Write `table summary, iterations`.',
+}
+
+function emptyResult(): CompileResult {
+  return {
+    program: { vms: [], tracking: [], costs: [], migrations: [], experiments: [], outputs: [] },
+    diagnostics: [],
+    scope: EMPTY_SCOPE,
+    ast: { kind: 'program', statements: [], span: { line: 1, column: 1, offset: 0, length: 0 } },
+    ok: true,
+    sources: new Map(),
   };
-  return diagnostic(
-    'error',
-    C.SyntaxError,
-    { line, column, offset, length: atEnd ? 0 : t.image.length },
-    message,
-    hints[rule] ?? '',
-  );
 }
 
 function toKind(kind: DefinitionKind): keyof Scope {
@@ -210,6 +347,8 @@ class Compiler {
     private readonly diags: Diagnostic[],
     /** Lines with a lexing or parse error: experiments there were recovered, not written. */
     private readonly syntaxLines: ReadonlySet<string | number> = new Set(),
+    /** Reads a trace workload's rows (reporting why not); the compiler does no I/O. */
+    private readonly loadTrace: LoadTrace = () => undefined,
   ) {}
 
   compileProgram(ast: Program): CompiledProgram {
@@ -441,7 +580,7 @@ class Compiler {
     switch (def.defKind) {
       case 'vm': {
         const b = base as Partial<VmSpec>;
-        const own = lowerVm(props, this.diags);
+        const own = lowerVm(props, this.diags, this.loadTrace);
         return { arch: 'x86_64', vcpus: 1, slots: [], workloads: [], ...b, ...own, name } as VmSpec;
       }
       case 'tracking': {

@@ -29,6 +29,10 @@ export const DiagnosticCode = {
   IgnoredOnArch: 'ignored-on-arch',
   DowntimeShorterThanPage: 'downtime-shorter-than-page',
   WillLosePages: 'will-lose-pages',
+  UseCycle: 'use-cycle',
+  MissingFile: 'missing-file',
+  IgnoredInUsedFile: 'ignored-in-used-file',
+  BadTrace: 'bad-trace',
 } as const;
 
 export type DiagnosticCode = (typeof DiagnosticCode)[keyof typeof DiagnosticCode];

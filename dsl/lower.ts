@@ -11,12 +11,14 @@ import type {
   DirtyLogChoice,
   MigrationPolicy,
   SlotSpec,
+  TraceRow,
   TrackingPolicy,
   VcpuSelector,
   VmSpec,
   WorkloadSpec,
 } from '../engine/plan.ts';
 import type { Arch, Backing, RingPoolSelect } from '../engine/kvm/types.ts';
+import type { Span } from './ast.ts';
 import type { Bound, BoundProperty } from './check.ts';
 import { DiagnosticCode as C, diagnostic } from './diagnostics.ts';
 import type { Diagnostic } from './diagnostics.ts';
@@ -40,8 +42,20 @@ function byKey(props: readonly BoundProperty[]): Map<string, BoundProperty> {
   return new Map(props.map((p) => [p.key, p]));
 }
 
+/**
+ * Reads the rows of a trace file named at `span`; undefined when it cannot, after
+ * reporting why. Supplied by compile.ts, which owns the file loader.
+ */
+export type LoadTrace = (path: string, span: Span) => TraceRow[] | undefined;
+
+const NO_TRACES: LoadTrace = () => undefined;
+
 /** The fields a `vm` block sets. Repeated fields (slot, workload, device) come as lists. */
-export function lowerVm(props: readonly BoundProperty[], diags: Diagnostic[]): Partial<VmSpec> {
+export function lowerVm(
+  props: readonly BoundProperty[],
+  diags: Diagnostic[],
+  loadTrace: LoadTrace = NO_TRACES,
+): Partial<VmSpec> {
   const f = byKey(props);
   const out: Partial<VmSpec> = {};
   const arch = word(f.get('arch')?.args[0]);
@@ -54,7 +68,7 @@ export function lowerVm(props: readonly BoundProperty[], diags: Diagnostic[]): P
   if (slots.length) out.slots = slots;
   const workloads = props
     .filter((p) => p.key === 'workload')
-    .map((p) => lowerWorkload(p, diags))
+    .map((p) => lowerWorkload(word(p.args[0]) ?? 'uniform', p, diags, loadTrace))
     .filter((w): w is WorkloadSpec => w !== undefined);
   if (workloads.length) out.workloads = workloads;
   const devices = props.filter((p) => p.key === 'device').map(lowerDevice);
@@ -90,10 +104,17 @@ const REQUIRED_WORKLOAD_FIELDS: Readonly<Record<string, readonly string[]>> = {
   zipf: ['rate', 'exponent'],
   sequential: ['rate'],
   idle: [],
+  phases: ['phase'],
+  trace: ['file'],
 };
 
-function lowerWorkload(p: BoundProperty, diags: Diagnostic[]): WorkloadSpec | undefined {
-  const kind = word(p.args[0]) ?? 'uniform';
+/** A `workload KIND { ... }`, or a `phase TIME KIND { ... }` of a phases workload. */
+function lowerWorkload(
+  kind: string,
+  p: BoundProperty,
+  diags: Diagnostic[],
+  loadTrace: LoadTrace,
+): WorkloadSpec | undefined {
   const f = byKey(p.body ?? []);
   const missing = (REQUIRED_WORKLOAD_FIELDS[kind] ?? []).filter((k) => !f.has(k));
   for (const k of missing) {
@@ -112,6 +133,18 @@ function lowerWorkload(p: BoundProperty, diags: Diagnostic[]): WorkloadSpec | un
   const vcpus: VcpuSelector | undefined =
     vcpusBound?.type === 'vcpus' ? vcpusBound.value : undefined;
   if (kind === 'idle') return vcpus === undefined ? { kind: 'idle' } : { kind: 'idle', vcpus };
+  if (kind === 'phases') return lowerPhases(p, vcpus, diags, loadTrace);
+  if (kind === 'trace') {
+    const file = f.get('file')?.args[0];
+    if (file?.type !== 'string') return undefined;
+    const rows = loadTrace(file.text, file.node.span);
+    if (rows === undefined) return undefined;
+    const w: WorkloadSpec = { kind: 'trace', rows };
+    if (vcpus !== undefined) w.vcpus = vcpus;
+    const loop = on(f.get('loop')?.args[0]);
+    if (loop !== undefined) w.loop = loop;
+    return w;
+  }
   const base: {
     rate: number;
     vcpus?: VcpuSelector;
@@ -144,6 +177,26 @@ function lowerWorkload(p: BoundProperty, diags: Diagnostic[]): WorkloadSpec | un
     default:
       return { ...base, kind: 'uniform' };
   }
+}
+
+function lowerPhases(
+  p: BoundProperty,
+  vcpus: VcpuSelector | undefined,
+  diags: Diagnostic[],
+  loadTrace: LoadTrace,
+): WorkloadSpec | undefined {
+  const body = p.body ?? [];
+  const phases: { durationNs: number; workload: WorkloadSpec }[] = [];
+  for (const q of body.filter((b) => b.key === 'phase')) {
+    const workload = lowerWorkload(word(q.args[1]) ?? 'idle', q, diags, loadTrace);
+    if (workload === undefined) return undefined;
+    phases.push({ durationNs: num(q.args[0]) ?? 0, workload });
+  }
+  const w: WorkloadSpec = { kind: 'phases', phases };
+  if (vcpus !== undefined) w.vcpus = vcpus;
+  const repeat = on(byKey(body).get('repeat')?.args[0]);
+  if (repeat !== undefined) w.repeat = repeat;
+  return w;
 }
 
 const DIRTY_LOG: Readonly<Record<string, DirtyLogChoice>> = {
@@ -188,6 +241,7 @@ export function lowerTracking(
   ): void => {
     if (value !== undefined) out[key] = value;
   };
+  set('ringAcqRel', on(f.get('ring_acq_rel')?.args[0]));
   set('eagerSplit', on(f.get('eager_split')?.args[0]));
   set('eagerSplitChunkBytes', num(f.get('chunk')?.args[0]));
   set('pml', on(f.get('pml')?.args[0]));

@@ -5,7 +5,7 @@
  * keys exist and what they take. Error recovery is on: one text reports every error.
  */
 import { CstParser } from 'chevrotain';
-import type { CstNode, ILexingError, IRecognitionException, TokenType } from 'chevrotain';
+import type { CstNode, ILexingError, IRecognitionException, IToken, TokenType } from 'chevrotain';
 import {
   allTokens,
   Comma,
@@ -23,9 +23,11 @@ import {
   RBracket,
   RCurly,
   Run,
+  StringLiteral,
   Sweep,
   Table,
   Tracking,
+  Use,
   Vm,
   With,
   Word,
@@ -51,7 +53,14 @@ export class MmuParser extends CstParser {
       { ALT: () => this.SUBRULE(this.experiment) },
       { ALT: () => this.SUBRULE(this.tableStmt) },
       { ALT: () => this.SUBRULE(this.plotStmt) },
+      { ALT: () => this.SUBRULE(this.useStmt) },
     ]);
+  });
+
+  /** useStmt := use STRING   e.g. `use "common.mmu"` */
+  public useStmt = this.RULE('useStmt', () => {
+    this.CONSUME(Use);
+    this.CONSUME(StringLiteral, { LABEL: 'path' });
   });
 
   /** definition := (vm | tracking | costs | migration) NAME (extends NAME)? block */
@@ -113,8 +122,13 @@ export class MmuParser extends CstParser {
     ]);
   });
 
+  /** atom := WORD | NUMBER | STRING (`file "trace.csv"`) */
   public atom = this.RULE('atom', () => {
-    this.OR([{ ALT: () => this.CONSUME(Word) }, { ALT: () => this.CONSUME(NumberLike) }]);
+    this.OR([
+      { ALT: () => this.CONSUME(Word) },
+      { ALT: () => this.CONSUME(NumberLike) },
+      { ALT: () => this.CONSUME(StringLiteral) },
+    ]);
   });
 
   public list = this.RULE('list', () => {
@@ -168,6 +182,8 @@ export interface ParseOutput {
   cst: CstNode;
   lexErrors: ILexingError[];
   parseErrors: IRecognitionException[];
+  /** The `#` comments (the lexer's `comments` group), in text order. */
+  comments: IToken[];
 }
 
 /** Lex and parse a text. Never throws on bad input: errors come back as data. */
@@ -175,5 +191,10 @@ export function parseCst(text: string): ParseOutput {
   const lexed = mmuLexer.tokenize(text);
   parser.input = lexed.tokens;
   const cst = parser.program();
-  return { cst, lexErrors: lexed.errors, parseErrors: [...parser.errors] };
+  return {
+    cst,
+    lexErrors: lexed.errors,
+    parseErrors: [...parser.errors],
+    comments: lexed.groups.comments ?? [],
+  };
 }

@@ -50,7 +50,12 @@ export interface VcpusArg extends ArgBase {
   type: 'vcpus';
 }
 
-export type ArgSpec = QuantityArg | EnumArg | NameArg | RangeArg | VcpusArg;
+/** A quoted string: `file "trace.csv"`. */
+export interface StringArg extends ArgBase {
+  type: 'string';
+}
+
+export type ArgSpec = QuantityArg | EnumArg | NameArg | RangeArg | VcpusArg | StringArg;
 
 export interface FieldSpec {
   doc: string;
@@ -109,7 +114,9 @@ const count = (label: string, extra: Partial<QuantityArg> = {}): QuantityArg => 
 
 export const ARCHES = ['x86_64', 'arm64'] as const;
 export const BACKINGS = ['4k', 'thp', 'hugetlb_2m', 'hugetlb_1g'] as const;
-export const WORKLOAD_KINDS = ['uniform', 'hotset', 'zipf', 'sequential', 'idle'] as const;
+/** The kinds a phase of a `phases` workload may have. */
+export const PHASE_KINDS = ['uniform', 'hotset', 'zipf', 'sequential', 'idle'] as const;
+export const WORKLOAD_KINDS = [...PHASE_KINDS, 'phases', 'trace'] as const;
 export const DIRTY_LOGS = [
   'bitmap',
   'manual',
@@ -153,7 +160,7 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       repeatable: true,
     },
     workload: {
-      doc: 'What the vCPUs do: `workload uniform|hotset|zipf|sequential|idle { ... }`.',
+      doc: 'What the vCPUs do: `workload uniform|hotset|zipf|sequential|idle|phases|trace { ... }`.',
       args: [{ type: 'enum', values: WORKLOAD_KINDS, label: 'a workload kind' }],
       repeatable: true,
       body: 'workload',
@@ -206,6 +213,31 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       args: [{ type: 'vcpus', label: 'vCPUs' }],
     },
     partition: { doc: 'Give each vCPU its own slice of the region.', args: [], appliesTo: MOVING },
+    phase: {
+      doc: 'One phase (phases): `phase 10s hotset { rate 20k/s, set 16MiB }` or `phase 5s idle`.',
+      args: [
+        time('the phase duration', { min: 1 }),
+        { type: 'enum', values: PHASE_KINDS, label: 'a workload kind' },
+      ],
+      repeatable: true,
+      body: 'workload',
+      appliesTo: ['phases'],
+    },
+    repeat: {
+      doc: 'Start again after the last phase (phases, default on).',
+      args: [onOff('repeat')],
+      appliesTo: ['phases'],
+    },
+    file: {
+      doc: 'CSV file of the accesses, header time,vcpu,gfn,op, relative to this file (trace).',
+      args: [{ type: 'string', label: 'a file name' }],
+      appliesTo: ['trace'],
+    },
+    loop: {
+      doc: 'Replay from the start when the trace ends (trace, default off).',
+      args: [onOff('loop')],
+      appliesTo: ['trace'],
+    },
   },
   device: {
     tables: {
@@ -224,6 +256,10 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
         { type: 'enum', values: DIRTY_LOGS, label: 'a dirty-log mode' },
         count('ring entries', { optional: true, check: checkRingEntries }),
       ],
+    },
+    ring_acq_rel: {
+      doc: 'KVM_CAP_DIRTY_LOG_RING_ACQ_REL (default: on arm64, where it is the only ring).',
+      args: [onOff('ring_acq_rel')],
     },
     eager_split: { doc: 'x86 kvm.eager_page_split (default on).', args: [onOff('eager_split')] },
     chunk: {

@@ -19,6 +19,7 @@ import type {
   Span,
   Statement,
   TableOutput,
+  UseStatement,
   Value,
 } from './ast.ts';
 
@@ -117,7 +118,8 @@ class AstBuilder extends BaseVisitor {
       node(ch, 'definition') ??
       node(ch, 'experiment') ??
       node(ch, 'tableStmt') ??
-      node(ch, 'plotStmt');
+      node(ch, 'plotStmt') ??
+      node(ch, 'useStmt');
     return inner ? (this.visit(inner) as Statement) : undefined;
   }
 
@@ -176,6 +178,11 @@ class AstBuilder extends BaseVisitor {
     const word = token(ch, 'Word');
     if (word)
       return { kind: 'word', text: isRealToken(word) ? word.image : '', span: tokenSpan(word) };
+    const str = token(ch, 'StringLiteral');
+    if (str) {
+      const text = isRealToken(str) ? str.image.slice(1, -1) : '';
+      return { kind: 'string', text, span: tokenSpan(str) };
+    }
     const num = token(ch, 'NumberLike');
     const text = isRealToken(num) ? num.image : '';
     return { kind: 'quantity', text, quantity: parseQuantity(text), span: tokenSpan(num) };
@@ -223,6 +230,15 @@ class AstBuilder extends BaseVisitor {
     return {
       kind: 'table',
       views: tokens(ch, 'views').map((t) => nameOf(t)),
+      span: nodeSpan(ch),
+    };
+  }
+
+  useStmt(ch: Children): UseStatement {
+    const path = token(ch, 'path');
+    return {
+      kind: 'use',
+      path: isRealToken(path) ? path.image.slice(1, -1) : '',
       span: nodeSpan(ch),
     };
   }

@@ -18,8 +18,11 @@ export const WhiteSpace = createToken({
   pattern: /[ \t\f\v]+/,
   group: Lexer.SKIPPED,
 });
-/** `#` to the end of the line; the newline itself stays a token. */
-export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: Lexer.SKIPPED });
+/**
+ * `#` to the end of the line; the newline itself stays a token. Comments go to the
+ * lexer's `comments` group: the parser never sees them, the formatter keeps them.
+ */
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: 'comments' });
 /** Newlines separate statements and the items of a block. */
 export const Newline = createToken({ name: 'Newline', pattern: /\r?\n|\r/, line_breaks: true });
 
@@ -98,6 +101,7 @@ export const With = keyword('With', 'with');
 export const Table = keyword('Table', 'table');
 export const Plot = keyword('Plot', 'plot');
 export const Over = keyword('Over', 'over');
+export const Use = keyword('Use', 'use');
 
 /** Keywords, in the order the lexer tries them. */
 export const keywords: readonly TokenType[] = [
@@ -112,6 +116,7 @@ export const keywords: readonly TokenType[] = [
   Table,
   Plot,
   Over,
+  Use,
 ];
 
 /**

@@ -1,3 +1,6 @@
+import { posix } from 'node:path';
+import type { FileLoader } from '../../dsl/compile.ts';
+
 /** Shared texts for the dsl tests: a valid base program, and one twin pair per diagnostic. */
 export const BASE = [
   'vm db {',
@@ -27,6 +30,22 @@ export interface DiagnosticCase {
   /** Line offset within the case (default 0). */
   lineOffset?: number;
   severity?: 'error' | 'warning';
+  /** Files the in-memory loader serves, by absolute path (the case's text is /lab.mmu). */
+  files?: Record<string, string>;
+  /** The used file the diagnostic is in; its line then counts from 1, not CASE_LINE. */
+  inFile?: string;
+}
+
+/** The name the check tests give the case texts. */
+export const LAB_FILE = '/lab.mmu';
+
+/** A FileLoader over a map of absolute paths, resolving as the command line does. */
+export function memoryLoader(files: Record<string, string>): FileLoader {
+  return (path, fromFile) => {
+    const file = posix.resolve(fromFile === undefined ? '/' : posix.dirname(fromFile), path);
+    const text = files[file];
+    return text === undefined ? null : { text, file };
+  };
 }
 
 export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
@@ -201,5 +220,41 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     at: 'run',
     lineOffset: 1,
     severity: 'warning',
+  },
+  {
+    code: 'use-cycle',
+    bad: 'use "lab.mmu"',
+    good: 'use "common.mmu"',
+    files: { '/lab.mmu': 'use "lab.mmu"', '/common.mmu': 'tracking t2 { dirty_log bitmap }' },
+    message: 'use "lab.mmu" makes a cycle: /lab.mmu -> /lab.mmu.',
+    at: 'use',
+  },
+  {
+    code: 'missing-file',
+    bad: 'use "comon.mmu"',
+    good: 'use "common.mmu"',
+    files: { '/common.mmu': 'tracking t2 { dirty_log bitmap }' },
+    message: 'File "comon.mmu" not found.',
+    at: 'use',
+  },
+  {
+    code: 'ignored-in-used-file',
+    bad: 'use "runs.mmu"',
+    good: 'use "common.mmu"',
+    files: { '/runs.mmu': 'table summary', '/common.mmu': 'tracking t2 { dirty_log bitmap }' },
+    message: 'This table is ignored: a used file shares only its definitions.',
+    at: 'table',
+    inFile: '/runs.mmu',
+    severity: 'warning',
+  },
+  {
+    code: 'bad-trace',
+    bad: 'vm t { slot r at 0 size 1GiB\n  workload trace { file "bad.csv" } }',
+    good: 'vm t { slot r at 0 size 1GiB\n  workload trace { file "good.csv" } }',
+    files: { '/bad.csv': 'time,cpu,gfn,op\n0,0,1,w', '/good.csv': 'time,vcpu,gfn,op\n0,0,1,w' },
+    message:
+      'Trace "bad.csv" cannot be read: trace is missing column vcpu (found: time, cpu, gfn, op); name the columns time (or time_ns, time_ms, time_s), vcpu, gfn and op.',
+    at: '"bad.csv"',
+    lineOffset: 1,
   },
 ];

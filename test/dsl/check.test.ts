@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../dsl/compile.ts';
 import { DiagnosticCode, formatDiagnostic } from '../../dsl/diagnostics.ts';
-import { BASE, CASE_LINE, DIAGNOSTIC_CASES } from './cases.ts';
+import { BASE, CASE_LINE, DIAGNOSTIC_CASES, LAB_FILE, memoryLoader } from './cases.ts';
 
 describe('check: every diagnostic code', () => {
   it('has a case for every code', () => {
@@ -14,24 +14,27 @@ describe('check: every diagnostic code', () => {
   });
 
   for (const c of DIAGNOSTIC_CASES) {
+    const options = { file: LAB_FILE, load: memoryLoader(c.files ?? {}) };
     describe(c.code, () => {
       it(`reports ${c.code} with its message and position`, () => {
         const text = `${BASE}\n${c.bad}`;
-        const { diagnostics } = compile(text);
+        const { diagnostics } = compile(text, options);
         const d = diagnostics.find((x) => x.code === c.code);
         expect(d, JSON.stringify(diagnostics, null, 1)).toBeDefined();
-        const lineText = c.bad.split('\n')[c.lineOffset ?? 0];
+        const source = c.inFile === undefined ? c.bad : (c.files?.[c.inFile] ?? '');
+        const lineText = source.split('\n')[c.lineOffset ?? 0];
         expect(d).toMatchObject({
           severity: c.severity ?? 'error',
           message: c.message,
-          line: CASE_LINE + (c.lineOffset ?? 0),
+          line: (c.inFile === undefined ? CASE_LINE : 1) + (c.lineOffset ?? 0),
           column: lineText.indexOf(c.at) + 1,
+          file: c.inFile ?? LAB_FILE,
         });
         expect(d?.hint).not.toBe('');
       });
 
       it('reports nothing for its passing twin', () => {
-        expect(compile(`${BASE}\n${c.good}`).diagnostics).toEqual([]);
+        expect(compile(`${BASE}\n${c.good}`, options).diagnostics).toEqual([]);
       });
     });
   }

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../dsl/compile.ts';
 import { formatDiagnostic } from '../../dsl/diagnostics.ts';
-import { BASE, DIAGNOSTIC_CASES } from './cases.ts';
+import { format } from '../../dsl/format.ts';
+import { BASE, DIAGNOSTIC_CASES, memoryLoader } from './cases.ts';
 
 /** Kept short: the suite must stay fast. */
 const RUNS = 200;
@@ -54,10 +55,21 @@ const FRAGMENTS = [
   '-',
   'µs',
   '0x1f',
+  'use',
+  '"a.mmu"',
+  'workload',
+  'phases',
+  'phase',
+  'trace',
+  'file',
 ];
 
+/** Every file the fuzzed texts may name exists and uses the others (cycles included). */
+const load = memoryLoader({ '/a.mmu': 'use "a.mmu"\ntracking t { dirty_log bitmap }' });
+
 function expectNoThrow(text: string): void {
-  const r = compile(text);
+  const r = compile(text, { file: '/m.mmu', load });
+  expect(typeof format(text).text).toBe('string');
   expect(Array.isArray(r.diagnostics)).toBe(true);
   for (const d of r.diagnostics) {
     expect(d.line).toBeGreaterThanOrEqual(1);

@@ -1,0 +1,57 @@
+/**
+ * isComplete(text): the kernel's is_complete_request, which a console asks before
+ * running what was typed. Works on tokens, so it needs no full parse.
+ */
+import { mmuLexer } from './tokens.ts';
+
+export interface IsCompleteResult {
+  status: 'complete' | 'incomplete' | 'invalid';
+  /** Only when incomplete: two spaces per open brace, for the next line. */
+  indent?: string;
+}
+
+/**
+ * Incomplete: an open `{` or `[`, a trailing `,`, or a `with` without both its
+ * arguments. Invalid: a lexing error (unterminated string, stray character).
+ * Otherwise complete (parse errors are the compiler's to report).
+ */
+export function isComplete(text: string): IsCompleteResult {
+  const lexed = mmuLexer.tokenize(text);
+  if (lexed.errors.length > 0) return { status: 'invalid' };
+  let braces = 0;
+  let brackets = 0;
+  for (const t of lexed.tokens) {
+    const type = t.tokenType.name;
+    if (type === 'LCurly') braces++;
+    else if (type === 'RCurly') braces = Math.max(0, braces - 1);
+    else if (type === 'LBracket') brackets++;
+    else if (type === 'RBracket') brackets = Math.max(0, brackets - 1);
+  }
+  const code = lexed.tokens.filter((t) => t.tokenType.name !== 'Newline');
+  const last = code[code.length - 1]?.tokenType.name;
+  const incomplete =
+    braces > 0 ||
+    brackets > 0 ||
+    last === 'Comma' ||
+    last === 'With' ||
+    withLacksMigration(lexed.tokens);
+  return incomplete
+    ? { status: 'incomplete', indent: '  '.repeat(braces) }
+    : { status: 'complete' };
+}
+
+/** The last line's statement is `run VM with TRACKING` with no `, MIGRATION` yet. */
+function withLacksMigration(tokens: readonly { tokenType: { name: string } }[]): boolean {
+  let start = tokens.length;
+  while (start > 0 && tokens[start - 1]!.tokenType.name !== 'Newline') start--;
+  const line = tokens.slice(start).map((t) => t.tokenType.name);
+  if (line.length === 0) {
+    // Trailing newline: look at the line before it.
+    let end = tokens.length;
+    while (end > 0 && tokens[end - 1]!.tokenType.name === 'Newline') end--;
+    return end < tokens.length && withLacksMigration(tokens.slice(0, end));
+  }
+  const withAt = line.indexOf('With');
+  if (withAt < 0 || (line[0] !== 'Run' && line[0] !== 'Sweep')) return false;
+  return !line.slice(withAt + 1).includes('Comma');
+}

@@ -1,0 +1,278 @@
+/**
+ * Documentation shown by the kernel's inspect (Shift-Tab) for every keyword, block key,
+ * sub-key, enumerated value and unit of the language, written for kernel engineers:
+ * what it maps to in KVM or QEMU, its unit and its default. A test checks that every
+ * key and value of the schema tables (schema.ts) has an entry here.
+ */
+import type { Costs } from '../engine/kvm/costs.ts';
+import { DEFAULT_COSTS } from '../engine/kvm/costs.ts';
+import type { BlockKind } from './schema.ts';
+import { snakeCase } from './schema.ts';
+
+/** Statement keywords (and `extends`, `with`, `over`). */
+export const KEYWORD_DOCS: Readonly<Record<string, string>> = {
+  vm: 'Defines a guest: `vm NAME [extends OTHER] { arch, vcpus, slot, workload, device, prefill }`. Lowered to a VmSpec: the memslots KVM_SET_USER_MEMORY_REGION would register, the vCPUs and what they write.',
+  tracking:
+    'Defines a dirty-tracking policy: `tracking NAME [extends OTHER] { dirty_log ..., eager_split ..., pml ... }`. Maps to the KVM capabilities and module parameters QEMU sets up before migration (KVM_MEM_LOG_DIRTY_PAGES, KVM_CAP_DIRTY_LOG_RING, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, ...).',
+  costs:
+    'As a definition: `costs NAME { vm_exit 700ns, ... }` overrides the simulator cost table (ns per operation). As a run option: `costs NAME` applies those overrides to the run.',
+  migration:
+    "Defines a live-migration policy: `migration NAME { policy precopy, bandwidth 10Gbit/s, downtime 300ms, ... }`. Mirrors QEMU's migration parameters and capabilities (migrate-set-parameters).",
+  extends:
+    '`KIND NAME extends BASE { ... }`: start from the definition BASE of the same kind and override the keys given.',
+  run: '`run VM with TRACKING, MIGRATION [seed N] [costs C] [warmup T] ...`: one simulated migration of VM, its dirty log set up by TRACKING.',
+  sweep:
+    '`sweep VM with [T1, T2], M seeds 1..5`: the cartesian product of every list and seed range; one run per combination, run in parallel.',
+  with: 'Separates the VM of a run from its tracking policy and migration policy: `run db with ring, fast`.',
+  table:
+    '`table summary, iterations, timeline, events, stale`: print these result tables of the runs above.',
+  plot: '`plot Y over X`: a Plotly chart of column Y against `time` (timeline) or `iteration` (iterations).',
+  over: '`plot Y over X`: X is `time` (timeline samples) or `iteration` (one point per dirty-log sync).',
+  use: '`use "common.mmu"`: bring in the definitions of another file (path relative to this file; cycles are reported).',
+};
+
+/** The simulator cost table, by engine name; all in ns per operation. */
+const COST_DOCS: Readonly<Record<keyof Costs, string>> = {
+  vmExit: 'VM exit and re-entry round trip, handled in the kernel.',
+  userspaceExit: 'Exit all the way to userspace (KVM_RUN returns) and back.',
+  fastPageFault: 'fast_page_fault: lockless walk, cmpxchg, mark dirty (on top of vm_exit).',
+  permissionFaultArm64: 'arm64 permission fault relaxed in place (kvm_pgtable_stage2_relax_perms).',
+  slowPageFault:
+    'Slow fault under mmu_lock: GUP, page-table walk/allocation, make_spte (on top of vm_exit).',
+  mmuLockReadBounce:
+    'Extra cost of taking mmu_lock for read, per other vCPU faulting at the same time.',
+  splitPerSpte: 'Create one child SPTE when splitting a huge SPTE (make_huge_page_split_spte).',
+  splitAllocPageTable: 'Allocate one page-table page for a split.',
+  zapSpte: 'Zap one leaf SPTE (not counting the TLB flush).',
+  tlbFlush: 'Remote TLB flush: fixed part.',
+  tlbFlushPerVcpu: 'Remote TLB flush: per vCPU kicked (IPI).',
+  wrprotRangePerSpte: 'Write-protect or clear the D-bit of one SPTE in a range walk.',
+  enableLogDirtyMask: 'kvm_arch_mmu_enable_log_dirty_pt_masked: fixed part per 64-page mask.',
+  enableLogDirtyPerPage: 'kvm_arch_mmu_enable_log_dirty_pt_masked: per page in the mask.',
+  bitmapWordScan: 'Scan one 64-bit word of a dirty bitmap (GET / CLEAR).',
+  bitmapCopyPerByte: 'Copy one byte of bitmap to or from userspace.',
+  markDirtyBitmap: 'Set one bit in the dirty bitmap (mark_page_dirty_in_slot).',
+  ringPush: 'Push one entry on a dirty ring.',
+  ringHarvestPerEntry: 'Userspace harvest of one ring entry (read, mark RESET).',
+  ringResetPerEntry: 'KVM_RESET_DIRTY_RINGS per entry walked.',
+  ringPoolClaim: 'Proposal: claim a ring from a shared pool.',
+  pmlLog: 'The CPU appends one GPA to the PML buffer (no exit).',
+  pmlDrainPerEntry: 'Drain one PML entry at a VM exit (vmx_flush_pml_buffer).',
+  ioctl: 'A system call (ioctl) entry and return.',
+  kickVcpu: 'Kick one vCPU out of guest mode (IPI and exit).',
+  srcuSynchronize: 'synchronize_srcu when a memslot is deleted or moved.',
+};
+
+function costFieldDocs(): Record<string, string> {
+  const docs: Record<string, string> = {};
+  for (const name of Object.keys(DEFAULT_COSTS) as (keyof Costs)[]) {
+    docs[snakeCase(name)] =
+      `${COST_DOCS[name]} In ns (a time such as 700ns). Default ${DEFAULT_COSTS[name]}ns (engine cost ${name}).`;
+  }
+  return docs;
+}
+
+/**
+ * Block keys, by block kind; a sub-key is `key.sub` (`slot.at`). Costs keys are built
+ * from the cost table below so the two cannot drift.
+ */
+export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, string>>>> = {
+  vm: {
+    arch: 'CPU architecture: x86_64 (TDP MMU with EPT/NPT, PML on Intel) or arm64 (stage-2 page tables, eager-split chunk). Default x86_64.',
+    vcpus: 'Number of vCPUs (KVM_CREATE_VCPU count), 1 to 4096. Default 1.',
+    slot: 'A memslot (KVM_SET_USER_MEMORY_REGION): `slot NAME at GPA size SIZE [backing 4k|thp|hugetlb_2m|hugetlb_1g] [readonly]`. GPA and size in bytes with a size unit; both 4KiB-aligned.',
+    'slot.at':
+      'Guest physical address where the slot starts (userspace_memory_region.guest_phys_addr), a size such as 4GiB.',
+    'slot.size': 'Slot size (memory_size), at least 4KiB, a multiple of the page size.',
+    'slot.backing':
+      'Host backing of the slot, which bounds the TDP mapping level: 4k pages, THP (2M when aligned), hugetlbfs 2M or 1G. Default 4k.',
+    'slot.readonly': 'KVM_MEM_READONLY: guest writes exit to userspace (MMIO); never dirty-logged.',
+    workload:
+      'What the vCPUs do: `workload uniform|hotset|zipf|sequential|idle|phases|trace { ... }`. May appear more than once.',
+    device:
+      'A device that writes guest memory outside any vCPU (not through a dirty ring): `device its { tables SIZE }`.',
+    prefill:
+      'Share of RAM holding non-zero data when migration starts, in %; the rest is zero pages QEMU can skip. Default 0%.',
+  },
+  workload: {
+    rate: 'Page writes (and reads) per second per vCPU: `rate 200k/s per vcpu`. Unit: /s, k/s, M/s or pages/s.',
+    'rate.per': '`per vcpu`: the rate is per vCPU (the only form).',
+    set: 'Size of the hot set (hotset), e.g. 16MiB.',
+    hot: 'Share of accesses that go to the hot set (hotset), in %. Default 90%.',
+    read: 'Share of accesses that are reads (no dirtying), in %. Default 0%.',
+    exponent:
+      'Zipf exponent s (zipf): page rank k is accessed with probability proportional to 1/k^s.',
+    region:
+      'Part of RAM the workload touches, counted from the start of RAM: `region 0..1GiB` (end excluded).',
+    vcpus: 'Which vCPUs run this workload: `all`, one id, `0..3` (inclusive) or `[0, 2]`.',
+    partition: 'Give each vCPU its own slice of the region (like dirty_log_perf_test), no sharing.',
+    phase:
+      'One phase of a `phases` workload: `phase 10s hotset { rate 20k/s, set 16MiB }` or `phase 5s idle`.',
+    repeat: 'Start again after the last phase (phases). Default on.',
+    file: 'CSV trace of accesses with header time,vcpu,gfn,op, relative to this file (trace).',
+    loop: 'Replay the trace from the start when it ends (trace). Default off.',
+  },
+  device: {
+    tables:
+      "Bytes of GICv3 ITS tables that QEMU saves into guest RAM at switchover (KVM_DEV_ARM_ITS_SAVE_TABLES), dirtied outside any vCPU's ring.",
+    offset: 'RAM offset where the ITS tables live. Default: the end of RAM.',
+  },
+  tracking: {
+    dirty_log:
+      'Dirty-log mode: `bitmap` (KVM_GET_DIRTY_LOG), `manual` (KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 + KVM_CLEAR_DIRTY_LOG), `initially_set` (manual with KVM_DIRTY_LOG_INITIALLY_SET), `ring N` (KVM_CAP_DIRTY_LOG_RING, N entries per vCPU) or `ring_with_bitmap N` (arm64 KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP). Default bitmap.',
+    ring_acq_rel:
+      'KVM_CAP_DIRTY_LOG_RING_ACQ_REL: ring entries published with acquire/release ordering. Default on for arm64 (its only ring), off on x86.',
+    eager_split:
+      'x86 kvm.eager_page_split module parameter: split huge SPTEs when logging is enabled (or at the first CLEAR with initially_set) instead of at the first write fault. Default on.',
+    chunk: 'arm64 KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE: 0 (off), 4KiB, 2MiB or 1GiB. Default 0.',
+    pml: 'x86 Intel Page Modification Logging (kvm_intel.enable_pml): the CPU logs dirty GPAs in a 512-entry buffer instead of taking write-protection faults. Default on.',
+    fast_page_fault:
+      'Lockless fast_page_fault for write-protection faults on logged SPTEs (x86); off forces every fault through the slow path under mmu_lock. Default on.',
+    split_on_fault:
+      'A write fault on a huge page while logging: `in_place` splits it (Linux 6.2+ tdp_mmu_split_huge_page) or `zap` zaps it and faults 4K pages back in.',
+    ring_topology:
+      'Proposal: `per_vcpu` (KVM today), `per_vm` (one shared ring), or `pool N round_robin|lru|last_used` (N rings claimed by vCPUs).',
+    granularity: 'Proposal: dirty-tracking granularity, 4k (KVM) or 2m (one bit per 2M region).',
+    split_on_first_clear:
+      'Proposal: defer eager splitting to the first CLEAR in every mode, not only initially_set.',
+    reaper:
+      "QEMU's dirty-ring reaper thread period (dirtylimit/kvm_dirty_ring_reaper). Default 1s.",
+    clear_shift:
+      'QEMU x-clear-bitmap-shift: KVM_CLEAR_DIRTY_LOG chunks of 2^shift pages, 6 to 31. Default 18 (1 GiB).',
+  },
+  costs: costFieldDocs(),
+  migration: {
+    policy:
+      "When to stop iterating: `precopy` (QEMU: expected downtime below the limit) or `xen` (Xen's iteration and sent-pages limits).",
+    bandwidth: 'Link bandwidth available to the migration stream, e.g. 10Gbit/s or 1GB/s.',
+    max_bandwidth: 'QEMU max-bandwidth: cap on the migration stream rate.',
+    downtime: 'QEMU downtime-limit: the longest acceptable stop-and-copy. Default 300ms.',
+    max_iterations:
+      'Dirty-log syncs before the management layer acts: `max_iterations 30 then force|postcopy|cancel`.',
+    'max_iterations.then':
+      'What the management layer does after max_iterations: force switchover, switch to postcopy, or cancel.',
+    converge:
+      'Convergence aid: `none`, `auto` (QEMU auto-converge CPU throttling) or `dirty_limit` (dirty-limit capability, KVM dirty ring only).',
+    throttle:
+      'Auto-converge parameters: `throttle initial 20% increment 10% max 99% trigger 50%` (cpu-throttle-initial / -increment / max-cpu-throttle / throttle-trigger-threshold).',
+    'throttle.initial': 'cpu-throttle-initial: first throttle step, in %. QEMU default 20%.',
+    'throttle.increment':
+      'cpu-throttle-increment: added at each further step, in %. QEMU default 10%.',
+    'throttle.max': 'max-cpu-throttle: the throttle never exceeds this, in %. QEMU default 99%.',
+    'throttle.trigger':
+      'throttle-trigger-threshold: throttle when dirtied bytes exceed this share of transferred bytes, in %. QEMU default 50%.',
+    dirty_limit:
+      'QEMU vcpu-dirty-limit: dirty rate allowed per vCPU, e.g. 1MB/s (dirty ring required).',
+    postcopy:
+      'Switch to postcopy: `postcopy after N [latency TIME]` (migrate-start-postcopy after N iterations).',
+    'postcopy.after': 'Iterations of precopy before switching to postcopy, at least 1.',
+    'postcopy.latency': 'Time to serve one postcopy page fault from the source (round trip).',
+    zero_scan: 'Throughput of zero-page detection on the source, e.g. 20GB/s.',
+    switchover_bandwidth:
+      'QEMU avail-switchover-bandwidth: bandwidth assumed for the final stop-and-copy estimate.',
+    device_state: 'Device state sent during the downtime, e.g. 1MiB. Default 1MiB.',
+  },
+  run: {
+    seed: 'Seed of the run (its PRNG); same seed, same result.',
+    seeds: 'Seeds of a sweep, one run each: `seeds 1..5` (inclusive).',
+    costs: 'Name of a `costs` definition whose overrides apply to this run.',
+    warmup: 'Guest run time before migration starts (dirty logging off). Default 1s.',
+    max_time: 'Give up on a migration that has not finished after this long. Default 10min.',
+    sample: 'Timeline sampling period. Default 100ms.',
+    slice: 'Simulator scheduler time slice per vCPU. Default 5ms.',
+  },
+};
+
+/** Enumerated values of keys, by value (a value means the same wherever it appears). */
+export const VALUE_DOCS: Readonly<Record<string, string>> = {
+  x86_64: 'x86-64: TDP MMU over EPT (Intel) or NPT (AMD); PML on Intel.',
+  arm64: 'arm64: stage-2 page tables; dirty ring needs ring_with_bitmap.',
+  '4k': '4 KiB pages (no huge mappings); as granularity, one dirty bit per 4 KiB page (KVM).',
+  '2m': 'Proposal: one dirty bit per 2 MiB region.',
+  thp: 'Transparent huge pages: 2M mappings where the slot and host are aligned.',
+  hugetlb_2m: 'hugetlbfs with 2 MiB pages.',
+  hugetlb_1g: 'hugetlbfs with 1 GiB pages.',
+  uniform: 'Writes spread uniformly over the region.',
+  hotset: 'A hot set (`set`) receives `hot`% of the writes, the rest spread uniformly.',
+  zipf: 'Zipf-distributed writes (`exponent`).',
+  sequential: 'Writes sweep the region in order, like dirty_log_perf_test.',
+  idle: 'No accesses.',
+  phases: 'A sequence of `phase` blocks, each its own workload, optionally repeated.',
+  trace: 'Replay accesses from a CSV `file`.',
+  its: 'GICv3 ITS: tables written into guest RAM at switchover.',
+  bitmap: 'KVM_GET_DIRTY_LOG: get-and-clear the whole bitmap per slot on each sync.',
+  manual:
+    'KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: GET does not re-protect; QEMU re-arms with KVM_CLEAR_DIRTY_LOG in chunks.',
+  initially_set:
+    'KVM_DIRTY_LOG_INITIALLY_SET: manual protect with the bitmap starting all-set, so enabling logging write-protects nothing (not with a dirty ring).',
+  ring: 'KVM_CAP_DIRTY_LOG_RING: per-vCPU rings of N 16-byte entries (a power of two, 256 to 65536); a full ring exits to userspace.',
+  ring_with_bitmap:
+    'KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP: dirty ring plus a bitmap for writes without a running vCPU (arm64 ITS).',
+  on: 'Enabled.',
+  off: 'Disabled.',
+  in_place: 'Split the huge SPTE in place on a write fault (Linux 6.2+).',
+  zap: 'Zap the huge SPTE and fault 4K pages back in.',
+  per_vcpu: 'One dirty ring per vCPU (KVM today).',
+  per_vm: 'Proposal: one dirty ring shared by all vCPUs.',
+  pool: 'Proposal: a pool of N rings claimed by vCPUs.',
+  round_robin: 'Pool policy: claim rings in turn.',
+  lru: 'Pool policy: claim the least recently used ring.',
+  last_used: 'Pool policy: claim the ring this vCPU used last.',
+  precopy: "QEMU's precopy stop rule: switch over when the expected downtime fits the limit.",
+  xen: "Xen's stop rule: bounded iterations and pages sent.",
+  force: 'Force the switchover (stop-and-copy) whatever the downtime.',
+  postcopy: 'Switch to postcopy: run on the destination, fault missing pages from the source.',
+  cancel: 'Cancel the migration.',
+  none: 'No convergence aid.',
+  auto: 'QEMU auto-converge: throttle vCPUs in steps (see `throttle`).',
+  dirty_limit: 'QEMU dirty-limit: cap each vCPU dirty rate using the dirty ring.',
+  vcpu: '`per vcpu`: the rate is per vCPU.',
+  all: 'All vCPUs.',
+  summary: 'One row per run: total time, downtime, pages sent, iterations.',
+  iterations: 'One row per dirty-log sync.',
+  timeline: 'Samples every `sample` period.',
+  events: 'Discrete events (syncs, throttling, switchover).',
+  stale: 'Pages whose destination copy is stale at the end (should be empty).',
+  time: 'Plot x axis: time in seconds (timeline).',
+  iteration: 'Plot x axis: iteration number (iterations).',
+};
+
+/** Unit suffixes of number literals. */
+export const UNIT_DOCS: Readonly<Record<string, string>> = {
+  B: 'Bytes.',
+  KiB: 'Kibibytes: 1024 bytes.',
+  MiB: 'Mebibytes: 2^20 bytes.',
+  GiB: 'Gibibytes: 2^30 bytes.',
+  TiB: 'Tebibytes: 2^40 bytes.',
+  PiB: 'Pebibytes: 2^50 bytes.',
+  KB: 'Kilobytes: 1000 bytes.',
+  MB: 'Megabytes: 10^6 bytes.',
+  GB: 'Gigabytes: 10^9 bytes.',
+  TB: 'Terabytes: 10^12 bytes.',
+  PB: 'Petabytes: 10^15 bytes.',
+  ns: 'Nanoseconds (the base time unit).',
+  us: 'Microseconds: 1000 ns.',
+  µs: 'Microseconds: 1000 ns.',
+  ms: 'Milliseconds: 10^6 ns.',
+  s: 'Seconds: 10^9 ns.',
+  min: 'Minutes: 60 s.',
+  '/s': 'Per second (a rate of pages or events).',
+  'k/s': 'Thousands per second.',
+  'M/s': 'Millions per second.',
+  'pages/s': 'Pages per second.',
+  'bit/s': 'Bits per second.',
+  'kbit/s': 'Kilobits per second: 1000 bit/s.',
+  'Mbit/s': 'Megabits per second: 10^6 bit/s.',
+  'Gbit/s': 'Gigabits per second: 10^9 bit/s.',
+  'Tbit/s': 'Terabits per second: 10^12 bit/s.',
+  'B/s': 'Bytes per second.',
+  'KB/s': 'Kilobytes per second.',
+  'MB/s': 'Megabytes per second.',
+  'GB/s': 'Gigabytes per second.',
+  'TB/s': 'Terabytes per second.',
+  'KiB/s': 'Kibibytes per second.',
+  'MiB/s': 'Mebibytes per second.',
+  'GiB/s': 'Gibibytes per second.',
+  'TiB/s': 'Tebibytes per second.',
+  '%': 'Percent.',
+};

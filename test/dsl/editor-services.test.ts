@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { complete } from '../../dsl/completion.ts';
+import { inspect } from '../../dsl/inspect.ts';
+import { isComplete } from '../../dsl/is-complete.ts';
+import { FIELD_DOCS, KEYWORD_DOCS, VALUE_DOCS } from '../../dsl/keyword-docs.ts';
+import { FIELDS } from '../../dsl/schema.ts';
+import type { BlockKind } from '../../dsl/schema.ts';
+import { keywords } from '../../dsl/tokens.ts';
+
+/** Complete at the `|` in `src` (a code-point offset, as Jupyter sends it). */
+function at(src: string, scope?: Parameters<typeof complete>[2]): ReturnType<typeof complete> {
+  const cursor = [...src.slice(0, src.indexOf('|'))].length;
+  return complete(src.replace('|', ''), cursor, scope);
+}
+
+const DEFS = [
+  'vm db { vcpus 2 }',
+  'tracking ring { dirty_log ring 4096 }',
+  'migration fast { bandwidth 10Gbit/s }',
+  'costs slow { vm_exit 700ns }',
+  '',
+].join('\n');
+
+describe('complete', () => {
+  it('offers the statement keywords at the start of a line, from content assist', () => {
+    expect(at('|').matches).toEqual([
+      'costs',
+      'migration',
+      'plot',
+      'run',
+      'sweep',
+      'table',
+      'tracking',
+      'use',
+      'vm',
+    ]);
+  });
+
+  it('filters by the prefix under the cursor and reports the replaced range', () => {
+    expect(at('tr|')).toEqual({ matches: ['tracking'], cursorStart: 0, cursorEnd: 2 });
+  });
+
+  it('counts positions in code points, past an emoji in a comment', () => {
+    const r = at('# 🚀 rocket\ntracking t { dirty_log ri|');
+    expect(r.matches).toEqual(['ring', 'ring_with_bitmap']);
+    // "# 🚀 rocket\n" is 11 code points (12 UTF-16 units); "tracking t { dirty_log " 23 more.
+    expect(r.cursorStart).toBe(34);
+    expect(r.cursorEnd).toBe(36);
+  });
+
+  it('offers the dirty-log modes after dirty_log', () => {
+    expect(at('tracking t { dirty_log |').matches).toEqual([
+      'bitmap',
+      'initially_set',
+      'manual',
+      'ring',
+      'ring_with_bitmap',
+    ]);
+  });
+
+  it('offers the tracking keys inside a tracking block', () => {
+    expect(at('tracking x {\n  |').matches).toEqual(Object.keys(FIELDS.tracking).sort());
+    expect(at('tracking x { pml on, e|').matches).toEqual(['eager_split']);
+  });
+
+  it('offers sub-keys and their values (slot at/size/backing)', () => {
+    expect(at('vm v {\n  slot ram0 |').matches).toEqual(['at', 'backing', 'readonly', 'size']);
+    expect(at('vm v {\n  slot ram0 at 0 size 4GiB backing |').matches).toEqual([
+      '4k',
+      'hugetlb_1g',
+      'hugetlb_2m',
+      'thp',
+    ]);
+  });
+
+  it('offers only the workload keys that apply to the workload kind', () => {
+    const m = at('vm v {\n  workload hotset {\n    |').matches;
+    expect(m).toContain('set');
+    expect(m).not.toContain('file');
+  });
+
+  it('offers vm names after run, then with, tracking and migration names, then options', () => {
+    const scope = { vm: new Map([['big', {}]]), tracking: new Map([['bitmap0', {}]]) };
+    expect(at(`${DEFS}run |`, scope).matches).toEqual(['big', 'db']);
+    expect(at(`${DEFS}run db |`).matches).toEqual(['with']);
+    expect(at(`${DEFS}run db with |`, scope).matches).toEqual(['bitmap0', 'ring']);
+    expect(at(`${DEFS}run db with ring, |`).matches).toEqual(['fast']);
+    expect(at(`${DEFS}run db with ring, fast s|`).matches).toEqual([
+      'sample',
+      'seed',
+      'seeds',
+      'slice',
+    ]);
+    expect(at(`${DEFS}run db with ring, fast costs |`).matches).toEqual(['slow']);
+    expect(at(`${DEFS}sweep db with [ring, |`).matches).toEqual(['ring']);
+  });
+
+  it('offers only names defined before the cursor', () => {
+    expect(at('run |\nvm later { }').matches).toEqual([]);
+  });
+
+  it('offers base names after extends, table views and plot axes', () => {
+    expect(at(`${DEFS}tracking r2 extends |`).matches).toEqual(['ring']);
+    expect(at('table summary, |').matches).toContain('iterations');
+    expect(at('plot remaining over |').matches).toEqual(['iteration', 'time']);
+  });
+
+  it('offers nothing in a comment or a string', () => {
+    expect(at('# run |').matches).toEqual([]);
+    expect(at('use "co|').matches).toEqual([]);
+  });
+});
+
+describe('inspect', () => {
+  const text = `${DEFS}run db with ring, fast seed 1`;
+  const cursorAt = (word: string, nth = 0): number => {
+    let i = -1;
+    for (let k = 0; k <= nth; k++) i = text.indexOf(word, i + 1);
+    return [...text.slice(0, i + 1)].length;
+  };
+
+  it('documents a statement keyword', () => {
+    expect(inspect(text, cursorAt('tracking'), 0)).toMatchObject({ found: true });
+    expect(inspect(text, cursorAt('tracking'), 0)?.plain).toContain('KVM_CAP_DIRTY_LOG_RING');
+  });
+
+  it('documents a key, a value and a unit', () => {
+    expect(inspect(text, cursorAt('dirty_log'), 0)?.markdown).toContain('KVM_GET_DIRTY_LOG');
+    expect(inspect(text, cursorAt('ring 4096'), 0)?.plain).toMatch(/^ring: KVM_CAP_DIRTY_LOG_RING/);
+    expect(inspect(text, cursorAt('Gbit/s'), 0)?.plain).toMatch(/^Gbit\/s: Gigabits/);
+    expect(inspect(text, cursorAt('700ns'), 0)?.plain).toMatch(/^ns:/);
+    expect(inspect(text, cursorAt('vm_exit'), 0)?.plain).toContain('Default 350ns');
+  });
+
+  it('documents a sub-key, a run option and a defined name', () => {
+    expect(inspect('vm v { slot r at 0 size 4GiB }', 15, 0)?.plain).toMatch(/^slot at:/);
+    expect(inspect(text, cursorAt('seed'), 0)?.plain).toMatch(/^seed \(run option\)/);
+    expect(inspect(text, cursorAt('fast', 1), 0)?.plain).toContain('migration defined on line 3');
+    expect(inspect('run big', 6, 0, { vm: new Map([['big', {}]]) })?.plain).toContain(
+      'earlier cell',
+    );
+  });
+
+  it('adds the syntax line at detail level 1', () => {
+    const brief = inspect(text, cursorAt('dirty_log'), 0)!;
+    const full = inspect(text, cursorAt('dirty_log'), 1)!;
+    expect(full.plain.length).toBeGreaterThan(brief.plain.length);
+  });
+
+  it('returns null on whitespace and found: false on an unknown word', () => {
+    expect(inspect('   ', 1, 0)).toBeNull();
+    expect(inspect('vm v { frobnicate 1 }', 9, 0)).toEqual({
+      found: false,
+      markdown: '',
+      plain: '',
+    });
+  });
+});
+
+describe('keyword docs', () => {
+  it('documents every key and sub-key of every block kind in the schema', () => {
+    const missing: string[] = [];
+    for (const kind of Object.keys(FIELDS) as BlockKind[]) {
+      for (const [key, spec] of Object.entries(FIELDS[kind])) {
+        if (!FIELD_DOCS[kind][key]) missing.push(`${kind}.${key}`);
+        for (const sub of Object.keys(spec.keys ?? {})) {
+          if (!FIELD_DOCS[kind][`${key}.${sub}`]) missing.push(`${kind}.${key}.${sub}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('documents every enumerated value and every keyword', () => {
+    const missing: string[] = [];
+    for (const fields of Object.values(FIELDS)) {
+      for (const spec of Object.values(fields)) {
+        const args = [...spec.args, ...Object.values(spec.keys ?? {})];
+        for (const a of args) {
+          if (a !== 'flag' && a.type === 'enum')
+            missing.push(...a.values.filter((v) => !VALUE_DOCS[v]));
+        }
+      }
+    }
+    missing.push(...keywords.map((k) => k.name.toLowerCase()).filter((k) => !KEYWORD_DOCS[k]));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('isComplete', () => {
+  it('is incomplete with an open brace, indenting two spaces per brace', () => {
+    expect(isComplete('vm db {')).toEqual({ status: 'incomplete', indent: '  ' });
+    expect(isComplete('vm db {\n  workload hotset {')).toEqual({
+      status: 'incomplete',
+      indent: '    ',
+    });
+  });
+
+  it('is incomplete with an open bracket, a trailing comma or a bare with', () => {
+    expect(isComplete('sweep db with [a,')).toMatchObject({ status: 'incomplete' });
+    expect(isComplete('table summary,')).toMatchObject({ status: 'incomplete' });
+    expect(isComplete('run db with')).toMatchObject({ status: 'incomplete' });
+    expect(isComplete('run db with ring')).toMatchObject({ status: 'incomplete' });
+    expect(isComplete('run db with ring\n')).toMatchObject({ status: 'incomplete' });
+  });
+
+  it('is invalid on a lexing error', () => {
+    expect(isComplete('use "common.mmu')).toEqual({ status: 'invalid' });
+    expect(isComplete('vm db { vcpus 2 } $')).toEqual({ status: 'invalid' });
+  });
+
+  it('is complete otherwise, with no indent', () => {
+    expect(isComplete('vm db { vcpus 2 }')).toEqual({ status: 'complete' });
+    expect(isComplete('run db with ring, fast seed 1 # with {')).toEqual({ status: 'complete' });
+    expect(isComplete('')).toEqual({ status: 'complete' });
+  });
+});

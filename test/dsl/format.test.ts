@@ -1,0 +1,221 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../dsl/compile.ts';
+import { format } from '../../dsl/format.ts';
+import { BASE, DIAGNOSTIC_CASES } from './cases.ts';
+
+/** Kept short: the suite must stay fast. */
+const RUNS = 150;
+
+/** A block item: `head` alone, or `head { body }`. */
+interface Item {
+  head: string;
+  body?: Item[];
+}
+
+const HOTSET: Item = {
+  head: 'workload hotset',
+  body: [{ head: 'rate 20k/s per vcpu' }, { head: 'set 16MiB' }, { head: 'hot 95%' }],
+};
+const PHASES: Item = {
+  head: 'workload phases',
+  body: [
+    { head: 'phase 10ms hotset', body: [{ head: 'rate 1k/s' }, { head: 'set 1MiB' }] },
+    { head: 'phase 5ms idle' },
+    { head: 'repeat off' },
+  ],
+};
+const VM_OPTIONAL: Item[] = [
+  { head: 'arch x86_64' },
+  { head: 'vcpus 2' },
+  { head: 'slot ram1 at 1GiB size 64MiB backing 4k readonly' },
+  HOTSET,
+  PHASES,
+  { head: 'prefill 25%' },
+];
+const DEFS: [string, Item[]][] = [
+  ['tracking t1', [{ head: 'dirty_log ring 4096' }, { head: 'ring_acq_rel on' }]],
+  ['tracking t2 extends t1', [{ head: 'dirty_log manual' }, { head: 'eager_split off' }]],
+  ['migration m1', [{ head: 'bandwidth 10Gbit/s' }, { head: 'downtime 300ms' }]],
+  ['costs c1', [{ head: 'vm_exit 700ns' }]],
+];
+const TAIL = [
+  'run db with t1, m1 seed 3 warmup 10ms',
+  'sweep db with [t1, t2], m1 seeds 1..2 costs c1',
+  'table summary, iterations',
+  'plot remaining over time',
+];
+
+/** Random layout choices for one block. */
+const layout = fc.record({
+  inline: fc.boolean(),
+  comma: fc.boolean(),
+  pad: fc.constantFrom(' ', '  ', '\t'),
+  comment: fc.option(fc.constantFrom('# note', '#x', '# a, b { }'), { nil: undefined }),
+  blank: fc.boolean(),
+});
+type Layout = typeof layout extends fc.Arbitrary<infer T> ? T : never;
+
+/** Render items with layouts drawn in turn from `ls` (cycled). */
+function renderBlock(head: string, items: Item[], ls: Layout[], depth = 0): string {
+  const l = ls[depth % ls.length];
+  const parts = items.map((it, i) => {
+    const lx = ls[(depth + i + 1) % ls.length];
+    const h = it.head.replace(/ /g, lx.pad);
+    return it.body ? renderBlock(h, it.body, ls, depth + i + 1) : h;
+  });
+  if (l.inline) return `${head} {${l.pad}${parts.join(l.comma ? ', ' : ` ,${l.pad}`)} }`;
+  const sep = l.comma ? ',\n' : '\n';
+  const lines = parts.map((p, i) => {
+    const lx = ls[(depth + i) % ls.length];
+    return `${lx.blank ? '\n' : ''}${'  '.repeat(depth + 1)}${p}${lx.comment ? ` ${lx.comment}` : ''}`;
+  });
+  const note = l.comment ? `\n${'  '.repeat(depth + 1)}${l.comment}` : '';
+  return `${head} {${l.comment ? ` ${l.comment}` : ''}\n${lines.join(sep)}${note}\n}`;
+}
+
+/** Valid programs in varied layouts: every definition and experiment compiles. */
+const program = fc
+  .tuple(
+    fc.subarray(VM_OPTIONAL),
+    fc.array(layout, { minLength: 1, maxLength: 8 }),
+    fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+  )
+  .map(([vmItems, ls, gaps]) => {
+    const vm: Item[] = [{ head: 'slot ram0 at 0 size 256MiB backing thp' }, ...vmItems];
+    const statements = [
+      renderBlock('vm db', vm, ls),
+      ...DEFS.map(([h, items], i) => renderBlock(h, items, [...ls.slice(i), ...ls])),
+      ...TAIL,
+    ];
+    return statements
+      .map((s, i) => `${gaps[i] ? '\n# between\n' : ''}${s}${gaps[i + 1] ? ' # end' : ''}`)
+      .join('\n');
+  });
+
+/** Compiled plans without source lines. */
+function withoutLines(x: unknown): unknown {
+  return JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'line' ? undefined : v)));
+}
+
+describe('format', () => {
+  it('prints one field per line, keeps comments and literal spellings', () => {
+    const text = [
+      '# header',
+      '',
+      '',
+      'vm db {   # the db',
+      '  arch x86_64, vcpus   2',
+      '  slot ram0 at 4GiB size 1.5GiB backing thp',
+      '  workload hotset { rate 5000 pages/s, set 16MiB }  # hot',
+      '  # before close',
+      '}',
+      'tracking e {}',
+      'run db with [e,e],  fast   seeds 1..5 # x',
+      'use "common.mmu"',
+    ].join('\n');
+    expect(format(text)).toEqual({
+      text: [
+        '# header',
+        '',
+        'vm db { # the db',
+        '  arch x86_64',
+        '  vcpus 2',
+        '  slot ram0 at 4GiB size 1.5GiB backing thp',
+        '  workload hotset {',
+        '    rate 5000 pages/s',
+        '    set 16MiB',
+        '  } # hot',
+        '  # before close',
+        '}',
+        'tracking e {}',
+        'run db with [e, e], fast seeds 1..5 # x',
+        'use "common.mmu"',
+        '',
+      ].join('\n'),
+      diagnostics: [],
+    });
+  });
+
+  it('returns a text with syntax errors unchanged, with the errors', () => {
+    const r = format('vm v {\n  slot r at 0');
+    expect(r.text).toBe('vm v {\n  slot r at 0');
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['syntax-error']);
+  });
+
+  it('leaves the base program compiling to the same plans', () => {
+    expect(withoutLines(compile(format(BASE).text).program)).toEqual(
+      withoutLines(compile(BASE).program),
+    );
+  });
+
+  it('generated programs are valid', () => {
+    fc.assert(
+      fc.property(program, (x) => {
+        expect(compile(x).diagnostics).toEqual([]);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('is idempotent: fmt(fmt(x)) = fmt(x)', () => {
+    fc.assert(
+      fc.property(program, (x) => {
+        const once = format(x).text;
+        expect(format(once).text).toBe(once);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('never changes the compiled plan: compile(fmt(x)) = compile(x)', () => {
+    fc.assert(
+      fc.property(program, (x) => {
+        const before = compile(x);
+        const after = compile(format(x).text);
+        expect(after.diagnostics).toEqual([]);
+        expect(withoutLines(after.program)).toEqual(withoutLines(before.program));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('keeps every comment', () => {
+    fc.assert(
+      fc.property(program, (x) => {
+        const count = (t: string): number => (t.match(/#/g) ?? []).length;
+        expect(count(format(x).text)).toBe(count(x));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('never throws, and is idempotent on every text that parses, valid or not', () => {
+    const seeds = [BASE, ...DIAGNOSTIC_CASES.map((c) => `${BASE}\n${c.bad}`)];
+    const pieces = ['{', '}', ',', '\n', ' # c\n', '[', ']', '..', 'x', '4GiB', '"f"', ' '];
+    const mutated = fc
+      .tuple(
+        fc.constantFrom(...seeds),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 4 }), fc.constantFrom(...pieces, '')), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+      )
+      .map(([text, edits]) => {
+        let t = text;
+        for (const [at, del, ins] of edits) {
+          const i = at % (t.length + 1);
+          t = t.slice(0, i) + ins + t.slice(i + del);
+        }
+        return t;
+      });
+    fc.assert(
+      fc.property(mutated, (x) => {
+        const once = format(x);
+        if (once.diagnostics.length > 0) return;
+        expect(format(once.text).text).toBe(once.text);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
