@@ -20,6 +20,7 @@ language (.mmu files), and report the results as tables and charts.
 commands:
   run FILE.mmu     run the file's experiments; print tables, write HTML and CSV
   check FILE.mmu   print the file's diagnostics without running anything
+  fmt FILE.mmu     print the file in canonical layout (--check for CI, --write)
   merge DIR...     join the Arrow files of a sweep's shards into one per table
   help [COMMAND]   show this text, or a command's
 
@@ -113,6 +114,49 @@ export interface MergeArgs {
 
 export interface CheckArgs {
   file: string;
+}
+
+export interface FmtArgs {
+  file: string;
+  /** Exit 1 when the file is not in canonical layout; print nothing else. */
+  check: boolean;
+  /** Rewrite the file in place instead of printing it. */
+  write: boolean;
+}
+
+export const FMT_HELP = `usage: mmulab fmt FILE.mmu [--check | --write]
+
+Print FILE.mmu in the canonical layout: one field per line, two spaces per level,
+comments kept, literals as written. Formatting twice changes nothing, and formatting
+never changes the compiled plan.
+
+options:
+  --check      print nothing; exit 1 if the file is not formatted (for CI)
+  --write      rewrite the file in place
+  -h, --help   show this text
+
+exit codes: 0 ok (or already formatted with --check), 1 syntax errors or not
+formatted (--check), 2 usage`;
+
+const FMT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'check' },
+  { name: 'write' },
+  { name: 'help', short: 'h' },
+];
+
+/** `mmulab fmt ...` arguments; null when help was asked for. Throws UsageError. */
+export function parseFmtArgs(argv: readonly string[], cwd: string): FmtArgs | null {
+  const { options, positionals } = parseArgs('mmulab fmt', argv, FMT_OPTIONS);
+  if (options.has('help')) return null;
+  const args = {
+    file: oneFile('mmulab fmt', positionals, cwd),
+    check: options.has('check'),
+    write: options.has('write'),
+  };
+  if (args.check && args.write) {
+    throw new UsageError(`mmulab fmt: --check and --write exclude each other; use one of them.`);
+  }
+  return args;
 }
 
 const RUN_OPTIONS: readonly OptionSpec[] = [

@@ -1,7 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { compile } from '../../dsl/compile.ts';
-import type { CompileResult } from '../../dsl/compile.ts';
+import type { CompileResult, FileLoader } from '../../dsl/compile.ts';
+import { nodeFileLoader } from '../../dsl/node-loader.ts';
 import { formatDiagnostic } from '../../dsl/diagnostics.ts';
 import { UsageError } from './args.ts';
 
@@ -39,12 +40,27 @@ export function loadFile(command: string, file: string, cwd: string): LoadedFile
   }
   const rel = relative(cwd, path);
   const shownPath = rel && !rel.startsWith('..') ? rel : path;
-  return { path, shownPath, text, compiled: compile(text, { file: shownPath }) };
+  // `use "x.mmu"` resolves against the file that names it; the main file is known by
+  // its shown path, so map it back to the real one for the loader.
+  const load: FileLoader = (usePath, fromFile) =>
+    nodeFileLoader(
+      usePath,
+      fromFile === undefined || fromFile === shownPath
+        ? path
+        : isAbsolute(fromFile)
+          ? fromFile
+          : resolve(dirname(path), fromFile),
+    );
+  return { path, shownPath, text, compiled: compile(text, { file: shownPath, load }) };
 }
 
 /** Every diagnostic rendered with its source line and caret, blank-line separated. */
 export function formatDiagnostics(loaded: LoadedFile): string {
-  return loaded.compiled.diagnostics.map((d) => formatDiagnostic(loaded.text, d)).join('\n\n');
+  const { compiled } = loaded;
+  // A diagnostic from a used file is shown with that file's text.
+  const sourceOf = (file: string | undefined): string =>
+    file && file !== loaded.shownPath ? (compiled.sources.get(file) ?? loaded.text) : loaded.text;
+  return compiled.diagnostics.map((d) => formatDiagnostic(sourceOf(d.file), d)).join('\n\n');
 }
 
 /** "2 errors, 1 warning". */

@@ -2,10 +2,12 @@ import { closest } from '../../dsl/diagnostics.ts';
 import { UsageError } from './args.ts';
 import {
   CHECK_HELP,
+  FMT_HELP,
   MAIN_HELP,
   MERGE_HELP,
   RUN_HELP,
   parseCheckArgs,
+  parseFmtArgs,
   parseMergeArgs,
   parseRunArgs,
 } from './commands.ts';
@@ -22,6 +24,7 @@ import type { CliIo } from './io.ts';
 const HELP: Readonly<Record<string, string>> = {
   run: RUN_HELP,
   check: CHECK_HELP,
+  fmt: FMT_HELP,
   merge: MERGE_HELP,
 };
 
@@ -73,6 +76,12 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
       if (args === null) return help(io, CHECK_HELP);
       const { checkCommand } = await import('./check-command.ts');
       return checkCommand(args, io);
+    }
+    case 'fmt': {
+      const args = parseFmtArgs(rest, io.cwd);
+      if (args === null) return help(io, FMT_HELP);
+      const { fmtCommand } = await import('./fmt-command.ts');
+      return fmtCommand(args, io);
     }
     case 'merge': {
       const args = parseMergeArgs(rest, io.cwd);
