@@ -29,3 +29,10 @@
  * Proposals from the design debates (not KVM) live under `params.proposals`.
  */
 export * from './kvm/index.ts';
+
+// The simulator above the KVM model: run(plan) migrates a VM and returns Arquero tables.
+export { run } from './run.ts';
+export type { RunOptions } from './sim/simulation.ts';
+export type * from './plan.ts';
+export { MMULAB_VERSION, planHash, provenanceOf } from './results.ts';
+export type { Provenance, RunResult } from './results.ts';

@@ -125,20 +125,26 @@ export function buildResult(out: SimulationOutput): RunResult {
         })),
       )
     : aq.table({ gfn: [], source_generation: [], destination_generation: [], cause: [] });
-  return {
-    summary,
-    iterations,
-    timeline,
-    events,
-    stale,
-    provenance: {
-      mmulab_version: MMULAB_VERSION,
-      plan_hash: planHash(plan),
-      seed: plan.seed,
-      costs: { ...vm.costs },
-    },
-    interrupted: out.interrupted,
+  const provenance: Provenance = {
+    mmulab_version: MMULAB_VERSION,
+    plan_hash: planHash(plan),
+    seed: plan.seed,
+    costs: { ...vm.costs },
   };
+  for (const t of [summary, iterations, timeline, events, stale])
+    TABLE_PROVENANCE.set(t, provenance);
+  return { summary, iterations, timeline, events, stale, provenance, interrupted: out.interrupted };
+}
+
+/**
+ * Arquero tables carry no metadata of their own, so each table a run produces is
+ * registered here with the provenance of that run (held weakly: it goes with the table).
+ */
+const TABLE_PROVENANCE = new WeakMap<ColumnTable, Provenance>();
+
+/** The provenance of a table a run produced (mmulab version, plan hash, seed, costs), if any. */
+export function provenanceOf(table: ColumnTable): Provenance | undefined {
+  return TABLE_PROVENANCE.get(table);
 }
 
 const ITERATION_COLUMNS = [

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../engine/run.ts';
-import { MMULAB_VERSION, planHash } from '../../engine/results.ts';
+import { MMULAB_VERSION, planHash, provenanceOf } from '../../engine/results.ts';
 import { plan } from '../helpers/plans.ts';
 
 describe('run results', () => {
@@ -14,6 +14,14 @@ describe('run results', () => {
     expect(MMULAB_VERSION).toBe(pkg.version);
     const r = run(plan({ maxTimeNs: 10e9 }));
     expect(r.provenance).toMatchObject({ mmulab_version: pkg.version, seed: 1 });
+  });
+
+  it('attach their provenance to every table they return', () => {
+    const r = run(plan({ maxTimeNs: 10e9 }));
+    for (const t of [r.summary, r.iterations, r.timeline, r.events, r.stale]) {
+      expect(provenanceOf(t)).toEqual(r.provenance);
+    }
+    expect(provenanceOf(r.summary.filter(() => true))).toBeUndefined();
   });
 
   it('hash plans by content, whatever the key order', () => {
