@@ -114,6 +114,18 @@ export interface PlotOutput {
   span: Span;
 }
 
+/** `export summary, iterations to "results/" as arrow`. */
+export interface ExportOutput {
+  kind: 'export';
+  views: Name[];
+  /** The directory as written, without the quotes. */
+  dir: string;
+  dirSpan: Span;
+  /** The format word, or undefined when omitted (csv). */
+  format: Name | undefined;
+  span: Span;
+}
+
 /** `use "common.mmu"`: the definitions of another file enter this one's scope. */
 export interface UseStatement {
   kind: 'use';
@@ -122,7 +134,8 @@ export interface UseStatement {
   span: Span;
 }
 
-export type Statement = Definition | Experiment | TableOutput | PlotOutput | UseStatement;
+export type Statement =
+  Definition | Experiment | TableOutput | PlotOutput | ExportOutput | UseStatement;
 
 export interface Program {
   kind: 'program';

@@ -11,6 +11,7 @@ import type {
   Definition,
   DefinitionKind,
   Experiment,
+  Name,
   Program,
   Span,
   UseStatement,
@@ -30,7 +31,7 @@ import type { Diagnostic } from './diagnostics.ts';
 import { lowerCosts, lowerMigration, lowerTracking, lowerVm } from './lower.ts';
 import type { LoadTrace } from './lower.ts';
 import { parseProgram } from './parse.ts';
-import { FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
+import { EXPORT_FORMATS, FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
 
 /** Definitions visible to a text, by kind and name. */
 export interface Scope {
@@ -61,10 +62,19 @@ export interface CompiledExperiment {
 }
 
 export type TableView = (typeof TABLE_VIEWS)[number];
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Outputs are plain data; rendering them is the views' job. */
 export type CompiledOutput =
   | { kind: 'table'; views: TableView[]; line: number }
+  | {
+      kind: 'export';
+      views: TableView[];
+      /** The directory as written, relative to the .mmu file's directory. */
+      dir: string;
+      format: ExportFormat;
+      line: number;
+    }
   | {
       kind: 'plot';
       /** The words as written: `plot remaining over time`. */
@@ -388,23 +398,33 @@ class Compiler {
         const e = this.compileExperiment(s);
         if (e) program.experiments.push(e);
       } else if (s.kind === 'table') {
-        const views = s.views.filter((v) => {
-          if ((TABLE_VIEWS as readonly string[]).includes(v.text)) return true;
+        const views = this.checkViews(s.views);
+        if (views)
+          program.outputs.push({
+            kind: 'table',
+            views,
+            line: s.span.line,
+          });
+      } else if (s.kind === 'export') {
+        const views = this.checkViews(s.views);
+        const format = this.checkExportFormat(s.format);
+        const dirOk = s.dir.trim() !== '';
+        if (!dirOk)
           this.diags.push(
             diagnostic(
               'error',
-              C.UnknownValue,
-              v.span,
-              `Unknown table '${v.text}'.${didYouMean(v.text, TABLE_VIEWS)}`,
-              `Tables are ${oneOf(TABLE_VIEWS)}.`,
+              C.EmptyExportPath,
+              s.dirSpan,
+              'The export directory is empty.',
+              'Name a directory relative to this file, like "results/".',
             ),
           );
-          return false;
-        }) as { text: TableView }[];
-        if (views.length === s.views.length)
+        if (views && format && dirOk)
           program.outputs.push({
-            kind: 'table',
-            views: views.map((v) => v.text),
+            kind: 'export',
+            views,
+            dir: s.dir,
+            format,
             line: s.span.line,
           });
       } else if (s.kind === 'plot') {
@@ -447,6 +467,41 @@ class Compiler {
       }
     }
     return program;
+  }
+
+  /** The views of a `table` or `export`, or undefined after reporting an unknown one. */
+  checkViews(names: Name[]): TableView[] | undefined {
+    const views = names.filter((v) => {
+      if ((TABLE_VIEWS as readonly string[]).includes(v.text)) return true;
+      this.diags.push(
+        diagnostic(
+          'error',
+          C.UnknownValue,
+          v.span,
+          `Unknown table '${v.text}'.${didYouMean(v.text, TABLE_VIEWS)}`,
+          `Tables are ${oneOf(TABLE_VIEWS)}.`,
+        ),
+      );
+      return false;
+    });
+    return views.length === names.length ? views.map((v) => v.text as TableView) : undefined;
+  }
+
+  /** The format of `export ... as FORMAT` (csv when omitted), or undefined after reporting it. */
+  checkExportFormat(format: Name | undefined): ExportFormat | undefined {
+    if (format === undefined) return EXPORT_FORMATS[0];
+    if ((EXPORT_FORMATS as readonly string[]).includes(format.text))
+      return format.text as ExportFormat;
+    this.diags.push(
+      diagnostic(
+        'error',
+        C.UnknownExportFormat,
+        format.span,
+        `Unknown export format '${format.text}'.${didYouMean(format.text, EXPORT_FORMATS)}`,
+        `Export as ${oneOf(EXPORT_FORMATS)}.`,
+      ),
+    );
+    return undefined;
   }
 
   /** `scope` plus this text's error-free definitions. */

@@ -18,7 +18,7 @@ import {
 } from './cursor-context.ts';
 import type { CursorContext, DefKind, NameScope } from './cursor-context.ts';
 import { parser } from './parser.ts';
-import { FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
+import { EXPORT_FORMATS, FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
 import type { ArgSpec } from './schema.ts';
 import { keywords } from './tokens.ts';
 
@@ -93,10 +93,12 @@ function atTopLevel(ctx: CursorContext, scope: NameScope | undefined): string[] 
       out.push(...namesOf(stmt[0]!.image as DefKind, ctx, scope).filter((n) => n !== self));
     }
   } else if (
-    head === 'Table' &&
-    (last?.tokenType.name === 'Table' || last?.tokenType.name === 'Comma')
+    (head === 'Table' || head === 'Export') &&
+    (last?.tokenType.name === head || last?.tokenType.name === 'Comma')
   ) {
     out.push(...TABLE_VIEWS);
+  } else if (head === 'Export' && last?.tokenType.name === 'As') {
+    out.push(...EXPORT_FORMATS);
   } else if (head === 'Plot' && stmt.length === 1) {
     out.push(...Object.keys(PLOT_Y.timeline), ...Object.keys(PLOT_Y.iterations));
   } else if (head === 'Plot' && stmt.length === 3) {

@@ -33,6 +33,8 @@ export const DiagnosticCode = {
   MissingFile: 'missing-file',
   IgnoredInUsedFile: 'ignored-in-used-file',
   BadTrace: 'bad-trace',
+  UnknownExportFormat: 'unknown-export-format',
+  EmptyExportPath: 'empty-export-path',
 } as const;
 
 export type DiagnosticCode = (typeof DiagnosticCode)[keyof typeof DiagnosticCode];

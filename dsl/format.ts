@@ -101,6 +101,11 @@ function printStatement(s: Statement, out: Line[], lineOf: (offset: number) => n
     case 'plot':
       item(`plot ${s.y.text} over ${s.x.text}`);
       return;
+    case 'export': {
+      const as = s.format ? ` as ${s.format.text}` : '';
+      item(`export ${s.views.map((v) => v.text).join(', ')} to "${s.dir}"${as}`);
+      return;
+    }
     case 'use':
       item(`use "${s.path}"`);
       return;

@@ -28,6 +28,10 @@ export const KEYWORD_DOCS: Readonly<Record<string, string>> = {
     '`table summary, iterations, timeline, events, stale`: print these result tables of the runs above.',
   plot: '`plot Y over X`: a Plotly chart of column Y against `time` (timeline) or `iteration` (iterations).',
   over: '`plot Y over X`: X is `time` (timeline samples) or `iteration` (one point per dirty-log sync).',
+  export:
+    '`export summary, iterations to "results/" [as csv|arrow]`: after the runs, write these result tables as files (CSV by default, or Arrow) into a directory relative to this file, with their provenance.',
+  to: '`export VIEWS to "DIR"`: the directory the files go to, relative to the .mmu file.',
+  as: '`export VIEWS to "DIR" as FORMAT`: the file format, `csv` (default) or `arrow`.',
   use: '`use "common.mmu"`: bring in the definitions of another file (path relative to this file; cycles are reported).',
 };
 

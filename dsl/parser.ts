@@ -8,6 +8,9 @@ import { CstParser } from 'chevrotain';
 import type { CstNode, ILexingError, IRecognitionException, IToken, TokenType } from 'chevrotain';
 import {
   allTokens,
+  As,
+  Export,
+  To,
   Comma,
   Costs,
   DotDot,
@@ -53,6 +56,7 @@ export class MmuParser extends CstParser {
       { ALT: () => this.SUBRULE(this.experiment) },
       { ALT: () => this.SUBRULE(this.tableStmt) },
       { ALT: () => this.SUBRULE(this.plotStmt) },
+      { ALT: () => this.SUBRULE(this.exportStmt) },
       { ALT: () => this.SUBRULE(this.useStmt) },
     ]);
   });
@@ -172,6 +176,18 @@ export class MmuParser extends CstParser {
     this.CONSUME(Word, { LABEL: 'y' });
     this.CONSUME(Over);
     this.CONSUME2(Word, { LABEL: 'x' });
+  });
+
+  /** exportStmt := export WORD ("," WORD)* to STRING (as WORD)?   e.g. `export summary to "results/" as arrow` */
+  public exportStmt = this.RULE('exportStmt', () => {
+    this.CONSUME(Export);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.CONSUME(Word, { LABEL: 'views' }) });
+    this.CONSUME(To);
+    this.CONSUME(StringLiteral, { LABEL: 'dir' });
+    this.OPTION(() => {
+      this.CONSUME(As);
+      this.CONSUME2(Word, { LABEL: 'format' });
+    });
   });
 }
 

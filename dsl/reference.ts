@@ -7,7 +7,7 @@
 import { createSyntaxDiagramsCode } from 'chevrotain';
 import { DiagnosticCode } from './diagnostics.ts';
 import { parser } from './parser.ts';
-import { FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
+import { EXPORT_FORMATS, FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
 import type { ArgSpec, BlockKind, FieldSpec } from './schema.ts';
 import { keywords } from './tokens.ts';
 import { DIMENSION_EXAMPLE, UNIT_NAMES, describeDimension, parseQuantity } from './units.ts';
@@ -203,6 +203,7 @@ export function languageReference(): string {
     '',
     `- \`table V, ...\`: V is one of ${TABLE_VIEWS.map((v) => `\`${v}\``).join(', ')}.`,
     ...plots,
+    `- \`export V, ... to "DIR" [as F]\`: V as for \`table\`; F is one of ${EXPORT_FORMATS.map((f) => `\`${f}\``).join(', ')} (default \`${EXPORT_FORMATS[0]}\`); DIR is a directory relative to the file, written after the runs with one file per table and run, carrying the provenance.`,
     '',
     '## Diagnostic codes',
     '',

@@ -125,6 +125,8 @@ export const DIRTY_LOGS = [
   'ring_with_bitmap',
 ] as const;
 export const TABLE_VIEWS = ['summary', 'iterations', 'timeline', 'events', 'stale'] as const;
+/** The file formats of `export ... as FORMAT`; the first is the default. */
+export const EXPORT_FORMATS = ['csv', 'arrow'] as const;
 
 /** KVM: a ring of 2^n entries of 16 bytes, at least one page (256) and at most 65536. */
 function checkRingEntries(n: number): string | undefined {

@@ -12,6 +12,7 @@ import type {
   Definition,
   DefinitionKind,
   Experiment,
+  ExportOutput,
   Name,
   PlotOutput,
   Program,
@@ -119,6 +120,7 @@ class AstBuilder extends BaseVisitor {
       node(ch, 'experiment') ??
       node(ch, 'tableStmt') ??
       node(ch, 'plotStmt') ??
+      node(ch, 'exportStmt') ??
       node(ch, 'useStmt');
     return inner ? (this.visit(inner) as Statement) : undefined;
   }
@@ -231,6 +233,20 @@ class AstBuilder extends BaseVisitor {
       kind: 'table',
       views: tokens(ch, 'views').map((t) => nameOf(t)),
       span: nodeSpan(ch),
+    };
+  }
+
+  exportStmt(ch: Children): ExportOutput {
+    const span = nodeSpan(ch);
+    const dir = token(ch, 'dir');
+    const format = token(ch, 'format');
+    return {
+      kind: 'export',
+      views: tokens(ch, 'views').map((t) => nameOf(t)),
+      dir: isRealToken(dir) ? dir.image.slice(1, -1) : '',
+      dirSpan: tokenSpan(dir, span),
+      format: token(ch, 'As') ? nameOf(format, span) : undefined,
+      span,
     };
   }
 

@@ -102,6 +102,9 @@ export const Table = keyword('Table', 'table');
 export const Plot = keyword('Plot', 'plot');
 export const Over = keyword('Over', 'over');
 export const Use = keyword('Use', 'use');
+export const Export = keyword('Export', 'export');
+export const To = keyword('To', 'to');
+export const As = keyword('As', 'as');
 
 /** Keywords, in the order the lexer tries them. */
 export const keywords: readonly TokenType[] = [
@@ -117,6 +120,9 @@ export const keywords: readonly TokenType[] = [
   Plot,
   Over,
   Use,
+  Export,
+  To,
+  As,
 ];
 
 /**

@@ -44,13 +44,14 @@ export function csvWithProvenance(
 }
 
 /**
- * Write every table of every run to `dir` (created if missing), one file per table
- * and run: `<label>.<table>.csv`. Returns the paths written, in order.
+ * Write every table (or those in `views`) of every run to `dir` (created if missing),
+ * one file per table and run: `<label>.<table>.csv`. Returns the paths written, in order.
  */
 export function writeCsvs(
   dir: string,
   experiments: readonly ExperimentRun[],
   source: string,
+  views: readonly TableView[] = TABLE_VIEWS,
 ): string[] {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
@@ -61,7 +62,7 @@ export function writeCsvs(
       let stem = labelSlug(label);
       for (let k = 2; used.has(stem); k++) stem = `${labelSlug(label)}~${k}`;
       used.add(stem);
-      for (const view of TABLE_VIEWS as readonly TableView[]) {
+      for (const view of views) {
         const path = join(dir, `${stem}.${view}.csv`);
         const entries = provenanceEntries(result.provenance, {
           label,

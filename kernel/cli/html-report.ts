@@ -101,7 +101,7 @@ export function renderReport(
       if (out.kind === 'table') {
         for (const view of out.views)
           parts.push(`<h3>${escapeHtml(view)}</h3>`, htmlTable(experimentTable(e, view)));
-      } else {
+      } else if (out.kind === 'plot') {
         parts.push(
           `<h3>${escapeHtml(`${out.y} over ${out.x}`)}</h3>`,
           chart('mmulab-plot', plotFigure(out, e.runs)),

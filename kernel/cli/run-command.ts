@@ -72,6 +72,23 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     for (const t of arrowTables(runs, basename(loaded.path))) writeArrowTable(dir, t, shardText);
     io.stderr.write(`wrote ${RESULT_TABLES.length} Arrow file(s) to ${shown(io, dir)}\n`);
   }
+  for (const out of program.outputs) {
+    if (out.kind !== 'export') continue;
+    // `export ... to "DIR"`: DIR is relative to the .mmu file, not the working directory.
+    const dir = resolve(dirname(loaded.path), out.dir);
+    let count: number;
+    if (out.format === 'csv') count = writeCsvs(dir, experiments, loaded.path, out.views).length;
+    else {
+      const runs = experiments.flatMap((e) => e.runs);
+      const shardText = shard ? `${shard.index}/${shard.count}` : undefined;
+      const tables = arrowTables(runs, basename(loaded.path)).filter((t) =>
+        (out.views as readonly string[]).includes(t.table),
+      );
+      for (const t of tables) writeArrowTable(dir, t, shardText);
+      count = tables.length;
+    }
+    io.stderr.write(`wrote ${count} file(s) to ${shown(io, dir)}\n`);
+  }
   if (args.html !== undefined) {
     const path = resolve(io.cwd, args.html);
     mkdirSync(dirname(path), { recursive: true });

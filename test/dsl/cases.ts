@@ -257,4 +257,25 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     at: '"bad.csv"',
     lineOffset: 1,
   },
+  {
+    code: 'unknown-value',
+    bad: 'export summary, iteratons to "results/"',
+    good: 'export summary, iterations to "results/"',
+    message: "Unknown table 'iteratons'. Did you mean 'iterations'?",
+    at: 'iteratons',
+  },
+  {
+    code: 'unknown-export-format',
+    bad: 'export summary to "results/" as arow',
+    good: 'export summary to "results/" as arrow',
+    message: "Unknown export format 'arow'. Did you mean 'arrow'?",
+    at: 'arow',
+  },
+  {
+    code: 'empty-export-path',
+    bad: 'export summary to "" as csv',
+    good: 'export summary to "." as csv',
+    message: 'The export directory is empty.',
+    at: '""',
+  },
 ];

@@ -134,6 +134,16 @@ describe('compile', () => {
     ]);
   });
 
+  it('compiles export statements, csv by default', () => {
+    const text = 'export summary, stale to "results/"\nexport timeline to "out/arrow" as arrow\n';
+    const { diagnostics, program } = compile(text);
+    expect(diagnostics).toEqual([]);
+    expect(program.outputs).toEqual([
+      { kind: 'export', views: ['summary', 'stale'], dir: 'results/', format: 'csv', line: 1 },
+      { kind: 'export', views: ['timeline'], dir: 'out/arrow', format: 'arrow', line: 2 },
+    ]);
+  });
+
   it('lowers a vm to the engine VmSpec', () => {
     const db = compile(ALL).program.vms[0];
     expect(db).toEqual({

@@ -25,6 +25,7 @@ describe('complete', () => {
   it('offers the statement keywords at the start of a line, from content assist', () => {
     expect(at('|').matches).toEqual([
       'costs',
+      'export',
       'migration',
       'plot',
       'run',
@@ -34,6 +35,17 @@ describe('complete', () => {
       'use',
       'vm',
     ]);
+  });
+
+  it('offers the views after export and the formats after as', () => {
+    expect(at('export summary, |').matches).toEqual([
+      'events',
+      'iterations',
+      'stale',
+      'summary',
+      'timeline',
+    ]);
+    expect(at('export summary to "r" as |').matches).toEqual(['arrow', 'csv']);
   });
 
   it('filters by the prefix under the cursor and reports the replaced range', () => {

@@ -44,6 +44,8 @@ const TAIL = [
   'sweep db with [t1, t2], m1 seeds 1..2 costs c1',
   'table summary, iterations',
   'plot remaining over time',
+  'export summary, iterations to "results/" as arrow',
+  'export stale to "out"',
 ];
 
 /** Random layout choices for one block. */
