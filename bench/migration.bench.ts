@@ -49,7 +49,7 @@ row(
   `${((Number(s.guest_writes_per_s) * Number(s.total_ms)) / 1e3 / 1e9).toFixed(2)} billion`,
 );
 row(
-  '  pages sent / faults / PML entries',
-  `${s.pages_sent} / ${Number(s.pf_fast) + Number(s.pf_slow)} / —`,
+  '  pages sent / page faults / PML-full exits',
+  `${s.pages_sent} / ${Number(s.pf_fast) + Number(s.pf_slow)} / ${s.pml_full_exits}`,
 );
 row('  stale pages', `${s.stale_pages}`);
