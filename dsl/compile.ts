@@ -690,6 +690,7 @@ class Compiler {
     const migrations = this.names(e.migration, 'migration');
     let costs: { name: string; value: Resolved }[] = [{ name: '', value: {} }];
     let seeds: number[] = [1];
+    let repeat = 1;
     const extra: { key: keyof RunPlan; values: number[] }[] = [];
     const seen = new Set<string>();
     for (const opt of e.options) {
@@ -731,7 +732,12 @@ class Compiler {
       const values = this.numbers(v, key);
       if (!values) continue;
       if (seedKey === 'seed') seeds = values;
+      else if (key === 'repeat') repeat = values[0];
       else extra.push({ key: RUN_OPTION[key], values });
+    }
+    // Repetitions: each seed s becomes s, s+1, ..., s+repeat-1 (once each).
+    if (repeat > 1) {
+      seeds = [...new Set(seeds.flatMap((s) => Array.from({ length: repeat }, (_, k) => s + k)))];
     }
     if (!vms || !trackings || !migrations || this.hasErrorSince(before)) return undefined;
     const plans: LabelledPlan[] = [];

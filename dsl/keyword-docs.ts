@@ -179,6 +179,8 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
   run: {
     seed: 'Seed of the run (its PRNG); same seed, same result.',
     seeds: 'Seeds of a sweep, one run each: `seeds 1..5` (inclusive).',
+    repeat:
+      "Repetitions of each combination: `repeat 5` runs it with seeds seed, seed+1, ..., seed+4; with a seed range each seed is followed by the next ones, once each (`seeds 1..2 repeat 3` runs seeds 1, 2, 3, 4). A run's results depend only on its plan and seed, so repetitions differ only by seed.",
     costs: 'Name of a `costs` definition whose overrides apply to this run.',
     warmup: 'Guest run time before migration starts (dirty logging off). Default 1s.',
     max_time: 'Give up on a migration that has not finished after this long. Default 10min.',

@@ -369,6 +369,10 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
   run: {
     seed: { doc: 'Seed of the run.', args: [count('a seed')] },
     seeds: { doc: 'Seeds of a sweep: `seeds 1..5`.', args: [count('a seed')] },
+    repeat: {
+      doc: 'Repetitions: run each combination N times, with seeds seed, seed+1, ... (`repeat 5`).',
+      args: [count('the repetitions', { min: 1, max: 10_000 })],
+    },
     costs: { doc: 'Cost overrides by name.', args: [{ type: 'name', label: 'a costs name' }] },
     warmup: { doc: 'Guest run time before migration (default 1s).', args: [time('the warmup')] },
     max_time: {

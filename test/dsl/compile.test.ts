@@ -293,3 +293,34 @@ run small with manual, fast seed 1 warmup 100ms max_time 20s
     expect(summary.stale_pages).toBe(0);
   });
 });
+
+describe('repetitions', () => {
+  it('repeat N runs each combination with N consecutive seeds', () => {
+    const src = `vm v {
+  vcpus 2
+  slot ram0 at 4GiB size 128MiB backing thp
+  workload idle {}
+}
+tracking t { dirty_log manual }
+migration m { bandwidth 1Gbit/s }
+sweep v with [t], m seeds 1..2 repeat 3
+`;
+    const r = compile(src);
+    expect(r.diagnostics).toEqual([]);
+    const seeds = r.program.experiments[0].plans.map((p) => p.plan.seed);
+    expect(seeds).toEqual([1, 2, 3, 4]);
+  });
+
+  it('rejects repeat 0 with a message naming the range', () => {
+    const src = `vm v {
+  vcpus 1
+  slot ram0 at 4GiB size 128MiB backing thp
+}
+tracking t { dirty_log manual }
+migration m { bandwidth 1Gbit/s }
+run v with t, m repeat 0
+`;
+    const r = compile(src);
+    expect(r.diagnostics.map((d) => d.code)).toContain('out-of-range');
+  });
+});
