@@ -171,7 +171,7 @@ export class VcpuThread {
       this.countAccesses(gap, p.readFraction);
       budget -= gap;
       // Pick the component by its sensitive mass, then a sensitive page in it.
-      let pick = rng.next() * mass;
+      let pick = rng.next32() * mass;
       let c: Component | null = null;
       for (const comp of comps) {
         if (comp.count === 0) continue;
@@ -190,7 +190,7 @@ export class VcpuThread {
       if (c.count * REJECTION_MAX_DRAWS >= size) {
         // Dense: draw uniform pages until one is sensitive (at most a few draws, and
         // exactly uniform over the sensitive ones), cheaper than a Fenwick select.
-        do rel = c.start + Math.floor(rng.next() * size);
+        do rel = c.start + Math.floor(rng.next32() * size);
         while (!set.has(rel));
       } else {
         rel = set.selectInRange(c.start, c.end, Math.floor(rng.next() * c.count));

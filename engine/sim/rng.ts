@@ -46,6 +46,14 @@ export class Rng {
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
+  /**
+   * A uniform float in [0, 1) with 32 bits of randomness: half the work of `next`,
+   * enough to pick among up to a few million items (page picks, component picks).
+   */
+  next32(): number {
+    return this.nextU32() / 4294967296;
+  }
+
   /** A uniform integer in [0, n), for n up to 2^53. */
   int(n: number): number {
     // A 53-bit float keeps the bias below 2^-20 for any n below 2^33.
