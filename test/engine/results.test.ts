@@ -37,7 +37,9 @@ describe('run results', () => {
     const s = r.summary.objects()[0] as Record<string, number>;
     expect(s.status).toBe('completed');
     expect(s.downtime_ms).toBeGreaterThan(0);
-    // The guest ran for total_ms minus downtime at best.
-    expect(s.guest_slowdown).toBeGreaterThanOrEqual((s.downtime_ms / s.total_ms) * 0.99);
+    // The guest ran for total_ms minus downtime at best; progress is counted per 5 ms
+    // slice (the slice of the switchover runs whole), hence the small margin.
+    expect(s.guest_slowdown).toBeGreaterThanOrEqual((s.downtime_ms / s.total_ms) * 0.95);
+    expect(s.guest_slowdown).toBeGreaterThan(0.05);
   });
 });
