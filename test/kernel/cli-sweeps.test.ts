@@ -1,14 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { tableFromIPC } from '@uwdata/flechette';
 import * as aq from 'arquero';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MMULAB_BIN as BIN, runMmulab } from '../helpers/cli.ts';
+import type { CliOutcome } from '../helpers/cli.ts';
 
-/** The real command, spawned from a temporary directory. */
-const BIN = resolve(import.meta.dirname, '../../bin/mmulab.js');
 const TMP = mkdtempSync(join(tmpdir(), 'mmulab-sweeps-'));
 
 /** 7 plans of well under a second each: a 2 x 3 sweep, then a single run. */
@@ -33,26 +32,7 @@ const LONG = SWEEP.replace('seeds 1..3', 'seeds 1..200');
 writeFileSync(join(TMP, 'sweep.mmu'), SWEEP);
 writeFileSync(join(TMP, 'long.mmu'), LONG);
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function mmulab(...args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd: TMP,
-      env: { ...process.env, NO_COLOR: '1' },
-      maxBuffer: 64 * 2 ** 20,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout: string; stderr: string };
-    if (typeof err.code !== 'number') throw e;
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const mmulab = (...args: string[]): Promise<CliOutcome> => runMmulab(TMP, ...args);
 
 /** The `<table>.arrow` files of a directory, by name, as bytes. */
 function arrowFiles(dir: string): Map<string, Buffer> {

@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import * as aq from 'arquero';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runMmulab } from '../helpers/cli.ts';
+import type { CliOutcome } from '../helpers/cli.ts';
 import { ProgressBar } from '../../kernel/cli/progress.ts';
 import { formatNumber } from '../../kernel/cli/format.ts';
 
-/** The real command, spawned from a temporary directory (it must work from any cwd). */
-const BIN = resolve(import.meta.dirname, '../../bin/mmulab.js');
 const TMP = mkdtempSync(join(tmpdir(), 'mmulab-cli-'));
 
 /** A plan that runs in well under a second: 256 MiB, 2 vCPUs, a short time limit. */
@@ -38,26 +36,7 @@ const WARNS = 'migration slowlink { bandwidth 1Mbit/s, downtime 1ms }\n';
 for (const [name, text] of Object.entries({ 'tiny.mmu': TINY, 'bad.mmu': BAD, 'warn.mmu': WARNS }))
   writeFileSync(join(TMP, name), text);
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function mmulab(...args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd: TMP,
-      env: { ...process.env, NO_COLOR: '1' },
-      maxBuffer: 64 * 2 ** 20,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout: string; stderr: string };
-    if (typeof err.code !== 'number') throw e;
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const mmulab = (...args: string[]): Promise<CliOutcome> => runMmulab(TMP, ...args);
 
 /** `# key: value` lines at the top of a CSV. */
 function comments(csv: string): Record<string, string> {
@@ -71,8 +50,8 @@ function comments(csv: string): Record<string, string> {
 }
 
 /** The run with every output; the --seed test compares its plan hash with this one's. */
-let full: Promise<Outcome> | undefined;
-const fullRun = (): Promise<Outcome> =>
+let full: Promise<CliOutcome> | undefined;
+const fullRun = (): Promise<CliOutcome> =>
   (full ??= mmulab('run', 'tiny.mmu', '--csv', 'csv', '--html', 'out/report.html'));
 
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
