@@ -99,11 +99,6 @@ export class GuestMemory {
     if (g === 0 || (dest !== null && dest.isCurrent(slot.index, rel, g))) slot.gen.set(rel, g + 1);
   }
 
-  /** After an access, keep `rel` in the sensitive set only if its next write could matter. */
-  settle(slot: RamSlot, rel: number): void {
-    if (writeIsInvisibleToKvm(slot.memslot, rel)) slot.sensitive.delete(rel);
-  }
-
   /** Mark every page of `[0, fraction × npages)` of each slot as holding data (generation 1). */
   prefill(fraction: number): void {
     if (fraction <= 0) return;

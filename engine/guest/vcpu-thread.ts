@@ -80,8 +80,7 @@ export class VcpuThread {
   idealAccesses = 0;
   /** Sleeping until this time (dirty-limit), ns. */
   blockedUntil = 0;
-  /** Ring-full exits since the last dirty-limit decision, and when the last one was. */
-  ringEntriesSinceFull = 0;
+  /** When the last ring-full exit was (dirty-limit measures its sleep from it). */
   lastRingFullNs = 0;
   /** Fraction of an access left over from the last slice. */
   private carry = 0;

@@ -1,4 +1,3 @@
-import type { Gfn } from './types.ts';
 import { SpteLevel } from './types.ts';
 import {
   SPTE_DIRTY,
@@ -596,9 +595,4 @@ function addSplit(into: SplitCount, add: SplitCount): void {
   into.splits += add.splits;
   into.sptes += add.sptes;
   into.tables += add.tables;
-}
-
-/** The gfn of slot-relative page `rel`. */
-export function relToGfn(baseGfn: Gfn, rel: number): Gfn {
-  return (baseGfn + rel) as Gfn;
 }

@@ -236,7 +236,7 @@ export class MigrationThread {
     }
     const allowance = link.windowAllowance;
     if (allowance <= 0) return this.sleepToWindowEnd(t);
-    const used = this.sendDirty(t, budget, allowance, false);
+    const used = this.sendDirty(budget, allowance, false);
     return used > 0 ? used : this.sleepToWindowEnd(t);
   }
 
@@ -277,7 +277,7 @@ export class MigrationThread {
    * ns and `allowance` bytes (Infinity while the guest is stopped). Contiguous dirty
    * pages of one chunk go as one run. Returns ns used.
    */
-  private sendDirty(t: number, budget: number, allowance: number, stopped: boolean): number {
+  private sendDirty(budget: number, allowance: number, stopped: boolean): number {
     const { memory, sync, link } = this.ctx;
     const zeroScanNs = (4096 / (this.ctx.policy.zeroScanBytesPerSec ?? 10.4e9)) * 1e9;
     const perZero = zeroScanNs + link.wireNs(ZERO_PAGE_WIRE_BYTES);
@@ -332,7 +332,6 @@ export class MigrationThread {
       used += zeros * perZero + normal * perNormal;
       this.cursorRel = p + n;
     }
-    void t;
     return used;
   }
 
@@ -357,7 +356,7 @@ export class MigrationThread {
     this.syncCount++;
     this.recordIteration(t + ns, r.newPages, r.ns);
     while (sync.dirtyPages > 0) {
-      const used = this.sendDirty(t + ns, Infinity, Infinity, true);
+      const used = this.sendDirty(Infinity, Infinity, true);
       ns += used;
       if (used === 0) break;
     }
