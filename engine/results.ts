@@ -142,6 +142,14 @@ export function buildResult(out: SimulationOutput): RunResult {
  */
 const TABLE_PROVENANCE = new WeakMap<ColumnTable, Provenance>();
 
+/**
+ * Record that `table` holds a run's results: for tables rebuilt from plain data, e.g.
+ * after crossing a worker-thread boundary.
+ */
+export function registerProvenance(table: ColumnTable, provenance: Provenance): void {
+  TABLE_PROVENANCE.set(table, provenance);
+}
+
 /** The provenance of a table a run produced (mmulab version, plan hash, seed, costs), if any. */
 export function provenanceOf(table: ColumnTable): Provenance | undefined {
   return TABLE_PROVENANCE.get(table);

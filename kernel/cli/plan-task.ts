@@ -1,6 +1,7 @@
 import * as aq from 'arquero';
 import type { RunPlan } from '../../engine/plan.ts';
 import type { Provenance, RunResult } from '../../engine/results.ts';
+import { registerProvenance } from '../../engine/results.ts';
 import { run } from '../../engine/run.ts';
 
 /**
@@ -63,8 +64,11 @@ export function outcomeOf(index: number, result: RunResult): PlanOutcome {
 
 /** The `RunResult` a worker's outcome stands for: the same columns, rows and values. */
 export function resultFromOutcome(outcome: PlanOutcome): RunResult {
-  const t = (name: ResultTable): aq.ColumnTable =>
-    aq.from(outcome.tables[name].rows, outcome.tables[name].columns);
+  const t = (name: ResultTable): aq.ColumnTable => {
+    const table = aq.from(outcome.tables[name].rows, outcome.tables[name].columns);
+    registerProvenance(table, outcome.provenance);
+    return table;
+  };
   return {
     summary: t('summary'),
     iterations: t('iterations'),

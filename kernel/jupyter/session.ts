@@ -1,0 +1,351 @@
+import type { CompiledProgram, Scope } from '../../dsl/compile.ts';
+import { compile, EMPTY_SCOPE } from '../../dsl/compile.ts';
+import { complete } from '../../dsl/completion.ts';
+import { formatDiagnostic } from '../../dsl/diagnostics.ts';
+import type { Diagnostic } from '../../dsl/diagnostics.ts';
+import { inspect } from '../../dsl/inspect.ts';
+import { isComplete } from '../../dsl/is-complete.ts';
+import { FIELD_DOCS, KEYWORD_DOCS, UNIT_DOCS, VALUE_DOCS } from '../../dsl/keyword-docs.ts';
+import { nodeFileLoader } from '../../dsl/node-loader.ts';
+import { writeCsvs } from '../cli/csv.ts';
+import { assembleExperiments, indexedPlans } from '../cli/runs.ts';
+import type { ExperimentRun } from '../cli/runs.ts';
+import type { MimeBundle } from '../display/mime.ts';
+import { NotebookDisplay } from '../display/notebook-display.ts';
+import { progressBundle } from '../display/progress.ts';
+import type { ErrorContent, PagePayload } from './protocol.ts';
+import { PlanFailed } from './runner.ts';
+import type { PlanRunner } from './runner.ts';
+import { resolve } from 'node:path';
+
+/**
+ * One notebook's mmulab session, independent of Jupyter's wire: what a cell does
+ * (compile against the definitions of earlier cells, run its experiments, render its
+ * outputs), plus the editor services. The handler turns its calls into messages.
+ *
+ * Lines that start with `%` are kernel commands, as IPython's magics: `%help`,
+ * `%who`, `%reset`, `%echo`, `%clear`. A cell runs its parts in order, so
+ * `%reset` then definitions then `%who` does what it reads like.
+ */
+
+/** Where a cell's outputs go: the handler publishes them on iopub. */
+export interface CellOutput {
+  stream(name: 'stdout' | 'stderr', text: string): void;
+  display(bundle: MimeBundle, displayId?: string): void;
+  updateDisplay(bundle: MimeBundle, displayId: string): void;
+  clear(wait: boolean): void;
+}
+
+export type CellOutcome =
+  | { status: 'ok'; result?: MimeBundle; payload: PagePayload[] }
+  | { status: 'error'; error: ErrorContent };
+
+export interface ExecuteOptions {
+  /** Interrupt: stops a running simulation at its next slice. */
+  signal?: AbortSignal;
+}
+
+export const KERNEL_COMMANDS: Readonly<Record<string, string>> = {
+  help: '%help [WORD]  the language at a glance, or the documentation of a keyword, key or unit',
+  who: '%who          list the definitions of this session (vm, tracking, costs, migration)',
+  reset: '%reset        forget every definition and result of this session',
+  echo: '%echo TEXT    print TEXT',
+  clear: "%clear        clear this cell's output so far",
+};
+
+const OVERVIEW = `mmulab — a laboratory for KVM's MMU and dirty-page tracking
+
+A cell holds mmulab statements; definitions persist across cells.
+  vm NAME { vcpus N, slot NAME at GPA size SIZE backing 4k|thp|hugetlb_2m|hugetlb_1g, workload ... }
+  tracking NAME { dirty_log get|manual|initially_set|ring N|ring N with bitmap, eager_split on, pml on }
+  migration NAME { bandwidth 10Gbit/s, downtime 300ms, max_iterations 30 then force }
+  run VM with TRACKING, MIGRATION seed N
+  sweep VM with [T1, T2], MIGRATION seeds 1..5
+  table summary | iterations | timeline | events | stale
+  plot remaining over time
+A cell with run or sweep shows their summary unless it asks for tables or plots; a
+table or plot without a run shows the previous cell's results.
+
+Kernel commands:
+${Object.values(KERNEL_COMMANDS)
+  .map((d) => `  ${d}`)
+  .join('\n')}
+
+Press Shift-Tab on a word for its documentation, Tab to complete.
+The language reference: docs/language.md in the mmulab repository.`;
+
+/** A part of a cell: kernel command lines, or language lines (others blanked). */
+type Part =
+  { kind: 'command'; name: string; arg: string; line: number } | { kind: 'code'; text: string };
+
+const COMMAND_LINE = /^[ \t]*%(\w*)[ \t]*(.*?)[ \t]*$/;
+
+/** Split a cell into its parts; code keeps its line numbers by blanking the other lines. */
+export function splitCell(code: string): Part[] {
+  const lines = code.split(/\r?\n/);
+  const parts: Part[] = [];
+  let chunk: string[] | undefined;
+  lines.forEach((text, i) => {
+    const m = COMMAND_LINE.exec(text);
+    if (m) {
+      if (chunk) parts.push({ kind: 'code', text: chunk.join('\n') });
+      chunk = undefined;
+      parts.push({ kind: 'command', name: m[1] ?? '', arg: m[2] ?? '', line: i + 1 });
+    } else {
+      chunk ??= new Array<string>(i).fill('');
+      chunk.push(text);
+    }
+  });
+  if (chunk && chunk.some((l) => l.trim() !== ''))
+    parts.push({ kind: 'code', text: chunk.join('\n') });
+  return parts;
+}
+
+function errorOf(ename: string, evalue: string, traceback: string[]): CellOutcome {
+  return { status: 'error', error: { ename, evalue, traceback } };
+}
+
+const RED = '\u001b[31m';
+const RESET = '\u001b[0m';
+
+export class MmulabSession {
+  private scope: Scope = EMPTY_SCOPE;
+  /** The experiments of the last cell that ran any: what a later `table` or `plot` shows. */
+  private lastExperiments: ExperimentRun[] = [];
+  private readonly display = new NotebookDisplay();
+  private progressCount = 0;
+
+  constructor(
+    private readonly runner: PlanRunner,
+    /** Directory that relative paths (`use`, traces, `export`) resolve against. */
+    private readonly cwd: string = process.cwd(),
+  ) {}
+
+  /** Forget every definition and result (`%reset`, and a kernel restart). */
+  reset(): void {
+    this.scope = EMPTY_SCOPE;
+    this.lastExperiments = [];
+  }
+
+  async execute(code: string, out: CellOutput, options: ExecuteOptions = {}): Promise<CellOutcome> {
+    let result: MimeBundle | undefined;
+    const payload: PagePayload[] = [];
+    for (const part of splitCell(code)) {
+      if (part.kind === 'code') {
+        const outcome = await this.executeCode(part.text, out, options);
+        if (outcome.status === 'error') return outcome;
+        continue;
+      }
+      switch (part.name) {
+        case 'help':
+          payload.push({ source: 'page', data: { 'text/plain': helpText(part.arg) }, start: 0 });
+          break;
+        case 'who':
+          result = whoBundle(this.scope);
+          break;
+        case 'reset':
+          this.reset();
+          break;
+        case 'echo':
+          out.stream('stdout', `${part.arg}\n`);
+          break;
+        case 'clear':
+          out.clear(false);
+          break;
+        default: {
+          const known = Object.keys(KERNEL_COMMANDS)
+            .map((k) => `%${k}`)
+            .join(', ');
+          return errorOf(
+            'UsageError',
+            `Unknown kernel command '%${part.name}' on line ${part.line}.`,
+            [
+              `${RED}Unknown kernel command '%${part.name}' on line ${part.line}.${RESET}`,
+              `Known commands: ${known}. '%help' explains them.`,
+            ],
+          );
+        }
+      }
+    }
+    return result ? { status: 'ok', result, payload } : { status: 'ok', payload };
+  }
+
+  private async executeCode(
+    text: string,
+    out: CellOutput,
+    options: ExecuteOptions,
+  ): Promise<CellOutcome> {
+    const compiled = compile(text, {
+      scope: this.scope,
+      load: (path, from) =>
+        nodeFileLoader(from === undefined ? resolve(this.cwd, path) : path, from),
+    });
+    const render = (d: Diagnostic): string => {
+      const source = d.file === undefined ? text : (compiled.sources.get(d.file) ?? '');
+      return formatDiagnostic(source, d);
+    };
+    const warnings = compiled.diagnostics.filter((d) => d.severity === 'warning');
+    if (warnings.length > 0) out.stream('stderr', `${warnings.map(render).join('\n\n')}\n`);
+    const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      const first = errors[0]!;
+      const where = `${first.file ? `${first.file}:` : ''}line ${first.line}:${first.column}`;
+      const evalue = `${where}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : ''}`;
+      const traceback = errors.flatMap((d) => [
+        ...render(d)
+          .split('\n')
+          .map((l, i) => (i === 0 ? `${RED}${l}${RESET}` : l)),
+        '',
+      ]);
+      return errorOf('MmulabError', evalue, traceback);
+    }
+    this.scope = compiled.scope;
+    const program = compiled.program;
+    let experiments = this.lastExperiments;
+    let interrupted = false;
+    const plans = indexedPlans(program);
+    if (plans.length > 0) {
+      const displayId = `mmulab-progress-${++this.progressCount}`;
+      const total = plans.length;
+      out.display(
+        progressBundle({ label: plans[0]!.label, done: 0, total, fraction: 0 }),
+        displayId,
+      );
+      let ran;
+      try {
+        ran = await this.runner.run(
+          plans.map((p) => ({ index: p.index, label: p.label, plan: p.plan })),
+          {
+            signal: options.signal,
+            onProgress: (done, label) =>
+              out.updateDisplay(
+                progressBundle({ label, done: Math.floor(done), total, fraction: done / total }),
+                displayId,
+              ),
+          },
+        );
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        const label = e instanceof PlanFailed ? e.label : '';
+        out.updateDisplay(
+          progressBundle({ label, done: 0, total, fraction: 0, status: 'interrupted' }),
+          displayId,
+        );
+        return errorOf('KvmError', message, [
+          `${RED}The engine rejected plan ${label}: ${message}${RESET}`,
+        ]);
+      }
+      interrupted = ran.interrupted;
+      out.updateDisplay(
+        progressBundle({
+          label: '',
+          done: ran.results.size,
+          total,
+          fraction: ran.results.size / total,
+          status: interrupted ? 'interrupted' : 'finished',
+        }),
+        displayId,
+      );
+      experiments = assembleExperiments(program, text, plans, ran.results);
+      this.lastExperiments = experiments;
+    }
+    // A cell without runs renders only what it asks for, from the previous results;
+    // NotebookDisplay shows summaries for runs nobody asked a view of.
+    const shows = program.outputs.some((o) => o.kind !== 'export');
+    if (plans.length > 0 || shows) {
+      for (const bundle of this.display.render(program.outputs, experiments)) out.display(bundle);
+    }
+    this.writeExports(program, experiments, out);
+    if (interrupted) {
+      const finished = experiments.reduce((n, e) => n + e.runs.length, 0);
+      const evalue = `Interrupted: ${finished} of ${plans.length} plan(s) finished; their results are shown above.`;
+      return errorOf('KeyboardInterrupt', evalue, [`${RED}KeyboardInterrupt${RESET}: ${evalue}`]);
+    }
+    return { status: 'ok', payload: [] };
+  }
+
+  /** `export ... to "DIR"`: relative to the notebook's directory (the kernel's cwd). */
+  private writeExports(
+    program: CompiledProgram,
+    experiments: readonly ExperimentRun[],
+    out: CellOutput,
+  ): void {
+    for (const o of program.outputs) {
+      if (o.kind !== 'export') continue;
+      const dir = resolve(this.cwd, o.dir);
+      if (o.format === 'csv') {
+        const files = writeCsvs(dir, experiments, 'notebook', o.views);
+        out.stream('stdout', `wrote ${files.length} CSV file(s) to ${o.dir}\n`);
+      } else {
+        out.stream(
+          'stderr',
+          `export as ${o.format} is not available in the kernel yet; use 'mmulab run --arrow'.\n`,
+        );
+      }
+    }
+  }
+
+  complete(
+    code: string,
+    cursor: number,
+  ): { matches: string[]; cursorStart: number; cursorEnd: number } {
+    const line = lineAt(code, cursor);
+    const m = /^[ \t]*%(\w*)$/.exec(line.before);
+    if (m) {
+      const matches = Object.keys(KERNEL_COMMANDS)
+        .filter((k) => k.startsWith(m[1] ?? ''))
+        .map((k) => `%${k}`);
+      return { matches, cursorStart: cursor - (m[1]?.length ?? 0) - 1, cursorEnd: cursor };
+    }
+    return complete(code, cursor, this.scope);
+  }
+
+  inspect(
+    code: string,
+    cursor: number,
+    detail: 0 | 1,
+  ): { found: boolean; data: Record<string, string> } {
+    const r = inspect(code, cursor, detail, this.scope);
+    if (!r || !r.found) return { found: false, data: {} };
+    return { found: true, data: { 'text/plain': r.plain, 'text/markdown': r.markdown } };
+  }
+
+  isComplete(code: string): { status: 'complete' | 'incomplete' | 'invalid'; indent?: string } {
+    const parts = splitCell(code);
+    const last = parts[parts.length - 1];
+    if (last === undefined || last.kind === 'command') return { status: 'complete' };
+    return isComplete(last.text);
+  }
+}
+
+/** The text of the cursor's line before the cursor (cursor in code points). */
+function lineAt(code: string, cursor: number): { before: string } {
+  const before = Array.from(code).slice(0, cursor).join('');
+  return { before: before.slice(before.lastIndexOf('\n') + 1) };
+}
+
+/** `%who`: the session's definitions, one per line, by kind then name. */
+function whoBundle(scope: Scope): MimeBundle {
+  const kinds = ['vm', 'tracking', 'costs', 'migration'] as const;
+  const lines = kinds.flatMap((k) => [...scope[k].keys()].sort().map((name) => `${k} ${name}`));
+  const text = lines.length > 0 ? lines.join('\n') : 'no definitions';
+  return { data: { 'text/plain': text }, metadata: {} };
+}
+
+/** `%help WORD`: every piece of documentation that names WORD. */
+export function helpText(word: string): string {
+  const w = word.trim();
+  if (w === '') return OVERVIEW;
+  const found: string[] = [];
+  if (KEYWORD_DOCS[w]) found.push(`${w} (statement): ${KEYWORD_DOCS[w]}`);
+  for (const [block, docs] of Object.entries(FIELD_DOCS)) {
+    if (docs[w]) found.push(`${w} (in ${block}): ${docs[w]}`);
+  }
+  if (VALUE_DOCS[w]) found.push(`${w} (value): ${VALUE_DOCS[w]}`);
+  if (UNIT_DOCS[w]) found.push(`${w} (unit): ${UNIT_DOCS[w]}`);
+  const command = KERNEL_COMMANDS[w.replace(/^%/, '')];
+  if (command) found.push(command);
+  return found.length > 0
+    ? found.join('\n\n')
+    : `No documentation for '${w}'. '%help' lists the statements and commands.`;
+}

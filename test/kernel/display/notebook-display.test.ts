@@ -1,0 +1,164 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../../../dsl/compile.ts';
+import type { CompiledOutput } from '../../../dsl/compile.ts';
+import { runProgram } from '../../../kernel/cli/runs.ts';
+import type { ExperimentRun } from '../../../kernel/cli/runs.ts';
+import type { MimeBundle } from '../../../kernel/display/mime.ts';
+import { NotebookDisplay } from '../../../kernel/display/notebook-display.ts';
+import { PLOTLY_MIME } from '../../../kernel/display/plotly.ts';
+
+/** Two small experiments: a sweep of two plans and a single run (well under a second). */
+const CELL = `vm tiny {
+  vcpus 2
+  slot ram0 at 0 size 64MiB backing thp
+  workload hotset { rate 20k/s per vcpu, set 8MiB, hot 90% }
+}
+tracking bitmap { dirty_log manual }
+tracking ring { dirty_log ring 4096 }
+migration m { bandwidth 1Gbit/s, downtime 300ms }
+sweep tiny with [bitmap, ring], m seed 1 warmup 200ms max_time 3s
+run tiny with ring, m seed 2 warmup 200ms max_time 3s
+`;
+
+let experiments: ExperimentRun[];
+
+beforeAll(() => {
+  const compiled = compile(CELL);
+  expect(compiled.diagnostics).toEqual([]);
+  experiments = runProgram(compiled.program, CELL);
+});
+
+const table = (...views: ('summary' | 'iterations')[]): CompiledOutput => ({
+  kind: 'table',
+  views,
+  line: 1,
+});
+const plot: CompiledOutput = {
+  kind: 'plot',
+  y: 'remaining',
+  x: 'time',
+  table: 'timeline',
+  xColumn: 'time_s',
+  yColumn: 'remaining_pages',
+  line: 2,
+};
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** What each bundle is, in order: table:<caption start>, loader, chart:<text>. */
+function kinds(bundles: readonly MimeBundle[]): string[] {
+  return bundles.map((b) => {
+    const text = String(b.data['text/plain']);
+    if (PLOTLY_MIME in b.data) return `chart:${text}`;
+    if (text.startsWith('plotly.js')) return 'loader';
+    return `table:${text.split('\n')[0]}`;
+  });
+}
+
+describe('NotebookDisplay.render', () => {
+  it('renders each experiment: tables and plots in order, then a guestperf chart per run', () => {
+    const out = kinds(new NotebookDisplay().render([table('summary'), plot], experiments));
+    const sweep = 'sweep tiny with [bitmap, ring], m seed 1 warmup 200ms max_time 3s';
+    const single = 'run tiny with ring, m seed 2 warmup 200ms max_time 3s';
+    expect(out).toEqual([
+      // The column count follows the engine's summary; only the rows are this test's.
+      expect.stringMatching(
+        new RegExp(`^table:${escape(sweep)} — summary · 2 rows × \\d+ columns$`),
+      ),
+      'loader',
+      'chart:Plotly figure: "remaining over time", 2 scatter traces (tiny/bitmap/m/seed=1, tiny/ring/m/seed=1)',
+      expect.stringMatching(/^chart:.*"tiny\/bitmap\/m\/seed=1: guest progress/),
+      expect.stringMatching(/^chart:.*"tiny\/ring\/m\/seed=1: guest progress/),
+      expect.stringMatching(
+        new RegExp(`^table:${escape(single)} — summary · 1 row × \\d+ columns$`),
+      ),
+      'chart:Plotly figure: "remaining over time", 1 scatter trace (tiny/ring/m/seed=2)',
+      expect.stringMatching(/^chart:.*"tiny\/ring\/m\/seed=2: guest progress/),
+    ]);
+  });
+
+  it('sends plotly.js once per session, before the first chart', () => {
+    const display = new NotebookDisplay();
+    const first = kinds(display.render([table('summary')], experiments.slice(1)));
+    expect(first.filter((k) => k === 'loader')).toHaveLength(1);
+    expect(first.indexOf('loader')).toBe(first.findIndex((k) => k.startsWith('chart:')) - 1);
+    const second = kinds(display.render([plot], experiments));
+    expect(second).not.toContain('loader');
+    expect(second.filter((k) => k.startsWith('chart:'))).toHaveLength(5);
+  });
+
+  it('sends plotly.js again after reset (a restarted kernel)', () => {
+    const display = new NotebookDisplay();
+    display.render([plot], experiments);
+    display.reset();
+    expect(kinds(display.render([plot], experiments))[0]).toBe('loader');
+  });
+
+  it('does not send plotly.js for a cell with no chart', () => {
+    const display = new NotebookDisplay({ guestperf: false });
+    expect(kinds(display.render([table('summary')], experiments))).not.toContain('loader');
+    expect(kinds(display.render([plot], experiments))[0]).toBe('loader');
+  });
+
+  it('leaves out export outputs', () => {
+    const exp: CompiledOutput = {
+      kind: 'export',
+      views: ['summary'],
+      dir: 'out',
+      format: 'csv',
+      line: 3,
+    };
+    const out = kinds(new NotebookDisplay({ guestperf: false }).render([exp, plot], experiments));
+    expect(out.filter((k) => k.startsWith('table:'))).toEqual([]);
+  });
+
+  it("shows each experiment's summary when the cell asks for no table or plot", () => {
+    const out = kinds(new NotebookDisplay({ guestperf: false }).render([], experiments));
+    expect(out).toEqual([
+      expect.stringMatching(/^table:sweep .* — summary · 2 rows/),
+      expect.stringMatching(/^table:run .* — summary · 1 row /),
+    ]);
+  });
+
+  it('renders nothing for a cell that ran no experiment', () => {
+    expect(new NotebookDisplay().render([table('summary'), plot], [])).toEqual([]);
+  });
+
+  it('puts the provenance of the runs shown in every table and chart', () => {
+    const bundles = new NotebookDisplay().render([table('iterations'), plot], experiments);
+    const hashes = (b: MimeBundle): unknown =>
+      (
+        b.metadata.mmulab as { provenance?: { label: string; plan_hash: string }[] } | undefined
+      )?.provenance?.map((p) => p.label);
+    expect(bundles.map(hashes)).toEqual([
+      ['tiny/bitmap/m/seed=1', 'tiny/ring/m/seed=1'],
+      undefined, // the plotly.js loader shows no run
+      ['tiny/bitmap/m/seed=1', 'tiny/ring/m/seed=1'],
+      ['tiny/bitmap/m/seed=1'],
+      ['tiny/ring/m/seed=1'],
+      ['tiny/ring/m/seed=2'],
+      ['tiny/ring/m/seed=2'],
+      ['tiny/ring/m/seed=2'],
+    ]);
+    const record = (bundles[0].metadata.mmulab as { provenance: object[] }).provenance[0];
+    expect(record).toEqual({
+      label: 'tiny/bitmap/m/seed=1',
+      mmulab_version: experiments[0].runs[0].result.provenance.mmulab_version,
+      plan_hash: experiments[0].runs[0].result.provenance.plan_hash,
+      seed: 1,
+    });
+  });
+
+  it('gives the same outputs for the same cells in a new session (ids are a counter)', () => {
+    const cells = (): MimeBundle[] => {
+      const display = new NotebookDisplay();
+      return [...display.render([plot], experiments), ...display.render([plot], experiments)];
+    };
+    const a = cells();
+    expect(a).toEqual(cells());
+    const ids = a.map((b) => /<div id="([^"]+)"/.exec(String(b.data['text/html']))?.[1]);
+    expect(ids.filter((id) => id !== undefined)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `mmulab-plot-${i + 1}`),
+    );
+  });
+});

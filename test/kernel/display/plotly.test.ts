@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { PlotlyFigure } from '../../../kernel/cli/figures.ts';
+import {
+  DEFAULT_HEIGHT,
+  PLOTLY_MIME,
+  plotlyFigureBundle,
+  plotlyJs,
+  plotlyLoaderBundle,
+} from '../../../kernel/display/plotly.ts';
+
+const HOSTILE = '</script><script>alert(1)</script> <!-- \u2028';
+
+function figure(title = 'remaining over time'): PlotlyFigure {
+  return {
+    data: [
+      { type: 'scatter', name: 'bitmap', x: [0, 0.1, 0.2], y: [10, NaN, 3] },
+      { type: 'scatter', name: 'ring', x: new Float64Array([0, 0.1]), y: [5, 1] },
+    ],
+    layout: { title: { text: title } },
+  };
+}
+
+/** The figure JSON embedded in the HTML fallback's script, parsed back. */
+function embeddedFigure(html: string): unknown {
+  const m = /fig = (\{.*?\}), config = /.exec(html);
+  if (!m) throw new Error('no figure JSON in the HTML fallback');
+  return JSON.parse(m[1]);
+}
+
+describe('plotlyFigureBundle', () => {
+  it('carries the Plotly JSON, an HTML fallback and a one-line text', () => {
+    const b = plotlyFigureBundle(figure(), { id: 'p1' });
+    expect(Object.keys(b.data).sort()).toEqual([PLOTLY_MIME, 'text/html', 'text/plain'].sort());
+    expect(b.data['text/plain']).toBe(
+      'Plotly figure: "remaining over time", 2 scatter traces (bitmap, ring)',
+    );
+    expect(b.data['text/html']).toContain('<div id="p1" style="width:100%;height:420px"></div>');
+  });
+
+  it('gives the layout an explicit height and keeps one that is set', () => {
+    const b = plotlyFigureBundle(figure(), { id: 'p' });
+    expect(b.data[PLOTLY_MIME]).toMatchObject({ layout: { height: DEFAULT_HEIGHT } });
+    const tall = { ...figure(), layout: { height: 700 } };
+    expect(plotlyFigureBundle(tall, { id: 'p' }).data[PLOTLY_MIME]).toMatchObject({
+      layout: { height: 700 },
+    });
+  });
+
+  it('holds plain JSON: NaN becomes null and typed arrays become arrays', () => {
+    const json = plotlyFigureBundle(figure(), { id: 'p' }).data[PLOTLY_MIME];
+    expect(json).toEqual(JSON.parse(JSON.stringify(json)));
+    expect(json).toMatchObject({
+      data: [{ y: [10, null, 3] }, { x: [0, 0.1] }],
+    });
+  });
+
+  it('embeds the same figure in the HTML fallback, safe inside <script>', () => {
+    const b = plotlyFigureBundle(figure(HOSTILE), { id: 'p' });
+    const html = String(b.data['text/html']);
+    // One script element: the title cannot close it or open a comment.
+    expect(html.match(/<\/script/gi)).toHaveLength(1);
+    expect(html.match(/<script/gi)).toHaveLength(1);
+    expect(html).not.toContain('<!--');
+    expect(html).not.toContain('\u2028');
+    expect(embeddedFigure(html)).toEqual(b.data[PLOTLY_MIME]);
+    expect(b.data[PLOTLY_MIME]).toMatchObject({ layout: { title: { text: HOSTILE } } });
+  });
+
+  it('draws when plotly.js is there and otherwise waits for the loader', () => {
+    const html = String(plotlyFigureBundle(figure(), { id: 'p' }).data['text/html']);
+    expect(html).toContain('if (window.Plotly) return draw();');
+    expect(html).toContain('window.addEventListener("mmulab-plotly-ready", draw)');
+  });
+
+  it('escapes the element id in the div and in the script', () => {
+    const html = String(plotlyFigureBundle(figure(), { id: '"><b>' }).data['text/html']);
+    expect(html).toContain('<div id="&quot;&gt;&lt;b&gt;"');
+    expect(html).toContain('var id = "\\"\\u003e\\u003cb\\u003e"');
+  });
+
+  it('numbers default ids with a counter, not at random', () => {
+    const ids = [plotlyFigureBundle(figure()), plotlyFigureBundle(figure())].map(
+      (b) => /<div id="mmulab-plot-(\d+)"/.exec(String(b.data['text/html']))?.[1],
+    );
+    expect(Number(ids[1])).toBe(Number(ids[0]) + 1);
+  });
+
+  it('puts the provenance it is given in metadata', () => {
+    const provenance = [{ label: 'x', mmulab_version: '0.1.0', plan_hash: 'ab', seed: 3 }];
+    expect(plotlyFigureBundle(figure(), { provenance, id: 'p' }).metadata).toEqual({
+      mmulab: { provenance },
+    });
+  });
+});
+
+describe('plotlyLoaderBundle', () => {
+  it('inlines plotly.js once, guarded so a page that has it does not run it again', () => {
+    const b = plotlyLoaderBundle();
+    const html = String(b.data['text/html']);
+    const { source, version } = plotlyJs();
+    expect(html).toContain(`if (!window.Plotly) {\n${source}\n}`);
+    expect(html.split(source)).toHaveLength(2);
+    expect(html.match(/<\/script/gi)).toHaveLength(1);
+    expect(html).toMatch(/<\/script>$/);
+    expect(b.metadata).toEqual({ mmulab: { plotly_js_version: version } });
+    expect(b.data['text/plain']).toContain(`plotly.js ${version}`);
+  });
+
+  it('reads plotly.js once per process', () => {
+    expect(plotlyJs()).toBe(plotlyJs());
+  });
+});

@@ -1,0 +1,206 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Dealer, Request } from 'zeromq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectionInfo } from '../../../kernel/jupyter/protocol.ts';
+import { startKernel } from '../../helpers/jupyter-client.ts';
+import type { KernelMessage, RunningKernel } from '../../helpers/jupyter-client.ts';
+
+/**
+ * The kernel as Jupyter starts it (bin/mmulab-kernel.js from a connection file), over
+ * real zeromq sockets: what no socket-free test can show — the protocol stays live
+ * while a simulation runs, interrupts stop it, and bad messages are dropped.
+ */
+
+const KERNEL = fileURLToPath(new URL('../../../bin/mmulab-kernel.js', import.meta.url));
+
+const DEFINITIONS = `vm big {
+  vcpus 4
+  slot s at 0 size 4GiB
+  workload hotset { rate 200k/s per vcpu, set 2GiB, hot 90% }
+}
+tracking r { dirty_log ring 1024 }
+migration slow { bandwidth 100Mbit/s, downtime 1ms, max_iterations 100000 }`;
+
+/** Runs for many minutes of wall time unless stopped. */
+const ENDLESS = 'run big with r, slow seed 1 max_time 100000s';
+
+let dir: string;
+let kernel: RunningKernel;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mmulab-kernel-'));
+  kernel = await startKernel(
+    [process.execPath, KERNEL, '--connection-file', '{connection_file}'],
+    dir,
+  );
+  await kernel.client.waitForReady(60_000);
+}, 90_000);
+
+afterAll(async () => {
+  await kernel?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function info(): ConnectionInfo {
+  return JSON.parse(readFileSync(kernel.connectionFile, 'utf8')) as ConnectionInfo;
+}
+
+/** Send `frames` on a fresh DEALER connected to the shell port. */
+async function sendRawToShell(frames: (string | Buffer)[]): Promise<void> {
+  const c = info();
+  const d = new Dealer();
+  d.connect(`tcp://${c.ip}:${c.shell_port}`);
+  await d.send(frames);
+  await new Promise((r) => setTimeout(r, 100));
+  d.close();
+}
+
+async function heartbeat(): Promise<string> {
+  const c = info();
+  const req = new Request();
+  req.receiveTimeout = 5_000;
+  req.connect(`tcp://${c.ip}:${c.hb_port}`);
+  await req.send('ping');
+  const [echo] = await req.receive();
+  req.close();
+  return echo!.toString();
+}
+
+/** Wait for the first iopub message of request `msgId` that `match`es. */
+async function waitFor(msgId: string, match: (m: KernelMessage) => boolean): Promise<void> {
+  const client = kernel.client as unknown as {
+    inboxes: {
+      iopub: {
+        take: (f: (m: KernelMessage) => boolean, t: number, w: string) => Promise<KernelMessage>;
+      };
+    };
+  };
+  await client.inboxes.iopub.take(
+    (m) => m.parent_header.msg_id === msgId && match(m),
+    60_000,
+    'progress',
+  );
+}
+
+describe('mmulab kernel process', () => {
+  it('echoes heartbeats', async () => {
+    expect(await heartbeat()).toBe('ping');
+  });
+
+  it('drops a message with a bad signature without executing it, and keeps serving', async () => {
+    const header = {
+      msg_id: 'forged-1',
+      session: 's',
+      username: 'u',
+      date: new Date().toISOString(),
+      msg_type: 'execute_request',
+      version: '5.3',
+    };
+    const content = {
+      code: '%echo forged',
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+    };
+    await sendRawToShell([
+      '<IDS|MSG>',
+      'f'.repeat(64),
+      JSON.stringify(header),
+      '{}',
+      '{}',
+      JSON.stringify(content),
+    ]);
+    await sendRawToShell([
+      '<IDS|MSG>',
+      '',
+      JSON.stringify(header),
+      '{}',
+      '{}',
+      JSON.stringify(content),
+    ]);
+    const after = await kernel.client.execute('%echo genuine');
+    expect(after.reply.content.status).toBe('ok');
+    expect(kernel.stderr()).toMatch(/dropped a shell message: invalid signature/);
+    expect(kernel.stderr()).toMatch(/dropped a shell message: missing signature/);
+    await expect(kernel.client.reply('forged-1', 'shell', 500)).rejects.toThrow(/timed out/);
+  });
+
+  it('survives malformed frames', async () => {
+    await sendRawToShell(['garbage']);
+    await sendRawToShell(['<IDS|MSG>', 'x']);
+    const r = await kernel.client.request('kernel_info_request', {});
+    expect(r.reply.content.status).toBe('ok');
+    expect(kernel.stderr()).toMatch(/no <IDS\|MSG> delimiter/);
+  });
+
+  it('stops a long run on interrupt_request, answering heartbeats meanwhile, and stays usable', async () => {
+    expect((await kernel.client.execute(DEFINITIONS)).reply.content.status).toBe('ok');
+    const id = await kernel.client.send('execute_request', {
+      code: ENDLESS,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+    });
+    await waitFor(id, (m) => m.header.msg_type === 'update_display_data');
+    expect(await heartbeat()).toBe('ping');
+    const interrupt = await kernel.client.request('interrupt_request', {}, 'control');
+    expect(interrupt.reply.content).toEqual({ status: 'ok' });
+    const reply = await kernel.client.reply(id, 'shell', 60_000);
+    expect(reply.content).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
+    const who = await kernel.client.execute('%who');
+    const result = who.iopub.find((m) => m.header.msg_type === 'execute_result');
+    expect((result?.content.data as Record<string, string>)['text/plain']).toContain('vm big');
+  }, 120_000);
+
+  it('accepts interrupt_request on the shell channel while a cell runs', async () => {
+    const id = await kernel.client.send('execute_request', {
+      code: ENDLESS,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+    });
+    await waitFor(id, (m) => m.header.msg_type === 'update_display_data');
+    const interrupt = await kernel.client.send('interrupt_request', {}, 'shell');
+    expect((await kernel.client.reply(interrupt, 'shell')).content).toEqual({ status: 'ok' });
+    expect((await kernel.client.reply(id, 'shell', 60_000)).content).toMatchObject({
+      ename: 'KeyboardInterrupt',
+    });
+  }, 120_000);
+
+  it('stops a long run on SIGINT (interrupt_mode signal) and keeps the kernel', async () => {
+    const id = await kernel.client.send('execute_request', {
+      code: ENDLESS,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+    });
+    await waitFor(id, (m) => m.header.msg_type === 'update_display_data');
+    kernel.process.kill('SIGINT');
+    expect((await kernel.client.reply(id, 'shell', 60_000)).content).toMatchObject({
+      ename: 'KeyboardInterrupt',
+    });
+    expect((await kernel.client.execute('%echo alive')).reply.content.status).toBe('ok');
+  }, 120_000);
+
+  it('exits after a shutdown_request', async () => {
+    const local = await startKernel(
+      [process.execPath, KERNEL, '--connection-file', '{connection_file}'],
+      dir,
+    );
+    await local.client.waitForReady(60_000);
+    const exited = new Promise<number | null>((resolve) =>
+      local.process.once('exit', (code) => resolve(code)),
+    );
+    const r = await local.client.request('shutdown_request', { restart: false }, 'control');
+    expect(r.reply.content).toEqual({ status: 'ok', restart: false });
+    expect(await exited).toBe(0);
+    local.client.close();
+  }, 90_000);
+});
