@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-// The `mmulab` command. mmulab runs from its TypeScript sources: tsx's loader is
-// registered for this process, then kernel/cli/main.ts is imported. A relative
-// specifier resolves against this file, not the working directory, so the command
-// works from any directory and when installed as a dependency.
-import { register } from 'tsx/esm/api';
+// The `mmulab` command: kernel/cli/main.ts, bundled to dist/cli.mjs (see bundle.js).
+// Paths resolve against this file, not the working directory, so the command works
+// from any directory and when installed as a dependency.
+import { ensureBuilt, importBundle } from './bundle.js';
 
-register();
-const { main } = await import('../kernel/cli/main.ts');
+await ensureBuilt(['dist/cli.mjs', 'dist/plan-worker.js']);
+const { main } = await importBundle('dist/cli.mjs');
 process.exitCode = await main(process.argv.slice(2));

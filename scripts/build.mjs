@@ -16,14 +16,33 @@ const esmBanner =
   "import { createRequire as __mmulabRequire } from 'node:module'; const require = __mmulabRequire(import.meta.url);";
 
 /** zeromq is a native addon; plotly.js-dist is read as text, never executed in Node. */
-const external = ['zeromq', 'plotly.js-dist', 'tslab'];
+const external = ['zeromq', 'plotly.js-dist', 'tslab', 'piscina'];
 
 export const BUNDLES = [
   // The kernel loads the language and engine with a dynamic import after binding its
   // sockets; with splitting they land in chunks of their own (dist/chunks/).
   { name: 'kernel', entry: 'kernel/jupyter/entry.ts', format: 'esm', splitting: true },
   { name: 'run-worker', entry: 'kernel/jupyter/run-worker.ts', format: 'esm' },
+  // `mmulab/tslab`: tslab compiles notebook cells to CommonJS (package.json "exports").
+  { name: 'tslab', entry: 'kernel/tslab.ts', format: 'cjs' },
+  // The command line, in one file: pool.ts finds its worker next to its own module.
+  { name: 'cli', entry: 'kernel/cli/main.ts', format: 'esm' },
+  // pool.ts starts `./plan-worker.js` next to itself: dist/plan-worker.js in the bundle.
+  {
+    name: 'plan-worker',
+    entry: 'kernel/cli/plan-worker-entry.ts',
+    format: 'esm',
+    extension: '.js',
+  },
 ];
+
+// CommonJS has no import.meta: plotlyBundle() resolves plotly.js-dist from the bundle's own URL.
+const cjsBanner =
+  "const __mmulabImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+
+function extensionOf(b) {
+  return b.extension ?? (b.format === 'esm' ? '.mjs' : '.cjs');
+}
 
 export async function build() {
   const written = [];
@@ -31,7 +50,7 @@ export async function build() {
     const result = await esbuild.build({
       entryPoints: { [b.name]: join(root, b.entry) },
       outdir: join(root, 'dist'),
-      outExtension: { '.js': b.format === 'esm' ? '.mjs' : '.cjs' },
+      outExtension: { '.js': extensionOf(b) },
       chunkNames: 'chunks/[name]-[hash]',
       splitting: b.splitting === true,
       bundle: true,
@@ -41,12 +60,13 @@ export async function build() {
       external,
       write: false,
       logLevel: 'error',
-      banner: b.format === 'esm' ? { js: esmBanner } : undefined,
+      banner: { js: b.format === 'esm' ? esmBanner : cjsBanner },
+      define: b.format === 'cjs' ? { 'import.meta.url': '__mmulabImportMetaUrl' } : undefined,
       legalComments: 'none',
     });
     // Chunks first and the entry last, each written then renamed: a kernel starting
     // while another rebuilds never loads half a file, or an entry without its chunks.
-    const entry = join(root, 'dist', `${b.name}${b.format === 'esm' ? '.mjs' : '.cjs'}`);
+    const entry = join(root, 'dist', `${b.name}${extensionOf(b)}`);
     const files = [...result.outputFiles].sort((x, y) => (x.path === entry) - (y.path === entry));
     for (const f of files) {
       mkdirSync(dirname(f.path), { recursive: true });

@@ -4,7 +4,7 @@
 // sources (`.ts` import specifiers, import attributes): it reads these through
 // package.json "typesVersions". Their `./x.ts` specifiers become `./x.js`, which
 // node10 resolution maps back to `./x.d.ts`.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const SPECIFIER = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]*?)\.ts(['"])/g;
@@ -19,7 +19,10 @@ export async function buildTslabTypes(root) {
     process.stderr.write('typescript is not installed: dist/types (mmulab/tslab types) skipped\n');
     return [];
   }
-  const outDir = join(root, 'dist', 'types');
+  const final = join(root, 'dist', 'types');
+  // Emitted beside and renamed into place: a notebook (or a second build) never sees
+  // a half-written tree.
+  const outDir = `${final}.${process.pid}.tmp`;
   rmSync(outDir, { recursive: true, force: true });
   const program = ts.createProgram([join(root, 'kernel', 'tslab.ts')], {
     target: ts.ScriptTarget.ES2022,
@@ -52,7 +55,10 @@ export async function buildTslabTypes(root) {
   const entry = join(outDir, 'kernel', 'tslab.d.ts');
   if (!written.includes(entry)) {
     const why = ts.formatDiagnostics(result.diagnostics, ts.createCompilerHost({}));
+    rmSync(outDir, { recursive: true, force: true });
     throw new Error(`tslab types: ${entry} was not written. ${why}`);
   }
-  return written;
+  rmSync(final, { recursive: true, force: true });
+  renameSync(outDir, final);
+  return written.map((f) => join(final, f.slice(outDir.length)));
 }

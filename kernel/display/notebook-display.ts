@@ -32,9 +32,15 @@ export class NotebookDisplay {
    * The bundles of a cell, in the HTML report's order: for each experiment, its
    * tables and plots in the order the cell asks for them, then a guestperf chart per
    * migration. `export` outputs are files, not displays. A cell that ran experiments
-   * without asking for a table or plot gets each experiment's summary.
+   * without asking for a table or plot gets each experiment's summary. `guestperf:
+   * false` leaves the guestperf charts out: a cell that only shows a table of earlier
+   * results should not draw their migrations again.
    */
-  render(outputs: readonly CompiledOutput[], experiments: readonly ExperimentRun[]): MimeBundle[] {
+  render(
+    outputs: readonly CompiledOutput[],
+    experiments: readonly ExperimentRun[],
+    options: { guestperf?: boolean } = {},
+  ): MimeBundle[] {
     const shown = outputs.filter((o) => o.kind === 'table' || o.kind === 'plot');
     const asked: readonly CompiledOutput[] = shown.length
       ? shown
@@ -49,7 +55,7 @@ export class NotebookDisplay {
           bundles.push(...this.chart(plotFigure(out, e.runs), provenance));
         }
       }
-      if (this.options.guestperf === false) continue;
+      if (this.options.guestperf === false || options.guestperf === false) continue;
       for (const r of e.runs) {
         // An interrupted run may stop before its first sync: there is nothing to draw.
         if (r.result.iterations.numRows() === 0) continue;

@@ -82,9 +82,11 @@ export function figureJson(figure: PlotlyFigure): { data: PlotlyJson[]; layout: 
         ? Array.from(v as unknown as ArrayLike<number>)
         : v,
     ),
-  ) as { data: PlotlyJson[]; layout: PlotlyJson };
-  if (typeof plain.layout.height !== 'number') plain.layout.height = DEFAULT_HEIGHT;
-  return plain;
+  ) as { data: PlotlyJson[]; layout?: PlotlyJson };
+  // A hand-made figure (`show({ data })` in tslab) may have no layout at all.
+  const layout = plain.layout ?? {};
+  if (typeof layout.height !== 'number') layout.height = DEFAULT_HEIGHT;
+  return { ...plain, layout };
 }
 
 /** `Plotly figure: "remaining over time", 2 scatter traces (bitmap, ring)`. */

@@ -253,7 +253,10 @@ export class MmulabSession {
     // NotebookDisplay shows summaries for runs nobody asked a view of.
     const shows = program.outputs.some((o) => o.kind !== 'export');
     if (plans.length > 0 || shows) {
-      for (const bundle of this.display.render(program.outputs, experiments)) out.display(bundle);
+      const bundles = this.display.render(program.outputs, experiments, {
+        guestperf: plans.length > 0,
+      });
+      for (const bundle of bundles) out.display(bundle);
     }
     this.writeExports(program, experiments, out);
     if (interrupted) {
@@ -306,8 +309,11 @@ export class MmulabSession {
     detail: 0 | 1,
   ): { found: boolean; data: Record<string, string> } {
     const r = inspect(code, cursor, detail, this.scope);
-    if (!r || !r.found) return { found: false, data: {} };
-    return { found: true, data: { 'text/plain': r.plain, 'text/markdown': r.markdown } };
+    if (r?.found)
+      return { found: true, data: { 'text/plain': r.plain, 'text/markdown': r.markdown } };
+    // Out of context (a bare `vcpus` on a line of its own), every doc naming the word.
+    const docs = docsFor(wordAt(code, cursor));
+    return docs ? { found: true, data: { 'text/plain': docs } } : { found: false, data: {} };
   }
 
   isComplete(code: string): { status: 'complete' | 'incomplete' | 'invalid'; indent?: string } {
@@ -332,10 +338,26 @@ function whoBundle(scope: Scope): MimeBundle {
   return { data: { 'text/plain': text }, metadata: {} };
 }
 
+/** The identifier (or `%command`) around the cursor (a code-point offset). */
+function wordAt(code: string, cursor: number): string {
+  const chars = Array.from(code);
+  let a = cursor;
+  let b = cursor;
+  while (a > 0 && /[\w%]/.test(chars[a - 1] ?? '')) a--;
+  while (b < chars.length && /\w/.test(chars[b] ?? '')) b++;
+  return chars.slice(a, b).join('');
+}
+
 /** `%help WORD`: every piece of documentation that names WORD. */
 export function helpText(word: string): string {
   const w = word.trim();
   if (w === '') return OVERVIEW;
+  return docsFor(w) ?? `No documentation for '${w}'. '%help' lists the statements and commands.`;
+}
+
+/** Every piece of documentation that names `w`, or undefined when there is none. */
+function docsFor(w: string): string | undefined {
+  if (w === '') return undefined;
   const found: string[] = [];
   if (KEYWORD_DOCS[w]) found.push(`${w} (statement): ${KEYWORD_DOCS[w]}`);
   for (const [block, docs] of Object.entries(FIELD_DOCS)) {
@@ -345,7 +367,5 @@ export function helpText(word: string): string {
   if (UNIT_DOCS[w]) found.push(`${w} (unit): ${UNIT_DOCS[w]}`);
   const command = KERNEL_COMMANDS[w.replace(/^%/, '')];
   if (command) found.push(command);
-  return found.length > 0
-    ? found.join('\n\n')
-    : `No documentation for '${w}'. '%help' lists the statements and commands.`;
+  return found.length > 0 ? found.join('\n\n') : undefined;
 }

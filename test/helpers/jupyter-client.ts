@@ -258,7 +258,9 @@ export class JupyterClient {
     const inbox = this.inboxes[channel];
     try {
       for await (const frames of this.sockets[channel]) {
-        const at = frames.findIndex((f) => f.toString() === DELIMITER);
+        const at = frames.findIndex(
+          (f) => f.length === DELIMITER.length && f.toString() === DELIMITER,
+        );
         if (at < 0) continue;
         const signature = frames[at + 1]!.toString();
         const json = frames.slice(at + 2, at + 6);

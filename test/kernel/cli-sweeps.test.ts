@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from '@uwdata/flechette';
 import * as aq from 'arquero';
@@ -162,6 +162,21 @@ describe.concurrent('mmulab run --shard and mmulab merge', () => {
   });
 });
 
+/**
+ * Resolves once process `pid` has a handler for `signal`: Linux lists the caught
+ * signals as a hex mask in /proc/PID/status (SigCgt), bit N-1 for signal N. Polling it
+ * is what makes the test independent of how long the command takes to start.
+ */
+async function untilCatches(pid: number, signal: 'SIGINT'): Promise<void> {
+  const bit = 1n << BigInt(osConstants.signals[signal] - 1);
+  for (;;) {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    if (mask !== undefined && (BigInt(`0x${mask}`) & bit) !== 0n) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('mmulab run interrupted', () => {
   it('on SIGINT stops the workers, prints the finished plans and exits 130', async () => {
     const child = spawn(process.execPath, [BIN, 'run', 'long.mmu', '--jobs', '2'], { cwd: TMP });
@@ -170,8 +185,10 @@ describe('mmulab run interrupted', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     const code = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
-    // Long enough to load the workers and finish a few plans, far from the 400 plans' end.
-    await new Promise((r) => setTimeout(r, 4000));
+    // Only once the command catches SIGINT (before, Node's default would kill it),
+    // then long enough to finish a few plans, far from the 400 plans' end.
+    await untilCatches(child.pid!, 'SIGINT');
+    await new Promise((r) => setTimeout(r, 1500));
     child.kill('SIGINT');
     expect(await code).toBe(130);
     const m = /interrupted; (\d+) of 401 plan\(s\) finished/.exec(stderr);

@@ -46,6 +46,14 @@ describe('plotlyFigureBundle', () => {
     });
   });
 
+  it('gives a figure without a layout one, with the height', () => {
+    const bare = { data: [{ type: 'bar', y: [1] }] } as unknown as PlotlyFigure;
+    expect(plotlyFigureBundle(bare, { id: 'p' }).data[PLOTLY_MIME]).toEqual({
+      data: [{ type: 'bar', y: [1] }],
+      layout: { height: DEFAULT_HEIGHT },
+    });
+  });
+
   it('holds plain JSON: NaN becomes null and typed arrays become arrays', () => {
     const json = plotlyFigureBundle(figure(), { id: 'p' }).data[PLOTLY_MIME];
     expect(json).toEqual(JSON.parse(JSON.stringify(json)));

@@ -239,6 +239,13 @@ describe('KernelHandler: a cell that runs', () => {
       .filter((m) => m.header.msg_type === 'display_data')
       .map((m) => String((m.content.data as Record<string, unknown>)['text/html'] ?? ''));
     expect(html.some((h) => h.includes('remaining_pages'))).toBe(true);
+    // The migrations were drawn when they ran; showing a table does not draw them again.
+    const charts = r.iopub.filter(
+      (m) =>
+        m.header.msg_type === 'display_data' &&
+        (m.content.data as Record<string, unknown>)['application/vnd.plotly.v1+json'] !== undefined,
+    );
+    expect(charts).toEqual([]);
   });
 
   it('stops a running simulation on interrupt_request and stays usable', async () => {
@@ -288,6 +295,20 @@ describe('KernelHandler: editor services', () => {
     });
     expect(r.reply.content).toMatchObject({ status: 'ok', found: true });
     expect((r.reply.content.data as Record<string, string>)['text/plain']).toMatch(/vcpus/);
+  });
+
+  it('documents a bare keyword out of context, and a kernel command', async () => {
+    const bare = await kernel.request('inspect_request', { code: 'vcpus', cursor_pos: 5 });
+    expect(bare.reply.content).toMatchObject({ status: 'ok', found: true });
+    expect((bare.reply.content.data as Record<string, string>)['text/plain']).toMatch(
+      /vcpus \(in vm\)/,
+    );
+    const magic = await kernel.request('inspect_request', { code: '%reset', cursor_pos: 2 });
+    expect((magic.reply.content.data as Record<string, string>)['text/plain']).toMatch(
+      /forget every definition/,
+    );
+    const none = await kernel.request('inspect_request', { code: 'zzz', cursor_pos: 3 });
+    expect(none.reply.content).toMatchObject({ status: 'ok', found: false });
   });
 
   it('says an open brace is incomplete, with an indent, and a kernel command complete', async () => {

@@ -1,0 +1,219 @@
+/**
+ * `mmulab/tslab`: mmulab in tslab TypeScript notebooks.
+ *
+ * ```ts
+ * import { mmu, show, experimentTable } from 'mmulab/tslab';
+ * const runs = await mmu(`vm tiny { ... }  run tiny with ring, m seed 1  table summary`);
+ * show(experimentTable(runs[0], 'iterations').filter((d) => d.pages_sent > 0));
+ * ```
+ *
+ * `mmu` displays a cell's outputs exactly as the mmulab kernel does (the same MIME
+ * bundles from kernel/display/), and everything a TypeScript user needs to drive the
+ * engine directly is re-exported. tslab compiles cells to CommonJS, so this module is
+ * bundled to dist/tslab.cjs (scripts/build.mjs).
+ */
+import { createRequire } from 'node:module';
+import type { ColumnTable } from 'arquero';
+import { compile, EMPTY_SCOPE } from '../dsl/compile.ts';
+import type { Scope } from '../dsl/compile.ts';
+import { formatDiagnostic } from '../dsl/diagnostics.ts';
+import { nodeFileLoader } from '../dsl/node-loader.ts';
+import type { PlotlyFigure } from './cli/figures.ts';
+import { runProgram } from './cli/runs.ts';
+import type { ExperimentRun } from './cli/runs.ts';
+import type { MimeBundle } from './display/mime.ts';
+import { NotebookDisplay } from './display/notebook-display.ts';
+import { tableBundle } from './display/table.ts';
+
+// Everything needed to call the engine without the language, and the views.
+export * from '../engine/index.ts';
+export * as aq from 'arquero';
+export type { ColumnTable } from 'arquero';
+export { compile, EMPTY_SCOPE } from '../dsl/compile.ts';
+export type { CompileResult, CompiledOutput, CompiledProgram, Scope } from '../dsl/compile.ts';
+export { formatDiagnostic } from '../dsl/diagnostics.ts';
+export type { Diagnostic } from '../dsl/diagnostics.ts';
+export { guestperfFigure, plotFigure } from './cli/figures.ts';
+export type { PlotlyFigure, PlotlyJson } from './cli/figures.ts';
+export { experimentTable, runProgram } from './cli/runs.ts';
+export type { ExperimentRun, PlanRun } from './cli/runs.ts';
+export * from './display/index.ts';
+
+/** Where bundles go: tslab's display by default. */
+export type DisplaySink = (bundle: MimeBundle) => void;
+
+export interface MmuOptions {
+  /** Overrides the seed of every plan, like `mmulab run --seed N`. */
+  seed?: number;
+  /** The name diagnostics show, and the file `use "..."` paths resolve against. */
+  file?: string;
+  /** Display the cell's outputs (default true). */
+  display?: boolean;
+  /** Where to send the bundles (default: tslab's display, or stdout outside tslab). */
+  sink?: DisplaySink;
+}
+
+export interface ShowOptions {
+  /** A table's caption title. */
+  title?: string;
+  /** Rows of a table shown before "… N more rows". */
+  maxRows?: number;
+  sink?: DisplaySink;
+}
+
+/**
+ * State of this notebook process: the definitions of earlier `mmu` calls (a later
+ * call can run `vm web` defined before), and what the display has sent (plotly.js
+ * goes to the page once). A restarted tslab kernel is a new process.
+ */
+let scope: Scope = EMPTY_SCOPE;
+const notebook = new NotebookDisplay();
+
+/**
+ * Compile and run mmulab text, display its tables and charts, and return the
+ * experiments so that TypeScript can use their Arquero tables. Throws an Error whose
+ * message is the diagnostics (with source line and caret) when the text has errors;
+ * then no definition of the text is kept. Warnings go to stderr.
+ */
+export async function mmu(text: string, options: MmuOptions = {}): Promise<ExperimentRun[]> {
+  const compiled = compile(text, {
+    scope,
+    load: nodeFileLoader,
+    ...(options.file === undefined ? {} : { file: options.file }),
+  });
+  const sourceOf = (file: string | undefined): string =>
+    (file !== undefined && file !== options.file ? compiled.sources.get(file) : undefined) ?? text;
+  const formatted = compiled.diagnostics.map((d) => formatDiagnostic(sourceOf(d.file), d));
+  if (!compiled.ok) throw new Error(formatted.join('\n\n'));
+  if (formatted.length) process.stderr.write(`${formatted.join('\n\n')}\n`);
+  scope = compiled.scope;
+  const experiments = runProgram(
+    compiled.program,
+    text,
+    options.seed === undefined ? {} : { seed: options.seed },
+  );
+  if (options.display !== false)
+    await send(notebook.render(compiled.program.outputs, experiments), options.sink);
+  return experiments;
+}
+
+/** Display an Arquero table or a Plotly figure as the kernel does. */
+export async function show(
+  value: ColumnTable | PlotlyFigure,
+  options: ShowOptions = {},
+): Promise<void> {
+  if (isTable(value)) {
+    const { title, maxRows } = options;
+    await send(
+      [
+        tableBundle(value, {
+          ...(title === undefined ? {} : { title }),
+          ...(maxRows === undefined ? {} : { maxRows }),
+        }),
+      ],
+      options.sink,
+    );
+  } else if (isFigure(value)) {
+    await send(notebook.chart(value), options.sink);
+  } else {
+    throw new TypeError(
+      `show: expected an Arquero table or a Plotly figure ({ data, layout }), got ${typeof value}`,
+    );
+  }
+}
+
+// Duck-typed: the table may come from the user's own copy of Arquero, not the one
+// bundled here, so `instanceof` would say no.
+function isTable(value: unknown): value is ColumnTable {
+  const t = value as Partial<Record<'columnNames' | 'numRows' | 'objects', unknown>> | null;
+  return (
+    typeof t === 'object' &&
+    t !== null &&
+    typeof t.columnNames === 'function' &&
+    typeof t.numRows === 'function' &&
+    typeof t.objects === 'function'
+  );
+}
+
+function isFigure(value: unknown): value is PlotlyFigure {
+  const f = value as Partial<Record<'data' | 'layout', unknown>> | null;
+  return typeof f === 'object' && f !== null && Array.isArray(f.data);
+}
+
+/** Send bundles one by one, yielding between them (see `tslabSink`). */
+async function send(
+  bundles: readonly MimeBundle[],
+  sink: DisplaySink = tslabSink(),
+): Promise<void> {
+  for (const b of bundles) {
+    sink(b);
+    // tslab does not await its ZMQ sends, and zeromq 6 allows one pending send per
+    // socket (tslab gap 11, zeromq/zeromq.js#381): give each one a turn of the loop.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The display_data content tslab's kernel sends (Jupyter messaging 5.3). */
+interface DisplayContent {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  transient: Record<string, unknown>;
+}
+type WriteDisplayData = (content: DisplayContent, update: boolean) => void;
+
+/**
+ * tslab's public `display.raw(type, data)` sends one MIME type per message and no
+ * metadata. A whole bundle (Plotly JSON + HTML fallback + text, and our metadata)
+ * goes through the function tslab's public display itself calls,
+ * `jupyter.lastWriteDisplayData`, set while a cell runs. That is tslab-internal
+ * (dist/jupyter.js, 1.0.x), so when it is missing we fall back to `display.html`,
+ * which carries the chart's HTML fallback; outside a kernel, the text goes to stdout.
+ */
+function tslabSink(): DisplaySink {
+  const write = findWriteDisplayData();
+  if (write) return (b) => write({ data: b.data, metadata: b.metadata, transient: {} }, false);
+  const html = findTslabHtml();
+  if (html)
+    return (b) => {
+      const content = b.data['text/html'] ?? b.data['text/plain'];
+      if (typeof content === 'string') html(content);
+    };
+  return (b) => process.stdout.write(`${String(b.data['text/plain'] ?? '')}\n`);
+}
+
+/** tslab as this module resolves it, then as the kernel's main script does. */
+function tslabRequires(): NodeJS.Require[] {
+  const own = createRequire(import.meta.url);
+  const main = own.main?.filename;
+  return main ? [own, createRequire(main)] : [own];
+}
+
+function findWriteDisplayData(): WriteDisplayData | undefined {
+  for (const req of tslabRequires()) {
+    try {
+      const jupyter = req('tslab/dist/jupyter.js') as { lastWriteDisplayData?: unknown };
+      if (typeof jupyter.lastWriteDisplayData === 'function')
+        return jupyter.lastWriteDisplayData as WriteDisplayData;
+    } catch {
+      // Not installed there, or another layout: try the next, then the public API.
+    }
+  }
+  return undefined;
+}
+
+function findTslabHtml(): ((html: string) => void) | undefined {
+  for (const req of tslabRequires()) {
+    try {
+      const tslab = req('tslab') as { display?: { html?: unknown } };
+      const html = tslab.display?.html;
+      const ready = (req('tslab/dist/jupyter.js') as { lastWriteDisplayData?: unknown })
+        .lastWriteDisplayData;
+      // display.html throws "Not ready" outside a running cell.
+      if (typeof html === 'function' && ready)
+        return (s) => (html as (s: string) => void).call(tslab.display, s);
+    } catch {
+      // As above.
+    }
+  }
+  return undefined;
+}
