@@ -1,6 +1,9 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { closest } from '../../dsl/diagnostics.ts';
+import { isValidKernelName, KERNEL_NAME } from '../jupyter/kernelspec.ts';
+import type { SpecLocation } from '../jupyter/kernelspec.ts';
 import { parseArgs, UsageError } from './args.ts';
 import type { OptionSpec } from './args.ts';
 import { parseShard } from './shard.ts';
@@ -22,6 +25,7 @@ commands:
   check FILE.mmu   print the file's diagnostics without running anything
   fmt FILE.mmu     print the file in canonical layout (--check for CI, --write)
   merge DIR...     join the Arrow files of a sweep's shards into one per table
+  kernel install   install the Jupyter kernel (kernel uninstall removes it)
   help [COMMAND]   show this text, or a command's
 
 options:
@@ -270,4 +274,104 @@ function oneFile(command: string, positionals: readonly string[], cwd: string): 
   }
   if (!isFile) throw new UsageError(`${command}: '${file}' is not a file; give a .mmu file.`);
   return file;
+}
+
+export const KERNEL_HELP = `usage: mmulab kernel install [--user | --sys-prefix | --prefix DIR] [--name N]
+                            [--display-name D]
+       mmulab kernel uninstall [--user | --sys-prefix | --prefix DIR] [--name N]
+
+Install the mmulab Jupyter kernel: write its kernelspec (kernel.json and logos) to
+<data dir>/kernels/<name>/, replacing an earlier install of that name, and print
+the directory. The kernelspec runs this node (${process.execPath})
+with this checkout's bin/mmulab-kernel.js by absolute path, so Jupyter finds it
+whatever its PATH; install again after moving either. Neither Python nor Jupyter
+is needed to install. 'uninstall' removes the directory.
+
+locations (the data dir, as 'jupyter kernelspec install' picks it):
+  --user           your Jupyter data dir: $JUPYTER_DATA_DIR, else
+                   $XDG_DATA_HOME/jupyter, else ~/.local/share/jupyter
+  --sys-prefix     /usr/bin/python3's sys.prefix + /share/jupyter
+  --prefix DIR     DIR/share/jupyter (for a venv, or JUPYTER_PATH=DIR/share/jupyter)
+  (none)           --user, or /usr/local/share/jupyter when run as root
+
+options:
+  --name N          kernel name (default ${KERNEL_NAME}): letters, digits, '-', '.', '_'
+  --display-name D  name shown in the launcher and kernel picker (default ${KERNEL_NAME})
+  -h, --help        show this text
+
+exit codes: 0 ok, 1 nothing to uninstall or the directory cannot be written, 2 usage
+
+example:
+  mmulab kernel install --user && jupyter lab   # then pick the "mmulab" kernel`;
+
+export interface KernelArgs {
+  action: 'install' | 'uninstall';
+  location: SpecLocation;
+  /** Kernel name (directory under kernels/). */
+  name: string;
+  /** Only for install. */
+  displayName: string;
+}
+
+const KERNEL_OPTIONS: readonly OptionSpec[] = [
+  { name: 'user' },
+  { name: 'sys-prefix' },
+  { name: 'prefix', value: 'DIR' },
+  { name: 'name', value: 'N' },
+  { name: 'display-name', value: 'D' },
+  { name: 'help', short: 'h' },
+];
+
+/** `mmulab kernel ...` arguments; null when help was asked for. Throws UsageError. */
+export function parseKernelArgs(argv: readonly string[], cwd: string): KernelArgs | null {
+  const [action, ...rest] = argv;
+  if (action === undefined)
+    throw new UsageError(
+      `mmulab kernel: missing the action; write 'mmulab kernel install' or 'mmulab kernel uninstall' (see 'mmulab kernel --help').`,
+    );
+  if (action === '-h' || action === '--help') return null;
+  if (action !== 'install' && action !== 'uninstall') {
+    const guess = closest(action, ['install', 'uninstall']);
+    const mean = guess ? ` Did you mean '${guess}'?` : '';
+    throw new UsageError(
+      `mmulab kernel: unknown action '${action}'.${mean} Actions: install, uninstall; see 'mmulab kernel --help'.`,
+    );
+  }
+  const command = `mmulab kernel ${action}`;
+  const { options, positionals } = parseArgs(command, rest, KERNEL_OPTIONS);
+  if (options.has('help')) return null;
+  if (positionals.length > 0)
+    throw new UsageError(
+      `${command}: unexpected argument '${positionals[0]}'; the location is an option: --user, --sys-prefix or --prefix DIR.`,
+    );
+  const given = ['user', 'sys-prefix', 'prefix'].filter((o) => options.has(o));
+  if (given.length > 1)
+    throw new UsageError(
+      `${command}: ${given.map((o) => `--${o}`).join(' and ')} exclude each other; give one location.`,
+    );
+  const prefix = options.get('prefix');
+  const location: SpecLocation =
+    typeof prefix === 'string'
+      ? { kind: 'prefix', dir: resolve(cwd, prefix) }
+      : options.has('user')
+        ? { kind: 'user' }
+        : options.has('sys-prefix')
+          ? { kind: 'sys-prefix' }
+          : { kind: 'default' };
+  const name = options.get('name');
+  if (typeof name === 'string' && !isValidKernelName(name))
+    throw new UsageError(
+      `${command}: invalid kernel name '${name}'; use letters, digits, '-', '.' and '_', for example --name mmulab-dev.`,
+    );
+  const displayName = options.get('display-name');
+  if (action === 'uninstall' && displayName !== undefined)
+    throw new UsageError(
+      `${command}: --display-name is for install; uninstall finds the kernel by --name.`,
+    );
+  return {
+    action,
+    location,
+    name: typeof name === 'string' ? name.toLowerCase() : KERNEL_NAME,
+    displayName: typeof displayName === 'string' ? displayName : KERNEL_NAME,
+  };
 }

@@ -3,11 +3,13 @@ import { UsageError } from './args.ts';
 import {
   CHECK_HELP,
   FMT_HELP,
+  KERNEL_HELP,
   MAIN_HELP,
   MERGE_HELP,
   RUN_HELP,
   parseCheckArgs,
   parseFmtArgs,
+  parseKernelArgs,
   parseMergeArgs,
   parseRunArgs,
 } from './commands.ts';
@@ -26,6 +28,7 @@ const HELP: Readonly<Record<string, string>> = {
   check: CHECK_HELP,
   fmt: FMT_HELP,
   merge: MERGE_HELP,
+  kernel: KERNEL_HELP,
 };
 
 /** Run the command line `argv` (without `node` and the script); resolves to the exit code. */
@@ -88,6 +91,12 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
       if (args === null) return help(io, MERGE_HELP);
       const { mergeCommand } = await import('./merge-command.ts');
       return mergeCommand(args, io);
+    }
+    case 'kernel': {
+      const args = parseKernelArgs(rest, io.cwd);
+      if (args === null) return help(io, KERNEL_HELP);
+      const { kernelCommand } = await import('./kernel-command.ts');
+      return kernelCommand(args, io);
     }
     default:
       throw unknownCommand(first);

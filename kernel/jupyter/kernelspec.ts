@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /**
  * The mmulab kernelspec: what `mmulab kernel install` writes and where. The files are
@@ -36,11 +36,29 @@ export const CODEMIRROR_MODE = 'python';
  */
 export const PYGMENTS_LEXER = 'python';
 
+/**
+ * The mmulab package directory: the nearest ancestor of this module with mmulab's
+ * package.json. Searched rather than fixed because this module runs both from
+ * kernel/jupyter/ (sources) and from a bundle in dist/ or dist/chunks/.
+ */
+export function packageRoot(from: string = import.meta.dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'mmulab'
+    )
+      return dir;
+    if (dirname(dir) === dir) throw new Error(`no mmulab package.json above ${from}`);
+  }
+}
+
 /** The script the kernelspec's argv runs: bin/mmulab-kernel.js, absolute. */
-export const KERNEL_SCRIPT = resolve(import.meta.dirname, '../../bin/mmulab-kernel.js');
+export function kernelScriptPath(): string {
+  return join(packageRoot(), 'bin', 'mmulab-kernel.js');
+}
 
 /** The logos copied next to kernel.json (JupyterLab's launcher shows logo-64x64.png). */
-const ASSETS = resolve(import.meta.dirname, '../assets');
 const LOGOS = ['logo-32x32.png', 'logo-64x64.png', 'logo-svg.svg'] as const;
 
 /** jupyter_client kernelspec.py `_kernel_name_pat`; names are stored lower-case. */
@@ -142,7 +160,7 @@ export function isValidKernelName(name: string): boolean {
 /** The kernel.json content for this checkout, run by this node binary. */
 export function kernelSpecJson(displayName: string, version: string): KernelSpecJson {
   return {
-    argv: [process.execPath, KERNEL_SCRIPT, '--connection-file', '{connection_file}'],
+    argv: [process.execPath, kernelScriptPath(), '--connection-file', '{connection_file}'],
     display_name: displayName,
     language: LANGUAGE,
     interrupt_mode: 'message',
@@ -169,7 +187,8 @@ export function installKernelSpec(opts: InstallOptions, se: SpecEnv = processSpe
   mkdirSync(dir, { recursive: true });
   const spec = kernelSpecJson(opts.displayName, opts.version);
   writeFileSync(join(dir, 'kernel.json'), `${JSON.stringify(spec, null, 2)}\n`);
-  for (const logo of LOGOS) copyFileSync(join(ASSETS, logo), join(dir, logo));
+  const assets = join(packageRoot(), 'kernel', 'assets');
+  for (const logo of LOGOS) copyFileSync(join(assets, logo), join(dir, logo));
   return dir;
 }
 
