@@ -660,4 +660,17 @@ export function checkCombination(
       ),
     );
   }
+  const postcopy = (m.postcopyAfterIterations ?? 0) > 0 || m.onMaxIterations === 'postcopy';
+  if (vm.balloon?.hinting && postcopy) {
+    // QEMU turns free page hinting off when postcopy is possible (migration.md 1.9).
+    diags.push(
+      diagnostic(
+        'warning',
+        C.UnsupportedCombination,
+        span,
+        `VM '${vm.name}' asks for free page hinting, but migration '${m.name}' may switch to postcopy, which QEMU does not combine with hinting: hinting is off for this run.`,
+        'Drop `hinting on`, or the postcopy switch.',
+      ),
+    );
+  }
 }

@@ -6,12 +6,14 @@
  */
 import type { Costs } from '../engine/kvm/costs.ts';
 import { DEFAULT_COSTS } from '../engine/kvm/costs.ts';
+import { BALLOON_COST_SOURCES, DEFAULT_BALLOON_COSTS } from '../engine/kvm/balloon-costs.ts';
+import type { BalloonCosts } from '../engine/kvm/balloon-costs.ts';
 import type { BlockKind } from './schema.ts';
 import { snakeCase } from './schema.ts';
 
 /** Statement keywords (and `extends`, `with`, `over`). */
 export const KEYWORD_DOCS: Readonly<Record<string, string>> = {
-  vm: 'Defines a guest: `vm NAME [extends OTHER] { arch, vcpus, slot, workload, device, prefill }`. Lowered to a VmSpec: the memslots KVM_SET_USER_MEMORY_REGION would register, the vCPUs and what they write.',
+  vm: 'Defines a guest: `vm NAME [extends OTHER] { arch, vcpus, slot, workload, device, balloon, prefill }`. Lowered to a VmSpec: the memslots KVM_SET_USER_MEMORY_REGION would register, the vCPUs and what they write.',
   tracking:
     'Defines a dirty-tracking policy: `tracking NAME [extends OTHER] { dirty_log ..., eager_split ..., pml ... }`. Maps to the KVM capabilities and module parameters QEMU sets up before migration (KVM_MEM_LOG_DIRTY_PAGES, KVM_CAP_DIRTY_LOG_RING, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, ...).',
   costs:
@@ -76,6 +78,18 @@ function costFieldDocs(): Record<string, string> {
   return docs;
 }
 
+/** `cost` of a balloon block and its sub-keys, from the balloon cost table. */
+function balloonCostDocs(): Record<string, string> {
+  const docs: Record<string, string> = {
+    cost: 'Overrides of the balloon cost table (engine/kvm/balloon-costs.ts), in ns: `cost madvise_call 3us refault_zero_page 2us`.',
+  };
+  for (const name of Object.keys(DEFAULT_BALLOON_COSTS) as (keyof BalloonCosts)[]) {
+    docs[`cost.${snakeCase(name)}`] =
+      `${BALLOON_COST_SOURCES[name].source}. Default ${DEFAULT_BALLOON_COSTS[name]}ns.`;
+  }
+  return docs;
+}
+
 /**
  * Block keys, by block kind; a sub-key is `key.sub` (`slot.at`). Costs keys are built
  * from the cost table below so the two cannot drift.
@@ -92,7 +106,9 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
       'Host backing of the slot, which bounds the TDP mapping level: 4k pages, THP (2M when aligned), hugetlbfs 2M or 1G. Default 4k.',
     'slot.readonly': 'KVM_MEM_READONLY: guest writes exit to userspace (MMIO); never dirty-logged.',
     workload:
-      'What the vCPUs do: `workload uniform|hotset|zipf|sequential|idle|phases|trace { ... }`. May appear more than once.',
+      'What the vCPUs do: `workload uniform|hotset|zipf|sequential|idle|phases|trace|alloc { ... }`. May appear more than once.',
+    balloon:
+      "A virtio-balloon's free page reporting (mm/page_reporting.c, VIRTIO_BALLOON_F_REPORTING) and free page hinting (VIRTIO_BALLOON_F_FREE_PAGE_HINT): `balloon { reporting virtio|hypercall|s390|off, order N, capacity N, delay TIME, max_order N, hinting on|off }`. The guest gets a buddy allocator: the other workloads' regions are allocated at boot, the rest is free.",
     device:
       'A device that writes guest memory outside any vCPU (not through a dirty ring): `device its { tables SIZE }`.',
     prefill:
@@ -115,6 +131,29 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
     repeat: 'Start again after the last phase (phases). Default on.',
     file: 'CSV trace of accesses with header time,vcpu,gfn,op, relative to this file (trace).',
     loop: 'Replay the trace from the start when it ends (trace). Default off.',
+    churn:
+      'Allocations or frees per second per vCPU on the guest buddy allocator (alloc): below `used` it allocates, above it frees a random live block. Each allocation writes every page of its block.',
+    used: 'Memory the alloc workload keeps allocated, e.g. 512MiB; its `rate` accesses land uniformly on these pages.',
+    peak: 'Memory the alloc workload allocated at boot before freeing at random down to `used`: the survivors lie scattered, so free memory starts fragmented. Default: used.',
+    order:
+      'Largest allocation order of the alloc workload (2^order pages), at most max_order-1; order k is half as likely as order k-1, so each order holds about the same memory. Default 3.',
+  },
+  balloon: {
+    reporting:
+      'How free pages reach the host: `virtio` (reporting_vq, one kick per report of up to `capacity` ranges; QEMU madvises each range), `hypercall` (one KVM_EXIT_HYPERCALL to the VMM per range, the vCPU waits for the madvise), `s390` (CMMA: ESSA logs every freed page in a CBRL buffer of `buffer` entries; the host zaps the pages still unused when it is full) or `off`. Default virtio.',
+    order:
+      'page_reporting_order: only free blocks of this order and above are reported; at most max_order-1. Default pageblock_order 9 (2 MiB); 0 for s390.',
+    capacity:
+      'PAGE_REPORTING_CAPACITY: scatterlist entries (ranges) per report() call. Default 32.',
+    delay:
+      'PAGE_REPORTING_DELAY: the reporting work runs this long after a block of the threshold order is freed. Default 2s.',
+    max_order:
+      "The guest buddy allocator's MAX_ORDER: orders 0..max_order-1 (Linux before 6.4: 11, i.e. 4 MiB blocks). Free page hinting hints blocks of order max_order-1. Default 11.",
+    hinting:
+      'Free page hinting during precopy: after each sync the guest hands QEMU its free max_order-1 blocks, which are cleared from the migration bitmap (qemu_guest_free_page_hint) and not sent; off when postcopy may follow. Default off.',
+    buffer:
+      's390: entries of the CBRL buffer (one 4 KiB page of 8-byte entries: 512). Default 512.',
+    ...balloonCostDocs(),
   },
   device: {
     tables:
@@ -205,6 +244,11 @@ export const VALUE_DOCS: Readonly<Record<string, string>> = {
   idle: 'No accesses.',
   phases: 'A sequence of `phase` blocks, each its own workload, optionally repeated.',
   trace: 'Replay accesses from a CSV `file`.',
+  alloc:
+    'Allocate/free churn on the guest buddy allocator (`churn`, `used`, `peak`, `order`), with `rate` accesses into the allocated pages.',
+  virtio: 'virtio-balloon reporting_vq: batched reports, one kick each.',
+  hypercall: 'Proposal: one hypercall (exit to the VMM) per reported range.',
+  s390: 's390 CMMA: ESSA marks freed pages unused in a buffer; the host zaps them when it is full.',
   its: 'GICv3 ITS: tables written into guest RAM at switchover.',
   bitmap: 'KVM_GET_DIRTY_LOG: get-and-clear the whole bitmap per slot on each sync.',
   manual:

@@ -5,8 +5,11 @@
  * at once (a workload's required fields, a ring size on a bitmap mode).
  */
 import type { Costs } from '../engine/kvm/costs.ts';
+import type { BalloonCosts } from '../engine/kvm/balloon-costs.ts';
+import { DEFAULT_BALLOON_COSTS } from '../engine/kvm/balloon-costs.ts';
 import type { Proposals } from '../engine/kvm/params.ts';
 import type {
+  BalloonSpec,
   DeviceSpec,
   DirtyLogChoice,
   MigrationPolicy,
@@ -22,7 +25,7 @@ import type { Span } from './ast.ts';
 import type { Bound, BoundProperty } from './check.ts';
 import { DiagnosticCode as C, diagnostic } from './diagnostics.ts';
 import type { Diagnostic } from './diagnostics.ts';
-import { costName } from './schema.ts';
+import { DEFAULT_BUDDY_MAX_ORDER, costName } from './schema.ts';
 
 function num(b: Bound | undefined): number | undefined {
   return b?.type === 'quantity' ? b.n : undefined;
@@ -73,7 +76,73 @@ export function lowerVm(
   if (workloads.length) out.workloads = workloads;
   const devices = props.filter((p) => p.key === 'device').map(lowerDevice);
   if (devices.length) out.devices = devices;
+  const balloon = f.get('balloon');
+  if (balloon) out.balloon = lowerBalloon(balloon, diags);
+  checkAllocOrders(props, out.balloon?.maxOrder ?? DEFAULT_BUDDY_MAX_ORDER, diags);
   return out;
+}
+
+/** `balloon { ... }`; the reporting order must be a buddy order (below max_order). */
+function lowerBalloon(p: BoundProperty, diags: Diagnostic[]): BalloonSpec {
+  const f = byKey(p.body ?? []);
+  const b: BalloonSpec = {};
+  const reporting = word(f.get('reporting')?.args[0]);
+  if (reporting) b.reporting = reporting as NonNullable<BalloonSpec['reporting']>;
+  const order = num(f.get('order')?.args[0]);
+  if (order !== undefined) b.order = order;
+  const capacity = num(f.get('capacity')?.args[0]);
+  if (capacity !== undefined) b.capacity = capacity;
+  const delay = num(f.get('delay')?.args[0]);
+  if (delay !== undefined) b.delayNs = delay;
+  const maxOrder = num(f.get('max_order')?.args[0]);
+  if (maxOrder !== undefined) b.maxOrder = maxOrder;
+  const hinting = on(f.get('hinting')?.args[0]);
+  if (hinting !== undefined) b.hinting = hinting;
+  const buffer = num(f.get('buffer')?.args[0]);
+  if (buffer !== undefined) b.bufferEntries = buffer;
+  const cost = f.get('cost');
+  if (cost) {
+    const costs: Partial<BalloonCosts> = {};
+    for (const [key, bound] of Object.entries(cost.keys)) {
+      const name = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+      const n = num(bound);
+      if (n !== undefined && name in DEFAULT_BALLOON_COSTS) costs[name as keyof BalloonCosts] = n;
+    }
+    b.costs = costs;
+  }
+  const max = b.maxOrder ?? DEFAULT_BUDDY_MAX_ORDER;
+  const bad = f.get('order');
+  if (order !== undefined && bad && order > max - 1) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.OutOfRange,
+        bad.args[0]?.node.span ?? bad.prop.span,
+        `The reporting order ${order} is above MAX_ORDER-1 = ${max - 1}: the buddy allocator has no blocks of that order, so nothing would ever be reported.`,
+        `Use an order from 0 to ${max - 1} (9 is pageblock_order, 2 MiB), or raise max_order.`,
+      ),
+    );
+  }
+  return b;
+}
+
+/** An alloc workload's largest order must exist in the buddy allocator (below max_order). */
+function checkAllocOrders(props: readonly BoundProperty[], max: number, diags: Diagnostic[]): void {
+  for (const w of props.filter((p) => p.key === 'workload' && word(p.args[0]) === 'alloc')) {
+    const prop = byKey(w.body ?? []).get('order');
+    const order = num(prop?.args[0]);
+    if (prop && order !== undefined && order > max - 1) {
+      diags.push(
+        diagnostic(
+          'error',
+          C.OutOfRange,
+          prop.args[0]?.node.span ?? prop.prop.span,
+          `The alloc workload's order ${order} is above MAX_ORDER-1 = ${max - 1}; the buddy allocator cannot hand out such blocks.`,
+          `Use an order from 0 to ${max - 1}, or raise the balloon's max_order.`,
+        ),
+      );
+    }
+  }
 }
 
 function lowerSlot(p: BoundProperty): SlotSpec {
@@ -106,6 +175,7 @@ const REQUIRED_WORKLOAD_FIELDS: Readonly<Record<string, readonly string[]>> = {
   idle: [],
   phases: ['phase'],
   trace: ['file'],
+  alloc: ['churn', 'used'],
 };
 
 /** A `workload KIND { ... }`, or a `phase TIME KIND { ... }` of a phases workload. */
@@ -123,7 +193,7 @@ function lowerWorkload(
         'error',
         C.MissingField,
         p.prop.key.span,
-        `A ${kind} workload needs '${k}'.`,
+        `${/^[aeiou]/.test(kind) ? 'An' : 'A'} ${kind} workload needs '${k}'.`,
         `Add \`${k}\` inside its { ... }.`,
       ),
     );
@@ -134,6 +204,22 @@ function lowerWorkload(
     vcpusBound?.type === 'vcpus' ? vcpusBound.value : undefined;
   if (kind === 'idle') return vcpus === undefined ? { kind: 'idle' } : { kind: 'idle', vcpus };
   if (kind === 'phases') return lowerPhases(p, vcpus, diags, loadTrace);
+  if (kind === 'alloc') {
+    const w: WorkloadSpec = {
+      kind: 'alloc',
+      rate: num(f.get('rate')?.args[0]) ?? 0,
+      churn: num(f.get('churn')?.args[0]) ?? 0,
+      usedBytes: num(f.get('used')?.args[0]) ?? 0,
+    };
+    if (vcpus !== undefined) w.vcpus = vcpus;
+    const read = pct(f.get('read')?.args[0]);
+    if (read !== undefined) w.readFraction = read;
+    const peak = num(f.get('peak')?.args[0]);
+    if (peak !== undefined) w.peakBytes = peak;
+    const order = num(f.get('order')?.args[0]);
+    if (order !== undefined) w.maxOrder = order;
+    return w;
+  }
   if (kind === 'trace') {
     const file = f.get('file')?.args[0];
     if (file?.type !== 'string') return undefined;

@@ -129,6 +129,7 @@ const BLOCK_TITLES: Readonly<Record<BlockKind, string>> = {
   migration: '`migration NAME [extends NAME] { ... }`',
   workload: '`workload KIND { ... }` (inside a vm) and `phase TIME KIND { ... }`',
   device: '`device its { ... }` (inside a vm)',
+  balloon: '`balloon { ... }` (inside a vm)',
   run: 'Options of `run` and `sweep`',
 };
 

@@ -5,10 +5,12 @@
  * and keyword documentation, so the three cannot disagree.
  */
 import { DEFAULT_COSTS } from '../engine/kvm/costs.ts';
+import { DEFAULT_BALLOON_COSTS } from '../engine/kvm/balloon-costs.ts';
 import type { Costs } from '../engine/kvm/costs.ts';
 import type { Dimension } from './units.ts';
 
-export type BlockKind = 'vm' | 'tracking' | 'costs' | 'migration' | 'workload' | 'device' | 'run';
+export type BlockKind =
+  'vm' | 'tracking' | 'costs' | 'migration' | 'workload' | 'device' | 'balloon' | 'run';
 
 interface ArgBase {
   /** What the argument is, for messages: "ring entries", "the slot's size". */
@@ -116,7 +118,11 @@ export const ARCHES = ['x86_64', 'arm64'] as const;
 export const BACKINGS = ['4k', 'thp', 'hugetlb_2m', 'hugetlb_1g'] as const;
 /** The kinds a phase of a `phases` workload may have. */
 export const PHASE_KINDS = ['uniform', 'hotset', 'zipf', 'sequential', 'idle'] as const;
-export const WORKLOAD_KINDS = [...PHASE_KINDS, 'phases', 'trace'] as const;
+export const WORKLOAD_KINDS = [...PHASE_KINDS, 'phases', 'trace', 'alloc'] as const;
+/** How a balloon reports free pages (`reporting`). */
+export const REPORTING_TRANSPORTS = ['virtio', 'hypercall', 's390', 'off'] as const;
+/** Linux before 6.4: MAX_ORDER 11 (orders 0..10); engine/guest/buddy.ts DEFAULT_MAX_ORDER. */
+export const DEFAULT_BUDDY_MAX_ORDER = 11;
 export const DIRTY_LOGS = [
   'bitmap',
   'manual',
@@ -141,6 +147,7 @@ function checkChunk(n: number): string | undefined {
 }
 
 const MOVING = ['uniform', 'hotset', 'zipf', 'sequential'];
+const ACCESSING = [...MOVING, 'alloc'];
 
 export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpec>>>> = {
   vm: {
@@ -162,7 +169,7 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       repeatable: true,
     },
     workload: {
-      doc: 'What the vCPUs do: `workload uniform|hotset|zipf|sequential|idle|phases|trace { ... }`.',
+      doc: 'What the vCPUs do: `workload uniform|hotset|zipf|sequential|idle|phases|trace|alloc { ... }`.',
       args: [{ type: 'enum', values: WORKLOAD_KINDS, label: 'a workload kind' }],
       repeatable: true,
       body: 'workload',
@@ -172,6 +179,11 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       args: [{ type: 'enum', values: ['its'], label: 'a device kind' }],
       repeatable: true,
       body: 'device',
+    },
+    balloon: {
+      doc: 'Free page reporting and hinting: `balloon { reporting virtio, order 9, hinting on }`.',
+      args: [],
+      body: 'balloon',
     },
     prefill: {
       doc: 'Share of RAM holding non-zero data at the start (default 0%).',
@@ -183,7 +195,7 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: 'Accesses per second per vCPU, in pages: `rate 200k/s per vcpu`.',
       args: [{ type: 'quantity', dim: 'rate', min: 0, label: 'the access rate' }],
       keys: { per: { type: 'enum', values: ['vcpu'], label: 'vcpu' } },
-      appliesTo: MOVING,
+      appliesTo: ACCESSING,
     },
     set: {
       doc: 'Size of the hot set (hotset).',
@@ -198,7 +210,7 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
     read: {
       doc: 'Share of accesses that are reads (default 0%).',
       args: [percent('read')],
-      appliesTo: MOVING,
+      appliesTo: ACCESSING,
     },
     exponent: {
       doc: 'Zipf exponent (zipf).',
@@ -239,6 +251,66 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: 'Replay from the start when the trace ends (trace, default off).',
       args: [onOff('loop')],
       appliesTo: ['trace'],
+    },
+    churn: {
+      doc: 'Allocations or frees per second per vCPU (alloc): `churn 2k/s`.',
+      args: [{ type: 'quantity', dim: 'rate', min: 0, label: 'the churn rate' }],
+      appliesTo: ['alloc'],
+    },
+    used: {
+      doc: 'Memory the workload keeps allocated (alloc).',
+      args: [size('the memory used')],
+      appliesTo: ['alloc'],
+    },
+    peak: {
+      doc: 'Memory allocated at boot before freeing down to `used` (alloc, default: used).',
+      args: [size('the peak')],
+      appliesTo: ['alloc'],
+    },
+    order: {
+      doc: 'Largest allocation order (alloc, default 3): order k is half as likely as k-1.',
+      args: [count('the order', { max: 19 })],
+      appliesTo: ['alloc'],
+    },
+  },
+  balloon: {
+    reporting: {
+      doc: 'Free page reporting: virtio (reporting vq) | hypercall (one per range) | s390 (CMMA) | off. Default virtio.',
+      args: [{ type: 'enum', values: REPORTING_TRANSPORTS, label: 'a reporting transport' }],
+    },
+    order: {
+      doc: 'page_reporting_order: report free blocks of this order and up (default 9; s390 0).',
+      args: [count('the order', { max: 19 })],
+    },
+    capacity: {
+      doc: 'Ranges per report (PAGE_REPORTING_CAPACITY, default 32).',
+      args: [count('the capacity', { min: 1, max: 4096 })],
+    },
+    delay: {
+      doc: 'Delay of the reporting work (PAGE_REPORTING_DELAY, default 2s).',
+      args: [time('the delay')],
+    },
+    max_order: {
+      doc: 'The guest buddy allocator has orders 0..max_order-1 (MAX_ORDER, default 11).',
+      args: [count('MAX_ORDER', { min: 1, max: 20 })],
+    },
+    hinting: {
+      doc: 'Free page hinting during precopy (default off).',
+      args: [onOff('hinting')],
+    },
+    buffer: {
+      doc: 's390: entries of the CBRL buffer before the host is told (default 512).',
+      args: [count('the buffer entries', { min: 1, max: 65536 })],
+    },
+    cost: {
+      doc: 'Balloon cost overrides: `cost madvise_call 3us refault_zero_page 2us`.',
+      args: [],
+      keys: Object.fromEntries(
+        Object.keys(DEFAULT_BALLOON_COSTS).map((name) => [
+          snakeCase(name),
+          time(`the cost ${name}`, { integer: false }),
+        ]),
+      ),
     },
   },
   device: {
@@ -414,6 +486,12 @@ export const PLOT_Y: Readonly<Record<'timeline' | 'iterations', Readonly<Record<
       link: 'link_mbps',
       throttle: 'throttle_pct',
       ring_full_exits: 'ring_full_exits',
+      // With a balloon (the timeline then starts at boot):
+      rss: 'rss_mib',
+      guest_free: 'guest_free_mib',
+      reported: 'reported_mib',
+      discards: 'discard_calls',
+      refaults: 'refaults',
     },
     iterations: {
       remaining: 'remaining_pages',

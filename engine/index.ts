@@ -33,6 +33,13 @@ export * from './kvm/index.ts';
 // The simulator above the KVM model: run(plan) migrates a VM and returns Arquero tables.
 export { run } from './run.ts';
 export type { RunOptions } from './sim/simulation.ts';
+export type {
+  PolicyAction,
+  PrecopyDecision,
+  PrecopyPolicy,
+  PrecopyState,
+} from './vmm/policy-hook.ts';
+export type { IterationRecord } from './vmm/migration-thread.ts';
 export type * from './plan.ts';
 export { MMULAB_VERSION, planHash, provenanceOf } from './results.ts';
 export type { Provenance, RunResult } from './results.ts';

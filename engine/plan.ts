@@ -1,5 +1,6 @@
 import type { Arch, Backing, Proposals, SplitOnFault } from './kvm/index.ts';
 import type { Costs } from './kvm/costs.ts';
+import type { BalloonCosts } from './kvm/balloon-costs.ts';
 
 /**
  * A run plan: plain data describing one simulated migration. The language compiles
@@ -33,6 +34,32 @@ export interface VmSpec {
   devices?: DeviceSpec[];
   /** Share of guest RAM holding non-zero data when the run starts (default 0: zero pages). */
   prefill?: number;
+  /** A virtio-balloon (or its alternatives): free page reporting and hinting. */
+  balloon?: BalloonSpec;
+}
+
+/**
+ * Free page reporting and free page hinting (reference/kvm.md section 7). With a
+ * balloon (or an `alloc` workload) the guest has a buddy allocator: the regions of the
+ * other workloads are allocated at boot and the rest of RAM is free.
+ */
+export interface BalloonSpec {
+  /** How free pages are reported to the host (default 'virtio'; 'off': no reporting). */
+  reporting?: 'virtio' | 'hypercall' | 's390' | 'off';
+  /** page_reporting_order: report free blocks of this order and up (default pageblock order 9; 0 for s390). */
+  order?: number;
+  /** Ranges per report (PAGE_REPORTING_CAPACITY, default 32). */
+  capacity?: number;
+  /** PAGE_REPORTING_DELAY (default 2 s). */
+  delayNs?: number;
+  /** The buddy allocator's MAX_ORDER: orders 0..maxOrder-1 (default 11). */
+  maxOrder?: number;
+  /** Free page hinting during precopy (default off). */
+  hinting?: boolean;
+  /** s390: entries of the CBRL buffer (default 512). */
+  bufferEntries?: number;
+  /** Overrides of the balloon cost table (engine/kvm/balloon-costs.ts). */
+  costs?: Partial<BalloonCosts>;
 }
 
 export interface SlotSpec {
@@ -77,6 +104,29 @@ export type WorkloadSpec =
   | (WorkloadBase & { kind: 'zipf'; exponent: number })
   | (WorkloadBase & { kind: 'sequential' })
   | { kind: 'idle'; vcpus?: VcpuSelector }
+  | {
+      /**
+       * Allocate/free churn on the guest's buddy allocator, plus writes into what is
+       * allocated: free memory fragments as in a long-running guest.
+       */
+      kind: 'alloc';
+      vcpus?: VcpuSelector;
+      /** Page accesses per second per vCPU into the workload's allocated blocks. */
+      rate: number;
+      /** Share of those accesses that are reads (default 0). */
+      readFraction?: number;
+      /** Allocations or frees per second per vCPU; each allocation writes its pages. */
+      churn: number;
+      /** Bytes the workload keeps allocated (it allocates below, frees above). */
+      usedBytes: number;
+      /** Largest allocation order; order k is half as likely as k-1 (default 3). */
+      maxOrder?: number;
+      /**
+       * Bytes allocated at boot before freeing at random down to `usedBytes` (default
+       * usedBytes): the survivors lie scattered, so free memory is fragmented.
+       */
+      peakBytes?: number;
+    }
   | {
       kind: 'phases';
       vcpus?: VcpuSelector;

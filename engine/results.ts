@@ -93,6 +93,12 @@ export function buildResult(out: SimulationOutput): RunResult {
   // Stalls count from the start of migration, like guest_slowdown: the warm-up's
   // faults (mapping the guest's memory) are not a cost of migrating it.
   STALL_CAUSES.forEach((c, k) => (row[`stall_${c}_ms`] = out.stallNs[k] / 1e6));
+  // A balloon adds its figures (free page reporting and hinting); runs without one keep
+  // exactly the columns they had.
+  if (out.balloon) {
+    Object.assign(row, out.balloon.summary(out.threads));
+    row.stale_free_pages = m.state === 'completed' ? out.staleFreePages : null;
+  }
   const summary = aq.from([row]);
   const iterations = aq.from(out.iterations.length ? out.iterations : [], ITERATION_COLUMNS);
   const timeline = aq.from(
@@ -109,6 +115,7 @@ export function buildResult(out: SimulationOutput): RunResult {
         ring_full_exits: r.ring_full_exits,
       };
       for (const c of STALL_CAUSES) flat[`stall_${c}_ms`] = r.stalls_ms[c];
+      if (r.balloon) Object.assign(flat, r.balloon);
       return flat;
     }),
   );

@@ -35,6 +35,7 @@ const RING_FULL = STALL_CAUSES.indexOf('ring_full');
 const THROTTLE = STALL_CAUSES.indexOf('throttle');
 const LOCK_WAIT = STALL_CAUSES.indexOf('lock_wait');
 const REMOTE_FAULT = STALL_CAUSES.indexOf('remote_fault');
+const SLOW_FAULT = STALL_CAUSES.indexOf('slow_fault');
 
 /** What the scheduler tells a vCPU thread for one time slice. */
 export interface SliceContext {
@@ -56,6 +57,14 @@ export interface SliceContext {
   missing: PageSet[] | null;
   /** Postcopy: a vCPU touched a missing page; returns the ns it waits for it. */
   onRemoteFault: (slot: RamSlot, rel: number) => number;
+  /** The host's side of guest RAM when it can discard pages (a balloon), else absent. */
+  host?: HostView | null;
+}
+
+/** What a vCPU tells the host about an access KVM mapped (engine/vmm/host-memory.ts). */
+export interface HostView {
+  /** Returns the ns of host fault work beyond KVM's (a discarded page comes back zero). */
+  onAccess(slot: RamSlot, rel: number): number;
 }
 
 /**
@@ -82,6 +91,12 @@ export class VcpuThread {
   blockedUntil = 0;
   /** When the last ring-full exit was (dirty-limit measures its sleep from it). */
   lastRingFullNs = 0;
+  /**
+   * Guest kernel work owed by this vCPU (free page reporting or hinting runs in a
+   * kworker here), taken from its next slices, and the total taken, ns.
+   */
+  stealNs = 0;
+  balloonNs = 0;
   /** Fraction of an access left over from the last slice. */
   private carry = 0;
   /**
@@ -104,7 +119,7 @@ export class VcpuThread {
    */
   countStopped(now: number, ns: number): void {
     const pattern = activePattern(this.pattern, now);
-    if (pattern.kind === 'mixture' || pattern.kind === 'sequential') {
+    if (pattern.kind === 'mixture' || pattern.kind === 'sequential' || pattern.kind === 'alloc') {
       this.idealAccesses += (ns * pattern.rate) / 1e9;
     }
   }
@@ -123,10 +138,20 @@ export class VcpuThread {
       this.stallNs[THROTTLE] += t;
       avail -= t;
     }
+    if (this.stealNs > 0) {
+      const s = Math.min(this.stealNs, avail);
+      this.stealNs -= s;
+      this.balloonNs += s;
+      avail -= s;
+    }
     const pattern = activePattern(this.pattern, ctx.now);
     if (pattern.kind === 'idle') return;
     if (pattern.kind === 'trace') {
       this.runTrace(pattern, ctx);
+      return;
+    }
+    if (pattern.kind === 'alloc') {
+      this.runAlloc(pattern, avail, ctx);
       return;
     }
     const accessNs = pattern.rate > 0 ? 1e9 / pattern.rate : Infinity;
@@ -239,6 +264,53 @@ export class VcpuThread {
     return budget;
   }
 
+  /**
+   * An allocate/free workload: its churn operations first (each allocation writes
+   * every page of its block, as the kernel clears a page it hands out), then accesses
+   * into its live blocks with the time left. Accesses to pages whose state a write
+   * would not change are counted without going through KVM, as elsewhere.
+   */
+  private runAlloc(
+    p: Extract<AccessPattern, { kind: 'alloc' }>,
+    avail: number,
+    ctx: SliceContext,
+  ): void {
+    const accessNs = p.rate > 0 ? 1e9 / p.rate : Infinity;
+    if (p.rate > 0) this.idealAccesses += ctx.sliceNs / accessNs;
+    let ops = (p.churn * avail) / 1e9 + p.opCarry;
+    let spent = 0;
+    while (ops >= 1) {
+      ops--;
+      const got = p.state.step(this.rng);
+      if (got === null) continue;
+      const n = 1 << got.order;
+      this.idealAccesses += n;
+      for (let q = got.head; q < got.head + n; q++) spent += this.accessRamPage(q, true, ctx);
+    }
+    p.opCarry = ops;
+    let budget = (avail - spent) / accessNs + this.carry;
+    while (budget >= 1) {
+      const page = p.state.pickPage(this.rng);
+      if (page < 0) {
+        budget = 0;
+        break;
+      }
+      const write = p.readFraction === 0 || this.rng.next() >= p.readFraction;
+      budget -= 1 + this.accessRamPage(page, write, ctx) / accessNs;
+    }
+    this.carry = Math.max(0, Math.min(budget, 1));
+  }
+
+  /** One access to a RAM page; returns the ns lost to it. */
+  private accessRamPage(page: number, write: boolean, ctx: SliceContext): number {
+    const slot = ctx.memory.slotOfRamPage(page);
+    const rel = page - slot.ramStart;
+    const set = ctx.missing ? ctx.missing[slot.index] : slot.sensitive;
+    if (set.has(rel)) return this.touch(slot, rel, write, ctx);
+    this.countAccesses(1, write ? 0 : 1);
+    return 0;
+  }
+
   private runTrace(p: Extract<AccessPattern, { kind: 'trace' }>, ctx: SliceContext): void {
     const rows = p.rows;
     if (rows.length === 0) return;
@@ -301,6 +373,12 @@ export class VcpuThread {
       const handled = ctx.onRingFull(this);
       ns += handled;
       this.stallNs[RING_FULL] += handled;
+    }
+    if (ctx.host) {
+      // The host backs the page again; a discarded one is faulted in as a zero page.
+      const h = ctx.host.onAccess(slot, rel);
+      this.stallNs[SLOW_FAULT] += h;
+      ns += h;
     }
     if (outcome >= Outcome.SlowFault && outcome <= Outcome.ZapOnFault && ctx.lockWriteNs > 0) {
       // Expected wait behind another thread's write hold of mmu_lock:

@@ -1,6 +1,8 @@
 import type { RegionSpec, TraceRow, WorkloadSpec } from '../plan.ts';
 import type { GuestMemory, RamSlot } from './memory.ts';
 import type { PageSet } from './page-set.ts';
+import type { BuddyAllocator } from './buddy.ts';
+import { AllocState } from './alloc-workload.ts';
 
 /**
  * A uniform part of a workload: accesses land uniformly on slot-relative pages
@@ -37,23 +39,55 @@ export type AccessPattern =
       totalNs: number;
       phases: { durationNs: number; pattern: AccessPattern }[];
     }
-  | { kind: 'trace'; rows: TraceRow[]; next: number; loop: boolean; periodNs: number };
+  | { kind: 'trace'; rows: TraceRow[]; next: number; loop: boolean; periodNs: number }
+  | {
+      kind: 'alloc';
+      rate: number;
+      readFraction: number;
+      /** Churn operations per second. */
+      churn: number;
+      /** The workload's blocks, shared by its vCPUs. */
+      state: AllocState;
+      /** Fraction of a churn operation left over from the last slice (this vCPU's). */
+      opCarry: number;
+    };
 
 /** Zipf ranks are grouped in buckets of doubling size, uniform inside a bucket. */
 const ZIPF_MIN_BUCKET = 1;
 
 /**
  * Compile the workloads of a VM into one AccessPattern per vCPU. A vCPU named by no
- * workload idles; a vCPU named by two is an error.
+ * workload idles; a vCPU named by two is an error. `alloc` workloads need the guest's
+ * buddy allocator.
  */
 export function compileWorkloads(
   specs: readonly WorkloadSpec[],
   vcpus: number,
   memory: GuestMemory,
+  buddy: BuddyAllocator | null = null,
 ): AccessPattern[] {
   const patterns: (AccessPattern | null)[] = new Array(vcpus).fill(null);
   specs.forEach((spec, index) => {
     const ids = selectVcpus(spec.vcpus ?? 'all', vcpus, index);
+    if (spec.kind === 'alloc') {
+      const state = allocState(spec, buddy);
+      for (const id of ids) {
+        if (patterns[id] !== null) {
+          throw new Error(
+            `vCPU ${id} is given two workloads (workload ${index + 1} is the second); give each vCPU one`,
+          );
+        }
+        patterns[id] = {
+          kind: 'alloc',
+          rate: spec.rate,
+          readFraction: spec.readFraction ?? 0,
+          churn: spec.churn,
+          state,
+          opCarry: 0,
+        };
+      }
+      return;
+    }
     // vCPUs that share a workload share its components (and their cached counts);
     // partitioned workloads and traces get their own.
     const shared = needsOwnPattern(spec) ? null : compileOne(spec, memory, 0, 1, -1);
@@ -82,9 +116,55 @@ function selectVcpus(sel: 'all' | readonly number[], vcpus: number, index: numbe
 }
 
 function needsOwnPattern(spec: WorkloadSpec): boolean {
-  if (spec.kind === 'trace' || spec.kind === 'sequential') return true;
+  if (spec.kind === 'trace' || spec.kind === 'sequential' || spec.kind === 'alloc') return true;
   if (spec.kind === 'phases') return spec.phases.some((p) => needsOwnPattern(p.workload));
   return spec.kind !== 'idle' && spec.partition === true;
+}
+
+/** The shared state of an alloc workload; its pages come from the buddy allocator. */
+function allocState(
+  spec: Extract<WorkloadSpec, { kind: 'alloc' }>,
+  buddy: BuddyAllocator | null,
+): AllocState {
+  if (!buddy) throw new Error('an alloc workload needs the guest buddy allocator');
+  if (!(spec.rate >= 0)) throw new Error(`a workload rate must be >= 0 pages/s, got ${spec.rate}`);
+  if (!(spec.churn >= 0)) throw new Error(`an alloc churn must be >= 0 per s, got ${spec.churn}`);
+  const rf = spec.readFraction ?? 0;
+  if (!(rf >= 0 && rf <= 1)) throw new Error(`readFraction must be between 0 and 1, got ${rf}`);
+  const used = Math.floor(spec.usedBytes / 4096);
+  return new AllocState(
+    buddy,
+    used,
+    spec.maxOrder ?? 3,
+    Math.floor((spec.peakBytes ?? spec.usedBytes) / 4096),
+  );
+}
+
+/**
+ * RAM page ranges [start, end) the workloads other than `alloc` touch: with a buddy
+ * allocator they are allocated at boot and never freed (a trace's pages are not known
+ * in advance and are not reserved).
+ */
+export function reservedRegions(
+  specs: readonly WorkloadSpec[],
+  memory: GuestMemory,
+): [number, number][] {
+  const out: [number, number][] = [];
+  const visit = (spec: WorkloadSpec): void => {
+    switch (spec.kind) {
+      case 'alloc':
+      case 'idle':
+      case 'trace':
+        return;
+      case 'phases':
+        for (const p of spec.phases) visit(p.workload);
+        return;
+      default:
+        out.push(regionPages(spec.region, memory));
+    }
+  };
+  specs.forEach(visit);
+  return out;
 }
 
 function compileOne(
@@ -107,6 +187,8 @@ function compileOne(
           pattern: compileOne(p.workload, memory, k, n, id),
         })),
       };
+    case 'alloc':
+      throw new Error('an alloc workload cannot be a phase');
     case 'trace': {
       // Copies: the replay shifts row times when it loops, and the plan's rows must
       // stay as given (a plan re-run, or hashed, after a run must be the same plan).

@@ -16,6 +16,12 @@ export { OpCost, emptyVmStats } from './stats.ts';
 export type { VmStats } from './stats.ts';
 export { DEFAULT_COSTS, COST_SOURCES, resolveCosts } from './costs.ts';
 export type { Costs, CostSource } from './costs.ts';
+export {
+  DEFAULT_BALLOON_COSTS,
+  BALLOON_COST_SOURCES,
+  resolveBalloonCosts,
+} from './balloon-costs.ts';
+export type { BalloonCosts } from './balloon-costs.ts';
 export { defaultParams, resolveParams, DEFAULT_PROPOSALS } from './params.ts';
 export type { KvmParams, Proposals } from './params.ts';
 export * from './spte.ts';

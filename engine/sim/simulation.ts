@@ -4,6 +4,7 @@ import type { IterationRecord, MigrationEvent } from '../vmm/migration-thread.ts
 import type { SliceContext } from '../guest/vcpu-thread.ts';
 import type { StalePage } from '../vmm/destination.ts';
 import type { Vm } from '../kvm/vm.ts';
+import type { PrecopyPolicy } from '../vmm/policy-hook.ts';
 import { Kvm } from '../kvm/kvm.ts';
 import {
   Cap,
@@ -14,6 +15,7 @@ import {
 import { Rng } from './rng.ts';
 import { GuestMemory } from '../guest/memory.ts';
 import { compileWorkloads } from '../guest/workload.ts';
+import { GuestBalloon } from './balloon.ts';
 import { STALL_CAUSES, VcpuThread } from '../guest/vcpu-thread.ts';
 import { Destination } from '../vmm/destination.ts';
 import { DirtySync } from '../vmm/dirty-sync.ts';
@@ -36,14 +38,25 @@ export interface TimelineRecord {
   ring_full_exits: number;
   /** vCPU ms lost per cause over the sample, summed over vCPUs. */
   stalls_ms: Record<string, number>;
+  /** With a balloon: host RSS, guest free memory, reports, discards (GuestBalloon.sample). */
+  balloon?: Record<string, number>;
 }
 
-/** Options of a run that do not change its results. */
+/**
+ * Options of a run beside its plain-data plan: callbacks that do not change the
+ * results, and `policy`, code that does.
+ */
 export interface RunOptions {
   /** Called about every simulated 100 ms with the share of the time limit used and the state. */
   onProgress?: (info: { fraction: number; state: string; timeS: number }) => void;
   /** Polled about every simulated 100 ms; true stops the run cleanly (interrupt). */
   shouldStop?: () => boolean;
+  /**
+   * A precopy policy in TypeScript (engine/vmm/policy-hook.ts) that decides, after each
+   * sync, instead of QEMU's rule. Not part of the plan: plan hashes and provenance do
+   * not cover it, so name the plan's migration after it.
+   */
+  policy?: PrecopyPolicy;
 }
 
 /** Everything a run produced, before it becomes tables. */
@@ -66,6 +79,10 @@ export interface SimulationOutput {
   migrationWallNs: number;
   trackingBytes: { vmm: number; kvm: number };
   interrupted: boolean;
+  /** The guest's allocator, reporting and hinting, when the VM has a balloon or alloc workload. */
+  balloon: GuestBalloon | null;
+  /** With a balloon: pages whose destination copy differs but that the guest holds free. */
+  staleFreePages: number;
 }
 
 const MAX_EVENTS = 20_000;
@@ -157,11 +174,15 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
   const memory = new GuestMemory(vm.memslots());
   memory.prefill(spec.prefill ?? 0);
   const rng = new Rng(plan.seed);
-  const patterns = compileWorkloads(spec.workloads, spec.vcpus, memory);
+  const balloon = GuestBalloon.needed(spec) ? new GuestBalloon(spec, memory, vm) : null;
+  const patterns = compileWorkloads(spec.workloads, spec.vcpus, memory, balloon?.buddy ?? null);
   const threads = vcpus.map((v, i) => new VcpuThread(v, patterns[i], rng.fork()));
+  // Forked after the vCPUs' streams, so runs without a balloon draw as they always did.
+  balloon?.boot(patterns, rng.fork());
 
   const dest = new Destination(memory.slots);
   const sync = new DirtySync(vm, memory, tracking.dirtyLog, tracking.clearBitmapShift ?? 18);
+  balloon?.attachMigration(sync, policy);
   const link = new Link(policy.bandwidth, policy.maxBandwidth ?? policy.bandwidth);
   const converge = new ConvergeController(policy, warmupNs);
   const events: MigrationEvent[] = [];
@@ -178,6 +199,9 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
       devices: spec.devices ?? [],
       events,
       iterations,
+      precopyPolicy: options.policy,
+      hinting: balloon?.hinting ?? null,
+      host: balloon?.host ?? null,
     },
     warmupNs,
   );
@@ -223,14 +247,28 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
       return sync.reap(null);
     },
     onRemoteFault: (slot, rel) => migration.remoteFault(slot, rel),
+    host: balloon?.host ?? null,
   };
 
   const timeline: TimelineRecord[] = [];
   let now = 0;
   // Warm-up: the guest runs and faults its memory in; no migration yet.
+  // With a balloon the timeline starts at boot: free page reporting works during it.
+  let warmPrev = balloon ? snapshot(threads, migration, link, vm) : null;
+  let warmLast = 0;
   for (; now < warmupNs; now += sliceNs) {
     ctx.now = now;
+    balloon?.beforeSlice(now, threads);
     for (const th of threads) th.step(ctx);
+    if (balloon && warmPrev && now + sliceNs - warmLast >= samplePeriodNs) {
+      const cur = snapshot(threads, migration, link, vm);
+      const t = now + sliceNs;
+      const row = sampleRow(warmPrev, cur, (t - warmLast) / 1e9, t, migration, converge, 0);
+      row.balloon = balloon.sample();
+      timeline.push(row);
+      warmPrev = cur;
+      warmLast = t;
+    }
   }
   const startAcc = threads.reduce((n, t) => n + t.accesses, 0);
   const startIdeal = threads.reduce((n, t) => n + t.idealAccesses, 0);
@@ -255,6 +293,7 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
       ctx.throttle = onDestination ? 0 : converge.throttleShare;
       if (onDestination) for (const th of threads) th.blockedUntil = 0;
       ctx.lockWriteNs = Math.min(lockWriteNs, sliceNs);
+      if (balloon && !onDestination) balloon.beforeSlice(now, threads);
       for (const th of threads) th.step(ctx);
     }
     sync.lockWriteNs = 0;
@@ -266,17 +305,17 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
     lockWriteNs = sync.lockWriteNs;
     if (now + sliceNs - lastSample >= samplePeriodNs || migration.done) {
       const cur = snapshot(threads, migration, link, vm);
-      timeline.push(
-        sampleRow(
-          prev,
-          cur,
-          (now + sliceNs - lastSample) / 1e9,
-          now + sliceNs,
-          migration,
-          converge,
-          ringFullInSample,
-        ),
+      const row = sampleRow(
+        prev,
+        cur,
+        (now + sliceNs - lastSample) / 1e9,
+        now + sliceNs,
+        migration,
+        converge,
+        ringFullInSample,
       );
+      if (balloon) row.balloon = balloon.sample();
+      timeline.push(row);
       ringFullInSample = 0;
       prev = cur;
       lastSample = now + sliceNs;
@@ -300,11 +339,18 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
 
   // Verification: every page's destination generation against the source's.
   let stalePages = 0;
+  let staleFreePages = 0;
   let stale: (StalePage & { cause: string })[] = [];
   if (migration.state === 'completed') {
-    stalePages = dest.countStale();
+    // With a balloon only the pages the guest uses must match: free pages may have been
+    // discarded (zero on the source) or hinted (never sent), by design.
+    const inUse = balloon
+      ? (slot: number, rel: number): boolean => balloon.inUse(memory.slots[slot].ramStart + rel)
+      : undefined;
+    stalePages = inUse ? dest.countStaleWhere(inUse) : dest.countStale();
+    if (inUse) staleFreePages = dest.countStale() - stalePages;
     const lost = new Map(vm.lostDirty.map((e) => [e.gfn as number, e.reason]));
-    stale = dest.listStale(1000).map((p) => ({
+    stale = dest.listStale(1000, inUse).map((p) => ({
       ...p,
       cause: lost.has(p.gfn)
         ? `lost-dirty: KVM dropped the write (${lost.get(p.gfn)})`
@@ -334,6 +380,8 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
       kvm: km.bitmapBytes + km.ringBytes + km.pmlBytes + km.pageTableBytes,
     },
     interrupted,
+    balloon,
+    staleFreePages,
   };
 }
 

@@ -59,8 +59,27 @@ export class Destination implements DestinationView {
     return n;
   }
 
-  /** The stale pages, in gfn order, at most `limit`. */
-  listStale(limit: number): StalePage[] {
+  /**
+   * Count of stale pages among those `keep` accepts (slot index, slot-relative page):
+   * with a balloon, the pages the guest uses; a free page's content is the guest's to
+   * ignore, and QEMU does not send what it discarded or was hinted.
+   */
+  countStaleWhere(keep: (slot: number, rel: number) => boolean): number {
+    let n = 0;
+    for (const s of this.slots) {
+      const r = this.received[s.index];
+      for (let p = r.nextClear(0, s.npages); p >= 0; p = r.nextClear(p + 1, s.npages)) {
+        if (keep(s.index, p)) n++;
+      }
+      for (const p of this.gen[s.index].diff(s.gen, 0, s.npages, Infinity)) {
+        if (r.has(p) && keep(s.index, p)) n++;
+      }
+    }
+    return n;
+  }
+
+  /** The stale pages (those `keep` accepts, if given), in gfn order, at most `limit`. */
+  listStale(limit: number, keep?: (slot: number, rel: number) => boolean): StalePage[] {
     const out: StalePage[] = [];
     for (const s of this.slots) {
       const r = this.received[s.index];
@@ -72,11 +91,12 @@ export class Destination implements DestinationView {
         p = r.nextClear(p + 1, s.npages)
       ) {
         seen.add(p);
+        if (keep && !keep(s.index, p)) continue;
         out.push({ gfn: base + p, sourceGeneration: s.gen.get(p), destinationGeneration: -1 });
       }
-      for (const p of this.gen[s.index].diff(s.gen, 0, s.npages, limit)) {
+      for (const p of this.gen[s.index].diff(s.gen, 0, s.npages, keep ? Infinity : limit)) {
         if (out.length >= limit) break;
-        if (seen.has(p)) continue;
+        if (seen.has(p) || (keep && !keep(s.index, p))) continue;
         out.push({
           gfn: base + p,
           sourceGeneration: s.gen.get(p),

@@ -5,8 +5,12 @@ import type { DirtySync } from './dirty-sync.ts';
 import type { Destination } from './destination.ts';
 import type { Link } from './link.ts';
 import type { ConvergeController } from './converge.ts';
+import type { FreePageHinting } from './free-page-hinting.ts';
+import type { HostMemory } from './host-memory.ts';
+import type { PolicyAction, PrecopyPolicy } from './policy-hook.ts';
 import { PageSet } from '../guest/page-set.ts';
 import { BUFFER_DELAY_NS } from './link.ts';
+import { checkDecision } from './policy-hook.ts';
 
 /** QAPI MigrationStatus values the simulator goes through. */
 export type MigrationState =
@@ -58,6 +62,12 @@ export interface MigrationContext {
   devices: readonly DeviceSpec[];
   events: MigrationEvent[];
   iterations: IterationRecord[];
+  /** virtio-balloon free page hinting, when the VM has it. */
+  hinting?: FreePageHinting | null;
+  /** The host's discards (free page reporting): discarded pages read as zero. */
+  host?: HostMemory | null;
+  /** TypeScript code that takes the precopy decisions (`run(plan, { policy })`), if any. */
+  precopyPolicy?: PrecopyPolicy;
 }
 
 /**
@@ -86,6 +96,8 @@ export class MigrationThread {
   postcopyRequests = 0;
   downtimeBytes = 0;
   expectedDowntimeNs: number;
+  /** downtime-limit in force: the plan's, unless a precopy policy changed it. */
+  downtimeLimitNs: number;
   thresholdBytes = 0;
   lastSyncNs = 0;
   dirtyBytesLastSync = 0;
@@ -101,6 +113,7 @@ export class MigrationThread {
     this.ctx = ctx;
     this.startNs = startNs;
     this.expectedDowntimeNs = ctx.policy.downtimeLimitNs ?? 300e6;
+    this.downtimeLimitNs = this.expectedDowntimeNs;
     ctx.link.windowStart = startNs;
   }
 
@@ -175,6 +188,8 @@ export class MigrationThread {
     sync.setAll();
     const first = sync.sync(false);
     ns += first.ns;
+    // ram_init_bitmaps' sync notifies PRECOPY_NOTIFY_AFTER_BITMAP_SYNC: hinting starts.
+    if (this.ctx.hinting) ns += this.ctx.hinting.afterSync();
     this.syncCount = 1;
     this.lastSyncNs = now + ns;
     this.setupNs = ns;
@@ -208,36 +223,88 @@ export class MigrationThread {
       this.recordIteration(t + r.ns, r.newPages, r.ns);
       const now = t + r.ns;
       const left = sync.dirtyPages * 4096;
-      if (!xen && left <= this.thresholdBytes && !forceSync) {
+      const decision = this.askPolicy(
+        now,
+        r.newPages,
+        !xen && left <= this.thresholdBytes && !forceSync,
+      );
+      if (decision === 'switchover') return r.ns + this.complete(now, 'the precopy policy decided');
+      if (decision === 'postcopy') return r.ns + this.startPostcopy(now, 'by the precopy policy');
+      if (decision === 'cancel') return r.ns + this.cancel(now, 'by the precopy policy');
+      if (decision === 'default' && !xen && left <= this.thresholdBytes && !forceSync) {
         return r.ns + this.complete(now, 'remaining fits in the downtime limit');
       }
       if (xen && this.xenShouldStop()) return r.ns + this.complete(now, 'Xen stop rule');
       const max = policy.maxIterations ?? 0;
       if (max > 0 && this.syncCount >= max) {
         const action = policy.onMaxIterations ?? 'force';
-        if (action === 'cancel') {
-          this.state = 'cancelled';
-          this.totalNs = now - this.startNs;
-          this.ctx.events.push({
-            time_s: now / 1e9,
-            kind: 'cancelled',
-            vcpu: -1,
-            detail: `${max} iterations`,
-          });
-          return r.ns;
-        }
+        if (action === 'cancel') return r.ns + this.cancel(now, `${max} iterations`);
         if (action === 'postcopy') return r.ns + this.startPostcopy(now, `${max} iterations`);
         return r.ns + this.complete(now, `${max} iterations reached: guest paused`);
       }
       const pc = policy.postcopyAfterIterations ?? 0;
       if (pc > 0 && this.syncCount >= pc)
         return r.ns + this.startPostcopy(now, `after ${pc} iterations`);
-      return Math.max(r.ns, 1);
+      // The guest still runs after this sync: a new free page hinting round.
+      const hintNs = this.ctx.hinting ? this.ctx.hinting.afterSync() : 0;
+      return Math.max(r.ns + hintNs, 1);
     }
     const allowance = link.windowAllowance;
     if (allowance <= 0) return this.sleepToWindowEnd(t);
     const used = this.sendDirty(budget, allowance, false);
     return used > 0 ? used : this.sleepToWindowEnd(t);
+  }
+
+  /**
+   * Ask the precopy policy, if any, what to do after a sync; apply a new downtime
+   * limit at once (the threshold follows). 'default' without a policy.
+   */
+  private askPolicy(now: number, newPages: number, qemuWouldComplete: boolean): PolicyAction {
+    const policy = this.ctx.precopyPolicy;
+    if (!policy) return 'default';
+    const history = this.ctx.iterations;
+    const d =
+      policy.afterSync({
+        iteration: this.syncCount,
+        elapsedNs: now - this.startNs,
+        remainingBytes: this.ctx.sync.dirtyPages * 4096,
+        dirtyPagesSynced: newPages,
+        pagesSentSinceSync: history.length ? history[history.length - 1].pages_sent : 0,
+        bandwidthBytesPerSec: this.ctx.link.estimate,
+        downtimeLimitNs: this.downtimeLimitNs,
+        thresholdBytes: this.thresholdBytes,
+        qemuWouldComplete,
+        throttlePct: this.ctx.converge.throttlePct,
+        history: history.slice(),
+      }) ?? {};
+    checkDecision(policy, d);
+    const action = d.action ?? 'default';
+    const changes: string[] = [];
+    if (d.downtimeLimitNs !== undefined && d.downtimeLimitNs !== this.downtimeLimitNs) {
+      changes.push(
+        `downtime-limit ${this.downtimeLimitNs / 1e6} ms -> ${d.downtimeLimitNs / 1e6} ms`,
+      );
+      this.downtimeLimitNs = d.downtimeLimitNs;
+      this.updateThreshold();
+    }
+    if (action !== 'default') changes.push(action);
+    if (changes.length) {
+      this.ctx.events.push({
+        time_s: now / 1e9,
+        kind: 'policy',
+        vcpu: -1,
+        detail: `${policy.name}: ${changes.join(', ')}${d.reason ? ` (${d.reason})` : ''}`,
+      });
+    }
+    return action;
+  }
+
+  private cancel(now: number, detail: string): number {
+    this.ctx.hinting?.done(); // PRECOPY_NOTIFY_CLEANUP
+    this.state = 'cancelled';
+    this.totalNs = now - this.startNs;
+    this.ctx.events.push({ time_s: now / 1e9, kind: 'cancelled', vcpu: -1, detail });
+    return 0;
   }
 
   private sleepToWindowEnd(t: number): number {
@@ -252,7 +319,7 @@ export class MigrationThread {
       (policy.availSwitchoverBandwidth ?? 0) > 0
         ? (policy.availSwitchoverBandwidth as number)
         : link.estimate;
-    const limitS = (policy.downtimeLimitNs ?? 300e6) / 1e9;
+    const limitS = this.downtimeLimitNs / 1e9;
     this.thresholdBytes = bw * limitS;
     if (link.estimate > 0 && this.syncCount > 0) {
       this.expectedDowntimeNs = (this.dirtyBytesLastSync / link.estimate) * 1e9;
@@ -317,7 +384,9 @@ export class MigrationThread {
       let q = bmap.nextClear(p, limit);
       if (q < 0) q = limit;
       const n = q - p;
-      const zeros = slot.gen.countEqual(p, p + n, 0);
+      // A page the host discarded reads as zero: QEMU finds it zero and sends it so.
+      const host = this.ctx.host;
+      const zeros = slot.gen.countEqual(p, p + n, 0) + (host ? host.zeroedIn(slot, p, p + n) : 0);
       const normal = n - zeros;
       const bytes = zeros * ZERO_PAGE_WIRE_BYTES + normal * NORMAL_PAGE_WIRE_BYTES;
       this.sendRange(slot, p, p + n);
@@ -349,6 +418,8 @@ export class MigrationThread {
     const { sync, link, policy, events } = this.ctx;
     this.state = 'device';
     this.stopNs = t;
+    // The VM stopped: VIRTIO_BALLOON_CMD_ID_DONE, the guest may reuse hinted pages.
+    this.ctx.hinting?.done();
     events.push({ time_s: t / 1e9, kind: 'switchover', vcpu: -1, detail: `stop and copy: ${why}` });
     let ns = this.saveDevicesTouchingRam(t);
     const r = sync.sync(true);
@@ -417,6 +488,7 @@ export class MigrationThread {
   private startPostcopy(t: number, why: string): number {
     const { sync, link, policy, memory, events } = this.ctx;
     this.stopNs = t;
+    this.ctx.hinting?.done();
     events.push({
       time_s: t / 1e9,
       kind: 'postcopy',
@@ -482,7 +554,7 @@ export class MigrationThread {
     if (!this.missing) return 0;
     if (!this.missing[slot.index].delete(rel)) return 0;
     this.ctx.dest.receiveRange(slot, rel, rel + 1);
-    const zero = slot.gen.get(rel) === 0;
+    const zero = slot.gen.get(rel) === 0 || (this.ctx.host?.isZeroed(slot, rel) ?? false);
     if (zero) this.zeroPages++;
     else this.normalPages++;
     const bytes = zero ? ZERO_PAGE_WIRE_BYTES : NORMAL_PAGE_WIRE_BYTES;
@@ -506,6 +578,7 @@ export class MigrationThread {
   /** The simulation ran out of time before the migration finished. */
   giveUp(t: number): void {
     if (this.done) return;
+    this.ctx.hinting?.done(); // PRECOPY_NOTIFY_CLEANUP
     this.state = 'not-converged';
     this.totalNs = t - this.startNs;
     this.ctx.events.push({
