@@ -103,6 +103,8 @@ export interface Experiment {
 export interface TableOutput {
   kind: 'table';
   views: Name[];
+  /** `with a, b`: only these columns (a sweep's `label` always leads); all when absent. */
+  columns?: Name[];
   span: Span;
 }
 

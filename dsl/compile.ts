@@ -66,7 +66,13 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Outputs are plain data; rendering them is the views' job. */
 export type CompiledOutput =
-  | { kind: 'table'; views: TableView[]; line: number }
+  | {
+      kind: 'table';
+      views: TableView[];
+      /** `table V with a, b`: the columns to show, in this order; absent shows all. */
+      columns?: string[];
+      line: number;
+    }
   | {
       kind: 'export';
       views: TableView[];
@@ -403,6 +409,7 @@ class Compiler {
           program.outputs.push({
             kind: 'table',
             views,
+            ...(s.columns ? { columns: s.columns.map((c) => c.text) } : {}),
             line: s.span.line,
           });
       } else if (s.kind === 'export') {

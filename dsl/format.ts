@@ -96,7 +96,10 @@ function printStatement(s: Statement, out: Line[], lineOf: (offset: number) => n
       return;
     }
     case 'table':
-      item(`table ${s.views.map((v) => v.text).join(', ')}`);
+      item(
+        `table ${s.views.map((v) => v.text).join(', ')}` +
+          (s.columns ? ` with ${s.columns.map((c) => c.text).join(', ')}` : ''),
+      );
       return;
     case 'plot':
       item(`plot ${s.y.text} over ${s.x.text}`);

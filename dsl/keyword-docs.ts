@@ -25,9 +25,9 @@ export const KEYWORD_DOCS: Readonly<Record<string, string>> = {
   run: '`run VM with TRACKING, MIGRATION [seed N] [costs C] [warmup T] ...`: one simulated migration of VM, its dirty log set up by TRACKING.',
   sweep:
     '`sweep VM with [T1, T2], M seeds 1..5`: the cartesian product of every list and seed range; one run per combination, run in parallel.',
-  with: 'Separates the VM of a run from its tracking policy and migration policy: `run db with ring, fast`.',
+  with: 'Separates the VM of a run from its tracking policy and migration policy: `run db with ring, fast`; after `table V`, the columns to show: `table summary with total_ms, downtime_ms`.',
   table:
-    '`table summary, iterations, timeline, events, stale`: print these result tables of the runs above.',
+    "`table summary, iterations, timeline, events, stale`: print these result tables of the runs above; `table summary with total_ms, downtime_ms` shows only those columns (after a sweep's `label`).",
   plot: '`plot Y over X`: a Plotly chart of column Y against `time` (timeline) or `iteration` (iterations).',
   over: '`plot Y over X`: X is `time` (timeline samples) or `iteration` (one point per dirty-log sync).',
   export:

@@ -164,10 +164,17 @@ export class MmuParser extends CstParser {
     this.SUBRULE(this.value, { LABEL: 'arg' });
   });
 
-  /** tableStmt := table WORD ("," WORD)* */
+  /** tableStmt := table WORD ("," WORD)* (with WORD ("," WORD)*)?   e.g. `table summary with total_ms, downtime_ms` */
   public tableStmt = this.RULE('tableStmt', () => {
     this.CONSUME(Table);
     this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.CONSUME(Word, { LABEL: 'views' }) });
+    this.OPTION(() => {
+      this.CONSUME(With);
+      this.AT_LEAST_ONE_SEP2({
+        SEP: Comma,
+        DEF: () => this.CONSUME2(Word, { LABEL: 'columns' }),
+      });
+    });
   });
 
   /** plotStmt := plot WORD over WORD */

@@ -232,6 +232,7 @@ class AstBuilder extends BaseVisitor {
     return {
       kind: 'table',
       views: tokens(ch, 'views').map((t) => nameOf(t)),
+      ...(token(ch, 'With') ? { columns: tokens(ch, 'columns').map((t) => nameOf(t)) } : {}),
       span: nodeSpan(ch),
     };
   }

@@ -100,7 +100,10 @@ export function renderReport(
     for (const out of input.outputs) {
       if (out.kind === 'table') {
         for (const view of out.views)
-          parts.push(`<h3>${escapeHtml(view)}</h3>`, htmlTable(experimentTable(e, view)));
+          parts.push(
+            `<h3>${escapeHtml(view)}</h3>`,
+            htmlTable(experimentTable(e, view, out.columns)),
+          );
       } else if (out.kind === 'plot') {
         parts.push(
           `<h3>${escapeHtml(`${out.y} over ${out.x}`)}</h3>`,

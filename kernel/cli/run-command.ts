@@ -12,7 +12,7 @@ import { formatDiagnostics, loadFile } from './load.ts';
 import { ProgressBar } from './progress.ts';
 import { RESULT_TABLES } from './plan-task.ts';
 import { runPlans } from './pool.ts';
-import { assembleExperiments, experimentTable, indexedPlans } from './runs.ts';
+import { assembleExperiments, ColumnError, experimentTable, indexedPlans } from './runs.ts';
 import { inShard } from './shard.ts';
 import type { ExperimentRun } from './runs.ts';
 
@@ -59,7 +59,17 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
   }
   progress.clear();
   const experiments = assembleExperiments(program, loaded.text, plans, outcome.results);
-  io.stdout.write(printResults(experiments, program, io, args.seed));
+  let printed: string;
+  try {
+    printed = printResults(experiments, program, io, args.seed);
+  } catch (e) {
+    if (!(e instanceof ColumnError)) throw e;
+    io.stderr.write(
+      `${loaded.shownPath}: ${e.message}\nFix the \`table ... with\` line and run again.\n`,
+    );
+    return ExitCode.PlanError;
+  }
+  io.stdout.write(printed);
   if (args.csv !== undefined) {
     const dir = resolve(io.cwd, args.csv);
     const files = writeCsvs(dir, experiments, loaded.path);
@@ -139,13 +149,15 @@ function printResults(
   seed: number | undefined,
 ): string {
   const width = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120;
-  const tables = program.outputs.flatMap((o) => (o.kind === 'table' ? o.views : []));
+  const tables = program.outputs.flatMap((o) =>
+    o.kind === 'table' ? o.views.map((view) => ({ view, columns: o.columns })) : [],
+  );
   const out: string[] = [];
   for (const e of experiments) {
     const seeded = seed === undefined ? '' : `, --seed ${seed}`;
     out.push(`== ${e.statement}  (line ${e.line}, ${e.runs.length} plan(s)${seeded})`, '');
-    for (const view of tables) {
-      const t = experimentTable(e, view);
+    for (const { view, columns } of tables) {
+      const t = experimentTable(e, view, columns);
       // Each block of a wide table repeats what names a row: the plan, else the first column.
       const keys = t.columnNames().includes('label') ? ['label'] : t.columnNames().slice(0, 1);
       out.push(`${view}:`, t.numRows() ? formatWideTable(t, width, keys) : '(no rows)', '');

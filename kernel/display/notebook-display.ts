@@ -50,7 +50,7 @@ export class NotebookDisplay {
       const provenance = experimentProvenance(e);
       for (const out of asked) {
         if (out.kind === 'table') {
-          for (const view of out.views) bundles.push(this.table(e, view, provenance));
+          for (const view of out.views) bundles.push(this.table(e, view, provenance, out.columns));
         } else if (out.kind === 'plot') {
           bundles.push(...this.chart(plotFigure(out, e.runs), provenance));
         }
@@ -91,8 +91,13 @@ export class NotebookDisplay {
     this.charts = 0;
   }
 
-  private table(e: ExperimentRun, view: TableView, provenance: ProvenanceRecord[]): MimeBundle {
-    return tableBundle(experimentTable(e, view), {
+  private table(
+    e: ExperimentRun,
+    view: TableView,
+    provenance: ProvenanceRecord[],
+    columns?: readonly string[],
+  ): MimeBundle {
+    return tableBundle(experimentTable(e, view, columns), {
       title: `${e.statement} — ${view}`,
       provenance,
       ...(this.options.maxRows === undefined ? {} : { maxRows: this.options.maxRows }),

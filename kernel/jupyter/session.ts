@@ -8,7 +8,7 @@ import { isComplete } from '../../dsl/is-complete.ts';
 import { FIELD_DOCS, KEYWORD_DOCS, UNIT_DOCS, VALUE_DOCS } from '../../dsl/keyword-docs.ts';
 import { nodeFileLoader } from '../../dsl/node-loader.ts';
 import { writeCsvs } from '../cli/csv.ts';
-import { assembleExperiments, indexedPlans } from '../cli/runs.ts';
+import { assembleExperiments, ColumnError, indexedPlans } from '../cli/runs.ts';
 import type { ExperimentRun } from '../cli/runs.ts';
 import type { MimeBundle } from '../display/mime.ts';
 import { NotebookDisplay } from '../display/notebook-display.ts';
@@ -253,9 +253,16 @@ export class MmulabSession {
     // NotebookDisplay shows summaries for runs nobody asked a view of.
     const shows = program.outputs.some((o) => o.kind !== 'export');
     if (plans.length > 0 || shows) {
-      const bundles = this.display.render(program.outputs, experiments, {
-        guestperf: plans.length > 0,
-      });
+      let bundles: MimeBundle[];
+      try {
+        bundles = this.display.render(program.outputs, experiments, {
+          guestperf: plans.length > 0,
+        });
+      } catch (e) {
+        if (!(e instanceof ColumnError)) throw e;
+        // The results are kept: a corrected `table ... with` in the next cell shows them.
+        return errorOf('MmulabError', e.message, [`${RED}${e.message}${RESET}`]);
+      }
       for (const bundle of bundles) out.display(bundle);
     }
     this.writeExports(program, experiments, out);

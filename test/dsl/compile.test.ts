@@ -52,6 +52,7 @@ run db with base, fast costs slow seed 7 warmup 1s max_time 10s sample 50ms slic
 sweep db with [base, proposals], [fast, limited] costs [slow, slower] seeds 1..3
 sweep arm with armt, fast seeds [1, 5]
 table summary, iterations, timeline, events, stale
+table summary with total_ms, downtime_ms
 plot remaining over time
 plot dirty_rate over iteration
 `;
@@ -113,6 +114,7 @@ describe('compile', () => {
     expect(program.vms.map((v) => v.name)).toEqual(['db', 'arm']);
     expect(program.outputs).toEqual([
       { kind: 'table', views: ['summary', 'iterations', 'timeline', 'events', 'stale'], line: 43 },
+      { kind: 'table', views: ['summary'], columns: ['total_ms', 'downtime_ms'], line: 44 },
       {
         kind: 'plot',
         y: 'remaining',
@@ -120,7 +122,7 @@ describe('compile', () => {
         table: 'timeline',
         xColumn: 'time_s',
         yColumn: 'remaining_pages',
-        line: 44,
+        line: 45,
       },
       {
         kind: 'plot',
@@ -129,7 +131,7 @@ describe('compile', () => {
         table: 'iterations',
         xColumn: 'iteration',
         yColumn: 'dirty_rate_pps',
-        line: 45,
+        line: 46,
       },
     ]);
   });

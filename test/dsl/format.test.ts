@@ -43,6 +43,7 @@ const TAIL = [
   'run db with t1, m1 seed 3 warmup 10ms',
   'sweep db with [t1, t2], m1 seeds 1..2 costs c1',
   'table summary, iterations',
+  'table summary with total_ms, downtime_ms',
   'plot remaining over time',
   'export summary, iterations to "results/" as arrow',
   'export stale to "out"',

@@ -167,6 +167,29 @@ describe.concurrent('mmulab (spawned)', () => {
     expect(b.stderr).toBe('');
   });
 
+  it("run: `table V with a, b` prints only those columns, after a sweep's label", async () => {
+    const text = TINY.replace(
+      'run tiny with ring, m seed 3',
+      'sweep tiny with ring, m seeds 3..4',
+    ).replace('table summary\n', 'table summary with downtime_ms, status\n');
+    writeFileSync(join(TMP, 'columns.mmu'), text);
+    const r = await mmulab('run', 'columns.mmu');
+    expect(r.code, r.stderr).toBe(0);
+    const header = r.stdout.split('\n').find((l) => l.trimStart().startsWith('label'));
+    expect(header?.trim().split(/\s+/)).toEqual(['label', 'downtime_ms', 'status']);
+  });
+
+  it('run: a column the table lacks exits 1 with the columns it has and a did-you-mean', async () => {
+    writeFileSync(
+      join(TMP, 'nocolumn.mmu'),
+      TINY.replace('table summary\n', 'table summary with total_m\n'),
+    );
+    const r = await mmulab('run', 'nocolumn.mmu');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Table summary has no column 'total_m'\. Did you mean 'total_ms'\?/);
+    expect(r.stderr).toMatch(/Its columns: vm, tracking, migration/);
+  });
+
   it('run: exits 1 and prints the diagnostics to stderr when the plan has errors', async () => {
     const r = await mmulab('run', 'bad.mmu');
     expect(r.code).toBe(1);

@@ -248,6 +248,20 @@ describe('KernelHandler: a cell that runs', () => {
     expect(charts).toEqual([]);
   });
 
+  it('shows only the columns a table asks for, and keeps the results when one is misspelt', async () => {
+    const bad = await kernel.request('execute_request', execute('table summary with total_m'));
+    expect(bad.reply.content).toMatchObject({ status: 'error', ename: 'MmulabError' });
+    expect(bad.reply.content.evalue).toMatch(/no column 'total_m'\. Did you mean 'total_ms'/);
+    const good = await kernel.request(
+      'execute_request',
+      execute('table summary with total_ms, status'),
+    );
+    const html = good.iopub
+      .filter((m) => m.header.msg_type === 'display_data')
+      .map((m) => String((m.content.data as Record<string, unknown>)['text/html'] ?? ''));
+    expect(html.some((h) => h.includes('total_ms') && !h.includes('downtime_ms'))).toBe(true);
+  });
+
   it('stops a running simulation on interrupt_request and stays usable', async () => {
     const running = kernel.post('execute_request', execute(ENDLESS));
     // Wait until the run is under way (its first progress update).
