@@ -7,6 +7,7 @@ import { inspect } from '../../dsl/inspect.ts';
 import { isComplete } from '../../dsl/is-complete.ts';
 import { FIELD_DOCS, KEYWORD_DOCS, UNIT_DOCS, VALUE_DOCS } from '../../dsl/keyword-docs.ts';
 import { nodeFileLoader } from '../../dsl/node-loader.ts';
+import { arrowTables, writeArrowTable } from '../cli/arrow.ts';
 import { writeCsvs } from '../cli/csv.ts';
 import { assembleExperiments, ColumnError, indexedPlans } from '../cli/runs.ts';
 import type { ExperimentRun } from '../cli/runs.ts';
@@ -287,10 +288,14 @@ export class MmulabSession {
         const files = writeCsvs(dir, experiments, 'notebook', o.views);
         out.stream('stdout', `wrote ${files.length} CSV file(s) to ${o.dir}\n`);
       } else {
-        out.stream(
-          'stderr',
-          `export as ${o.format} is not available in the kernel yet; use 'mmulab run --arrow'.\n`,
-        );
+        // As `mmulab run --arrow`: one file per table, every plan, provenance in the schema.
+        const views: readonly string[] = o.views;
+        const tables = arrowTables(
+          experiments.flatMap((e) => e.runs),
+          'notebook',
+        ).filter((t) => views.includes(t.table));
+        for (const t of tables) writeArrowTable(dir, t);
+        out.stream('stdout', `wrote ${tables.length} Arrow file(s) to ${o.dir}\n`);
       }
     }
   }

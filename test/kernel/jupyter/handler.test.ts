@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execute, fakeKernel, iopubTypes } from '../../helpers/kernel-handler.ts';
 import type { Reply } from '../../helpers/kernel-handler.ts';
@@ -367,6 +370,24 @@ describe('KernelHandler: editor services', () => {
       raw: true,
     });
     expect(range.reply.content.history).toEqual([[1, line, '%echo history-1']]);
+  });
+});
+
+describe('KernelHandler: export', () => {
+  it('writes CSV and Arrow files relative to the notebook directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmulab-export-'));
+    const local = fakeKernel(dir);
+    const r = await local.request(
+      'execute_request',
+      execute(
+        `${SMALL}\nrun a with r, q seed 1\nexport summary to "csv"\nexport summary, iterations to "arrow" as arrow`,
+      ),
+    );
+    expect(r.reply.content.status).toBe('ok');
+    expect(readdirSync(join(dir, 'csv')).some((f) => f.endsWith('.summary.csv'))).toBe(true);
+    expect(readdirSync(join(dir, 'arrow')).sort()).toEqual(['iterations.arrow', 'summary.arrow']);
+    await local.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
