@@ -85,6 +85,19 @@ async function waitFor(msgId: string, match: (m: KernelMessage) => boolean): Pro
   );
 }
 
+/** Send the endless cell and resolve with its msg_id once its first progress update arrived. */
+async function startEndlessRun(): Promise<string> {
+  const id = await kernel.client.send('execute_request', {
+    code: ENDLESS,
+    silent: false,
+    store_history: true,
+    user_expressions: {},
+    allow_stdin: false,
+  });
+  await waitFor(id, (m) => m.header.msg_type === 'update_display_data');
+  return id;
+}
+
 describe('mmulab kernel process', () => {
   it('echoes heartbeats', async () => {
     expect(await heartbeat()).toBe('ping');
@@ -139,14 +152,7 @@ describe('mmulab kernel process', () => {
 
   it('stops a long run on interrupt_request, answering heartbeats meanwhile, and stays usable', async () => {
     expect((await kernel.client.execute(DEFINITIONS)).reply.content.status).toBe('ok');
-    const id = await kernel.client.send('execute_request', {
-      code: ENDLESS,
-      silent: false,
-      store_history: true,
-      user_expressions: {},
-      allow_stdin: false,
-    });
-    await waitFor(id, (m) => m.header.msg_type === 'update_display_data');
+    const id = await startEndlessRun();
     expect(await heartbeat()).toBe('ping');
     const interrupt = await kernel.client.request('interrupt_request', {}, 'control');
     expect(interrupt.reply.content).toEqual({ status: 'ok' });
@@ -158,14 +164,7 @@ describe('mmulab kernel process', () => {
   }, 120_000);
 
   it('accepts interrupt_request on the shell channel while a cell runs', async () => {
-    const id = await kernel.client.send('execute_request', {
-      code: ENDLESS,
-      silent: false,
-      store_history: true,
-      user_expressions: {},
-      allow_stdin: false,
-    });
-    await waitFor(id, (m) => m.header.msg_type === 'update_display_data');
+    const id = await startEndlessRun();
     const interrupt = await kernel.client.send('interrupt_request', {}, 'shell');
     expect((await kernel.client.reply(interrupt, 'shell')).content).toEqual({ status: 'ok' });
     expect((await kernel.client.reply(id, 'shell', 60_000)).content).toMatchObject({
@@ -174,14 +173,7 @@ describe('mmulab kernel process', () => {
   }, 120_000);
 
   it('stops a long run on SIGINT (interrupt_mode signal) and keeps the kernel', async () => {
-    const id = await kernel.client.send('execute_request', {
-      code: ENDLESS,
-      silent: false,
-      store_history: true,
-      user_expressions: {},
-      allow_stdin: false,
-    });
-    await waitFor(id, (m) => m.header.msg_type === 'update_display_data');
+    const id = await startEndlessRun();
     kernel.process.kill('SIGINT');
     expect((await kernel.client.reply(id, 'shell', 60_000)).content).toMatchObject({
       ename: 'KeyboardInterrupt',
