@@ -26,7 +26,13 @@ import {
   bindValue,
 } from './check.ts';
 import type { Bound, BoundProperty } from './check.ts';
-import { DiagnosticCode as C, diagnostic, didYouMean, oneOf } from './diagnostics.ts';
+import {
+  DiagnosticCode as C,
+  diagnostic,
+  didYouMean,
+  formatDiagnostic,
+  oneOf,
+} from './diagnostics.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { lowerCosts, lowerMigration, lowerTracking, lowerVm } from './lower.ts';
 import type { LoadTrace } from './lower.ts';
@@ -136,7 +142,7 @@ export interface CompileResult {
   ok: boolean;
   /**
    * The texts of the used files, by name: a diagnostic whose `file` is one of them is
-   * rendered with `formatDiagnostic(sources.get(d.file), d)`.
+   * rendered with `renderDiagnostic(result, text, d)`.
    */
   sources: ReadonlyMap<string, string>;
 }
@@ -156,6 +162,20 @@ const KIND_NOUN: Readonly<Record<DefinitionKind, string>> = {
   costs: 'costs table',
   migration: 'migration policy',
 };
+
+/**
+ * A diagnostic of `compile(text, { file })` rendered (caret and all) against the text
+ * it points into: a used file's, or `text` itself.
+ */
+export function renderDiagnostic(
+  result: CompileResult,
+  text: string,
+  d: Diagnostic,
+  file?: string,
+): string {
+  const used = d.file !== undefined && d.file !== file ? result.sources.get(d.file) : undefined;
+  return formatDiagnostic(used ?? text, d);
+}
 
 /** Compile a text to plans. Never throws on bad input. */
 export function compile(text: string, options: CompileOptions = {}): CompileResult {

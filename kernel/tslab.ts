@@ -14,9 +14,8 @@
  */
 import { createRequire } from 'node:module';
 import type { ColumnTable } from 'arquero';
-import { compile, EMPTY_SCOPE } from '../dsl/compile.ts';
+import { compile, EMPTY_SCOPE, renderDiagnostic } from '../dsl/compile.ts';
 import type { Scope } from '../dsl/compile.ts';
-import { formatDiagnostic } from '../dsl/diagnostics.ts';
 import { nodeFileLoader } from '../dsl/node-loader.ts';
 import type { PlotlyFigure } from './cli/figures.ts';
 import { runProgram } from './cli/runs.ts';
@@ -81,9 +80,9 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
     load: nodeFileLoader,
     ...(options.file === undefined ? {} : { file: options.file }),
   });
-  const sourceOf = (file: string | undefined): string =>
-    (file !== undefined && file !== options.file ? compiled.sources.get(file) : undefined) ?? text;
-  const formatted = compiled.diagnostics.map((d) => formatDiagnostic(sourceOf(d.file), d));
+  const formatted = compiled.diagnostics.map((d) =>
+    renderDiagnostic(compiled, text, d, options.file),
+  );
   if (!compiled.ok) throw new Error(formatted.join('\n\n'));
   if (formatted.length) process.stderr.write(`${formatted.join('\n\n')}\n`);
   scope = compiled.scope;

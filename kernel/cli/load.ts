@@ -1,9 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { compile } from '../../dsl/compile.ts';
+import { compile, renderDiagnostic } from '../../dsl/compile.ts';
 import type { CompileResult, FileLoader } from '../../dsl/compile.ts';
 import { nodeFileLoader } from '../../dsl/node-loader.ts';
-import { formatDiagnostic } from '../../dsl/diagnostics.ts';
 import { UsageError } from './args.ts';
 
 /** A compiled `.mmu` file and the text it came from. */
@@ -57,10 +56,9 @@ export function loadFile(command: string, file: string, cwd: string): LoadedFile
 /** Every diagnostic rendered with its source line and caret, blank-line separated. */
 export function formatDiagnostics(loaded: LoadedFile): string {
   const { compiled } = loaded;
-  // A diagnostic from a used file is shown with that file's text.
-  const sourceOf = (file: string | undefined): string =>
-    file && file !== loaded.shownPath ? (compiled.sources.get(file) ?? loaded.text) : loaded.text;
-  return compiled.diagnostics.map((d) => formatDiagnostic(sourceOf(d.file), d)).join('\n\n');
+  return compiled.diagnostics
+    .map((d) => renderDiagnostic(compiled, loaded.text, d, loaded.shownPath))
+    .join('\n\n');
 }
 
 /** "2 errors, 1 warning". */

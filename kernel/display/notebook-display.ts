@@ -6,8 +6,6 @@ import type { ExperimentRun } from '../cli/runs.ts';
 import { provenanceRecord } from './mime.ts';
 import type { MimeBundle, ProvenanceRecord } from './mime.ts';
 import { plotlyFigureBundle, plotlyLoaderBundle } from './plotly.ts';
-import { progressBundle } from './progress.ts';
-import type { ProgressInfo } from './progress.ts';
 import { tableBundle } from './table.ts';
 
 export interface NotebookDisplayOptions {
@@ -78,11 +76,6 @@ export class NotebookDisplay {
     }
     out.push(plotlyFigureBundle(figure, { provenance, id: `mmulab-plot-${++this.charts}` }));
     return out;
-  }
-
-  /** The progress line of a running cell (see progressBundle). */
-  progressBundle(info: ProgressInfo): MimeBundle {
-    return progressBundle(info);
   }
 
   /** Forget what was sent: a restarted kernel talks to a page that must load plotly.js again. */

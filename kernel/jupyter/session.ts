@@ -1,7 +1,6 @@
 import type { CompiledProgram, Scope } from '../../dsl/compile.ts';
-import { compile, EMPTY_SCOPE } from '../../dsl/compile.ts';
+import { compile, EMPTY_SCOPE, renderDiagnostic } from '../../dsl/compile.ts';
 import { complete } from '../../dsl/completion.ts';
-import { formatDiagnostic } from '../../dsl/diagnostics.ts';
 import type { Diagnostic } from '../../dsl/diagnostics.ts';
 import { inspect } from '../../dsl/inspect.ts';
 import { isComplete } from '../../dsl/is-complete.ts';
@@ -181,10 +180,7 @@ export class MmulabSession {
       load: (path, from) =>
         nodeFileLoader(from === undefined ? resolve(this.cwd, path) : path, from),
     });
-    const render = (d: Diagnostic): string => {
-      const source = d.file === undefined ? text : (compiled.sources.get(d.file) ?? '');
-      return formatDiagnostic(source, d);
-    };
+    const render = (d: Diagnostic): string => renderDiagnostic(compiled, text, d);
     const warnings = compiled.diagnostics.filter((d) => d.severity === 'warning');
     if (warnings.length > 0) out.stream('stderr', `${warnings.map(render).join('\n\n')}\n`);
     const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
@@ -304,8 +300,7 @@ export class MmulabSession {
     code: string,
     cursor: number,
   ): { matches: string[]; cursorStart: number; cursorEnd: number } {
-    const line = lineAt(code, cursor);
-    const m = /^[ \t]*%(\w*)$/.exec(line.before);
+    const m = /^[ \t]*%(\w*)$/.exec(lineBefore(code, cursor));
     if (m) {
       const matches = Object.keys(KERNEL_COMMANDS)
         .filter((k) => k.startsWith(m[1] ?? ''))
@@ -337,9 +332,9 @@ export class MmulabSession {
 }
 
 /** The text of the cursor's line before the cursor (cursor in code points). */
-function lineAt(code: string, cursor: number): { before: string } {
+function lineBefore(code: string, cursor: number): string {
   const before = Array.from(code).slice(0, cursor).join('');
-  return { before: before.slice(before.lastIndexOf('\n') + 1) };
+  return before.slice(before.lastIndexOf('\n') + 1);
 }
 
 /** `%who`: the session's definitions, one per line, by kind then name. */
