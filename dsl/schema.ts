@@ -130,7 +130,8 @@ export const DIRTY_LOGS = [
   'ring',
   'ring_with_bitmap',
 ] as const;
-export const TABLE_VIEWS = ['summary', 'iterations', 'timeline', 'events', 'stale'] as const;
+/** The tables of `table` and `export`: the engine's result tables. */
+export { RESULT_TABLES as TABLE_VIEWS } from '../engine/results.ts';
 /** The file formats of `export ... as FORMAT`; the first is the default. */
 export const EXPORT_FORMATS = ['csv', 'arrow'] as const;
 

@@ -21,7 +21,8 @@ export interface Provenance {
 }
 
 /**
- * The tables of one run. Column names carry their units.
+ * The tables of one run, in the order the engine builds them. Column names carry their
+ * units.
  * - summary: one row (QEMU query-migrate's figures plus the simulator's own; the
  *   stall_<cause>_ms columns are vCPU time lost during migration, summed over vCPUs;
  *   the KVM counters pf_*, splits_*, ... are VM totals since the VM was created);
@@ -29,13 +30,14 @@ export interface Provenance {
  * - timeline: one row per sample period;
  * - events: ring-full exits, throttle changes, switchover, lost-dirty, ...
  * - stale: the pages the destination got wrong, with the cause (empty when correct).
+ * The language's `table`/`export` views, CSV and Arrow files and the worker-thread
+ * transfer all take this list.
  */
-export interface RunResult {
-  summary: ColumnTable;
-  iterations: ColumnTable;
-  timeline: ColumnTable;
-  events: ColumnTable;
-  stale: ColumnTable;
+export const RESULT_TABLES = ['summary', 'iterations', 'timeline', 'events', 'stale'] as const;
+export type ResultTableName = (typeof RESULT_TABLES)[number];
+
+/** The tables of one run (see RESULT_TABLES), where they come from, and whether it finished. */
+export interface RunResult extends Record<ResultTableName, ColumnTable> {
   provenance: Provenance;
   /** True when the run was interrupted before it finished. */
   interrupted: boolean;

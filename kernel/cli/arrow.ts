@@ -4,8 +4,8 @@ import { tableFromIPC, tableToIPC } from '@uwdata/flechette';
 import * as aq from 'arquero';
 import type { Provenance } from '../../engine/results.ts';
 import { provenanceEntries } from './csv.ts';
-import { RESULT_TABLES } from './plan-task.ts';
-import type { ResultTable } from './plan-task.ts';
+import { RESULT_TABLES } from '../../engine/results.ts';
+import type { ResultTableName } from '../../engine/results.ts';
 import type { PlanRun } from './runs.ts';
 
 /**
@@ -34,7 +34,7 @@ export type PlanProvenance = { plan_index: number; label: string } & Record<stri
 
 /** One table of a set of plans, read back or about to be written. */
 export interface ArrowTable {
-  table: ResultTable;
+  table: ResultTableName;
   source: string;
   provenance: PlanProvenance[];
   columns: string[];
@@ -86,7 +86,7 @@ export function readArrowTable(path: string): ArrowTable {
   const bytes = readFileSync(path);
   const arrow = tableFromIPC(bytes);
   const meta = arrow.schema.metadata ?? new Map<string, string>();
-  const table = meta.get(ArrowMeta.Table) as ResultTable | undefined;
+  const table = meta.get(ArrowMeta.Table) as ResultTableName | undefined;
   const provenance = meta.get(ArrowMeta.Provenance);
   if (!table || !RESULT_TABLES.includes(table) || provenance === undefined)
     throw new Error(`${path}: not an mmulab Arrow file (no ${ArrowMeta.Table} in its metadata)`);

@@ -1,7 +1,7 @@
 import * as aq from 'arquero';
 import type { RunPlan } from '../../engine/plan.ts';
-import type { Provenance, RunResult } from '../../engine/results.ts';
-import { registerProvenance } from '../../engine/results.ts';
+import type { Provenance, ResultTableName, RunResult } from '../../engine/results.ts';
+import { RESULT_TABLES, registerProvenance } from '../../engine/results.ts';
 import { run } from '../../engine/run.ts';
 
 /**
@@ -9,10 +9,6 @@ import { run } from '../../engine/run.ts';
  * data out (each table's column names and row objects). Arquero tables do not survive
  * structured cloning, so the main thread rebuilds them with `resultFromOutcome`.
  */
-
-/** The tables of a `RunResult`, in the order the engine builds them. */
-export const RESULT_TABLES = ['summary', 'iterations', 'timeline', 'events', 'stale'] as const;
-export type ResultTable = (typeof RESULT_TABLES)[number];
 
 /** What a worker is given. */
 export interface PlanTask {
@@ -36,7 +32,7 @@ export interface PlainTable {
 /** What a worker sends back. */
 export interface PlanOutcome {
   index: number;
-  tables: Record<ResultTable, PlainTable>;
+  tables: Record<ResultTableName, PlainTable>;
   provenance: Provenance;
   interrupted: boolean;
 }
@@ -54,28 +50,27 @@ export function runPlanTask(task: PlanTask): PlanOutcome {
 
 /** A run's result as plain data (structured-cloneable). */
 export function outcomeOf(index: number, result: RunResult): PlanOutcome {
-  const tables = {} as Record<ResultTable, PlainTable>;
-  for (const name of RESULT_TABLES) {
+  const tables = byTable((name): PlainTable => {
     const t = result[name];
-    tables[name] = { columns: t.columnNames(), rows: t.objects() as Record<string, unknown>[] };
-  }
+    return { columns: t.columnNames(), rows: t.objects() as Record<string, unknown>[] };
+  });
   return { index, tables, provenance: result.provenance, interrupted: result.interrupted };
 }
 
 /** The `RunResult` a worker's outcome stands for: the same columns, rows and values. */
 export function resultFromOutcome(outcome: PlanOutcome): RunResult {
-  const t = (name: ResultTable): aq.ColumnTable => {
+  const tables = byTable((name) => {
     const table = aq.from(outcome.tables[name].rows, outcome.tables[name].columns);
     registerProvenance(table, outcome.provenance);
     return table;
-  };
-  return {
-    summary: t('summary'),
-    iterations: t('iterations'),
-    timeline: t('timeline'),
-    events: t('events'),
-    stale: t('stale'),
-    provenance: outcome.provenance,
-    interrupted: outcome.interrupted,
-  };
+  });
+  return { ...tables, provenance: outcome.provenance, interrupted: outcome.interrupted };
+}
+
+/** `f` of every result table, keyed by the table's name. */
+function byTable<T>(f: (name: ResultTableName) => T): Record<ResultTableName, T> {
+  return Object.fromEntries(RESULT_TABLES.map((name) => [name, f(name)])) as Record<
+    ResultTableName,
+    T
+  >;
 }

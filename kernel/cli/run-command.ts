@@ -10,7 +10,7 @@ import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
 import { formatDiagnostics, loadFile } from './load.ts';
 import { ProgressBar } from './progress.ts';
-import { RESULT_TABLES } from './plan-task.ts';
+import { RESULT_TABLES } from '../../engine/results.ts';
 import { runPlans } from './pool.ts';
 import { assembleExperiments, ColumnError, experimentTable, indexedPlans } from './runs.ts';
 import { inShard } from './shard.ts';
