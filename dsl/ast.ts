@@ -12,7 +12,9 @@ export interface Span {
   length: number;
 }
 
-export type DefinitionKind = 'vm' | 'tracking' | 'costs' | 'migration';
+/** The kinds of definition, as their keywords are spelt. */
+export const DEFINITION_KINDS = ['vm', 'tracking', 'costs', 'migration'] as const;
+export type DefinitionKind = (typeof DEFINITION_KINDS)[number];
 
 /** An identifier or keyword as written. */
 export interface Name {

@@ -6,6 +6,7 @@
  */
 import { CstParser } from 'chevrotain';
 import type { CstNode, ILexingError, IRecognitionException, IToken, TokenType } from 'chevrotain';
+import type { ProgramCstNode } from './cst.generated.d.ts';
 import {
   allTokens,
   As,
@@ -202,11 +203,16 @@ export class MmuParser extends CstParser {
 export const parser = new MmuParser();
 
 export interface ParseOutput {
-  cst: CstNode;
+  cst: ProgramCstNode;
   lexErrors: ILexingError[];
   parseErrors: IRecognitionException[];
   /** The `#` comments (the lexer's `comments` group), in text order. */
   comments: IToken[];
+}
+
+/** The root of every CST: the generated types describe its children. */
+function isProgram(node: CstNode): node is ProgramCstNode {
+  return node.name === 'program';
 }
 
 /** Lex and parse a text. Never throws on bad input: errors come back as data. */
@@ -214,6 +220,7 @@ export function parseCst(text: string): ParseOutput {
   const lexed = mmuLexer.tokenize(text);
   parser.input = lexed.tokens;
   const cst = parser.program();
+  if (!isProgram(cst)) throw new Error(`parser: the program rule built a '${cst.name}' node`);
   return {
     cst,
     lexErrors: lexed.errors,

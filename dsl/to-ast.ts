@@ -1,16 +1,42 @@
 /**
- * CST -> AST. A visitor over the parser's CST that returns plain nodes tagged with
- * `kind`. With error recovery the CST can miss tokens (or hold tokens inserted by
- * recovery); such nodes come back with empty text rather than throwing.
+ * CST -> AST: a visitor over the parser's CST, typed by the generated CST types
+ * (cst.generated.d.ts), that returns plain nodes tagged with `kind`. Each method takes
+ * its rule's children and calls the methods of its sub-rules directly, so every read is
+ * typed; `validateVisitor()` checks at load time that every rule has its method.
+ *
+ * With error recovery the CST can miss children or hold tokens inserted by recovery.
+ * A missing or inserted token becomes empty text with a zero-length span, so the
+ * checker still sees the node; a statement whose kind is missing is dropped (its line
+ * has a parse diagnostic), never guessed.
  */
-import type { CstNode, IToken } from 'chevrotain';
+import type { IToken } from 'chevrotain';
+import type {
+  AtomCstChildren,
+  AtomCstNode,
+  BlockCstChildren,
+  DefinitionCstChildren,
+  ExperimentCstChildren,
+  ExportStmtCstChildren,
+  ListCstChildren,
+  MmuCstVisitor,
+  PlotStmtCstChildren,
+  ProgramCstChildren,
+  ProgramCstNode,
+  PropertyCstChildren,
+  RunOptionCstChildren,
+  StatementCstChildren,
+  TableStmtCstChildren,
+  UseStmtCstChildren,
+  ValueCstChildren,
+  ValueCstNode,
+} from './cst.generated.d.ts';
 import { parser } from './parser.ts';
+import { EMPTY_SPAN, isRealToken, joinSpans, nodeSpan, tokenSpan } from './spans.ts';
 import { parseQuantity } from './units.ts';
 import type {
   Atom,
   Block,
   Definition,
-  DefinitionKind,
   Experiment,
   ExportOutput,
   Name,
@@ -23,74 +49,9 @@ import type {
   UseStatement,
   Value,
 } from './ast.ts';
-
-type Children = Record<string, (CstNode | IToken)[] | undefined>;
-
-const EMPTY_SPAN: Span = { line: 1, column: 1, offset: 0, length: 0 };
-
-function isRealToken(t: IToken | undefined): t is IToken {
-  return t !== undefined && !t.isInsertedInRecovery && Number.isFinite(t.startOffset);
-}
-
-/** The span of a token; an inserted or missing token gets a zero-length span at `fallback`. */
-export function tokenSpan(t: IToken | undefined, fallback: Span = EMPTY_SPAN): Span {
-  if (!isRealToken(t)) return { ...fallback, length: 0 };
-  return {
-    line: t.startLine ?? 1,
-    column: t.startColumn ?? 1,
-    offset: t.startOffset,
-    length: (t.endOffset ?? t.startOffset) - t.startOffset + 1,
-  };
-}
-
-/** The span from the start of `a` to the end of `b`. */
-export function joinSpans(a: Span, b: Span): Span {
-  if (b.offset + b.length <= a.offset) return a;
-  return { ...a, length: b.offset + b.length - a.offset };
-}
-
-function tokensOf(children: Children): IToken[] {
-  const out: IToken[] = [];
-  const walk = (ch: Children): void => {
-    for (const list of Object.values(ch)) {
-      for (const c of list ?? []) {
-        if ('image' in c) {
-          if (isRealToken(c)) out.push(c);
-        } else walk(c.children as Children);
-      }
-    }
-  };
-  walk(children);
-  return out;
-}
-
-/** The span covering every real token under a CST node's children. */
-function nodeSpan(children: Children): Span {
-  const toks = tokensOf(children);
-  if (toks.length === 0) return EMPTY_SPAN;
-  let first = toks[0];
-  let last = toks[0];
-  for (const t of toks) {
-    if (t.startOffset < first.startOffset) first = t;
-    if ((t.endOffset ?? 0) > (last.endOffset ?? 0)) last = t;
-  }
-  return joinSpans(tokenSpan(first), tokenSpan(last));
-}
+import { DEFINITION_KINDS } from './ast.ts';
 
 const BaseVisitor = parser.getBaseCstVisitorConstructor();
-
-function token(ch: Children, label: string): IToken | undefined {
-  return ch[label]?.[0] as IToken | undefined;
-}
-function tokens(ch: Children, label: string): IToken[] {
-  return (ch[label] ?? []) as IToken[];
-}
-function node(ch: Children, label: string): CstNode | undefined {
-  return ch[label]?.[0] as CstNode | undefined;
-}
-function nodes(ch: Children, label: string): CstNode[] {
-  return (ch[label] ?? []) as CstNode[];
-}
 
 function nameOf(t: IToken | undefined, fallback?: Span): Name {
   return {
@@ -100,180 +61,185 @@ function nameOf(t: IToken | undefined, fallback?: Span): Name {
   };
 }
 
-class AstBuilder extends BaseVisitor {
+/** The text between the quotes of a string token; '' when it is missing. */
+function unquote(t: IToken | undefined): string {
+  return isRealToken(t) ? t.image.slice(1, -1) : '';
+}
+
+/** A value that recovery left out: an empty word, so the statement keeps its shape. */
+function missingValue(span: Span): Value {
+  return { kind: 'word', text: '', span: { ...span, length: 0 } };
+}
+
+class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
   constructor() {
     super();
     this.validateVisitor();
   }
 
-  program(ch: Children): Program {
-    const statements = nodes(ch, 'statement').map((s) => this.visit(s) as Statement | undefined);
-    const valid = statements.filter((s): s is Statement => s !== undefined);
+  program(ch: ProgramCstChildren): Program {
+    const valid = (ch.statement ?? [])
+      .map((s) => this.statement(s.children))
+      .filter((s): s is Statement => s !== undefined);
     const span =
       valid.length > 0 ? joinSpans(valid[0].span, valid[valid.length - 1].span) : EMPTY_SPAN;
     return { kind: 'program', statements: valid, span };
   }
 
-  statement(ch: Children): Statement | undefined {
-    const inner =
-      node(ch, 'definition') ??
-      node(ch, 'experiment') ??
-      node(ch, 'tableStmt') ??
-      node(ch, 'plotStmt') ??
-      node(ch, 'exportStmt') ??
-      node(ch, 'useStmt');
-    return inner ? (this.visit(inner) as Statement) : undefined;
+  statement(ch: StatementCstChildren): Statement | undefined {
+    if (ch.definition) return this.definition(ch.definition[0].children);
+    if (ch.experiment) return this.experiment(ch.experiment[0].children);
+    if (ch.tableStmt) return this.tableStmt(ch.tableStmt[0].children);
+    if (ch.plotStmt) return this.plotStmt(ch.plotStmt[0].children);
+    if (ch.exportStmt) return this.exportStmt(ch.exportStmt[0].children);
+    if (ch.useStmt) return this.useStmt(ch.useStmt[0].children);
+    return undefined;
   }
 
-  definition(ch: Children): Definition {
-    const kindTok = token(ch, 'defKind');
+  /** Undefined when the kind keyword is missing: nothing says what it defines. */
+  definition(ch: DefinitionCstChildren): Definition | undefined {
+    const kindTok = ch.defKind?.[0];
+    const defKind = DEFINITION_KINDS.find((k) => isRealToken(kindTok) && k === kindTok.image);
+    if (defKind === undefined) return undefined;
     const span = nodeSpan(ch);
-    const bodyNode = node(ch, 'block');
+    const body = ch.block?.[0];
     return {
       kind: 'definition',
-      defKind: (kindTok?.image ?? 'vm') as DefinitionKind,
-      name: nameOf(token(ch, 'name'), span),
-      base: token(ch, 'Extends') ? nameOf(token(ch, 'base'), span) : undefined,
-      body: bodyNode
-        ? (this.visit(bodyNode) as Block)
+      defKind,
+      name: nameOf(ch.name?.[0], span),
+      base: ch.Extends ? nameOf(ch.base?.[0], span) : undefined,
+      body: body
+        ? this.block(body.children)
         : { kind: 'block', properties: [], span: { ...span, length: 0 } },
       span,
     };
   }
 
-  block(ch: Children): Block {
-    const span = joinSpans(tokenSpan(token(ch, 'LCurly')), tokenSpan(token(ch, 'RCurly')));
+  block(ch: BlockCstChildren): Block {
     return {
       kind: 'block',
-      properties: nodes(ch, 'items').map((n) => this.visit(n) as Property),
-      span,
+      properties: (ch.items ?? []).map((n) => this.property(n.children)),
+      span: joinSpans(tokenSpan(ch.LCurly?.[0]), tokenSpan(ch.RCurly?.[0])),
     };
   }
 
-  property(ch: Children): Property {
+  property(ch: PropertyCstChildren): Property {
     const span = nodeSpan(ch);
-    const bodyNode = node(ch, 'body');
+    const body = ch.body?.[0];
     return {
       kind: 'property',
-      key: nameOf(token(ch, 'key'), span),
-      args: nodes(ch, 'args').map((n) => this.visit(n) as Value),
-      body: bodyNode ? (this.visit(bodyNode) as Block) : undefined,
+      key: nameOf(ch.key?.[0], span),
+      args: this.values(ch.args),
+      body: body ? this.block(body.children) : undefined,
       span,
     };
   }
 
-  value(ch: Children): Value {
-    const listNode = node(ch, 'list');
-    if (listNode) return this.visit(listNode) as Value;
-    const from = this.visit(node(ch, 'from') as CstNode) as Atom;
-    const toNode = node(ch, 'to');
-    if (!toNode) return from;
-    return {
-      kind: 'range',
-      from,
-      to: this.visit(toNode) as Atom,
-      span: nodeSpan(ch),
-    };
+  /** The values of some `value` nodes; one that recovery left empty is dropped. */
+  private values(nodes: readonly ValueCstNode[] | undefined): Value[] {
+    return (nodes ?? [])
+      .map((n) => this.value(n.children))
+      .filter((v): v is Value => v !== undefined);
   }
 
-  atom(ch: Children): Atom {
-    const word = token(ch, 'Word');
+  /** Undefined when recovery left the value empty (neither an atom nor a list). */
+  value(ch: ValueCstChildren): Value | undefined {
+    const list = ch.list?.[0];
+    if (list) return this.list(list.children);
+    const from = ch.from?.[0];
+    if (!from) return undefined;
+    const to = ch.to?.[0];
+    if (!to) return this.atomOf(from);
+    return { kind: 'range', from: this.atomOf(from), to: this.atomOf(to), span: nodeSpan(ch) };
+  }
+
+  private atomOf(n: AtomCstNode): Atom {
+    return this.atom(n.children);
+  }
+
+  atom(ch: AtomCstChildren): Atom {
+    const word = ch.Word?.[0];
     if (word)
       return { kind: 'word', text: isRealToken(word) ? word.image : '', span: tokenSpan(word) };
-    const str = token(ch, 'StringLiteral');
-    if (str) {
-      const text = isRealToken(str) ? str.image.slice(1, -1) : '';
-      return { kind: 'string', text, span: tokenSpan(str) };
-    }
-    const num = token(ch, 'NumberLike');
+    const str = ch.StringLiteral?.[0];
+    if (str) return { kind: 'string', text: unquote(str), span: tokenSpan(str) };
+    // A number, or nothing when recovery left the atom empty: an empty quantity is
+    // reported by the checker as malformed only where the line has no parse error.
+    const num = ch.NumberLike?.[0];
     const text = isRealToken(num) ? num.image : '';
     return { kind: 'quantity', text, quantity: parseQuantity(text), span: tokenSpan(num) };
   }
 
-  list(ch: Children): Value {
-    return {
-      kind: 'list',
-      items: nodes(ch, 'items').map((n) => this.visit(n) as Value),
-      span: nodeSpan(ch),
-    };
+  list(ch: ListCstChildren): Value {
+    return { kind: 'list', items: this.values(ch.items), span: nodeSpan(ch) };
   }
 
-  experiment(ch: Children): Experiment {
+  /** Undefined when the `run` or `sweep` keyword is missing. */
+  experiment(ch: ExperimentCstChildren): Experiment | undefined {
+    const modeTok = ch.mode?.[0];
+    const mode = (['run', 'sweep'] as const).find(
+      (m) => isRealToken(modeTok) && m === modeTok.image,
+    );
+    if (mode === undefined) return undefined;
     const span = nodeSpan(ch);
-    const val = (label: string): Value => {
-      const n = node(ch, label);
-      return n
-        ? (this.visit(n) as Value)
-        : { kind: 'word', text: '', span: { ...span, length: 0 } };
-    };
+    const val = (nodes: readonly ValueCstNode[] | undefined): Value =>
+      this.values(nodes)[0] ?? missingValue(span);
     return {
       kind: 'experiment',
-      mode: token(ch, 'mode')?.image === 'sweep' ? 'sweep' : 'run',
-      vm: val('vm'),
-      tracking: val('tracking'),
-      migration: val('migration'),
-      options: nodes(ch, 'options').map((n) => this.visit(n) as Property),
+      mode,
+      vm: val(ch.vm),
+      tracking: val(ch.tracking),
+      migration: val(ch.migration),
+      options: (ch.options ?? []).map((n) => this.runOption(n.children)),
       span,
     };
   }
 
-  runOption(ch: Children): Property {
-    const arg = node(ch, 'arg');
+  runOption(ch: RunOptionCstChildren): Property {
     return {
       kind: 'property',
-      key: nameOf(token(ch, 'key')),
-      args: arg ? [this.visit(arg) as Value] : [],
+      key: nameOf(ch.key?.[0]),
+      args: this.values(ch.arg),
       body: undefined,
       span: nodeSpan(ch),
     };
   }
 
-  tableStmt(ch: Children): TableOutput {
+  tableStmt(ch: TableStmtCstChildren): TableOutput {
     return {
       kind: 'table',
-      views: tokens(ch, 'views').map((t) => nameOf(t)),
-      ...(token(ch, 'With') ? { columns: tokens(ch, 'columns').map((t) => nameOf(t)) } : {}),
+      views: (ch.views ?? []).map((t) => nameOf(t)),
+      ...(ch.With ? { columns: (ch.columns ?? []).map((t) => nameOf(t)) } : {}),
       span: nodeSpan(ch),
     };
   }
 
-  exportStmt(ch: Children): ExportOutput {
+  exportStmt(ch: ExportStmtCstChildren): ExportOutput {
     const span = nodeSpan(ch);
-    const dir = token(ch, 'dir');
-    const format = token(ch, 'format');
+    const dir = ch.dir?.[0];
     return {
       kind: 'export',
-      views: tokens(ch, 'views').map((t) => nameOf(t)),
-      dir: isRealToken(dir) ? dir.image.slice(1, -1) : '',
+      views: (ch.views ?? []).map((t) => nameOf(t)),
+      dir: unquote(dir),
       dirSpan: tokenSpan(dir, span),
-      format: token(ch, 'As') ? nameOf(format, span) : undefined,
+      format: ch.As ? nameOf(ch.format?.[0], span) : undefined,
       span,
     };
   }
 
-  useStmt(ch: Children): UseStatement {
-    const path = token(ch, 'path');
-    return {
-      kind: 'use',
-      path: isRealToken(path) ? path.image.slice(1, -1) : '',
-      span: nodeSpan(ch),
-    };
+  useStmt(ch: UseStmtCstChildren): UseStatement {
+    return { kind: 'use', path: unquote(ch.path?.[0]), span: nodeSpan(ch) };
   }
 
-  plotStmt(ch: Children): PlotOutput {
+  plotStmt(ch: PlotStmtCstChildren): PlotOutput {
     const span = nodeSpan(ch);
-    return {
-      kind: 'plot',
-      y: nameOf(token(ch, 'y'), span),
-      x: nameOf(token(ch, 'x'), span),
-      span,
-    };
+    return { kind: 'plot', y: nameOf(ch.y?.[0], span), x: nameOf(ch.x?.[0], span), span };
   }
 }
 
 const builder = new AstBuilder();
 
 /** Build the AST of a CST produced by `parseCst`. */
-export function toAst(cst: CstNode): Program {
-  return builder.visit(cst) as Program;
+export function toAst(cst: ProgramCstNode): Program {
+  return builder.program(cst.children);
 }

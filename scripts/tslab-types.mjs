@@ -50,6 +50,17 @@ export async function buildTslabTypes(root) {
     undefined,
     true,
   );
+  // Declaration sources (dsl/cst.generated.d.ts) are not emitted: copy them beside
+  // the declarations that import them.
+  for (const sf of program.getSourceFiles()) {
+    const file = sf.fileName;
+    if (!file.startsWith(`${root}/`) || file.includes('/node_modules/') || !file.endsWith('.d.ts'))
+      continue;
+    const target = join(outDir, file.slice(root.length + 1));
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, sf.text.replace(SPECIFIER, '$1$2.js$3'));
+    written.push(target);
+  }
   // emitSkipped is set for the JSON module (package.json) even when every
   // declaration was written, so check the one file tslab reads instead.
   const entry = join(outDir, 'kernel', 'tslab.d.ts');
