@@ -10,32 +10,22 @@ import { BALLOON_COST_SOURCES, DEFAULT_BALLOON_COSTS } from '../engine/kvm/ballo
 import type { BalloonCosts } from '../engine/kvm/balloon-costs.ts';
 import type { BlockKind } from './schema.ts';
 import { snakeCase } from './schema.ts';
+import { STATEMENTS } from './syntax.ts';
 
-/** Statement keywords (and `extends`, `with`, `over`). */
-export const KEYWORD_DOCS: Readonly<Record<string, string>> = {
-  vm: 'Defines a guest: `vm NAME [extends OTHER] { arch, vcpus, slot, workload, device, balloon, prefill }`. Lowered to a VmSpec: the memslots KVM_SET_USER_MEMORY_REGION would register, the vCPUs and what they write.',
-  tracking:
-    'Defines a dirty-tracking policy: `tracking NAME [extends OTHER] { dirty_log ..., eager_split ..., pml ... }`. Maps to the KVM capabilities and module parameters QEMU sets up before migration (KVM_MEM_LOG_DIRTY_PAGES, KVM_CAP_DIRTY_LOG_RING, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, ...).',
-  costs:
-    'As a definition: `costs NAME { vm_exit 700ns, ... }` overrides the simulator cost table (ns per operation). As a run option: `costs NAME` applies those overrides to the run.',
-  migration:
-    "Defines a live-migration policy: `migration NAME { policy precopy, bandwidth 10Gbit/s, downtime 300ms, ... }`. Mirrors QEMU's migration parameters and capabilities (migrate-set-parameters).",
-  extends:
-    '`KIND NAME extends BASE { ... }`: start from the definition BASE of the same kind and override the keys given.',
-  run: '`run VM with TRACKING, MIGRATION [seed N] [costs C] [warmup T] ...`: one simulated migration of VM, its dirty log set up by TRACKING.',
-  sweep:
-    '`sweep VM with [T1, T2], M seeds 1..5`: the cartesian product of every list and seed range; one run per combination, run in parallel.',
-  with: 'Separates the VM of a run from its tracking policy and migration policy: `run db with ring, fast`; after `table V`, the columns to show: `table summary with total_ms, downtime_ms`.',
-  table:
-    "`table summary, iterations, timeline, events, stale`: print these result tables of the runs above; `table summary with total_ms, downtime_ms` shows only those columns (after a sweep's `label`).",
-  plot: '`plot Y over X`: a Plotly chart of column Y against `time` (timeline) or `iteration` (iterations).',
-  over: '`plot Y over X`: X is `time` (timeline samples) or `iteration` (one point per dirty-log sync).',
-  export:
-    '`export summary, iterations to "results/" [as csv|arrow]`: after the runs, write these result tables as files (CSV by default, or Arrow) into a directory relative to this file, with their provenance.',
-  to: '`export VIEWS to "DIR"`: the directory the files go to, relative to the .mmu file.',
-  as: '`export VIEWS to "DIR" as FORMAT`: the file format, `csv` (default) or `arrow`.',
-  use: '`use "common.mmu"`: bring in the definitions of another file (path relative to this file; cycles are reported).',
-};
+/**
+ * Every keyword: the docs of the statements that use it (syntax.ts), joined when
+ * several do (`with` in `run` and in `table`).
+ */
+export const KEYWORD_DOCS: Readonly<Record<string, string>> = keywordDocs();
+
+function keywordDocs(): Record<string, string> {
+  const docs: Record<string, string> = {};
+  for (const s of STATEMENTS) {
+    for (const [k, doc] of Object.entries(s.keywords))
+      docs[k] = docs[k] ? `${docs[k]} ${doc}` : doc;
+  }
+  return docs;
+}
 
 /** The simulator cost table, by engine name; all in ns per operation. */
 const COST_DOCS: Readonly<Record<keyof Costs, string>> = {

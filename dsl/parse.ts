@@ -1,12 +1,22 @@
 /**
  * parseProgram(text): lex, parse and build the AST, with lexing and parse errors as
  * diagnostics. Shared by the compiler and the formatter; never throws on bad input.
+ *
+ * A parse error's message comes from the parser's message provider (syntax-messages.ts);
+ * its hint is, when one token is missing, misspelt or extra on a one-line statement, that
+ * statement fixed ("Write `export summary to "out/"`."), and otherwise how to write the
+ * rule the error is in (syntax.ts).
  */
-import type { IRecognitionException, IToken } from 'chevrotain';
+import { tokenMatcher } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
 import type { Program } from './ast.ts';
-import { DiagnosticCode as C, diagnostic } from './diagnostics.ts';
+import { DiagnosticCode as C, closest, diagnostic } from './diagnostics.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { parseCst } from './parser.ts';
+import type { ParseError } from './parser.ts';
+import { isRealToken } from './spans.ts';
+import { STATEMENT_KEYWORDS, isRuleName, ruleHint } from './syntax.ts';
+import { Comma, Identifier, LCurly, Newline, fixedText, keywords, printTokens } from './tokens.ts';
 import { toAst } from './to-ast.ts';
 
 export interface ParsedProgram {
@@ -20,7 +30,7 @@ export interface ParsedProgram {
 /** Parse a text into its AST. Never throws on bad input: errors come back as diagnostics. */
 export function parseProgram(text: string): ParsedProgram {
   const diagnostics: Diagnostic[] = [];
-  const { cst, lexErrors, parseErrors, comments } = parseCst(text);
+  const { cst, lexErrors, parseErrors, comments, tokens } = parseCst(text);
   for (const e of lexErrors) {
     const ch = text.slice(e.offset, e.offset + e.length);
     diagnostics.push(
@@ -33,14 +43,22 @@ export function parseProgram(text: string): ParsedProgram {
       ),
     );
   }
-  for (const e of parseErrors) diagnostics.push(syntaxDiagnostic(e, text));
+  const badLines = new Set(lexErrors.map((e) => e.line));
+  for (const e of parseErrors) diagnostics.push(syntaxDiagnostic(e, text, tokens, badLines));
   return { ast: toAst(cst), diagnostics, comments };
 }
 
-const STATEMENT_HINT =
-  'A statement starts with vm, tracking, costs, migration, run, sweep, table, plot or use.';
+/** Tokens a suggested fix may put in: the keywords, and `{` and `,`. */
+const FIXABLE: ReadonlySet<TokenType> = new Set([...keywords, LCurly, Comma]);
 
-function syntaxDiagnostic(e: IRecognitionException, text: string): Diagnostic {
+function syntaxDiagnostic(
+  error: ParseError,
+  text: string,
+  tokens: readonly IToken[],
+  /** Lines with a lexing error: their tokens do not show all of their text. */
+  badLines: ReadonlySet<number | undefined>,
+): Diagnostic {
+  const e = error.exception;
   const t = e.token;
   const atEnd = !Number.isFinite(t.startOffset) || t.tokenType?.name === 'EOF';
   const offset = atEnd ? text.length : t.startOffset;
@@ -49,43 +67,55 @@ function syntaxDiagnostic(e: IRecognitionException, text: string): Diagnostic {
   const column = atEnd
     ? offset - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'))
     : (t.startColumn ?? 1);
-  const found = atEnd
-    ? 'the end of the text'
-    : t.image === '\n' || t.image === '\r\n'
-      ? 'the end of the line'
-      : `'${t.image}'`;
-  const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1] ?? '';
-  const expectedTok = /--> (\w+) <--/.exec(e.message)?.[1];
-  const what: Record<string, string> = {
-    RCurly: "'}'",
-    LCurly: "'{'",
-    Identifier: 'a name',
-    With: "'with'",
-    Comma: "','",
-    Over: "'over'",
-    RBracket: "']'",
-    Word: 'a word',
-    StringLiteral: 'a quoted file name',
-  };
-  const message =
-    expectedTok && e.name === 'MismatchedTokenException'
-      ? `Expected ${what[expectedTok] ?? expectedTok} but found ${found}.`
-      : `Unexpected ${found}.`;
-  const hints: Record<string, string> = {
-    program: STATEMENT_HINT,
-    statement: STATEMENT_HINT,
-    definition: 'Write a definition as `tracking NAME [extends OTHER] { ... }`.',
-    block: "Close the block with '}'; items are separated by newlines or commas.",
-    experiment: 'Write `run VM with TRACKING, MIGRATION seed N`.',
-    plotStmt: 'Write `plot remaining over time`.',
-    tableStmt: 'Write `table summary, iterations`.',
-    useStmt: 'Write `use "common.mmu"`.',
-  };
+  const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1];
+  const fixed = badLines.has(t.startLine) ? undefined : fixedStatement(error, tokens);
+  const hint = fixed !== undefined ? `Write \`${fixed}\`.` : isRuleName(rule) ? ruleHint(rule) : '';
   return diagnostic(
     'error',
     C.SyntaxError,
     { line, column, offset, length: atEnd ? 0 : t.image.length },
-    message,
-    hints[rule] ?? '',
+    e.message,
+    hint,
   );
+}
+
+/**
+ * The statement on the error's line with the expected keyword, `{` or `,` put in: in
+ * place of a misspelt word, instead of an extra token, or before the token found.
+ * Only a fix that makes the line parse on its own is offered, only for a line that
+ * starts a statement, and never one that doubles a word (`export to to "x"` parses,
+ * with `to` as a table). A missing `}` or `]` is left to the rule's hint: where it
+ * belongs is not for one line to say.
+ */
+function fixedStatement(error: ParseError, tokens: readonly IToken[]): string | undefined {
+  const { exception: e, expected } = error;
+  const want = expected && FIXABLE.has(expected) ? fixedText(expected) : undefined;
+  const found = e.token;
+  if (!expected || want === undefined || !isRealToken(found) || found.tokenType === Newline)
+    return undefined;
+  const line = tokens.filter((t) => t.startLine === found.startLine && t.tokenType !== Newline);
+  const at = line.findIndex((t) => t.startOffset === found.startOffset);
+  if (at < 0 || !STATEMENT_KEYWORDS.includes(line[0].image)) return undefined;
+  const put = { image: want, tokenType: expected };
+  const candidates = [
+    // `plot remaining ovr time`: the word is the keyword misspelt.
+    tokenMatcher(found, Identifier) &&
+    /^[a-z]/.test(want) &&
+    closest(found.image, [want]) !== undefined
+      ? [...line.slice(0, at), put, ...line.slice(at + 1)]
+      : undefined,
+    // `run db foo with a, b`: one token too many.
+    line[at + 1] && tokenMatcher(line[at + 1], expected)
+      ? [...line.slice(0, at), ...line.slice(at + 1)]
+      : undefined,
+    // `export summary "out/"`: the keyword left out.
+    [...line.slice(0, at), put, ...line.slice(at)],
+  ];
+  for (const c of candidates) {
+    if (c === undefined || c.some((t, i) => i > 0 && t.image === c[i - 1].image)) continue;
+    const candidate = printTokens(c);
+    const check = parseCst(candidate);
+    if (check.lexErrors.length === 0 && check.parseErrors.length === 0) return candidate;
+  }
+  return undefined;
 }

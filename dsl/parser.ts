@@ -5,8 +5,16 @@
  * keys exist and what they take. Error recovery is on: one text reports every error.
  */
 import { CstParser } from 'chevrotain';
-import type { CstNode, ILexingError, IRecognitionException, IToken, TokenType } from 'chevrotain';
-import type { ProgramCstNode } from './cst.generated.d.ts';
+import type {
+  CstNode,
+  ICstVisitor,
+  ILexingError,
+  IRecognitionException,
+  IToken,
+  TokenType,
+} from 'chevrotain';
+import type { MmuCstVisitor, ProgramCstNode } from './cst.generated.d.ts';
+import { SYNTAX_MESSAGES, beginRecording, takeExpectations } from './syntax-messages.ts';
 import {
   allTokens,
   As,
@@ -40,7 +48,11 @@ import {
 
 export class MmuParser extends CstParser {
   constructor() {
-    super(allTokens as TokenType[], { recoveryEnabled: true, maxLookahead: 3 });
+    super(allTokens as TokenType[], {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      errorMessageProvider: SYNTAX_MESSAGES,
+    });
     this.performSelfAnalysis();
   }
 
@@ -202,12 +214,26 @@ export class MmuParser extends CstParser {
 /** The one parser instance (Chevrotain parsers are reusable: set `input`, call a rule). */
 export const parser = new MmuParser();
 
+/** The name of a grammar rule, from the generated CST types. */
+export type RuleName = Exclude<
+  keyof MmuCstVisitor<void, unknown>,
+  keyof ICstVisitor<void, unknown>
+>;
+
+/** A parse error, and the token it expected when it is a mismatch. */
+export interface ParseError {
+  exception: IRecognitionException;
+  expected: TokenType | undefined;
+}
+
 export interface ParseOutput {
   cst: ProgramCstNode;
   lexErrors: ILexingError[];
-  parseErrors: IRecognitionException[];
+  parseErrors: ParseError[];
   /** The `#` comments (the lexer's `comments` group), in text order. */
   comments: IToken[];
+  /** The tokens the parser read (no comments), in text order. */
+  tokens: IToken[];
 }
 
 /** The root of every CST: the generated types describe its children. */
@@ -219,12 +245,16 @@ function isProgram(node: CstNode): node is ProgramCstNode {
 export function parseCst(text: string): ParseOutput {
   const lexed = mmuLexer.tokenize(text);
   parser.input = lexed.tokens;
+  beginRecording();
   const cst = parser.program();
   if (!isProgram(cst)) throw new Error(`parser: the program rule built a '${cst.name}' node`);
+  const exceptions = [...parser.errors];
+  const expected = takeExpectations(exceptions);
   return {
     cst,
     lexErrors: lexed.errors,
-    parseErrors: [...parser.errors],
+    parseErrors: exceptions.map((exception, i) => ({ exception, expected: expected[i] })),
     comments: lexed.groups.comments ?? [],
+    tokens: lexed.tokens,
   };
 }

@@ -4,14 +4,32 @@
  * (a token category): property keys and enumerated values inside `{ ... }` are
  * words, checked against the field tables in schema.ts rather than the grammar, so
  * a misspelt key gets "did you mean" instead of a bare parse error.
+ *
+ * Each token carries a `label`, the words parse errors use for it ("Expected 'with'",
+ * "Expected a name"); keywords and punctuation also have a fixed text, which a parse
+ * error's suggested fix inserts, and `printTokens` spaces them as `mmulab fmt` does.
  */
 import { createToken, Lexer } from 'chevrotain';
-import type { TokenType } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
+
+/** The text of keywords and punctuation, which is always the same. */
+const FIXED_TEXT = new Map<TokenType, string>();
+
+/** A token whose text is always `text`, matched literally and labelled by it. */
+function fixed(name: string, text: string): TokenType {
+  const token = createToken({
+    name,
+    pattern: new RegExp(text.replace(/[.[\]{}()*+?^$|]/g, '\\$&')),
+    label: `'${text}'`,
+  });
+  FIXED_TEXT.set(token, text);
+  return token;
+}
 
 /** Category: any identifier or keyword. */
-export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
+export const Word = createToken({ name: 'Word', pattern: Lexer.NA, label: 'a word' });
 /** Category: any number, with or without a unit. */
-export const NumberLike = createToken({ name: 'NumberLike', pattern: Lexer.NA });
+export const NumberLike = createToken({ name: 'NumberLike', pattern: Lexer.NA, label: 'a number' });
 
 export const WhiteSpace = createToken({
   name: 'WhiteSpace',
@@ -24,15 +42,24 @@ export const WhiteSpace = createToken({
  */
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: 'comments' });
 /** Newlines separate statements and the items of a block. */
-export const Newline = createToken({ name: 'Newline', pattern: /\r?\n|\r/, line_breaks: true });
+export const Newline = createToken({
+  name: 'Newline',
+  pattern: /\r?\n|\r/,
+  line_breaks: true,
+  label: 'the end of the line',
+});
 
-export const LCurly = createToken({ name: 'LCurly', pattern: /\{/ });
-export const RCurly = createToken({ name: 'RCurly', pattern: /\}/ });
-export const LBracket = createToken({ name: 'LBracket', pattern: /\[/ });
-export const RBracket = createToken({ name: 'RBracket', pattern: /\]/ });
-export const Comma = createToken({ name: 'Comma', pattern: /,/ });
-export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./ });
-export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"[^"\n\r]*"/ });
+export const LCurly = fixed('LCurly', '{');
+export const RCurly = fixed('RCurly', '}');
+export const LBracket = fixed('LBracket', '[');
+export const RBracket = fixed('RBracket', ']');
+export const Comma = fixed('Comma', ',');
+export const DotDot = fixed('DotDot', '..');
+export const StringLiteral = createToken({
+  name: 'StringLiteral',
+  pattern: /"[^"\n\r]*"/,
+  label: 'a quoted file name',
+});
 
 const NUM = String.raw`(?:0[xX][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9][0-9_]*)?)`;
 /** No letter, digit or underscore may follow a unit: `4GiBx` is not a size. */
@@ -68,6 +95,7 @@ export const Identifier = createToken({
   name: 'Identifier',
   pattern: /[A-Za-z_][A-Za-z0-9_]*/,
   categories: [Word],
+  label: 'a name',
 });
 /** Page-size names that start with a digit (`backing 4k`, `granularity 2m`) are words. */
 export const PageSizeWord = createToken({
@@ -81,13 +109,20 @@ export const NumberLiteral = createToken({
   categories: [NumberLike],
 });
 
+/** Keywords, in the order they are created (and the lexer tries them). */
+const KEYWORDS: TokenType[] = [];
+
 function keyword(name: string, word: string): TokenType {
-  return createToken({
+  const token = createToken({
     name,
     pattern: new RegExp(`${word}(?![A-Za-z0-9_])`),
     longer_alt: Identifier,
     categories: [Word],
+    label: `'${word}'`,
   });
+  FIXED_TEXT.set(token, word);
+  KEYWORDS.push(token);
+  return token;
 }
 
 export const Vm = keyword('Vm', 'vm');
@@ -106,24 +141,8 @@ export const Export = keyword('Export', 'export');
 export const To = keyword('To', 'to');
 export const As = keyword('As', 'as');
 
-/** Keywords, in the order the lexer tries them. */
-export const keywords: readonly TokenType[] = [
-  Vm,
-  Tracking,
-  Costs,
-  Migration,
-  Extends,
-  Run,
-  Sweep,
-  With,
-  Table,
-  Plot,
-  Over,
-  Use,
-  Export,
-  To,
-  As,
-];
+/** Every keyword, in the order the lexer tries them. */
+export const keywords: readonly TokenType[] = KEYWORDS;
 
 /**
  * The lexer tries these in order and takes the first match:
@@ -160,3 +179,27 @@ export const allTokens: readonly TokenType[] = [
 
 /** One lexer per module (it is stateless between `tokenize` calls). */
 export const mmuLexer = new Lexer(allTokens as TokenType[], { positionTracking: 'full' });
+
+/** The text of a keyword or punctuation token (`'with'`, `'}'`); undefined for the others. */
+export function fixedText(type: TokenType): string | undefined {
+  return FIXED_TEXT.get(type);
+}
+
+/** No space between these and the token before them: `a, b`, `[a]`, `1..5`. */
+const TIGHT_BEFORE: ReadonlySet<TokenType> = new Set([Comma, RBracket, DotDot]);
+/** No space between these and the token after them: `[a`, `1..5`. */
+const TIGHT_AFTER: ReadonlySet<TokenType> = new Set([LBracket, DotDot]);
+
+/**
+ * Tokens as one line in the canonical spacing of `mmulab fmt`: one space between
+ * tokens, none before `,` `]` `..` and none after `[` `..`.
+ */
+export function printTokens(tokens: readonly Pick<IToken, 'image' | 'tokenType'>[]): string {
+  let out = '';
+  tokens.forEach((t, i) => {
+    const tight =
+      i === 0 || TIGHT_BEFORE.has(t.tokenType) || TIGHT_AFTER.has(tokens[i - 1].tokenType);
+    out += (tight ? '' : ' ') + t.image;
+  });
+  return out;
+}
