@@ -179,7 +179,12 @@ const ITERATION_COLUMNS = [
 
 /** FNV-1a 64-bit of the plan's canonical JSON (keys sorted), as hex. */
 export function planHash(plan: RunPlan): string {
-  const text = canonicalJson(plan);
+  return contentHash(plan);
+}
+
+/** FNV-1a 64-bit of any plain value's canonical JSON (keys sorted), as hex. */
+export function contentHash(value: unknown): string {
+  const text = canonicalJson(value);
   let h = 0xcbf29ce484222325n;
   const prime = 0x100000001b3n;
   for (let i = 0; i < text.length; i++) {
