@@ -5,7 +5,7 @@
  * key and value of the schema tables (schema.ts) has an entry here.
  */
 import type { Costs } from '../engine/kvm/costs.ts';
-import { DEFAULT_COSTS } from '../engine/kvm/costs.ts';
+import { COST_INFO, DEFAULT_COSTS } from '../engine/kvm/costs.ts';
 import { BALLOON_COST_SOURCES, DEFAULT_BALLOON_COSTS } from '../engine/kvm/balloon-costs.ts';
 import type { BalloonCosts } from '../engine/kvm/balloon-costs.ts';
 import type { BlockKind } from './schema.ts';
@@ -28,42 +28,12 @@ function keywordDocs(): Record<string, string> {
 }
 
 /** The simulator cost table, by engine name; all in ns per operation. */
-const COST_DOCS: Readonly<Record<keyof Costs, string>> = {
-  vmExit: 'VM exit and re-entry round trip, handled in the kernel.',
-  userspaceExit: 'Exit all the way to userspace (KVM_RUN returns) and back.',
-  fastPageFault: 'fast_page_fault: lockless walk, cmpxchg, mark dirty (on top of vm_exit).',
-  permissionFaultArm64: 'arm64 permission fault relaxed in place (kvm_pgtable_stage2_relax_perms).',
-  slowPageFault:
-    'Slow fault under mmu_lock: GUP, page-table walk/allocation, make_spte (on top of vm_exit).',
-  mmuLockReadBounce:
-    'Extra cost of taking mmu_lock for read, per other vCPU faulting at the same time.',
-  splitPerSpte: 'Create one child SPTE when splitting a huge SPTE (make_huge_page_split_spte).',
-  splitAllocPageTable: 'Allocate one page-table page for a split.',
-  zapSpte: 'Zap one leaf SPTE (not counting the TLB flush).',
-  tlbFlush: 'Remote TLB flush: fixed part.',
-  tlbFlushPerVcpu: 'Remote TLB flush: per vCPU kicked (IPI).',
-  wrprotRangePerSpte: 'Write-protect or clear the D-bit of one SPTE in a range walk.',
-  enableLogDirtyMask: 'kvm_arch_mmu_enable_log_dirty_pt_masked: fixed part per 64-page mask.',
-  enableLogDirtyPerPage: 'kvm_arch_mmu_enable_log_dirty_pt_masked: per page in the mask.',
-  bitmapWordScan: 'Scan one 64-bit word of a dirty bitmap (GET / CLEAR).',
-  bitmapCopyPerByte: 'Copy one byte of bitmap to or from userspace.',
-  markDirtyBitmap: 'Set one bit in the dirty bitmap (mark_page_dirty_in_slot).',
-  ringPush: 'Push one entry on a dirty ring.',
-  ringHarvestPerEntry: 'Userspace harvest of one ring entry (read, mark RESET).',
-  ringResetPerEntry: 'KVM_RESET_DIRTY_RINGS per entry walked.',
-  ringPoolClaim: 'Proposal: claim a ring from a shared pool.',
-  pmlLog: 'The CPU appends one GPA to the PML buffer (no exit).',
-  pmlDrainPerEntry: 'Drain one PML entry at a VM exit (vmx_flush_pml_buffer).',
-  ioctl: 'A system call (ioctl) entry and return.',
-  kickVcpu: 'Kick one vCPU out of guest mode (IPI and exit).',
-  srcuSynchronize: 'synchronize_srcu when a memslot is deleted or moved.',
-};
 
 function costFieldDocs(): Record<string, string> {
   const docs: Record<string, string> = {};
   for (const name of Object.keys(DEFAULT_COSTS) as (keyof Costs)[]) {
     docs[snakeCase(name)] =
-      `${COST_DOCS[name]} In ns (a time such as 700ns). Default ${DEFAULT_COSTS[name]}ns (engine cost ${name}).`;
+      `${COST_INFO[name].doc} In ns (a time such as 700ns). Default ${DEFAULT_COSTS[name]}ns (engine cost ${name}).`;
   }
   return docs;
 }

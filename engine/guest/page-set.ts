@@ -1,3 +1,5 @@
+import { checkRange } from './range.ts';
+
 /**
  * A set of page indices in [0, capacity) for sampling uniformly among the pages of a range
  * ("pages whose next write would change state"), sized for a whole memslot: a 2^31-page
@@ -108,13 +110,13 @@ export class PageSet {
 
   /** Add every page of [start, end), 0 <= start <= end <= capacity. */
   addRange(start: number, end: number): void {
-    this.checkRange(start, end);
+    checkRange(start, end, this.capacity);
     this.updateRange(start, end, true);
   }
 
   /** Remove every page of [start, end), 0 <= start <= end <= capacity. */
   deleteRange(start: number, end: number): void {
-    this.checkRange(start, end);
+    checkRange(start, end, this.capacity);
     this.updateRange(start, end, false);
   }
 
@@ -140,7 +142,7 @@ export class PageSet {
 
   /** Number of members in [start, end), 0 <= start <= end <= capacity. */
   countRange(start: number, end: number): number {
-    this.checkRange(start, end);
+    checkRange(start, end, this.capacity);
     // Short ranges: a direct scan of at most BLOCK_WORDS + 1 words beats two prefix sums.
     if (end - start <= PAGE_SET_BLOCK_PAGES) return this.countBits(start, end);
     return this.countBefore(end) - this.countBefore(start);
@@ -151,7 +153,7 @@ export class PageSet {
    * Throws RangeError unless 0 <= k < countRange(start, end).
    */
   selectInRange(start: number, end: number, k: number): number {
-    this.checkRange(start, end);
+    checkRange(start, end, this.capacity);
     if (!Number.isInteger(k) || k < 0) {
       throw new RangeError(`selectInRange k must be an integer >= 0, got ${k}`);
     }
@@ -207,18 +209,6 @@ export class PageSet {
     // (i | 0) === i rejects fractions and NaN; capacity <= 2^31 keeps i in int32 range.
     if (!((i | 0) === i && i >= 0 && i < this.capacity)) {
       throw new RangeError(`page ${i} is outside [0, ${this.capacity})`);
-    }
-  }
-
-  private checkRange(start: number, end: number): void {
-    if (
-      !Number.isInteger(start) ||
-      !Number.isInteger(end) ||
-      start < 0 ||
-      start > end ||
-      end > this.capacity
-    ) {
-      throw new RangeError(`range [${start}, ${end}) is outside [0, ${this.capacity})`);
     }
   }
 

@@ -1,3 +1,5 @@
+import { checkRange } from './range.ts';
+
 /**
  * A lazily allocated array of `length` uint32 values in chunks of 2^chunkShift entries,
  * for per-page state of a large guest that is mostly never written (per-page write
@@ -93,7 +95,7 @@ export class PagedU32 {
    * then equal (one O(chunk) scan, as in copyRangeFrom).
    */
   fillRange(start: number, end: number, v: number): void {
-    this.checkRange(start, end);
+    checkRange(start, end, this.length);
     if (start === end) return;
     v >>>= 0;
     for (let c = start >>> this.chunkShift, base = c * this.chunkSize; base < end; c++) {
@@ -120,7 +122,7 @@ export class PagedU32 {
    */
   copyRangeFrom(src: PagedU32, start: number, end: number): void {
     this.checkPartner(src);
-    this.checkRange(start, end);
+    checkRange(start, end, this.length);
     if (src === this || start === end) return;
     for (let c = start >>> this.chunkShift, base = c * this.chunkSize; base < end; c++) {
       const len = this.chunkLen(c);
@@ -148,7 +150,7 @@ export class PagedU32 {
 
   /** Number of i in [start, end) with this[i] === v (uniform chunks counted without a scan). */
   countEqual(start: number, end: number, v: number): number {
-    this.checkRange(start, end);
+    checkRange(start, end, this.length);
     v >>>= 0;
     let n = 0;
     for (let c = start >>> this.chunkShift, base = c * this.chunkSize; base < end; c++) {
@@ -171,7 +173,7 @@ export class PagedU32 {
    */
   diff(other: PagedU32, start: number, end: number, limit: number): number[] {
     this.checkPartner(other);
-    this.checkRange(start, end);
+    checkRange(start, end, this.length);
     const out: number[] = [];
     if (!(limit > 0)) return out;
     for (let c = start >>> this.chunkShift, base = c * this.chunkSize; base < end; c++) {
@@ -201,7 +203,7 @@ export class PagedU32 {
   /** Count of i in [start, end) where this[i] !== other[i]. */
   countDiff(other: PagedU32, start: number, end: number): number {
     this.checkPartner(other);
-    this.checkRange(start, end);
+    checkRange(start, end, this.length);
     let n = 0;
     for (let c = start >>> this.chunkShift, base = c * this.chunkSize; base < end; c++) {
       const a = Math.max(start, base) - base;
@@ -230,18 +232,6 @@ export class PagedU32 {
     // (i >>> 0) === i accepts exactly the integers in [0, 2^32).
     if (!(i >>> 0 === i && i < this.length)) {
       throw new RangeError(`index ${i} is outside [0, ${this.length})`);
-    }
-  }
-
-  private checkRange(start: number, end: number): void {
-    if (
-      !Number.isInteger(start) ||
-      !Number.isInteger(end) ||
-      start < 0 ||
-      start > end ||
-      end > this.length
-    ) {
-      throw new RangeError(`range [${start}, ${end}) is outside [0, ${this.length})`);
     }
   }
 

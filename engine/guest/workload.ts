@@ -72,19 +72,14 @@ export function compileWorkloads(
     if (spec.kind === 'alloc') {
       const state = allocState(spec, buddy);
       for (const id of ids) {
-        if (patterns[id] !== null) {
-          throw new Error(
-            `vCPU ${id} is given two workloads (workload ${index + 1} is the second); give each vCPU one`,
-          );
-        }
-        patterns[id] = {
+        assign(patterns, id, index, {
           kind: 'alloc',
           rate: spec.rate,
           readFraction: spec.readFraction ?? 0,
           churn: spec.churn,
           state,
           opCarry: 0,
-        };
+        });
       }
       return;
     }
@@ -92,15 +87,35 @@ export function compileWorkloads(
     // partitioned workloads and traces get their own.
     const shared = needsOwnPattern(spec) ? null : compileOne(spec, memory, 0, 1, -1);
     ids.forEach((id, k) => {
-      if (patterns[id] !== null) {
-        throw new Error(
-          `vCPU ${id} is given two workloads (workload ${index + 1} is the second); give each vCPU one`,
-        );
-      }
-      patterns[id] = shared ?? compileOne(spec, memory, k, ids.length, id);
+      assign(patterns, id, index, shared ?? compileOne(spec, memory, k, ids.length, id));
     });
   });
   return patterns.map((p) => p ?? { kind: 'idle' });
+}
+
+/** Give vCPU `id` the pattern of workload `index`, which must be its only one. */
+function assign(
+  patterns: (AccessPattern | null)[],
+  id: number,
+  index: number,
+  pattern: AccessPattern,
+): void {
+  if (patterns[id] !== null) {
+    throw new Error(
+      `vCPU ${id} is given two workloads (workload ${index + 1} is the second); give each vCPU one`,
+    );
+  }
+  patterns[id] = pattern;
+}
+
+/** The rate and read share every writing workload has; returns the read share. */
+function checkRateAndReads(spec: { rate: number; readFraction?: number }): number {
+  if (!(spec.rate >= 0)) throw new Error(`a workload rate must be >= 0 pages/s, got ${spec.rate}`);
+  const readFraction = spec.readFraction ?? 0;
+  if (!(readFraction >= 0 && readFraction <= 1)) {
+    throw new Error(`readFraction must be between 0 and 1, got ${readFraction}`);
+  }
+  return readFraction;
 }
 
 function selectVcpus(sel: 'all' | readonly number[], vcpus: number, index: number): number[] {
@@ -127,10 +142,8 @@ function allocState(
   buddy: BuddyAllocator | null,
 ): AllocState {
   if (!buddy) throw new Error('an alloc workload needs the guest buddy allocator');
-  if (!(spec.rate >= 0)) throw new Error(`a workload rate must be >= 0 pages/s, got ${spec.rate}`);
+  checkRateAndReads(spec);
   if (!(spec.churn >= 0)) throw new Error(`an alloc churn must be >= 0 per s, got ${spec.churn}`);
-  const rf = spec.readFraction ?? 0;
-  if (!(rf >= 0 && rf <= 1)) throw new Error(`readFraction must be between 0 and 1, got ${rf}`);
   const used = Math.floor(spec.usedBytes / 4096);
   return new AllocState(
     buddy,
@@ -203,11 +216,7 @@ function compileOne(
     default:
       break;
   }
-  if (!(spec.rate >= 0)) throw new Error(`a workload rate must be >= 0 pages/s, got ${spec.rate}`);
-  const readFraction = spec.readFraction ?? 0;
-  if (!(readFraction >= 0 && readFraction <= 1)) {
-    throw new Error(`readFraction must be between 0 and 1, got ${readFraction}`);
-  }
+  const readFraction = checkRateAndReads(spec);
   let [start, end] = regionPages(spec.region, memory);
   if (spec.partition) {
     const size = Math.floor((end - start) / n);

@@ -5,6 +5,9 @@
  * run without a balloon keeps its provenance (the cost table it records) unchanged.
  * The VM exits themselves are charged from `Costs` (vmExit, userspaceExit).
  */
+import type { CostSource } from './costs.ts';
+import { resolveTable } from './costs.ts';
+
 export interface BalloonCosts {
   /** page_reporting_cycle per block: isolate it from the free list, sg_set_page, put it back. */
   reportPerBlock: number;
@@ -41,8 +44,8 @@ export const DEFAULT_BALLOON_COSTS: Readonly<BalloonCosts> = Object.freeze({
   hintHostPerBlock: 300,
 });
 
-export const BALLOON_COST_SOURCES: Readonly<Record<keyof BalloonCosts, { source: string }>> =
-  Object.freeze({
+export const BALLOON_COST_SOURCES: Readonly<Record<keyof BalloonCosts, CostSource>> = Object.freeze(
+  {
     reportPerBlock: {
       source:
         'mm/page_reporting.c page_reporting_cycle: __isolate_free_page and __putback_isolated_page under zone->lock, a few list operations; order of 100 ns (estimate)',
@@ -83,21 +86,10 @@ export const BALLOON_COST_SOURCES: Readonly<Record<keyof BalloonCosts, { source:
       source:
         'migration/ram.c qemu_guest_free_page_hint: bitmap_count_one_with_offset and bitmap_clear under bitmap_mutex per hinted block (estimate)',
     },
-  });
+  },
+);
 
 /** Merge overrides onto the defaults, rejecting unknown names and bad values. */
 export function resolveBalloonCosts(overrides: Partial<BalloonCosts> = {}): BalloonCosts {
-  const costs: BalloonCosts = { ...DEFAULT_BALLOON_COSTS };
-  for (const [name, value] of Object.entries(overrides)) {
-    if (!(name in DEFAULT_BALLOON_COSTS)) {
-      throw new Error(
-        `unknown balloon cost: ${name}; known costs are ${Object.keys(DEFAULT_BALLOON_COSTS).join(', ')}`,
-      );
-    }
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new Error(`cost ${name} must be a finite number of ns >= 0, got ${String(value)}`);
-    }
-    costs[name as keyof BalloonCosts] = value;
-  }
-  return costs;
+  return resolveTable(DEFAULT_BALLOON_COSTS, overrides, 'balloon cost');
 }

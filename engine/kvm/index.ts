@@ -14,8 +14,8 @@ export { PmlBuffer } from './pml.ts';
 export { ACCESS_OUTCOMES, Outcome } from './mmu.ts';
 export { OpCost, emptyVmStats } from './stats.ts';
 export type { VmStats } from './stats.ts';
-export { DEFAULT_COSTS, COST_SOURCES, resolveCosts } from './costs.ts';
-export type { Costs, CostSource } from './costs.ts';
+export { DEFAULT_COSTS, COST_INFO, resolveCosts } from './costs.ts';
+export type { CostInfo, Costs, CostSource } from './costs.ts';
 export {
   DEFAULT_BALLOON_COSTS,
   BALLOON_COST_SOURCES,

@@ -61,8 +61,7 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
     );
   }
   const existing = vm.memslot(slotId);
-  const uaddr =
-    region.userspaceAddr ?? existing?.userspaceAddr ?? vm.defaultUserspaceAddr(gpa, size);
+  const uaddr = region.userspaceAddr ?? existing?.userspaceAddr ?? vm.defaultUserspaceAddr(gpa);
   if (uaddr % PAGE_SIZE !== 0 || uaddr < 0) {
     throw new KvmError(
       'EINVAL',

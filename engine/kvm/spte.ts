@@ -35,24 +35,8 @@ export const SPTE_WRITE_OK = SPTE_PRESENT | SPTE_WRITABLE | SPTE_DIRTY;
 /** A non-leaf SPTE pointing at a lower-level page table. */
 export const SPTE_TABLE = SPTE_PRESENT;
 
-export function isShadowPresentPte(spte: number): boolean {
-  return (spte & SPTE_PRESENT) !== 0;
-}
-
 export function isLastSpte(spte: number): boolean {
   return (spte & (SPTE_PRESENT | SPTE_LEAF)) === (SPTE_PRESENT | SPTE_LEAF);
-}
-
-export function isWritablePte(spte: number): boolean {
-  return (spte & SPTE_WRITABLE) !== 0;
-}
-
-export function isMmuWritableSpte(spte: number): boolean {
-  return (spte & SPTE_MMU_WRITABLE) !== 0;
-}
-
-export function isDirtySpte(spte: number): boolean {
-  return (spte & SPTE_DIRTY) !== 0;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   SPTE_PRESENT,
   SPTE_TABLE,
   SPTE_WRITABLE,
+  describeSpte,
   isLastSpte,
   makeHugePageSplitSpte,
 } from './spte.ts';
@@ -136,7 +137,9 @@ export class SlotTdp {
   /** Replace a leaf SPTE's bits in place (same level, still a leaf). */
   setLeafSpte(level: SpteLevel, rel: number, spte: number): void {
     if (!isLastSpte(spte)) {
-      throw new SimInvariantError(`setLeafSpte: not a leaf rel=${hex(rel)} spte=${hex(spte)}`);
+      throw new SimInvariantError(
+        `setLeafSpte: not a leaf rel=${hex(rel)} spte=${describeSpte(spte)}`,
+      );
     }
     switch (level) {
       case SpteLevel.PG_LEVEL_4K:
@@ -161,7 +164,7 @@ export class SlotTdp {
     if (level === SpteLevel.PG_LEVEL_1G) {
       if (this.spte1g[i] !== 0) {
         throw new SimInvariantError(
-          `mapLeaf 1G over a present SPTE rel=${hex(rel)} oldSpte=${hex(this.spte1g[i])}`,
+          `mapLeaf 1G over a present SPTE rel=${hex(rel)} oldSpte=${describeSpte(this.spte1g[i])}`,
         );
       }
       this.spte1g[i] = spte;
@@ -173,13 +176,15 @@ export class SlotTdp {
       this.tablePages++;
       tables++;
     } else if (this.spte1g[i] & SPTE_LEAF) {
-      throw new SimInvariantError(`mapLeaf under a 1G leaf rel=${hex(rel)} level=${level}`);
+      throw new SimInvariantError(
+        `mapLeaf under a 1G leaf rel=${hex(rel)} level=${level} oldSpte=${describeSpte(this.spte1g[i])}`,
+      );
     }
     const j = this.idx2m(rel);
     if (level === SpteLevel.PG_LEVEL_2M) {
       if (this.spte2m[j] !== 0) {
         throw new SimInvariantError(
-          `mapLeaf 2M over a present SPTE rel=${hex(rel)} oldSpte=${hex(this.spte2m[j])}`,
+          `mapLeaf 2M over a present SPTE rel=${hex(rel)} oldSpte=${describeSpte(this.spte2m[j])}`,
         );
       }
       this.spte2m[j] = spte;
@@ -191,10 +196,14 @@ export class SlotTdp {
       this.tablePages++;
       tables++;
     } else if (this.spte2m[j] & SPTE_LEAF) {
-      throw new SimInvariantError(`mapLeaf under a 2M leaf rel=${hex(rel)}`);
+      throw new SimInvariantError(
+        `mapLeaf under a 2M leaf rel=${hex(rel)} oldSpte=${describeSpte(this.spte2m[j])}`,
+      );
     }
     if (this.spte4k[rel] !== 0) {
-      throw new SimInvariantError(`mapLeaf 4K over a present SPTE rel=${hex(rel)}`);
+      throw new SimInvariantError(
+        `mapLeaf 4K over a present SPTE rel=${hex(rel)} oldSpte=${describeSpte(this.spte4k[rel])}`,
+      );
     }
     this.spte4k[rel] = spte;
     this.pages4k++;
@@ -210,7 +219,10 @@ export class SlotTdp {
     if (level === SpteLevel.PG_LEVEL_1G) {
       const i = this.idx1g(rel);
       const huge = this.spte1g[i];
-      if (!isLastSpte(huge)) throw new SimInvariantError(`split: no 1G leaf at rel=${hex(rel)}`);
+      if (!isLastSpte(huge))
+        throw new SimInvariantError(
+          `split: no 1G leaf at rel=${hex(rel)} oldSpte=${describeSpte(huge)}`,
+        );
       const j0 = this.idx2m(this.relOf1g(i));
       this.spte1g[i] = SPTE_TABLE;
       this.spte2m.fill(makeHugePageSplitSpte(huge), j0, j0 + PTES_PER_TABLE);
@@ -221,7 +233,10 @@ export class SlotTdp {
     }
     const j = this.idx2m(rel);
     const huge = this.spte2m[j];
-    if (!isLastSpte(huge)) throw new SimInvariantError(`split: no 2M leaf at rel=${hex(rel)}`);
+    if (!isLastSpte(huge))
+      throw new SimInvariantError(
+        `split: no 2M leaf at rel=${hex(rel)} oldSpte=${describeSpte(huge)}`,
+      );
     const r0 = this.relOf2m(j);
     this.spte2m[j] = SPTE_TABLE;
     this.spte4k.fill(makeHugePageSplitSpte(huge), r0, r0 + PTES_PER_TABLE);

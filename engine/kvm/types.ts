@@ -3,18 +3,12 @@
  * (include/linux/kvm_host.h, arch/x86/kvm/mmu/spte.h) converted to camelCase.
  */
 
-/** A guest frame number: gpa >> 12. Branded so a gfn is never passed where a pfn is expected. */
+/** A guest frame number: gpa >> 12. Branded so a plain number (a slot-relative page, a byte address) is never passed where a gfn is expected. */
 export type Gfn = number & { readonly __brand: 'Gfn' };
-/** A host frame number. */
-export type Pfn = number & { readonly __brand: 'Pfn' };
-/** A guest physical address in bytes. */
-export type Gpa = number & { readonly __brand: 'Gpa' };
 /** A host virtual (userspace) address in bytes. */
 export type Hva = number & { readonly __brand: 'Hva' };
 
 export const asGfn = (n: number): Gfn => n as Gfn;
-export const asGpa = (n: number): Gpa => n as Gpa;
-export const asHva = (n: number): Hva => n as Hva;
 
 /**
  * Page table level of an SPTE, as KVM's `enum pg_level`: order matters (a larger

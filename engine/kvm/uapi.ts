@@ -24,7 +24,6 @@ export const KVM_DIRTY_LOG_MANUAL_CAPS =
 /** struct kvm_dirty_gfn flags (include/uapi/linux/kvm.h). */
 export const KVM_DIRTY_GFN_F_DIRTY = 1 << 0;
 export const KVM_DIRTY_GFN_F_RESET = 1 << 1;
-export const KVM_DIRTY_GFN_F_MASK = 0x3;
 
 /** sizeof(struct kvm_dirty_gfn). */
 export const KVM_DIRTY_GFN_SIZE = 16;

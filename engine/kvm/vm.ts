@@ -412,9 +412,8 @@ export class Vm {
   }
 
   /** @internal */
-  defaultUserspaceAddr(gpa: number, size: number): number {
+  defaultUserspaceAddr(gpa: number): number {
     // As a VMM mmaps guest RAM: congruent with the gpa modulo 1 GiB, in the user half.
-    void size;
     return 2 ** 40 + (gpa % 2 ** 30);
   }
 
