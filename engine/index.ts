@@ -41,5 +41,6 @@ export type {
 } from './vmm/policy-hook.ts';
 export type { IterationRecord } from './vmm/migration-thread.ts';
 export type * from './plan.ts';
+export { PlanError, checkPlan } from './plan.ts';
 export { MMULAB_VERSION, planHash, provenanceOf } from './results.ts';
 export type { Provenance, RunResult } from './results.ts';

@@ -1,6 +1,8 @@
 import type { Arch, Backing, Proposals, SplitOnFault } from './kvm/index.ts';
 import type { Costs } from './kvm/costs.ts';
 import type { BalloonCosts } from './kvm/balloon-costs.ts';
+import type { LogMode } from './vmm/log-mode.ts';
+import { LOG_MODES } from './vmm/log-mode.ts';
 
 /**
  * A run plan: plain data describing one simulated migration. The language compiles
@@ -224,4 +226,48 @@ export interface MigrationPolicy {
   zeroScanBytesPerSec?: number;
   /** Device state sent during downtime (default 1 MiB). */
   deviceStateBytes?: number;
+}
+
+/**
+ * A plan no run can carry out, found before anything is built. The message says
+ * what is wrong and how to fix it; front ends label it by its name.
+ */
+export class PlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlanError';
+  }
+}
+
+/**
+ * Check what a run needs of its plan as a whole (the vCPUs, the slots, devices that
+ * fit the architecture, a dirty-log mode the migration can work with). Throws
+ * PlanError; the workloads are checked when they are compiled.
+ */
+export function checkPlan(plan: RunPlan): void {
+  const { vm, tracking, migration } = plan;
+  if (vm.vcpus < 1 || !Number.isInteger(vm.vcpus)) {
+    throw new PlanError(
+      `a VM needs a whole number of vCPUs >= 1, got ${vm.vcpus}; set vcpus to 1 or more`,
+    );
+  }
+  if (vm.slots.length === 0) throw new PlanError(`VM ${vm.name} has no memory slot; add one`);
+  for (const d of vm.devices ?? []) {
+    if (d.kind === 'its' && vm.arch !== 'arm64') {
+      throw new PlanError(
+        `VM ${vm.name} is ${vm.arch} but has an ITS, a GICv3 device of arm64; remove the device or use arch arm64`,
+      );
+    }
+  }
+  const mode = LOG_MODES[tracking.dirtyLog] as LogMode | undefined;
+  if (!mode) {
+    throw new PlanError(
+      `tracking ${tracking.name} has dirty-log mode ${String(tracking.dirtyLog)}; use one of ${Object.keys(LOG_MODES).join(', ')}`,
+    );
+  }
+  if (migration.converge === 'dirty-limit' && !mode.ring) {
+    throw new PlanError(
+      'dirty-limit needs a dirty ring (QEMU enforces it through ring-full exits); use dirtyLog ring',
+    );
+  }
 }

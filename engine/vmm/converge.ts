@@ -1,4 +1,6 @@
 import type { MigrationPolicy } from '../plan.ts';
+import type { Vcpu } from '../kvm/vcpu.ts';
+import type { DirtySync } from './dirty-sync.ts';
 
 /**
  * QEMU's throttle trigger and its two actions (migration/ram.c
@@ -23,6 +25,8 @@ export class ConvergeController {
   private dirtyPagesPeriod = 0;
   private bytesSentAtPeriodStart = 0;
   private readonly policy: MigrationPolicy;
+  /** Per vCPU id: its last ring-full exit under the dirty limit, ns. */
+  private readonly lastRingFullNs = new Map<number, number>();
 
   constructor(policy: MigrationPolicy, start: number) {
     this.policy = policy;
@@ -61,6 +65,28 @@ export class ConvergeController {
     const before = this.throttlePct;
     this.throttlePct = before === 0 ? initial : Math.min(max, before + increment);
     return this.throttlePct === before ? null : `cpu throttle ${before}% -> ${this.throttlePct}%`;
+  }
+
+  /**
+   * `vcpu` exited with KVM_EXIT_DIRTY_RING_FULL at `now`. Without a dirty limit the
+   * VMM reaps every ring (accel/kvm/kvm-all.c kvm_dirty_ring_reap); under dirty-limit
+   * QEMU reaps only this vCPU's ring, then sleeps the vCPU so that its dirty rate
+   * stays under the limit (system/dirtylimit.c, simplified to the target). Returns
+   * the ns the vCPU spends in the VMM and, under the limit, when it may run again
+   * (-1: no sleep).
+   */
+  onRingFull(vcpu: Vcpu, now: number, sync: DirtySync): { ns: number; sleepUntilNs: number } {
+    if (this.dirtyLimit <= 0) return { ns: sync.reap(null), sleepUntilNs: -1 };
+    const ring = vcpu.dirtyRing;
+    const entries = ring ? ring.used : 0;
+    const ns = sync.reap(vcpu);
+    const allowedNs = ((entries * 4096) / this.dirtyLimit) * 1e9;
+    // The vCPU's rate is measured since its last ring-full exit under the limit, or
+    // since the limit came into force (not since the run began).
+    const since = Math.max(this.lastRingFullNs.get(vcpu.id) ?? 0, this.dirtyLimitSinceNs);
+    const sleep = Math.max(0, allowedNs - (now - since));
+    this.lastRingFullNs.set(vcpu.id, now);
+    return { ns, sleepUntilNs: now + ns + sleep };
   }
 
   /** Share of a vCPU's time it sleeps under the CPU throttle. */

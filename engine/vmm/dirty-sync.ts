@@ -2,7 +2,9 @@ import type { Vm } from '../kvm/vm.ts';
 import type { Vcpu } from '../kvm/vcpu.ts';
 import type { GuestMemory } from '../guest/memory.ts';
 import type { DirtyLogChoice } from '../plan.ts';
+import type { LogMode } from './log-mode.ts';
 import { Bitset } from './bitset.ts';
+import { LOG_MODES } from './log-mode.ts';
 
 /** ns QEMU spends merging one 64-bit word of a KVM bitmap into a RAMBlock bitmap. */
 const MERGE_WORD_NS = 1;
@@ -20,6 +22,8 @@ export class DirtySync {
   readonly vm: Vm;
   readonly memory: GuestMemory;
   readonly mode: DirtyLogChoice;
+  /** How the mode gets dirty pages out of KVM (its row of LOG_MODES). */
+  readonly logMode: LogMode;
   readonly bmap: Bitset[];
   readonly dirtyMemory: Bitset[];
   /** The bits of each slot fetched by the last GET (QEMU's `KVMSlot.dirty_bmap`). */
@@ -38,6 +42,7 @@ export class DirtySync {
     this.vm = vm;
     this.memory = memory;
     this.mode = mode;
+    this.logMode = LOG_MODES[mode];
     this.bmap = memory.slots.map((s) => new Bitset(s.npages));
     this.dirtyMemory = memory.slots.map((s) => new Bitset(s.npages));
     this.fetched = memory.slots.map((s) => new Uint32Array(Math.ceil(s.npages / 64) * 2));
@@ -49,11 +54,11 @@ export class DirtySync {
   }
 
   get manual(): boolean {
-    return this.mode === 'bitmap-manual' || this.mode === 'bitmap-initially-set';
+    return this.logMode.manualClear;
   }
 
   get ring(): boolean {
-    return this.mode === 'ring' || this.mode === 'ring-with-bitmap';
+    return this.logMode.ring;
   }
 
   /** Pages waiting to be sent (QEMU `migration_dirty_pages`). */
@@ -82,7 +87,7 @@ export class DirtySync {
       ns += this.reap(null);
       for (let k = 0; k < this.bmap.length; k++)
         newPages += this.bmap[k].takeFrom(this.dirtyMemory[k]);
-      if (this.mode === 'ring-with-bitmap' && lastStage) {
+      if (this.logMode.withBitmap && lastStage) {
         for (const s of this.memory.slots) {
           const got = this.getLog(s.index);
           ns += got.ns;

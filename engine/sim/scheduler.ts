@@ -1,0 +1,130 @@
+import type { SliceContext } from '../guest/vcpu-thread.ts';
+import type { MigrationEvent } from '../vmm/migration-thread.ts';
+import type { TimelineSampler } from './timeline.ts';
+import type { World } from './world.ts';
+
+/** Events kept per run (ring-full exits can number millions). */
+const MAX_EVENTS = 20_000;
+
+/** Called at every timeline sample of the migration: progress reports and an interrupt. */
+export interface RunControl {
+  /** Called about every simulated 100 ms with the share of the time limit used and the state. */
+  onProgress?: (info: { fraction: number; state: string; timeS: number }) => void;
+  /** Polled about every simulated 100 ms; true stops the run cleanly (interrupt). */
+  shouldStop?: () => boolean;
+}
+
+/**
+ * Time in fixed slices: in each slice the vCPU threads run first, then the migration
+ * thread, so a stop decided in a slice follows every write of that slice (no write is
+ * ever placed after the final sync). `now` is the start of the next slice.
+ */
+export class Scheduler {
+  now = 0;
+  private readonly world: World;
+  private readonly sampler: TimelineSampler;
+  private readonly ctx: SliceContext;
+
+  constructor(world: World, sampler: TimelineSampler) {
+    this.world = world;
+    this.sampler = sampler;
+    const { memory, converge, sync, migration, balloon, events } = world;
+    const ctx: SliceContext = {
+      now: 0,
+      sliceNs: world.timing.sliceNs,
+      memory,
+      dest: null,
+      throttle: 0,
+      lockWriteNs: 0,
+      migrationStartNs: world.timing.warmupNs,
+      missing: null,
+      onRingFull: (thread) => {
+        sampler.ringFullExits++;
+        pushEvent(events, {
+          time_s: ctx.now / 1e9,
+          kind: 'ring-full',
+          vcpu: thread.id,
+          detail: 'KVM_EXIT_DIRTY_RING_FULL',
+        });
+        const { ns, sleepUntilNs } = converge.onRingFull(thread.vcpu, ctx.now, sync);
+        if (sleepUntilNs >= 0) thread.blockedUntil = sleepUntilNs;
+        return ns;
+      },
+      onRemoteFault: (slot, rel) => migration.remoteFault(slot, rel),
+      host: balloon?.host ?? null,
+    };
+    this.ctx = ctx;
+  }
+
+  /**
+   * Warm-up: the guest runs and faults its memory in; no migration yet. With a
+   * balloon the timeline starts at boot (free page reporting works during it).
+   */
+  warmUp(): void {
+    const { threads, balloon, timing } = this.world;
+    const ctx = this.ctx;
+    for (; this.now < timing.warmupNs; this.now += timing.sliceNs) {
+      ctx.now = this.now;
+      balloon?.beforeSlice(this.now, threads);
+      for (const th of threads) th.step(ctx);
+      if (balloon) this.sampler.sampleIfDue(this.now + timing.sliceNs);
+    }
+  }
+
+  /**
+   * Migrate until the migration is done, the time limit passes or `control` stops
+   * the run. Returns true if it was stopped.
+   */
+  migrate(control: RunControl): boolean {
+    const { threads, balloon, timing, migration, converge, sync, dest, logMode } = this.world;
+    const { sliceNs, warmupNs, maxTimeNs } = timing;
+    const reaperIntervalNs = this.world.plan.tracking.reaperIntervalNs ?? 1e9;
+    const ctx = this.ctx;
+    let nextReap = this.now + reaperIntervalNs;
+    let lockWriteNs = 0;
+    const end = warmupNs + maxTimeNs;
+    for (; this.now < end && !migration.done; this.now += sliceNs) {
+      const now = this.now;
+      ctx.now = now;
+      const paused = migration.pausedAt(now) || (migration.stopNs >= 0 && migration.resumeNs < 0);
+      const onDestination =
+        migration.state === 'postcopy-active' || migration.state === 'completed';
+      if (!paused) {
+        ctx.dest = onDestination ? null : dest;
+        ctx.missing = migration.state === 'postcopy-active' ? migration.missing : null;
+        // auto-converge and dirty-limit slow the source's vCPUs; once the guest runs on
+        // the destination (postcopy) neither applies (QEMU stops both at the switch).
+        ctx.throttle = onDestination ? 0 : converge.throttleShare;
+        if (onDestination) for (const th of threads) th.blockedUntil = 0;
+        ctx.lockWriteNs = Math.min(lockWriteNs, sliceNs);
+        if (balloon && !onDestination) balloon.beforeSlice(now, threads);
+        for (const th of threads) th.step(ctx);
+      }
+      sync.lockWriteNs = 0;
+      migration.step(now, sliceNs);
+      if (
+        logMode.ring &&
+        converge.dirtyLimit === 0 &&
+        now >= nextReap &&
+        migration.state === 'active'
+      ) {
+        sync.reap(null); // QEMU's kvm-reaper thread
+        nextReap += reaperIntervalNs;
+      }
+      lockWriteNs = sync.lockWriteNs;
+      if (this.sampler.sampleIfDue(now + sliceNs, migration.done)) {
+        control.onProgress?.({
+          fraction: (now - warmupNs) / maxTimeNs,
+          state: migration.state,
+          timeS: now / 1e9,
+        });
+        if (control.shouldStop?.()) return true;
+      }
+    }
+    return false;
+  }
+}
+
+function pushEvent(events: MigrationEvent[], e: MigrationEvent): void {
+  if (events.length < MAX_EVENTS) events.push(e);
+}
