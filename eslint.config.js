@@ -23,6 +23,26 @@ export default tseslint.config(
     },
   },
   {
+    // The KVM model's internal entry points (engine/kvm/internal.ts) are for KVM's own
+    // code: the VMM, the guest, the simulation and the front ends use the UAPI.
+    files: ['**/*.ts'],
+    ignores: ['engine/kvm/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/kvm/internal.ts', '**/kvm/internal'],
+              message:
+                "KVM's internal entry points are for engine/kvm/ only; use the Vm's UAPI methods (or add one).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -3,6 +3,7 @@ import type { Vm } from './vm.ts';
 import { KvmError } from './errors.ts';
 import { enableLogDirtyPtMasked } from './dirty-log.ts';
 import { OpCost } from './stats.ts';
+import { INTERNAL } from './internal.ts';
 
 /**
  * KVM_GET_DIRTY_LOG and KVM_CLEAR_DIRTY_LOG (virt/kvm/kvm_main.c
@@ -44,7 +45,7 @@ export function getDirtyLog(vm: Vm, slotId: number): Uint8Array {
   const slot = dirtyLogSlot(vm, slotId, 'KVM_GET_DIRTY_LOG');
   const cost = new OpCost();
   cost.add(vm.costs.ioctl);
-  vm.syncDirtyLog(cost);
+  vm[INTERNAL].syncDirtyLog(cost);
   const bitmap = slot.dirtyBitmap as Uint32Array;
   const out = new Uint32Array(bitmap.length);
   if (vm.manualProtect) {
@@ -63,10 +64,10 @@ export function getDirtyLog(vm: Vm, slotId: number): Uint8Array {
       bitmap[w + 1] = 0;
       flush = enableLogDirtyPtMasked(vm, slot, w * 32, lo, hi, cost) || flush;
     }
-    if (flush) vm.flushRemoteTlbs(cost);
+    if (flush) vm[INTERNAL].flushRemoteTlbs(cost);
   }
   cost.add(out.byteLength * vm.costs.bitmapCopyPerByte);
-  vm.finishIoctl(cost);
+  vm[INTERNAL].finishIoctl(cost);
   return new Uint8Array(out.buffer);
 }
 
@@ -113,7 +114,7 @@ export function clearDirtyLog(
   }
   const cost = new OpCost();
   cost.add(vm.costs.ioctl + nWords64 * 8 * vm.costs.bitmapCopyPerByte);
-  vm.syncDirtyLog(cost);
+  vm[INTERNAL].syncDirtyLog(cost);
   const user = new DataView(bitmap.buffer, bitmap.byteOffset, nWords64 * 8);
   const kernel = slot.dirtyBitmap as Uint32Array;
   const base = firstPage / 32;
@@ -134,6 +135,6 @@ export function clearDirtyLog(
       flush = enableLogDirtyPtMasked(vm, slot, firstPage + i * 64, mLo, mHi, cost) || flush;
     }
   }
-  if (flush) vm.flushRemoteTlbs(cost);
-  vm.finishIoctl(cost);
+  if (flush) vm[INTERNAL].flushRemoteTlbs(cost);
+  vm[INTERNAL].finishIoctl(cost);
 }

@@ -6,6 +6,7 @@ import { fls64 } from './dirty-ring.ts';
 import { splitRangeEagerly, splitSlotEagerly } from './eager-split.ts';
 import { SPTE_DIRTY, SPTE_WRITABLE } from './spte.ts';
 import { SpteLevel } from './types.ts';
+import { INTERNAL } from './internal.ts';
 
 /**
  * mark_page_dirty_in_slot (virt/kvm/kvm_main.c): record that `rel` of `slot` was
@@ -33,7 +34,7 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
   if (rings && vcpu) {
     const ring = rings.ringFor(vcpu.id);
     if (!ring || ring.hardFull) {
-      vm.recordLostDirty(slot, rel, 'proposal-ring-overflow');
+      vm[INTERNAL].recordLostDirty(slot, rel, 'proposal-ring-overflow');
       return 0;
     }
     ring.push(slot.slotId, rel);
@@ -46,7 +47,7 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
     vm.stats.bitmap_marks++;
     return vm.costs.markDirtyBitmap;
   }
-  if (rings) vm.recordLostDirty(slot, rel, 'no-running-vcpu-in-ring-mode');
+  if (rings) vm[INTERNAL].recordLostDirty(slot, rel, 'no-running-vcpu-in-ring-mode');
   return 0;
 }
 
@@ -128,7 +129,7 @@ export function slotApplyLoggingChange(vm: Vm, slot: Memslot, cost: OpCost): voi
     );
     vm.stats.recovered_sptes += zapped.walked;
     cost.underReadLock(zapped.walked * costs.zapSpte);
-    if (zapped.flush) vm.flushRemoteTlbs(cost);
+    if (zapped.flush) vm[INTERNAL].flushRemoteTlbs(cost);
     return;
   }
   if (vm.initiallySet) return; // protection and splitting happen in CLEAR_DIRTY_LOG
@@ -138,7 +139,7 @@ export function slotApplyLoggingChange(vm: Vm, slot: Memslot, cost: OpCost): voi
     // kvm_mmu_wp_memory_region (write lock), then kvm_mmu_split_memory_region.
     const wp = tdp.wrprotRange(0, slot.npages, SpteLevel.PG_LEVEL_4K);
     cost.underWriteLock(wp.walked * costs.wrprotRangePerSpte);
-    if (wp.flush) vm.flushRemoteTlbs(cost);
+    if (wp.flush) vm[INTERNAL].flushRemoteTlbs(cost);
     if (vm.eagerSplitChunkSize > 0 && !vm.params.proposals.splitOnFirstClear) {
       splitSlotEagerly(vm, slot, cost);
     }
@@ -159,5 +160,5 @@ export function slotApplyLoggingChange(vm: Vm, slot: Memslot, cost: OpCost): voi
     flush = wp.flush;
   }
   // kvm_flush_remote_tlbs_memslot, once for the slot.
-  if (flush) vm.flushRemoteTlbs(cost);
+  if (flush) vm[INTERNAL].flushRemoteTlbs(cost);
 }

@@ -1,6 +1,7 @@
 import type { Vm } from './vm.ts';
 import type { Memslot } from './memslot.ts';
 import { PAGES_PER_LEVEL } from './types.ts';
+import { INTERNAL } from './internal.ts';
 
 /**
  * The host unmapped [start, end) (slot-relative pages) of the memory behind `slot`,
@@ -27,5 +28,5 @@ export function unmapGfnRange(vm: Vm, slot: Memslot, start: number, end: number)
     rel = (Math.floor(gfn / span) + 1) * span - slot.baseGfn;
   }
   if (zapped === 0) return 0;
-  return zapped * vm.costs.zapSpte + vm.flushRemoteTlbsFromVcpu();
+  return zapped * vm.costs.zapSpte + vm[INTERNAL].flushRemoteTlbsFromVcpu();
 }

@@ -11,6 +11,7 @@ import {
   makeSpte,
 } from './spte.ts';
 import { SpteLevel } from './types.ts';
+import { INTERNAL } from './internal.ts';
 
 /**
  * What one access did, as a small integer so the batched loop allocates nothing.
@@ -152,7 +153,7 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
       tdp.zapLeaf(level as SpteLevel, rel);
       stats.fault_zaps++;
       lockNs += costs.zapSpte;
-      ns += vm.flushRemoteTlbsFromVcpu();
+      ns += vm[INTERNAL].flushRemoteTlbsFromVcpu();
       level = 0;
       outcome = Outcome.ZapOnFault;
     }
@@ -172,7 +173,7 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
       const zapped = tdp.zapCollapsible(frame, frame + 1, () => target as SpteLevel);
       stats.recovered_sptes += zapped.walked;
       lockNs += zapped.walked * costs.zapSpte;
-      if (zapped.flush) ns += vm.flushRemoteTlbsFromVcpu();
+      if (zapped.flush) ns += vm[INTERNAL].flushRemoteTlbsFromVcpu();
       level = 0;
     }
   }

@@ -12,6 +12,7 @@ import {
   KVM_MEM_READONLY,
   KVM_MEM_SLOTS_NUM,
 } from './uapi.ts';
+import { INTERNAL } from './internal.ts';
 
 /** The kinds of change `kvm_set_memory_region` classifies a call into. */
 export type MemslotChange = 'create' | 'delete' | 'move' | 'flags-only' | 'none';
@@ -61,7 +62,8 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
     );
   }
   const existing = vm.memslot(slotId);
-  const uaddr = region.userspaceAddr ?? existing?.userspaceAddr ?? vm.defaultUserspaceAddr(gpa);
+  const uaddr =
+    region.userspaceAddr ?? existing?.userspaceAddr ?? vm[INTERNAL].defaultUserspaceAddr(gpa);
   if (uaddr % PAGE_SIZE !== 0 || uaddr < 0) {
     throw new KvmError(
       'EINVAL',
@@ -117,14 +119,14 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
   }
 
   if (change === 'create' || change === 'move') {
-    const other = vm.overlappingSlot(asId, baseGfn, npages, slotId);
+    const other = vm[INTERNAL].overlappingSlot(asId, baseGfn, npages, slotId);
     if (other) {
       throw new KvmError(
         'EEXIST',
         `KVM_SET_USER_MEMORY_REGION: gfns [0x${baseGfn.toString(16)}, 0x${(baseGfn + npages).toString(16)}) overlap slot ${other.slotId} at [0x${other.baseGfn.toString(16)}, 0x${other.endGfn.toString(16)})`,
       );
     }
-    vm.checkGuestPhysRange(baseGfn + npages);
+    vm[INTERNAL].checkGuestPhysRange(baseGfn + npages);
   }
 
   const cost = new OpCost();
@@ -135,14 +137,14 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
     case 'delete': {
       const old = existing as Memslot;
       zapSlot(vm, old, cost);
-      vm.removeMemslot(old);
-      if (old.dirtyLogging) vm.updateDirtyLoggingCount(-1);
+      vm[INTERNAL].removeMemslot(old);
+      if (old.dirtyLogging) vm[INTERNAL].updateDirtyLoggingCount(-1);
       break;
     }
     case 'move': {
       const old = existing as Memslot;
       zapSlot(vm, old, cost);
-      vm.removeMemslot(old);
+      vm[INTERNAL].removeMemslot(old);
       const moved = new Memslot({
         asId,
         id,
@@ -157,16 +159,16 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
       moved.dirtyBitmap = moved.dirtyLogging ? old.dirtyBitmap : null;
       if (moved.dirtyLogging && !moved.dirtyBitmap)
         moved.dirtyBitmap = allocDirtyBitmap(vm, npages);
-      vm.insertMemslot(moved);
+      vm[INTERNAL].insertMemslot(moved);
       if (moved.dirtyLogging !== old.dirtyLogging)
-        vm.updateDirtyLoggingCount(moved.dirtyLogging ? 1 : -1);
+        vm[INTERNAL].updateDirtyLoggingCount(moved.dirtyLogging ? 1 : -1);
       break;
     }
     case 'create': {
       const slot = new Memslot({ asId, id, baseGfn, npages, userspaceAddr: uaddr, backing, flags });
       if (slot.dirtyLogging) slot.dirtyBitmap = allocDirtyBitmap(vm, npages);
-      vm.insertMemslot(slot);
-      if (slot.dirtyLogging) vm.updateDirtyLoggingCount(1);
+      vm[INTERNAL].insertMemslot(slot);
+      if (slot.dirtyLogging) vm[INTERNAL].updateDirtyLoggingCount(1);
       break;
     }
     case 'flags-only': {
@@ -176,13 +178,13 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
       if (slot.dirtyLogging !== wasLogging) {
         // Bits do not survive an off/on cycle: a fresh bitmap each time logging starts.
         slot.dirtyBitmap = slot.dirtyLogging ? allocDirtyBitmap(vm, npages) : null;
-        vm.updateDirtyLoggingCount(slot.dirtyLogging ? 1 : -1);
+        vm[INTERNAL].updateDirtyLoggingCount(slot.dirtyLogging ? 1 : -1);
         slotApplyLoggingChange(vm, slot, cost);
       }
       break;
     }
   }
-  vm.finishIoctl(cost);
+  vm[INTERNAL].finishIoctl(cost);
   return change;
 }
 
@@ -205,5 +207,5 @@ function zapSlot(vm: Vm, slot: Memslot, cost: OpCost): void {
   cost.add(vm.costs.srcuSynchronize);
   const zapped = slot.tdp.zapAll();
   cost.underWriteLock(zapped.walked * vm.costs.zapSpte);
-  if (zapped.flush) vm.flushRemoteTlbs(cost);
+  if (zapped.flush) vm[INTERNAL].flushRemoteTlbs(cost);
 }

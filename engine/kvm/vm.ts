@@ -6,7 +6,9 @@ import type { DirtyRing } from './dirty-ring.ts';
 import type { MemslotChange } from './set-memory-region.ts';
 import { KvmError } from './errors.ts';
 import type { Memslot } from './memslot.ts';
+import type { VmInternal } from './internal.ts';
 import { DirtyRingSet } from './ring-topology.ts';
+import { INTERNAL } from './internal.ts';
 import { fls64, ringReservedEntries } from './dirty-ring.ts';
 import { enableLogDirtyPtMasked, markPageDirtyInSlot } from './dirty-log.ts';
 import { clearDirtyLog, getDirtyLog } from './dirty-bitmap.ts';
@@ -68,24 +70,20 @@ export class Vm {
   readonly vcpus: Vcpu[] = [];
   /** Pages KVM dropped from the dirty log; see LostDirtyEvent. */
   readonly lostDirty: LostDirtyEvent[] = [];
-  /** Cost of the most recent ioctl. */
-  lastIoctl: OpCost = new OpCost();
-  /** `kvm->manual_dirty_log_protect`. */
-  manualProtect = 0;
-  /** `kvm->dirty_ring_size` in bytes (0: no ring). */
-  dirtyRingSize = 0;
-  /** KVM_CAP_DIRTY_LOG_RING_ACQ_REL was used (same behaviour; the flavour is recorded). */
-  dirtyRingAcqRel = false;
-  /** `kvm->dirty_ring_with_bitmap`. */
-  dirtyRingWithBitmap = false;
-  /** arm64 `kvm->arch.mmu.split_page_chunk_size` in bytes (0: no eager split). */
-  eagerSplitChunkSize = 0;
-  /** `kvm->nr_memslots_dirty_logging`. */
-  nrMemslotsDirtyLogging = 0;
-  /** arm64 `kvm_arch_allow_write_without_running_vcpu`: true while ITS tables are saved. */
+  /**
+   * arm64 `kvm_arch_allow_write_without_running_vcpu`: true while the ITS saves its
+   * tables (saveItsTables). Tests set it to stand for other writers KVM allows.
+   */
   allowWriteWithoutRunningVcpu = false;
-  /** The dirty rings, once the ring is enabled and vCPUs are created. */
-  rings: DirtyRingSet | null = null;
+  // The VM's modes: set by its ioctls only, read through the getters below.
+  #lastIoctl: OpCost = new OpCost();
+  #manualProtect = 0;
+  #dirtyRingSize = 0;
+  #dirtyRingAcqRel = false;
+  #dirtyRingWithBitmap = false;
+  #eagerSplitChunkSize = 0;
+  #nrMemslotsDirtyLogging = 0;
+  #rings: DirtyRingSet | null = null;
   /** Pages per dirty-log bit/entry: 1, or 512 under the 2M-granularity proposal. */
   readonly dirtyGranularityPages: number;
   /** Level huge pages are split to for dirty logging (4K, or 2M under the proposal). */
@@ -109,6 +107,48 @@ export class Vm {
     this.physBits = this.arch === 'arm64' ? (options.ipaBits ?? 40) : 52;
     this.dirtyGranularityPages = this.params.proposals.dirtyGranularity === '2m' ? 512 : 1;
     this.trackingLevel = trackingLevelFor(this.dirtyGranularityPages);
+  }
+
+  // ---- modes, set by the ioctls ----
+
+  /** Cost of the most recent ioctl. */
+  get lastIoctl(): OpCost {
+    return this.#lastIoctl;
+  }
+
+  /** `kvm->manual_dirty_log_protect`. */
+  get manualProtect(): number {
+    return this.#manualProtect;
+  }
+
+  /** `kvm->dirty_ring_size` in bytes (0: no ring). */
+  get dirtyRingSize(): number {
+    return this.#dirtyRingSize;
+  }
+
+  /** KVM_CAP_DIRTY_LOG_RING_ACQ_REL was used (same behaviour; the flavour is recorded). */
+  get dirtyRingAcqRel(): boolean {
+    return this.#dirtyRingAcqRel;
+  }
+
+  /** `kvm->dirty_ring_with_bitmap`. */
+  get dirtyRingWithBitmap(): boolean {
+    return this.#dirtyRingWithBitmap;
+  }
+
+  /** arm64 `kvm->arch.mmu.split_page_chunk_size` in bytes (0: no eager split). */
+  get eagerSplitChunkSize(): number {
+    return this.#eagerSplitChunkSize;
+  }
+
+  /** `kvm->nr_memslots_dirty_logging`. */
+  get nrMemslotsDirtyLogging(): number {
+    return this.#nrMemslotsDirtyLogging;
+  }
+
+  /** The dirty rings, once the ring is enabled and vCPUs are created. */
+  get rings(): DirtyRingSet | null {
+    return this.#rings;
   }
 
   // ---- derived modes ----
@@ -175,7 +215,7 @@ export class Vm {
             `KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: args[0]=0x${arg0.toString(16)} flags=${flags}; INITIALLY_SET (2) needs PROTECT_ENABLE (1), flags must be 0`,
           );
         }
-        this.manualProtect = arg0;
+        this.#manualProtect = arg0;
         break;
       }
       case Cap.DirtyLogRing:
@@ -187,7 +227,7 @@ export class Vm {
           );
         }
         this.enableDirtyLogRing(arg0);
-        this.dirtyRingAcqRel = request.cap === Cap.DirtyLogRingAcqRel;
+        this.#dirtyRingAcqRel = request.cap === Cap.DirtyLogRingAcqRel;
         break;
       case Cap.DirtyLogRingWithBitmap:
         if (this.kvm.checkExtension(request.cap) === 0 || !this.dirtyRingSize || flags !== 0) {
@@ -202,7 +242,7 @@ export class Vm {
             'KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP: enable it before creating any memslot',
           );
         }
-        this.dirtyRingWithBitmap = true;
+        this.#dirtyRingWithBitmap = true;
         break;
       case Cap.ArmEagerSplitChunkSize: {
         if (this.arch !== 'arm64') {
@@ -218,13 +258,13 @@ export class Vm {
             `KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE: ${flags !== 0 ? 'flags must be 0' : !this.allMemslotsEmpty() ? 'set it before creating memslots' : `${arg0} is not a supported block size (4 KiB, 2 MiB, 1 GiB)`}`,
           );
         }
-        this.eagerSplitChunkSize = arg0;
+        this.#eagerSplitChunkSize = arg0;
         break;
       }
       default:
         throw new KvmError('EINVAL', `capability ${String(request.cap)} cannot be enabled on a VM`);
     }
-    this.finishIoctl(cost);
+    this[INTERNAL].finishIoctl(cost);
   }
 
   /** KVM_CHECK_EXTENSION on the VM fd. */
@@ -242,7 +282,7 @@ export class Vm {
       throw new KvmError('EEXIST', `KVM_CREATE_VCPU: vcpu ${id} already exists`);
     }
     if (this.dirtyRingSize && !this.rings) {
-      this.rings = new DirtyRingSet(
+      this.#rings = new DirtyRingSet(
         this.params.proposals.ringTopology,
         this.dirtyRingSize / KVM_DIRTY_GFN_SIZE,
         ringReservedEntries(this.params.enablePml),
@@ -289,8 +329,8 @@ export class Vm {
       cost.add(n * this.costs.ringResetPerEntry);
       cleared += n;
     }
-    if (cleared > 0) this.flushRemoteTlbs(cost);
-    this.finishIoctl(cost);
+    if (cleared > 0) this[INTERNAL].flushRemoteTlbs(cost);
+    this[INTERNAL].finishIoctl(cost);
     return cleared;
   }
 
@@ -311,6 +351,24 @@ export class Vm {
     const lost = this.stats.lost_dirty;
     markPageDirtyInSlot(this, null, slot, gfn - slot.baseGfn);
     return slot.dirtyLogging && this.stats.lost_dirty === lost;
+  }
+
+  /**
+   * The arm64 ITS saves its tables into guest RAM (KVM_DEV_ARM_ITS_SAVE_TABLES,
+   * vgic-its.c vgic_its_save_tables_v0): KVM writes each of `gfns` with no running
+   * vCPU, which kvm_arch_allow_write_without_running_vcpu allows while the save is in
+   * progress. Each page goes through mark_page_dirty_in_slot; with a ring and no
+   * bitmap KVM drops it. Returns the pages dropped from the dirty log.
+   */
+  saveItsTables(gfns: readonly Gfn[]): number {
+    if (this.arch !== 'arm64') {
+      throw new KvmError('ENXIO', `the ITS is a GICv3 device of arm64; this VM is ${this.arch}`);
+    }
+    const lostBefore = this.stats.lost_dirty;
+    this.allowWriteWithoutRunningVcpu = true;
+    for (const gfn of gfns) this.markPageDirtyWithoutVcpu(gfn);
+    this.allowWriteWithoutRunningVcpu = false;
+    return this.stats.lost_dirty - lostBefore;
   }
 
   /** Kick every vCPU (flushing PML buffers). Returns the cost in ns. */
@@ -380,89 +438,69 @@ export class Vm {
 
   // ---- internals used by the ioctl implementations ----
 
-  /** @internal */
-  recordLostDirty(slot: Memslot, rel: number, reason: LostDirtyEvent['reason']): void {
-    this.stats.lost_dirty++;
-    this.lostDirty.push({ gfn: (slot.baseGfn + rel) as Gfn, slot: slot.slotId, reason });
-  }
-
-  /** @internal kvm_flush_remote_tlbs: charged to `cost`. */
-  flushRemoteTlbs(cost: OpCost): void {
-    this.stats.remote_tlb_flush++;
-    cost.tlbFlushes++;
-    cost.add(this.costs.tlbFlush + this.costs.tlbFlushPerVcpu * this.vcpus.length);
-  }
-
-  /** @internal A remote TLB flush issued by a faulting vCPU; returns its cost in ns. */
-  flushRemoteTlbsFromVcpu(): number {
-    this.stats.remote_tlb_flush++;
-    return this.costs.tlbFlush + this.costs.tlbFlushPerVcpu * this.vcpus.length;
-  }
-
-  /** @internal kvm_arch_sync_dirty_log: x86 with PML kicks every vCPU to drain its buffer. */
-  syncDirtyLog(cost: OpCost): void {
-    if (this.pmlActive) cost.add(this.kickAllVcpus());
-  }
-
-  /** @internal Close an ioctl: add its lock time to the stats and publish its cost. */
-  finishIoctl(cost: OpCost): void {
-    this.stats.mmu_lock_read_ns += cost.mmuLockReadNs;
-    this.stats.mmu_lock_write_ns += cost.mmuLockWriteNs;
-    this.lastIoctl = cost;
-  }
-
-  /** @internal */
-  defaultUserspaceAddr(gpa: number): number {
+  /** Entry points for KVM's own code in engine/kvm/ (see internal.ts); not the UAPI. */
+  readonly [INTERNAL]: VmInternal = {
+    recordLostDirty: (slot, rel, reason) => {
+      this.stats.lost_dirty++;
+      this.lostDirty.push({ gfn: (slot.baseGfn + rel) as Gfn, slot: slot.slotId, reason });
+    },
+    flushRemoteTlbs: (cost) => {
+      this.stats.remote_tlb_flush++;
+      cost.tlbFlushes++;
+      cost.add(this.costs.tlbFlush + this.costs.tlbFlushPerVcpu * this.vcpus.length);
+    },
+    flushRemoteTlbsFromVcpu: () => {
+      this.stats.remote_tlb_flush++;
+      return this.costs.tlbFlush + this.costs.tlbFlushPerVcpu * this.vcpus.length;
+    },
+    syncDirtyLog: (cost) => {
+      if (this.pmlActive) cost.add(this.kickAllVcpus());
+    },
+    finishIoctl: (cost) => {
+      this.stats.mmu_lock_read_ns += cost.mmuLockReadNs;
+      this.stats.mmu_lock_write_ns += cost.mmuLockWriteNs;
+      this.#lastIoctl = cost;
+    },
     // As a VMM mmaps guest RAM: congruent with the gpa modulo 1 GiB, in the user half.
-    return 2 ** 40 + (gpa % 2 ** 30);
-  }
-
-  /** @internal The slot in `asId` overlapping [baseGfn, baseGfn + npages), other than `except`. */
-  overlappingSlot(asId: number, baseGfn: number, npages: number, except: number): Memslot | null {
-    for (const slot of this.slots.values()) {
-      if (slot.asId !== asId || slot.slotId === except) continue;
-      if (baseGfn < slot.endGfn && slot.baseGfn < baseGfn + npages) return slot;
-    }
-    return null;
-  }
-
-  /** @internal x86 kvm_mmu_max_gfn (EINVAL) / arm64 IPA limit (EFAULT). */
-  checkGuestPhysRange(endGfn: number): void {
-    const limit = 2 ** (this.physBits - 12);
-    if (endGfn <= limit) return;
-    if (this.arch === 'arm64') {
+    defaultUserspaceAddr: (gpa) => 2 ** 40 + (gpa % 2 ** 30),
+    overlappingSlot: (asId, baseGfn, npages, except) => {
+      for (const slot of this.slots.values()) {
+        if (slot.asId !== asId || slot.slotId === except) continue;
+        if (baseGfn < slot.endGfn && slot.baseGfn < baseGfn + npages) return slot;
+      }
+      return null;
+    },
+    checkGuestPhysRange: (endGfn) => {
+      const limit = 2 ** (this.physBits - 12);
+      if (endGfn <= limit) return;
+      if (this.arch === 'arm64') {
+        throw new KvmError(
+          'EFAULT',
+          `KVM_SET_USER_MEMORY_REGION: the slot ends beyond the VM's ${this.physBits}-bit IPA space; create the VM with a larger ipaBits`,
+        );
+      }
       throw new KvmError(
-        'EFAULT',
-        `KVM_SET_USER_MEMORY_REGION: the slot ends beyond the VM's ${this.physBits}-bit IPA space; create the VM with a larger ipaBits`,
+        'EINVAL',
+        `KVM_SET_USER_MEMORY_REGION: the slot ends beyond kvm_mmu_max_gfn (${this.physBits}-bit guest physical addresses)`,
       );
-    }
-    throw new KvmError(
-      'EINVAL',
-      `KVM_SET_USER_MEMORY_REGION: the slot ends beyond kvm_mmu_max_gfn (${this.physBits}-bit guest physical addresses)`,
-    );
-  }
-
-  /** @internal */
-  insertMemslot(slot: Memslot): void {
-    this.slots.set(slot.slotId, slot);
-    this.resort();
-  }
-
-  /** @internal */
-  removeMemslot(slot: Memslot): void {
-    this.slots.delete(slot.slotId);
-    this.resort();
-  }
-
-  /** @internal Commit-time bookkeeping of `nr_memslots_dirty_logging` (PML on at 0 -> 1). */
-  updateDirtyLoggingCount(delta: number): void {
-    const before = this.pmlActive;
-    this.nrMemslotsDirtyLogging += delta;
-    if (before && !this.pmlActive) {
-      // KVM_REQ_UPDATE_CPU_DIRTY_LOGGING: PML off; buffers are flushed at that exit.
-      for (const v of this.vcpus) v.kick();
-    }
-  }
+    },
+    insertMemslot: (slot) => {
+      this.slots.set(slot.slotId, slot);
+      this.resort();
+    },
+    removeMemslot: (slot) => {
+      this.slots.delete(slot.slotId);
+      this.resort();
+    },
+    updateDirtyLoggingCount: (delta) => {
+      const before = this.pmlActive;
+      this.#nrMemslotsDirtyLogging += delta;
+      if (before && !this.pmlActive) {
+        // KVM_REQ_UPDATE_CPU_DIRTY_LOGGING: PML off; buffers are flushed at that exit.
+        for (const v of this.vcpus) v.kick();
+      }
+    },
+  };
 
   private allMemslotsEmpty(): boolean {
     return this.slots.size === 0;
@@ -499,6 +537,6 @@ export class Vm {
     if (this.vcpus.length > 0) {
       throw new KvmError('EINVAL', 'the dirty ring must be enabled before any vCPU is created');
     }
-    this.dirtyRingSize = size;
+    this.#dirtyRingSize = size;
   }
 }

@@ -1,4 +1,6 @@
 import type { Vm } from '../kvm/vm.ts';
+import type { Gfn } from '../kvm/types.ts';
+import { asGfn } from '../kvm/types.ts';
 import type { GuestMemory, RamSlot } from '../guest/memory.ts';
 import type { DeviceSpec, MigrationPolicy } from '../plan.ts';
 import type { DirtySync } from './dirty-sync.ts';
@@ -33,9 +35,23 @@ export interface IterationRecord {
   expected_downtime_ms: number;
 }
 
+/** What a migration event records. */
+export type MigrationEventKind =
+  | 'logging-enabled'
+  | 'throttle'
+  | 'policy'
+  | 'ring-full'
+  | 'its-save'
+  | 'lost-dirty'
+  | 'switchover'
+  | 'postcopy'
+  | 'completed'
+  | 'cancelled'
+  | 'not-converged';
+
 export interface MigrationEvent {
   time_s: number;
-  kind: string;
+  kind: MigrationEventKind;
   vcpu: number;
   detail: string;
 }
@@ -454,18 +470,16 @@ export class MigrationThread {
       const pages = Math.max(1, Math.ceil(device.tableBytes / 4096));
       const first =
         device.offset !== undefined ? Math.floor(device.offset / 4096) : memory.ramPages - pages;
-      vm.allowWriteWithoutRunningVcpu = vm.arch === 'arm64';
-      const lostBefore = vm.stats.lost_dirty;
+      const gfns: Gfn[] = [];
       for (let k = 0; k < pages; k++) {
         const slot = memory.slotOfRamPage(first + k);
         const rel = first + k - slot.ramStart;
         memory.recordWrite(slot, rel, dest);
         slot.sensitive.add(rel);
-        vm.markPageDirtyWithoutVcpu((slot.memslot.baseGfn + rel) as never);
+        gfns.push(asGfn(slot.memslot.baseGfn + rel));
         ns += vm.costs.markDirtyBitmap + 500; // the table entry write itself
       }
-      vm.allowWriteWithoutRunningVcpu = false;
-      const lost = vm.stats.lost_dirty - lostBefore;
+      const lost = vm.saveItsTables(gfns);
       events.push({
         time_s: t / 1e9,
         kind: 'its-save',

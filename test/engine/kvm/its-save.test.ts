@@ -1,0 +1,53 @@
+/**
+ * Vm.saveItsTables: the arm64 ITS writes its tables into guest RAM with no running
+ * vCPU, which KVM allows only while the save is in progress
+ * (kvm_arch_allow_write_without_running_vcpu). With the ring alone the pages are
+ * lost; with ring + bitmap they reach the bitmap; outside the save the same write
+ * warns again.
+ */
+import { describe, expect, it } from 'vitest';
+import { Cap, KVM_MEM_LOG_DIRTY_PAGES, asGfn } from '../../../engine/index.ts';
+import type { Vm } from '../../../engine/index.ts';
+import { bitmapPages, expectKvmError, makeVm, region } from '../../helpers/kvm.ts';
+
+const NPAGES = 1024;
+const TABLE_GFNS = [asGfn(10), asGfn(11), asGfn(12)];
+
+function arm64Vm(withBitmap: boolean): Vm {
+  return makeVm({
+    arch: 'arm64',
+    caps: withBitmap
+      ? [[Cap.DirtyLogRingAcqRel, 4096 * 16], [Cap.DirtyLogRingWithBitmap]]
+      : [[Cap.DirtyLogRingAcqRel, 4096 * 16]],
+    slots: [region({ baseGfn: 0, npages: NPAGES, flags: KVM_MEM_LOG_DIRTY_PAGES })],
+    vcpus: 1,
+  });
+}
+
+describe('Vm.saveItsTables', () => {
+  it('loses every page with the ring alone, without a warning', () => {
+    const vm = arm64Vm(false);
+    expect(vm.saveItsTables(TABLE_GFNS)).toBe(3);
+    expect(vm.lostDirty.map((e) => e.gfn)).toEqual([10, 11, 12]);
+    expect(vm.stats.warnings).toBe(0);
+  });
+
+  it('puts every page in the bitmap with ring + bitmap', () => {
+    const vm = arm64Vm(true);
+    expect(vm.saveItsTables(TABLE_GFNS)).toBe(0);
+    expect(bitmapPages(vm.getDirtyLog(0))).toEqual([10, 11, 12]);
+  });
+
+  it('allows writes without a vCPU only while the save runs', () => {
+    const vm = arm64Vm(true);
+    vm.saveItsTables(TABLE_GFNS);
+    expect(vm.allowWriteWithoutRunningVcpu).toBe(false);
+    vm.markPageDirtyWithoutVcpu(asGfn(20));
+    expect(vm.stats.warnings).toBe(1);
+  });
+
+  it('is an arm64 device: x86 has no ITS (ENXIO)', () => {
+    const vm = makeVm({ slots: [region({ baseGfn: 0, npages: NPAGES })] });
+    expectKvmError(() => vm.saveItsTables(TABLE_GFNS), 'ENXIO', /GICv3 device of arm64/);
+  });
+});
