@@ -44,3 +44,6 @@ export type * from './plan.ts';
 export { PlanError, checkPlan } from './plan.ts';
 export { MMULAB_VERSION, planHash, provenanceOf } from './results.ts';
 export type { Provenance, RunResult } from './results.ts';
+
+// The race explorer: lockless MMU protocols explored under SC and x86-TSO.
+export * as races from './races/index.ts';

@@ -36,6 +36,11 @@ export const BUILTIN_PROTOCOLS: readonly BuiltinProtocol[] = [
     build: () => twoBitProtocol(),
   },
   {
+    name: 'two-bit-cmpxchg',
+    summary: 'the two bits with PF set by a cmpxchg, as lockless SPTE updates became: safe',
+    build: () => twoBitProtocol({ setPf: 'cmpxchg' }),
+  },
+  {
     name: 'mmu-writable',
     summary: 'merged: MMU-writable bit + cmpxchg; 3 vCPUs, shadow write-protect, GET/CLEAR; safe',
     build: () => mmuWritableProtocol(),

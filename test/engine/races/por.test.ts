@@ -4,7 +4,6 @@ import {
   BUILTIN_PROTOCOLS,
   dirtyLogProtocol,
   identificationProtocol,
-  twoBitProtocol,
 } from '../../../engine/races/protocols/index.ts';
 import type { Protocol } from '../../../engine/races/types.ts';
 import {
@@ -28,7 +27,6 @@ const PROTOCOLS: Protocol[] = [
   storeForwarding(),
   identificationProtocol({ uniqueIds: true, faultBarrier: false }),
   identificationProtocol({ uniqueIds: true, wpBarrier: false }),
-  twoBitProtocol({ setPf: 'cmpxchg' }),
   dirtyLogProtocol({ tlbFlush: false }),
   dirtyLogProtocol({ dirtyLog: 'legacy' }),
   ...BUILTIN_PROTOCOLS.map((b) => b.build()),
