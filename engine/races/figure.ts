@@ -45,8 +45,8 @@ export function swimlaneFigure(violation: Violation, title?: string): PlotlyFigu
     text: steps.map((s) =>
       shorten(s.kind === 'flush' ? `flush ${s.writes[0]?.var ?? ''}` : s.label),
     ),
-    // Alternate above and below so that neighbouring labels do not run into each other.
-    textposition: steps.map((_, i) => (i % 2 === 0 ? 'top center' : 'bottom center')),
+    // Alternate above and below within each lane, so neighbouring labels do not collide.
+    textposition: alternateInLanes(steps),
     textfont: { size: 10 },
     hovertext: steps.map(hover),
     hoverinfo: 'text',
@@ -80,7 +80,7 @@ export function swimlaneFigure(violation: Violation, title?: string): PlotlyFigu
       x: xs,
       y: xs.map(() => culpritLanes[k]),
       text: texts,
-      textposition: 'top right',
+      textposition: xs.map((_, i) => (i % 2 === 0 ? 'top right' : 'bottom right')),
       textfont: { size: 10, color: COLOR.culprit },
       line: { shape: 'hv', color: COLOR.culprit, width: 1 },
       marker: { size: 8, color: COLOR.culprit },
@@ -143,6 +143,7 @@ export function swimlaneFigure(violation: Violation, title?: string): PlotlyFigu
           yref: 'paper',
           x: last + 0.5,
           y: 1,
+          xanchor: 'right',
           yanchor: 'bottom',
           showarrow: false,
           text: violation.message,
@@ -153,6 +154,15 @@ export function swimlaneFigure(violation: Violation, title?: string): PlotlyFigu
       showlegend: false,
     },
   };
+}
+
+function alternateInLanes(steps: readonly TraceStep[]): string[] {
+  const seen = new Map<string, number>();
+  return steps.map((s) => {
+    const n = seen.get(s.thread) ?? 0;
+    seen.set(s.thread, n + 1);
+    return n % 2 === 0 ? 'top center' : 'bottom center';
+  });
 }
 
 function shorten(text: string): string {
