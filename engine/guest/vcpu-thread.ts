@@ -89,8 +89,6 @@ export class VcpuThread {
   idealAccesses = 0;
   /** Sleeping until this time (dirty-limit), ns. */
   blockedUntil = 0;
-  /** When the last ring-full exit was (dirty-limit measures its sleep from it). */
-  lastRingFullNs = 0;
   /**
    * Guest kernel work owed by this vCPU (free page reporting or hinting runs in a
    * kworker here), taken from its next slices, and the total taken, ns.
@@ -170,7 +168,7 @@ export class VcpuThread {
   }
 
   /** Returns the budget left (< 1 access, or negative when a stall overran the slice). */
-  private runMixture(
+  protected runMixture(
     p: Extract<AccessPattern, { kind: 'mixture' }>,
     budget: number,
     accessNs: number,
@@ -187,8 +185,10 @@ export class VcpuThread {
       }
       const u = rng.next();
       const gap = mass >= 1 ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - mass));
-      if (gap >= budget - 1) {
-        const n = Math.floor(budget);
+      // `n` whole accesses fit in the budget; the sensitive one is access gap + 1, so it
+      // happens in this slice unless gap >= n (then all n are invisible: count them).
+      const n = Math.floor(budget);
+      if (gap >= n) {
         this.countAccesses(n, p.readFraction);
         return budget - n;
       }
@@ -240,7 +240,7 @@ export class VcpuThread {
     return budget;
   }
 
-  private runSequential(
+  protected runSequential(
     p: Extract<AccessPattern, { kind: 'sequential' }>,
     budget: number,
     accessNs: number,
@@ -339,7 +339,7 @@ export class VcpuThread {
   }
 
   /** Bulk-count accesses that change no state. */
-  private countAccesses(n: number, readFraction: number): void {
+  protected countAccesses(n: number, readFraction: number): void {
     if (n <= 0) return;
     this.accesses += n;
     this.writes += n * (1 - readFraction);
@@ -350,7 +350,7 @@ export class VcpuThread {
    * then the truth (generation) and the page's place in the sensitive set.
    * Returns the ns the vCPU lost to it.
    */
-  private touch(slot: RamSlot, rel: number, write: boolean, ctx: SliceContext): number {
+  protected touch(slot: RamSlot, rel: number, write: boolean, ctx: SliceContext): number {
     this.accesses++;
     if (write) this.writes++;
     if (ctx.missing) {
@@ -439,7 +439,7 @@ function setFor(c: Component, missing: PageSet[] | null): PageSet {
 }
 
 /** Use rejection sampling while at least 1 in this many pages of a component is sensitive. */
-const REJECTION_MAX_DRAWS = 8;
+export const REJECTION_MAX_DRAWS = 8;
 
 /** The first sensitive page within the next `n` accesses of a sequential stream. */
 function nextSensitive(
