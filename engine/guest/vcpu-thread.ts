@@ -374,6 +374,16 @@ export class VcpuThread {
       ns += handled;
       this.stallNs[RING_FULL] += handled;
     }
+    // The access pushed the ring past its soft limit (or a PML-full exit drained the
+    // buffer into it): KVM exits to userspace before it enters the guest again, not at
+    // the vCPU's next access that KVM happens to see (the accesses in between are
+    // counted in bulk, without KVM).
+    const exit = vcpu.checkRingFullOnEntry();
+    if (exit > 0) {
+      const handled = ctx.onRingFull(this);
+      ns += exit + handled;
+      this.stallNs[RING_FULL] += exit + handled;
+    }
     if (ctx.host) {
       // The host backs the page again; a discarded one is faulted in as a zero page.
       const h = ctx.host.onAccess(slot, rel);

@@ -86,6 +86,18 @@ export class Vcpu {
     return this.vm.rings?.blocked(this.id) ?? false;
   }
 
+  /**
+   * KVM_RUN about to enter the guest: with the vCPU's ring soft-full KVM exits to
+   * userspace at once with KVM_EXIT_DIRTY_RING_FULL (x86 vcpu_enter_guest,
+   * kvm_dirty_ring_check_request). Returns the exit's cost in ns, 0 if the vCPU enters.
+   */
+  checkRingFullOnEntry(): number {
+    if (!this.ringFull) return 0;
+    this.ringFullExit(0);
+    this.lastCostNs = this.vm.costs.userspaceExit;
+    return this.lastCostNs;
+  }
+
   read(gfn: Gfn): AccessResult {
     return this.access(gfn, false);
   }

@@ -7,6 +7,7 @@ import type { GuestBalloon } from './balloon.ts';
 import type { RunControl } from './scheduler.ts';
 import type { TimelineRecord } from './timeline.ts';
 import type { StaleCause } from './verify.ts';
+import type { World } from './world.ts';
 import { checkPlan } from '../plan.ts';
 import { Scheduler } from './scheduler.ts';
 import { TimelineSampler, takeSnapshot } from './timeline.ts';
@@ -61,8 +62,15 @@ export interface SimulationOutput {
  */
 export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOutput {
   checkPlan(plan);
-  const world = buildWorld(plan, options.policy);
-  const { vm, migration, threads, link, timing } = world;
+  return runWorld(buildWorld(plan, options.policy), options);
+}
+
+/**
+ * Run a built world: warm-up, migration, verification. Apart from simulate(), for
+ * tests that change the world before it runs (a reference vCPU thread).
+ */
+export function runWorld(world: World, options: RunControl = {}): SimulationOutput {
+  const { plan, vm, migration, threads, link, timing } = world;
   const sampler = new TimelineSampler(world, timing.samplePeriodNs, 0);
   const scheduler = new Scheduler(world, sampler);
   scheduler.warmUp();
