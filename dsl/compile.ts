@@ -37,7 +37,7 @@ import type { Diagnostic } from './diagnostics.ts';
 import { lowerCosts, lowerMigration, lowerTracking, lowerVm } from './lower.ts';
 import type { LoadTrace } from './lower.ts';
 import { parseProgram } from './parse.ts';
-import { EXPORT_FORMATS, FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
+import { EXPORT_FORMATS, FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS, requiredFields } from './schema.ts';
 
 /** Definitions visible to a text, by kind and name. */
 export interface Scope {
@@ -148,13 +148,6 @@ export interface CompileResult {
 }
 
 type Resolved = VmSpec | TrackingPolicy | Partial<Costs> | MigrationPolicy;
-
-const REQUIRED: Readonly<Record<DefinitionKind, readonly string[]>> = {
-  vm: ['slot'],
-  tracking: ['dirty_log'],
-  costs: [],
-  migration: ['bandwidth'],
-};
 
 const KIND_NOUN: Readonly<Record<DefinitionKind, string>> = {
   vm: 'vm',
@@ -645,10 +638,14 @@ class Compiler {
     if (base !== undefined) {
       result = this.merge(def, base, props);
       // A field that is written but failed its own checks is present: no second error.
-      const present = new Set(def.body.properties.map((p) => p.key.text));
-      if (def.base)
-        for (const f of REQUIRED[def.defKind]) if (baseHas(def.defKind, base, f)) present.add(f);
-      checkRequiredFields(def, [...present], REQUIRED[def.defKind], this.diags);
+      // A base that resolved has every required field (else it would have an error).
+      if (!def.base)
+        checkRequiredFields(
+          def,
+          def.body.properties.map((p) => p.key.text),
+          requiredFields(def.defKind),
+          this.diags,
+        );
     }
     if (this.hasErrorSince(before)) this.erroneous.add(key);
     this.visiting.delete(key);
@@ -882,11 +879,4 @@ const RUN_OPTION: Readonly<Record<string, keyof RunPlan>> = {
 
 function keyOf(kind: DefinitionKind, name: string): string {
   return `${kind}:${name}`;
-}
-
-function baseHas(kind: DefinitionKind, base: Resolved, field: string): boolean {
-  if (kind === 'vm') return ((base as Partial<VmSpec>).slots ?? []).length > 0;
-  if (kind === 'tracking') return (base as Partial<TrackingPolicy>).dirtyLog !== undefined;
-  if (kind === 'migration') return (base as Partial<MigrationPolicy>).bandwidth !== undefined;
-  return field === '';
 }

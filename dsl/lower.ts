@@ -25,7 +25,7 @@ import type { Span } from './ast.ts';
 import type { Bound, BoundProperty } from './check.ts';
 import { DiagnosticCode as C, diagnostic } from './diagnostics.ts';
 import type { Diagnostic } from './diagnostics.ts';
-import { DEFAULT_BUDDY_MAX_ORDER, costName } from './schema.ts';
+import { DEFAULT_BUDDY_MAX_ORDER, costName, requiredFields } from './schema.ts';
 
 function num(b: Bound | undefined): number | undefined {
   return b?.type === 'quantity' ? b.n : undefined;
@@ -167,17 +167,6 @@ function lowerDevice(p: BoundProperty): DeviceSpec {
   return device;
 }
 
-const REQUIRED_WORKLOAD_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  uniform: ['rate'],
-  hotset: ['rate', 'set'],
-  zipf: ['rate', 'exponent'],
-  sequential: ['rate'],
-  idle: [],
-  phases: ['phase'],
-  trace: ['file'],
-  alloc: ['churn', 'used'],
-};
-
 /** A `workload KIND { ... }`, or a `phase TIME KIND { ... }` of a phases workload. */
 function lowerWorkload(
   kind: string,
@@ -186,7 +175,7 @@ function lowerWorkload(
   loadTrace: LoadTrace,
 ): WorkloadSpec | undefined {
   const f = byKey(p.body ?? []);
-  const missing = (REQUIRED_WORKLOAD_FIELDS[kind] ?? []).filter((k) => !f.has(k));
+  const missing = requiredFields('workload', kind).filter((k) => !f.has(k));
   for (const k of missing) {
     diags.push(
       diagnostic(

@@ -136,6 +136,7 @@ const BLOCK_TITLES: Readonly<Record<BlockKind, string>> = {
 function fieldTable(kind: BlockKind): string[] {
   const rows = Object.entries(FIELDS[kind]).map(([key, f]) => {
     const notes = [
+      f.required === true ? 'required' : f.required ? `required for ${f.required.join(', ')}` : '',
       f.repeatable ? 'repeatable' : '',
       f.appliesTo ? `only ${f.appliesTo.join(', ')}` : '',
     ].filter(Boolean);

@@ -66,6 +66,11 @@ export interface FieldSpec {
   /** Sub-keys that follow the positional arguments: `at 0 size 4GiB`; 'flag' takes no value. */
   keys?: Readonly<Record<string, ArgSpec | 'flag'>>;
   requiredKeys?: readonly string[];
+  /**
+   * The block must set it: every block of its kind (`true`), or, in a workload block,
+   * the workloads of these kinds. The one place that says which fields are required.
+   */
+  required?: true | readonly string[];
   /** May appear more than once (slots, workloads, devices). */
   repeatable?: boolean;
   /** Takes a nested `{ ... }` block of this kind. */
@@ -167,6 +172,7 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
         readonly: 'flag',
       },
       requiredKeys: ['at', 'size'],
+      required: true,
       repeatable: true,
     },
     workload: {
@@ -196,11 +202,13 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: 'Accesses per second per vCPU, in pages: `rate 200k/s per vcpu`.',
       args: [{ type: 'quantity', dim: 'rate', min: 0, label: 'the access rate' }],
       keys: { per: { type: 'enum', values: ['vcpu'], label: 'vcpu' } },
+      required: MOVING,
       appliesTo: ACCESSING,
     },
     set: {
       doc: 'Size of the hot set (hotset).',
       args: [size('the hot set size')],
+      required: ['hotset'],
       appliesTo: ['hotset'],
     },
     hot: {
@@ -216,6 +224,7 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
     exponent: {
       doc: 'Zipf exponent (zipf).',
       args: [{ type: 'quantity', dim: 'count', min: 0, label: 'the exponent' }],
+      required: ['zipf'],
       appliesTo: ['zipf'],
     },
     region: {
@@ -234,6 +243,7 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
         time('the phase duration', { min: 1 }),
         { type: 'enum', values: PHASE_KINDS, label: 'a workload kind' },
       ],
+      required: ['phases'],
       repeatable: true,
       body: 'workload',
       appliesTo: ['phases'],
@@ -246,6 +256,7 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
     file: {
       doc: 'CSV file of the accesses, header time,vcpu,gfn,op, relative to this file (trace).',
       args: [{ type: 'string', label: 'a file name' }],
+      required: ['trace'],
       appliesTo: ['trace'],
     },
     loop: {
@@ -256,11 +267,13 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
     churn: {
       doc: 'Allocations or frees per second per vCPU (alloc): `churn 2k/s`.',
       args: [{ type: 'quantity', dim: 'rate', min: 0, label: 'the churn rate' }],
+      required: ['alloc'],
       appliesTo: ['alloc'],
     },
     used: {
       doc: 'Memory the workload keeps allocated (alloc).',
       args: [size('the memory used')],
+      required: ['alloc'],
       appliesTo: ['alloc'],
     },
     peak: {
@@ -331,6 +344,7 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
         { type: 'enum', values: DIRTY_LOGS, label: 'a dirty-log mode' },
         count('ring entries', { optional: true, check: checkRingEntries }),
       ],
+      required: true,
     },
     ring_acq_rel: {
       doc: 'KVM_CAP_DIRTY_LOG_RING_ACQ_REL (default: on arm64, where it is the only ring).',
@@ -394,7 +408,11 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: "Stop rule: QEMU's precopy or Xen's.",
       args: [{ type: 'enum', values: ['precopy', 'xen'], label: 'a policy' }],
     },
-    bandwidth: { doc: 'Link bandwidth.', args: [{ ...bandwidth('the bandwidth'), min: 1 }] },
+    bandwidth: {
+      doc: 'Link bandwidth.',
+      args: [{ ...bandwidth('the bandwidth'), min: 1 }],
+      required: true,
+    },
     max_bandwidth: { doc: 'QEMU max-bandwidth cap.', args: [{ ...bandwidth('the cap'), min: 1 }] },
     downtime: { doc: 'downtime-limit (default 300ms).', args: [time('the downtime limit')] },
     max_iterations: {
@@ -459,6 +477,18 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
     slice: { doc: 'Scheduler time slice (default 5ms).', args: [time('the slice', { min: 1 })] },
   },
 };
+
+/**
+ * The fields a block of `kind` must set, in table order: for a workload block, those its
+ * workload kind `variant` needs.
+ */
+export function requiredFields(kind: BlockKind, variant?: string): string[] {
+  return Object.entries(FIELDS[kind])
+    .filter(
+      ([, f]) => f.required === true || (variant !== undefined && f.required?.includes(variant)),
+    )
+    .map(([key]) => key);
+}
 
 /** `vmExit` -> `vm_exit`. */
 export function snakeCase(name: string): string {
