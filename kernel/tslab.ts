@@ -17,9 +17,9 @@ import type { ColumnTable } from 'arquero';
 import { compile, EMPTY_SCOPE, renderDiagnostic } from '../dsl/compile.ts';
 import type { Scope } from '../dsl/compile.ts';
 import { nodeFileLoader } from '../dsl/node-loader.ts';
-import type { PlotlyFigure } from './cli/figures.ts';
-import { runProgram } from './cli/runs.ts';
-import type { ExperimentRun } from './cli/runs.ts';
+import { runProgram } from './experiment/experiments.ts';
+import type { ExperimentRun } from './experiment/experiments.ts';
+import type { PlotlyFigure } from './output/figures.ts';
 import type { MimeBundle } from './display/mime.ts';
 import { NotebookDisplay } from './display/notebook-display.ts';
 import { tableBundle } from './display/table.ts';
@@ -32,10 +32,11 @@ export { compile, EMPTY_SCOPE } from '../dsl/compile.ts';
 export type { CompileResult, CompiledOutput, CompiledProgram, Scope } from '../dsl/compile.ts';
 export { formatDiagnostic } from '../dsl/diagnostics.ts';
 export type { Diagnostic } from '../dsl/diagnostics.ts';
-export { guestperfFigure, plotFigure } from './cli/figures.ts';
-export type { PlotlyFigure, PlotlyJson } from './cli/figures.ts';
-export { experimentTable, runProgram } from './cli/runs.ts';
-export type { ExperimentRun, PlanRun } from './cli/runs.ts';
+export { experimentTable } from './experiment/experiment-table.ts';
+export { runProgram } from './experiment/experiments.ts';
+export type { ExperimentRun, PlanRun } from './experiment/experiments.ts';
+export { guestperfFigure, plotFigure } from './output/figures.ts';
+export type { PlotlyFigure, PlotlyJson } from './output/figures.ts';
 export * from './display/index.ts';
 
 /** Where bundles go: tslab's display by default. */

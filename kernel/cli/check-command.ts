@@ -2,7 +2,7 @@ import type { CheckArgs } from './commands.ts';
 import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
 import { countDiagnostics, formatDiagnostics, loadFile } from './load.ts';
-import { countPlans } from './runs.ts';
+import { countPlans } from '../experiment/plans.ts';
 
 /** `mmulab check FILE`: diagnostics on stdout; 1 when any is an error. */
 export function checkCommand(args: CheckArgs, io: CliIo): ExitCode {

@@ -9,7 +9,7 @@ import {
   runDirtyLogPerfTest,
 } from '../../engine/selftests/dirty-log-perf-test.ts';
 import type { Backing } from '../../engine/kvm/types.ts';
-import { formatTextTable } from '../text-table.ts';
+import { textTable } from '../output/text-table.ts';
 
 /**
  * The main job: KVM's dirty_log_perf_test on the model. Without options it runs
@@ -233,7 +233,7 @@ export function main(argv: readonly string[]): number {
       'dirty_log_perf_test on the mmulab model: 96 vCPUs x 1 GiB, 1 GiB HugeTLB, simulated seconds,\n' +
         'before and after eager page splitting, beside Matlack v2 (2022-01-19).\n\n',
     );
-    process.stdout.write(`${formatTextTable(matlackComparison(), { decimals: 4 })}\n`);
+    process.stdout.write(`${textTable(matlackComparison())}\n`);
     return 0;
   }
   const merged = { ...DEFAULT_DIRTY_LOG_PERF_OPTIONS, ...options };

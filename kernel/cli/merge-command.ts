@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { mergeArrowTables, readArrowTable, writeArrowTable } from './arrow.ts';
-import type { ArrowTable } from './arrow.ts';
+import { mergeArrowTables, readArrowTable, writeArrowTable } from '../output/arrow.ts';
+import type { ArrowTable } from '../output/arrow.ts';
 import type { MergeArgs } from './commands.ts';
 import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';

@@ -3,8 +3,8 @@ import type { RunResult } from '../../engine/results.ts';
 import { run } from '../../engine/run.ts';
 import { resultFromOutcome } from './plan-task.ts';
 import type { PlanOutcome, PlanTask } from './plan-task.ts';
-import type { PlanProgress } from './progress.ts';
-import type { IndexedPlan } from './runs.ts';
+import type { PlanProgress } from '../experiment/experiments.ts';
+import type { IndexedPlan } from '../experiment/plans.ts';
 
 /**
  * Running a list of plans: in this thread one after the other (`jobs` 1), or on a

@@ -1,3 +1,5 @@
+import type { PlanProgress } from '../experiment/experiments.ts';
+
 /**
  * A one-line progress bar on a terminal, redrawn in place with `\r`. On anything
  * that is not a TTY (a pipe, a file, CI logs) it writes nothing at all.
@@ -8,14 +10,6 @@ export interface ProgressStream {
   write(text: string): unknown;
   isTTY?: boolean;
   columns?: number;
-}
-
-/** Simulated progress of one plan, as `run(plan, { onProgress })` reports it. */
-export interface PlanProgress {
-  /** Share of the plan's time limit used, 0..1. */
-  fraction: number;
-  state: string;
-  timeS: number;
 }
 
 const BAR_WIDTH = 20;

@@ -1,20 +1,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { CompiledProgram } from '../../dsl/compile.ts';
-import { arrowTables, writeArrowTable } from './arrow.ts';
+import { RESULT_TABLES } from '../../engine/results.ts';
+import { ColumnError } from '../experiment/experiment-table.ts';
+import { assembleExperiments } from '../experiment/experiments.ts';
+import type { ExperimentRun } from '../experiment/experiments.ts';
+import { indexedPlans } from '../experiment/plans.ts';
+import { writeExport, writeExports } from '../output/exports.ts';
+import type { ExportSource } from '../output/exports.ts';
+import { formatNumber } from '../output/format.ts';
+import { renderReport } from '../output/report.ts';
+import { shownOutputs } from '../output/shown.ts';
+import { fittedTextTable } from '../output/text-table.ts';
 import type { RunArgs } from './commands.ts';
-import { writeCsvs } from './csv.ts';
-import { formatNumber, formatWideTable } from './format.ts';
-import { renderReport } from './html-report.ts';
 import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
 import { formatDiagnostics, loadFile } from './load.ts';
-import { ProgressBar } from './progress.ts';
-import { RESULT_TABLES } from '../../engine/results.ts';
 import { runPlans } from './pool.ts';
-import { assembleExperiments, ColumnError, experimentTable, indexedPlans } from './runs.ts';
+import { ProgressBar } from './progress.ts';
 import { inShard } from './shard.ts';
-import type { ExperimentRun } from './runs.ts';
 
 /** `mmulab run FILE`: compile, run (in parallel, or one shard), print, write the files. */
 export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
@@ -70,35 +74,28 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     return ExitCode.PlanError;
   }
   io.stdout.write(printed);
-  if (args.csv !== undefined) {
-    const dir = resolve(io.cwd, args.csv);
-    const files = writeCsvs(dir, experiments, loaded.path);
-    io.stderr.write(`wrote ${files.length} CSV file(s) to ${shown(io, dir)}\n`);
+  const from: ExportSource = {
+    source: basename(loaded.path),
+    ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
+  };
+  for (const [format, given] of [
+    ['csv', args.csv],
+    ['arrow', args.arrow],
+  ] as const) {
+    if (given === undefined) continue;
+    const dir = resolve(io.cwd, given);
+    const files = writeExport(experiments, { format, dir, views: RESULT_TABLES }, from);
+    const kind = format === 'csv' ? 'CSV' : 'Arrow';
+    io.stderr.write(`wrote ${files.length} ${kind} file(s) to ${shown(io, dir)}\n`);
   }
-  if (args.arrow !== undefined) {
-    const dir = resolve(io.cwd, args.arrow);
-    const runs = experiments.flatMap((e) => e.runs);
-    const shardText = shard ? `${shard.index}/${shard.count}` : undefined;
-    for (const t of arrowTables(runs, basename(loaded.path))) writeArrowTable(dir, t, shardText);
-    io.stderr.write(`wrote ${RESULT_TABLES.length} Arrow file(s) to ${shown(io, dir)}\n`);
-  }
-  for (const out of program.outputs) {
-    if (out.kind !== 'export') continue;
-    // `export ... to "DIR"`: DIR is relative to the .mmu file, not the working directory.
-    const dir = resolve(dirname(loaded.path), out.dir);
-    let count: number;
-    if (out.format === 'csv') count = writeCsvs(dir, experiments, loaded.path, out.views).length;
-    else {
-      const runs = experiments.flatMap((e) => e.runs);
-      const shardText = shard ? `${shard.index}/${shard.count}` : undefined;
-      const tables = arrowTables(runs, basename(loaded.path)).filter((t) =>
-        (out.views as readonly string[]).includes(t.table),
-      );
-      for (const t of tables) writeArrowTable(dir, t, shardText);
-      count = tables.length;
-    }
-    io.stderr.write(`wrote ${count} file(s) to ${shown(io, dir)}\n`);
-  }
+  // `export ... to "DIR"`: DIR is relative to the .mmu file, not the working directory.
+  for (const { dir, files } of writeExports(
+    experiments,
+    program.outputs,
+    dirname(loaded.path),
+    from,
+  ))
+    io.stderr.write(`wrote ${files.length} file(s) to ${shown(io, dir)}\n`);
   if (args.html !== undefined) {
     const path = resolve(io.cwd, args.html);
     mkdirSync(dirname(path), { recursive: true });
@@ -149,18 +146,16 @@ function printResults(
   seed: number | undefined,
 ): string {
   const width = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120;
-  const tables = program.outputs.flatMap((o) =>
-    o.kind === 'table' ? o.views.map((view) => ({ view, columns: o.columns })) : [],
-  );
   const out: string[] = [];
   for (const e of experiments) {
     const seeded = seed === undefined ? '' : `, --seed ${seed}`;
     out.push(`== ${e.statement}  (line ${e.line}, ${e.runs.length} plan(s)${seeded})`, '');
-    for (const { view, columns } of tables) {
-      const t = experimentTable(e, view, columns);
+    // A terminal shows the tables; plots are the report's (--html).
+    const tables = shownOutputs(e, program.outputs).filter((s) => s.kind === 'table');
+    for (const { view, table: t } of tables) {
       // Each block of a wide table repeats what names a row: the plan, else the first column.
       const keys = t.columnNames().includes('label') ? ['label'] : t.columnNames().slice(0, 1);
-      out.push(`${view}:`, t.numRows() ? formatWideTable(t, width, keys) : '(no rows)', '');
+      out.push(`${view}:`, t.numRows() ? fittedTextTable(t, width, keys) : '(no rows)', '');
     }
     if (tables.length === 0)
       for (const r of e.runs) out.push(statusLine(r.label, r.result.summary));

@@ -1,8 +1,10 @@
-import type { CompiledOutput, TableView } from '../../dsl/compile.ts';
-import { guestperfFigure, plotFigure } from '../cli/figures.ts';
-import type { PlotlyFigure } from '../cli/figures.ts';
-import { experimentTable } from '../cli/runs.ts';
-import type { ExperimentRun } from '../cli/runs.ts';
+import type { ColumnTable } from 'arquero';
+import type { CompiledOutput } from '../../dsl/compile.ts';
+import type { ResultTableName } from '../../engine/results.ts';
+import type { ExperimentRun } from '../experiment/experiments.ts';
+import { guestperfFigure } from '../output/figures.ts';
+import type { PlotlyFigure } from '../output/figures.ts';
+import { shownOutputs } from '../output/shown.ts';
 import { provenanceRecord } from './mime.ts';
 import type { MimeBundle, ProvenanceRecord } from './mime.ts';
 import { plotlyFigureBundle, plotlyLoaderBundle } from './plotly.ts';
@@ -46,12 +48,9 @@ export class NotebookDisplay {
     const bundles: MimeBundle[] = [];
     for (const e of experiments) {
       const provenance = experimentProvenance(e);
-      for (const out of asked) {
-        if (out.kind === 'table') {
-          for (const view of out.views) bundles.push(this.table(e, view, provenance, out.columns));
-        } else if (out.kind === 'plot') {
-          bundles.push(...this.chart(plotFigure(out, e.runs), provenance));
-        }
+      for (const item of shownOutputs(e, asked)) {
+        if (item.kind === 'table') bundles.push(this.table(e, item.view, item.table, provenance));
+        else bundles.push(...this.chart(item.figure, provenance));
       }
       if (this.options.guestperf === false || options.guestperf === false) continue;
       for (const r of e.runs) {
@@ -86,11 +85,11 @@ export class NotebookDisplay {
 
   private table(
     e: ExperimentRun,
-    view: TableView,
+    view: ResultTableName,
+    table: ColumnTable,
     provenance: ProvenanceRecord[],
-    columns?: readonly string[],
   ): MimeBundle {
-    return tableBundle(experimentTable(e, view, columns), {
+    return tableBundle(table, {
       title: `${e.statement} — ${view}`,
       provenance,
       ...(this.options.maxRows === undefined ? {} : { maxRows: this.options.maxRows }),

@@ -1,6 +1,8 @@
-import type { PlotlyFigure, PlotlyJson } from '../cli/figures.ts';
-import { escapeHtml, scriptJson } from '../cli/format.ts';
-import { plotlyBundle } from '../cli/html-report.ts';
+import type { PlotlyFigure, PlotlyJson } from '../output/figures.ts';
+import { escapeHtml, scriptJson } from '../output/format.ts';
+import { plotlyJs } from '../output/plotly-js.ts';
+// Notebook code asks the display layer for the library it sends (tslab re-exports it).
+export { plotlyJs } from '../output/plotly-js.ts';
 import { mmulabMetadata, provenanceRecord } from './mime.ts';
 import type { MimeBundle, ProvenanceRecord } from './mime.ts';
 
@@ -99,14 +101,6 @@ function figureSummary(figure: { data: PlotlyJson[]; layout: PlotlyJson }): stri
   const traces = `${figure.data.length} ${types || 'scatter'} trace${figure.data.length === 1 ? '' : 's'}`;
   const named = names.length ? ` (${names.join(', ')})` : '';
   return `Plotly figure${typeof title === 'string' ? `: "${title}"` : ''}, ${traces}${named}`;
-}
-
-let cachedPlotly: { version: string; source: string } | undefined;
-
-/** plotly.js, read once per process: ~10 MB of text is not re-read for every session. */
-export function plotlyJs(): { version: string; source: string } {
-  cachedPlotly ??= plotlyBundle();
-  return cachedPlotly;
 }
 
 /**

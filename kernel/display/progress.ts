@@ -1,4 +1,4 @@
-import { escapeHtml } from '../cli/format.ts';
+import { escapeHtml } from '../output/format.ts';
 import { mmulabMetadata } from './mime.ts';
 import type { MimeBundle } from './mime.ts';
 

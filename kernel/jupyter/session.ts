@@ -1,4 +1,4 @@
-import type { CompiledProgram, Scope } from '../../dsl/compile.ts';
+import type { Scope } from '../../dsl/compile.ts';
 import { compile, EMPTY_SCOPE, renderDiagnostic } from '../../dsl/compile.ts';
 import { complete } from '../../dsl/completion.ts';
 import type { Diagnostic } from '../../dsl/diagnostics.ts';
@@ -6,13 +6,14 @@ import { inspect } from '../../dsl/inspect.ts';
 import { isComplete } from '../../dsl/is-complete.ts';
 import { FIELD_DOCS, KEYWORD_DOCS, UNIT_DOCS, VALUE_DOCS } from '../../dsl/keyword-docs.ts';
 import { nodeFileLoader } from '../../dsl/node-loader.ts';
-import { arrowTables, writeArrowTable } from '../cli/arrow.ts';
-import { writeCsvs } from '../cli/csv.ts';
-import { assembleExperiments, ColumnError, indexedPlans } from '../cli/runs.ts';
-import type { ExperimentRun } from '../cli/runs.ts';
 import type { MimeBundle } from '../display/mime.ts';
 import { NotebookDisplay } from '../display/notebook-display.ts';
 import { progressBundle } from '../display/progress.ts';
+import { ColumnError } from '../experiment/experiment-table.ts';
+import { assembleExperiments } from '../experiment/experiments.ts';
+import type { ExperimentRun } from '../experiment/experiments.ts';
+import { indexedPlans } from '../experiment/plans.ts';
+import { writeExports } from '../output/exports.ts';
 import type { ErrorContent, PagePayload } from './protocol.ts';
 import { PlanFailed } from './runner.ts';
 import type { PlanRunner } from './runner.ts';
@@ -262,38 +263,19 @@ export class MmulabSession {
       }
       for (const bundle of bundles) out.display(bundle);
     }
-    this.writeExports(program, experiments, out);
+    // `export ... to "DIR"`: relative to the notebook's directory (the kernel's cwd).
+    for (const { output, files } of writeExports(experiments, program.outputs, this.cwd, {
+      source: 'notebook',
+    })) {
+      const kind = output.format === 'csv' ? 'CSV' : 'Arrow';
+      out.stream('stdout', `wrote ${files.length} ${kind} file(s) to ${output.dir}\n`);
+    }
     if (interrupted) {
       const finished = experiments.reduce((n, e) => n + e.runs.length, 0);
       const evalue = `Interrupted: ${finished} of ${plans.length} plan(s) finished; their results are shown above.`;
       return errorOf('KeyboardInterrupt', evalue, [`${RED}KeyboardInterrupt${RESET}: ${evalue}`]);
     }
     return { status: 'ok', payload: [] };
-  }
-
-  /** `export ... to "DIR"`: relative to the notebook's directory (the kernel's cwd). */
-  private writeExports(
-    program: CompiledProgram,
-    experiments: readonly ExperimentRun[],
-    out: CellOutput,
-  ): void {
-    for (const o of program.outputs) {
-      if (o.kind !== 'export') continue;
-      const dir = resolve(this.cwd, o.dir);
-      if (o.format === 'csv') {
-        const files = writeCsvs(dir, experiments, 'notebook', o.views);
-        out.stream('stdout', `wrote ${files.length} CSV file(s) to ${o.dir}\n`);
-      } else {
-        // As `mmulab run --arrow`: one file per table, every plan, provenance in the schema.
-        const views: readonly string[] = o.views;
-        const tables = arrowTables(
-          experiments.flatMap((e) => e.runs),
-          'notebook',
-        ).filter((t) => views.includes(t.table));
-        for (const t of tables) writeArrowTable(dir, t);
-        out.stream('stdout', `wrote ${tables.length} Arrow file(s) to ${o.dir}\n`);
-      }
-    }
   }
 
   complete(

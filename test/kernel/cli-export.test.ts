@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readArrowTable } from '../../kernel/cli/arrow.ts';
+import { readArrowTable } from '../../kernel/output/arrow.ts';
 
 /** The real command, spawned from a temporary directory above the plan's own directory. */
 const BIN = resolve(import.meta.dirname, '../../bin/mmulab.js');

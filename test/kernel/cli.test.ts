@@ -6,7 +6,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runMmulab } from '../helpers/cli.ts';
 import type { CliOutcome } from '../helpers/cli.ts';
 import { ProgressBar } from '../../kernel/cli/progress.ts';
-import { formatNumber } from '../../kernel/cli/format.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'mmulab-cli-'));
 
@@ -227,14 +226,5 @@ describe('ProgressBar', () => {
     bar.update(0, 'x', INFO, true);
     bar.clear();
     expect(writes).toEqual([]);
-  });
-});
-
-describe('formatNumber', () => {
-  it('uses thousands separators and at most 3 decimals, 3 significant digits below 1', () => {
-    expect(formatNumber(2_420_511_322)).toBe('2,420,511,322');
-    expect(formatNumber(2870.835549)).toBe('2,870.836');
-    expect(formatNumber(0.000123456)).toBe('0.000123');
-    expect(formatNumber(null)).toBe('—');
   });
 });

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../../dsl/compile.ts';
 import type { CompiledOutput } from '../../../dsl/compile.ts';
-import { runProgram } from '../../../kernel/cli/runs.ts';
-import type { ExperimentRun } from '../../../kernel/cli/runs.ts';
+import { runProgram } from '../../../kernel/experiment/experiments.ts';
+import type { ExperimentRun } from '../../../kernel/experiment/experiments.ts';
 import type { MimeBundle } from '../../../kernel/display/mime.ts';
 import { NotebookDisplay } from '../../../kernel/display/notebook-display.ts';
 import { PLOTLY_MIME } from '../../../kernel/display/plotly.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PlotlyFigure } from '../../../kernel/cli/figures.ts';
+import type { PlotlyFigure } from '../../../kernel/output/figures.ts';
 import type { MimeBundle } from '../../../kernel/display/mime.ts';
 import { plotlyFigureBundle, plotlyLoaderBundle } from '../../../kernel/display/plotly.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PlotlyFigure } from '../../../kernel/cli/figures.ts';
+import type { PlotlyFigure } from '../../../kernel/output/figures.ts';
 import {
   DEFAULT_HEIGHT,
   PLOTLY_MIME,

@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { toCSV } from 'arquero';
-import type { TableView } from '../../dsl/compile.ts';
-import { TABLE_VIEWS, snakeCase } from '../../dsl/schema.ts';
-import type { Provenance } from '../../engine/results.ts';
+import { snakeCase } from '../../dsl/schema.ts';
+import { RESULT_TABLES } from '../../engine/results.ts';
+import type { Provenance, ResultTableName } from '../../engine/results.ts';
+import type { ExperimentRun } from '../experiment/experiments.ts';
 import { labelSlug } from './format.ts';
-import type { ExperimentRun } from './runs.ts';
 
 /**
  * The provenance of a run as `key: value` pairs, in a fixed order: enough to trace a
@@ -51,7 +51,7 @@ export function writeCsvs(
   dir: string,
   experiments: readonly ExperimentRun[],
   source: string,
-  views: readonly TableView[] = TABLE_VIEWS,
+  views: readonly ResultTableName[] = RESULT_TABLES,
 ): string[] {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];

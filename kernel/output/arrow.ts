@@ -2,11 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC, tableToIPC } from '@uwdata/flechette';
 import * as aq from 'arquero';
-import type { Provenance } from '../../engine/results.ts';
-import { provenanceEntries } from './csv.ts';
 import { RESULT_TABLES } from '../../engine/results.ts';
-import type { ResultTableName } from '../../engine/results.ts';
-import type { PlanRun } from './runs.ts';
+import type { Provenance, ResultTableName } from '../../engine/results.ts';
+import type { PlanRun } from '../experiment/experiments.ts';
+import { provenanceEntries } from './csv.ts';
 
 /**
  * Arrow IPC files of `mmulab run --arrow DIR` and `mmulab merge`: one file per table

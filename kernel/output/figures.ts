@@ -1,7 +1,7 @@
 import type { ColumnTable } from 'arquero';
 import type { CompiledOutput } from '../../dsl/compile.ts';
 import type { RunResult } from '../../engine/results.ts';
-import type { PlanRun } from './runs.ts';
+import type { PlanRun } from '../experiment/experiments.ts';
 
 /**
  * Plotly figure specs (plain JSON) from run results: the `plot Y over X` outputs and

@@ -1,14 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { ColumnTable } from 'arquero';
 import type { CompiledOutput } from '../../dsl/compile.ts';
 import { snakeCase } from '../../dsl/schema.ts';
 import type { Costs } from '../../engine/kvm/costs.ts';
-import { guestperfFigure, plotFigure } from './figures.ts';
+import { guestperfFigure } from './figures.ts';
 import type { PlotlyFigure } from './figures.ts';
 import { escapeHtml, formatNumber, scriptJson } from './format.ts';
-import { experimentTable } from './runs.ts';
-import type { ExperimentRun } from './runs.ts';
+import { htmlTable, TABLE_STYLESHEET } from './html-table.ts';
+import { plotlyJs } from './plotly-js.ts';
+import type { PlotlyJs } from './plotly-js.ts';
+import { shownOutputs } from './shown.ts';
+import type { ExperimentRun } from '../experiment/experiments.ts';
 
 /**
  * The self-contained HTML report of `mmulab run --html`: the requested tables, the
@@ -26,54 +26,18 @@ export interface ReportInput {
   guestperf?: boolean;
 }
 
-/** The plotly.js bundle of the plotly.js-dist package, ready to sit in a `<script>`. */
-export function plotlyBundle(): { version: string; source: string } {
-  const require = createRequire(import.meta.url);
-  const path = require.resolve('plotly.js-dist');
-  const { version } = require('plotly.js-dist/package.json') as { version: string };
-  // `</script` inside the bundle would end the element early; `<\/` means the same in JS.
-  const source = readFileSync(path, 'utf8').replace(/<\/script/gi, '<\\/script');
-  return { version, source };
-}
-
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #222; }
 h1 { font-size: 1.5rem; margin-bottom: 0.2rem; } h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bottom: 1px solid #ddd; }
 h3 { font-size: 1rem; margin: 1.5rem 0 0.5rem; } code { font-size: 0.95em; }
 .meta { color: #666; margin-top: 0; }
-.table-wrap { overflow: auto; max-height: 32rem; border: 1px solid #e4e4e4; }
-table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-th, td { padding: 0.2rem 0.6rem; border-bottom: 1px solid #eee; white-space: nowrap; }
-th { position: sticky; top: 0; background: #f7f7f7; text-align: left; }
-td.num, th.num { text-align: right; }
+${TABLE_STYLESHEET}
 .mmulab-plot, .mmulab-guestperf { width: 100%; height: 420px; }
 footer { margin-top: 3rem; border-top: 1px solid #ddd; color: #444; font-size: 0.9em; }
 `;
 
-/** An Arquero table as an HTML table: escaped text, numbers formatted for people. */
-export function htmlTable(table: ColumnTable): string {
-  const names = table.columnNames();
-  const rows = table.objects() as Record<string, unknown>[];
-  const numeric = names.map((n) =>
-    rows.every((r) => r[n] === null || r[n] === undefined || typeof r[n] === 'number'),
-  );
-  const cls = (c: number): string => (numeric[c] ? ' class="num"' : '');
-  const cell = (v: unknown): string =>
-    v === null || v === undefined || typeof v === 'number'
-      ? formatNumber(v as number | null | undefined)
-      : escapeHtml(String(v));
-  const head = names.map((n, c) => `<th${cls(c)}>${escapeHtml(n)}</th>`).join('');
-  const body = rows
-    .map((r) => `<tr>${names.map((n, c) => `<td${cls(c)}>${cell(r[n])}</td>`).join('')}</tr>`)
-    .join('\n');
-  return `<div class="table-wrap"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table></div>`;
-}
-
-/** Render the report. `plotly` is the bundle to inline (see `plotlyBundle`). */
-export function renderReport(
-  input: ReportInput,
-  plotly: { version: string; source: string } = plotlyBundle(),
-): string {
+/** Render the report. `plotly` is the library to inline. */
+export function renderReport(input: ReportInput, plotly: PlotlyJs = plotlyJs()): string {
   const parts: string[] = [];
   let chartId = 0;
   const chart = (cls: string, figure: PlotlyFigure): string => {
@@ -97,19 +61,13 @@ export function renderReport(
       `<h2><code>${escapeHtml(e.statement)}</code></h2>`,
       `<p class="meta">line ${e.line} · ${e.runs.length} plan(s): ${e.runs.map((r) => escapeHtml(r.label)).join(', ')}</p>`,
     );
-    for (const out of input.outputs) {
-      if (out.kind === 'table') {
-        for (const view of out.views)
-          parts.push(
-            `<h3>${escapeHtml(view)}</h3>`,
-            htmlTable(experimentTable(e, view, out.columns)),
-          );
-      } else if (out.kind === 'plot') {
+    for (const shown of shownOutputs(e, input.outputs)) {
+      if (shown.kind === 'table')
         parts.push(
-          `<h3>${escapeHtml(`${out.y} over ${out.x}`)}</h3>`,
-          chart('mmulab-plot', plotFigure(out, e.runs)),
+          `<h3>${escapeHtml(shown.view)}</h3>`,
+          htmlTable(shown.table, { look: 'classes' }),
         );
-      }
+      else parts.push(`<h3>${escapeHtml(shown.title)}</h3>`, chart('mmulab-plot', shown.figure));
     }
     if (input.guestperf !== false) {
       for (const r of e.runs)

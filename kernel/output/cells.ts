@@ -1,0 +1,60 @@
+import type { ColumnTable } from 'arquero';
+import { count, formatCell } from './format.ts';
+
+/**
+ * The head of a table as the text of its cells: what the text and the HTML renderer
+ * lay out, so both show the same values, alignment and row counts.
+ */
+
+export interface CellOptions {
+  /** Rows shown; the rest are counted in `more` (default: all). */
+  maxRows?: number;
+  /** Longest cell, in characters, before it is cut with "…" (default: no limit). */
+  maxCell?: number;
+}
+
+export interface TableCells {
+  names: string[];
+  /** The shown rows, each a list of formatted cells in column order. */
+  rows: string[][];
+  /** Per column: right-aligned, because every shown value is a number or missing and one is a number. */
+  numeric: boolean[];
+  /** Rows of the whole table. */
+  total: number;
+  /** Rows not shown. */
+  more: number;
+}
+
+export function tableCells(table: ColumnTable, options: CellOptions = {}): TableCells {
+  const maxRows = Math.max(0, Math.floor(options.maxRows ?? Infinity));
+  const names = table.columnNames();
+  const total = table.numRows();
+  // Only the head is materialised, so a 10 M-row timeline costs no more than 20 rows.
+  const objects = table.objects({ limit: maxRows }) as Record<string, unknown>[];
+  return {
+    names,
+    rows: objects.map((r) => names.map((n) => formatCell(r[n], options.maxCell))),
+    numeric: names.map((n) => isNumericColumn(objects, n)),
+    total,
+    more: total - objects.length,
+  };
+}
+
+/** A column is numeric when every shown value is a number or missing, and one is a number. */
+function isNumericColumn(rows: readonly Record<string, unknown>[], name: string): boolean {
+  let seen = false;
+  for (const r of rows) {
+    const v = r[name];
+    if (v === null || v === undefined) continue;
+    if (typeof v !== 'number' && typeof v !== 'bigint') return false;
+    seen = true;
+  }
+  return seen;
+}
+
+/** "3 rows × 2 columns", after `title` when there is one: a table's caption. */
+export function tableCaption(table: ColumnTable, title?: string): string {
+  return [title, `${count(table.numRows(), 'row')} × ${count(table.numCols(), 'column')}`]
+    .filter((s): s is string => s !== undefined && s !== '')
+    .join(' · ');
+}
