@@ -19,6 +19,7 @@ import type { Scope } from '../dsl/compile.ts';
 import { nodeFileLoader } from '../dsl/node-loader.ts';
 import { runProgram } from './experiment/experiments.ts';
 import type { ExperimentRun } from './experiment/experiments.ts';
+import type { PlanRunner, RunProgress } from './experiment/runner.ts';
 import type { PlotlyFigure } from './output/figures.ts';
 import type { MimeBundle } from './display/mime.ts';
 import { NotebookDisplay } from './display/notebook-display.ts';
@@ -34,7 +35,10 @@ export { formatDiagnostic } from '../dsl/diagnostics.ts';
 export type { Diagnostic } from '../dsl/diagnostics.ts';
 export { experimentTable } from './experiment/experiment-table.ts';
 export { runProgram } from './experiment/experiments.ts';
-export type { ExperimentRun, PlanRun } from './experiment/experiments.ts';
+export type { ExperimentRun, PlanRun, ProgramRun } from './experiment/experiments.ts';
+export { InThreadRunner } from './experiment/in-thread.ts';
+export { PlanFailed } from './experiment/runner.ts';
+export type { PlanRunner, RunProgress } from './experiment/runner.ts';
 export { guestperfFigure, plotFigure } from './output/figures.ts';
 export type { PlotlyFigure, PlotlyJson } from './output/figures.ts';
 export * from './display/index.ts';
@@ -51,6 +55,11 @@ export interface MmuOptions {
   display?: boolean;
   /** Where to send the bundles (default: tslab's display, or stdout outside tslab). */
   sink?: DisplaySink;
+  /** Where the plans run (default: one after the other in this thread). */
+  runner?: PlanRunner;
+  /** Aborting stops the run (in this thread: between plans); what finished is shown and returned. */
+  signal?: AbortSignal;
+  onProgress?: (progress: RunProgress) => void;
 }
 
 export interface ShowOptions {
@@ -87,11 +96,13 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
   if (!compiled.ok) throw new Error(formatted.join('\n\n'));
   if (formatted.length) process.stderr.write(`${formatted.join('\n\n')}\n`);
   scope = compiled.scope;
-  const experiments = runProgram(
-    compiled.program,
-    text,
-    options.seed === undefined ? {} : { seed: options.seed },
-  );
+  const { seed, runner, signal, onProgress } = options;
+  const { experiments } = await runProgram(compiled.program, text, {
+    ...(seed === undefined ? {} : { seed }),
+    ...(runner === undefined ? {} : { runner }),
+    ...(signal === undefined ? {} : { signal }),
+    ...(onProgress === undefined ? {} : { onProgress }),
+  });
   if (options.display !== false)
     await send(notebook.render(compiled.program.outputs, experiments), options.sink);
   return experiments;

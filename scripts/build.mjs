@@ -22,15 +22,17 @@ export const BUNDLES = [
   // The kernel loads the language and engine with a dynamic import after binding its
   // sockets; with splitting they land in chunks of their own (dist/chunks/).
   { name: 'kernel', entry: 'kernel/jupyter/entry.ts', format: 'esm', splitting: true },
-  { name: 'run-worker', entry: 'kernel/jupyter/run-worker.ts', format: 'esm' },
+  // The kernel's simulation thread (a WorkerRunner's), next to dist/kernel.mjs as the
+  // kernel's main expects it.
+  { name: 'run-worker', entry: 'kernel/experiment/thread-worker.ts', format: 'esm' },
   // `mmulab/tslab`: tslab compiles notebook cells to CommonJS (package.json "exports").
   { name: 'tslab', entry: 'kernel/tslab.ts', format: 'cjs' },
-  // The command line, in one file: pool.ts finds its worker next to its own module.
+  // The command line, in one file: pool-runner.ts finds its worker next to its own module.
   { name: 'cli', entry: 'kernel/cli/main.ts', format: 'esm' },
-  // pool.ts starts `./plan-worker.js` next to itself: dist/plan-worker.js in the bundle.
+  // pool-runner.ts starts `./plan-worker.js` next to itself: dist/plan-worker.js in the bundle.
   {
     name: 'plan-worker',
-    entry: 'kernel/cli/plan-worker-entry.ts',
+    entry: 'kernel/experiment/plan-worker-entry.ts',
     format: 'esm',
     extension: '.js',
   },

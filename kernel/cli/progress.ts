@@ -1,4 +1,4 @@
-import type { PlanProgress } from '../experiment/experiments.ts';
+import type { PlanProgress } from '../experiment/runner.ts';
 
 /**
  * A one-line progress bar on a terminal, redrawn in place with `\r`. On anything

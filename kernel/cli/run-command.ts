@@ -3,9 +3,11 @@ import { basename, dirname, relative, resolve } from 'node:path';
 import type { CompiledProgram } from '../../dsl/compile.ts';
 import { RESULT_TABLES } from '../../engine/results.ts';
 import { ColumnError } from '../experiment/experiment-table.ts';
-import { assembleExperiments } from '../experiment/experiments.ts';
-import type { ExperimentRun } from '../experiment/experiments.ts';
+import { runExperiments } from '../experiment/experiments.ts';
+import type { ExperimentRun, ProgramRun } from '../experiment/experiments.ts';
+import { InThreadRunner } from '../experiment/in-thread.ts';
 import { indexedPlans } from '../experiment/plans.ts';
+import { PoolRunner } from '../experiment/pool-runner.ts';
 import { writeExport, writeExports } from '../output/exports.ts';
 import type { ExportSource } from '../output/exports.ts';
 import { formatNumber } from '../output/format.ts';
@@ -16,7 +18,6 @@ import type { RunArgs } from './commands.ts';
 import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
 import { formatDiagnostics, loadFile } from './load.ts';
-import { runPlans } from './pool.ts';
 import { ProgressBar } from './progress.ts';
 import { inShard } from './shard.ts';
 
@@ -43,14 +44,18 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     );
   const progress = new ProgressBar(io.stderr, plans.length);
   const stop = interruptOnSigint();
-  let outcome: Awaited<ReturnType<typeof runPlans>>;
+  // One plan, or one job, gains nothing from threads: it runs here.
+  const runner =
+    args.jobs <= 1 || plans.length <= 1 ? new InThreadRunner() : new PoolRunner(args.jobs);
+  let ran: ProgramRun;
   try {
-    outcome = await runPlans(plans, {
-      jobs: args.jobs,
+    ran = await runExperiments(program, loaded.text, plans, runner, {
       signal: stop.signal,
-      onProgress: (done, label, info) => {
+      onProgress: ({ done, label, plan }) => {
         const k = Math.min(Math.floor(done), plans.length - 1);
-        progress.update(k, label, { ...info, fraction: done - k });
+        // A pool reports no plan's own state: the bar says it is running.
+        const { state, timeS } = plan ?? { state: 'running', timeS: 0 };
+        progress.update(k, label, { state, timeS, fraction: done - k });
       },
     });
   } catch (e) {
@@ -60,9 +65,10 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     return ExitCode.PlanError;
   } finally {
     stop.dispose();
+    await runner.close();
   }
   progress.clear();
-  const experiments = assembleExperiments(program, loaded.text, plans, outcome.results);
+  const { experiments } = ran;
   let printed: string;
   try {
     printed = printResults(experiments, program, io, args.seed);
@@ -110,9 +116,9 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     );
     io.stderr.write(`wrote ${shown(io, path)}\n`);
   }
-  if (outcome.interrupted) {
+  if (ran.interrupted) {
     io.stderr.write(
-      `mmulab run: interrupted; ${outcome.results.size} of ${plans.length} plan(s) finished and are shown above.\n`,
+      `mmulab run: interrupted; ${ran.finished} of ${plans.length} plan(s) finished and are shown above.\n`,
     );
     return ExitCode.Interrupted;
   }

@@ -1,9 +1,9 @@
 import type { CompiledProgram } from '../../dsl/compile.ts';
-import { run } from '../../engine/run.ts';
-import type { RunOptions } from '../../engine/sim/simulation.ts';
 import type { RunResult } from '../../engine/results.ts';
+import { InThreadRunner } from './in-thread.ts';
 import { indexedPlans } from './plans.ts';
 import type { IndexedPlan } from './plans.ts';
+import type { PlanRunner, RunnerOptions } from './runner.ts';
 
 /**
  * A program's experiments (its `run` and `sweep` statements) with the results of
@@ -26,16 +26,6 @@ export interface ExperimentRun {
   /** The statement as written (its first line). */
   statement: string;
   runs: PlanRun[];
-}
-
-/** Simulated progress of one plan, as `run(plan, { onProgress })` reports it. */
-export type PlanProgress = Parameters<NonNullable<RunOptions['onProgress']>>[0];
-
-export interface RunProgramOptions {
-  /** Overrides the seed of every plan (`--seed N`). */
-  seed?: number;
-  /** Plan `index` of all plans (0-based) reports progress. */
-  onProgress?: (index: number, label: string, info: PlanProgress) => void;
 }
 
 /**
@@ -63,20 +53,48 @@ export function assembleExperiments(
   return out;
 }
 
-/** Run every plan of every experiment, one after the other, in this thread. */
+/** A program's experiments, run. */
+export interface ProgramRun {
+  /** The experiments with the plans that finished (see `assembleExperiments`). */
+  experiments: ExperimentRun[];
+  /** How many plans finished. */
+  finished: number;
+  /** True when the signal stopped the run before every plan finished. */
+  interrupted: boolean;
+}
+
+/**
+ * Run `plans` of `program` (compiled from `source`) on `runner` and assemble their
+ * results. Rejects with PlanFailed when the engine rejects a plan.
+ */
+export async function runExperiments(
+  program: CompiledProgram,
+  source: string,
+  plans: readonly IndexedPlan[],
+  runner: PlanRunner,
+  options: RunnerOptions = {},
+): Promise<ProgramRun> {
+  const { results, interrupted } = await runner.run(plans, options);
+  return {
+    experiments: assembleExperiments(program, source, plans, results),
+    finished: results.size,
+    interrupted,
+  };
+}
+
+export interface RunProgramOptions extends RunnerOptions {
+  /** Where the plans run (default: an InThreadRunner). */
+  runner?: PlanRunner;
+  /** Overrides the seed of every plan (`--seed N`). */
+  seed?: number;
+}
+
+/** Every plan of `program`, run (by default in this thread) and assembled. */
 export function runProgram(
   program: CompiledProgram,
   source: string,
   options: RunProgramOptions = {},
-): ExperimentRun[] {
-  const plans = indexedPlans(program, options.seed);
-  const results = new Map<number, RunResult>();
-  const onProgress = options.onProgress;
-  for (const { index, label, plan } of plans) {
-    const progress = onProgress
-      ? { onProgress: (info: PlanProgress) => onProgress(index, label, info) }
-      : {};
-    results.set(index, run(plan, progress));
-  }
-  return assembleExperiments(program, source, plans, results);
+): Promise<ProgramRun> {
+  const { runner = new InThreadRunner(), seed, ...runnerOptions } = options;
+  return runExperiments(program, source, indexedPlans(program, seed), runner, runnerOptions);
 }

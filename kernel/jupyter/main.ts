@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { WorkerRunner } from '../experiment/worker-runner.ts';
 import { KernelHandler } from './handler.ts';
 import type { ConnectionInfo } from './protocol.ts';
-import { PlanRunner } from './runner.ts';
 import type { MmulabSession } from './session.ts';
 import { ZmqTransport } from './transport.ts';
 
@@ -56,13 +56,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   const info = readConnection(file);
   // From the sources this is kernel/jupyter/run-worker.mjs (registers tsx); in the
   // bundle, dist/run-worker.mjs: the same relative name in both layouts.
-  let runner: PlanRunner | undefined;
+  let runner: WorkerRunner | undefined;
   // The language and the engine load after the sockets are bound (a separate chunk
   // of the bundle), and the simulation thread starts after that: kernel_info does
   // not wait for either.
   const session: Promise<MmulabSession> = new Promise((r) => setImmediate(r)).then(async () => {
     const { MmulabSession } = await import('./session.ts');
-    runner = new PlanRunner(new URL('./run-worker.mjs', import.meta.url));
+    runner = new WorkerRunner(new URL('./run-worker.mjs', import.meta.url));
     return new MmulabSession(runner, process.cwd());
   });
   // The handler needs a sender before the sockets exist; it sends nothing before `starting`.

@@ -10,13 +10,13 @@ import type { MimeBundle } from '../display/mime.ts';
 import { NotebookDisplay } from '../display/notebook-display.ts';
 import { progressBundle } from '../display/progress.ts';
 import { ColumnError } from '../experiment/experiment-table.ts';
-import { assembleExperiments } from '../experiment/experiments.ts';
-import type { ExperimentRun } from '../experiment/experiments.ts';
+import { runExperiments } from '../experiment/experiments.ts';
+import type { ExperimentRun, ProgramRun } from '../experiment/experiments.ts';
 import { indexedPlans } from '../experiment/plans.ts';
+import { PlanFailed } from '../experiment/runner.ts';
+import type { PlanRunner } from '../experiment/runner.ts';
 import { writeExports } from '../output/exports.ts';
 import type { ErrorContent, PagePayload } from './protocol.ts';
-import { PlanFailed } from './runner.ts';
-import type { PlanRunner } from './runner.ts';
 import { resolve } from 'node:path';
 
 /**
@@ -209,19 +209,16 @@ export class MmulabSession {
         progressBundle({ label: plans[0]!.label, done: 0, total, fraction: 0 }),
         displayId,
       );
-      let ran;
+      let ran: ProgramRun;
       try {
-        ran = await this.runner.run(
-          plans.map((p) => ({ index: p.index, label: p.label, plan: p.plan })),
-          {
-            signal: options.signal,
-            onProgress: (done, label) =>
-              out.updateDisplay(
-                progressBundle({ label, done: Math.floor(done), total, fraction: done / total }),
-                displayId,
-              ),
-          },
-        );
+        ran = await runExperiments(program, text, plans, this.runner, {
+          signal: options.signal,
+          onProgress: ({ done, label }) =>
+            out.updateDisplay(
+              progressBundle({ label, done: Math.floor(done), total, fraction: done / total }),
+              displayId,
+            ),
+        });
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         const label = e instanceof PlanFailed ? e.label : '';
@@ -229,7 +226,10 @@ export class MmulabSession {
           progressBundle({ label, done: 0, total, fraction: 0, status: 'interrupted' }),
           displayId,
         );
-        return errorOf('KvmError', message, [
+        // The engine error's class (KvmError, PlanError, SimInvariantError, ...), as
+        // Python kernels name an exception by its class.
+        const ename = e instanceof PlanFailed ? e.errorName : e instanceof Error ? e.name : 'Error';
+        return errorOf(ename, message, [
           `${RED}The engine rejected plan ${label}: ${message}${RESET}`,
         ]);
       }
@@ -237,14 +237,14 @@ export class MmulabSession {
       out.updateDisplay(
         progressBundle({
           label: '',
-          done: ran.results.size,
+          done: ran.finished,
           total,
-          fraction: ran.results.size / total,
+          fraction: ran.finished / total,
           status: interrupted ? 'interrupted' : 'finished',
         }),
         displayId,
       );
-      experiments = assembleExperiments(program, text, plans, ran.results);
+      experiments = ran.experiments;
       this.lastExperiments = experiments;
     }
     // A cell without runs renders only what it asks for, from the previous results;

@@ -1,6 +1,6 @@
 import { KernelHandler } from '../../kernel/jupyter/handler.ts';
 import type { Channel, Header, JsonObject, Message } from '../../kernel/jupyter/protocol.ts';
-import { PlanRunner } from '../../kernel/jupyter/runner.ts';
+import { WorkerRunner } from '../../kernel/experiment/worker-runner.ts';
 import { MmulabSession } from '../../kernel/jupyter/session.ts';
 import { newHeader } from '../../kernel/jupyter/wire.ts';
 
@@ -40,7 +40,7 @@ export interface Reply {
 export function fakeKernel(cwd: string = process.cwd()): FakeKernel {
   const sent: Sent[] = [];
   const shutdowns: boolean[] = [];
-  const runner = new PlanRunner(new URL('../../kernel/jupyter/run-worker.mjs', import.meta.url));
+  const runner = new WorkerRunner(new URL('../../kernel/jupyter/run-worker.mjs', import.meta.url));
   const session = new MmulabSession(runner, cwd);
   const handler = new KernelHandler(
     {

@@ -22,10 +22,10 @@ run tiny with ring, m seed 2 warmup 200ms max_time 3s
 
 let experiments: ExperimentRun[];
 
-beforeAll(() => {
+beforeAll(async () => {
   const compiled = compile(CELL);
   expect(compiled.diagnostics).toEqual([]);
-  experiments = runProgram(compiled.program, CELL);
+  ({ experiments } = await runProgram(compiled.program, CELL));
 });
 
 const table = (...views: ('summary' | 'iterations')[]): CompiledOutput => ({

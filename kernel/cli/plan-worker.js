@@ -1,8 +1,0 @@
-// Entry of the worker threads that run sweep plans (see pool.ts). Module hooks are
-// per thread, so tsx's loader is registered here again before the TypeScript task
-// module is imported; piscina calls the default export once per task.
-import { register } from 'tsx/esm/api';
-
-register();
-const { runPlanTask } = await import('./plan-task.ts');
-export default runPlanTask;

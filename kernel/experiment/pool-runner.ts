@@ -1,0 +1,75 @@
+import { Piscina } from 'piscina';
+import type { RunResult } from '../../engine/results.ts';
+import { planFailed, resultFromOutcome } from './plan-task.ts';
+import type { PlanTask, TaskReply } from './plan-task.ts';
+import type { PlanRunner, RunnerOptions, RunnerOutcome, RunnerPlan } from './runner.ts';
+
+/**
+ * Runs plans on a piscina pool of worker threads, as many at once as it has threads
+ * (`mmulab run --jobs N`). Each run starts its own pool, of no more threads than
+ * plans, and ends it. An abort terminates the threads: the plans they ran are
+ * dropped at once, the finished ones are kept.
+ */
+
+/** How often the main thread reads the workers' progress cells (wall ms). */
+const PROGRESS_POLL_MS = 100;
+
+export class PoolRunner implements PlanRunner {
+  /** `threads`: the most worker threads a run starts. */
+  constructor(private readonly threads: number) {}
+
+  async run(plans: readonly RunnerPlan[], options: RunnerOptions = {}): Promise<RunnerOutcome> {
+    const { onProgress, signal } = options;
+    const threads = Math.max(1, Math.min(this.threads, plans.length));
+    const pool = new Piscina<PlanTask, TaskReply>({
+      filename: new URL('./plan-worker.js', import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+    });
+    // One Float64 cell per plan: the share of its time limit a worker has simulated.
+    const progress = new SharedArrayBuffer(8 * plans.length);
+    const cells = new Float64Array(progress);
+    const results = new Map<number, RunResult>();
+    const total = plans.length;
+    let lastLabel = plans[0]?.label ?? '';
+    const poll = onProgress
+      ? setInterval(() => {
+          onProgress({ done: cells.reduce((a, b) => a + b, 0), total, label: lastLabel });
+        }, PROGRESS_POLL_MS)
+      : undefined;
+    let stopped = false;
+    const stop = (): void => {
+      stopped = true;
+      void pool.destroy();
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      if (signal?.aborted) stop();
+      await Promise.all(
+        plans.map(async ({ index, label, plan }, slot) => {
+          let reply: TaskReply;
+          try {
+            reply = await pool.run({ index, label, plan, progress, progressSlot: slot });
+          } catch (e) {
+            if (stopped) return; // terminated by the abort: the plan did not finish
+            stop(); // a worker died: the others are not worth waiting for
+            throw e;
+          }
+          if (reply.kind === 'failed') {
+            stop(); // the engine rejected a plan: the others are not worth waiting for
+            throw planFailed(reply);
+          }
+          results.set(index, resultFromOutcome(reply.outcome));
+          lastLabel = label;
+        }),
+      );
+    } finally {
+      if (poll) clearInterval(poll);
+      signal?.removeEventListener('abort', stop);
+      if (!stopped) await pool.destroy();
+    }
+    return { results, interrupted: stopped && results.size < plans.length };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { PlanFailed } from '../../../kernel/experiment/runner.ts';
+import type { PlanRunner, RunnerOutcome } from '../../../kernel/experiment/runner.ts';
+import { MmulabSession } from '../../../kernel/jupyter/session.ts';
+import type { CellOutput } from '../../../kernel/jupyter/session.ts';
+
+/** A cell with one plan; the runner below decides what becomes of it. */
+const CELL = `vm a {
+  vcpus 2
+  slot s at 0 size 64MiB
+}
+tracking r { dirty_log ring 1024 }
+migration q { bandwidth 10Gbit/s, downtime 300ms }
+run a with r, q seed 1`;
+
+/** A runner whose every run fails as the engine would fail with `errorName`. */
+function failingRunner(errorName: string): PlanRunner {
+  return {
+    run: (): Promise<RunnerOutcome> =>
+      Promise.reject(new PlanFailed('a/r/q/seed=1', errorName, 'what the engine said')),
+    close: () => Promise.resolve(),
+  };
+}
+
+const quiet: CellOutput = {
+  stream: () => undefined,
+  display: () => undefined,
+  updateDisplay: () => undefined,
+  clear: () => undefined,
+};
+
+describe('MmulabSession: a plan the engine rejects', () => {
+  it.each(['KvmError', 'PlanError', 'SimInvariantError', 'Error'])(
+    'names the error by the engine error’s class (%s)',
+    async (errorName) => {
+      const session = new MmulabSession(failingRunner(errorName));
+      const outcome = await session.execute(CELL, quiet);
+      expect(outcome).toMatchObject({
+        status: 'error',
+        error: { ename: errorName, evalue: 'what the engine said' },
+      });
+    },
+  );
+});
