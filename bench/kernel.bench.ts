@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
-import { installKernelSpec, kernelSpecJson } from '../kernel/jupyter/kernelspec.ts';
+import { installKernelSpec, kernelSpecJson } from '../kernel/kernelspec.ts';
 import { startKernel } from '../test/helpers/jupyter-client.ts';
 import { row } from './util.ts';
 

@@ -1,5 +1,5 @@
 import pkg from '../../package.json' with { type: 'json' };
-import { installKernelSpec, uninstallKernelSpec } from '../jupyter/kernelspec.ts';
+import { installKernelSpec, uninstallKernelSpec } from '../kernelspec.ts';
 import type { KernelArgs } from './commands.ts';
 import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';

@@ -1,6 +1,6 @@
 import { MMULAB_VERSION } from '../../engine/results.ts';
 import type { MimeBundle } from '../display/mime.ts';
-import { CODEMIRROR_MODE, PYGMENTS_LEXER } from './kernelspec.ts';
+import { CODEMIRROR_MODE, PYGMENTS_LEXER } from '../kernelspec.ts';
 import { History } from './history.ts';
 import { PROTOCOL_VERSION } from './protocol.ts';
 import type {

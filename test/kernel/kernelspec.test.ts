@@ -9,8 +9,8 @@ import {
   kernelScriptPath,
   packageRoot,
   PYGMENTS_LEXER,
-} from '../../kernel/jupyter/kernelspec.ts';
-import type { KernelSpecJson, SpecEnv } from '../../kernel/jupyter/kernelspec.ts';
+} from '../../kernel/kernelspec.ts';
+import type { KernelSpecJson, SpecEnv } from '../../kernel/kernelspec.ts';
 import { runMmulab } from '../helpers/cli.ts';
 import { hasPythonModule, pythonTestsMustRun, SYSTEM_PYTHON } from '../helpers/jupyter-python.ts';
 

@@ -9,6 +9,10 @@ import { dirname, join, resolve } from 'node:path';
  * neither Python nor `jupyter` on PATH, and the argv names node and the kernel script
  * by absolute path: frontends launched from VS Code, JupyterHub or a desktop menu do
  * not share the shell's PATH (yunabe/tslab#101, #34).
+ *
+ * It sits beside the front ends rather than in one of them: the command line installs
+ * the kernel (`mmulab kernel install`) and the kernel announces the same language
+ * names in kernel_info, and neither front end imports the other.
  */
 
 /** The kernel's name: the directory under `kernels/`, and what notebooks record. */
@@ -39,7 +43,7 @@ export const PYGMENTS_LEXER = 'python';
 /**
  * The mmulab package directory: the nearest ancestor of this module with mmulab's
  * package.json. Searched rather than fixed because this module runs both from
- * kernel/jupyter/ (sources) and from a bundle in dist/ or dist/chunks/.
+ * kernel/ (sources) and from a bundle in dist/ or dist/chunks/.
  */
 export function packageRoot(from: string = import.meta.dirname): string {
   for (let dir = from; ; dir = dirname(dir)) {
