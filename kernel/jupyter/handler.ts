@@ -5,13 +5,19 @@ import { History } from './history.ts';
 import { PROTOCOL_VERSION } from './protocol.ts';
 import type {
   Channel,
+  DisplayContent,
+  ErrorReply,
   ExecuteRequest,
   ExecutionState,
   Header,
   HistoryRequest,
+  IopubContents,
+  IopubType,
   JsonObject,
   KernelInfoReply,
   Message,
+  ReplyContents,
+  ReplyType,
 } from './protocol.ts';
 import type { CellOutput, MmulabSession } from './session.ts';
 import { newHeader } from './wire.ts';
@@ -124,10 +130,11 @@ export class KernelHandler {
     }
   }
 
-  private publish(
+  /** Publish on iopub: the content is the one messaging.rst gives `type` (IopubContents). */
+  private publish<T extends IopubType>(
     parent: Header | undefined,
-    type: string,
-    content: object,
+    type: T,
+    content: IopubContents[T],
     metadata: JsonObject = {},
   ): Promise<void> {
     return this.sender.send('iopub', {
@@ -140,7 +147,25 @@ export class KernelHandler {
     });
   }
 
-  private reply(
+  /** Reply to `req`: the content is the one messaging.rst gives `type` (ReplyContents), or an error. */
+  private reply<T extends ReplyType>(
+    req: Request,
+    type: T,
+    content: ReplyContents[T] | ErrorReply,
+    metadata: JsonObject = {},
+  ): Promise<void> {
+    return this.send(req, type, content, metadata);
+  }
+
+  /**
+   * The reply to a request this kernel has no handler for, or whose handler failed:
+   * `<name>_reply` for `<name>_request`, so no client waits for a timeout.
+   */
+  private replyToAny(req: Request, content: { status: 'ok' } | ErrorReply): Promise<void> {
+    return this.send(req, req.message.header.msg_type.replace(/_request$/, '_reply'), content);
+  }
+
+  private send(
     req: Request,
     type: string,
     content: object,
@@ -173,7 +198,7 @@ export class KernelHandler {
       );
       if (type.endsWith('_request')) {
         const evalue = e instanceof Error ? e.message : String(e);
-        await this.reply(req, type.replace(/_request$/, '_reply'), {
+        await this.replyToAny(req, {
           status: 'error',
           ename: 'InternalError',
           evalue,
@@ -255,8 +280,7 @@ export class KernelHandler {
       default:
         this.log(`unhandled message type ${type}`);
         // An unknown request still gets a valid (empty) reply, so no client waits for a timeout.
-        if (type.endsWith('_request'))
-          return this.reply(req, type.replace(/_request$/, '_reply'), { status: 'ok' });
+        if (type.endsWith('_request')) return this.replyToAny(req, { status: 'ok' });
     }
   }
 
@@ -351,7 +375,7 @@ export class KernelHandler {
       for (const r of aborted) await this.abort(r);
       return;
     }
-    const userExpressions: Record<string, object> = {};
+    const userExpressions: Record<string, ErrorReply> = {};
     for (const key of Object.keys(request.user_expressions)) {
       userExpressions[key] = {
         status: 'error',
@@ -389,7 +413,7 @@ export class KernelHandler {
   }
 }
 
-function displayContent(bundle: MimeBundle, displayId?: string): object {
+function displayContent(bundle: MimeBundle, displayId?: string): DisplayContent {
   return displayId === undefined
     ? { data: bundle.data, metadata: bundle.metadata, transient: {} }
     : { data: bundle.data, metadata: bundle.metadata, transient: { display_id: displayId } };

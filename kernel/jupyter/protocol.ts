@@ -125,3 +125,71 @@ export interface DisplayContent {
   metadata: Record<string, unknown>;
   transient?: { display_id?: string };
 }
+
+/** "Request-Reply": any reply may say the request failed, with the error's fields. */
+export interface ErrorReply extends ErrorContent {
+  status: 'error';
+}
+
+/** "Execute", the reply: `aborted` when an earlier cell failed and stop_on_error held. */
+export type ExecuteReply =
+  | {
+      status: 'ok';
+      execution_count: number;
+      payload: PagePayload[];
+      /** One result per expression of the request ("user_expressions"). */
+      user_expressions: Record<string, ErrorReply>;
+    }
+  | (ErrorReply & { execution_count: number })
+  | { status: 'aborted'; execution_count: number };
+
+/** "Code completeness": `indent` only when incomplete. */
+export type IsCompleteReply =
+  { status: 'complete' | 'invalid' | 'unknown' } | { status: 'incomplete'; indent: string };
+
+/** "Completion": matches replace the text in [cursor_start, cursor_end). */
+export interface CompleteReply {
+  status: 'ok';
+  matches: string[];
+  cursor_start: number;
+  cursor_end: number;
+  metadata: JsonObject;
+}
+
+/** "Introspection". */
+export interface InspectReply {
+  status: 'ok';
+  found: boolean;
+  data: Record<string, string>;
+  metadata: JsonObject;
+}
+
+/** The content of each reply the kernel sends, by msg_type ("Messages on the shell (ROUTER/DEALER) channel", "Control"). */
+export interface ReplyContents {
+  kernel_info_reply: KernelInfoReply;
+  execute_reply: ExecuteReply;
+  is_complete_reply: IsCompleteReply;
+  complete_reply: CompleteReply;
+  inspect_reply: InspectReply;
+  history_reply: { status: 'ok'; history: HistoryEntry[] };
+  comm_info_reply: { status: 'ok'; comms: Record<string, { target_name: string }> };
+  interrupt_reply: { status: 'ok' };
+  shutdown_reply: { status: 'ok'; restart: boolean };
+}
+
+export type ReplyType = keyof ReplyContents;
+
+/** The content of each message the kernel publishes on iopub, by msg_type ("Messages on the IOPub (PUB/SUB) channel"). */
+export interface IopubContents {
+  status: { execution_state: ExecutionState };
+  execute_input: { code: string; execution_count: number };
+  stream: { name: 'stdout' | 'stderr'; text: string };
+  display_data: DisplayContent;
+  update_display_data: DisplayContent;
+  execute_result: DisplayContent & { execution_count: number };
+  error: ErrorContent;
+  clear_output: { wait: boolean };
+  comm_close: { comm_id: string; data: JsonObject };
+}
+
+export type IopubType = keyof IopubContents;
