@@ -1,4 +1,5 @@
 import type { PlanProgress } from '../experiment/runner.ts';
+import { textBar } from '../output/format.ts';
 
 /**
  * A one-line progress bar on a terminal, redrawn in place with `\r`. On anything
@@ -12,7 +13,6 @@ export interface ProgressStream {
   columns?: number;
 }
 
-const BAR_WIDTH = 20;
 /** Redraw at most this often (wall ms): a run reports every simulated 100 ms. */
 const REDRAW_MS = 80;
 /** ANSI "erase entire line" (ECMA-48 EL with parameter 2). */
@@ -40,8 +40,7 @@ export class ProgressBar {
     this.lastDraw = t;
     const f = Math.min(1, Math.max(0, info.fraction));
     const overall = (index + f) / this.total;
-    const filled = Math.round(overall * BAR_WIDTH);
-    const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
+    const bar = textBar(overall);
     const pct = `${Math.floor(overall * 100)}%`.padStart(4);
     let line = `[${index + 1}/${this.total}] ${bar} ${pct}  ${label}  ${info.state} t=${info.timeS.toFixed(1)}s`;
     // A line longer than the terminal wraps, and `\r` then redraws only its last part.

@@ -1,4 +1,4 @@
-import { escapeHtml } from '../output/format.ts';
+import { escapeHtml, textBar } from '../output/format.ts';
 import { mmulabMetadata } from './mime.ts';
 import type { MimeBundle } from './mime.ts';
 
@@ -21,8 +21,6 @@ export interface ProgressInfo {
   status?: 'running' | 'finished' | 'interrupted';
 }
 
-const BAR_WIDTH = 20;
-
 /** The bundle of a progress line: a text bar, an HTML bar (inline CSS) and its figures. */
 export function progressBundle(info: ProgressInfo): MimeBundle {
   const status = info.status ?? 'running';
@@ -32,7 +30,7 @@ export function progressBundle(info: ProgressInfo): MimeBundle {
   const plans = `${info.done}/${info.total} plan${info.total === 1 ? '' : 's'}`;
   const text =
     status === 'running'
-      ? `${bar(shown)} ${pct}  ${plans}  ${info.label}`
+      ? `${textBar(shown)} ${pct}  ${plans}  ${info.label}`
       : status === 'finished'
         ? `finished: ${plans}`
         : `interrupted: ${plans} finished, stopped during ${info.label}`;
@@ -49,9 +47,4 @@ export function progressBundle(info: ProgressInfo): MimeBundle {
       progress: { status, done: info.done, total: info.total, fraction: shown },
     }),
   };
-}
-
-function bar(fraction: number): string {
-  const filled = Math.round(fraction * BAR_WIDTH);
-  return '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
 }

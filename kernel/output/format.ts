@@ -1,7 +1,7 @@
 /**
  * Values as people read them, the same in a terminal, a report and a notebook: one
- * number style, one mark for a missing value, HTML escaping, and file names from run
- * labels.
+ * number style, one mark for a missing value, one progress bar, HTML escaping, and
+ * file names from run labels.
  */
 
 /** Shown for null, undefined and NaN, in every table of every front end. */
@@ -45,6 +45,12 @@ function jsonText(value: object): string {
     // A cyclic value has no JSON form; its tag still says what it is.
     return Object.prototype.toString.call(value);
   }
+}
+
+/** A progress bar of `width` cells, `fraction` (0..1) of them full: `██████░░░░`. */
+export function textBar(fraction: number, width = 20): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return '█'.repeat(filled) + '░'.repeat(width - filled);
 }
 
 /** "1 row", "1,234 rows". */
