@@ -1,13 +1,13 @@
 /**
- * Lowering: bound properties (check.ts) -> the engine's plain data. Each `lower*`
+ * Lowering: bound properties (bind.ts) -> the engine's plain data. Each `lower*`
  * returns only the fields a definition sets itself, so `extends` can merge them onto
  * its base. Inputs are already checked; what is left to check needs several fields
  * at once (a workload's required fields, a ring size on a bitmap mode).
  */
-import type { Costs } from '../engine/kvm/costs.ts';
-import type { BalloonCosts } from '../engine/kvm/balloon-costs.ts';
-import { DEFAULT_BALLOON_COSTS } from '../engine/kvm/balloon-costs.ts';
-import type { Proposals } from '../engine/kvm/params.ts';
+import type { Costs } from '../../engine/kvm/costs.ts';
+import type { BalloonCosts } from '../../engine/kvm/balloon-costs.ts';
+import { DEFAULT_BALLOON_COSTS } from '../../engine/kvm/balloon-costs.ts';
+import type { Proposals } from '../../engine/kvm/params.ts';
 import type {
   BalloonSpec,
   DeviceSpec,
@@ -19,13 +19,20 @@ import type {
   VcpuSelector,
   VmSpec,
   WorkloadSpec,
-} from '../engine/plan.ts';
-import type { Arch, Backing, RingPoolSelect } from '../engine/kvm/types.ts';
-import type { Span } from './ast.ts';
-import type { Bound, BoundProperty } from './check.ts';
-import { DiagnosticCode as C, diagnostic } from './diagnostics.ts';
-import type { Diagnostic } from './diagnostics.ts';
-import { DEFAULT_BUDDY_MAX_ORDER, costName, requiredFields } from './schema.ts';
+} from '../../engine/plan.ts';
+import type { RingPoolSelect } from '../../engine/kvm/types.ts';
+import type { Span } from '../ast.ts';
+import type { Bound, BoundProperty } from './bind.ts';
+import { DiagnosticCode as C, diagnostic } from '../diagnostics.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import {
+  ARCHES,
+  BACKINGS,
+  DEFAULT_BUDDY_MAX_ORDER,
+  REPORTING_TRANSPORTS,
+  costName,
+  requiredFields,
+} from '../schema.ts';
 
 function num(b: Bound | undefined): number | undefined {
   return b?.type === 'quantity' ? b.n : undefined;
@@ -41,13 +48,21 @@ function pct(b: Bound | undefined): number | undefined {
   const n = num(b);
   return n === undefined ? undefined : n / 100;
 }
+/** The word of `b` when it is one of `values` (enum arguments were checked by binding). */
+function oneOf<T extends string>(values: readonly T[], b: Bound | undefined): T | undefined {
+  const w = word(b);
+  return values.find((v) => v === w);
+}
+function isBalloonCost(name: string): name is keyof BalloonCosts {
+  return Object.hasOwn(DEFAULT_BALLOON_COSTS, name);
+}
 function byKey(props: readonly BoundProperty[]): Map<string, BoundProperty> {
   return new Map(props.map((p) => [p.key, p]));
 }
 
 /**
  * Reads the rows of a trace file named at `span`; undefined when it cannot, after
- * reporting why. Supplied by compile.ts, which owns the file loader.
+ * reporting why. Supplied by compile.ts from the file loader (files.ts).
  */
 export type LoadTrace = (path: string, span: Span) => TraceRow[] | undefined;
 
@@ -61,8 +76,8 @@ export function lowerVm(
 ): Partial<VmSpec> {
   const f = byKey(props);
   const out: Partial<VmSpec> = {};
-  const arch = word(f.get('arch')?.args[0]);
-  if (arch) out.arch = arch as Arch;
+  const arch = oneOf(ARCHES, f.get('arch')?.args[0]);
+  if (arch) out.arch = arch;
   const vcpus = num(f.get('vcpus')?.args[0]);
   if (vcpus !== undefined) out.vcpus = vcpus;
   const prefill = pct(f.get('prefill')?.args[0]);
@@ -86,8 +101,8 @@ export function lowerVm(
 function lowerBalloon(p: BoundProperty, diags: Diagnostic[]): BalloonSpec {
   const f = byKey(p.body ?? []);
   const b: BalloonSpec = {};
-  const reporting = word(f.get('reporting')?.args[0]);
-  if (reporting) b.reporting = reporting as NonNullable<BalloonSpec['reporting']>;
+  const reporting = oneOf(REPORTING_TRANSPORTS, f.get('reporting')?.args[0]);
+  if (reporting) b.reporting = reporting;
   const order = num(f.get('order')?.args[0]);
   if (order !== undefined) b.order = order;
   const capacity = num(f.get('capacity')?.args[0]);
@@ -106,7 +121,7 @@ function lowerBalloon(p: BoundProperty, diags: Diagnostic[]): BalloonSpec {
     for (const [key, bound] of Object.entries(cost.keys)) {
       const name = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
       const n = num(bound);
-      if (n !== undefined && name in DEFAULT_BALLOON_COSTS) costs[name as keyof BalloonCosts] = n;
+      if (n !== undefined && isBalloonCost(name)) costs[name] = n;
     }
     b.costs = costs;
   }
@@ -150,7 +165,7 @@ function lowerSlot(p: BoundProperty): SlotSpec {
     name: word(p.args[0]) ?? '',
     gpa: num(p.keys.at) ?? 0,
     size: num(p.keys.size) ?? 0,
-    backing: (word(p.keys.backing) ?? 'thp') as Backing,
+    backing: oneOf(BACKINGS, p.keys.backing) ?? 'thp',
   };
   if (p.keys.readonly) slot.readonly = true;
   return slot;
@@ -345,7 +360,7 @@ export function lowerTracking(
         proposals.ringTopology = {
           kind: 'pool',
           rings,
-          select: (select ?? 'round_robin').replace('_', '-') as RingPoolSelect,
+          select: POOL_SELECT[select ?? 'round_robin'] ?? 'round-robin',
         };
       }
     } else if (rings !== undefined || select !== undefined) {
@@ -381,6 +396,12 @@ export function lowerCosts(props: readonly BoundProperty[]): Partial<Costs> {
   return out;
 }
 
+const POOL_SELECT: Readonly<Record<string, RingPoolSelect>> = {
+  round_robin: 'round-robin',
+  lru: 'lru',
+  last_used: 'last-used',
+};
+
 const CONVERGE = { none: 'none', auto: 'auto-converge', dirty_limit: 'dirty-limit' } as const;
 
 /** The fields a `migration` block sets. */
@@ -393,15 +414,15 @@ export function lowerMigration(props: readonly BoundProperty[]): Partial<Migrati
   ): void => {
     if (value !== undefined) out[key] = value;
   };
-  set('kind', word(f.get('policy')?.args[0]) as MigrationPolicy['kind']);
+  set('kind', oneOf(['precopy', 'xen'] as const, f.get('policy')?.args[0]));
   set('bandwidth', num(f.get('bandwidth')?.args[0]));
   set('maxBandwidth', num(f.get('max_bandwidth')?.args[0]));
   set('downtimeLimitNs', num(f.get('downtime')?.args[0]));
   const mi = f.get('max_iterations');
   set('maxIterations', num(mi?.args[0]));
-  set('onMaxIterations', word(mi?.keys.then) as MigrationPolicy['onMaxIterations']);
-  const conv = word(f.get('converge')?.args[0]);
-  if (conv) out.converge = CONVERGE[conv as keyof typeof CONVERGE];
+  set('onMaxIterations', oneOf(['force', 'postcopy', 'cancel'] as const, mi?.keys.then));
+  const conv = oneOf(['none', 'auto', 'dirty_limit'] as const, f.get('converge')?.args[0]);
+  if (conv) out.converge = CONVERGE[conv];
   const th = f.get('throttle');
   set('throttleInitial', num(th?.keys.initial));
   set('throttleIncrement', num(th?.keys.increment));

@@ -1,0 +1,44 @@
+/**
+ * What a definition compiles to, by kind, and the scope of a text: the definitions it
+ * can name, from earlier texts (Jupyter cells), used files and itself. The kind of a
+ * definition indexes every table here, so a value is always the one of its kind.
+ */
+import type { Costs } from '../../engine/kvm/costs.ts';
+import type { MigrationPolicy, TrackingPolicy, VmSpec } from '../../engine/plan.ts';
+import type { DefinitionKind } from '../ast.ts';
+
+/** The engine's value of each kind of definition. */
+export interface DefinitionValues {
+  vm: VmSpec;
+  tracking: TrackingPolicy;
+  costs: Partial<Costs>;
+  migration: MigrationPolicy;
+}
+
+/** Definitions visible to a text, by kind and name. */
+export type Scope = { readonly [K in DefinitionKind]: ReadonlyMap<string, DefinitionValues[K]> };
+
+export const EMPTY_SCOPE: Scope = Object.freeze({
+  vm: new Map(),
+  tracking: new Map(),
+  costs: new Map(),
+  migration: new Map(),
+});
+
+/** `a` with the definitions of `b` added (b wins on a name clash). */
+export function mergeScopes(a: Scope, b: Scope): Scope {
+  return {
+    vm: new Map([...a.vm, ...b.vm]),
+    tracking: new Map([...a.tracking, ...b.tracking]),
+    costs: new Map([...a.costs, ...b.costs]),
+    migration: new Map([...a.migration, ...b.migration]),
+  };
+}
+
+/** What messages call a definition of each kind. */
+export const KIND_NOUN: Readonly<Record<DefinitionKind, string>> = {
+  vm: 'vm',
+  tracking: 'tracking policy',
+  costs: 'costs table',
+  migration: 'migration policy',
+};
