@@ -3,6 +3,9 @@
  * seed gives the same sequence on every machine (no Math.random anywhere in the engine).
  */
 export class Rng {
+  // The state is kept as int32 (`| 0`), never as uint32 (`>>> 0`): V8 stores int32 in
+  // small integers, while uint32 values above 2^31 become heap numbers, which made each
+  // draw ~3x slower. The bit patterns, and so every draw, are the same either way.
   private a: number;
   private b: number;
   private c: number;
@@ -17,7 +20,7 @@ export class Rng {
       let z = s;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
+      return (z ^ (z >>> 16)) | 0;
     };
     this.a = next();
     this.b = next();
@@ -28,14 +31,15 @@ export class Rng {
 
   /** A uniform 32-bit unsigned integer. */
   nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
+    const b = this.b;
+    const x = Math.imul(b, 5);
+    const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+    const c = this.c ^ this.a;
+    const d = this.d ^ b;
+    this.b = b ^ c;
+    this.a ^= d;
+    this.c = c ^ (b << 9);
+    this.d = (d << 11) | (d >>> 21);
     return result;
   }
 
@@ -69,8 +73,4 @@ export class Rng {
   fork(): Rng {
     return new Rng(this.nextU32());
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
