@@ -2,7 +2,7 @@ import type { Memslot } from '../kvm/memslot.ts';
 import { SpteLevel } from '../kvm/types.ts';
 import { SPTE_DIRTY, SPTE_WRITABLE } from '../kvm/spte.ts';
 import { PageSet } from './page-set.ts';
-import { PagedU32 } from './paged-u32.ts';
+import { PageGenerations } from './generations.ts';
 
 /** One memslot of guest RAM as the simulator sees it. */
 export interface RamSlot {
@@ -17,19 +17,14 @@ export interface RamSlot {
    * +1 on the first write after the page was last sent. Writes between two sends are
    * one generation: the destination can only ever hold the last of them.
    */
-  gen: PagedU32;
+  gen: PageGenerations;
   /**
    * Pages whose next write would change state: KVM would see it (a fault, a PML
-   * entry: the SPTE is not writable and dirty) or the destination holds the current
-   * generation. Every other write is invisible and changes nothing, so the guest
+   * entry: the SPTE is not writable and dirty) or the write is a new generation
+   * (`gen.isBehind` is false). Every other write is invisible and changes nothing, so the guest
    * skips it in bulk; this set is a superset of the pages that matter, never less.
    */
   sensitive: PageSet;
-}
-
-/** Asks whether the destination holds the current generation of a page. */
-export interface DestinationView {
-  isCurrent(slot: number, rel: number, gen: number): boolean;
 }
 
 /**
@@ -50,7 +45,7 @@ export class GuestMemory {
         memslot,
         ramStart,
         npages: memslot.npages,
-        gen: new PagedU32(memslot.npages),
+        gen: new PageGenerations(memslot.npages),
         sensitive: new PageSet(memslot.npages),
       };
       ramStart += memslot.npages;
@@ -94,15 +89,14 @@ export class GuestMemory {
    * Record a guest write to `rel` of `slot` for the truth: a new generation if the
    * destination had the current one (or the page was never written).
    */
-  recordWrite(slot: RamSlot, rel: number, dest: DestinationView | null): void {
-    const g = slot.gen.get(rel);
-    if (g === 0 || (dest !== null && dest.isCurrent(slot.index, rel, g))) slot.gen.set(rel, g + 1);
+  recordWrite(slot: RamSlot, rel: number): void {
+    slot.gen.write(rel);
   }
 
   /** Mark every page of `[0, fraction × npages)` of each slot as holding data (generation 1). */
   prefill(fraction: number): void {
     if (fraction <= 0) return;
-    for (const s of this.slots) s.gen.fillRange(0, Math.floor(s.npages * Math.min(1, fraction)), 1);
+    for (const s of this.slots) s.gen.fillWritten(0, Math.floor(s.npages * Math.min(1, fraction)));
   }
 
   get bytes(): number {

@@ -1,7 +1,7 @@
 import type { Vcpu } from '../kvm/vcpu.ts';
 import type { Rng } from '../sim/rng.ts';
 import type { AccessPattern, Component } from './workload.ts';
-import type { DestinationView, GuestMemory, RamSlot } from './memory.ts';
+import type { GuestMemory, RamSlot } from './memory.ts';
 import type { PageSet } from './page-set.ts';
 import { Outcome } from '../kvm/mmu.ts';
 import { writeIsInvisibleToKvm } from './memory.ts';
@@ -43,8 +43,6 @@ export interface SliceContext {
   now: number;
   sliceNs: number;
   memory: GuestMemory;
-  /** The destination during precopy (null before migration starts). */
-  dest: DestinationView | null;
   /** Share of time the vCPU is throttled (auto-converge), 0..0.99. */
   throttle: number;
   /** ns mmu_lock was held for write by other threads in this slice. */
@@ -400,17 +398,13 @@ export class VcpuThread {
     // A write to a KVM_MEM_READONLY slot never reaches memory: KVM exits to the VMM
     // (KVM_EXIT_MMIO), which emulates it as a device access (a ROM ignores it).
     if (write && !slot.memslot.readonly) {
-      ctx.memory.recordWrite(slot, rel, ctx.dest);
-      // After a write the destination is behind (recordWrite made it so, or it already
+      slot.gen.write(rel);
+      // After a write the destination is behind (the write made it so, or it already
       // was) and the page holds data: only KVM's view decides whether it stays sensitive.
       if (writeIsInvisibleToKvm(slot.memslot, rel)) slot.sensitive.delete(rel);
       return ns;
     }
-    if (
-      writeIsInvisibleToKvm(slot.memslot, rel) &&
-      slot.gen.get(rel) !== 0 &&
-      !(ctx.dest !== null && ctx.dest.isCurrent(slot.index, rel, slot.gen.get(rel)))
-    ) {
+    if (writeIsInvisibleToKvm(slot.memslot, rel) && slot.gen.isBehind(rel)) {
       slot.sensitive.delete(rel);
     }
     return ns;

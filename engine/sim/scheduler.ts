@@ -33,7 +33,6 @@ export class Scheduler {
       now: 0,
       sliceNs: world.timing.sliceNs,
       memory,
-      dest: null,
       throttle: 0,
       lockWriteNs: 0,
       migrationStartNs: world.timing.warmupNs,
@@ -76,7 +75,7 @@ export class Scheduler {
    * the run. Returns true if it was stopped.
    */
   migrate(control: RunControl): boolean {
-    const { threads, balloon, timing, migration, converge, sync, dest, logMode } = this.world;
+    const { threads, balloon, timing, migration, converge, sync, logMode } = this.world;
     const { sliceNs, warmupNs, maxTimeNs } = timing;
     const reaperIntervalNs = this.world.plan.tracking.reaperIntervalNs ?? 1e9;
     const ctx = this.ctx;
@@ -90,7 +89,6 @@ export class Scheduler {
       const onDestination =
         migration.state === 'postcopy-active' || migration.state === 'completed';
       if (!paused) {
-        ctx.dest = onDestination ? null : dest;
         ctx.missing = migration.state === 'postcopy-active' ? migration.missing : null;
         // auto-converge and dirty-limit slow the source's vCPUs; once the guest runs on
         // the destination (postcopy) neither applies (QEMU stops both at the switch).

@@ -1,5 +1,4 @@
 import type { RamSlot } from '../guest/memory.ts';
-import type { DestinationView } from '../guest/memory.ts';
 import { PagedU32 } from '../guest/paged-u32.ts';
 import { Bitset } from './bitset.ts';
 
@@ -16,7 +15,7 @@ export interface StalePage {
  * (PagedU32, so a 1 TiB guest costs memory only where pages were written) and
  * whether it received the page at all.
  */
-export class Destination implements DestinationView {
+export class Destination {
   private readonly gen: PagedU32[];
   private readonly received: Bitset[];
   private readonly slots: readonly RamSlot[];
@@ -27,13 +26,9 @@ export class Destination implements DestinationView {
     this.received = slots.map((s) => new Bitset(s.npages));
   }
 
-  isCurrent(slot: number, rel: number, gen: number): boolean {
-    return this.received[slot].has(rel) && this.gen[slot].get(rel) === gen;
-  }
-
   /** The pages [start, end) of `slot` arrive with the source's current generations. */
   receiveRange(slot: RamSlot, start: number, end: number): void {
-    this.gen[slot.index].copyRangeFrom(slot.gen, start, end);
+    slot.gen.received(this.gen[slot.index], start, end);
     this.received[slot.index].setRange(start, end);
   }
 
@@ -46,7 +41,7 @@ export class Destination implements DestinationView {
     let n = 0;
     for (const s of this.slots) {
       n += s.npages - this.received[s.index].count;
-      n += this.gen[s.index].countDiff(s.gen, 0, s.npages);
+      n += this.gen[s.index].countDiff(s.gen.settled(), 0, s.npages);
     }
     // A page never received is counted once, even if its generation also differs.
     for (const s of this.slots) {
@@ -71,7 +66,7 @@ export class Destination implements DestinationView {
       for (let p = r.nextClear(0, s.npages); p >= 0; p = r.nextClear(p + 1, s.npages)) {
         if (keep(s.index, p)) n++;
       }
-      for (const p of this.gen[s.index].diff(s.gen, 0, s.npages, Infinity)) {
+      for (const p of this.gen[s.index].diff(s.gen.settled(), 0, s.npages, Infinity)) {
         if (r.has(p) && keep(s.index, p)) n++;
       }
     }
@@ -94,7 +89,12 @@ export class Destination implements DestinationView {
         if (keep && !keep(s.index, p)) continue;
         out.push({ gfn: base + p, sourceGeneration: s.gen.get(p), destinationGeneration: -1 });
       }
-      for (const p of this.gen[s.index].diff(s.gen, 0, s.npages, keep ? Infinity : limit)) {
+      for (const p of this.gen[s.index].diff(
+        s.gen.settled(),
+        0,
+        s.npages,
+        keep ? Infinity : limit,
+      )) {
         if (out.length >= limit) break;
         if (seen.has(p) || (keep && !keep(s.index, p))) continue;
         out.push({

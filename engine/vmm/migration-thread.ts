@@ -463,7 +463,7 @@ export class MigrationThread {
    * through mark_page_dirty_in_slot. Returns ns.
    */
   private saveDevicesTouchingRam(t: number): number {
-    const { vm, memory, dest, devices, events } = this.ctx;
+    const { vm, memory, devices, events } = this.ctx;
     let ns = 0;
     for (const device of devices) {
       if (device.kind !== 'its') continue;
@@ -474,7 +474,7 @@ export class MigrationThread {
       for (let k = 0; k < pages; k++) {
         const slot = memory.slotOfRamPage(first + k);
         const rel = first + k - slot.ramStart;
-        memory.recordWrite(slot, rel, dest);
+        memory.recordWrite(slot, rel);
         slot.sensitive.add(rel);
         gfns.push(asGfn(slot.memslot.baseGfn + rel));
         ns += vm.costs.markDirtyBitmap + 500; // the table entry write itself

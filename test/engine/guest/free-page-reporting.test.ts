@@ -67,7 +67,7 @@ function unitGuest(): {
   const slot = memory.slots[0];
   const write = (page: number): void => {
     vm.vcpus[0].accessFast(page, true);
-    memory.recordWrite(slot, page, null);
+    memory.recordWrite(slot, page);
     host.onAccess(slot, page);
   };
   return { memory, buddy, host, write, vm };

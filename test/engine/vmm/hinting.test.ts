@@ -95,7 +95,7 @@ describe('free page hinting', () => {
     const slot = memory.slots[0];
     for (let p = 0; p < UNIT_PAGES; p++) {
       vm.vcpus[0].accessFast(p, true);
-      memory.recordWrite(slot, p, null);
+      memory.recordWrite(slot, p);
     }
     const buddy = new BuddyAllocator(UNIT_PAGES);
     buddy.freeRange(UNIT_PAGES / 2, UNIT_PAGES);

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { PageGenerations } from '../../../engine/guest/generations.ts';
+import { PagedU32 } from '../../../engine/guest/paged-u32.ts';
+import { Rng } from '../../../engine/sim/rng.ts';
+
+// ---- tunables ----
+/** Small chunks, so that ranges cross chunk boundaries and whole chunks are settled. */
+const CHUNK_SHIFT = 6;
+const PAGES = 1000;
+const STEPS = 20_000;
+
+describe('PageGenerations', () => {
+  it('makes the first write of a never-written page a new generation, and the next not', () => {
+    const g = new PageGenerations(PAGES, CHUNK_SHIFT);
+    expect(g.get(5)).toBe(0);
+    expect(g.write(5)).toBe(true);
+    expect(g.get(5)).toBe(1);
+    expect(g.isBehind(5)).toBe(true);
+    expect(g.write(5)).toBe(false);
+    expect(g.get(5)).toBe(1);
+  });
+
+  it('makes the first write after the destination received the page a new generation', () => {
+    const g = new PageGenerations(PAGES, CHUNK_SHIFT);
+    const dest = new PagedU32(PAGES, CHUNK_SHIFT);
+    g.write(70);
+    g.received(dest, 64, 128);
+    expect(dest.get(70)).toBe(1);
+    expect(g.isBehind(70)).toBe(false);
+    expect(g.write(70)).toBe(true);
+    expect(g.get(70)).toBe(2);
+    expect(dest.get(70)).toBe(1);
+  });
+
+  it('counts pages with a pending generation as written', () => {
+    const g = new PageGenerations(PAGES, CHUNK_SHIFT);
+    for (const p of [1, 2, 200, 999]) g.write(p);
+    expect(g.countEqual(0, PAGES, 0)).toBe(PAGES - 4);
+    expect(g.countEqual(0, PAGES, 1)).toBe(4);
+    expect(g.settled().countEqual(0, PAGES, 1)).toBe(4);
+  });
+
+  it('prefills never-written pages with generation 1 and refuses written ones', () => {
+    const g = new PageGenerations(PAGES, CHUNK_SHIFT);
+    g.fillWritten(0, 100);
+    expect(g.get(99)).toBe(1);
+    expect(g.isBehind(99)).toBe(true);
+    expect(g.write(99)).toBe(false);
+    g.write(150);
+    expect(() => g.fillWritten(100, 200)).toThrow(/pages \[100, 200\) were written already/);
+  });
+
+  it('only lets a generation grow', () => {
+    const g = new PageGenerations(PAGES, CHUNK_SHIFT);
+    g.write(3);
+    g.set(3, 5);
+    expect(g.get(3)).toBe(5);
+    g.increment(3);
+    expect(g.get(3)).toBe(6);
+    expect(() => g.set(3, 6)).toThrow(/page 3: a generation only grows, from 6/);
+    expect(() => g.set(3, 2.5)).toThrow(/got 2.5/);
+  });
+
+  it('follows the rule "new generation iff never written or the destination is current" in any sequence', () => {
+    // A naive model: generations, the destination's copies, and what it received.
+    const gen = new Uint32Array(PAGES);
+    const destGen = new Int32Array(PAGES).fill(-1);
+    const g = new PageGenerations(PAGES, CHUNK_SHIFT);
+    const dest = new PagedU32(PAGES, CHUNK_SHIFT);
+    const rng = new Rng(11);
+    for (let step = 0; step < STEPS; step++) {
+      const r = rng.next();
+      const p = rng.int(PAGES);
+      if (r < 0.6) {
+        const fresh = gen[p] === 0 || destGen[p] === gen[p];
+        if (fresh) gen[p]++;
+        expect(g.write(p)).toBe(fresh);
+      } else if (r < 0.8) {
+        const end = Math.min(PAGES, p + 1 + rng.int(150));
+        g.received(dest, p, end);
+        for (let q = p; q < end; q++) destGen[q] = gen[q];
+      } else if (r < 0.85) {
+        gen[p]++;
+        g.increment(p);
+      } else {
+        const end = Math.min(PAGES, p + rng.int(300));
+        let zeros = 0;
+        for (let q = p; q < end; q++) if (gen[q] === 0) zeros++;
+        expect(g.countEqual(p, end, 0)).toBe(zeros);
+      }
+      expect(g.get(p)).toBe(gen[p]);
+      expect(g.isBehind(p)).toBe(gen[p] !== 0 && destGen[p] !== gen[p]);
+    }
+    const settled = g.settled();
+    for (let q = 0; q < PAGES; q++) {
+      expect(settled.get(q)).toBe(gen[q]);
+      if (destGen[q] >= 0) expect(dest.get(q)).toBe(destGen[q]);
+    }
+  });
+});
