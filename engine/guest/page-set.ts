@@ -10,6 +10,11 @@ import { checkRange } from './range.ts';
  * block, and a Fenwick tree over the block counts answers "members before block b" and
  * "which block holds the k-th member" in O(log blocks). Counting or selecting inside any
  * range then costs O(log blocks) plus a scan of at most two partial blocks' words.
+ *
+ * The tree is brought up to date lazily: a change only records its block's delta, and
+ * the next count or select over more than a block applies the deltas (or rebuilds the
+ * tree when many blocks changed). A guest that removes pages one by one between
+ * queries (rejection sampling asks none) pays O(1) per change instead of O(log blocks).
  */
 
 /** log2 of the pages per block. */
@@ -25,21 +30,27 @@ export const PAGE_SET_MAX_CAPACITY = 2 ** 31;
 // Invariants (checked by the randomized test against a naive set):
 // - no bit at or above `capacity` is ever set;
 // - blockCount[b] = popcount of block b's words, and `size` = sum of blockCount;
-// - tree is the Fenwick tree of blockCount: tree[j] (1-based) = sum of blockCount over
-//   blocks [j - lowbit(j), j).
+// - tree is the Fenwick tree of (blockCount - treeDelta): tree[j] (1-based) = sum over
+//   blocks [j - lowbit(j), j); treeDelta[b] !== 0 only for blocks in staleBlocks[0..staleCount)
+//   (each listed once, marked in isStale).
 export class PageSet {
   readonly capacity: number;
   private readonly words: Uint32Array;
   private readonly blockCount: Uint16Array;
   private readonly tree: Uint32Array;
+  /** Per block: members gained since the tree last saw the block. */
+  private readonly treeDelta: Int32Array;
+  private readonly staleBlocks: Uint32Array;
+  private readonly isStale: Uint8Array;
+  private staleCount = 0;
   private readonly nBlocks: number;
   /** Highest power of two <= nBlocks (start of the Fenwick descent); 0 when empty. */
   private readonly topStep: number;
   /** Bits of the last word below capacity. */
   private readonly lastWordMask: number;
   /**
-   * Range operations touching more blocks than this rebuild the tree in O(blocks)
-   * instead of updating it per block in O(log blocks) each.
+   * With more stale blocks than this the tree is rebuilt in O(blocks) instead of
+   * updated per block in O(log blocks) each.
    */
   private readonly rebuildThreshold: number;
   private size = 0;
@@ -55,6 +66,9 @@ export class PageSet {
     this.nBlocks = Math.ceil(n / PAGE_SET_BLOCK_PAGES);
     this.blockCount = new Uint16Array(this.nBlocks);
     this.tree = new Uint32Array(this.nBlocks + 1);
+    this.treeDelta = new Int32Array(this.nBlocks);
+    this.staleBlocks = new Uint32Array(this.nBlocks);
+    this.isStale = new Uint8Array(this.nBlocks);
     this.topStep = this.nBlocks === 0 ? 0 : 2 ** Math.floor(Math.log2(this.nBlocks));
     this.lastWordMask = n % 32 === 0 ? 0xffffffff : (1 << (n % 32)) - 1;
     this.rebuildThreshold = Math.floor((2 * this.nBlocks) / (Math.log2(this.nBlocks + 1) + 1));
@@ -75,7 +89,14 @@ export class PageSet {
 
   /** Bytes of typed arrays held. */
   get bytes(): number {
-    return this.words.byteLength + this.blockCount.byteLength + this.tree.byteLength;
+    return (
+      this.words.byteLength +
+      this.blockCount.byteLength +
+      this.tree.byteLength +
+      this.treeDelta.byteLength +
+      this.staleBlocks.byteLength +
+      this.isStale.byteLength
+    );
   }
 
   /** True if i is a member; false for anything that is not an integer in [0, capacity). */
@@ -201,6 +222,9 @@ export class PageSet {
     this.words.fill(0);
     this.blockCount.fill(0);
     this.tree.fill(0);
+    this.treeDelta.fill(0);
+    this.isStale.fill(0);
+    this.staleCount = 0;
     if (this.size !== 0) this.mutations++;
     this.size = 0;
   }
@@ -212,14 +236,43 @@ export class PageSet {
     }
   }
 
-  /** Record `delta` members gained in block b (count, block count and tree). */
+  /** Record `delta` members gained in block b (count and block count; the tree later). */
   private adjustBlock(b: number, delta: number): void {
     this.blockCount[b] += delta;
     this.size += delta;
     this.mutations++;
+    this.treeDelta[b] += delta;
+    if (this.isStale[b] === 0) {
+      this.isStale[b] = 1;
+      this.staleBlocks[this.staleCount++] = b;
+    }
+  }
+
+  /** Bring the tree up to date with the blocks changed since it was last used. */
+  private syncTree(): void {
+    const k = this.staleCount;
+    if (k === 0) return;
+    const stale = this.staleBlocks;
+    if (k > this.rebuildThreshold) {
+      for (let q = 0; q < k; q++) {
+        const b = stale[q];
+        this.treeDelta[b] = 0;
+        this.isStale[b] = 0;
+      }
+      this.staleCount = 0;
+      this.rebuildTree();
+      return;
+    }
     const tree = this.tree;
     const n = this.nBlocks;
-    for (let j = b + 1; j <= n; j += j & -j) tree[j] += delta;
+    for (let q = 0; q < k; q++) {
+      const b = stale[q];
+      const delta = this.treeDelta[b];
+      this.treeDelta[b] = 0;
+      this.isStale[b] = 0;
+      if (delta !== 0) for (let j = b + 1; j <= n; j += j & -j) tree[j] += delta;
+    }
+    this.staleCount = 0;
   }
 
   /** OR `bits` into word w, ignoring words and bits at or above capacity. */
@@ -235,6 +288,7 @@ export class PageSet {
 
   /** Members in blocks [0, b). */
   private prefixBlocks(b: number): number {
+    this.syncTree();
     const tree = this.tree;
     let sum = 0;
     for (let j = b; j > 0; j -= j & -j) sum += tree[j];
@@ -271,6 +325,7 @@ export class PageSet {
   private selectGlobal(target: number): number {
     // Fenwick descent: the largest `pos` with prefixBlocks(pos) <= target, so block `pos`
     // holds the member and `rem` is its rank inside that block.
+    this.syncTree();
     const tree = this.tree;
     const n = this.nBlocks;
     let pos = 0;
@@ -299,7 +354,6 @@ export class PageSet {
     if (start >= end) return;
     const b0 = start >>> PAGE_SET_BLOCK_SHIFT;
     const b1 = (end - 1) >>> PAGE_SET_BLOCK_SHIFT;
-    const incremental = b1 - b0 + 1 <= this.rebuildThreshold;
     const blockCount = this.blockCount;
     // Whole blocks [wb0, wb1) are filled with one call and counted from blockCount; a
     // partial block at either end goes word by word. A partial last block (capacity not
@@ -307,38 +361,26 @@ export class PageSet {
     const headPartial = (start & (PAGE_SET_BLOCK_PAGES - 1)) !== 0;
     const tailPartial = end !== (b1 + 1) * PAGE_SET_BLOCK_PAGES;
     if (b0 === b1 && (headPartial || tailPartial)) {
-      this.applyBlockDelta(b0, this.updateBits(start, end, set), incremental);
-    } else {
-      const wb0 = headPartial ? b0 + 1 : b0;
-      const wb1 = tailPartial ? b1 : b1 + 1;
-      if (headPartial) {
-        this.applyBlockDelta(
-          b0,
-          this.updateBits(start, wb0 * PAGE_SET_BLOCK_PAGES, set),
-          incremental,
-        );
-      }
-      if (wb1 > wb0) {
-        this.words.fill(set ? 0xffffffff : 0, wb0 * BLOCK_WORDS, wb1 * BLOCK_WORDS);
-        const full = set ? PAGE_SET_BLOCK_PAGES : 0;
-        for (let b = wb0; b < wb1; b++) this.applyBlockDelta(b, full - blockCount[b], incremental);
-      }
-      if (tailPartial) {
-        this.applyBlockDelta(b1, this.updateBits(b1 * PAGE_SET_BLOCK_PAGES, end, set), incremental);
-      }
+      this.applyBlockDelta(b0, this.updateBits(start, end, set));
+      return;
     }
-    if (!incremental) this.rebuildTree();
+    const wb0 = headPartial ? b0 + 1 : b0;
+    const wb1 = tailPartial ? b1 : b1 + 1;
+    if (headPartial) {
+      this.applyBlockDelta(b0, this.updateBits(start, wb0 * PAGE_SET_BLOCK_PAGES, set));
+    }
+    if (wb1 > wb0) {
+      this.words.fill(set ? 0xffffffff : 0, wb0 * BLOCK_WORDS, wb1 * BLOCK_WORDS);
+      const full = set ? PAGE_SET_BLOCK_PAGES : 0;
+      for (let b = wb0; b < wb1; b++) this.applyBlockDelta(b, full - blockCount[b]);
+    }
+    if (tailPartial) {
+      this.applyBlockDelta(b1, this.updateBits(b1 * PAGE_SET_BLOCK_PAGES, end, set));
+    }
   }
 
-  private applyBlockDelta(b: number, delta: number, incremental: boolean): void {
-    if (delta === 0) return;
-    if (incremental) {
-      this.adjustBlock(b, delta);
-    } else {
-      this.blockCount[b] += delta;
-      this.size += delta;
-      this.mutations++;
-    }
+  private applyBlockDelta(b: number, delta: number): void {
+    if (delta !== 0) this.adjustBlock(b, delta);
   }
 
   /** Set or clear the bits of [start, end) word by word; returns the change in members. */
@@ -364,7 +406,7 @@ export class PageSet {
     return delta;
   }
 
-  /** Rebuild the Fenwick tree from blockCount in O(blocks). */
+  /** Rebuild the Fenwick tree from blockCount in O(blocks) (no block may be stale). */
   private rebuildTree(): void {
     const tree = this.tree;
     const n = this.nBlocks;
