@@ -95,6 +95,10 @@ export class VcpuThread {
   balloonNs = 0;
   /** Fraction of an access left over from the last slice. */
   private carry = 0;
+  /** Sensitive accesses drawn ahead of running them (runMixture). */
+  private readonly plan = new SensitivePlan();
+  /** Page-table bytes read ahead of the planned accesses (kept so the reads stay). */
+  private readAhead = 0;
   /**
    * The vCPU is still inside a stall that ran past the end of an earlier slice (a
    * postcopy remote fault, a ring-full reap) until this time, ns. The stall's time is
@@ -165,8 +169,167 @@ export class VcpuThread {
     if (budget < 0) this.busyUntil = ctx.now + ctx.sliceNs - budget * accessNs;
   }
 
-  /** Returns the budget left (< 1 access, or negative when a stall overran the slice). */
+  /**
+   * Returns the budget left (< 1 access, or negative when a stall overran the slice).
+   *
+   * The sensitive accesses of a slice are drawn a plan at a time (drawPlan): the random
+   * numbers the loop of runMixtureSerial would draw, on the assumption that each access
+   * takes its page out of the sensitive set and costs no time, which is nearly always
+   * what happens. Then the plan runs: its pages' page-table bytes are read first, all
+   * at once, so that the cache misses overlap instead of stalling each access in turn;
+   * then the accesses, in order, each checked against the assumption. Where one did
+   * more (a fault that split a huge page, a ring reset that protected pages again) or
+   * cost enough time to end the slice sooner, the rest of the plan is undone and the
+   * random stream rewound to the point the serial loop would be at. So the draws, and
+   * every result, are those of runMixtureSerial.
+   */
   protected runMixture(
+    p: Extract<AccessPattern, { kind: 'mixture' }>,
+    budget: number,
+    accessNs: number,
+    ctx: SliceContext,
+  ): number {
+    const comps = p.components;
+    // Postcopy samples the missing pages, and several slots mean several sets whose
+    // changes the checks below do not follow: one access at a time there.
+    if (ctx.missing !== null || !inOneSlot(comps)) {
+      return this.runMixtureSerial(p, budget, accessNs, ctx);
+    }
+    const slot = comps[0].slot;
+    const set = slot.sensitive;
+    const rng = this.rng;
+    const plan = this.plan;
+    const readFraction = p.readFraction;
+    let mass = refreshCounts(comps, null);
+    while (budget >= 1) {
+      mass = this.drawPlan(p, budget, mass);
+      const k = plan.length;
+      const s4 = slot.memslot.tdp.spte4k;
+      let ahead = 0;
+      for (let j = 0; j < k; j++) ahead |= s4[plan.rel[j]];
+      this.readAhead = ahead;
+      let i = 0;
+      for (; i < k; i++) {
+        if (!(budget >= 1)) {
+          // The accesses so far cost enough time to end the slice before this draw.
+          rng.restore(plan.before, 4 * i);
+          undoPlan(plan, i, set);
+          return budget;
+        }
+        const gap = plan.gap[i];
+        const n = Math.floor(budget);
+        if (gap >= n) {
+          rng.restore(plan.afterGap, 4 * i);
+          undoPlan(plan, i, set);
+          this.countAccesses(n, readFraction);
+          return budget - n;
+        }
+        this.countAccesses(gap, readFraction);
+        budget -= gap;
+        const rel = plan.rel[i];
+        const version = set.version;
+        const ns = this.accessSensitive(slot, rel, plan.write[i] === 1, ctx);
+        budget -= 1 + ns / accessNs;
+        const leaves = leavesSensitive(slot, rel);
+        if (set.version !== version || !leaves) {
+          // Not the assumed effect: leave the set as this access did, drop the rest of
+          // the plan and draw again from where the serial loop would be now.
+          if (leaves) set.delete(rel);
+          else set.add(rel);
+          undoPlan(plan, i + 1, set);
+          rng.restore(plan.before, 4 * (i + 1));
+          mass = refreshCounts(comps, null);
+          break;
+        }
+      }
+      if (i < k) continue;
+      // Every planned access ran as drawn: the plan's end decides the rest.
+      if (!(budget >= 1)) {
+        rng.restore(plan.before, 4 * k);
+        return budget;
+      }
+      const end = plan.end;
+      if (end === PLAN_FULL) continue;
+      if (end === PLAN_NO_MASS) {
+        this.countAccesses(Math.floor(budget), readFraction);
+        return budget - Math.floor(budget);
+      }
+      // PLAN_GAP (or PLAN_BUDGET): the real budget is at most the planned one, so the
+      // gap that ended the plan ends the slice too.
+      const gap = plan.gap[k];
+      const n = Math.floor(budget);
+      if (end !== PLAN_GAP || !(gap >= n)) {
+        throw new Error(
+          `vcpu ${this.id}: a sensitive-access plan ended (${end}) where the slice goes on`,
+        );
+      }
+      this.countAccesses(n, readFraction);
+      return budget - n;
+    }
+    return budget;
+  }
+
+  /**
+   * Draw the next plan of sensitive accesses from `budget` and `mass` as the serial
+   * loop would, assuming each access takes its page out of the set (done here, so
+   * later draws see it) and costs no time. Returns the sensitive mass after them.
+   */
+  private drawPlan(
+    p: Extract<AccessPattern, { kind: 'mixture' }>,
+    budget: number,
+    mass: number,
+  ): number {
+    const plan = this.plan;
+    const rng = this.rng;
+    const comps = p.components;
+    let b = budget;
+    let m = mass;
+    let k = 0;
+    while (true) {
+      rng.save(plan.before, 4 * k);
+      if (k === PLAN_MAX) {
+        plan.end = PLAN_FULL;
+        break;
+      }
+      if (!(b >= 1)) {
+        plan.end = PLAN_BUDGET;
+        break;
+      }
+      if (m <= 0) {
+        plan.end = PLAN_NO_MASS;
+        break;
+      }
+      const u = rng.next();
+      const gap = m >= 1 ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - m));
+      plan.gap[k] = gap;
+      rng.save(plan.afterGap, 4 * k);
+      if (gap >= Math.floor(b)) {
+        plan.end = PLAN_GAP;
+        break;
+      }
+      b -= gap;
+      const ci = pickComponent(comps, m, rng);
+      // m > 0 comes from fresh counts, one of them not 0: a component is always found.
+      if (ci < 0) throw new Error(`vcpu ${this.id}: sensitive mass ${m} but no component to pick`);
+      const c = comps[ci];
+      const set = c.slot.sensitive;
+      const rel = pickPage(c, set, rng);
+      plan.rel[k] = rel;
+      plan.write[k] = p.readFraction === 0 || rng.next() >= p.readFraction ? 1 : 0;
+      const before = set.version;
+      set.delete(rel);
+      m = countsAfterLeaving(comps, c, set, before);
+      // Two steps, as the budget is spent when the plan runs (gap, then 1 + stall), so
+      // the planned budget is never below the real one, rounding included.
+      b -= 1;
+      k++;
+    }
+    plan.length = k;
+    return m;
+  }
+
+  /** runMixture one sensitive access at a time (postcopy, workloads over several slots). */
+  private runMixtureSerial(
     p: Extract<AccessPattern, { kind: 'mixture' }>,
     budget: number,
     accessNs: number,
@@ -193,44 +356,22 @@ export class VcpuThread {
       this.countAccesses(gap, p.readFraction);
       budget -= gap;
       // Pick the component by its sensitive mass, then a sensitive page in it.
-      let pick = rng.next32() * mass;
-      let c: Component | null = null;
-      for (const comp of comps) {
-        if (comp.count === 0) continue;
-        c = comp; // rounding can leave `pick` past the last one: keep the last candidate
-        const m = (comp.weight * comp.count) / (comp.end - comp.start);
-        if (pick < m) break;
-        pick -= m;
-      }
-      if (c === null) {
+      const ci = pickComponent(comps, mass, rng);
+      if (ci < 0) {
         mass = 0;
         continue;
       }
+      const c = comps[ci];
       const set = setFor(c, missing);
-      const size = c.end - c.start;
-      let rel: number;
-      if (c.count * REJECTION_MAX_DRAWS >= size) {
-        // Dense: draw uniform pages until one is sensitive (at most a few draws, and
-        // exactly uniform over the sensitive ones), cheaper than a Fenwick select.
-        do rel = c.start + Math.floor(rng.next32() * size);
-        while (!set.has(rel));
-      } else {
-        rel = set.selectInRange(c.start, c.end, Math.floor(rng.next() * c.count));
-      }
+      const rel = pickPage(c, set, rng);
       const write = p.readFraction === 0 || rng.next() >= p.readFraction;
       const before = set.version;
       const ns = this.touch(c.slot, rel, write, ctx);
       budget -= 1 + ns / accessNs;
-      if (set.version === before + 1 && !set.has(rel) && c.countVersion === before) {
+      if (set.version === before + 1 && !set.has(rel)) {
         // The only change was this page leaving the set: adjust the cached counts
         // instead of recounting (components are disjoint, so only `c` lost a page).
-        for (const k of comps) {
-          if (k.countSet === set && k.countVersion === before) {
-            k.countVersion = set.version;
-            if (k === c) k.count--;
-          }
-        }
-        mass = refreshCounts(comps, missing);
+        mass = countsAfterLeaving(comps, c, set, before, missing);
       } else if (set.version !== before) {
         mass = refreshCounts(comps, missing);
       }
@@ -349,6 +490,13 @@ export class VcpuThread {
    * Returns the ns the vCPU lost to it.
    */
   protected touch(slot: RamSlot, rel: number, write: boolean, ctx: SliceContext): number {
+    const ns = this.accessSensitive(slot, rel, write, ctx);
+    if (ctx.missing === null && leavesSensitive(slot, rel)) slot.sensitive.delete(rel);
+    return ns;
+  }
+
+  /** `touch` but for its last step, the page's place in the sensitive set. */
+  private accessSensitive(slot: RamSlot, rel: number, write: boolean, ctx: SliceContext): number {
     this.accesses++;
     if (write) this.writes++;
     if (ctx.missing) {
@@ -397,18 +545,111 @@ export class VcpuThread {
     }
     // A write to a KVM_MEM_READONLY slot never reaches memory: KVM exits to the VMM
     // (KVM_EXIT_MMIO), which emulates it as a device access (a ROM ignores it).
-    if (write && !slot.memslot.readonly) {
-      slot.gen.write(rel);
-      // After a write the destination is behind (the write made it so, or it already
-      // was) and the page holds data: only KVM's view decides whether it stays sensitive.
-      if (writeIsInvisibleToKvm(slot.memslot, rel)) slot.sensitive.delete(rel);
-      return ns;
-    }
-    if (writeIsInvisibleToKvm(slot.memslot, rel) && slot.gen.isBehind(rel)) {
-      slot.sensitive.delete(rel);
-    }
+    if (write && !slot.memslot.readonly) slot.gen.write(rel);
     return ns;
   }
+}
+
+/**
+ * After an access to `rel`: its next write would change nothing, neither in KVM (the
+ * SPTE is writable and dirty) nor for the truth (the destination is behind: after a
+ * write it always is). Such a page leaves the sensitive set.
+ */
+function leavesSensitive(slot: RamSlot, rel: number): boolean {
+  return writeIsInvisibleToKvm(slot.memslot, rel) && slot.gen.isBehind(rel);
+}
+
+/** Most sensitive accesses drawn ahead of running them (VcpuThread.runMixture). */
+export const PLAN_MAX = 64;
+/** Why drawing a plan stopped: PLAN_MAX accesses drawn. */
+const PLAN_FULL = 0;
+/** The budget would be spent even if no access cost time. */
+const PLAN_BUDGET = 1;
+/** No sensitive mass left. */
+const PLAN_NO_MASS = 2;
+/** The next sensitive access falls past the budget even if no access cost time. */
+const PLAN_GAP = 3;
+
+/**
+ * Sensitive accesses drawn ahead of running them, with the random state before each
+ * one's gap draw and right after it, so the stream can be rewound to either point.
+ */
+class SensitivePlan {
+  readonly rel = new Int32Array(PLAN_MAX);
+  readonly write = new Uint8Array(PLAN_MAX);
+  /** Gap before each access; at `length`, the gap that ended the plan (PLAN_GAP). */
+  readonly gap = new Float64Array(PLAN_MAX + 1);
+  readonly before = new Int32Array(4 * (PLAN_MAX + 1));
+  readonly afterGap = new Int32Array(4 * (PLAN_MAX + 1));
+  length = 0;
+  end = PLAN_FULL;
+}
+
+/** Put back the pages of accesses [from, length) of the plan, which did not run. */
+function undoPlan(plan: SensitivePlan, from: number, set: PageSet): void {
+  for (let j = from; j < plan.length; j++) set.add(plan.rel[j]);
+}
+
+/** True if every component samples the same slot (one sensitive set). */
+function inOneSlot(comps: readonly Component[]): boolean {
+  for (let k = 1; k < comps.length; k++) if (comps[k].slot !== comps[0].slot) return false;
+  return comps.length > 0;
+}
+
+/**
+ * The component of a sensitive access, drawn by sensitive mass; -1 if rounding left
+ * none (every count 0). Rounding can leave `pick` past the last one: the last
+ * candidate is taken.
+ */
+function pickComponent(comps: readonly Component[], mass: number, rng: Rng): number {
+  let pick = rng.next32() * mass;
+  let chosen = -1;
+  for (let k = 0; k < comps.length; k++) {
+    const comp = comps[k];
+    if (comp.count === 0) continue;
+    chosen = k;
+    const m = (comp.weight * comp.count) / (comp.end - comp.start);
+    if (pick < m) break;
+    pick -= m;
+  }
+  return chosen;
+}
+
+/** A sensitive page of `c`, uniformly, given its cached count is current. */
+function pickPage(c: Component, set: PageSet, rng: Rng): number {
+  const size = c.end - c.start;
+  if (c.count * REJECTION_MAX_DRAWS >= size) {
+    // Dense: draw uniform pages until one is sensitive (at most a few draws, and
+    // exactly uniform over the sensitive ones), cheaper than a Fenwick select.
+    let rel: number;
+    do rel = c.start + Math.floor(rng.next32() * size);
+    while (!set.has(rel));
+    return rel;
+  }
+  return set.selectInRange(c.start, c.end, Math.floor(rng.next() * c.count));
+}
+
+/**
+ * The sensitive mass after page of `c` left `set` (and nothing else changed; version
+ * `before` until then): the cached counts are adjusted instead of recounted when they
+ * were current (components are disjoint, so only `c` lost a page).
+ */
+function countsAfterLeaving(
+  comps: Component[],
+  c: Component,
+  set: PageSet,
+  before: number,
+  missing: PageSet[] | null = null,
+): number {
+  if (c.countVersion === before) {
+    for (const k of comps) {
+      if (k.countSet === set && k.countVersion === before) {
+        k.countVersion = set.version;
+        if (k === c) k.count--;
+      }
+    }
+  }
+  return refreshCounts(comps, missing);
 }
 
 /** The pattern in force at `now` (phases switch by time since the run began). */

@@ -69,6 +69,22 @@ export class Rng {
     return this.next() < p;
   }
 
+  /** Copy the state into `out[at .. at + 4)` (see `restore`). */
+  save(out: Int32Array, at: number): void {
+    out[at] = this.a;
+    out[at + 1] = this.b;
+    out[at + 2] = this.c;
+    out[at + 3] = this.d;
+  }
+
+  /** Go back to a state `save` copied: the draws after it come again, the same. */
+  restore(from: Int32Array, at: number): void {
+    this.a = from[at];
+    this.b = from[at + 1];
+    this.c = from[at + 2];
+    this.d = from[at + 3];
+  }
+
   /** A new generator derived from this one (for independent streams per vCPU). */
   fork(): Rng {
     return new Rng(this.nextU32());

@@ -78,6 +78,11 @@ const HOT_SPARSE: WorkloadSpec = {
   hotBytes: MiB,
   hotShare: 0.5,
 };
+/**
+ * Every access in 64 pages: once they are written and dirty the sensitive mass is 0
+ * (no sensitive page left) until a CLEAR or a send makes them sensitive again.
+ */
+const HOT_ONLY: WorkloadSpec = { kind: 'hotset', rate: RATE, hotBytes: 64 * 4096, hotShare: 1 };
 const ZIPF: WorkloadSpec = { kind: 'zipf', rate: RATE, exponent: 1 };
 const SEQUENTIAL: WorkloadSpec = { kind: 'sequential', rate: RATE };
 const READ_HALF: WorkloadSpec = { kind: 'uniform', rate: RATE, readFraction: 0.5 };
@@ -112,6 +117,13 @@ const CONFIGS: Config[] = [
     ramMiB: 32,
     workload: HOT_SPARSE,
     tracking: { dirtyLog: 'bitmap-initially-set' },
+  },
+  {
+    name: 'every access in 64 hot pages, bitmap-manual, 2 vCPUs',
+    vcpus: 2,
+    ramMiB: 32,
+    workload: HOT_ONLY,
+    tracking: {},
   },
   {
     name: 'zipf, ring of 1024, 4 vCPUs',

@@ -30,6 +30,17 @@ describe('Rng', () => {
     }
   });
 
+  it('draws again the same numbers after restoring a saved state', () => {
+    const r = new Rng(5);
+    r.next();
+    const state = new Int32Array(8);
+    r.save(state, 4);
+    const first = [r.nextU32(), r.next(), r.next32()];
+    r.nextU32();
+    r.restore(state, 4);
+    expect([r.nextU32(), r.next(), r.next32()]).toEqual(first);
+  });
+
   it('rejects a seed that is not a finite number', () => {
     expect(() => new Rng(Number.NaN)).toThrow(/seed must be a finite number, got NaN/);
   });
