@@ -11,7 +11,7 @@
 import type { Costs } from '../engine/kvm/costs.ts';
 import type { MigrationPolicy, TrackingPolicy, VmSpec } from '../engine/plan.ts';
 import type { Program, Span } from './ast.ts';
-import { formatDiagnostic } from './diagnostics.ts';
+import { formatDiagnostic, SourceLines } from './diagnostics.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { Definitions } from './compile/definitions.ts';
 import { compileExperiment } from './compile/experiments.ts';
@@ -76,8 +76,26 @@ export function renderDiagnostic(
   d: Diagnostic,
   file?: string,
 ): string {
-  const used = d.file !== undefined && d.file !== file ? result.sources.get(d.file) : undefined;
-  return formatDiagnostic(used ?? text, d);
+  return diagnosticRenderer(result, text, file)(d);
+}
+
+/**
+ * `renderDiagnostic` for many diagnostics of one compile: the lines of each text are
+ * found once, so rendering them all is linear in the texts.
+ */
+export function diagnosticRenderer(
+  result: CompileResult,
+  text: string,
+  file?: string,
+): (d: Diagnostic) => string {
+  const lines = new Map<string | undefined, SourceLines>();
+  return (d) => {
+    const used = d.file !== undefined && d.file !== file ? result.sources.get(d.file) : undefined;
+    const key = used === undefined ? undefined : d.file;
+    let source = lines.get(key);
+    if (!source) lines.set(key, (source = new SourceLines(used ?? text)));
+    return formatDiagnostic(source, d);
+  };
 }
 
 /** Compile a text to plans. Never throws on bad input. */

@@ -14,7 +14,8 @@
  */
 import { createRequire } from 'node:module';
 import type { ColumnTable } from 'arquero';
-import { compile, EMPTY_SCOPE, renderDiagnostic } from '../dsl/compile.ts';
+import { compile, diagnosticRenderer, EMPTY_SCOPE } from '../dsl/compile.ts';
+import { shownDiagnostics } from '../dsl/diagnostics.ts';
 import type { Scope } from '../dsl/compile.ts';
 import { nodeFileLoader } from '../dsl/node-loader.ts';
 import { runProgram } from './experiment/experiments.ts';
@@ -90,9 +91,8 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
     load: nodeFileLoader,
     ...(options.file === undefined ? {} : { file: options.file }),
   });
-  const formatted = compiled.diagnostics.map((d) =>
-    renderDiagnostic(compiled, text, d, options.file),
-  );
+  const { shown, omitted } = shownDiagnostics(compiled.diagnostics);
+  const formatted = [...shown.map(diagnosticRenderer(compiled, text, options.file)), ...omitted];
   if (!compiled.ok) throw new Error(formatted.join('\n\n'));
   if (formatted.length) process.stderr.write(`${formatted.join('\n\n')}\n`);
   scope = compiled.scope;

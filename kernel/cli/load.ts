@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { compile, renderDiagnostic } from '../../dsl/compile.ts';
+import { compile, diagnosticRenderer } from '../../dsl/compile.ts';
+import { shownDiagnostics } from '../../dsl/diagnostics.ts';
 import type { CompileResult, FileLoader } from '../../dsl/compile.ts';
 import { nodeFileLoader } from '../../dsl/node-loader.ts';
 import { UsageError } from './args.ts';
@@ -53,12 +54,15 @@ export function loadFile(command: string, file: string, cwd: string): LoadedFile
   return { path, shownPath, text, compiled: compile(text, { file: shownPath, load }) };
 }
 
-/** Every diagnostic rendered with its source line and caret, blank-line separated. */
+/**
+ * The diagnostics rendered with their source line and caret, blank-line separated: the
+ * first errors and warnings of each file, then how many more there are (SHOWN_PER_FILE).
+ */
 export function formatDiagnostics(loaded: LoadedFile): string {
   const { compiled } = loaded;
-  return compiled.diagnostics
-    .map((d) => renderDiagnostic(compiled, loaded.text, d, loaded.shownPath))
-    .join('\n\n');
+  const render = diagnosticRenderer(compiled, loaded.text, loaded.shownPath);
+  const { shown, omitted } = shownDiagnostics(compiled.diagnostics);
+  return [...shown.map(render), ...omitted].join('\n\n');
 }
 
 /** "2 errors, 1 warning". */

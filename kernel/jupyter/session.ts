@@ -1,7 +1,7 @@
 import type { Scope } from '../../dsl/compile.ts';
-import { compile, EMPTY_SCOPE, renderDiagnostic } from '../../dsl/compile.ts';
+import { compile, diagnosticRenderer, EMPTY_SCOPE } from '../../dsl/compile.ts';
 import { complete } from '../../dsl/completion.ts';
-import type { Diagnostic } from '../../dsl/diagnostics.ts';
+import { shownDiagnostics } from '../../dsl/diagnostics.ts';
 import { inspect } from '../../dsl/inspect.ts';
 import { isComplete } from '../../dsl/is-complete.ts';
 import { FIELD_DOCS, KEYWORD_DOCS, UNIT_DOCS, VALUE_DOCS } from '../../dsl/keyword-docs.ts';
@@ -181,20 +181,27 @@ export class MmulabSession {
       load: (path, from) =>
         nodeFileLoader(from === undefined ? resolve(this.cwd, path) : path, from),
     });
-    const render = (d: Diagnostic): string => renderDiagnostic(compiled, text, d);
-    const warnings = compiled.diagnostics.filter((d) => d.severity === 'warning');
-    if (warnings.length > 0) out.stream('stderr', `${warnings.map(render).join('\n\n')}\n`);
-    const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
-    if (errors.length > 0) {
-      const first = errors[0]!;
+    const render = diagnosticRenderer(compiled, text);
+    const { shown, omitted } = shownDiagnostics(compiled.diagnostics);
+    const errors = compiled.diagnostics.filter((d) => d.severity === 'error').length;
+    const warnings = shown.filter((d) => d.severity === 'warning').map(render);
+    if (errors === 0) warnings.push(...omitted);
+    if (warnings.length > 0) out.stream('stderr', `${warnings.join('\n\n')}\n`);
+    if (errors > 0) {
+      const first = shown.find((d) => d.severity === 'error')!;
       const where = `${first.file ? `${first.file}:` : ''}line ${first.line}:${first.column}`;
-      const evalue = `${where}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : ''}`;
-      const traceback = errors.flatMap((d) => [
-        ...render(d)
-          .split('\n')
-          .map((l, i) => (i === 0 ? `${RED}${l}${RESET}` : l)),
-        '',
-      ]);
+      const evalue = `${where}: ${first.message}${errors > 1 ? ` (and ${errors - 1} more error${errors > 2 ? 's' : ''})` : ''}`;
+      const traceback = [
+        ...shown
+          .filter((d) => d.severity === 'error')
+          .flatMap((d) => [
+            ...render(d)
+              .split('\n')
+              .map((l, i) => (i === 0 ? `${RED}${l}${RESET}` : l)),
+            '',
+          ]),
+        ...omitted,
+      ];
       return errorOf('MmulabError', evalue, traceback);
     }
     this.scope = compiled.scope;

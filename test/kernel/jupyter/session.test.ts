@@ -42,3 +42,15 @@ describe('MmulabSession: a plan the engine rejects', () => {
     },
   );
 });
+
+describe('MmulabSession: a cell with many errors', () => {
+  it('shows the first 20 in the traceback and counts the rest', async () => {
+    const session = new MmulabSession(failingRunner('Error'));
+    const outcome = await session.execute('vm a { vcpus 4 }\n'.repeat(25), quiet);
+    if (outcome.status !== 'error') throw new Error('expected an error');
+    expect(outcome.error.evalue).toBe("line 1:4: vm 'a' has no 'slot'. (and 24 more errors)");
+    const shown = outcome.error.traceback.filter((l) => l.includes('<input>:'));
+    expect(shown).toHaveLength(20);
+    expect(outcome.error.traceback.at(-1)).toBe('... and 5 more errors in <input>, not shown.');
+  });
+});
