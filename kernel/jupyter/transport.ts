@@ -1,6 +1,6 @@
 import * as zmq from 'zeromq';
 import type { Channel, ConnectionInfo, Message } from './protocol.ts';
-import { decode, encode, Signer, WireError } from './wire.ts';
+import { decode, DigestHistory, encode, Signer, WireError } from './wire.ts';
 
 /**
  * The kernel's five zeromq sockets (messaging.rst "Introduction"): ROUTER for shell,
@@ -45,6 +45,8 @@ function address(info: ConnectionInfo, port: number): string {
 
 export class ZmqTransport implements Sender {
   readonly signer: Signer;
+  /** One history for every channel, as one Session serves them all in ipykernel. */
+  private readonly digests = new DigestHistory();
   private readonly shell = new zmq.Router();
   private readonly control = new zmq.Router();
   private readonly stdin = new zmq.Router();
@@ -93,7 +95,7 @@ export class ZmqTransport implements Sender {
       for await (const frames of socket) {
         let message: Message;
         try {
-          message = decode(frames, this.signer);
+          message = decode(frames, this.signer, this.digests);
         } catch (e) {
           // A bad or unsigned message is dropped, never executed, and never fatal.
           if (e instanceof WireError) this.log(`dropped a ${channel} message: ${e.message}`);

@@ -51,6 +51,41 @@ export class Signer {
 /** Why an incoming multipart message was dropped. */
 export class WireError extends Error {}
 
+/**
+ * The signatures of the messages received lately, to drop a replayed copy of one: a
+ * signature covers the header, whose msg_id and date are fresh in every message, so
+ * two messages with one signature are one message sent twice. jupyter_client's
+ * Session does the same (session.py: `digest_history`, "Duplicate Signature"), with
+ * up to 2^16 digests. Memory is bounded: past `capacity`, the oldest is forgotten
+ * (Session culls a random 10% instead).
+ */
+export class DigestHistory {
+  private readonly ring: string[] = [];
+  private next = 0;
+  private readonly seen = new Set<string>();
+
+  constructor(readonly capacity = 2 ** 16) {
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`digest history capacity must be a positive integer, got ${capacity}`);
+  }
+
+  /** Remember `digest`; false when it is remembered already (a replay). */
+  add(digest: string): boolean {
+    if (this.seen.has(digest)) return false;
+    const old = this.ring[this.next];
+    if (old !== undefined) this.seen.delete(old);
+    this.ring[this.next] = digest;
+    this.next = (this.next + 1) % this.capacity;
+    this.seen.add(digest);
+    return true;
+  }
+
+  /** How many digests are remembered (at most `capacity`). */
+  get size(): number {
+    return this.seen.size;
+  }
+}
+
 function parseObject(frame: Buffer | undefined, what: string): JsonObject {
   if (frame === undefined) throw new WireError(`missing ${what} frame`);
   let value: unknown;
@@ -71,10 +106,16 @@ function isHeader(h: JsonObject): h is JsonObject & Header {
 
 /**
  * Parse and verify a message from a ROUTER socket. Throws WireError (the caller logs
- * and drops it) for a missing delimiter, a bad signature, or frames that are not
- * JSON objects; a message is never half-trusted.
+ * and drops it) for a missing delimiter, a bad signature, a signature `history` has
+ * seen before (a replay), or frames that are not JSON objects; a message is never
+ * half-trusted. Only verified signatures enter the history, so forged messages cannot
+ * push genuine ones out of it.
  */
-export function decode(frames: readonly Buffer[], signer: Signer): Message {
+export function decode(
+  frames: readonly Buffer[],
+  signer: Signer,
+  history?: DigestHistory,
+): Message {
   const at = frames.findIndex((f) => f.length === DELIMITER.length && f.toString() === DELIMITER);
   if (at < 0) throw new WireError('no <IDS|MSG> delimiter');
   const json = frames.slice(at + 2, at + 6);
@@ -83,6 +124,8 @@ export function decode(frames: readonly Buffer[], signer: Signer): Message {
   if (!signer.verify(signature, json)) {
     throw new WireError(signature === '' ? 'missing signature' : 'invalid signature');
   }
+  if (signer.enabled && history && !history.add(signature))
+    throw new WireError('duplicate signature (a replayed message)');
   const header = parseObject(json[0], 'header');
   if (!isHeader(header)) throw new WireError('header lacks msg_id or msg_type');
   return {

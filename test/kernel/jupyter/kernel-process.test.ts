@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +141,42 @@ describe('mmulab kernel process', () => {
     expect(kernel.stderr()).toMatch(/dropped a shell message: invalid signature/);
     expect(kernel.stderr()).toMatch(/dropped a shell message: missing signature/);
     await expect(kernel.client.reply('forged-1', 'shell', 500)).rejects.toThrow(/timed out/);
+  });
+
+  it('executes a correctly signed message sent twice once, and logs the replay', async () => {
+    const c = info();
+    const header = {
+      msg_id: `replayed-${Date.now()}`,
+      session: 's',
+      username: 'u',
+      date: new Date().toISOString(),
+      msg_type: 'execute_request',
+      version: '5.3',
+    };
+    const json = [header, {}, {}, { code: '%echo once', silent: false, store_history: true }].map(
+      (o) => Buffer.from(JSON.stringify(o)),
+    );
+    const hmac = createHmac('sha256', c.key);
+    for (const f of json) hmac.update(f);
+    const frames = ['<IDS|MSG>', hmac.digest('hex'), ...json];
+    const d = new Dealer();
+    d.receiveTimeout = 3_000;
+    d.connect(`tcp://${c.ip}:${c.shell_port}`);
+    await d.send(frames);
+    await d.send(frames);
+    const replies: string[] = [];
+    try {
+      for (;;) {
+        const reply = await d.receive();
+        const at = reply.findIndex((f) => f.toString() === '<IDS|MSG>');
+        replies.push((JSON.parse(reply[at + 3]!.toString()) as { msg_id: string }).msg_id);
+      }
+    } catch {
+      // receiveTimeout: no more replies.
+    }
+    d.close();
+    expect(replies).toEqual([header.msg_id]);
+    expect(kernel.stderr()).toMatch(/dropped a shell message: duplicate signature/);
   });
 
   it('survives malformed frames', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decode,
   DELIMITER,
+  DigestHistory,
   encode,
   newHeader,
   Signer,
@@ -82,6 +83,34 @@ describe('decode', () => {
     expect(() => decode(frames, signer)).toThrow(/invalid signature/);
   });
 
+  it('drops a second copy of a signed message (a replay), as Session does', () => {
+    const history = new DigestHistory();
+    const frames = encode(request('execute_request'), signer);
+    expect(decode(frames, signer, history).header.msg_type).toBe('execute_request');
+    expect(() => decode(frames, signer, history)).toThrow(
+      new WireError('duplicate signature (a replayed message)'),
+    );
+    // A new message (fresh msg_id and date) has a new signature.
+    expect(() => decode(encode(request('execute_request'), signer), signer, history)).not.toThrow();
+  });
+
+  it('remembers no signature of a message that failed verification', () => {
+    const history = new DigestHistory();
+    const frames = encode(request(), signer);
+    const forged = [...frames];
+    forged[forged.length - 1] = Buffer.from('{"code":"evil"}');
+    expect(() => decode(forged, signer, history)).toThrow(/invalid signature/);
+    expect(history.size).toBe(0);
+    expect(() => decode(frames, signer, history)).not.toThrow();
+  });
+
+  it('checks no history when signing is off (every signature is empty)', () => {
+    const none = new Signer('');
+    const history = new DigestHistory();
+    decode(encode(request(), none), none, history);
+    expect(() => decode(encode(request(), none), none, history)).not.toThrow();
+  });
+
   it('drops frames without the delimiter, or with JSON that is not an object', () => {
     expect(() => decode([Buffer.from('x')], signer)).toThrow(/delimiter/);
     const none = new Signer('');
@@ -118,5 +147,31 @@ describe('encode', () => {
     expect(a.msg_id).not.toBe(b.msg_id);
     expect(a.version).toBe('5.3');
     expect(Number.isNaN(Date.parse(a.date))).toBe(false);
+  });
+});
+
+describe('DigestHistory', () => {
+  it('remembers at most `capacity` digests, forgetting the oldest first', () => {
+    const history = new DigestHistory(3);
+    expect(['a', 'b', 'c'].map((d) => history.add(d))).toEqual([true, true, true]);
+    expect(history.add('b')).toBe(false);
+    expect(history.add('d')).toBe(true);
+    expect(history.size).toBe(3);
+    // 'a' was the oldest: forgotten; 'b', 'c' and 'd' are still remembered.
+    expect(history.add('a')).toBe(true);
+    expect(history.add('c')).toBe(false);
+    expect(history.add('d')).toBe(false);
+  });
+
+  it('stays bounded over many messages', () => {
+    const history = new DigestHistory(1000);
+    for (let i = 0; i < 10_000; i++) history.add(`digest-${i}`);
+    expect(history.size).toBe(1000);
+    expect(history.add('digest-9999')).toBe(false);
+    expect(history.add('digest-0')).toBe(true);
+  });
+
+  it('rejects a capacity that is not a positive integer', () => {
+    expect(() => new DigestHistory(0)).toThrow(/positive integer/);
   });
 });
