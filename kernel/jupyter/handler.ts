@@ -258,7 +258,7 @@ export class KernelHandler {
       case 'history_request':
         return this.reply(req, 'history_reply', {
           status: 'ok',
-          history: this.history.query(c as unknown as HistoryRequest),
+          history: await this.history.query(c as unknown as HistoryRequest),
         });
       case 'comm_info_request':
         return this.reply(req, 'comm_info_reply', { status: 'ok', comms: {} });

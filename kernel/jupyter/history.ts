@@ -1,9 +1,11 @@
+import { globMatcher } from './glob.ts';
 import type { HistoryEntry, HistoryRequest } from './protocol.ts';
 
 /**
  * The inputs (and text outputs) of this kernel session, for history_request
  * (messaging.rst "History"): consoles use `tail`, search uses globs like IPython's
- * (`*` any run, `?` one character), and `unique` keeps the last of equal inputs.
+ * (`*` any run, `?` one character; glob.ts, linear in the text), and `unique` keeps
+ * the last of equal inputs.
  * Kept in memory only: one session number, 1.
  */
 
@@ -15,13 +17,8 @@ interface Entry {
 
 const SESSION = 1;
 
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 's');
-}
+/** Characters a history search reads between two yields to the event loop (a few ms of work). */
+const SEARCH_SLICE = 1 << 20;
 
 export class History {
   private readonly entries: Entry[] = [];
@@ -36,7 +33,7 @@ export class History {
     if (e) e.output = output;
   }
 
-  query(request: HistoryRequest): HistoryEntry[] {
+  async query(request: HistoryRequest): Promise<HistoryEntry[]> {
     let picked: Entry[];
     switch (request.hist_access_type) {
       case 'tail':
@@ -50,8 +47,7 @@ export class History {
         break;
       }
       case 'search': {
-        const re = globToRegExp(request.pattern ?? '*');
-        picked = this.entries.filter((e) => re.test(e.input));
+        picked = await this.search(typeof request.pattern === 'string' ? request.pattern : '*');
         if (request.unique) {
           const seen = new Set<string>();
           picked = picked
@@ -68,5 +64,25 @@ export class History {
     return picked.map((e): HistoryEntry =>
       request.output ? [SESSION, e.line, [e.input, e.output]] : [SESSION, e.line, e.input],
     );
+  }
+
+  /**
+   * The entries whose input `pattern` matches. The search yields to the event loop
+   * every SEARCH_SLICE characters, so heartbeats and control requests are answered
+   * however long the history is.
+   */
+  private async search(pattern: string): Promise<Entry[]> {
+    const matches = globMatcher(pattern);
+    const found: Entry[] = [];
+    let searched = 0;
+    for (const e of [...this.entries]) {
+      if (searched >= SEARCH_SLICE) {
+        await new Promise((resolve) => setImmediate(resolve));
+        searched = 0;
+      }
+      searched += e.input.length;
+      if (matches(e.input)) found.push(e);
+    }
+    return found;
   }
 }
