@@ -515,17 +515,19 @@ export class VcpuThread {
       ns += cost;
       const cause = CAUSE_OF_OUTCOME[outcome];
       if (cause >= 0) this.stallNs[cause] += cost;
-      if (outcome !== Outcome.DirtyRingFull) break;
-      const handled = ctx.onRingFull(this);
-      ns += handled;
-      this.stallNs[RING_FULL] += handled;
-    }
-    // The access pushed the ring past its soft limit (or a PML-full exit drained the
-    // buffer into it): KVM exits to userspace before it enters the guest again, not at
-    // the vCPU's next access that KVM happens to see (the accesses in between are
-    // counted in bulk, without KVM).
-    const exit = vcpu.checkRingFullOnEntry();
-    if (exit > 0) {
+      if (outcome === Outcome.DirtyRingFull) {
+        const handled = ctx.onRingFull(this);
+        ns += handled;
+        this.stallNs[RING_FULL] += handled;
+        continue;
+      }
+      // The access pushed the ring past its soft limit (or a PML-full exit drained the
+      // buffer into it): KVM exits to userspace before it enters the guest again, not
+      // at the vCPU's next access that KVM happens to see (the accesses in between are
+      // counted in bulk, without KVM). The guest then retries the access, after the
+      // VMM's RESET re-armed its page: KVM sees it again.
+      const exit = vcpu.checkRingFullOnEntry();
+      if (exit === 0) break;
       const handled = ctx.onRingFull(this);
       ns += exit + handled;
       this.stallNs[RING_FULL] += exit + handled;

@@ -15,15 +15,20 @@ import { INTERNAL } from './internal.ts';
  * KVM drops the page: the model records a lost-dirty event. Returns the cost in ns.
  */
 export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, rel: number): number {
-  const rings = vm.rings;
+  // KVM tests kvm->dirty_ring_size, not whether the rings exist yet: a ring-only VM
+  // has no bitmap even before its first vCPU (and its rings) are created.
+  const ringMode = vm.dirtyRingSize !== 0;
   const bitmap = slot.dirtyBitmap;
-  if (vcpu && !rings && bitmap && vm.dirtyGranularityPages === 1) {
+  if (vcpu && !ringMode && bitmap && vm.dirtyGranularityPages === 1) {
     // Inline of the common case (a vCPU write in bitmap mode) for performance.
     bitmap[rel >>> 5] |= 1 << (rel & 31);
     vm.stats.bitmap_marks++;
     return vm.costs.markDirtyBitmap;
   }
-  if (!vcpu && rings && !vm.allowWriteWithoutRunningVcpu) vm.stats.warnings++; // WARN_ON_ONCE
+  // Under CONFIG_HAVE_KVM_DIRTY_RING (x86 and arm64 both select it) KVM warns on a
+  // write without a running vCPU in every dirty-log mode, unless the arch allows it
+  // (WARN_ON_ONCE(!vcpu && !kvm_arch_allow_write_without_running_vcpu(kvm))).
+  if (!vcpu && !vm.allowWriteWithoutRunningVcpu) vm.stats.warnings++;
   if (!slot.dirtyLogging) return 0;
   const pages = vm.dirtyGranularityPages;
   if (pages > 1) {
@@ -31,8 +36,8 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
     const gfn = slot.baseGfn + rel;
     rel = Math.max(gfn - (gfn % pages) - slot.baseGfn, 0);
   }
-  if (rings && vcpu) {
-    const ring = rings.ringFor(vcpu.id);
+  if (ringMode && vcpu) {
+    const ring = vm.rings?.ringFor(vcpu.id) ?? null;
     if (!ring || ring.hardFull) {
       vm[INTERNAL].recordLostDirty(slot, rel, 'proposal-ring-overflow');
       return 0;
@@ -47,7 +52,7 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
     vm.stats.bitmap_marks++;
     return vm.costs.markDirtyBitmap;
   }
-  if (rings) vm[INTERNAL].recordLostDirty(slot, rel, 'no-running-vcpu-in-ring-mode');
+  if (ringMode) vm[INTERNAL].recordLostDirty(slot, rel, 'no-running-vcpu-in-ring-mode');
   return 0;
 }
 

@@ -59,7 +59,9 @@ export class Kvm {
       case Cap.DirtyLogRingWithBitmap:
         return this.arch === 'arm64' ? 1 : 0;
       case Cap.ArmEagerSplitChunkSize:
-        return this.arch === 'arm64' ? 1 : 0;
+        // arm.c kvm_vm_ioctl_check_extension: KVM_ARM_EAGER_SPLIT_CHUNK_SIZE_DEFAULT
+        // (0) on /dev/kvm; the VM fd answers with the VM's chunk size (Vm.checkExtension).
+        return 0;
       case Cap.ArmSupportedBlockSizes:
         return this.arch === 'arm64' ? ARM64_SUPPORTED_BLOCK_SIZES.reduce((a, b) => a | b, 0) : 0;
       case Cap.NrMemslots:

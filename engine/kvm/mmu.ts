@@ -67,16 +67,24 @@ export function handleAccess(vcpu: Vcpu, gfn: number, write: boolean): Outcome {
   if (spte & SPTE_WRITABLE) {
     if (spte & SPTE_DIRTY) return Outcome.NoFault;
     // The CPU sets D; with PML it also appends the GPA, exiting first if the buffer is full.
-    tdp.setLeafSpte(level as SpteLevel, rel, spte | SPTE_DIRTY);
     const pml = vcpu.pml;
-    if (!pml || !vm.pmlActive) return Outcome.NoFault;
+    if (!pml || !vm.pmlActive) {
+      tdp.setLeafSpte(level as SpteLevel, rel, spte | SPTE_DIRTY);
+      return Outcome.NoFault;
+    }
     let outcome = Outcome.PmlLogged;
     if (pml.full) {
+      // A PML-full exit happens before the write completes (no D-bit, no entry); the
+      // write is retried when the vCPU enters again. The drain at this exit may push
+      // the ring past its soft limit: then KVM exits to userspace first and the write
+      // is retried after the VMM's RESET (the caller retries it).
       vm.stats.pml_full_exits++;
       vcpu.lastCostNs += costs.vmExit;
       vcpu.afterExit();
+      if (vm.rings?.blocked(vcpu.id)) return Outcome.PmlFullExit;
       outcome = Outcome.PmlFullExit;
     }
+    tdp.setLeafSpte(level as SpteLevel, rel, spte | SPTE_DIRTY);
     pml.log(gfn);
     vm.stats.pml_logged++;
     vcpu.lastCostNs += costs.pmlLog;

@@ -117,7 +117,11 @@ export interface AccessResult {
   outcome: AccessOutcome;
   /** Simulated vCPU time KVM added to this access, in ns (0 for `no-fault`). */
   costNs: number;
-  /** Set when the vCPU returned to userspace; the access did not execute. */
+  /**
+   * Set when the vCPU returned to userspace. With outcome `dirty-ring-full` the access
+   * did not run (the ring was soft-full at entry); with any other outcome it reached
+   * KVM, filled the ring, and the guest retries it after the VMM's RESET.
+   */
   exit: VcpuExitReason | null;
 }
 

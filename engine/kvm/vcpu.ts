@@ -32,6 +32,12 @@ export interface BatchResult {
   next: number;
   /** Set when the vCPU stopped for userspace (its ring is full); null otherwise. */
   exit: VcpuExitReason | null;
+  /**
+   * The access at `next` reached KVM before the exit (its fault, or the PML drain at
+   * its exit, filled the ring): the guest retries it after the VMM's RESET, and KVM
+   * sees it again. False when the vCPU exited before running it.
+   */
+  retry: boolean;
   /** KVM-added simulated ns over the executed accesses. */
   costNs: number;
   /** Part of costNs spent holding mmu_lock for read (slow faults). */
@@ -65,6 +71,7 @@ export class Vcpu {
   private readonly batch: BatchResult = {
     next: 0,
     exit: null,
+    retry: false,
     costNs: 0,
     mmuLockReadNs: 0,
     counts: new Float64Array(ACCESS_OUTCOMES.length),
@@ -110,12 +117,16 @@ export class Vcpu {
   access(gfn: Gfn, write: boolean): AccessResult {
     this.one[0] = gfn;
     const r = this.runAccesses(this.one, write, 0, 1);
-    if (r.exit === 'dirty-ring-full') {
+    if (r.exit === 'dirty-ring-full' && !r.retry) {
       return { outcome: 'dirty-ring-full', costNs: r.costNs, exit: r.exit };
     }
+    // The outcome of the access itself; with `retry` it was followed by the ring-full
+    // exit, and the guest runs it again after the RESET.
     let outcome: AccessOutcome = 'no-fault';
-    for (let k = 0; k < r.counts.length; k++) if (r.counts[k] > 0) outcome = ACCESS_OUTCOMES[k];
-    return { outcome, costNs: r.costNs, exit: outcome === 'mmio-exit' ? 'mmio' : null };
+    for (let k = 0; k < Outcome.DirtyRingFull; k++)
+      if (r.counts[k] > 0) outcome = ACCESS_OUTCOMES[k];
+    const exit = r.retry ? 'dirty-ring-full' : outcome === 'mmio-exit' ? 'mmio' : null;
+    return { outcome, costNs: r.costNs, exit };
   }
 
   /**
@@ -135,6 +146,7 @@ export class Vcpu {
     out.costNs = 0;
     out.mmuLockReadNs = 0;
     out.exit = null;
+    out.retry = false;
     const vm = this.vm;
     const rings = vm.rings;
     if (rings && rings.blocked(this.id)) return this.ringFullExit(start);
@@ -203,10 +215,11 @@ export class Vcpu {
         s4 = slot.tdp.spte4k;
         bitmap = slot.dirtyBitmap;
       }
-      if (rings && outcome !== Outcome.PmlLogged && rings.blocked(this.id)) {
-        i++;
-        break;
-      }
+      // The access left the ring soft-full (its fault pushed the last entry, or the PML
+      // drain at its exit did): KVM exits to userspace before the guest runs again, and
+      // the guest retries the access after the VMM's RESET (which re-armed its page, so
+      // the retry is reported again). Stop here, with the access next.
+      if (rings && outcome !== Outcome.PmlLogged && rings.blocked(this.id)) break;
     }
     out.counts[Outcome.NoFault] += fastCount;
     if (inlineFastCount > 0) {
@@ -225,6 +238,7 @@ export class Vcpu {
       // Re-entry after the exit finds the ring soft-full: KVM_EXIT_DIRTY_RING_FULL.
       const exitCost = this.vm.costs.userspaceExit;
       out.exit = 'dirty-ring-full';
+      out.retry = true;
       out.costNs += exitCost;
       out.counts[Outcome.DirtyRingFull]++;
       this.stats.byOutcome[Outcome.DirtyRingFull]++;

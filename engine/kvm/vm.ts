@@ -270,6 +270,9 @@ export class Vm {
   /** KVM_CHECK_EXTENSION on the VM fd. */
   checkExtension(cap: Cap): number {
     if (cap === Cap.MultiAddressSpace) return this.nrAddressSpaces;
+    // arm64: the chunk size this VM was given (kvm->arch.mmu.split_page_chunk_size).
+    if (cap === Cap.ArmEagerSplitChunkSize && this.arch === 'arm64')
+      return this.eagerSplitChunkSize;
     return this.kvm.checkExtension(cap);
   }
 

@@ -26,6 +26,8 @@ export class Link {
   estimate = 0;
   /** Total bytes sent (QEMU `transferred`). */
   transferred = 0;
+  /** Bytes sent in the last closed window (`transferred` in migration_update_counters). */
+  lastWindowBytes = 0;
 
   constructor(bandwidth: number, maxBandwidth: number) {
     if (!(bandwidth > 0)) throw new Error(`link bandwidth must be > 0 bytes/s, got ${bandwidth}`);
@@ -53,6 +55,7 @@ export class Link {
     const elapsed = now - this.windowStart;
     if (elapsed < BUFFER_DELAY_NS) return false;
     this.estimate = (this.windowBytes / elapsed) * 1e9;
+    this.lastWindowBytes = this.windowBytes;
     this.windowStart = now;
     this.windowBytes = 0;
     return true;

@@ -328,17 +328,25 @@ export class MigrationThread {
     return Math.max(1, link.windowStart + BUFFER_DELAY_NS - t);
   }
 
-  /** QEMU threshold_size and expected-downtime from the last window's estimate. */
+  /**
+   * QEMU migration_update_counters (migration/migration.c): threshold_size and
+   * expected-downtime from the bandwidth expected at switchover, which is
+   * avail-switchover-bandwidth when set, else the last window's estimate. The
+   * expected downtime (dirty_bytes_last_sync / that bandwidth) is recomputed only
+   * once a dirty rate exists (`dirty_pages_rate`, set by a sync closing a period of
+   * at least 1 s) and the window sent more than 10000 bytes; until then it keeps its
+   * last value, the downtime limit at the start.
+   */
   private updateThreshold(): void {
-    const { link, policy } = this.ctx;
+    const { link, policy, converge } = this.ctx;
     const bw =
       (policy.availSwitchoverBandwidth ?? 0) > 0
         ? (policy.availSwitchoverBandwidth as number)
         : link.estimate;
     const limitS = this.downtimeLimitNs / 1e9;
     this.thresholdBytes = bw * limitS;
-    if (link.estimate > 0 && this.syncCount > 0) {
-      this.expectedDowntimeNs = (this.dirtyBytesLastSync / link.estimate) * 1e9;
+    if (converge.dirtyPagesRate > 0 && link.lastWindowBytes > 10_000 && bw > 0) {
+      this.expectedDowntimeNs = (this.dirtyBytesLastSync / bw) * 1e9;
     }
   }
 

@@ -133,7 +133,8 @@ export interface GuestHooks {
  * with `vcpu.runAccesses` in batches. Reads run one at a time so `readFaultDirties`
  * sees the SPTEs just before the read. Every executed access that dirties a page is
  * passed to `hooks.onDirty` before the next collection can run; a ring-full exit
- * calls `hooks.onRingFull` and resumes from `next`.
+ * calls `hooks.onRingFull` and resumes from `next` (the access KVM saw before the
+ * exit is made again, as the guest retries it).
  */
 export function runGuest(
   vcpu: Vcpu,
@@ -159,7 +160,16 @@ export function runGuest(
         if (writeDirties(vm, gfn)) hooks.onDirty(gfn, false);
       } else if (readDirties) hooks.onDirty(gfn, true);
     }
-    stalls = next === i ? stalls + 1 : 0;
+    if (r.retry) {
+      // The access at `next` reached KVM and filled the ring: its page may already be
+      // on the ring, collected before the guest retries the write (dirty_log_test's
+      // "last page before a ring full" case). The guest is writing it now.
+      const gfn = gfns[next];
+      if (writes[next] !== 0) {
+        if (writeDirties(vm, gfn)) hooks.onDirty(gfn, false);
+      } else if (readDirties) hooks.onDirty(gfn, true);
+    }
+    stalls = next === i && !r.retry ? stalls + 1 : 0;
     if (stalls > 1) {
       throw new Error(`vcpu ${vcpu.id} stays ring-full after harvest and reset at access ${i}`);
     }

@@ -257,6 +257,21 @@ describe('disabling logging on x86', () => {
   });
 });
 
+describe('KVM_CHECK_EXTENSION(KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE)', () => {
+  it("answers 0 on /dev/kvm and the VM's chunk size on the VM fd (arm64)", () => {
+    const vm = makeVm({ arch: 'arm64' });
+    expect(vm.kvm.checkExtension(Cap.ArmEagerSplitChunkSize)).toBe(0);
+    expect(vm.checkExtension(Cap.ArmEagerSplitChunkSize)).toBe(0);
+    vm.enableCap(Cap.ArmEagerSplitChunkSize, 2 * MiB);
+    expect(vm.checkExtension(Cap.ArmEagerSplitChunkSize)).toBe(2 * MiB);
+  });
+
+  it('answers 0 on x86, which has no such capability', () => {
+    const vm = makeVm({ arch: 'x86_64' });
+    expect(vm.checkExtension(Cap.ArmEagerSplitChunkSize)).toBe(0);
+  });
+});
+
 describe('disabling logging on arm64', () => {
   // arm64 collapses nothing at disable (kvm.md §1.5): huge mappings come back only
   // through later faults. Present 4K mappings stay until a fault in their frame.

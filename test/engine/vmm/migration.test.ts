@@ -108,6 +108,44 @@ describe('precopy convergence', () => {
   }
 });
 
+describe('expected downtime (QEMU migration_update_counters)', () => {
+  interface IterationRow {
+    remaining_pages: number;
+    expected_downtime_ms: number;
+    dirty_rate_pps: number;
+  }
+
+  it('stays at the downtime limit while no dirty rate exists (an idle guest)', () => {
+    const r = run(easyPlan({ vm: smallVm({ ram: EASY_RAM, workload: { kind: 'idle' } }) }));
+    const rows = rowsOf<IterationRow>(r.iterations);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row.expected_downtime_ms).toBe(DOWNTIME_LIMIT_S * 1e3);
+  });
+
+  it('is the dirty bytes of a past sync over avail-switchover-bandwidth when that is set', () => {
+    const switchover = 50e6;
+    const r = run(
+      hotPlan({
+        migration: migration({
+          bandwidth: HOT_BANDWIDTH,
+          availSwitchoverBandwidth: switchover,
+          maxIterations: HOT_MAX_ITERATIONS,
+        }),
+      }),
+    );
+    const rows = rowsOf<IterationRow>(r.iterations);
+    const candidates = new Set([DOWNTIME_LIMIT_S * 1e3]);
+    let recomputed = 0;
+    for (const row of rows) {
+      const match = [...candidates].some((c) => Math.abs(c - row.expected_downtime_ms) < 1e-9);
+      expect(match, `expected_downtime_ms ${row.expected_downtime_ms}`).toBe(true);
+      if (row.expected_downtime_ms !== DOWNTIME_LIMIT_S * 1e3) recomputed++;
+      candidates.add(((row.remaining_pages * 4096) / switchover) * 1e3);
+    }
+    expect(recomputed).toBeGreaterThan(0);
+  });
+});
+
 describe('max-bandwidth', () => {
   it('caps the stream during precopy but not the final pages (rate limit disabled at completion)', () => {
     const r = run(
