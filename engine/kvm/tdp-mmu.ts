@@ -83,6 +83,8 @@ export class SlotTdp {
   listener: SpteProtectListener | null = null;
   /** Present 4K SPTEs visited by `clearBitsMasked`, running total (for costs). */
   maskWalked = 0;
+  /** The bits the last clear4kBitsIn found set (its second result). */
+  private clearedBits = 0;
 
   constructor(baseGfn: number, npages: number) {
     this.npages = npages;
@@ -328,6 +330,10 @@ export class SlotTdp {
    * `relBase + bit`. Huge SPTEs are left alone. Returns true if any SPTE changed.
    */
   clearBitsMasked(relBase: number, mask: number, bit: number): boolean {
+    // No 2M table above these pages: no 4K SPTE to clear (the walk skips them too).
+    // Not reading the 4K bytes matters: an untouched part of a large slot's array
+    // would be faulted in by the OS just to be read as zeros.
+    if (!this.has4k(relBase) && !this.has4k(relBase + 31)) return false;
     if (mask === -1 || mask === 0xffffffff) {
       if ((relBase & 3) === 0 && relBase + 32 <= this.npages)
         return this.clearBitsFull32(relBase, bit);
@@ -516,6 +522,32 @@ export class SlotTdp {
    * clearing a bit in them changes nothing.
    */
   private clear4kBits(start: number, end: number, bit: number): WalkCount {
+    let walked = 0;
+    let changed = 0;
+    // 2M frame by 2M frame, skipping those without a table: they have no 4K SPTE, and
+    // their part of the 4K array may never have been touched (see clearBitsMasked).
+    for (let rel = start; rel < end;) {
+      const frameEnd = Math.min(end, this.relOf2m(this.idx2m(rel)) + PTES_PER_TABLE);
+      if (this.spte2m[this.idx2m(rel)] === SPTE_TABLE) {
+        walked += this.clear4kBitsIn(rel, frameEnd, bit);
+        changed |= this.clearedBits;
+      }
+      rel = frameEnd;
+    }
+    if (changed !== 0 && this.listener) this.listener.rangeProtected(start, end);
+    return { walked, flush: changed !== 0 };
+  }
+
+  /** True if a 2M table maps the frame of `rel` (4K SPTEs may exist there). */
+  private has4k(rel: number): boolean {
+    return this.spte2m[this.idx2m(rel)] === SPTE_TABLE;
+  }
+
+  /**
+   * clear4kBits for a range inside one 2M frame; returns the present SPTEs walked and
+   * leaves the cleared bits (OR of the old values & bit) in `clearedBits`.
+   */
+  private clear4kBitsIn(start: number, end: number, bit: number): number {
     const s4 = this.spte4k;
     let walked = 0;
     let changed = 0;
@@ -552,8 +584,8 @@ export class SlotTdp {
       changed |= spte & bit;
       s4[rel++] = spte & ~bit;
     }
-    if (changed !== 0 && this.listener) this.listener.rangeProtected(start, end);
-    return { walked, flush: changed !== 0 };
+    this.clearedBits = changed;
+    return walked;
   }
 
   /** Tell the listener the frame at `level` containing `rel` was protected or zapped. */
