@@ -297,9 +297,13 @@ export class Vm {
     return vcpu;
   }
 
-  /** KVM_GET_DIRTY_LOG: the slot's bitmap, ALIGN(npages, 64) / 8 bytes. */
-  getDirtyLog(slot: number): Uint8Array {
-    return getDirtyLog(this, slot);
+  /**
+   * KVM_GET_DIRTY_LOG: the slot's bitmap, ALIGN(npages, 64) / 8 bytes, written into
+   * `into` when given (the ioctl's user buffer; EFAULT if it is too small), else into
+   * a new array.
+   */
+  getDirtyLog(slot: number, into?: Uint8Array): Uint8Array {
+    return getDirtyLog(this, slot, into);
   }
 
   /** KVM_CLEAR_DIRTY_LOG. */

@@ -28,6 +28,11 @@ export class DirtySync {
   readonly dirtyMemory: Bitset[];
   /** The bits of each slot fetched by the last GET (QEMU's `KVMSlot.dirty_bmap`). */
   private readonly fetched: Uint32Array[];
+  /**
+   * Per slot, the buffer a GET writes into when `fetched` must keep the bits it has
+   * (no manual protect, or the last stage): allocated on first use.
+   */
+  private readonly scratch: (Uint32Array | null)[];
   /** Per slot, per clear chunk: a CLEAR is due before the chunk's next page is sent. */
   private readonly clearPending: Uint8Array[];
   readonly clearChunkPages: number;
@@ -46,6 +51,7 @@ export class DirtySync {
     this.bmap = memory.slots.map((s) => new Bitset(s.npages));
     this.dirtyMemory = memory.slots.map((s) => new Bitset(s.npages));
     this.fetched = memory.slots.map((s) => new Uint32Array(Math.ceil(s.npages / 64) * 2));
+    this.scratch = memory.slots.map(() => null);
     // KVM's CLEAR works on 64-page units, so a chunk is never smaller than that.
     this.clearChunkPages = 2 ** Math.max(6, clearBitmapShift);
     this.clearPending = memory.slots.map(
@@ -89,7 +95,7 @@ export class DirtySync {
         newPages += this.bmap[k].takeFrom(this.dirtyMemory[k]);
       if (this.logMode.withBitmap && lastStage) {
         for (const s of this.memory.slots) {
-          const got = this.getLog(s.index);
+          const got = this.getLog(s.index, this.scratchFor(s.index));
           ns += got.ns;
           newPages += this.bmap[s.index].orWords(got.words);
         }
@@ -97,12 +103,16 @@ export class DirtySync {
       return { ns, newPages };
     }
     for (const s of this.memory.slots) {
-      const got = this.getLog(s.index);
+      // With manual protect the GET goes straight into `fetched`: its bits are cleared
+      // in KVM lazily, chunk by chunk (clear_bmap), just before the chunk's first send.
+      const lazyClear = this.manual && !lastStage;
+      const got = this.getLog(
+        s.index,
+        lazyClear ? this.fetched[s.index] : this.scratchFor(s.index),
+      );
       ns += got.ns;
       newPages += this.bmap[s.index].orWords(got.words);
-      if (this.manual && !lastStage) {
-        // The fetched bits are cleared in KVM lazily, chunk by chunk (clear_bmap).
-        this.fetched[s.index].set(got.words);
+      if (lazyClear) {
         const pending = this.clearPending[s.index];
         const wordsPerChunk = this.clearChunkPages / 32;
         for (let c = 0; c < pending.length; c++) {
@@ -180,12 +190,24 @@ export class DirtySync {
     return n;
   }
 
-  private getLog(slot: number): { ns: number; words: Uint32Array } {
+  /** KVM_GET_DIRTY_LOG of `slot` into `into` (ALIGN(npages, 64) / 32 words). */
+  private getLog(slot: number, into: Uint32Array): { ns: number; words: Uint32Array } {
     const s = this.memory.slots[slot];
-    const bytes = this.vm.getDirtyLog(s.memslot.slotId);
+    this.vm.getDirtyLog(
+      s.memslot.slotId,
+      new Uint8Array(into.buffer, into.byteOffset, into.byteLength),
+    );
     const cost = this.vm.lastIoctl;
     this.lockWriteNs += cost.mmuLockWriteNs;
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-    return { ns: cost.ns + (words.length / 2) * MERGE_WORD_NS, words };
+    return { ns: cost.ns + (into.length / 2) * MERGE_WORD_NS, words: into };
+  }
+
+  private scratchFor(slot: number): Uint32Array {
+    let words = this.scratch[slot];
+    if (!words) {
+      words = new Uint32Array(this.fetched[slot].length);
+      this.scratch[slot] = words;
+    }
+    return words;
   }
 }

@@ -530,6 +530,19 @@ describe('KVM_GET_DIRTY_LOG', () => {
       message: /slot 1 does not exist/,
     },
     {
+      name: 'returns EFAULT when the user buffer is shorter than ALIGN(npages, 64) / 8 bytes',
+      arch: 'x86_64',
+      setup: manualLoggedSlot,
+      call: (vm) => vm.getDirtyLog(0, new Uint8Array(CLEAR_BYTES - 8)),
+      errno: 'EFAULT',
+      message: /the bitmap has 24 bytes, 32 are needed for slot 0 \(200 pages\)/,
+      twin: {
+        name: 'writes the log into a user buffer of ALIGN(npages, 64) / 8 bytes',
+        call: (vm) => vm.getDirtyLog(0, new Uint8Array(CLEAR_BYTES)).byteLength,
+        returns: CLEAR_BYTES,
+      },
+    },
+    {
       name: 'returns ENOENT for a slot that is not logging dirty pages',
       arch: 'x86_64',
       setup: (vm) => slot0(vm),
