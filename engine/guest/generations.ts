@@ -1,6 +1,9 @@
 import { PagedU32, PAGED_U32_DEFAULT_CHUNK_SHIFT } from './paged-u32.ts';
 import { checkRange } from './range.ts';
 
+/** log2 of the pages per group of `behindGroups` (one 4 KiB page of `bits`). */
+const GROUP_SHIFT = 14;
+
 /**
  * The write generation of each page of one slot (DESIGN "Verification"): 0 for a page
  * never written, +1 on the first write after the destination received the page's
@@ -14,41 +17,48 @@ import { checkRange } from './range.ts';
  *   without reading either generation.
  * - `pending`: a new generation not yet added to `base`. Adding it waits until the
  *   generation is read (the page is sent, or checked at the end), so a write costs two
- *   bit operations on small bitmaps instead of a random read of two 4-byte-per-page
+ *   bit operations on one cache line instead of a random read of two 4-byte-per-page
  *   arrays (source and destination), which dominated a large guest's run.
+ * The two bits of 32 pages are neighbours: bits[2w] holds `behind` and bits[2w + 1]
+ * `pending` of pages [32w, 32w + 32).
  * Invariant: pending => behind (a write sets both; only `received` clears `behind`,
  * after adding the pending generations of its range).
  * Invariant: behind[i] === (get(i) !== 0 && the destination does not hold get(i)).
+ * Invariant: behindGroups[g] === 0 => no `behind` bit in group g (so a send of a
+ * never-written region does not touch, and make the OS fault in, its bitmap pages).
  * Generations only grow, so a generation set here is one the destination never saw.
  */
 export class PageGenerations {
   readonly length: number;
   /** Generations with the pending ones not yet added. */
   private readonly base: PagedU32;
-  private readonly pending: Uint32Array;
-  private readonly behind: Uint32Array;
-  /** Per `base` chunk: 1 if some page of it has a pending generation. */
+  private readonly bits: Uint32Array;
+  /** Per `base` chunk: 1 if some page of it may have a pending generation. */
   private readonly pendingChunks: Uint8Array;
+  /** Per group of 2^GROUP_SHIFT pages: 1 if some page of it may be behind. */
+  private readonly behindGroups: Uint8Array;
   private readonly chunkShift: number;
+  private readonly chunkSize: number;
 
   constructor(n: number, chunkShift: number = PAGED_U32_DEFAULT_CHUNK_SHIFT) {
     this.base = new PagedU32(n, chunkShift);
     this.length = n;
     this.chunkShift = chunkShift;
-    this.pending = new Uint32Array(Math.ceil(n / 32));
-    this.behind = new Uint32Array(Math.ceil(n / 32));
-    this.pendingChunks = new Uint8Array(Math.ceil(n / 2 ** chunkShift));
+    this.chunkSize = 2 ** chunkShift;
+    this.bits = new Uint32Array(2 * Math.ceil(n / 32));
+    this.pendingChunks = new Uint8Array(Math.ceil(n / this.chunkSize));
+    this.behindGroups = new Uint8Array(Math.ceil(n / 2 ** GROUP_SHIFT));
   }
 
   /** Bytes of typed arrays held (the bitmaps are committed by the OS only where written). */
   get allocatedBytes(): number {
-    return this.base.allocatedBytes + this.pending.byteLength + this.behind.byteLength;
+    return this.base.allocatedBytes + this.bits.byteLength;
   }
 
   /** The generation of page i, 0 <= i < length. */
   get(i: number): number {
     const v = this.base.get(i);
-    return (this.pending[i >>> 5] >>> (i & 31)) & 1 ? v + 1 : v;
+    return (this.bits[2 * (i >>> 5) + 1] >>> (i & 31)) & 1 ? v + 1 : v;
   }
 
   /**
@@ -56,19 +66,28 @@ export class PageGenerations {
    * slot): a new generation unless the page is behind. Returns true if it was new.
    */
   write(i: number): boolean {
-    const w = i >>> 5;
+    const w = 2 * (i >>> 5);
     const bit = 1 << (i & 31);
-    const b = this.behind[w];
+    const b = this.bits[w];
     if ((b & bit) !== 0) return false;
-    this.behind[w] = b | bit;
-    this.pending[w] |= bit;
+    this.bits[w] = b | bit;
+    this.bits[w + 1] |= bit;
     this.pendingChunks[i >>> this.chunkShift] = 1;
+    this.behindGroups[i >>> GROUP_SHIFT] = 1;
     return true;
   }
 
   /** True if page i holds data the destination does not have (a write is not a new generation). */
   isBehind(i: number): boolean {
-    return ((this.behind[i >>> 5] >>> (i & 31)) & 1) !== 0;
+    return ((this.bits[2 * (i >>> 5)] >>> (i & 31)) & 1) !== 0;
+  }
+
+  /**
+   * The word holding page i's bits, read for its side effect: the cache line arrives
+   * before the page's write needs it (VcpuThread reads ahead of a plan of accesses).
+   */
+  readAhead(i: number): number {
+    return this.bits[2 * (i >>> 5)];
   }
 
   /**
@@ -82,9 +101,12 @@ export class PageGenerations {
         `page ${i}: a generation only grows, from ${old} to an integer below 2^32, got ${v}`,
       );
     }
-    this.clearPending(i);
+    const w = 2 * (i >>> 5);
+    const bit = 1 << (i & 31);
+    this.bits[w + 1] &= ~bit;
     this.base.set(i, v);
-    this.behind[i >>> 5] |= 1 << (i & 31);
+    this.bits[w] |= bit;
+    this.behindGroups[i >>> GROUP_SHIFT] = 1;
   }
 
   /** Page i gets a new generation (its content changed without a guest write: a discard). */
@@ -98,11 +120,21 @@ export class PageGenerations {
    */
   fillWritten(start: number, end: number): void {
     checkRange(start, end, this.length);
-    if (this.base.countEqual(start, end, 0) !== end - start || this.anyPending(start, end)) {
+    this.settle(start, end);
+    if (this.base.countEqual(start, end, 0) !== end - start) {
       throw new RangeError(`pages [${start}, ${end}) were written already: cannot prefill them`);
     }
+    if (start === end) return;
     this.base.fillRange(start, end, 1);
-    setBits(this.behind, start, end);
+    const w0 = start >>> 5;
+    const w1 = (end - 1) >>> 5;
+    for (let w = w0; w <= w1; w++) {
+      let mask = -1;
+      if (w === w0) mask &= -1 << (start & 31);
+      if (w === w1) mask &= -1 >>> (31 - ((end - 1) & 31));
+      this.bits[2 * w] |= mask;
+    }
+    this.behindGroups.fill(1, start >>> GROUP_SHIFT, ((end - 1) >>> GROUP_SHIFT) + 1);
   }
 
   /** Number of pages in [start, end) whose generation is v. */
@@ -118,7 +150,7 @@ export class PageGenerations {
   received(dest: PagedU32, start: number, end: number): void {
     this.settle(start, end);
     dest.copyRangeFrom(this.base, start, end);
-    clearBits(this.behind, start, end);
+    this.clearBehind(start, end);
   }
 
   /** Every generation, settled: for whole-slot comparisons (do not keep the reference). */
@@ -132,75 +164,50 @@ export class PageGenerations {
     checkRange(start, end, this.length);
     if (start === end) return;
     const shift = this.chunkShift;
-    const pending = this.pending;
+    const size = this.chunkSize;
+    const bits = this.bits;
     const base = this.base;
     const c1 = (end - 1) >>> shift;
     for (let c = start >>> shift; c <= c1; c++) {
       if (this.pendingChunks[c] === 0) continue;
-      const a = Math.max(start, c * 2 ** shift);
-      const b = Math.min(end, (c + 1) * 2 ** shift);
+      const a = Math.max(start, c * size);
+      const b = Math.min(end, (c + 1) * size);
+      const w0 = a >>> 5;
       const w1 = (b - 1) >>> 5;
-      for (let w = a >>> 5; w <= w1; w++) {
-        let bits = pending[w];
-        if (bits === 0) continue;
-        if (w === a >>> 5) bits &= -1 << (a & 31);
-        if (w === w1) bits &= -1 >>> (31 - ((b - 1) & 31));
-        pending[w] ^= bits;
-        while (bits !== 0) {
-          const low = bits & -bits;
-          base.increment(w * 32 + 31 - Math.clz32(low));
-          bits ^= low;
-        }
+      for (let w = w0; w <= w1; w++) {
+        let mask = bits[2 * w + 1];
+        if (mask === 0) continue;
+        if (w === w0) mask &= -1 << (a & 31);
+        if (w === w1) mask &= -1 >>> (31 - ((b - 1) & 31));
+        bits[2 * w + 1] ^= mask;
+        base.incrementBits(w * 32, mask);
       }
-      if (a === c * 2 ** shift && b === Math.min(this.length, (c + 1) * 2 ** shift)) {
+      if (a === c * size && b === Math.min(this.length, (c + 1) * size)) {
         this.pendingChunks[c] = 0;
       }
     }
   }
 
-  private clearPending(i: number): void {
-    this.pending[i >>> 5] &= ~(1 << (i & 31));
-  }
-
-  private anyPending(start: number, end: number): boolean {
-    for (let w = start >>> 5; w < Math.ceil(end / 32); w++) {
-      let bits = this.pending[w];
-      if (w === start >>> 5) bits &= -1 << (start & 31);
-      if (w === (end - 1) >>> 5) bits &= -1 >>> (31 - ((end - 1) & 31));
-      if (bits !== 0) return true;
+  /** Clear the `behind` bits of [start, end), skipping groups that have none. */
+  private clearBehind(start: number, end: number): void {
+    if (start >= end) return;
+    const bits = this.bits;
+    const groups = this.behindGroups;
+    const g1 = (end - 1) >>> GROUP_SHIFT;
+    for (let g = start >>> GROUP_SHIFT; g <= g1; g++) {
+      if (groups[g] === 0) continue;
+      const gStart = g * 2 ** GROUP_SHIFT;
+      const a = Math.max(start, gStart);
+      const b = Math.min(end, gStart + 2 ** GROUP_SHIFT);
+      const w0 = a >>> 5;
+      const w1 = (b - 1) >>> 5;
+      for (let w = w0; w <= w1; w++) {
+        let mask = -1;
+        if (w === w0) mask &= -1 << (a & 31);
+        if (w === w1) mask &= -1 >>> (31 - ((b - 1) & 31));
+        bits[2 * w] &= ~mask;
+      }
+      if (a === gStart && b === Math.min(this.length, gStart + 2 ** GROUP_SHIFT)) groups[g] = 0;
     }
-    return false;
   }
-}
-
-/** Set the bits of [start, end) in a bitmap (bit i & 31 of word i >>> 5). */
-function setBits(words: Uint32Array, start: number, end: number): void {
-  if (start >= end) return;
-  const w0 = start >>> 5;
-  const w1 = (end - 1) >>> 5;
-  const lo = -1 << (start & 31);
-  const hi = -1 >>> (31 - ((end - 1) & 31));
-  if (w0 === w1) {
-    words[w0] |= lo & hi;
-    return;
-  }
-  words[w0] |= lo;
-  words.fill(0xffffffff, w0 + 1, w1);
-  words[w1] |= hi;
-}
-
-/** Clear the bits of [start, end) in a bitmap. */
-function clearBits(words: Uint32Array, start: number, end: number): void {
-  if (start >= end) return;
-  const w0 = start >>> 5;
-  const w1 = (end - 1) >>> 5;
-  const lo = -1 << (start & 31);
-  const hi = -1 >>> (31 - ((end - 1) & 31));
-  if (w0 === w1) {
-    words[w0] &= ~(lo & hi);
-    return;
-  }
-  words[w0] &= ~lo;
-  words.fill(0, w0 + 1, w1);
-  words[w1] &= ~hi;
 }

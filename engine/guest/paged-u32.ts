@@ -90,6 +90,28 @@ export class PagedU32 {
   }
 
   /**
+   * Add 1 (wrapping at 2^32) to entry `start + k` for each set bit k of the 32-bit
+   * `mask`; start is a multiple of 32 and every such entry is below length.
+   */
+  incrementBits(start: number, mask: number): void {
+    if (mask === 0) return;
+    if (this.chunkShift < 5 || start % 32 !== 0 || start + 32 - Math.clz32(mask) > this.length) {
+      for (let bits = mask; bits !== 0; bits &= bits - 1) {
+        this.increment(start + 31 - Math.clz32(bits & -bits));
+      }
+      return;
+    }
+    // The 32 entries lie in one chunk (chunks are at least 32 entries, aligned).
+    const c = start >>> this.chunkShift;
+    const d = this.data[c] ?? this.materialize(c);
+    const off = start & this.offsetMask;
+    for (let bits = mask; bits !== 0; bits &= bits - 1) {
+      const k = off + 31 - Math.clz32(bits & -bits);
+      d[k] = d[k] + 1;
+    }
+  }
+
+  /**
    * Set every entry of [start, end) to v; whole chunks become uniform (data dropped). A
    * fill that reaches a materialized chunk's end collapses it if all its entries are
    * then equal (one O(chunk) scan, as in copyRangeFrom).

@@ -97,7 +97,7 @@ export class VcpuThread {
   private carry = 0;
   /** Sensitive accesses drawn ahead of running them (runMixture). */
   private readonly plan = new SensitivePlan();
-  /** Page-table bytes read ahead of the planned accesses (kept so the reads stay). */
+  /** Page-table bytes and generation bits read ahead of the planned accesses (kept so the reads stay). */
   private readAhead = 0;
   /**
    * The vCPU is still inside a stall that ran past the end of an earlier slice (a
@@ -175,8 +175,9 @@ export class VcpuThread {
    * The sensitive accesses of a slice are drawn a plan at a time (drawPlan): the random
    * numbers the loop of runMixtureSerial would draw, on the assumption that each access
    * takes its page out of the sensitive set and costs no time, which is nearly always
-   * what happens. Then the plan runs: its pages' page-table bytes are read first, all
-   * at once, so that the cache misses overlap instead of stalling each access in turn;
+   * what happens. Then the plan runs: its pages' page-table bytes and generation bits
+   * are read first, all at once, so that the cache misses overlap instead of stalling
+   * each access in turn;
    * then the accesses, in order, each checked against the assumption. Where one did
    * more (a fault that split a huge page, a ring reset that protected pages again) or
    * cost enough time to end the slice sooner, the rest of the plan is undone and the
@@ -205,8 +206,9 @@ export class VcpuThread {
       mass = this.drawPlan(p, budget, mass);
       const k = plan.length;
       const s4 = slot.memslot.tdp.spte4k;
+      const gen = slot.gen;
       let ahead = 0;
-      for (let j = 0; j < k; j++) ahead |= s4[plan.rel[j]];
+      for (let j = 0; j < k; j++) ahead |= s4[plan.rel[j]] | gen.readAhead(plan.rel[j]);
       this.readAhead = ahead;
       let i = 0;
       for (; i < k; i++) {

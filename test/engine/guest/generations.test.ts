@@ -8,6 +8,9 @@ import { Rng } from '../../../engine/sim/rng.ts';
 const CHUNK_SHIFT = 6;
 const PAGES = 1000;
 const STEPS = 20_000;
+/** Three groups of 2^14 pages and a ragged tail, with sends up to two groups long. */
+const LARGE_PAGES = 3 * 2 ** 14 + 100;
+const LARGE_RANGE = 2 ** 15;
 
 describe('PageGenerations', () => {
   it('makes the first write of a never-written page a new generation, and the next not', () => {
@@ -61,40 +64,48 @@ describe('PageGenerations', () => {
     expect(() => g.set(3, 2.5)).toThrow(/got 2.5/);
   });
 
-  it('follows the rule "new generation iff never written or the destination is current" in any sequence', () => {
-    // A naive model: generations, the destination's copies, and what it received.
-    const gen = new Uint32Array(PAGES);
-    const destGen = new Int32Array(PAGES).fill(-1);
-    const g = new PageGenerations(PAGES, CHUNK_SHIFT);
-    const dest = new PagedU32(PAGES, CHUNK_SHIFT);
-    const rng = new Rng(11);
-    for (let step = 0; step < STEPS; step++) {
-      const r = rng.next();
-      const p = rng.int(PAGES);
-      if (r < 0.6) {
-        const fresh = gen[p] === 0 || destGen[p] === gen[p];
-        if (fresh) gen[p]++;
-        expect(g.write(p)).toBe(fresh);
-      } else if (r < 0.8) {
-        const end = Math.min(PAGES, p + 1 + rng.int(150));
-        g.received(dest, p, end);
-        for (let q = p; q < end; q++) destGen[q] = gen[q];
-      } else if (r < 0.85) {
-        gen[p]++;
-        g.increment(p);
-      } else {
-        const end = Math.min(PAGES, p + rng.int(300));
-        let zeros = 0;
-        for (let q = p; q < end; q++) if (gen[q] === 0) zeros++;
-        expect(g.countEqual(p, end, 0)).toBe(zeros);
+  for (const [pages, maxRange] of [
+    [PAGES, 150],
+    [LARGE_PAGES, LARGE_RANGE],
+  ]) {
+    it(`follows the rule "new generation iff never written or the destination is current" in any sequence (${pages} pages)`, () => {
+      // A naive model: generations, the destination's copies, and what it received.
+      const gen = new Uint32Array(pages);
+      const destGen = new Int32Array(pages).fill(-1);
+      const g = new PageGenerations(pages, CHUNK_SHIFT);
+      const dest = new PagedU32(pages, CHUNK_SHIFT);
+      const rng = new Rng(11);
+      for (let step = 0; step < STEPS; step++) {
+        const r = rng.next();
+        const p = rng.int(pages);
+        if (r < 0.6) {
+          const fresh = gen[p] === 0 || destGen[p] === gen[p];
+          if (fresh) gen[p]++;
+          expect(g.write(p)).toBe(fresh);
+        } else if (r < 0.8) {
+          const end = Math.min(pages, p + 1 + rng.int(maxRange));
+          g.received(dest, p, end);
+          for (let q = p; q < end; q++) destGen[q] = gen[q];
+        } else if (r < 0.85) {
+          gen[p]++;
+          g.increment(p);
+        } else {
+          const end = Math.min(pages, p + rng.int(2 * maxRange));
+          let zeros = 0;
+          for (let q = p; q < end; q++) if (gen[q] === 0) zeros++;
+          expect(g.countEqual(p, end, 0)).toBe(zeros);
+        }
+        expect(g.get(p)).toBe(gen[p]);
+        expect(g.isBehind(p)).toBe(gen[p] !== 0 && destGen[p] !== gen[p]);
       }
-      expect(g.get(p)).toBe(gen[p]);
-      expect(g.isBehind(p)).toBe(gen[p] !== 0 && destGen[p] !== gen[p]);
-    }
-    const settled = g.settled();
-    for (let q = 0; q < PAGES; q++) {
-      expect(settled.get(q)).toBe(gen[q]);
-      if (destGen[q] >= 0) expect(dest.get(q)).toBe(destGen[q]);
-    }
-  });
+      const settled = g.settled();
+      const wrong: number[] = [];
+      for (let q = 0; q < pages; q++) {
+        if (settled.get(q) !== gen[q] || g.isBehind(q) !== (gen[q] !== 0 && destGen[q] !== gen[q]))
+          wrong.push(q);
+        if (destGen[q] >= 0 && dest.get(q) !== destGen[q]) wrong.push(q);
+      }
+      expect(wrong).toEqual([]);
+    });
+  }
 });

@@ -17,6 +17,19 @@ const CHUNK_BYTES = CHUNK * 4;
 const COPY_PIECE = 3000;
 
 describe('PagedU32', () => {
+  it('incrementBits adds 1 to the entries of set bits, wrapping, in any chunk size', () => {
+    for (const shift of [2, 6]) {
+      const a = new PagedU32(100, shift);
+      a.set(33, 0xffffffff);
+      a.set(40, 7);
+      a.incrementBits(32, (1 << 1) | (1 << 8) | (1 << 31));
+      a.incrementBits(96, 0b1111); // the last four entries
+      expect([a.get(32), a.get(33), a.get(40), a.get(63), a.get(64)]).toEqual([0, 0, 8, 1, 0]);
+      expect([a.get(95), a.get(96), a.get(99)]).toEqual([0, 1, 1]);
+      expect(() => a.incrementBits(96, 0b10000)).toThrow(/index 100 is outside/);
+    }
+  });
+
   it('reads zero everywhere and allocates nothing until an entry changes', () => {
     const a = new PagedU32(BIG_LENGTH);
     expect(a.length).toBe(BIG_LENGTH);
