@@ -12,6 +12,8 @@ import { checkRange } from './range.ts';
 
 /** Default log2 of entries per chunk: 2^18 pages of 4 KiB = 1 GiB of guest memory. */
 export const PAGED_U32_DEFAULT_CHUNK_SHIFT = 18;
+/** copyRangeFrom copies runs up to this long entry by entry (no subarray view). */
+const SHORT_COPY = 64;
 /** Largest length: indices stay below 2^32, so `>>>` and `&` split them into chunk/offset. */
 export const PAGED_U32_MAX_LENGTH = 2 ** 32;
 
@@ -163,6 +165,11 @@ export class PagedU32 {
       } else if (a === 0 && b === len && this.data[c] === null) {
         this.data[c] = sd.slice();
         this.allocated += sd.byteLength;
+      } else if (b - a <= SHORT_COPY) {
+        // A short run (a migration sends a hot set a few pages at a time): a loop, as a
+        // subarray view per call is an allocation the GC pays for by the million.
+        const d = this.materialize(c);
+        for (let i = a; i < b; i++) d[i] = sd[i];
       } else {
         this.materialize(c).set(a === 0 && b === len ? sd : sd.subarray(a, b), a);
       }
