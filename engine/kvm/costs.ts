@@ -1,12 +1,16 @@
 /**
  * The one table of per-operation costs, in simulated nanoseconds. Each entry has a
- * default and the source the default comes from; every entry can be overridden per
- * run (`new Kvm({ costs: { fastPageFault: 200 } })`) and from the language.
+ * default, the source the default comes from, and its basis: measured (a published
+ * figure for this very operation), derived (set so that the model reproduces the
+ * published figures it names; engine/calibration/ holds them, and `npm run calibrate`
+ * prints model against published with the relative error) or an estimate. Every entry
+ * can be overridden per run (`new Kvm({ costs: { fastPageFault: 200 } })`) and from
+ * the language.
  *
- * Calibration targets (reference/kvm.md, "Published numbers"): Matlack's
- * dirty_log_perf_test table (96 vCPUs, 1 GiB each, 1 GiB HugeTLB) and Google's
- * "1.5 TB memslot takes ~30 s to split eagerly". test/engine/kvm/calibration.test.ts
- * keeps the model near both.
+ * Costs that grow with the number of vCPUs are not entries of their own: they come
+ * from the mechanisms that make them grow (engine/kvm/contention.ts: a cache line
+ * bounced between the CPUs that update it, an exclusive lock's queue; a remote TLB
+ * flush's IPI per vCPU in guest mode), built from the per-operation costs below.
  */
 export interface Costs {
   /** VM exit and re-entry round trip, handled in the kernel. */
@@ -17,20 +21,22 @@ export interface Costs {
   fastPageFault: number;
   /** arm64 permission fault relaxed in place (`kvm_pgtable_stage2_relax_perms`). */
   permissionFaultArm64: number;
-  /** Slow fault under mmu_lock: GUP, page-table walk/allocation, make_spte (on top of vmExit). */
+  /** Slow fault under mmu_lock, uncontended: GUP, page-table walk/allocation, make_spte (on top of vmExit). */
   slowPageFault: number;
-  /** Extra cost of taking mmu_lock for read, per other vCPU faulting at the same time (rwlock cache-line bouncing). */
-  mmuLockReadBounce: number;
+  /** One atomic read-modify-write on a cache line another CPU wrote last (the line moves). */
+  cacheLineTransfer: number;
   /** Create one child SPTE when splitting a huge SPTE (make_huge_page_split_spte). */
   splitPerSpte: number;
   /** Allocate one page-table page for a split (drop/retake mmu_lock, GFP_KERNEL_ACCOUNT). */
   splitAllocPageTable: number;
   /** Zap one leaf SPTE (not counting the TLB flush). */
   zapSpte: number;
-  /** Remote TLB flush: fixed part. */
+  /** Remote TLB flush, fixed part: x86 local INVEPT and waiting for the acks; arm64 the broadcast TLBI and DSB. */
   tlbFlush: number;
-  /** Remote TLB flush: per vCPU kicked (IPI). */
+  /** x86 remote TLB flush: per vCPU in guest mode, the IPI sent and its ack awaited. */
   tlbFlushPerVcpu: number;
+  /** x86: a vCPU in guest mode hit by a remote flush's IPI (exit, INVEPT, TLB refill). */
+  tlbFlushIpiTarget: number;
   /** Write-protect or clear the D-bit of one SPTE in a linear range walk (enable logging). */
   wrprotRangePerSpte: number;
   /** kvm_arch_mmu_enable_log_dirty_pt_masked: fixed part per 64-page mask (walk from the root). */
@@ -41,7 +47,7 @@ export interface Costs {
   bitmapWordScan: number;
   /** Copy one byte of bitmap to or from userspace. */
   bitmapCopyPerByte: number;
-  /** Set one bit in the dirty bitmap (mark_page_dirty_in_slot). */
+  /** Set one bit in the dirty bitmap (mark_page_dirty_in_slot), its cache line local. */
   markDirtyBitmap: number;
   /** Push one entry on a dirty ring. */
   ringPush: number;
@@ -69,10 +75,21 @@ export interface CostSource {
   source: string;
 }
 
+/**
+ * How a default was obtained. `measured`: a published figure for the operation
+ * itself. `derived`: chosen so that the model reproduces the named published figures
+ * (ids of engine/calibration/figures.ts). `estimate`: no figure; an order of magnitude.
+ */
+export type CostBasis =
+  | { kind: 'measured'; figures: readonly string[] }
+  | { kind: 'derived'; figures: readonly string[] }
+  | { kind: 'estimate' };
+
 /** One entry of the cost table: what the operation is and where its default comes from. */
 export interface CostInfo extends CostSource {
   /** One sentence on what the cost covers (the language's hover and docs show it). */
   doc: string;
+  basis: CostBasis;
 }
 
 export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
@@ -80,13 +97,14 @@ export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
   userspaceExit: 5_000,
   fastPageFault: 130,
   permissionFaultArm64: 900,
-  slowPageFault: 2_500,
-  mmuLockReadBounce: 85,
+  slowPageFault: 1_000,
+  cacheLineTransfer: 50,
   splitPerSpte: 12,
   splitAllocPageTable: 300,
   zapSpte: 40,
   tlbFlush: 2_000,
   tlbFlushPerVcpu: 150,
+  tlbFlushIpiTarget: 1_500,
   wrprotRangePerSpte: 55,
   enableLogDirtyMask: 100,
   enableLogDirtyPerPage: 52,
@@ -104,120 +122,168 @@ export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
   srcuSynchronize: 1_600_000,
 });
 
+const estimate: CostBasis = { kind: 'estimate' };
+const derived = (...figures: string[]): CostBasis => ({ kind: 'derived', figures });
+
 export const COST_INFO: Readonly<Record<keyof Costs, CostInfo>> = Object.freeze({
   vmExit: {
     doc: 'VM exit and re-entry round trip, handled in the kernel.',
     source:
-      'SVM VMRUN->#VMEXIT ~1,350 cycles, whole KVM_RUN ~2,500 cycles (LKML, Dec 2020); ~350 ns leaves room for the fault handler in the 0.48 us/page below',
+      'with fastPageFault, the per-page time of the first dirty pass after an eager split at 96 vCPUs (Matlack 2022: 0.127 s for 262,144 pages = 0.48 us); consistent with the SVM exit round trip measured at ~1,350 cycles (LKML, Dec 2020)',
+    basis: derived('matlack-2022-initially-set-iter2-dirty-after', 'svm-exit-round-trip'),
   },
   userspaceExit: {
     doc: 'Exit all the way to userspace (KVM_RUN returns) and back.',
-    source:
-      'exit to userspace and back through KVM_RUN, a few microseconds (order of magnitude; no published figure)',
+    source: 'exit to userspace and back through KVM_RUN: a few microseconds (no published figure)',
+    basis: estimate,
   },
   fastPageFault: {
     doc: 'fast_page_fault: lockless walk, cmpxchg, mark dirty (on top of vm_exit).',
     source:
-      'derived: Matlack dlpt iteration 2 dirty memory after eager split 0.127 s / 262,144 pages = 0.48 us per page = vmExit + fastPageFault',
+      'the rest of the 0.48 us per page of the first dirty pass after an eager split (Matlack 2022) once vmExit is taken out; no lock, no shared cache line when vCPUs write their own memory',
+    basis: derived(
+      'matlack-2022-initially-set-iter2-dirty-after',
+      'matlack-2022-g-iter1-dirty-after',
+    ),
   },
   permissionFaultArm64: {
     doc: 'arm64 permission fault relaxed in place (kvm_pgtable_stage2_relax_perms).',
-    source: 'arm64 relax_perms under mmu_lock read; assumed slower than x86 fast_page_fault',
+    source:
+      'arm64 user_mem_abort relaxing permissions under mmu_lock read; assumed slower than x86 fast_page_fault (no figure)',
+    basis: estimate,
   },
   slowPageFault: {
-    doc: 'Slow fault under mmu_lock: GUP, page-table walk/allocation, make_spte (on top of vm_exit).',
+    doc: 'Slow fault under mmu_lock, uncontended: GUP, page-table walk/allocation, make_spte (on top of vm_exit).',
     source:
-      'derived: Matlack dlpt zap-on-fault 2.75 s / 262,144 pages = 10.5 us per page with 96 vCPUs = vmExit + slowPageFault + 95 x mmuLockReadBounce',
+      'order of a microsecond for kvm_faultin_pfn (GUP), the walk, make_spte and the cmpxchg of one SPTE (no published single-vCPU figure); the many-vCPU time comes from cacheLineTransfer',
+    basis: estimate,
   },
-  mmuLockReadBounce: {
-    doc: 'Extra cost of taking mmu_lock for read, per other vCPU faulting at the same time.',
-    source: 'derived with slowPageFault from the same row (rwlock cache line shared by 96 vCPUs)',
+  cacheLineTransfer: {
+    doc: 'One atomic read-modify-write on a cache line another CPU wrote last (the line moves).',
+    source:
+      'tens of ns within a socket, over a hundred across sockets; set so that 96 vCPUs faulting on the slow path (read_lock and read_unlock of mmu_lock: 2 atomics on one line each) reproduce the 2.75 s zap-on-fault pass of Matlack 2022 (contention.ts solves the queue)',
+    basis: derived(
+      'matlack-2022-initially-set-iter2-dirty-before',
+      'matlack-2022-g-iter1-dirty-before',
+    ),
   },
   splitPerSpte: {
     doc: 'Create one child SPTE when splitting a huge SPTE (make_huge_page_split_spte).',
     source:
-      'derived: Matlack dlpt (96 x 1 GiB, 1G HugeTLB = 25.2 M 4K pages) INITIALLY_SET iteration 1 clear with eager split 1.668 s minus the re-arm cost of iteration 3 (1.42 s) = ~0.25 s of splitting = ~10 ns per child SPTE (children are written non-atomically into an unlinked page)',
+      'Matlack 2022 (96 x 1 GiB, 1G HugeTLB = 25.2 M 4K pages): iteration 1 CLEAR with eager split 1.668 s minus the re-arm cost of iteration 3 (1.42 s) = ~0.25 s of splitting = ~10 ns per child SPTE (children are written non-atomically into an unlinked page)',
+    basis: derived('matlack-2022-initially-set-iter1-clear-after', 'google-2021-eager-split-1.5tb'),
   },
   splitAllocPageTable: {
     doc: 'Allocate one page-table page for a split.',
     source:
-      'one 4 KiB page per split huge SPTE (tdp_mmu_alloc_sp_for_split); GFP_NOWAIT allocations under the lock rarely exceed 20 us (Matlack v2 series), typically far less',
+      'one 4 KiB page per split huge SPTE (tdp_mmu_alloc_sp_for_split); Matlack 2022 bounds the GFP_NOWAIT allocation under the lock (4 of 40 runs above 20 us), typically far less',
+    basis: estimate,
   },
   zapSpte: {
     doc: 'Zap one leaf SPTE (not counting the TLB flush).',
-    source: 'tdp_mmu_zap_leafs per SPTE; small next to the TLB flush it needs',
+    source: 'tdp_mmu_zap_leafs per SPTE; small next to the TLB flush it needs (no figure)',
+    basis: estimate,
   },
   tlbFlush: {
-    doc: 'Remote TLB flush: fixed part.',
-    source: 'kvm_flush_remote_tlbs: INVEPT or Hyper-V hypercall plus IPIs; order of microseconds',
+    doc: 'Remote TLB flush, fixed part: x86 local INVEPT and the wait for acks; arm64 the broadcast TLBI and DSB.',
+    source:
+      'kvm_flush_remote_tlbs: x86 kvm_make_all_cpus_request(KVM_REQ_TLB_FLUSH) with KVM_REQUEST_WAIT; arm64 __kvm_tlb_flush_vmid (TLBI VMALLS12E1IS, DSB ISH), no IPI; order of microseconds (no figure)',
+    basis: estimate,
   },
   tlbFlushPerVcpu: {
-    doc: 'Remote TLB flush: per vCPU kicked (IPI).',
-    source: 'one IPI per running vCPU kicked by a remote flush',
+    doc: 'x86 remote TLB flush: per vCPU in guest mode, the IPI sent and its ack awaited.',
+    source:
+      'kvm_make_all_cpus_request IPIs only vCPUs in IN_GUEST_MODE (kvm_request_needs_ipi); per target an x2APIC ICR write and the ack (no figure)',
+    basis: estimate,
+  },
+  tlbFlushIpiTarget: {
+    doc: 'x86: a vCPU in guest mode hit by a remote flush IPI (exit, INVEPT, TLB refill).',
+    source:
+      'the target exits, handles KVM_REQ_TLB_FLUSH (kvm_vcpu_flush_tlb_all) and refills its TLB: an exit plus a microsecond or so (no figure)',
+    basis: estimate,
   },
   wrprotRangePerSpte: {
     doc: 'Write-protect or clear the D-bit of one SPTE in a range walk.',
     source:
-      'derived: dlpt enable dirty logging with eager split 1.547 s = split (~0.3 s) + write-protect of 25.2 M 4K SPTEs = ~50 ns per SPTE (an atomic cmpxchg each); with the split cost gives 1.5 TiB in ~27 s against Google ~30 s for 1.5 TB',
+      'Matlack 2022 enable dirty logging with eager split 1.547 s = split (~0.3 s) + write-protect of 25.2 M 4K SPTEs = ~50 ns per SPTE (an atomic cmpxchg each); with the split cost, 1.5 TiB splits in ~27 s against Google ~30 s for 1.5 TB',
+    basis: derived('matlack-2022-g-enable-after', 'google-2021-eager-split-1.5tb'),
   },
   enableLogDirtyMask: {
     doc: 'kvm_arch_mmu_enable_log_dirty_pt_masked: fixed part per 64-page mask.',
     source:
-      'derived: dlpt INITIALLY_SET iteration 1 clear 0.0496 s before eager split = 393,216 masks with nothing to split',
+      'Matlack 2022 INITIALLY_SET iteration 1 clear 0.0496 s before eager split = 393,216 masks with nothing to split',
+    basis: derived('matlack-2022-initially-set-iter1-clear-before'),
   },
   enableLogDirtyPerPage: {
     doc: 'kvm_arch_mmu_enable_log_dirty_pt_masked: per page in the mask.',
     source:
-      'derived: dlpt INITIALLY_SET iteration 3 clear 1.42 s (before: 1.37 s) for 25.2 M present 4K SPTEs = ~52 ns per page after the per-mask part; charged only for 4K SPTEs present',
+      'Matlack 2022 INITIALLY_SET iteration 3 clear 1.42 s (before: 1.37 s) for 25.2 M present 4K SPTEs = ~52 ns per page after the per-mask part; charged only for 4K SPTEs present',
+    basis: derived(
+      'matlack-2022-initially-set-iter3-clear-before',
+      'matlack-2022-initially-set-iter3-clear-after',
+    ),
   },
   bitmapWordScan: {
     doc: 'Scan one 64-bit word of a dirty bitmap (GET / CLEAR).',
     source: 'one 64-bit load and test; cache-resident bitmap',
+    basis: estimate,
   },
   bitmapCopyPerByte: {
     doc: 'Copy one byte of bitmap to or from userspace.',
     source: 'copy_to_user / copy_from_user at ~20 GB/s',
+    basis: estimate,
   },
   markDirtyBitmap: {
-    doc: 'Set one bit in the dirty bitmap (mark_page_dirty_in_slot).',
-    source: 'set_bit_le on the slot bitmap',
+    doc: 'Set one bit in the dirty bitmap (mark_page_dirty_in_slot), its cache line local.',
+    source:
+      'set_bit_le on the slot bitmap; a line another CPU set a bit in last costs cacheLineTransfer more',
+    basis: estimate,
   },
   ringPush: {
     doc: 'Push one entry on a dirty ring.',
     source: 'kvm_dirty_ring_push: two stores and a release store of flags',
+    basis: estimate,
   },
   ringHarvestPerEntry: {
     doc: 'Userspace harvest of one ring entry (read, mark RESET).',
     source: 'QEMU kvm_dirty_ring_reap_one per entry (load-acquire, bitmap set, store-release)',
+    basis: estimate,
   },
   ringResetPerEntry: {
     doc: 'KVM_RESET_DIRTY_RINGS per entry walked.',
     source: 'kvm_dirty_ring_reset per entry walked, coalescing into masks',
+    basis: estimate,
   },
   ringPoolClaim: {
     doc: 'Proposal: claim a ring from a shared pool.',
     source: 'proposal (not KVM): an atomic claim on a shared cache line',
+    basis: estimate,
   },
   pmlLog: {
     doc: 'The CPU appends one GPA to the PML buffer (no exit).',
     source: 'hardware append to the 512-entry PML buffer; no VM exit',
+    basis: estimate,
   },
   pmlDrainPerEntry: {
     doc: 'Drain one PML entry at a VM exit (vmx_flush_pml_buffer).',
     source: 'vmx_flush_pml_buffer per entry, before kvm_vcpu_mark_page_dirty',
+    basis: estimate,
   },
   ioctl: {
     doc: 'A system call (ioctl) entry and return.',
     source: 'system call entry/exit with fd lookup; about a microsecond',
+    basis: estimate,
   },
   kickVcpu: {
     doc: 'Kick one vCPU out of guest mode (IPI and exit).',
     source: 'kvm_vcpu_kick: IPI and VM exit on the target vCPU',
+    basis: estimate,
   },
   srcuSynchronize: {
     doc: 'synchronize_srcu when a memslot is deleted or moved.',
     source:
-      'synchronize_srcu_expedited in kvm_swap_active_memslots, once per memslot change (twice for DELETE/MOVE); derived: dlpt enable dirty logging without eager split 0.0017 s for 96 1G SPTEs',
+      'synchronize_srcu_expedited in kvm_swap_active_memslots, once per memslot change (twice for DELETE/MOVE); Matlack 2022 enable dirty logging without eager split took 0.0017 s for 96 1G SPTEs',
+    basis: derived('matlack-2022-g-enable-before'),
   },
 });
 

@@ -1,6 +1,7 @@
 import type { Memslot } from './memslot.ts';
 import type { Vm } from './vm.ts';
 import { KvmError } from './errors.ts';
+import { BITMAP_LINE_IOCTL } from './memslot.ts';
 import { enableLogDirtyPtMasked } from './dirty-log.ts';
 import { OpCost } from './stats.ts';
 import { INTERNAL } from './internal.ts';
@@ -75,6 +76,7 @@ export function getDirtyLog(vm: Vm, slotId: number, into?: Uint8Array): Uint8Arr
       out[w + 1] = hi;
       bitmap[w] = 0;
       bitmap[w + 1] = 0;
+      slot.bitmapLineOwner[(w * 32) >>> 9] = BITMAP_LINE_IOCTL; // xchg takes the line
       flush = enableLogDirtyPtMasked(vm, slot, w * 32, lo, hi, cost) || flush;
     }
     if (flush) vm[INTERNAL].flushRemoteTlbs(cost);
@@ -146,6 +148,7 @@ export function clearDirtyLog(
     const mHi = (uHi & kernel[w + 1]) >>> 0;
     kernel[w] &= ~uLo;
     kernel[w + 1] &= ~uHi;
+    slot.bitmapLineOwner[(w * 32) >>> 9] = BITMAP_LINE_IOCTL; // the atomic takes the line
     if ((mLo | mHi) !== 0) {
       flush = enableLogDirtyPtMasked(vm, slot, firstPage + i * 64, mLo, mHi, cost) || flush;
     }

@@ -1,4 +1,5 @@
 import type { Memslot } from './memslot.ts';
+import { BITMAP_LINE_IOCTL, BITMAP_LINE_PAGES } from './memslot.ts';
 import type { OpCost } from './stats.ts';
 import type { Vcpu } from './vcpu.ts';
 import type { Vm } from './vm.ts';
@@ -23,7 +24,7 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
     // Inline of the common case (a vCPU write in bitmap mode) for performance.
     bitmap[rel >>> 5] |= 1 << (rel & 31);
     vm.stats.bitmap_marks++;
-    return vm.costs.markDirtyBitmap;
+    return vm.costs.markDirtyBitmap + takeBitmapLine(vm, slot, rel, vcpu.id + 1);
   }
   // Under CONFIG_HAVE_KVM_DIRTY_RING (x86 and arm64 both select it) KVM warns on a
   // write without a running vCPU in every dirty-log mode, unless the arch allows it
@@ -50,10 +51,25 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
     const end = pages > 1 ? Math.min(rel + pages, slot.npages) : rel + 1;
     for (let r = rel; r < end; r++) bitmap[r >>> 5] |= 1 << (r & 31);
     vm.stats.bitmap_marks++;
-    return vm.costs.markDirtyBitmap;
+    const owner = vcpu ? vcpu.id + 1 : BITMAP_LINE_IOCTL;
+    return vm.costs.markDirtyBitmap + takeBitmapLine(vm, slot, rel, owner);
   }
   if (ringMode) vm[INTERNAL].recordLostDirty(slot, rel, 'no-running-vcpu-in-ring-mode');
   return 0;
+}
+
+/**
+ * set_bit_le is an atomic on the bitmap's cache line holding `rel`'s bit: if another
+ * CPU wrote that line last, the line moves to this one first. Records `owner` as the
+ * line's last writer; returns the transfer's cost in ns (0 if the line was local or
+ * untouched).
+ */
+export function takeBitmapLine(vm: Vm, slot: Memslot, rel: number, owner: number): number {
+  const owners = slot.bitmapLineOwner;
+  const line = (rel / BITMAP_LINE_PAGES) | 0;
+  const last = owners[line];
+  owners[line] = owner;
+  return last !== 0 && last !== owner ? vm.costs.cacheLineTransfer : 0;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Memslot } from './memslot.ts';
 import type { OpCost } from './stats.ts';
 import type { LostDirtyEvent } from './types.ts';
+import type { Vcpu } from './vcpu.ts';
 
 /**
  * The key of a Vm's internal entry points: what KVM's own code calls and the UAPI
@@ -16,8 +17,11 @@ export interface VmInternal {
   recordLostDirty(slot: Memslot, rel: number, reason: LostDirtyEvent['reason']): void;
   /** kvm_flush_remote_tlbs: charged to `cost`. */
   flushRemoteTlbs(cost: OpCost): void;
-  /** A remote TLB flush issued by a faulting vCPU; returns its cost in ns. */
-  flushRemoteTlbsFromVcpu(): number;
+  /**
+   * A remote TLB flush issued outside an ioctl, by faulting `vcpu` or (null) a host
+   * thread such as an MMU notifier; returns its cost to the issuer in ns.
+   */
+  flushRemoteTlbsFromVcpu(vcpu: Vcpu | null): number;
   /** kvm_arch_sync_dirty_log: x86 with PML kicks every vCPU to drain its buffer. */
   syncDirtyLog(cost: OpCost): void;
   /** Close an ioctl: add its lock time to the stats and publish its cost as `lastIoctl`. */

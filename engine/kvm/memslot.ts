@@ -30,6 +30,14 @@ export class Memslot {
    * words; null while logging is off or in ring-only mode.
    */
   dirtyBitmap: Uint32Array | null = null;
+  /**
+   * Who set a bit in each 64-byte cache line of the dirty bitmap last (512 pages per
+   * line): a vCPU id + 1, BITMAP_LINE_IOCTL for the thread of a GET/CLEAR, 0 for none.
+   * A vCPU marking a page in a line someone else wrote last pulls the line over
+   * (`cacheLineTransfer`): vCPUs dirtying pages of the same 2M frames share lines, a
+   * vCPU writing memory of its own does not.
+   */
+  readonly bitmapLineOwner: Uint16Array;
   /** The SPTEs mapping this slot's gfn range; replaced on DELETE/MOVE (zapped). */
   tdp: SlotTdp;
   /** Per level, whether guest and host addresses are congruent within the huge page. */
@@ -60,6 +68,7 @@ export class Memslot {
       [SpteLevel.PG_LEVEL_1G]: congruentAt(SpteLevel.PG_LEVEL_1G),
     };
     this.tdp = new SlotTdp(init.baseGfn, init.npages);
+    this.bitmapLineOwner = new Uint16Array(Math.ceil(init.npages / BITMAP_LINE_PAGES));
   }
 
   /** The UAPI slot number, `(asId << 16) | id`. */
@@ -114,6 +123,11 @@ export class Memslot {
     return this.dirtyBitmap ? 2 * (Math.ceil(this.npages / 64) * 8) : 0;
   }
 }
+
+/** Pages whose dirty bits share one 64-byte cache line of the bitmap. */
+export const BITMAP_LINE_PAGES = 512;
+/** `Memslot.bitmapLineOwner` of a line last written by an ioctl thread (GET, CLEAR). */
+export const BITMAP_LINE_IOCTL = 0xffff;
 
 /** Words of a bitmap of `npages` bits, rounded to 64 bits as KVM does. */
 export function bitmapWords32(npages: number): number {

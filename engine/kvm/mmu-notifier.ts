@@ -28,5 +28,5 @@ export function unmapGfnRange(vm: Vm, slot: Memslot, start: number, end: number)
     rel = (Math.floor(gfn / span) + 1) * span - slot.baseGfn;
   }
   if (zapped === 0) return 0;
-  return zapped * vm.costs.zapSpte + vm[INTERNAL].flushRemoteTlbsFromVcpu();
+  return zapped * vm.costs.zapSpte + vm[INTERNAL].flushRemoteTlbsFromVcpu(null);
 }

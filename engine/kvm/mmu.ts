@@ -161,7 +161,7 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
       tdp.zapLeaf(level as SpteLevel, rel);
       stats.fault_zaps++;
       lockNs += costs.zapSpte;
-      ns += vm[INTERNAL].flushRemoteTlbsFromVcpu();
+      ns += vm[INTERNAL].flushRemoteTlbsFromVcpu(vcpu);
       level = 0;
       outcome = Outcome.ZapOnFault;
     }
@@ -181,7 +181,7 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
       const zapped = tdp.zapCollapsible(frame, frame + 1, () => target as SpteLevel);
       stats.recovered_sptes += zapped.walked;
       lockNs += zapped.walked * costs.zapSpte;
-      if (zapped.flush) ns += vm[INTERNAL].flushRemoteTlbsFromVcpu();
+      if (zapped.flush) ns += vm[INTERNAL].flushRemoteTlbsFromVcpu(vcpu);
       level = 0;
     }
   }

@@ -1,5 +1,6 @@
 import type { Arch, DirtyGranularity, RingTopology, SplitOnFault } from './types.ts';
 import { SpteLevel } from './types.ts';
+import type { MmuLockKind } from './contention.ts';
 
 /**
  * KVM module parameters and kernel-version behaviours, plus the proposals from the
@@ -21,6 +22,12 @@ export interface KvmParams {
   readFaultMapsWritable: boolean;
   /** Largest mapping the MMU uses: 1G where EPT/NPT support it, else 2M. */
   maxHugeLevel: SpteLevel;
+  /**
+   * mmu_lock: the TDP MMU's rwlock (faults take it for read and run in parallel; x86
+   * since 5.12, arm64 since 6.2), or the exclusive spinlock it was before (2012's KVM,
+   * the shadow MMU).
+   */
+  mmuLock: MmuLockKind;
   /** Proposals from the debates. Not KVM. */
   proposals: Proposals;
 }
@@ -50,6 +57,7 @@ export function defaultParams(arch: Arch): KvmParams {
     splitOnFault: arch === 'x86_64' ? 'in-place' : 'zap',
     readFaultMapsWritable: arch === 'x86_64',
     maxHugeLevel: SpteLevel.PG_LEVEL_1G,
+    mmuLock: 'rwlock',
     proposals: { ...DEFAULT_PROPOSALS },
   };
 }
@@ -68,6 +76,9 @@ export function resolveParams(arch: Arch, overrides: Partial<KvmParams> = {}): K
     throw new Error(
       'eagerPageSplit is the x86 module parameter; on arm64 enable Cap.ArmEagerSplitChunkSize instead',
     );
+  }
+  if (params.mmuLock !== 'rwlock' && params.mmuLock !== 'spinlock') {
+    throw new Error(`mmuLock must be 'rwlock' or 'spinlock', got ${String(params.mmuLock)}`);
   }
   const topo = params.proposals.ringTopology;
   if (topo.kind === 'pool' && (!Number.isInteger(topo.rings) || topo.rings < 1)) {

@@ -13,6 +13,8 @@ import {
   SPTE_WRITE_OK,
 } from './spte.ts';
 
+const NO_OWNERS = new Uint16Array(0);
+
 /** A 4K leaf that fast_page_fault can make writable: present, MMU-writable, not writable. */
 const FAST_FIX_MASK = SPTE_PRESENT | SPTE_LEAF | SPTE_WRITABLE | SPTE_MMU_WRITABLE;
 const FAST_FIX_OK = SPTE_PRESENT | SPTE_LEAF | SPTE_MMU_WRITABLE;
@@ -24,6 +26,13 @@ export interface VcpuStats {
   nsByOutcome: Float64Array;
   /** KVM_RUN returns to userspace (ring full, MMIO). */
   userspaceExits: number;
+  /**
+   * x86 remote TLB flushes (another vCPU's or an ioctl's) that IPI'd this vCPU in guest
+   * mode, cumulative. Each costs the vCPU `tlbFlushIpiTarget`, charged by whoever runs
+   * it (the simulation's vCPU thread, dirty_log_perf_test), since KVM's model has no
+   * clock of its own.
+   */
+  tlbFlushIpis: number;
 }
 
 /** Result of `vcpu.runAccesses`: how far the batch got and why it stopped. */
@@ -62,7 +71,14 @@ export class Vcpu {
     byOutcome: new Float64Array(ACCESS_OUTCOMES.length),
     nsByOutcome: new Float64Array(ACCESS_OUTCOMES.length),
     userspaceExits: 0,
+    tlbFlushIpis: 0,
   };
+  /**
+   * KVM's IN_GUEST_MODE: the vCPU is running guest code, so a remote TLB flush IPIs
+   * it (x86). True from creation; whoever drives the vCPU clears it while it waits
+   * (halted, paused, or back in userspace between dirty_log_perf_test passes).
+   */
+  inGuestMode = true;
   /** Cost of the last slow-path access, in ns (set by handleAccess). */
   lastCostNs = 0;
   lastLockReadNs = 0;
@@ -172,7 +188,10 @@ export class Vcpu {
       this.pml === null &&
       vm.dirtyGranularityPages === 1;
     let bitmap = slot ? slot.dirtyBitmap : null;
+    let owners = slot ? slot.bitmapLineOwner : NO_OWNERS;
+    const owner = this.id + 1;
     let inlineFastCount = 0;
+    let lineTransfers = 0;
     let i = start;
     for (; i < end; i++) {
       const gfn = gfnArray[i];
@@ -186,6 +205,7 @@ export class Vcpu {
           npages = found.npages;
           s4 = found.tdp.spte4k;
           bitmap = found.dirtyBitmap;
+          owners = found.bitmapLineOwner;
           rel = gfn - base;
         }
       }
@@ -199,6 +219,13 @@ export class Vcpu {
         if (write && inlineFast && bitmap !== null && (spte & FAST_FIX_MASK) === FAST_FIX_OK) {
           s4[rel] = spte | SPTE_WRITABLE | SPTE_DIRTY;
           bitmap[rel >>> 5] |= 1 << (rel & 31);
+          // takeBitmapLine (dirty-log.ts), inline: 512 pages per bitmap cache line.
+          const line = rel >>> 9;
+          const last = owners[line];
+          if (last !== owner) {
+            if (last !== 0) lineTransfers++;
+            owners[line] = owner;
+          }
           inlineFastCount++;
           continue;
         }
@@ -223,7 +250,9 @@ export class Vcpu {
     }
     out.counts[Outcome.NoFault] += fastCount;
     if (inlineFastCount > 0) {
-      const ns = inlineFastCount * (costs.vmExit + costs.fastPageFault + costs.markDirtyBitmap);
+      const ns =
+        inlineFastCount * (costs.vmExit + costs.fastPageFault + costs.markDirtyBitmap) +
+        lineTransfers * costs.cacheLineTransfer;
       out.counts[Outcome.FastFault] += inlineFastCount;
       out.costNs += ns;
       this.stats.nsByOutcome[Outcome.FastFault] += ns;

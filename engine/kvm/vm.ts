@@ -454,11 +454,11 @@ export class Vm {
     flushRemoteTlbs: (cost) => {
       this.stats.remote_tlb_flush++;
       cost.tlbFlushes++;
-      cost.add(this.costs.tlbFlush + this.costs.tlbFlushPerVcpu * this.vcpus.length);
+      cost.add(this.remoteTlbFlushNs(null));
     },
-    flushRemoteTlbsFromVcpu: () => {
+    flushRemoteTlbsFromVcpu: (vcpu) => {
       this.stats.remote_tlb_flush++;
-      return this.costs.tlbFlush + this.costs.tlbFlushPerVcpu * this.vcpus.length;
+      return this.remoteTlbFlushNs(vcpu);
     },
     syncDirtyLog: (cost) => {
       if (this.pmlActive) cost.add(this.kickAllVcpus());
@@ -508,6 +508,30 @@ export class Vm {
       }
     },
   };
+
+  /**
+   * What kvm_flush_remote_tlbs costs its caller (`from`, or an ioctl thread). arm64
+   * (kvm_arch_flush_remote_tlbs: __kvm_tlb_flush_vmid) broadcasts one TLBI to every
+   * CPU in hardware: no IPI, no per-vCPU work, the same cost whatever the vCPU count.
+   * x86 (kvm_make_all_cpus_request(KVM_REQ_TLB_FLUSH)) sets the request in every other
+   * vCPU's `requests` word (an atomic on a line that vCPU owns), then IPIs the vCPUs in
+   * guest mode and waits for them (KVM_REQUEST_WAIT); each of those takes an exit to
+   * flush, counted in its `stats.tlbFlushIpis` for whoever runs it to charge.
+   */
+  private remoteTlbFlushNs(from: Vcpu | null): number {
+    const costs = this.costs;
+    if (this.arch === 'arm64') return costs.tlbFlush;
+    let ns = costs.tlbFlush;
+    for (const v of this.vcpus) {
+      if (v === from) continue;
+      ns += costs.cacheLineTransfer;
+      if (v.inGuestMode) {
+        ns += costs.tlbFlushPerVcpu;
+        v.stats.tlbFlushIpis++;
+      }
+    }
+    return ns;
+  }
 
   private allMemslotsEmpty(): boolean {
     return this.slots.size === 0;

@@ -10,6 +10,8 @@ import {
 } from '../../engine/selftests/dirty-log-perf-test.ts';
 import type { Backing } from '../../engine/kvm/types.ts';
 import { textTable } from '../output/text-table.ts';
+import { figure } from '../../engine/calibration/figures.ts';
+import { MATLACK_AFTER, MATLACK_BEFORE } from '../../engine/calibration/scenarios.ts';
 
 /**
  * The main job: KVM's dirty_log_perf_test on the model. Without options it runs
@@ -42,38 +44,25 @@ model options:
   --eager-split-chunk SIZE          arm64 KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE
   -h, --help                        this text`;
 
-/** Matlack, "[PATCH v2 00/18] KVM: x86/mmu: Eager Page Splitting for the TDP MMU" (2022-01-19). */
-const MATLACK: readonly { caps: string; phase: string; before: number; after: number }[] = [
+/** Matlack's table (engine/calibration/matlack-2022.ts): the selftest phase of each figure pair. */
+const MATLACK_PHASES: readonly { caps: string; phase: string; key: string }[] = [
   {
     caps: 'INITIALLY_SET',
     phase: 'Iteration 1 clear dirty log time',
-    before: 0.049572,
-    after: 1.667812,
+    key: 'initially-set-iter1-clear',
   },
   {
     caps: 'INITIALLY_SET',
     phase: 'Iteration 2 dirty memory time',
-    before: 2.751443,
-    after: 0.127017,
+    key: 'initially-set-iter2-dirty',
   },
   {
     caps: 'INITIALLY_SET',
     phase: 'Iteration 3 clear dirty log time',
-    before: 1.374501,
-    after: 1.422479,
+    key: 'initially-set-iter3-clear',
   },
-  {
-    caps: 'no INITIALLY_SET (-g)',
-    phase: 'Enabling dirty logging time',
-    before: 0.001684,
-    after: 1.546904,
-  },
-  {
-    caps: 'no INITIALLY_SET (-g)',
-    phase: 'Iteration 1 dirty memory time',
-    before: 2.943733,
-    after: 0.14598,
-  },
+  { caps: 'no INITIALLY_SET (-g)', phase: 'Enabling dirty logging time', key: 'g-enable' },
+  { caps: 'no INITIALLY_SET (-g)', phase: 'Iteration 1 dirty memory time', key: 'g-iter1-dirty' },
 ];
 
 export function parseSize(text: string): number {
@@ -186,28 +175,27 @@ export function parseArgs(argv: readonly string[]): Partial<DirtyLogPerfOptions>
 /** Run Matlack's comparison; returns the table of model vs published seconds. */
 export function matlackComparison(): aq.ColumnTable {
   const common = { vcpus: 96, bytesPerVcpu: 2 ** 30, backing: 'hugetlb_1g' as const };
-  // Before the series: no eager split and, in 5.17, huge SPTEs zapped on fault.
-  // Matlack's runs show one exit per re-dirtied page, as without PML.
-  const before = { eagerPageSplit: false, splitOnFault: 'zap' as const, enablePml: false };
-  const after = { eagerPageSplit: true, splitOnFault: 'zap' as const, enablePml: false };
   const run = (manual: boolean, params: DirtyLogPerfOptions['params']): DirtyLogPerfResult =>
     runDirtyLogPerfTest({ ...common, manualProtect: manual, iterations: manual ? 3 : 2, params });
   const runs = {
-    INITIALLY_SET: { before: run(true, before), after: run(true, after) },
-    'no INITIALLY_SET (-g)': { before: run(false, before), after: run(false, after) },
+    INITIALLY_SET: { before: run(true, MATLACK_BEFORE), after: run(true, MATLACK_AFTER) },
+    'no INITIALLY_SET (-g)': {
+      before: run(false, MATLACK_BEFORE),
+      after: run(false, MATLACK_AFTER),
+    },
   } as const;
   const seconds = (r: DirtyLogPerfResult, phase: string): number =>
     r.phases.find((p) => p.phase === phase)?.seconds ?? NaN;
   return aq.from(
-    MATLACK.map((row) => {
+    MATLACK_PHASES.map((row) => {
       const pair = runs[row.caps as keyof typeof runs];
       return {
         caps: row.caps,
         phase: row.phase,
         before_s: seconds(pair.before, row.phase),
-        published_before_s: row.before,
+        published_before_s: figure(`matlack-2022-${row.key}-before`).value,
         after_s: seconds(pair.after, row.phase),
-        published_after_s: row.after,
+        published_after_s: figure(`matlack-2022-${row.key}-after`).value,
       };
     }),
   );
