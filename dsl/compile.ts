@@ -20,6 +20,7 @@ import { traceRows } from './compile/files.ts';
 import type { FileContext, FileLoader } from './compile/files.ts';
 import { compileOutput } from './compile/outputs.ts';
 import type { CompiledOutput } from './compile/outputs.ts';
+import type { LetDefinition } from './compile/experiment-types.ts';
 import { EMPTY_SCOPE } from './compile/scope.ts';
 import type { Scope } from './compile/scope.ts';
 import { compileUses } from './compile/use.ts';
@@ -29,6 +30,29 @@ import { parseProgram } from './parse.ts';
 export type { CompiledExperiment } from './compile/experiments.ts';
 export type { FileLoader, LoadedFile } from './compile/files.ts';
 export type { CompiledOutput, ExportFormat, TableView } from './compile/outputs.ts';
+export type {
+  Aggregate,
+  AggregateOp,
+  Axis,
+  BinaryOp,
+  ExpectOutput,
+  Expr,
+  ExprFunction,
+  LetDefinition,
+  ParamValue,
+  PlotError,
+  PlotExtension,
+  PlotLog,
+  PlotMark,
+  ProgressOutput,
+  RowQuery,
+} from './compile/experiment-types.ts';
+export {
+  AGGREGATE_OPS,
+  EXPR_FUNCTIONS,
+  PLOT_ERRORS,
+  PLOT_MARKS,
+} from './compile/experiment-types.ts';
 export { EMPTY_SCOPE } from './compile/scope.ts';
 export type { DefinitionValues, Scope } from './compile/scope.ts';
 export type { LabelledPlan } from './compile/sweep.ts';
@@ -40,6 +64,11 @@ export interface CompiledProgram {
   migrations: MigrationPolicy[];
   experiments: CompiledExperiment[];
   outputs: CompiledOutput[];
+  /**
+   * Every `let` in effect for this text's outputs (earlier cells' and this text's), in
+   * definition order, each after the lets it uses; a redefinition replaces the earlier.
+   */
+  lets?: LetDefinition[];
 }
 
 export interface CompileOptions {

@@ -11,6 +11,7 @@ import { FIELDS } from '../schema.ts';
 import { bindValue } from './bind.ts';
 import { checkCombination } from './checks.ts';
 import type { Definitions } from './definitions.ts';
+import type { Axis } from './experiment-types.ts';
 import { KIND_NOUN } from './scope.ts';
 import type { DefinitionValues } from './scope.ts';
 import { expandSweep, repeatSeeds } from './sweep.ts';
@@ -21,6 +22,10 @@ export interface CompiledExperiment {
   line: number;
   /** One plan for `run`; the cartesian product of every list for `sweep`. */
   plans: LabelledPlan[];
+  /** What varies between the plans besides the seed: one parameter column each. */
+  axes?: Axis[];
+  /** The seeds every point of the product runs with. */
+  seeds?: number[];
 }
 
 /** The run options that set a number of the plan, by option name. */

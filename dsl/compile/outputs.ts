@@ -7,19 +7,20 @@ import type { ExportOutput, Name, PlotOutput, TableOutput } from '../ast.ts';
 import { DiagnosticCode as C, diagnostic, didYouMean, oneOf } from '../diagnostics.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { EXPORT_FORMATS, PLOT_X, PLOT_Y, TABLE_VIEWS } from '../schema.ts';
+import type { ExpectOutput, PlotExtension, ProgressOutput, RowQuery } from './experiment-types.ts';
 
 export type TableView = (typeof TABLE_VIEWS)[number];
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Outputs are plain data; rendering them is the views' job. */
 export type CompiledOutput =
-  | {
+  | ({
       kind: 'table';
       views: TableView[];
       /** `table V with a, b`: the columns to show, in this order; absent shows all. */
       columns?: string[];
       line: number;
-    }
+    } & RowQuery)
   | {
       kind: 'export';
       views: TableView[];
@@ -28,17 +29,23 @@ export type CompiledOutput =
       format: ExportFormat;
       line: number;
     }
-  | {
+  | ({
       kind: 'plot';
       /** The words as written: `plot remaining over time`. */
       y: string;
       x: string;
-      /** The result table and its columns. */
-      table: 'timeline' | 'iterations';
+      /**
+       * The result table and its columns. `timeline` and `iterations` draw one line per
+       * plan; any other table draws across runs (a point per X value, the mean of its rows).
+       */
+      table: TableView;
       xColumn: string;
+      /** The first Y column (all of them: `yColumns`). */
       yColumn: string;
       line: number;
-    };
+    } & PlotExtension)
+  | ProgressOutput
+  | ExpectOutput;
 
 /** The statements that are outputs. */
 export type OutputStatement = TableOutput | ExportOutput | PlotOutput;

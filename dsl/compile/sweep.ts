@@ -4,12 +4,18 @@
  * it chose: `db/ring/fast/costs=slow/seed=1`. Pure: names are already resolved.
  */
 import type { RunPlan } from '../../engine/plan.ts';
+import type { ParamValue } from './experiment-types.ts';
 import type { DefinitionValues } from './scope.ts';
 
 /** One plan of an experiment, with a label naming what varies: `db/ring/fast/seed=1`. */
 export interface LabelledPlan {
   label: string;
   plan: RunPlan;
+  /**
+   * The plan's value of every axis of its experiment, by column (`bandwidth: 9` in the
+   * axis's unit), null where the plan has none; the seed is not a parameter.
+   */
+  params?: Record<string, ParamValue>;
 }
 
 /** A definition chosen by name. */
