@@ -164,6 +164,179 @@ export function provenanceOf(table: ColumnTable): Provenance | undefined {
   return TABLE_PROVENANCE.get(table);
 }
 
+/** What a column holds: JSON's number, text or boolean (null where a run has no value). */
+export type ColumnType = 'number' | 'text' | 'boolean';
+
+/** One column of a result table, as `resultColumns` lists it. */
+export interface ColumnInfo {
+  name: string;
+  type: ColumnType;
+  /** The unit of the column's numbers (`ms`, `pages`, `Mbit/s`); absent for counts and text. */
+  unit?: string;
+}
+
+/**
+ * The unit a column's name states by its suffix (`downtime_ms` is in ms, `rss_mib` in
+ * MiB), or undefined: the rule every result column follows, and a `let` may too.
+ * Longer suffixes first (`_per_s` before `_s`).
+ */
+export function unitFromName(name: string): string | undefined {
+  for (const [suffix, unit] of UNIT_SUFFIXES) if (name.endsWith(suffix)) return unit;
+  return undefined;
+}
+
+const UNIT_SUFFIXES: readonly (readonly [string, string])[] = [
+  ['_per_s', '1/s'],
+  ['_pps', 'pages/s'],
+  ['_mbps', 'Mbit/s'],
+  ['_bytes', 'bytes'],
+  ['_pages', 'pages'],
+  ['_mib', 'MiB'],
+  ['_pct', '%'],
+  ['_ms', 'ms'],
+  ['_us', 'µs'],
+  ['_ns', 'ns'],
+  ['_s', 's'],
+];
+
+/** Text columns of the result tables; every other column holds numbers. */
+const TEXT_COLUMNS: ReadonlySet<string> = new Set([
+  'vm',
+  'tracking',
+  'migration',
+  'status',
+  'state',
+  'kind',
+  'detail',
+  'cause',
+  'reporting',
+  'hinting',
+]);
+
+const SUMMARY_COLUMNS = [
+  'vm',
+  'tracking',
+  'migration',
+  'seed',
+  'status',
+  'total_ms',
+  'setup_ms',
+  'downtime_ms',
+  'expected_downtime_ms',
+  'downtime_limit_ms',
+  'iterations',
+  'transferred_bytes',
+  'ram_bytes',
+  'normal_pages',
+  'zero_pages',
+  'normal_bytes',
+  'pages_sent',
+  'amplification',
+  'downtime_bytes',
+  'dirty_pages_rate_pps',
+  'mbps',
+  'throttle_pct',
+  'postcopy_requests',
+  'guest_writes_per_s',
+  'guest_slowdown',
+  'pf_fast',
+  'pf_slow',
+  'pf_not_present',
+  'splits_eager',
+  'splits_on_fault',
+  'zaps_on_fault',
+  'pml_full_exits',
+  'ring_full_exits',
+  'tlb_flushes',
+  'mmu_lock_read_ms',
+  'mmu_lock_write_ms',
+  'tracking_memory_bytes',
+  'page_table_bytes',
+  'lost_dirty',
+  'stale_pages',
+];
+
+/** GuestBalloon.summary's columns, then the free pages found stale. */
+const BALLOON_SUMMARY_COLUMNS = [
+  'reporting',
+  'reporting_order',
+  'hinting',
+  'rss_start_bytes',
+  'rss_bytes',
+  'guest_free_bytes',
+  'reports',
+  'reported_pages',
+  'balloon_exits',
+  'discard_calls',
+  'discarded_pages',
+  'discard_skipped_pages',
+  'refaults',
+  'used_pages_discarded',
+  'reused_before_discard',
+  'pages_hinted',
+  'pages_skipped_by_hinting',
+  'hint_blocks_shrunk',
+  'balloon_guest_ms',
+  'balloon_host_ms',
+  'alloc_failures',
+  'stale_free_pages',
+];
+
+const TIMELINE_COLUMNS = [
+  'time_s',
+  'state',
+  'iteration',
+  'guest_writes_per_s',
+  'guest_progress',
+  'remaining_pages',
+  'link_mbps',
+  'throttle_pct',
+  'ring_full_exits',
+];
+
+/** GuestBalloon.sample's columns. */
+const BALLOON_TIMELINE_COLUMNS = [
+  'rss_mib',
+  'guest_free_mib',
+  'reported_mib',
+  'reports',
+  'balloon_exits',
+  'discard_calls',
+  'refaults',
+];
+
+const EVENT_COLUMNS = ['time_s', 'kind', 'vcpu', 'detail'];
+const STALE_COLUMNS = ['gfn', 'source_generation', 'destination_generation', 'cause'];
+
+/**
+ * The columns of every result table a run of `plan` returns, in order, with their
+ * type and unit: known before the run, as `buildResult` lays them out (a VM with a
+ * balloon or an `alloc` workload adds the balloon's columns). The language checks
+ * column names against it; the front ends read units from it.
+ */
+export function resultColumns(plan: RunPlan): Record<ResultTableName, ColumnInfo[]> {
+  const stalls = STALL_CAUSES.map((c) => `stall_${c}_ms`);
+  const balloon =
+    plan.vm.balloon !== undefined || plan.vm.workloads.some((w) => w.kind === 'alloc');
+  const info = (names: readonly string[]): ColumnInfo[] =>
+    names.map((name) => {
+      // `mbps` is the whole name, not a suffix (QEMU's query-migrate calls it so).
+      const unit = name === 'mbps' ? 'Mbit/s' : unitFromName(name);
+      return {
+        name,
+        type: TEXT_COLUMNS.has(name) ? 'text' : 'number',
+        ...(unit === undefined ? {} : { unit }),
+      };
+    });
+  return {
+    summary: info([...SUMMARY_COLUMNS, ...stalls, ...(balloon ? BALLOON_SUMMARY_COLUMNS : [])]),
+    iterations: info(ITERATION_COLUMNS),
+    timeline: info([...TIMELINE_COLUMNS, ...stalls, ...(balloon ? BALLOON_TIMELINE_COLUMNS : [])]),
+    events: info(EVENT_COLUMNS),
+    stale: info(STALE_COLUMNS),
+  };
+}
+
 const ITERATION_COLUMNS = [
   'iteration',
   'time_s',

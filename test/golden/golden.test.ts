@@ -12,7 +12,7 @@ import { toCSV } from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../dsl/compile.ts';
 import { nodeFileLoader } from '../../dsl/node-loader.ts';
-import { planHash } from '../../engine/results.ts';
+import { planHash, resultColumns } from '../../engine/results.ts';
 import type { RunResult } from '../../engine/results.ts';
 import { run } from '../../engine/run.ts';
 
@@ -44,6 +44,38 @@ function resultText(result: RunResult): string {
   return parts.join('\n') + '\n';
 }
 
+/**
+ * Each table's columns as a run returned them, with the type of their values: what
+ * `resultColumns(plan)` must have said before the run (an all-null column takes the
+ * catalog's word for it).
+ */
+function catalogOf(
+  result: RunResult,
+  catalog: ReturnType<typeof resultColumns>,
+): Record<string, [string, string][]> {
+  const typeOf = (values: unknown[]): string => {
+    const types = new Set(
+      values
+        .filter((v) => v !== null && v !== undefined)
+        .map((v) => (typeof v === 'string' ? 'text' : typeof v)),
+    );
+    return types.size === 1 ? [...types][0] : [...types].join('|');
+  };
+  return Object.fromEntries(
+    TABLES.map((t) => {
+      const table = result[t];
+      return [
+        t,
+        table.columnNames().map((c): [string, string] => {
+          const type = typeOf(Array.from(table.array(c) as ArrayLike<unknown>));
+          const stated = catalog[t].find((info) => info.name === c)?.type ?? 'absent';
+          return [c, type === '' ? stated : type];
+        }),
+      ];
+    }),
+  );
+}
+
 const programs = readdirSync(PROGRAMS)
   .filter((f) => f.endsWith('.mmu'))
   .sort();
@@ -67,9 +99,15 @@ describe('reference outputs', () => {
       );
       for (const p of plans) {
         const slug = p.label.replace(/[^A-Za-z0-9_=.-]+/g, '_');
-        await expect(resultText(run(p.plan))).toMatchFileSnapshot(
+        const result = run(p.plan);
+        await expect(resultText(result)).toMatchFileSnapshot(
           join(HERE, 'expected', base, `${slug}.txt`),
         );
+        const catalog = resultColumns(p.plan);
+        const expected = Object.fromEntries(
+          TABLES.map((t) => [t, catalog[t].map(({ name, type }) => [name, type])]),
+        );
+        expect(catalogOf(result, catalog), p.label).toEqual(expected);
       }
     });
   }
