@@ -7,7 +7,7 @@ import type { SpecLocation } from '../kernelspec.ts';
 import { parseArgs, UsageError } from './args.ts';
 import type { OptionSpec } from './args.ts';
 import { parseShard } from './shard.ts';
-import type { Shard } from './shard.ts';
+import type { Shard, ShardEnvironment } from './shard.ts';
 
 /**
  * What each command accepts: its help text and the parsing of its arguments into a
@@ -38,7 +38,7 @@ example:
   mmulab run examples/quickstart.mmu --html out/quickstart.html`;
 
 export const RUN_HELP = `usage: mmulab run FILE.mmu [--html REPORT.html] [--csv DIR] [--arrow DIR] [--seed N]
-                       [--jobs N] [--shard i/N]
+                       [--jobs N] [--shard i/N|auto]
 
 Compile FILE.mmu, run every plan of its \`run\` and \`sweep\` statements, and print
 the tables its \`table\` statements ask for (a sweep prints one table with a
@@ -63,6 +63,10 @@ options:
                    modulo N is i-1, numbering all plans of the file from 0; for
                    Slurm job arrays and Kubernetes indexed Jobs. Write each shard's
                    tables with --arrow and join them with 'mmulab merge'
+  --shard auto     take i and N from the batch system: a Slurm array task
+                   (SLURM_ARRAY_TASK_ID, _MIN, _MAX, _COUNT) or a Kubernetes indexed
+                   Job (JOB_COMPLETION_INDEX, with MMULAB_SHARD_COUNT set to the
+                   Job's completions); examples/cluster/ has both job files
   --no-guestperf   leave the guestperf charts out of the HTML report
   -h, --help       show this text
 
@@ -182,7 +186,11 @@ const MERGE_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** `mmulab run ...` arguments; null when help was asked for. Throws UsageError. */
-export function parseRunArgs(argv: readonly string[], cwd: string): RunArgs | null {
+export function parseRunArgs(
+  argv: readonly string[],
+  cwd: string,
+  env: ShardEnvironment = {},
+): RunArgs | null {
   const { options, positionals } = parseArgs('mmulab run', argv, RUN_OPTIONS);
   if (options.has('help')) return null;
   const args: RunArgs = {
@@ -195,7 +203,7 @@ export function parseRunArgs(argv: readonly string[], cwd: string): RunArgs | nu
   const jobs = options.get('jobs');
   const shard = options.get('shard');
   if (typeof arrow === 'string') args.arrow = arrow;
-  if (typeof shard === 'string') args.shard = parseShard('mmulab run', shard);
+  if (typeof shard === 'string') args.shard = parseShard('mmulab run', shard, env);
   if (typeof jobs === 'string') {
     if (!/^\d+$/.test(jobs) || Number(jobs) < 1 || Number(jobs) > 1024)
       throw new UsageError(

@@ -6,6 +6,8 @@ export interface CliIo {
   stderr: ProgressStream;
   /** Relative paths are resolved against it. */
   cwd: string;
+  /** The environment (`--shard auto` reads the batch system's); absent: the process's. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export function processIo(): CliIo {

@@ -69,7 +69,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     );
   switch (first) {
     case 'run': {
-      const args = parseRunArgs(rest, io.cwd);
+      const args = parseRunArgs(rest, io.cwd, io.env ?? process.env);
       if (args === null) return help(io, RUN_HELP);
       const { runCommand } = await import('./run-command.ts');
       return runCommand(args, io);

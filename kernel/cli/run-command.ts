@@ -40,7 +40,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
   const plans = shard ? all.filter((p) => inShard(shard, p.index)) : all;
   if (shard)
     io.stderr.write(
-      `shard ${shard.index}/${shard.count}: ${plans.length} of ${all.length} plan(s)\n`,
+      `shard ${shard.index}/${shard.count}${shard.source ? ` (${shard.source})` : ''}: ${plans.length} of ${all.length} plan(s)\n`,
     );
   const progress = new ProgressBar(io.stderr, plans.length);
   const stop = interruptOnSigint();

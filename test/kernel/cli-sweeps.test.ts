@@ -134,7 +134,7 @@ describe.concurrent('mmulab run --shard and mmulab merge', () => {
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain(
-        `mmulab run: --shard needs i/N with 1 <= i <= N, got '${shard}'; for example --shard 2/4`,
+        `mmulab run: --shard needs i/N with 1 <= i <= N, or auto, got '${shard}'; for example --shard 2/4`,
       );
     },
   );
