@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -76,8 +84,16 @@ export interface KernelSpecJson {
   language: string;
   /** `message`: interrupts arrive as interrupt_request on the control channel. */
   interrupt_mode: 'signal' | 'message';
+  /** Set in the kernel's environment by the frontend that starts it. */
+  env?: Record<string, string>;
   metadata: { mmulab: { version: string } };
 }
+
+/**
+ * The TypeScript kernel's name, as tslab's own installer names it, so notebooks that
+ * record `tslab` (ours do) find this one.
+ */
+export const TSLAB_KERNEL_NAME = 'tslab';
 
 /** Where to install, as `jupyter kernelspec install` spells it. */
 export type SpecLocation =
@@ -170,6 +186,68 @@ export function kernelSpecJson(displayName: string, version: string): KernelSpec
     interrupt_mode: 'message',
     metadata: { mmulab: { version } },
   };
+}
+
+/**
+ * kernel.json of the TypeScript kernel: tslab started through bin/mmulab-tslab.js, by
+ * absolute paths (tslab's installer writes a bare `tslab`, which fails unless it is on
+ * the frontend's PATH), with NODE_PATH naming `modulesDir`, which holds a `mmulab` link
+ * to this package, so `import ... from 'mmulab/tslab'` works in a notebook anywhere.
+ */
+export function tslabKernelSpecJson(modulesDir: string, version: string): KernelSpecJson {
+  return {
+    argv: [
+      process.execPath,
+      join(packageRoot(), 'bin', 'mmulab-tslab.js'),
+      '--config-path',
+      '{connection_file}',
+    ],
+    display_name: 'TypeScript (tslab, mmulab)',
+    language: 'typescript',
+    interrupt_mode: 'signal',
+    env: { NODE_PATH: modulesDir },
+    metadata: { mmulab: { version } },
+  };
+}
+
+/**
+ * Write `<data dir>/kernels/tslab/`: kernel.json and node_modules/mmulab, a link to this
+ * package (a directory junction on Windows, which needs no privilege). Replaces an
+ * earlier install of that name. Returns the kernel directory.
+ */
+export function installTslabKernelSpec(
+  location: SpecLocation,
+  version: string,
+  se: SpecEnv = processSpecEnv(),
+): string {
+  const dir = kernelDir(location, TSLAB_KERNEL_NAME, se);
+  rmSync(dir, { recursive: true, force: true });
+  const modules = join(dir, 'node_modules');
+  mkdirSync(modules, { recursive: true });
+  symlinkSync(packageRoot(), join(modules, 'mmulab'), 'junction');
+  const spec = tslabKernelSpecJson(modules, version);
+  writeFileSync(join(dir, 'kernel.json'), `${JSON.stringify(spec, null, 2)}\n`);
+  return dir;
+}
+
+/**
+ * Remove `<data dir>/kernels/tslab/` if mmulab installed it (its kernel.json says so);
+ * a tslab kernelspec of tslab's own installer stays. True if removed.
+ */
+export function uninstallTslabKernelSpec(
+  location: SpecLocation,
+  se: SpecEnv = processSpecEnv(),
+): boolean {
+  const dir = kernelDir(location, TSLAB_KERNEL_NAME, se);
+  let spec: Partial<KernelSpecJson>;
+  try {
+    spec = JSON.parse(readFileSync(join(dir, 'kernel.json'), 'utf8')) as Partial<KernelSpecJson>;
+  } catch {
+    return false;
+  }
+  if (!spec.metadata?.mmulab) return false;
+  rmSync(dir, { recursive: true, force: true });
+  return true;
 }
 
 export interface InstallOptions {

@@ -12,15 +12,7 @@
  *                                           nbconvert and export HTML to out/notebooks/
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -211,11 +203,10 @@ export function staleNotebooks(): string[] {
 }
 
 /**
- * Write the kernelspecs nbconvert needs under PREFIX/share/jupyter/kernels: mmulab's
- * through its own installer (`mmulab kernel install --prefix`), tslab's kernel.json
- * directly (its installer needs Python's jupyter_client; the argv is what tslab's
- * install.py writes, with node and the script by absolute path). Returns the
- * environment to run Jupyter in, with JUPYTER_PATH naming that data directory first.
+ * Write the kernelspecs nbconvert needs under PREFIX/share/jupyter/kernels, as a user
+ * would: `mmulab kernel install --prefix` writes mmulab's and tslab's (whose NODE_PATH
+ * makes 'mmulab/tslab' importable from the notebooks' folder). Returns the environment
+ * to run Jupyter in, with JUPYTER_PATH naming that data directory first.
  */
 export function prepareKernelspecs(prefix: string = KERNELSPEC_PREFIX): NodeJS.ProcessEnv {
   const dataDir = join(prefix, 'share/jupyter');
@@ -224,43 +215,12 @@ export function prepareKernelspecs(prefix: string = KERNELSPEC_PREFIX): NodeJS.P
     [join(ROOT, 'bin/mmulab.js'), 'kernel', 'install', '--prefix', prefix],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  const tslabDir = join(dataDir, 'kernels/tslab');
-  mkdirSync(tslabDir, { recursive: true });
-  const tslab = join(ROOT, 'node_modules/tslab/bin/tslab');
-  writeFileSync(
-    join(tslabDir, 'kernel.json'),
-    `${JSON.stringify(
-      {
-        argv: [process.execPath, tslab, 'kernel', '--config-path', '{connection_file}'],
-        display_name: 'TypeScript',
-        language: 'typescript',
-      },
-      null,
-      1,
-    )}\n`,
-  );
   return {
     ...process.env,
     JUPYTER_PATH: [dataDir, process.env.JUPYTER_PATH].filter(Boolean).join(':'),
     TZ: 'UTC',
     NO_COLOR: '1',
   };
-}
-
-/**
- * TypeScript notebooks import `mmulab/tslab`, and tslab resolves packages the classic
- * way, from node_modules folders above the notebook. Link notebooks/node_modules/mmulab
- * to this checkout, as `npm install mmulab` would give (git ignores node_modules/).
- */
-export function linkPackageForNotebooks(): void {
-  const link = join(NOTEBOOKS_DIR, 'node_modules/mmulab');
-  try {
-    lstatSync(link);
-    return;
-  } catch {
-    mkdirSync(dirname(link), { recursive: true });
-    symlinkSync('../..', link, 'dir');
-  }
 }
 
 /** What executing one notebook gave. */
@@ -405,7 +365,6 @@ function main(args: string[]): number {
         return 2;
       }
       buildAll();
-      linkPackageForNotebooks();
       const env = prepareKernelspecs();
       const names = rest.length ? rest : notebookNames();
       let failed = 0;

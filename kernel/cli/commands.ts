@@ -285,8 +285,9 @@ function oneFile(command: string, positionals: readonly string[], cwd: string): 
 }
 
 export const KERNEL_HELP = `usage: mmulab kernel install [--user | --sys-prefix | --prefix DIR] [--name N]
-                            [--display-name D]
+                            [--display-name D] [--no-tslab]
        mmulab kernel uninstall [--user | --sys-prefix | --prefix DIR] [--name N]
+                            [--no-tslab]
 
 Install the mmulab Jupyter kernel: write its kernelspec (kernel.json and logos) to
 <data dir>/kernels/<name>/, replacing an earlier install of that name, and print
@@ -294,6 +295,10 @@ the directory. The kernelspec runs this node (${process.execPath})
 with this checkout's bin/mmulab-kernel.js by absolute path, so Jupyter finds it
 whatever its PATH; install again after moving either. Neither Python nor Jupyter
 is needed to install. 'uninstall' removes the directory.
+
+It also installs the TypeScript kernel, tslab, as <data dir>/kernels/tslab/, set up
+so that a notebook in any directory can import 'mmulab/tslab' (--no-tslab leaves
+it out; uninstall removes it only if mmulab installed it).
 
 locations (the data dir, as 'jupyter kernelspec install' picks it):
   --user           your Jupyter data dir: $JUPYTER_DATA_DIR, else
@@ -305,6 +310,7 @@ locations (the data dir, as 'jupyter kernelspec install' picks it):
 options:
   --name N          kernel name (default ${KERNEL_NAME}): letters, digits, '-', '.', '_'
   --display-name D  name shown in the launcher and kernel picker (default ${KERNEL_NAME})
+  --no-tslab        leave the TypeScript (tslab) kernel alone
   -h, --help        show this text
 
 exit codes: 0 ok, 1 nothing to uninstall or the directory cannot be written, 2 usage
@@ -319,6 +325,8 @@ export interface KernelArgs {
   name: string;
   /** Only for install. */
   displayName: string;
+  /** Also the TypeScript kernel (tslab) with mmulab/tslab importable everywhere. */
+  tslab: boolean;
 }
 
 const KERNEL_OPTIONS: readonly OptionSpec[] = [
@@ -327,6 +335,7 @@ const KERNEL_OPTIONS: readonly OptionSpec[] = [
   { name: 'prefix', value: 'DIR' },
   { name: 'name', value: 'N' },
   { name: 'display-name', value: 'D' },
+  { name: 'no-tslab' },
   { name: 'help', short: 'h' },
 ];
 
@@ -381,5 +390,6 @@ export function parseKernelArgs(argv: readonly string[], cwd: string): KernelArg
     location,
     name: typeof name === 'string' ? name.toLowerCase() : KERNEL_NAME,
     displayName: typeof displayName === 'string' ? displayName : KERNEL_NAME,
+    tslab: !options.has('no-tslab'),
   };
 }

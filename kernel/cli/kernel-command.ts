@@ -1,5 +1,12 @@
 import pkg from '../../package.json' with { type: 'json' };
-import { installKernelSpec, uninstallKernelSpec } from '../kernelspec.ts';
+import {
+  TSLAB_KERNEL_NAME,
+  installKernelSpec,
+  installTslabKernelSpec,
+  jupyterDataDir,
+  uninstallKernelSpec,
+  uninstallTslabKernelSpec,
+} from '../kernelspec.ts';
 import type { KernelArgs } from './commands.ts';
 import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
@@ -20,8 +27,19 @@ export function kernelCommand(args: KernelArgs, io: CliIo): ExitCode {
         version: pkg.version,
       });
       io.stdout.write(`Installed kernelspec ${args.name} in ${dir}\n`);
+      if (args.tslab) {
+        const tslab = installTslabKernelSpec(args.location, pkg.version);
+        io.stdout.write(`Installed kernelspec ${TSLAB_KERNEL_NAME} in ${tslab}\n`);
+      }
+      if (args.location.kind === 'prefix')
+        // Jupyter searches a prefix only when told (jupyter --paths lists where it looks).
+        io.stdout.write(
+          `Jupyter looks there only when told; before starting it, run:\n  export JUPYTER_PATH=${jupyterDataDir(args.location)}\n`,
+        );
       return ExitCode.Ok;
     }
+    if (args.tslab && uninstallTslabKernelSpec(args.location))
+      io.stdout.write(`Removed kernelspec ${TSLAB_KERNEL_NAME}\n`);
     const { dir, removed } = uninstallKernelSpec(args.location, args.name);
     if (!removed) {
       io.stderr.write(

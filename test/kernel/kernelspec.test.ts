@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -80,6 +88,54 @@ describe('mmulab kernel install', () => {
     expect(readSpec(join(tmp, 'share', 'jupyter', 'kernels', 'mmulab')).display_name).toBe(
       'mmulab',
     );
+  });
+});
+
+describe('mmulab kernel install: the TypeScript kernel (tslab)', () => {
+  const tslabDir = (): string => join(tmp, 'share', 'jupyter', 'kernels', 'tslab');
+
+  it('starts tslab by absolute path with NODE_PATH naming a link to this package', async () => {
+    const r = await runMmulab(tmp, 'kernel', 'install', '--prefix', tmp);
+    expect(r.stdout).toContain(`Installed kernelspec tslab in ${tslabDir()}`);
+    const spec = readSpec(tslabDir());
+    expect(spec.argv).toEqual([
+      process.execPath,
+      join(packageRoot(), 'bin', 'mmulab-tslab.js'),
+      '--config-path',
+      '{connection_file}',
+    ]);
+    expect(spec.env).toEqual({ NODE_PATH: join(tslabDir(), 'node_modules') });
+    expect(realpathSync(join(tslabDir(), 'node_modules', 'mmulab'))).toBe(
+      realpathSync(packageRoot()),
+    );
+  });
+
+  it('says which JUPYTER_PATH finds a --prefix install', async () => {
+    const r = await runMmulab(tmp, 'kernel', 'install', '--prefix', 'venv');
+    expect(r.stdout).toContain(`export JUPYTER_PATH=${join(tmp, 'venv', 'share', 'jupyter')}\n`);
+  });
+
+  it('leaves tslab out with --no-tslab', async () => {
+    const r = await runMmulab(tmp, 'kernel', 'install', '--prefix', tmp, '--no-tslab');
+    expect(r.code).toBe(0);
+    expect(existsSync(tslabDir())).toBe(false);
+  });
+
+  it('uninstall removes its own tslab kernelspec but not one tslab installed', async () => {
+    await runMmulab(tmp, 'kernel', 'install', '--prefix', tmp);
+    await runMmulab(tmp, 'kernel', 'uninstall', '--prefix', tmp);
+    expect(existsSync(tslabDir())).toBe(false);
+    mkdirSync(tslabDir(), { recursive: true });
+    // What tslab's own installer (python/install.py) writes.
+    const theirs = {
+      argv: ['tslab', 'kernel', '--config-path', '{connection_file}'],
+      display_name: 'TypeScript',
+      language: 'typescript',
+    };
+    writeFileSync(join(tslabDir(), 'kernel.json'), JSON.stringify(theirs));
+    await runMmulab(tmp, 'kernel', 'install', '--prefix', tmp, '--no-tslab');
+    await runMmulab(tmp, 'kernel', 'uninstall', '--prefix', tmp);
+    expect(readSpec(tslabDir())).toEqual(theirs);
   });
 });
 

@@ -1,13 +1,5 @@
 import { execFile } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +9,10 @@ import type { MimeBundle } from '../../kernel/display/mime.ts';
 import { aq, mmu, show } from '../../kernel/tslab.ts';
 
 /**
- * mmulab/tslab end to end: build dist/ (scripts/build.mjs), install a tslab kernelspec
- * in a temporary JUPYTER_PATH, execute a TypeScript notebook with nbconvert, and read
- * the outputs it saved. The notebook's folder has node_modules/mmulab linked to this
- * checkout, as `npm install mmulab` would give.
+ * mmulab/tslab end to end: build dist/ (scripts/build.mjs), install the kernelspecs with
+ * `mmulab kernel install --prefix` into a temporary JUPYTER_PATH, execute a TypeScript
+ * notebook with nbconvert, and read the outputs it saved. The notebook's folder has no
+ * node_modules: the tslab kernelspec alone makes 'mmulab/tslab' importable.
  */
 
 const run = promisify(execFile);
@@ -76,6 +68,7 @@ interface Output {
 const joined = (v: unknown): string => (Array.isArray(v) ? v.join('') : String(v ?? ''));
 
 let tmp = '';
+let jupyterPath = '';
 let cells: Output[][] = [];
 let html = '';
 
@@ -85,20 +78,16 @@ describe.skipIf(MISSING.length > 0)(
     beforeAll(async () => {
       await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT });
       tmp = mkdtempSync(join(tmpdir(), 'mmulab-tslab-'));
-      mkdirSync(join(tmp, 'node_modules'));
-      symlinkSync(ROOT, join(tmp, 'node_modules', 'mmulab'), 'dir');
-      // tslab's python/install.py writes [bin, 'kernel', '--config-path', '{connection_file}'];
-      // absolute paths here so nothing depends on PATH.
-      const spec = join(tmp, 'jupyter', 'kernels', 'tslab');
-      mkdirSync(spec, { recursive: true });
-      writeFileSync(
-        join(spec, 'kernel.json'),
-        JSON.stringify({
-          argv: [process.execPath, TSLAB, 'kernel', '--config-path', '{connection_file}'],
-          display_name: 'TypeScript',
-          language: 'typescript',
-        }),
+      // As a user would: `mmulab kernel install --prefix`, and a notebook in a folder with
+      // no node_modules: the kernelspec alone makes 'mmulab/tslab' importable.
+      const installed = await run(
+        process.execPath,
+        [join(ROOT, 'bin', 'mmulab.js'), 'kernel', 'install', '--prefix', join(tmp, 'prefix')],
+        { cwd: tmp },
       );
+      jupyterPath = join(tmp, 'prefix', 'share', 'jupyter');
+      expect(installed.stdout).toContain(`export JUPYTER_PATH=${jupyterPath}\n`);
+      mkdirSync(join(tmp, 'work'));
       const notebook = {
         cells: CELLS.map((source, i) => ({
           cell_type: 'code',
@@ -114,8 +103,8 @@ describe.skipIf(MISSING.length > 0)(
         nbformat: 4,
         nbformat_minor: 5,
       };
-      writeFileSync(join(tmp, 'lab.ipynb'), JSON.stringify(notebook));
-      const env = { ...process.env, JUPYTER_PATH: join(tmp, 'jupyter') };
+      writeFileSync(join(tmp, 'work', 'lab.ipynb'), JSON.stringify(notebook));
+      const env = { ...process.env, JUPYTER_PATH: jupyterPath };
       await run(
         NBCONVERT,
         [
@@ -127,18 +116,18 @@ describe.skipIf(MISSING.length > 0)(
           '--output',
           'done.ipynb',
         ],
-        { cwd: tmp, env, maxBuffer: 1 << 24 },
+        { cwd: join(tmp, 'work'), env, maxBuffer: 1 << 24 },
       );
-      const done = JSON.parse(readFileSync(join(tmp, 'done.ipynb'), 'utf8')) as {
+      const done = JSON.parse(readFileSync(join(tmp, 'work', 'done.ipynb'), 'utf8')) as {
         cells: { outputs: Output[] }[];
       };
       cells = done.cells.map((c) => c.outputs);
       await run(NBCONVERT, ['--to', 'html', 'done.ipynb', '--output', 'done.html'], {
-        cwd: tmp,
+        cwd: join(tmp, 'work'),
         env,
         maxBuffer: 1 << 24,
       });
-      html = readFileSync(join(tmp, 'done.html'), 'utf8');
+      html = readFileSync(join(tmp, 'work', 'done.html'), 'utf8');
     }, SLOW_MS);
 
     afterAll(() => {
@@ -217,7 +206,7 @@ describe.skipIf(MISSING.length > 0)(
             '--disable-gpu',
             '--virtual-time-budget=10000',
             '--dump-dom',
-            `file://${join(tmp, 'done.html')}`,
+            `file://${join(tmp, 'work', 'done.html')}`,
           ],
           { maxBuffer: 1 << 26 },
         );

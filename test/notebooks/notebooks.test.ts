@@ -7,7 +7,6 @@ import { nodeFileLoader } from '../../dsl/node-loader.ts';
 import {
   NBCONVERT,
   executeNotebook,
-  linkPackageForNotebooks,
   mmuText,
   notebookNames,
   notebookPath,
@@ -173,7 +172,6 @@ describe.skipIf(nbconvertMissing)('executing the notebooks with nbconvert', () =
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'mmulab-notebooks-'));
     env = prepareKernelspecs(join(dir, 'prefix'));
-    linkPackageForNotebooks();
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
