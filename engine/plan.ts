@@ -1,5 +1,6 @@
 import type { Arch, Backing, Proposals, SplitOnFault } from './kvm/index.ts';
 import type { Costs } from './kvm/costs.ts';
+import type { MmuLockKind } from './kvm/contention.ts';
 import type { BalloonCosts } from './kvm/balloon-costs.ts';
 import type { LogMode } from './vmm/log-mode.ts';
 import { LOG_MODES } from './vmm/log-mode.ts';
@@ -183,6 +184,11 @@ export interface TrackingPolicy {
   pml?: boolean;
   fastPageFault?: boolean;
   splitOnFault?: SplitOnFault;
+  /**
+   * mmu_lock: the TDP MMU's rwlock (faults share it; default) or the spinlock it was
+   * before Linux 5.12 (x86) and 6.2 (arm64), which every fault takes exclusively.
+   */
+  mmuLock?: MmuLockKind;
   /** Proposals from the debates (not KVM). */
   proposals?: Partial<Proposals>;
   /** QEMU kvm-reaper period for rings (default 1 s). */

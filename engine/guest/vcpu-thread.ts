@@ -17,6 +17,7 @@ export const STALL_CAUSES = [
   'lock_wait',
   'remote_fault',
   'mmio',
+  'tlb_flush',
 ] as const;
 export type StallCause = (typeof STALL_CAUSES)[number];
 
@@ -45,8 +46,11 @@ export interface SliceContext {
   memory: GuestMemory;
   /** Share of time the vCPU is throttled (auto-converge), 0..0.99. */
   throttle: number;
-  /** ns mmu_lock was held for write by other threads in this slice. */
-  lockWriteNs: number;
+  /**
+   * Expected wait for mmu_lock per fault in this slice, indexed by how the fault takes
+   * it (MmuLockMode; 0 for lockless faults): engine/sim/mmu-lock.ts.
+   */
+  mmuLockWaitNs: Float64Array;
   /** When migration starts, ns since the run began: trace rows count their time from it. */
   migrationStartNs: number;
   /** The vCPU exited with KVM_EXIT_DIRTY_RING_FULL: the VMM reaps; returns ns spent. */
@@ -122,6 +126,16 @@ export class VcpuThread {
     if (pattern.kind === 'mixture' || pattern.kind === 'sequential' || pattern.kind === 'alloc') {
       this.idealAccesses += (ns * pattern.rate) / 1e9;
     }
+  }
+
+  /**
+   * The vCPU lost `ns` to something outside its own accesses (a remote TLB flush's
+   * IPI from another thread): counted under `cause`, and taken from the time it runs
+   * from `fromNs` on.
+   */
+  stallFor(cause: StallCause, ns: number, fromNs: number): void {
+    this.stallNs[STALL_CAUSES.indexOf(cause)] += ns;
+    this.busyUntil = Math.max(this.busyUntil, fromNs) + ns;
   }
 
   /** Run one slice. */
@@ -517,6 +531,12 @@ export class VcpuThread {
       ns += cost;
       const cause = CAUSE_OF_OUTCOME[outcome];
       if (cause >= 0) this.stallNs[cause] += cost;
+      // The fault waited for mmu_lock behind the other vCPUs and the VMM's ioctls.
+      const wait = ctx.mmuLockWaitNs[vcpu.lastMmuLock];
+      if (wait > 0) {
+        this.stallNs[LOCK_WAIT] += wait;
+        ns += wait;
+      }
       if (outcome === Outcome.DirtyRingFull) {
         const handled = ctx.onRingFull(this);
         ns += handled;
@@ -539,13 +559,6 @@ export class VcpuThread {
       const h = ctx.host.onAccess(slot, rel);
       this.stallNs[SLOW_FAULT] += h;
       ns += h;
-    }
-    if (outcome >= Outcome.SlowFault && outcome <= Outcome.ZapOnFault && ctx.lockWriteNs > 0) {
-      // Expected wait behind another thread's write hold of mmu_lock:
-      // P(arriving while held) x mean residual hold.
-      const w = (ctx.lockWriteNs / ctx.sliceNs) * (ctx.lockWriteNs / 2);
-      this.stallNs[LOCK_WAIT] += w;
-      ns += w;
     }
     // A write to a KVM_MEM_READONLY slot never reaches memory: KVM exits to the VMM
     // (KVM_EXIT_MMIO), which emulates it as a device access (a ROM ignores it).

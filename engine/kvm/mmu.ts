@@ -10,7 +10,7 @@ import {
   SPTE_WRITABLE,
   makeSpte,
 } from './spte.ts';
-import { SpteLevel } from './types.ts';
+import { MmuLockMode, SpteLevel } from './types.ts';
 import { INTERNAL } from './internal.ts';
 
 /**
@@ -51,6 +51,7 @@ export function handleAccess(vcpu: Vcpu, gfn: number, write: boolean): Outcome {
   const vm = vcpu.vm;
   const costs = vm.costs;
   vcpu.lastCostNs = 0;
+  vcpu.lastMmuLock = MmuLockMode.None;
   const slot = vm.findSlot(gfn);
   if (!slot) return mmioExit(vcpu);
   const rel = gfn - slot.baseGfn;
@@ -106,8 +107,10 @@ export function handleAccess(vcpu: Vcpu, gfn: number, write: boolean): Outcome {
     vm.stats.pf_fast++;
     let ns = costs.vmExit;
     if (vm.arch === 'arm64') {
+      // user_mem_abort relaxes the permission under mmu_lock (read since 6.2).
       ns += costs.permissionFaultArm64;
       vm.stats.mmu_lock_read_ns += costs.permissionFaultArm64;
+      holdMmuLock(vcpu, costs.permissionFaultArm64);
     } else {
       ns += costs.fastPageFault;
     }
@@ -210,8 +213,21 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
   stats.mmu_lock_read_ns += lockNs;
   vcpu.lastCostNs += ns + lockNs;
   vcpu.lastLockReadNs = lockNs;
+  holdMmuLock(vcpu, lockNs);
   vcpu.afterExit();
   return outcome;
+}
+
+/**
+ * The fault held mmu_lock for `ns`: shared with other faults under the TDP MMU's
+ * rwlock (kvm_tdp_mmu_map runs under read_lock; arm64 user_mem_abort too since 6.2),
+ * exclusive under the spinlock it was before (2012's KVM, arm64 before 6.2).
+ */
+function holdMmuLock(vcpu: Vcpu, ns: number): void {
+  const vm = vcpu.vm;
+  vcpu.lastMmuLock = vm.params.mmuLock === 'spinlock' ? MmuLockMode.Write : MmuLockMode.Read;
+  vcpu.stats.mmuLockAcquisitions++;
+  vcpu.stats.mmuLockHoldNs += ns;
 }
 
 /**

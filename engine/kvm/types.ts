@@ -46,6 +46,17 @@ export type Backing = '4k' | 'thp' | 'hugetlb_2m' | 'hugetlb_1g';
  */
 export type SplitOnFault = 'in-place' | 'zap';
 
+/**
+ * How a vCPU's last fault held mmu_lock: not at all (fast_page_fault is lockless),
+ * shared (the TDP MMU's read_lock), or exclusive (write_lock, or the spinlock
+ * mmu_lock was before the TDP MMU). Indexes per-mode tables, so kept numeric.
+ */
+export enum MmuLockMode {
+  None = 0,
+  Read = 1,
+  Write = 2,
+}
+
 /** The dirty-log mode a VM ends up in, derived from its capabilities. */
 export type DirtyLogMode =
   | 'bitmap' // KVM_GET_DIRTY_LOG clears on get

@@ -1,4 +1,5 @@
 import type { AccessOutcome, AccessResult, Gfn, VcpuExitReason } from './types.ts';
+import { MmuLockMode } from './types.ts';
 import type { Vm } from './vm.ts';
 import type { DirtyRing } from './dirty-ring.ts';
 import { ACCESS_OUTCOMES, Outcome, handleAccess } from './mmu.ts';
@@ -33,6 +34,10 @@ export interface VcpuStats {
    * clock of its own.
    */
   tlbFlushIpis: number;
+  /** Faults that took mmu_lock (shared or exclusive), cumulative. */
+  mmuLockAcquisitions: number;
+  /** ns those faults held mmu_lock, cumulative (the wait to get it not included). */
+  mmuLockHoldNs: number;
 }
 
 /** Result of `vcpu.runAccesses`: how far the batch got and why it stopped. */
@@ -72,6 +77,8 @@ export class Vcpu {
     nsByOutcome: new Float64Array(ACCESS_OUTCOMES.length),
     userspaceExits: 0,
     tlbFlushIpis: 0,
+    mmuLockAcquisitions: 0,
+    mmuLockHoldNs: 0,
   };
   /**
    * KVM's IN_GUEST_MODE: the vCPU is running guest code, so a remote TLB flush IPIs
@@ -82,6 +89,11 @@ export class Vcpu {
   /** Cost of the last slow-path access, in ns (set by handleAccess). */
   lastCostNs = 0;
   lastLockReadNs = 0;
+  /**
+   * How the last access held mmu_lock (set by handleAccess), so that whoever runs the
+   * vCPU beside others can charge the wait for it (the model has no clock).
+   */
+  lastMmuLock: MmuLockMode = MmuLockMode.None;
   /** Scratch for single accesses, so the batched loop always sees a Float64Array. */
   private readonly one = new Float64Array(1);
   private readonly batch: BatchResult = {
@@ -289,10 +301,12 @@ export class Vcpu {
     if (rings && rings.blocked(this.id)) {
       this.ringFullExit(0);
       this.lastCostNs = vm.costs.userspaceExit;
+      this.lastMmuLock = MmuLockMode.None;
       return Outcome.DirtyRingFull;
     }
     const stats = this.stats;
     stats.accesses++;
+    this.lastMmuLock = MmuLockMode.None;
     const slot = vm.findSlot(gfn);
     if (slot) {
       const spte = slot.tdp.spte4k[gfn - slot.baseGfn];

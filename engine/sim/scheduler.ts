@@ -2,6 +2,7 @@ import type { SliceContext } from '../guest/vcpu-thread.ts';
 import type { MigrationEvent } from '../vmm/migration-thread.ts';
 import type { TimelineSampler } from './timeline.ts';
 import type { World } from './world.ts';
+import { MmuLockSim } from './mmu-lock.ts';
 
 /** Events kept per run (ring-full exits can number millions). */
 const MAX_EVENTS = 20_000;
@@ -24,17 +25,19 @@ export class Scheduler {
   private readonly world: World;
   private readonly sampler: TimelineSampler;
   private readonly ctx: SliceContext;
+  private readonly lock: MmuLockSim;
 
   constructor(world: World, sampler: TimelineSampler) {
     this.world = world;
     this.sampler = sampler;
+    this.lock = new MmuLockSim(world.vm, world.threads);
     const { memory, converge, sync, migration, balloon, events } = world;
     const ctx: SliceContext = {
       now: 0,
       sliceNs: world.timing.sliceNs,
       memory,
       throttle: 0,
-      lockWriteNs: 0,
+      mmuLockWaitNs: new Float64Array(3),
       migrationStartNs: world.timing.warmupNs,
       missing: null,
       onRingFull: (thread) => {
@@ -62,10 +65,15 @@ export class Scheduler {
   warmUp(): void {
     const { threads, balloon, timing } = this.world;
     const ctx = this.ctx;
+    const lock = this.lock;
+    ctx.mmuLockWaitNs = lock.vcpuWaitNs;
     for (; this.now < timing.warmupNs; this.now += timing.sliceNs) {
       ctx.now = this.now;
       balloon?.beforeSlice(this.now, threads);
+      lock.enterSlice(false);
       for (const th of threads) th.step(ctx);
+      lock.afterVcpus(timing.sliceNs);
+      lock.endSlice(0, timing.sliceNs, this.now + timing.sliceNs);
       if (balloon) this.sampler.sampleIfDue(this.now + timing.sliceNs);
     }
   }
@@ -79,8 +87,8 @@ export class Scheduler {
     const { sliceNs, warmupNs, maxTimeNs } = timing;
     const reaperIntervalNs = this.world.plan.tracking.reaperIntervalNs ?? 1e9;
     const ctx = this.ctx;
+    const lock = this.lock;
     let nextReap = this.now + reaperIntervalNs;
-    let lockWriteNs = 0;
     const end = warmupNs + maxTimeNs;
     for (; this.now < end && !migration.done; this.now += sliceNs) {
       const now = this.now;
@@ -94,10 +102,15 @@ export class Scheduler {
         // the destination (postcopy) neither applies (QEMU stops both at the switch).
         ctx.throttle = onDestination ? 0 : converge.throttleShare;
         if (onDestination) for (const th of threads) th.blockedUntil = 0;
-        ctx.lockWriteNs = Math.min(lockWriteNs, sliceNs);
         if (balloon && !onDestination) balloon.beforeSlice(now, threads);
+        lock.enterSlice(onDestination);
         for (const th of threads) th.step(ctx);
+      } else {
+        lock.enterSlice(true);
       }
+      // Once the guest runs on the destination, the source's mmu_lock is not its own.
+      lock.afterVcpus(sliceNs);
+      sync.writerWaitNs = onDestination ? 0 : lock.writerWaitNs;
       sync.lockWriteNs = 0;
       migration.step(now, sliceNs);
       if (
@@ -109,7 +122,7 @@ export class Scheduler {
         sync.reap(null); // QEMU's kvm-reaper thread
         nextReap += reaperIntervalNs;
       }
-      lockWriteNs = sync.lockWriteNs;
+      lock.endSlice(onDestination ? 0 : sync.lockWriteNs, sliceNs, now + sliceNs);
       if (this.sampler.sampleIfDue(now + sliceNs, migration.done)) {
         control.onProgress?.({
           fraction: (now - warmupNs) / maxTimeNs,

@@ -66,6 +66,7 @@ export function kvmParamsFor(arch: 'x86_64' | 'arm64', t: TrackingPolicy): Parti
     fastPageFault: t.fastPageFault ?? true,
   };
   if (t.splitOnFault) params.splitOnFault = t.splitOnFault;
+  if (t.mmuLock) params.mmuLock = t.mmuLock;
   if (t.proposals)
     params.proposals = { ...(params.proposals ?? {}), ...t.proposals } as KvmParams['proposals'];
   return params;

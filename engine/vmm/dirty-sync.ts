@@ -1,5 +1,6 @@
 import type { Vm } from '../kvm/vm.ts';
 import type { Vcpu } from '../kvm/vcpu.ts';
+import type { OpCost } from '../kvm/stats.ts';
 import type { GuestMemory } from '../guest/memory.ts';
 import type { DirtyLogChoice } from '../plan.ts';
 import type { LogMode } from './log-mode.ts';
@@ -15,8 +16,9 @@ const MERGE_WORD_NS = 1;
  * that ring reaps fill. Bitmap modes GET per slot at a sync; manual-protect modes
  * CLEAR lazily, one `clear_bmap` chunk at a time, just before the chunk's first page
  * is sent. Ring modes reap every vCPU's ring into `dirtyMemory` and reset the rings.
- * Every method returns the simulated ns the calling thread spent, and adds the
- * mmu_lock write-hold time of its ioctls to `lockWriteNs`.
+ * Every method returns the simulated ns the calling thread spent, the wait for
+ * mmu_lock included, and adds the mmu_lock write-hold time of its ioctls to
+ * `lockWriteNs`.
  */
 export class DirtySync {
   readonly vm: Vm;
@@ -38,6 +40,11 @@ export class DirtySync {
   readonly clearChunkPages: number;
   /** mmu_lock write hold by syncs since the scheduler last read it. */
   lockWriteNs = 0;
+  /**
+   * Expected wait of one write_lock for the vCPUs inside mmu_lock, set by the
+   * scheduler each slice (engine/sim/mmu-lock.ts).
+   */
+  writerWaitNs = 0;
   /** Counters for the results. */
   clears = 0;
   reaps = 0;
@@ -149,8 +156,7 @@ export class DirtySync {
     words.fill(0);
     this.clears++;
     const cost = this.vm.lastIoctl;
-    this.lockWriteNs += cost.mmuLockWriteNs;
-    return cost.ns;
+    return cost.ns + this.lockWait(cost);
   }
 
   /**
@@ -176,8 +182,7 @@ export class DirtySync {
     this.ringEntriesReaped += entries;
     let ns = entries * vm.costs.ringHarvestPerEntry;
     vm.resetDirtyRings();
-    ns += vm.lastIoctl.ns;
-    this.lockWriteNs += vm.lastIoctl.mmuLockWriteNs;
+    ns += vm.lastIoctl.ns + this.lockWait(vm.lastIoctl);
     return ns;
   }
 
@@ -198,8 +203,17 @@ export class DirtySync {
       new Uint8Array(into.buffer, into.byteOffset, into.byteLength),
     );
     const cost = this.vm.lastIoctl;
+    return { ns: cost.ns + this.lockWait(cost) + (into.length / 2) * MERGE_WORD_NS, words: into };
+  }
+
+  /**
+   * An ioctl that took mmu_lock for write: its hold goes to `lockWriteNs` (the
+   * vCPUs wait behind it), and the ns it waited for the vCPUs inside is returned.
+   */
+  lockWait(cost: OpCost): number {
+    if (cost.mmuLockWriteNs <= 0) return 0;
     this.lockWriteNs += cost.mmuLockWriteNs;
-    return { ns: cost.ns + (into.length / 2) * MERGE_WORD_NS, words: into };
+    return this.writerWaitNs;
   }
 
   private scratchFor(slot: number): Uint32Array {

@@ -191,8 +191,7 @@ export class MigrationThread {
         guestPhysAddr: m.baseGfn * 4096,
         memorySize: m.npages * 4096,
       });
-      ns += vm.lastIoctl.ns;
-      sync.lockWriteNs += vm.lastIoctl.mmuLockWriteNs;
+      ns += vm.lastIoctl.ns + sync.lockWait(vm.lastIoctl);
       splits += vm.lastIoctl.splits;
     }
     events.push({
