@@ -15,8 +15,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const esmBanner =
   "import { createRequire as __mmulabRequire } from 'node:module'; const require = __mmulabRequire(import.meta.url);";
 
-/** zeromq is a native addon; plotly.js-dist is read as text, never executed in Node. */
-const external = ['zeromq', 'plotly.js-dist', 'tslab', 'piscina'];
+/**
+ * zeromq is a native addon; plotly.js-dist is read as text, never executed in Node;
+ * esbuild (which minifies it) runs its own native binary.
+ */
+const external = ['zeromq', 'plotly.js-dist', 'tslab', 'piscina', 'esbuild'];
 
 export const BUNDLES = [
   // The kernel loads the language and engine with a dynamic import after binding its

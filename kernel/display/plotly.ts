@@ -1,6 +1,6 @@
 import type { PlotlyFigure, PlotlyJson } from '../output/figures.ts';
 import { escapeHtml, scriptJson } from '../output/format.ts';
-import { plotlyJs } from '../output/plotly-js.ts';
+import { plotlyJs, plotlyLoaderScript } from '../output/plotly-js.ts';
 // Notebook code asks the display layer for the library it sends (tslab re-exports it).
 export { plotlyJs } from '../output/plotly-js.ts';
 import { mmulabMetadata, provenanceRecord } from './mime.ts';
@@ -104,16 +104,13 @@ function figureSummary(figure: { data: PlotlyJson[]; layout: PlotlyJson }): stri
 }
 
 /**
- * The output that puts plotly.js on the page: the whole library inlined (so exports
- * work offline), run only when no plotly.js is there yet, then the ready event that
- * figures drawn before it wait for.
+ * The output that puts plotly.js on the page: the whole library inlined, minified and
+ * gzipped (so exports work offline and a notebook stays small), run only when no
+ * plotly.js is there yet, then the ready event that figures drawn before it wait for.
  */
 export function plotlyLoaderBundle(): MimeBundle {
-  const { version, source } = plotlyJs();
-  const html =
-    `<script>\n/* plotly.js-dist ${escapeHtml(version)} (MIT license), inlined once per session by mmulab */\n` +
-    `if (!window.Plotly) {\n${source}\n}\n` +
-    `window.dispatchEvent(new Event(${scriptJson(READY_EVENT)}));\n</script>`;
+  const { version } = plotlyJs();
+  const html = `<script>\n${plotlyLoaderScript(READY_EVENT)}\n</script>`;
   return {
     data: { 'text/plain': `plotly.js ${version} (loaded for the charts below)`, 'text/html': html },
     metadata: mmulabMetadata({ plotly_js_version: version }),

@@ -3,10 +3,9 @@ import { snakeCase } from '../../dsl/schema.ts';
 import type { Costs } from '../../engine/kvm/costs.ts';
 import { guestperfFigure } from './figures.ts';
 import type { PlotlyFigure } from './figures.ts';
-import { escapeHtml, formatNumber, scriptJson } from './format.ts';
+import { escapeHtml, formatNumber } from './format.ts';
 import { htmlTable, TABLE_STYLESHEET } from './html-table.ts';
-import { plotlyJs } from './plotly-js.ts';
-import type { PlotlyJs } from './plotly-js.ts';
+import { drawWhenReadyScript, plotlyLoaderScript, REPORT_READY_EVENT } from './plotly-js.ts';
 import { shownOutputs } from './shown.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 
@@ -36,8 +35,8 @@ ${TABLE_STYLESHEET}
 footer { margin-top: 3rem; border-top: 1px solid #ddd; color: #444; font-size: 0.9em; }
 `;
 
-/** Render the report. `plotly` is the library to inline. */
-export function renderReport(input: ReportInput, plotly: PlotlyJs = plotlyJs()): string {
+/** Render the report, with plotly.js inlined once (minified and gzipped). */
+export function renderReport(input: ReportInput): string {
   const parts: string[] = [];
   let chartId = 0;
   const chart = (cls: string, figure: PlotlyFigure): string => {
@@ -45,7 +44,7 @@ export function renderReport(input: ReportInput, plotly: PlotlyJs = plotlyJs()):
     const config = { responsive: true, displaylogo: false };
     return (
       `<div class="${cls}" id="${id}"></div>\n` +
-      `<script>Plotly.newPlot(${scriptJson(id)}, ${scriptJson(figure.data)}, ${scriptJson(figure.layout)}, ${scriptJson(config)});</script>`
+      `<script>${drawWhenReadyScript(id, figure.data, figure.layout, config)}</script>`
     );
   };
   const plans = input.experiments.reduce((n, e) => n + e.runs.length, 0);
@@ -87,7 +86,7 @@ export function renderReport(input: ReportInput, plotly: PlotlyJs = plotlyJs()):
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(`mmulab: ${input.title}`)}</title>`,
     `<style>${STYLE}</style>`,
-    `<script id="plotly-js">/* plotly.js-dist ${escapeHtml(plotly.version)}, MIT license, inlined so this report works offline */\n${plotly.source}\n</script>`,
+    `<script id="plotly-js">\n${plotlyLoaderScript(REPORT_READY_EVENT)}\n</script>`,
     '</head>',
     '<body>',
     ...parts,

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { PlotlyFigure } from '../../../kernel/output/figures.ts';
 import {
@@ -7,6 +8,7 @@ import {
   plotlyJs,
   plotlyLoaderBundle,
 } from '../../../kernel/display/plotly.ts';
+import { packedPlotlyJs } from '../../../kernel/output/plotly-js.ts';
 
 const HOSTILE = '</script><script>alert(1)</script> <!-- \u2028';
 
@@ -102,12 +104,18 @@ describe('plotlyFigureBundle', () => {
 });
 
 describe('plotlyLoaderBundle', () => {
-  it('inlines plotly.js once, guarded so a page that has it does not run it again', () => {
+  it('inlines plotly.js once, minified and gzipped, guarded so a page that has it does not run it again', () => {
     const b = plotlyLoaderBundle();
     const html = String(b.data['text/html']);
     const { source, version } = plotlyJs();
-    expect(html).toContain(`if (!window.Plotly) {\n${source}\n}`);
-    expect(html.split(source)).toHaveLength(2);
+    const { gzipBase64 } = packedPlotlyJs();
+    expect(html).toContain('if (!window.Plotly) {');
+    expect(html.split(gzipBase64)).toHaveLength(2);
+    // What the page unpacks is the library itself.
+    expect(gunzipSync(Buffer.from(gzipBase64, 'base64')).toString('utf8') === source).toBe(true);
+    // Booleans: a failure must not print megabytes.
+    expect(source.includes('plotly.js v') && source.length < 5_000_000).toBe(true);
+    expect(html.length < 2_100_000).toBe(true);
     expect(html.match(/<\/script/gi)).toHaveLength(1);
     expect(html).toMatch(/<\/script>$/);
     expect(b.metadata).toEqual({ mmulab: { plotly_js_version: version } });

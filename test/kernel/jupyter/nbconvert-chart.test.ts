@@ -159,7 +159,9 @@ describe.skipIf(!available && !pythonTestsMustRun())('nbconvert --execute --to h
         'utf8',
       ),
     ) as { version: string };
-    expect(count(html, `* plotly.js v${version}\n`)).toBe(1);
+    expect(count(html, `plotly.js-dist ${version} (MIT license), minified and gzipped`)).toBe(1);
+    // The executed notebook's export stays small: plotly.js goes in once, packed.
+    expect(html.length < 5_000_000).toBe(true);
   });
 
   it('highlights the cell with the kernel’s Pygments lexer (comments are marked)', () => {
