@@ -1,6 +1,6 @@
 import type { PlotlyFigure, PlotlyJson } from '../output/figures.ts';
 import { escapeHtml, scriptJson } from '../output/format.ts';
-import { plotlyJs, plotlyLoaderScript } from '../output/plotly-js.ts';
+import { plotlyConfig, plotlyJs, plotlyLoaderScript } from '../output/plotly-js.ts';
 // Notebook code asks the display layer for the library it sends (tslab re-exports it).
 export { plotlyJs } from '../output/plotly-js.ts';
 import { mmulabMetadata, provenanceRecord } from './mime.ts';
@@ -39,7 +39,7 @@ export function plotlyFigureBundle(
   const id = options.id ?? `mmulab-plot-${++defaultIds}`;
   const json = figureJson(figure);
   const height = json.layout.height as number;
-  const config = { responsive: true, displaylogo: false };
+  const config = plotlyConfig(figureTitle(json.layout));
   // The script finds its own div first (the element before it): ids restart at 1 in
   // every kernel session, so two notebooks open in one JupyterLab page share them.
   const script = `(function () {
@@ -89,6 +89,12 @@ export function figureJson(figure: PlotlyFigure): { data: PlotlyJson[]; layout: 
   const layout = plain.layout ?? {};
   if (typeof layout.height !== 'number') layout.height = DEFAULT_HEIGHT;
   return { ...plain, layout };
+}
+
+/** The title text of a layout (`title` may be a string or `{ text }`). */
+function figureTitle(layout: PlotlyJson): unknown {
+  const title = layout.title as unknown;
+  return typeof title === 'object' && title !== null ? (title as { text?: unknown }).text : title;
 }
 
 /** `Plotly figure: "remaining over time", 2 scatter traces (bitmap, ring)`. */

@@ -136,3 +136,27 @@ export function drawWhenReadyScript(
   else window.addEventListener(${scriptJson(REPORT_READY_EVENT)}, draw, { once: true });
 })();`;
 }
+
+/** The options every chart is drawn with (Plotly's `config`). */
+export interface PlotlyConfig {
+  responsive: true;
+  displaylogo: false;
+  /** The toolbar's camera button: a vector figure a paper can use, named after the chart. */
+  toImageButtonOptions: { format: 'svg'; filename: string };
+}
+
+/** The config of a chart titled `title`: the toolbar downloads `<title>.svg`. */
+export function plotlyConfig(title: unknown): PlotlyConfig {
+  const text = typeof title === 'string' ? title : '';
+  const filename =
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 80) || 'mmulab-chart';
+  return {
+    responsive: true,
+    displaylogo: false,
+    toImageButtonOptions: { format: 'svg', filename },
+  };
+}

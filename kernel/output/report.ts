@@ -5,7 +5,12 @@ import { guestperfFigure } from './figures.ts';
 import type { PlotlyFigure } from './figures.ts';
 import { escapeHtml, formatNumber } from './format.ts';
 import { htmlTable, TABLE_STYLESHEET } from './html-table.ts';
-import { drawWhenReadyScript, plotlyLoaderScript, REPORT_READY_EVENT } from './plotly-js.ts';
+import {
+  drawWhenReadyScript,
+  plotlyConfig,
+  plotlyLoaderScript,
+  REPORT_READY_EVENT,
+} from './plotly-js.ts';
 import { shownOutputs } from './shown.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 
@@ -41,7 +46,8 @@ export function renderReport(input: ReportInput): string {
   let chartId = 0;
   const chart = (cls: string, figure: PlotlyFigure): string => {
     const id = `chart-${++chartId}`;
-    const config = { responsive: true, displaylogo: false };
+    const { title } = figure.layout as { title?: { text?: unknown } | string };
+    const config = plotlyConfig(typeof title === 'object' ? title.text : title);
     return (
       `<div class="${cls}" id="${id}"></div>\n` +
       `<script>${drawWhenReadyScript(id, figure.data, figure.layout, config)}</script>`

@@ -8,7 +8,7 @@ import {
   plotlyJs,
   plotlyLoaderBundle,
 } from '../../../kernel/display/plotly.ts';
-import { packedPlotlyJs } from '../../../kernel/output/plotly-js.ts';
+import { packedPlotlyJs, plotlyConfig } from '../../../kernel/output/plotly-js.ts';
 
 const HOSTILE = '</script><script>alert(1)</script> <!-- \u2028';
 
@@ -93,6 +93,16 @@ describe('plotlyFigureBundle', () => {
       (b) => /<div id="mmulab-plot-(\d+)"/.exec(String(b.data['text/html']))?.[1],
     );
     expect(Number(ids[1])).toBe(Number(ids[0]) + 1);
+  });
+
+  it('gives the toolbar an SVG download named after the chart, for papers', () => {
+    const html = String(
+      plotlyFigureBundle(figure('Downtime vs. bandwidth (ms)')).data['text/html'],
+    );
+    expect(html).toContain(
+      '"toImageButtonOptions":{"format":"svg","filename":"downtime-vs-bandwidth-ms"}',
+    );
+    expect(plotlyConfig(undefined).toImageButtonOptions.filename).toBe('mmulab-chart');
   });
 
   it('puts the provenance it is given in metadata', () => {
