@@ -1,20 +1,23 @@
 /**
  * format(text): the canonical layout of an mmulab text, for `mmulab fmt`. Printed from
- * the AST, so spacing is canonical by construction; literals are printed as written
- * (`1.5GiB` stays `1.5GiB`, `10Gbit/s` is not turned into bytes), so formatting never
- * changes the compiled plan. Layout:
+ * the token stream of a text that parses, so it knows no statement: the grammar decides
+ * where statements, items and blocks are, and tokens.ts how tokens are spaced. Every
+ * token is printed as written (`1.5GiB` stays `1.5GiB`, `10Gbit/s` is not turned into
+ * bytes), only the space between tokens changes, so formatting never changes the
+ * compiled plan. Layout:
  * - one statement per line; a block opens on its statement's line and closes alone;
  * - one field per line inside blocks, indented two spaces per level; `{}` when empty;
- * - lists as `[a, b]`, ranges as `a..b`, one space between other tokens;
+ * - the spacing of `printTokens`: lists as `[a, b]`, ranges as `a..b`, one space
+ *   between other tokens;
  * - comments kept: a comment after code stays after that code (on the last line printed
  *   from the source line it was on), a comment on its own line stays before what
  *   followed it; runs of blank lines become one, none after `{` or before `}`.
  * Idempotent: format(format(x).text).text === format(x).text.
  */
 import type { IToken } from 'chevrotain';
-import type { Block, Property, Statement, Value } from './ast.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { parseProgram } from './parse.ts';
+import { Comma, LBracket, LCurly, Newline, RBracket, RCurly, printTokens } from './tokens.ts';
 
 export interface FormatResult {
   /** The formatted text; the input unchanged when it has syntax errors. */
@@ -36,113 +39,57 @@ interface Line {
 
 /** Format a text. Never throws on bad input; a text with syntax errors comes back as is. */
 export function format(text: string): FormatResult {
-  const { ast, diagnostics, comments } = parseProgram(text);
+  const { ast, diagnostics, comments, tokens } = parseProgram(text);
   if (diagnostics.length > 0) return { text, diagnostics };
-  const lineOf = lineIndex(text);
-  const code: Line[] = [];
-  for (const s of ast.statements) printStatement(s, code, lineOf);
-  const lines = mergeComments(code, comments, text);
+  const starts = new Set(ast.statements.map((s) => s.span.offset));
+  const lines = mergeComments(layout(tokens, starts), comments, text);
   return { text: render(lines), diagnostics: [] };
 }
 
-/** offset -> 1-based line number, by binary search over the line starts. */
-function lineIndex(text: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) starts.push(i + 1);
-  }
-  return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
+/**
+ * The code lines of a text that parses, from its tokens: a statement or block item per
+ * line, its tokens spaced by `printTokens`; `{` ends the line of its head and opens an
+ * indented block whose items are separated by newlines or top-level commas; `}` closes
+ * alone, or `head {}` when the block is empty. A statement starts a line even where the
+ * text puts two on one (`starts`: the offsets of their first tokens). No statement is
+ * named here: a new statement is laid out from its tokens with nothing to add.
+ */
+function layout(tokens: readonly IToken[], starts: ReadonlySet<number>): Line[] {
+  const out: Line[] = [];
+  /** For each open block, the index in `out` of the line that opened it. */
+  const open: number[] = [];
+  let item: IToken[] = [];
+  let brackets = 0;
+  const flush = (): void => {
+    if (item.length === 0) return;
+    const source = item[0].startLine ?? 1;
+    out.push({ indent: open.length, text: printTokens(item), source, role: 'item' });
+    item = [];
   };
-}
-
-/** The canonical text of a value. */
-export function printValue(v: Value): string {
-  switch (v.kind) {
-    case 'word':
-    case 'quantity':
-      return v.text;
-    case 'string':
-      return `"${v.text}"`;
-    case 'range':
-      return `${printValue(v.from)}..${printValue(v.to)}`;
-    case 'list':
-      return `[${v.items.map(printValue).join(', ')}]`;
-  }
-}
-
-function printStatement(s: Statement, out: Line[], lineOf: (offset: number) => number): void {
-  const item = (text: string): void => {
-    out.push({ indent: 0, text, source: s.span.line, role: 'item' });
-  };
-  switch (s.kind) {
-    case 'definition': {
-      const base = s.base ? ` extends ${s.base.text}` : '';
-      printBlock(`${s.defKind} ${s.name.text}${base}`, s.span.line, s.body, 0, out, lineOf);
-      return;
+  for (const t of tokens) {
+    if (starts.has(t.startOffset)) flush();
+    if (t.tokenType === Newline) flush();
+    else if (t.tokenType === Comma && brackets === 0 && open.length > 0) flush();
+    else if (t.tokenType === LCurly) {
+      const source = item[0]?.startLine ?? t.startLine ?? 1;
+      const text = `${printTokens(item)} {`;
+      out.push({ indent: open.length, text, source, role: 'open' });
+      open.push(out.length - 1);
+      item = [];
+    } else if (t.tokenType === RCurly) {
+      flush();
+      const at = open.pop() ?? 0;
+      const head = out[at];
+      if (at === out.length - 1) out[at] = { ...head, text: `${head.text}}`, role: 'item' };
+      else out.push({ indent: open.length, text: '}', source: t.startLine ?? 1, role: 'close' });
+    } else {
+      if (t.tokenType === LBracket) brackets++;
+      if (t.tokenType === RBracket) brackets--;
+      item.push(t);
     }
-    case 'experiment': {
-      const opts = s.options.map((o) => [o.key.text, ...o.args.map(printValue)].join(' '));
-      const head = `${s.mode} ${printValue(s.vm)} with ${printValue(s.tracking)}, ${printValue(s.migration)}`;
-      item([head, ...opts].join(' '));
-      return;
-    }
-    case 'table':
-      item(
-        `table ${s.views.map((v) => v.text).join(', ')}` +
-          (s.columns ? ` with ${s.columns.map((c) => c.text).join(', ')}` : ''),
-      );
-      return;
-    case 'plot':
-      item(`plot ${s.y.text} over ${s.x.text}`);
-      return;
-    case 'export': {
-      const as = s.format ? ` as ${s.format.text}` : '';
-      item(`export ${s.views.map((v) => v.text).join(', ')} to "${s.dir}"${as}`);
-      return;
-    }
-    case 'use':
-      item(`use "${s.path}"`);
-      return;
   }
-}
-
-/** `head {`, one line per property, `}`; or `head {}` when the block is empty. */
-function printBlock(
-  head: string,
-  line: number,
-  block: Block,
-  indent: number,
-  out: Line[],
-  lineOf: (offset: number) => number,
-): void {
-  if (block.properties.length === 0) {
-    out.push({ indent, text: `${head} {}`, source: line, role: 'item' });
-    return;
-  }
-  out.push({ indent, text: `${head} {`, source: line, role: 'open' });
-  for (const p of block.properties) printProperty(p, indent + 1, out, lineOf);
-  const close = lineOf(block.span.offset + Math.max(0, block.span.length - 1));
-  out.push({ indent, text: '}', source: close, role: 'close' });
-}
-
-function printProperty(
-  p: Property,
-  indent: number,
-  out: Line[],
-  lineOf: (offset: number) => number,
-): void {
-  const head = [p.key.text, ...p.args.map(printValue)].join(' ');
-  if (p.body) printBlock(head, p.key.span.line, p.body, indent, out, lineOf);
-  else out.push({ indent, text: head, source: p.key.span.line, role: 'item' });
+  flush();
+  return out;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface ParsedProgram {
   diagnostics: Diagnostic[];
   /** The `#` comments, in text order (the parser never sees them). */
   comments: IToken[];
+  /** The tokens the parser read (no comments), in text order. */
+  tokens: IToken[];
 }
 
 /** Parse a text into its AST. Never throws on bad input: errors come back as diagnostics. */
@@ -45,7 +47,7 @@ export function parseProgram(text: string): ParsedProgram {
   }
   const badLines = new Set(lexErrors.map((e) => e.line));
   for (const e of parseErrors) diagnostics.push(syntaxDiagnostic(e, text, tokens, badLines));
-  return { ast: toAst(cst), diagnostics, comments };
+  return { ast: toAst(cst), diagnostics, comments, tokens };
 }
 
 /** Tokens a suggested fix may put in: the keywords, and `{` and `,`. */

@@ -15,14 +15,23 @@ import type { IToken, TokenType } from 'chevrotain';
 /** The text of keywords and punctuation, which is always the same. */
 const FIXED_TEXT = new Map<TokenType, string>();
 
-/** A token whose text is always `text`, matched literally and labelled by it. */
-function fixed(name: string, text: string): TokenType {
+/**
+ * Where `printTokens` puts no space next to a punctuation token: before it (`a, b`),
+ * after it (`[a`) or on both sides (`1..5`). Only a pair that cannot lex as one token
+ * may be printed tight.
+ */
+type Tight = 'before' | 'after' | 'both';
+const TIGHT = new Map<TokenType, Tight>();
+
+/** A token whose text is always `text`, matched literally, labelled and spaced by it. */
+function fixed(name: string, text: string, tight?: Tight): TokenType {
   const token = createToken({
     name,
     pattern: new RegExp(text.replace(/[.[\]{}()*+?^$|]/g, '\\$&')),
     label: `'${text}'`,
   });
   FIXED_TEXT.set(token, text);
+  if (tight) TIGHT.set(token, tight);
   return token;
 }
 
@@ -51,10 +60,10 @@ export const Newline = createToken({
 
 export const LCurly = fixed('LCurly', '{');
 export const RCurly = fixed('RCurly', '}');
-export const LBracket = fixed('LBracket', '[');
-export const RBracket = fixed('RBracket', ']');
-export const Comma = fixed('Comma', ',');
-export const DotDot = fixed('DotDot', '..');
+export const LBracket = fixed('LBracket', '[', 'after');
+export const RBracket = fixed('RBracket', ']', 'before');
+export const Comma = fixed('Comma', ',', 'before');
+export const DotDot = fixed('DotDot', '..', 'both');
 export const StringLiteral = createToken({
   name: 'StringLiteral',
   pattern: /"[^"\n\r]*"/,
@@ -185,20 +194,18 @@ export function fixedText(type: TokenType): string | undefined {
   return FIXED_TEXT.get(type);
 }
 
-/** No space between these and the token before them: `a, b`, `[a]`, `1..5`. */
-const TIGHT_BEFORE: ReadonlySet<TokenType> = new Set([Comma, RBracket, DotDot]);
-/** No space between these and the token after them: `[a`, `1..5`. */
-const TIGHT_AFTER: ReadonlySet<TokenType> = new Set([LBracket, DotDot]);
-
 /**
  * Tokens as one line in the canonical spacing of `mmulab fmt`: one space between
- * tokens, none before `,` `]` `..` and none after `[` `..`.
+ * tokens, none where a token is tight (`fixed` above): `a, b`, `[a]`, `1..5`. A token
+ * whose spacing depends on its neighbours (a unary minus) needs its rule here.
  */
 export function printTokens(tokens: readonly Pick<IToken, 'image' | 'tokenType'>[]): string {
   let out = '';
   tokens.forEach((t, i) => {
+    const before = TIGHT.get(t.tokenType);
+    const after = i > 0 ? TIGHT.get(tokens[i - 1].tokenType) : undefined;
     const tight =
-      i === 0 || TIGHT_BEFORE.has(t.tokenType) || TIGHT_AFTER.has(tokens[i - 1].tokenType);
+      i === 0 || before === 'before' || before === 'both' || after === 'after' || after === 'both';
     out += (tight ? '' : ' ') + t.image;
   });
   return out;

@@ -140,6 +140,13 @@ describe('format', () => {
     });
   });
 
+  it('starts every statement on its own line, also two written on one line', () => {
+    expect(format('table iterations plot remaining over time # both\n').text).toBe(
+      'table iterations\nplot remaining over time # both\n',
+    );
+    expect(format('vm a {} vm b { vcpus 2 }').text).toBe('vm a {}\nvm b {\n  vcpus 2\n}\n');
+  });
+
   it('returns a text with syntax errors unchanged, with the errors', () => {
     const r = format('vm v {\n  slot r at 0');
     expect(r.text).toBe('vm v {\n  slot r at 0');
