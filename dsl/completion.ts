@@ -1,8 +1,10 @@
 /**
- * complete(text, cursor, scope): the kernel's tab completion. Statement keywords come
- * from Chevrotain's content assist over the current statement's tokens; keys and
- * values inside a block from the schema tables; names from the definitions earlier in
- * the text and the scope of earlier cells. Jupyter messaging 5.2+: cursor positions are
+ * complete(text, cursor, scope): the kernel's tab completion. At the top level,
+ * Chevrotain's content assist over the current statement's tokens says what may come
+ * next: keywords, and the slots of the statement (syntax.ts), whose words are offered
+ * by the kind of slot, never by statement; keys and values inside a block come from
+ * the schema tables; names from the definitions earlier in the text and the scope of
+ * earlier cells. Jupyter messaging 5.2+: cursor positions are
  * Unicode code points, so they are converted to and from JS's UTF-16 offsets here.
  */
 import type { IToken } from 'chevrotain';
@@ -11,16 +13,18 @@ import {
   cursorContext,
   expectedArg,
   inCommentOrString,
+  isDefKind,
   namesOf,
+  nextInStatement,
   toCodePoints,
   toUtf16,
   tokensBefore,
 } from './cursor-context.ts';
-import type { CursorContext, DefKind, NameScope } from './cursor-context.ts';
-import { parser } from './parser.ts';
-import { EXPORT_FORMATS, FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
+import type { CursorContext, NameScope } from './cursor-context.ts';
+import { FIELDS } from './schema.ts';
 import type { ArgSpec } from './schema.ts';
-import { keywords } from './tokens.ts';
+import type { SlotValue } from './syntax.ts';
+import { Identifier, Word, fixedText, keywords } from './tokens.ts';
 
 export interface CompletionResult {
   /** Candidates for the word being typed, sorted, without duplicates. */
@@ -80,75 +84,50 @@ function valuesOf(arg: ArgSpec): string[] {
   return [];
 }
 
-/** Statement keywords by content assist, plus the names and words a statement expects. */
+/**
+ * At the top level: what content assist says may come next in the statement, the
+ * keywords as they are spelt and the words of the slots (syntax.ts) a word may fill.
+ */
 function atTopLevel(ctx: CursorContext, scope: NameScope | undefined): string[] {
   const stmt = ctx.item;
-  const out = keywordsAfter(stmt);
-  const head = stmt[0]?.tokenType.name;
-  const last = stmt[stmt.length - 1];
-  if (head === 'Run' || head === 'Sweep') out.push(...experimentWords(stmt, ctx, scope));
-  else if (head && ['Vm', 'Tracking', 'Costs', 'Migration'].includes(head)) {
-    if (stmt.length === 3 && last?.tokenType.name === 'Extends') {
-      const self = stmt[1]!.image;
-      out.push(...namesOf(stmt[0]!.image as DefKind, ctx, scope).filter((n) => n !== self));
-    }
-  } else if (
-    (head === 'Table' || head === 'Export') &&
-    (last?.tokenType.name === head || last?.tokenType.name === 'Comma')
-  ) {
-    out.push(...TABLE_VIEWS);
-  } else if (head === 'Export' && last?.tokenType.name === 'As') {
-    out.push(...EXPORT_FORMATS);
-  } else if (head === 'Plot' && stmt.length === 1) {
-    out.push(...Object.keys(PLOT_Y.timeline), ...Object.keys(PLOT_Y.iterations));
-  } else if (head === 'Plot' && stmt.length === 3) {
-    out.push(...Object.keys(PLOT_X));
-  }
-  return out;
+  return nextInStatement(stmt).flatMap((next) => {
+    if (keywords.includes(next.token)) return [fixedText(next.token) ?? ''];
+    const word = next.token === Word || next.token === Identifier;
+    return word && next.slot ? slotWords(next.slot.holds, stmt, ctx, scope) : [];
+  });
 }
 
-/** Keywords Chevrotain's content assist says may come next in this statement. */
-function keywordsAfter(stmt: IToken[]): string[] {
-  try {
-    return parser
-      .computeContentAssist('statement', stmt)
-      .map((path) => path.nextTokenType)
-      .filter((t) => keywords.includes(t))
-      .map((t) => t.name.toLowerCase());
-  } catch {
-    // Content assist does not recover from errors earlier in the statement.
-    return [];
-  }
-}
-
-/** `run VM with TRACKING, MIGRATION (option value)*`: names by position, then options. */
-function experimentWords(
-  stmt: IToken[],
+/** The words that may fill a slot, given the statement's tokens before it. */
+function slotWords(
+  holds: SlotValue,
+  stmt: readonly IToken[],
   ctx: CursorContext,
   scope: NameScope | undefined,
-): string[] {
-  const withAt = stmt.findIndex((t) => t.tokenType.name === 'With');
-  if (withAt < 0) {
-    const vmValues = argState({ doc: '', args: [] }, stmt.slice(1));
-    return vmValues.positional === 0 ? namesOf('vm', ctx, scope) : [];
+): readonly string[] {
+  switch (holds.kind) {
+    case 'name': {
+      if (holds.of !== 'own') return namesOf(holds.of, ctx, scope);
+      // `KIND NAME extends |`: a definition of the same kind, not itself.
+      const kind = stmt[0]?.image;
+      const self = stmt[1]?.image;
+      return isDefKind(kind) ? namesOf(kind, ctx, scope).filter((n) => n !== self) : [];
+    }
+    case 'word':
+      return holds.values;
+    case 'field':
+      return Object.keys(FIELDS[holds.of]);
+    case 'field-value': {
+      // The key is the token before the value; a key named after a kind of definition
+      // (`costs`) takes a name of that kind.
+      const key = stmt[stmt.length - 1]?.image;
+      if (isDefKind(key)) return namesOf(key, ctx, scope);
+      const arg = key === undefined ? undefined : FIELDS[holds.of][key]?.args[0];
+      return arg ? valuesOf(arg) : [];
+    }
+    case 'keyword':
+    case 'new-name':
+    case 'column':
+    case 'text':
+      return [];
   }
-  const after = stmt.slice(withAt + 1);
-  let depth = 0;
-  const commaAt = after.findIndex((t) => {
-    if (t.tokenType.name === 'LBracket') depth++;
-    if (t.tokenType.name === 'RBracket') depth--;
-    return depth === 0 && t.tokenType.name === 'Comma';
-  });
-  if (commaAt < 0) return namesOf('tracking', ctx, scope);
-  const rest = after.slice(commaAt + 1);
-  const values = argState({ doc: '', args: [] }, rest);
-  if (values.positional === 0) {
-    return namesOf('migration', ctx, scope);
-  }
-  if (values.inList) return [];
-  // After the migration: option keys and their values alternate.
-  const options = values.positional - 1;
-  if (options % 2 === 0) return Object.keys(FIELDS.run);
-  const key = rest[rest.length - 1]?.image;
-  return key === 'costs' ? namesOf('costs', ctx, scope) : [];
 }

@@ -4,9 +4,14 @@
  * before it. Works on the tokens alone, so it copes with the unfinished text a user is
  * typing. Offsets here are UTF-16; the Jupyter-facing functions convert code points.
  */
-import type { IToken } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
+import { DEFINITION_KINDS } from './ast.ts';
+import type { DefinitionKind } from './ast.ts';
+import { parser } from './parser.ts';
 import { FIELDS, WORKLOAD_KINDS } from './schema.ts';
 import type { ArgSpec, BlockKind, FieldSpec } from './schema.ts';
+import { isRuleName, isStatementRule, labelOf, slotsOf } from './syntax.ts';
+import type { RulePart, Slot, StatementRule } from './syntax.ts';
 import { mmuLexer } from './tokens.ts';
 
 /** Names visible to a text; `compile`'s `Scope` fits (only the keys are read). */
@@ -17,8 +22,13 @@ export interface NameScope {
   migration?: ReadonlyMap<string, unknown>;
 }
 
-export type DefKind = 'vm' | 'tracking' | 'costs' | 'migration';
-export const DEF_KINDS: readonly DefKind[] = ['vm', 'tracking', 'costs', 'migration'];
+export type DefKind = DefinitionKind;
+export const DEF_KINDS: readonly DefKind[] = DEFINITION_KINDS;
+
+/** True for a word that names a kind of definition (`vm`, `costs`, ...). */
+export function isDefKind(word: string | undefined): word is DefKind {
+  return (DEF_KINDS as readonly (string | undefined)[]).includes(word);
+}
 
 /** A `{ ... }` the cursor is inside. */
 export interface Frame {
@@ -95,8 +105,8 @@ export function cursorContext(tokens: readonly IToken[]): CursorContext {
       if (type === 'RBracket') brackets = Math.max(0, brackets - 1);
       item.push(t);
       if (frames.length === 0 && item.length === 2 && type === 'Identifier') {
-        const kind = item[0]!.image as DefKind;
-        if (DEF_KINDS.includes(kind)) defined.push({ kind, name: t.image, line: t.startLine ?? 1 });
+        const kind = item[0]!.image;
+        if (isDefKind(kind)) defined.push({ kind, name: t.image, line: t.startLine ?? 1 });
       }
     }
   }
@@ -170,4 +180,47 @@ export function expectedArg(spec: FieldSpec, state: ArgState): ArgSpec | 'keys' 
 export function namesOf(kind: DefKind, ctx: CursorContext, scope: NameScope | undefined): string[] {
   const local = ctx.defined.filter((d) => d.kind === kind).map((d) => d.name);
   return [...local, ...(scope?.[kind]?.keys() ?? [])];
+}
+
+/** One thing that may come next in a statement, and the slot (syntax.ts) it fills. */
+export interface NextToken {
+  /** The token type the grammar expects: a keyword, `Word`, a punctuation, ... */
+  token: TokenType;
+  /** The statement's rule. */
+  statement: StatementRule | undefined;
+  /** The innermost slot that holds it, when one does. */
+  slot: Slot | undefined;
+}
+
+/**
+ * What may come after a statement's first tokens, by Chevrotain's content assist over
+ * the grammar, each with the slot of syntax.ts it fills: the innermost labelled part
+ * along the rule stack that has one (`arg` of a run option before `vm` of a run).
+ * Empty when the tokens do not start a statement.
+ */
+export function nextInStatement(stmt: readonly IToken[]): NextToken[] {
+  let paths;
+  try {
+    paths = parser.computeContentAssist('statement', [...stmt]);
+  } catch {
+    // Content assist does not recover from errors earlier in the statement.
+    return [];
+  }
+  return paths.map((path) => {
+    const { ruleStack, occurrenceStack } = path;
+    const top = ruleStack[1];
+    const statement = top !== undefined && isStatementRule(top) ? top : undefined;
+    let slot: Slot | undefined;
+    for (let i = ruleStack.length - 1; i >= 1 && !slot; i--) {
+      const rule = ruleStack[i];
+      if (!isRuleName(rule)) continue;
+      const part: RulePart =
+        i === ruleStack.length - 1
+          ? { token: path.nextTokenType, idx: path.nextTokenOccurrence }
+          : { rule: ruleStack[i + 1]!, idx: occurrenceStack[i + 1] ?? 0 };
+      const label = labelOf(rule, part);
+      slot = label === undefined ? undefined : slotsOf(rule)[label];
+    }
+    return { token: path.nextTokenType, statement, slot };
+  });
 }

@@ -1,14 +1,18 @@
 /**
  * inspect(text, cursor, detailLevel): the kernel's inspect_request (Shift-Tab help).
  * Documents the keyword, key, sub-key, value, unit or defined name under the cursor
- * from keyword-docs.ts. The cursor is a Unicode code-point offset (Jupyter 5.2+).
+ * from keyword-docs.ts: in a block by the schema, in a statement by what its slot
+ * (syntax.ts) holds, so a new statement is documented with nothing to add here. The
+ * cursor is a Unicode code-point offset (Jupyter 5.2+).
  */
+import { tokenMatcher } from 'chevrotain';
 import type { IToken } from 'chevrotain';
-import { cursorContext, DEF_KINDS, toUtf16 } from './cursor-context.ts';
+import { cursorContext, DEF_KINDS, nextInStatement, toUtf16 } from './cursor-context.ts';
 import type { NameScope } from './cursor-context.ts';
 import { FIELD_DOCS, KEYWORD_DOCS, UNIT_DOCS, VALUE_DOCS } from './keyword-docs.ts';
-import { FIELDS, PLOT_Y } from './schema.ts';
-import { mmuLexer } from './tokens.ts';
+import { FIELDS } from './schema.ts';
+import { SYNTAX } from './syntax.ts';
+import { keywords, mmuLexer } from './tokens.ts';
 
 export interface InspectResult {
   found: boolean;
@@ -85,23 +89,41 @@ function docOf(
     const sub = key && FIELD_DOCS[kind][`${key.image}.${word}`];
     if (sub) return { title: `${key.image} ${word}`, text: sub };
   } else if (!frame) {
-    const head = ctx.item[0]?.tokenType.name;
-    const runOption = (head === 'Run' || head === 'Sweep') && key && FIELD_DOCS.run[word];
-    if (runOption && ctx.item.some((t) => t.tokenType.name === 'Comma')) {
-      return { title: `${word} (run option)`, text: runOption };
-    }
-    if (!key && KEYWORD_DOCS[word]) return { title: word, text: KEYWORD_DOCS[word]! };
-    if (word === 'with' || word === 'extends' || word === 'over')
+    const doc = statementDoc(token, ctx.item, all, scope);
+    if (doc) return doc;
+    if (keywords.includes(token.tokenType) && KEYWORD_DOCS[word])
       return { title: word, text: KEYWORD_DOCS[word]! };
   }
   if (VALUE_DOCS[word]) return { title: word, text: VALUE_DOCS[word]! };
-  const column = PLOT_Y.timeline[word] ?? PLOT_Y.iterations[word];
-  if (column)
-    return {
-      title: word,
-      text: `Plot y axis: column ${column} of the timeline or iterations table.`,
-    };
   return nameDoc(word, all, scope);
+}
+
+/**
+ * A token of a statement, by what the grammar expected there after the tokens before it
+ * (`stmt`): a keyword by its statement's docs (syntax.ts), a word by its slot's kind.
+ */
+function statementDoc(
+  token: IToken,
+  stmt: readonly IToken[],
+  all: readonly IToken[],
+  scope: NameScope | undefined,
+): Doc | undefined {
+  const word = token.image;
+  const next = nextInStatement(stmt).filter((n) => tokenMatcher(token, n.token));
+  const keyword = next.find((n) => n.token === token.tokenType && keywords.includes(n.token));
+  const doc = keyword?.statement && SYNTAX[keyword.statement].keywords[word];
+  if (doc) return { title: word, text: doc };
+  for (const { slot } of next) {
+    const holds = slot?.holds;
+    if (holds?.kind === 'field' && FIELD_DOCS[holds.of][word])
+      return { title: `${word} (${holds.title})`, text: FIELD_DOCS[holds.of][word]! };
+    if (holds?.kind === 'word' && holds.values.includes(word)) {
+      const text = holds.doc?.(word) ?? VALUE_DOCS[word];
+      if (text) return { title: word, text };
+    }
+    if (holds?.kind === 'name') return nameDoc(word, all, scope);
+  }
+  return undefined;
 }
 
 /** A name defined in this text (anywhere) or in the scope of earlier cells. */

@@ -243,6 +243,8 @@ export const VALUE_DOCS: Readonly<Record<string, string>> = {
   timeline: 'Samples every `sample` period.',
   events: 'Discrete events (syncs, throttling, switchover).',
   stale: 'Pages whose destination copy is stale at the end (should be empty).',
+  csv: 'Export as CSV, headed by `# key: value` lines with the provenance (read back with `aq.fromCSV(text, { comment: "#" })`). The default.',
+  arrow: 'Export as Arrow IPC files, the provenance in the schema metadata.',
   time: 'Plot x axis: time in seconds (timeline).',
   iteration: 'Plot x axis: iteration number (iterations).',
 };

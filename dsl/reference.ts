@@ -4,77 +4,70 @@
  * docs/language.md and docs/syntax-diagrams.html, and a test fails when the committed
  * files differ from what this module generates.
  */
-import { createSyntaxDiagramsCode } from 'chevrotain';
+import {
+  Alternation,
+  Alternative,
+  NonTerminal,
+  Option,
+  Repetition,
+  RepetitionMandatory,
+  RepetitionMandatoryWithSeparator,
+  RepetitionWithSeparator,
+  Terminal,
+  createSyntaxDiagramsCode,
+} from 'chevrotain';
+import type { IProduction, TokenType } from 'chevrotain';
 import { DiagnosticCode } from './diagnostics.ts';
 import { parser } from './parser.ts';
-import { EXPORT_FORMATS, FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
+import { FIELDS } from './schema.ts';
 import type { ArgSpec, BlockKind, FieldSpec } from './schema.ts';
-import { keywords } from './tokens.ts';
+import { STATEMENTS } from './syntax.ts';
+import type { Slot, StatementEntry } from './syntax.ts';
+import { fixedText, keywords } from './tokens.ts';
 import { DIMENSION_EXAMPLE, UNIT_NAMES, describeDimension, parseQuantity } from './units.ts';
 import type { Dimension } from './units.ts';
 
-const PUNCTUATION: Readonly<Record<string, string>> = {
-  LCurly: '"{"',
-  RCurly: '"}"',
-  LBracket: '"["',
-  RBracket: '"]"',
-  Comma: '","',
-  DotDot: '".."',
+/** How the grammar shows the tokens that have no fixed text. */
+const TERMINAL_NAMES: Readonly<Record<string, string>> = {
   Newline: 'NEWLINE',
   Word: 'WORD',
   NumberLike: 'NUMBER',
   StringLiteral: 'STRING',
   Identifier: 'NAME',
 };
-const KEYWORD_NAMES = new Set(keywords.map((k) => k.name));
 
-function terminal(name: string): string {
-  if (KEYWORD_NAMES.has(name)) return `"${name.toLowerCase()}"`;
-  return PUNCTUATION[name] ?? name;
-}
-
-/** The parts of Chevrotain's serialized grammar (ISerializedGast) that EBNF needs. */
-interface Gast {
-  type: string;
-  name?: string;
-  definition?: Gast[];
-  separator?: { name: string };
+/** A token in EBNF: a keyword or punctuation quoted as spelt, the others by name. */
+function terminal(t: TokenType): string {
+  const text = fixedText(t);
+  return text !== undefined ? `"${text}"` : (TERMINAL_NAMES[t.name] ?? t.name);
 }
 
 /** A sequence of productions as EBNF: `a b`, `(a | b)`, `[a]`, `{a}`. */
-function ebnf(items: readonly Gast[]): string {
+function ebnf(items: readonly IProduction[]): string {
   return items.map(ebnfOne).join(' ');
 }
 
-function ebnfOne(g: Gast): string {
-  const inner = ebnf(g.definition ?? []);
-  const sep = terminal(g.separator?.name ?? '');
-  switch (g.type) {
-    case 'Terminal':
-      return terminal(g.name ?? '');
-    case 'NonTerminal':
-      return g.name ?? '';
-    case 'Option':
-      return `[ ${inner} ]`;
-    case 'Repetition':
-      return `{ ${inner} }`;
-    case 'RepetitionMandatory':
-      return `${inner} { ${inner} }`;
-    case 'RepetitionWithSeparator':
-      return `[ ${inner} { ${sep} ${inner} } ]`;
-    case 'RepetitionMandatoryWithSeparator':
-      return `${inner} { ${sep} ${inner} }`;
-    case 'Alternation':
-      return `( ${(g.definition ?? []).map(ebnfOne).join(' | ')} )`;
-    default:
-      return inner;
+function ebnfOne(p: IProduction): string {
+  if (p instanceof Terminal) return terminal(p.terminalType);
+  if (p instanceof NonTerminal) return p.nonTerminalName;
+  if (p instanceof Alternation) return `( ${p.definition.map(ebnfOne).join(' | ')} )`;
+  if (p instanceof Alternative) return ebnf(p.definition);
+  if (p instanceof Option) return `[ ${ebnf(p.definition)} ]`;
+  if (p instanceof Repetition) return `{ ${ebnf(p.definition)} }`;
+  if (p instanceof RepetitionMandatory) return `${ebnf(p.definition)} { ${ebnf(p.definition)} }`;
+  if (p instanceof RepetitionMandatoryWithSeparator || p instanceof RepetitionWithSeparator) {
+    const one = ebnf(p.definition);
+    const many = `${one} { ${terminal(p.separator)} ${one} }`;
+    return p instanceof RepetitionWithSeparator ? `[ ${many} ]` : many;
   }
+  return '';
 }
 
 /** The grammar of the language, one EBNF line per rule. */
 export function grammarEbnf(): string {
-  const rules = parser.getSerializedGastProductions() as unknown as Gast[];
-  return rules.map((r) => `${r.name ?? ''} = ${ebnf(r.definition ?? [])} ;`).join('\n');
+  return Object.values(parser.getGAstProductions())
+    .map((r) => `${r.name} = ${ebnf(r.definition)} ;`)
+    .join('\n');
 }
 
 const PLACEHOLDER: Readonly<Record<Dimension, string>> = {
@@ -161,25 +154,50 @@ function unitsTable(): string[] {
   ];
 }
 
+/** What the reference says stands in a slot; undefined when nothing needs saying. */
+function slotText(slot: Slot): string | undefined {
+  if (slot.note !== undefined) return slot.note;
+  const holds = slot.holds;
+  if (holds.kind === 'word') return `one of ${holds.values.map((v) => `\`${v}\``).join(', ')}`;
+  if (holds.kind === 'name') return `the name of a ${holds.of === 'own' ? 'definition' : holds.of}`;
+  return undefined;
+}
+
+/** A statement: its form, what its keywords do, what stands in its slots, an example. */
+function statementSection(s: StatementEntry): string[] {
+  const slots = Object.values(s.slots).flatMap((slot) => {
+    const text = slot && slot.placeholder !== undefined ? slotText(slot) : undefined;
+    return slot?.placeholder !== undefined && text !== undefined
+      ? [`- \`${slot.placeholder}\`: ${text}.`]
+      : [];
+  });
+  return [
+    `### \`${s.form}\``,
+    '',
+    ...Object.entries(s.keywords).map(([k, doc]) => `- \`${k}\`: ${doc}`),
+    ...slots,
+    '',
+    `Example: \`${s.example}\``,
+    '',
+  ];
+}
+
 /** docs/language.md, before prettier. */
 export function languageReference(): string {
   const blocks = Object.keys(FIELDS) as BlockKind[];
-  const plots = Object.entries(PLOT_X).map(
-    ([x, { table }]) =>
-      `- \`plot Y over ${x}\`: Y is one of ${Object.keys(PLOT_Y[table])
-        .map((y) => `\`${y}\``)
-        .join(', ')}.`,
-  );
   return [
-    '<!-- Generated by `npm run docs:language` from dsl/schema.ts and dsl/parser.ts; do not edit. -->',
+    '<!-- Generated by `npm run docs:language` from dsl/syntax.ts, dsl/schema.ts and dsl/parser.ts; do not edit. -->',
     '',
     '# The mmulab language',
     '',
     'A text is a list of statements, one per line. Inside `{ ... }` items are separated by',
     'newlines or commas. `#` starts a comment that runs to the end of the line.',
-    '`use "common.mmu"` brings in the definitions of another file (its path is relative to',
-    'the file that uses it; its runs and outputs are ignored).',
     '',
+    '## Statements',
+    '',
+    'In a form, `[x]` may be left out, `x ...` repeats and `a|b` is one or the other.',
+    '',
+    ...STATEMENTS.flatMap(statementSection),
     '## Grammar',
     '',
     'Property keys and their values are generic in the grammar (`property`); the field',
@@ -201,12 +219,6 @@ export function languageReference(): string {
     ...unitsTable(),
     '',
     ...blocks.flatMap((kind) => [`## ${BLOCK_TITLES[kind]}`, '', ...fieldTable(kind), '']),
-    '## Outputs',
-    '',
-    `- \`table V, ...\`: V is one of ${TABLE_VIEWS.map((v) => `\`${v}\``).join(', ')}.`,
-    ...plots,
-    `- \`export V, ... to "DIR" [as F]\`: V as for \`table\`; F is one of ${EXPORT_FORMATS.map((f) => `\`${f}\``).join(', ')} (default \`${EXPORT_FORMATS[0]}\`); DIR is a directory relative to the file, written after the runs with one file per table and run, carrying the provenance.`,
-    '',
     '## Diagnostic codes',
     '',
     Object.values(DiagnosticCode)

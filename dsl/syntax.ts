@@ -6,36 +6,95 @@
  * statements of docs/language.md. Words the hints name (views, axes, options,
  * definition kinds) come from the schema (schema.ts), never from a second list.
  */
+import {
+  Alternation,
+  Alternative,
+  NonTerminal,
+  Option,
+  Repetition,
+  RepetitionMandatory,
+  RepetitionMandatoryWithSeparator,
+  RepetitionWithSeparator,
+  Terminal,
+} from 'chevrotain';
+import type { IProduction, TokenType } from 'chevrotain';
 import { DEFINITION_KINDS } from './ast.ts';
-import type { StatementCstChildren } from './cst.generated.d.ts';
+import type { DefinitionKind } from './ast.ts';
+import type { MmuCstVisitor, StatementCstChildren } from './cst.generated.d.ts';
 import { oneOf } from './diagnostics.ts';
 import { parser } from './parser.ts';
 import type { RuleName } from './parser.ts';
 import { EXPORT_FORMATS, FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
+import type { BlockKind } from './schema.ts';
 import { fixedText } from './tokens.ts';
 
 /** The rules that are statements: the alternatives of the `statement` rule. */
 export type StatementRule = keyof StatementCstChildren;
 
+/** The children of a rule's CST node, from the generated types. */
+type Children<R extends RuleName> = Parameters<MmuCstVisitor<void, unknown>[R]>[0];
+
+/**
+ * The labelled parts of a rule (`views`, `vm`, `base`) and its sub-rules without a
+ * label (`block`): the keys of its CST children that are not token names.
+ */
+export type SlotLabel<R extends RuleName> = {
+  [K in keyof Children<R>]-?: K extends Uncapitalize<K & string> ? K : never;
+}[keyof Children<R>] &
+  string;
+
+/**
+ * What may stand in a slot. Completion offers, hover documents and the reference
+ * describes each kind the same way in every statement.
+ */
+export type SlotValue =
+  /** One of the keywords of an alternation (`run|sweep`): they document themselves. */
+  | { kind: 'keyword' }
+  /** The name a definition gives: nothing to offer. */
+  | { kind: 'new-name' }
+  /** A defined name: of a kind, or (`own`) of the kind the statement defines, not its own. */
+  | { kind: 'name'; of: DefinitionKind | 'own' }
+  /** A word of a closed set, documented by `doc` or else by its value docs (keyword-docs.ts). */
+  | { kind: 'word'; values: readonly string[]; doc?: (word: string) => string | undefined }
+  /** A key of a field table (schema.ts): `seed` among the options of a run. */
+  | { kind: 'field'; of: BlockKind; title: string }
+  /** The value of the field whose key comes just before it. */
+  | { kind: 'field-value'; of: BlockKind }
+  /** A column of the result tables. */
+  | { kind: 'column' }
+  /** A quoted string, or fields in a `{ ... }` block (the schema says which). */
+  | { kind: 'text' };
+
+/** A slot of a statement: what may stand there and how the reference writes it. */
+export interface Slot {
+  /** How its form is written: `VM`, `"DIR"`, `OPTION VALUE`. Keywords need none. */
+  placeholder?: string;
+  holds: SlotValue;
+  /** For the reference: what stands there, when `holds` does not say it all. */
+  note?: string;
+}
+
 /** A rule inside a statement: how to write it, as the hint of a parse error in it. */
-export interface RuleSyntax {
+export interface RuleSyntax<R extends RuleName> {
   hint: string;
+  /** Its labelled parts that complete and document themselves (the options of a run). */
+  slots?: Partial<Record<SlotLabel<R>, Slot>>;
 }
 
 /** A statement. */
-export interface StatementSyntax {
-  /** How it is written, in the notation of docs/language.md. */
-  form: string;
+export interface StatementSyntax<R extends RuleName> {
   /** A statement of this form; a parse error in it says "Write `example`." */
   example: string;
   /** The hint of a parse error in it, when an example is not the advice. */
   hint?: string;
   /** The docs of each of its keywords (hover, %help), the ones that start it first. */
   keywords: Readonly<Record<string, string>>;
+  /** Every labelled part: completion, hover and the reference read it from here. */
+  slots: Readonly<Record<SlotLabel<R>, Slot>>;
 }
 
 export type Syntax = {
-  readonly [R in RuleName]: R extends StatementRule ? StatementSyntax : RuleSyntax;
+  readonly [R in RuleName]: R extends StatementRule ? StatementSyntax<R> : RuleSyntax<R>;
 };
 
 /** The keywords a statement can start with, from the grammar: `vm`, `tracking`, ... */
@@ -48,18 +107,33 @@ const startsStatement = `A statement starts with ${STATEMENT_KEYWORDS.slice(0, -
 
 const [firstX, { table: firstXTable }] = Object.entries(PLOT_X)[0];
 
+/** The words of a list, for the reference: "`a`, `b` or `c`". */
+function words(values: readonly string[]): string {
+  const quoted = values.map((v) => `\`${v}\``);
+  return quoted.length < 2
+    ? quoted.join('')
+    : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+}
+
+const VIEW: Slot = { placeholder: 'VIEW', holds: { kind: 'word', values: TABLE_VIEWS } };
+
 export const SYNTAX: Syntax = {
   program: { hint: startsStatement },
   statement: { hint: startsStatement },
   useStmt: {
-    form: 'use "FILE"',
     example: 'use "common.mmu"',
     keywords: {
       use: '`use "common.mmu"`: bring in the definitions of another file (path relative to this file; cycles are reported).',
     },
+    slots: {
+      path: {
+        placeholder: '"FILE"',
+        holds: { kind: 'text' },
+        note: 'a path relative to this file; its runs and outputs are ignored',
+      },
+    },
   },
   definition: {
-    form: `${DEFINITION_KINDS.join('|')} NAME [extends NAME] { FIELD VALUE ... }`,
     example: 'tracking ring8k extends ring { dirty_log ring 8192 }',
     hint: `Write a definition as \`KIND NAME [extends OTHER] { ... }\`, where KIND is ${DEFINITION_KINDS.slice(0, -1).join(', ')} or ${DEFINITION_KINDS[DEFINITION_KINDS.length - 1]}.`,
     keywords: {
@@ -73,6 +147,20 @@ export const SYNTAX: Syntax = {
       extends:
         '`KIND NAME extends BASE { ... }`: start from the definition BASE of the same kind and override the keys given.',
     },
+    slots: {
+      defKind: { holds: { kind: 'keyword' } },
+      name: { placeholder: 'NAME', holds: { kind: 'new-name' }, note: 'the name it defines' },
+      base: {
+        placeholder: 'BASE',
+        holds: { kind: 'name', of: 'own' },
+        note: 'a definition of the same kind, defined before',
+      },
+      block: {
+        placeholder: '{ FIELD VALUE ... }',
+        holds: { kind: 'text' },
+        note: 'the fields of the tables below, one per line or separated by commas',
+      },
+    },
   },
   block: { hint: "Close the block with '}'; items are separated by newlines or commas." },
   property: { hint: 'A field is `KEY VALUE ...`, one per line or separated by commas.' },
@@ -82,7 +170,6 @@ export const SYNTAX: Syntax = {
   atom: { hint: 'A value is a word, a number with its unit (4GiB) or a "string".' },
   list: { hint: "Close the list with ']'; its items are separated by commas." },
   experiment: {
-    form: 'run|sweep VM with TRACKING, MIGRATION [OPTION VALUE ...]',
     example: 'run VM with TRACKING, MIGRATION seed N',
     keywords: {
       run: '`run VM with TRACKING, MIGRATION [seed N] [costs C] [warmup T] ...`: one simulated migration of VM, its dirty log set up by TRACKING.',
@@ -90,29 +177,70 @@ export const SYNTAX: Syntax = {
         '`sweep VM with [T1, T2], M seeds 1..5`: the cartesian product of every list and seed range; one run per combination, run in parallel.',
       with: 'Separates the VM of a run from its tracking policy and migration policy: `run db with ring, fast`.',
     },
+    slots: {
+      mode: { holds: { kind: 'keyword' } },
+      vm: { placeholder: 'VM', holds: { kind: 'name', of: 'vm' }, note: 'a vm, or a list of them' },
+      tracking: {
+        placeholder: 'TRACKING',
+        holds: { kind: 'name', of: 'tracking' },
+        note: 'a tracking policy, or a list of them',
+      },
+      migration: {
+        placeholder: 'MIGRATION',
+        holds: { kind: 'name', of: 'migration' },
+        note: 'a migration policy, or a list of them',
+      },
+      options: {
+        placeholder: 'OPTION VALUE',
+        holds: { kind: 'field', of: 'run', title: 'run option' },
+        note: 'the options of `run` and `sweep` below',
+      },
+    },
   },
   runOption: {
     hint: `After the migration come options with their values (\`seed 7\`): ${oneOf(Object.keys(FIELDS.run))}.`,
+    slots: {
+      key: { holds: { kind: 'field', of: 'run', title: 'run option' } },
+      arg: { holds: { kind: 'field-value', of: 'run' } },
+    },
   },
   tableStmt: {
-    form: 'table VIEW, ... [with COLUMN, ...]',
     example: `table ${TABLE_VIEWS[0]}, ${TABLE_VIEWS[1]}`,
     keywords: {
       table:
         "`table summary, iterations, timeline, events, stale`: print these result tables of the runs above; `table summary with total_ms, downtime_ms` shows only those columns (after a sweep's `label`).",
       with: 'After `table V`, the columns to show: `table summary with total_ms, downtime_ms`.',
     },
+    slots: {
+      views: VIEW,
+      columns: { placeholder: 'COLUMN', holds: { kind: 'column' } },
+    },
   },
   plotStmt: {
-    form: 'plot Y over X',
     example: `plot ${Object.keys(PLOT_Y[firstXTable])[0]} over ${firstX}`,
     keywords: {
       plot: '`plot Y over X`: a Plotly chart of column Y against `time` (timeline) or `iteration` (iterations).',
       over: '`plot Y over X`: X is `time` (timeline samples) or `iteration` (one point per dirty-log sync).',
     },
+    slots: {
+      y: {
+        placeholder: 'Y',
+        holds: {
+          kind: 'word',
+          values: [...new Set(Object.values(PLOT_Y).flatMap((ys) => Object.keys(ys)))],
+          doc: (y) => {
+            const column = PLOT_Y.timeline[y] ?? PLOT_Y.iterations[y];
+            return column && `Plot y axis: column ${column} of the timeline or iterations table.`;
+          },
+        },
+        note: Object.entries(PLOT_X)
+          .map(([x, { table }]) => `over \`${x}\`: ${words(Object.keys(PLOT_Y[table]))}`)
+          .join('; '),
+      },
+      x: { placeholder: 'X', holds: { kind: 'word', values: Object.keys(PLOT_X) } },
+    },
   },
   exportStmt: {
-    form: `export VIEW, ... to "DIR" [as ${EXPORT_FORMATS.join('|')}]`,
     example: `export ${TABLE_VIEWS[0]} to "results/" as ${EXPORT_FORMATS[1]}`,
     keywords: {
       export:
@@ -120,13 +248,130 @@ export const SYNTAX: Syntax = {
       to: '`export VIEWS to "DIR"`: the directory the files go to, relative to the .mmu file.',
       as: '`export VIEWS to "DIR" as FORMAT`: the file format, `csv` (default) or `arrow`.',
     },
+    slots: {
+      views: VIEW,
+      dir: {
+        placeholder: '"DIR"',
+        holds: { kind: 'text' },
+        note: 'a directory relative to the file, written after the runs with one file per table and run, carrying the provenance',
+      },
+      format: {
+        placeholder: EXPORT_FORMATS.join('|'),
+        holds: { kind: 'word', values: EXPORT_FORMATS },
+        note: `default \`${EXPORT_FORMATS[0]}\``,
+      },
+    },
   },
 };
 
-/** Every statement's syntax, in the order of the table. */
-export const STATEMENTS: readonly StatementSyntax[] = Object.values(SYNTAX).filter(
-  (s): s is StatementSyntax => 'keywords' in s,
-);
+/** A rule's slots by label, seen without the rule's own types. */
+type SlotTable = Readonly<Partial<Record<string, Slot>>>;
+
+/** The slots of a rule (none for most rules inside a statement). */
+export function slotsOf(rule: RuleName): SlotTable {
+  const s: { slots?: SlotTable } = SYNTAX[rule];
+  return s.slots ?? {};
+}
+
+/** The grammar as Chevrotain recorded it: the rules' productions (GAST). */
+const GRAMMAR = parser.getGAstProductions();
+
+/** The productions inside a production (a sub-rule's are its own rule's, not these). */
+export function inside(p: IProduction): readonly IProduction[] {
+  const nests =
+    p instanceof Alternative ||
+    p instanceof Alternation ||
+    p instanceof Option ||
+    p instanceof Repetition ||
+    p instanceof RepetitionMandatory ||
+    p instanceof RepetitionWithSeparator ||
+    p instanceof RepetitionMandatoryWithSeparator;
+  return nests ? p.definition : [];
+}
+
+/** A part of a rule: a token or a sub-rule, by its occurrence index (`CONSUME2` is 2). */
+export type RulePart = { token: TokenType; idx: number } | { rule: string; idx: number };
+
+/**
+ * The label of a part of `rule` (`vm` for the first `value` of an experiment), or its
+ * token or rule name when it has none, as the CST children are keyed.
+ */
+export function labelOf(rule: RuleName, part: RulePart): string | undefined {
+  const find = (items: readonly IProduction[]): string | undefined => {
+    for (const p of items) {
+      if (p instanceof Terminal && 'token' in part) {
+        if (p.terminalType === part.token && p.idx === part.idx) return p.label ?? part.token.name;
+      } else if (p instanceof NonTerminal) {
+        if ('rule' in part && p.nonTerminalName === part.rule && p.idx === part.idx)
+          return p.label ?? part.rule;
+      } else {
+        const inner = find(inside(p));
+        if (inner !== undefined) return inner;
+      }
+    }
+    return undefined;
+  };
+  return find(GRAMMAR[rule]?.definition ?? []);
+}
+
+/**
+ * How a statement is written, from the grammar and its slots' placeholders: keywords
+ * and punctuation as they are spelt, `[x]` optional, `x ...` repeated, `a|b` either.
+ */
+function formOf(rule: RuleName): string {
+  const slots = slotsOf(rule);
+  const placeholder = (label: string): string => slots[label]?.placeholder ?? label.toUpperCase();
+  const pieces = (items: readonly IProduction[]): string[] =>
+    items.flatMap((p): string[] => {
+      const inner = (): string => pieces(inside(p)).join(' ');
+      if (p instanceof Terminal)
+        return [fixedText(p.terminalType) ?? placeholder(p.label ?? p.terminalType.name)];
+      if (p instanceof NonTerminal) return [placeholder(p.label ?? p.nonTerminalName)];
+      if (p instanceof Option) return [`[${inner()}]`];
+      if (p instanceof Repetition) return [`[${inner()} ...]`];
+      if (p instanceof RepetitionMandatory) return [`${inner()} ...`];
+      if (p instanceof RepetitionWithSeparator)
+        return [`[${inner()}${fixedText(p.separator) ?? ''} ...]`];
+      if (p instanceof RepetitionMandatoryWithSeparator)
+        return [`${inner()}${fixedText(p.separator) ?? ''} ...`];
+      if (p instanceof Alternation) {
+        const alts = p.definition.map((a) => pieces(inside(a)));
+        return [alts.map((a) => (a.length > 1 ? `(${a.join(' ')})` : a.join(' '))).join('|')];
+      }
+      return pieces(inside(p));
+    });
+  return pieces(GRAMMAR[rule]?.definition ?? [])
+    .join(' ')
+    .replace(/ ,/g, ',');
+}
+
+/** True for the name of a rule that is a statement (`tableStmt`). */
+export function isStatementRule(name: string): name is StatementRule {
+  return isRuleName(name) && 'keywords' in SYNTAX[name];
+}
+
+/** A statement's syntax, seen without its rule's own types. */
+export interface StatementEntry {
+  rule: StatementRule;
+  /** How it is written, in the notation of docs/language.md (from the grammar). */
+  form: string;
+  example: string;
+  hint?: string;
+  keywords: Readonly<Record<string, string>>;
+  slots: SlotTable;
+}
+
+/** Every statement, in the order of the grammar's `statement` rule. */
+export const STATEMENTS: readonly StatementEntry[] = (GRAMMAR.statement?.definition ?? [])
+  .flatMap(inside)
+  .flatMap(inside)
+  .flatMap((p) =>
+    p instanceof NonTerminal && isStatementRule(p.nonTerminalName) ? [p.nonTerminalName] : [],
+  )
+  .map((rule) => {
+    const s = SYNTAX[rule];
+    return { rule, form: formOf(rule), ...s, slots: slotsOf(rule) };
+  });
 
 /** True for the name of a rule of the grammar (a Chevrotain rule stack holds strings). */
 export function isRuleName(name: string | undefined): name is RuleName {
@@ -135,6 +380,6 @@ export function isRuleName(name: string | undefined): name is RuleName {
 
 /** The hint of a parse error in `rule`. */
 export function ruleHint(rule: RuleName): string {
-  const s: StatementSyntax | RuleSyntax = SYNTAX[rule];
-  return 'example' in s ? (s.hint ?? `Write \`${s.example}\`.`) : s.hint;
+  const s: { example?: string; hint?: string } = SYNTAX[rule];
+  return s.hint ?? (s.example !== undefined ? `Write \`${s.example}\`.` : '');
 }
