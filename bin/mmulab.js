@@ -4,6 +4,13 @@
 // from any directory and when installed as a dependency.
 import { ensureBuilt, importBundle } from './bundle.js';
 
+// `mmulab plan FILE | head`: the reader left, which is not an error of ours.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+
 await ensureBuilt(['dist/cli.mjs', 'dist/plan-worker.js']);
 const { main } = await importBundle('dist/cli.mjs');
 process.exitCode = await main(process.argv.slice(2));

@@ -367,7 +367,8 @@ export function contentHash(value: unknown): string {
   return h.toString(16).padStart(16, '0');
 }
 
-function canonicalJson(value: unknown): string {
+/** JSON with object keys sorted and undefined fields left out: what contentHash hashes. */
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

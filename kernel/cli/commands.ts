@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { closest } from '../../dsl/diagnostics.ts';
@@ -23,6 +23,7 @@ language (.mmu files), and report the results as tables and charts.
 commands:
   run FILE.mmu     run the file's experiments; print tables, write HTML and CSV
   check FILE.mmu   print the file's diagnostics without running anything
+  plan FILE.mmu    print the plans a run would run, with their hashes (--json)
   fmt FILE.mmu     print the file in canonical layout (--check for CI, --write)
   merge DIR...     join the Arrow files of a sweep's shards into one per table
   kernel install   install the Jupyter kernel (kernel uninstall removes it)
@@ -38,7 +39,7 @@ example:
   mmulab run examples/quickstart.mmu --html out/quickstart.html`;
 
 export const RUN_HELP = `usage: mmulab run FILE.mmu [--html REPORT.html] [--csv DIR] [--arrow DIR] [--seed N]
-                       [--jobs N] [--shard i/N|auto]
+                       [--jobs N] [--shard i/N|auto] [--verify DIR]
 
 Compile FILE.mmu, run every plan of its \`run\` and \`sweep\` statements, and print
 the tables its \`table\` statements ask for (a sweep prints one table with a
@@ -67,6 +68,10 @@ options:
                    (SLURM_ARRAY_TASK_ID, _MIN, _MAX, _COUNT) or a Kubernetes indexed
                    Job (JOB_COMPLETION_INDEX, with MMULAB_SHARD_COUNT set to the
                    Job's completions); examples/cluster/ has both job files
+  --verify DIR     rerun and compare with the CSV files an earlier --csv (or
+                   \`export ... as csv\`) wrote to DIR: the plan hashes, seeds, costs
+                   and every value must match (Node, the commit and the sources'
+                   hash may differ); prints each difference and exits 1 if any
   --no-guestperf   leave the guestperf charts out of the HTML report
   -h, --help       show this text
 
@@ -113,6 +118,8 @@ export interface RunArgs {
   jobs: number;
   /** Only this shard's plans. */
   shard?: Shard;
+  /** A directory of published CSV exports to compare the run with. */
+  verify?: string;
 }
 
 export interface MergeArgs {
@@ -122,6 +129,56 @@ export interface MergeArgs {
 
 export interface CheckArgs {
   file: string;
+}
+
+export interface PlanArgs {
+  file: string;
+  /** One JSON object per line, each plan exactly as hashed. */
+  json: boolean;
+  seed?: number;
+}
+
+export const PLAN_HELP = `usage: mmulab plan FILE.mmu [--json] [--seed N]
+
+Compile FILE.mmu and print every plan its \`run\` and \`sweep\` statements would run,
+in order: its index (plan_index in exports), label and plan hash. Nothing runs.
+The plan hash in every export is the FNV-1a 64 hash of the plan's canonical JSON
+(keys sorted); --json prints that JSON, so anyone can recompute a published hash.
+
+options:
+  --json       one JSON object per line: plan_index, label, plan_hash and plan,
+               the plan exactly as hashed
+  --seed N     the plans as 'mmulab run --seed N' would run them
+  -h, --help   show this text
+
+exit codes: 0 ok, 1 the file has errors, 2 usage`;
+
+const PLAN_OPTIONS: readonly OptionSpec[] = [
+  { name: 'json' },
+  { name: 'seed', value: 'N' },
+  { name: 'help', short: 'h' },
+];
+
+/** `mmulab plan ...` arguments; null when help was asked for. Throws UsageError. */
+export function parsePlanArgs(argv: readonly string[], cwd: string): PlanArgs | null {
+  const { options, positionals } = parseArgs('mmulab plan', argv, PLAN_OPTIONS);
+  if (options.has('help')) return null;
+  const args: PlanArgs = {
+    file: oneFile('mmulab plan', positionals, cwd),
+    json: options.has('json'),
+  };
+  const seed = options.get('seed');
+  if (typeof seed === 'string') args.seed = wholeSeed('mmulab plan', seed);
+  return args;
+}
+
+/** A `--seed` value: a whole number >= 0. */
+function wholeSeed(command: string, seed: string): number {
+  if (!/^\d+$/.test(seed) || !Number.isSafeInteger(Number(seed)))
+    throw new UsageError(
+      `${command}: --seed needs a whole number >= 0, got '${seed}'; for example --seed 7.`,
+    );
+  return Number(seed);
 }
 
 export interface FmtArgs {
@@ -174,6 +231,7 @@ const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'seed', value: 'N' },
   { name: 'jobs', short: 'j', value: 'N' },
   { name: 'shard', value: 'i/N' },
+  { name: 'verify', value: 'DIR' },
   { name: 'no-guestperf' },
   { name: 'help', short: 'h' },
 ];
@@ -203,6 +261,22 @@ export function parseRunArgs(
   const jobs = options.get('jobs');
   const shard = options.get('shard');
   if (typeof arrow === 'string') args.arrow = arrow;
+  const verify = options.get('verify');
+  if (typeof verify === 'string') {
+    let csvs: string[] = [];
+    try {
+      csvs = readdirSync(resolve(cwd, verify)).filter((f) => f.endsWith('.csv'));
+    } catch {
+      throw new UsageError(
+        `mmulab run: --verify needs a directory of CSV exports, but '${verify}' is not a directory.`,
+      );
+    }
+    if (csvs.length === 0)
+      throw new UsageError(
+        `mmulab run: --verify found no .csv file in '${verify}'; give the directory that --csv or \`export ... as csv\` wrote.`,
+      );
+    args.verify = verify;
+  }
   if (typeof shard === 'string') args.shard = parseShard('mmulab run', shard, env);
   if (typeof jobs === 'string') {
     if (!/^\d+$/.test(jobs) || Number(jobs) < 1 || Number(jobs) > 1024)
@@ -215,13 +289,7 @@ export function parseRunArgs(
   const seed = options.get('seed');
   if (typeof html === 'string') args.html = html;
   if (typeof csv === 'string') args.csv = csv;
-  if (typeof seed === 'string') {
-    if (!/^\d+$/.test(seed) || !Number.isSafeInteger(Number(seed)))
-      throw new UsageError(
-        `mmulab run: --seed needs a whole number >= 0, got '${seed}'; for example --seed 7.`,
-      );
-    args.seed = Number(seed);
-  }
+  if (typeof seed === 'string') args.seed = wholeSeed('mmulab run', seed);
   return args;
 }
 

@@ -1,9 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { compile, diagnosticRenderer } from '../../dsl/compile.ts';
 import { shownDiagnostics } from '../../dsl/diagnostics.ts';
 import type { CompileResult, FileLoader } from '../../dsl/compile.ts';
 import { nodeFileLoader } from '../../dsl/node-loader.ts';
+import type { SourceText } from '../output/environment.ts';
 import { UsageError } from './args.ts';
 
 /** A compiled `.mmu` file and the text it came from. */
@@ -14,6 +15,11 @@ export interface LoadedFile {
   shownPath: string;
   text: string;
   compiled: CompileResult;
+  /**
+   * Every text the program was compiled from: this file's (by its base name), then each
+   * file it reads (`use`, traces), by its path relative to this file's directory.
+   */
+  sources: SourceText[];
 }
 
 /**
@@ -42,8 +48,9 @@ export function loadFile(command: string, file: string, cwd: string): LoadedFile
   const shownPath = rel && !rel.startsWith('..') ? rel : path;
   // `use "x.mmu"` resolves against the file that names it; the main file is known by
   // its shown path, so map it back to the real one for the loader.
-  const load: FileLoader = (usePath, fromFile) =>
-    nodeFileLoader(
+  const sources: SourceText[] = [{ name: basename(path), text }];
+  const load: FileLoader = (usePath, fromFile) => {
+    const loaded = nodeFileLoader(
       usePath,
       fromFile === undefined || fromFile === shownPath
         ? path
@@ -51,7 +58,11 @@ export function loadFile(command: string, file: string, cwd: string): LoadedFile
           ? fromFile
           : resolve(dirname(path), fromFile),
     );
-  return { path, shownPath, text, compiled: compile(text, { file: shownPath, load }) };
+    if (loaded) sources.push({ name: relative(dirname(path), loaded.file), text: loaded.text });
+    return loaded;
+  };
+  const compiled = compile(text, { file: shownPath, load });
+  return { path, shownPath, text, compiled, sources };
 }
 
 /**

@@ -6,11 +6,13 @@ import {
   KERNEL_HELP,
   MAIN_HELP,
   MERGE_HELP,
+  PLAN_HELP,
   RUN_HELP,
   parseCheckArgs,
   parseFmtArgs,
   parseKernelArgs,
   parseMergeArgs,
+  parsePlanArgs,
   parseRunArgs,
 } from './commands.ts';
 import { ExitCode, processIo } from './io.ts';
@@ -26,6 +28,7 @@ import type { CliIo } from './io.ts';
 const HELP: Readonly<Record<string, string>> = {
   run: RUN_HELP,
   check: CHECK_HELP,
+  plan: PLAN_HELP,
   fmt: FMT_HELP,
   merge: MERGE_HELP,
   kernel: KERNEL_HELP,
@@ -79,6 +82,12 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
       if (args === null) return help(io, CHECK_HELP);
       const { checkCommand } = await import('./check-command.ts');
       return checkCommand(args, io);
+    }
+    case 'plan': {
+      const args = parsePlanArgs(rest, io.cwd);
+      if (args === null) return help(io, PLAN_HELP);
+      const { planCommand } = await import('./plan-command.ts');
+      return planCommand(args, io);
     }
     case 'fmt': {
       const args = parseFmtArgs(rest, io.cwd);

@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { CompiledProgram } from '../../dsl/compile.ts';
 import { RESULT_TABLES } from '../../engine/results.ts';
 import { ColumnError } from '../experiment/experiment-table.ts';
@@ -8,10 +9,12 @@ import type { ExperimentRun, ProgramRun } from '../experiment/experiments.ts';
 import { InThreadRunner } from '../experiment/in-thread.ts';
 import { indexedPlans } from '../experiment/plans.ts';
 import { PoolRunner } from '../experiment/pool-runner.ts';
+import { runEnvironment } from '../output/environment.ts';
 import { writeExport, writeExports } from '../output/exports.ts';
 import type { ExportSource } from '../output/exports.ts';
 import { formatNumber } from '../output/format.ts';
 import { renderReport } from '../output/report.ts';
+import { compareCsvDirs } from '../output/verify.ts';
 import { shownOutputs } from '../output/shown.ts';
 import { fittedTextTable } from '../output/text-table.ts';
 import type { RunArgs } from './commands.ts';
@@ -80,9 +83,11 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     return ExitCode.PlanError;
   }
   io.stdout.write(printed);
+  const environment = runEnvironment(loaded.sources);
   const from: ExportSource = {
     source: basename(loaded.path),
     ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
+    environment,
   };
   for (const [format, given] of [
     ['csv', args.csv],
@@ -112,9 +117,30 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
         experiments,
         outputs: program.outputs,
         guestperf: args.guestperf,
+        environment,
       }),
     );
     io.stderr.write(`wrote ${shown(io, path)}\n`);
+  }
+  if (args.verify !== undefined && !ran.interrupted) {
+    const published = resolve(io.cwd, args.verify);
+    const rerun = mkdtempSync(join(tmpdir(), 'mmulab-verify-'));
+    try {
+      writeExport(experiments, { format: 'csv', dir: rerun, views: RESULT_TABLES }, from);
+      const { compared, differences } = compareCsvDirs(published, rerun);
+      for (const d of differences) io.stdout.write(`${d.file}: ${d.detail}\n`);
+      if (differences.length) {
+        io.stderr.write(
+          `mmulab run --verify: ${differences.length} difference(s) from ${shown(io, published)} (${compared} file(s) compared).\n`,
+        );
+        return ExitCode.PlanError;
+      }
+      io.stderr.write(
+        `mmulab run --verify: all ${compared} file(s) of ${shown(io, published)} re-made identically.\n`,
+      );
+    } finally {
+      rmSync(rerun, { recursive: true, force: true });
+    }
   }
   if (ran.interrupted) {
     io.stderr.write(

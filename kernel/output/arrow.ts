@@ -6,6 +6,8 @@ import { RESULT_TABLES } from '../../engine/results.ts';
 import type { Provenance, ResultTableName } from '../../engine/results.ts';
 import type { PlanRun } from '../experiment/experiments.ts';
 import { provenanceEntries } from './csv.ts';
+import { environmentEntries } from './environment.ts';
+import type { RunEnvironment } from './environment.ts';
 
 /**
  * Arrow IPC files of `mmulab run --arrow DIR` and `mmulab merge`: one file per table
@@ -41,15 +43,25 @@ export interface ArrowTable {
   rows: Record<string, unknown>[];
 }
 
-function planProvenance(index: number, label: string, p: Provenance): PlanProvenance {
-  return { plan_index: index, label, ...Object.fromEntries(provenanceEntries(p)) };
+function planProvenance(
+  index: number,
+  label: string,
+  p: Provenance,
+  environment: RunEnvironment | undefined,
+): PlanProvenance {
+  const entries = provenanceEntries(p, Object.fromEntries(environmentEntries(environment)));
+  return { plan_index: index, label, ...Object.fromEntries(entries) };
 }
 
 /**
  * The tables of `runs` (any order) as ArrowTables: rows sorted by plan_index, columns
  * `plan_index`, `label`, then the table's own.
  */
-export function arrowTables(runs: readonly PlanRun[], source: string): ArrowTable[] {
+export function arrowTables(
+  runs: readonly PlanRun[],
+  source: string,
+  environment?: RunEnvironment,
+): ArrowTable[] {
   const sorted = [...runs].sort((a, b) => a.index - b.index);
   return RESULT_TABLES.map((table) => {
     const columns = ['plan_index', 'label'];
@@ -59,7 +71,9 @@ export function arrowTables(runs: readonly PlanRun[], source: string): ArrowTabl
       for (const row of result[table].objects() as Record<string, unknown>[])
         rows.push({ plan_index: index, label, ...row });
     }
-    const provenance = sorted.map((r) => planProvenance(r.index, r.label, r.result.provenance));
+    const provenance = sorted.map((r) =>
+      planProvenance(r.index, r.label, r.result.provenance, environment),
+    );
     return { table, source, provenance, columns, rows };
   });
 }

@@ -5,6 +5,8 @@ import { snakeCase } from '../../dsl/schema.ts';
 import { RESULT_TABLES } from '../../engine/results.ts';
 import type { Provenance, ResultTableName } from '../../engine/results.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
+import { environmentEntries } from './environment.ts';
+import type { RunEnvironment } from './environment.ts';
 import { labelSlug } from './format.ts';
 
 /**
@@ -52,6 +54,7 @@ export function writeCsvs(
   experiments: readonly ExperimentRun[],
   source: string,
   views: readonly ResultTableName[] = RESULT_TABLES,
+  environment?: RunEnvironment,
 ): string[] {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
@@ -68,6 +71,7 @@ export function writeCsvs(
           label,
           table: view,
           source: basename(source),
+          ...Object.fromEntries(environmentEntries(environment)),
         });
         writeFileSync(path, csvWithProvenance(result[view], entries));
         written.push(path);

@@ -4,6 +4,7 @@ import type { ResultTableName } from '../../engine/results.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 import { arrowTables, writeArrowTable } from './arrow.ts';
 import { writeCsvs } from './csv.ts';
+import type { RunEnvironment } from './environment.ts';
 
 /**
  * Results as files: `export V, ... to "DIR" [as csv|arrow]` in every front end, and
@@ -26,6 +27,8 @@ export interface ExportSource {
   source: string;
   /** `i/N` when the runs are one shard's: recorded in Arrow files (`mmulab merge`). */
   shard?: string;
+  /** The source texts' hash, the checkout's commit, Node: recorded with every plan. */
+  environment?: RunEnvironment;
 }
 
 /** Write `request`'s tables of `experiments`; returns the paths written, in order. */
@@ -35,10 +38,11 @@ export function writeExport(
   from: ExportSource,
 ): string[] {
   if (request.format === 'csv')
-    return writeCsvs(request.dir, experiments, from.source, request.views);
+    return writeCsvs(request.dir, experiments, from.source, request.views, from.environment);
   const tables = arrowTables(
     experiments.flatMap((e) => e.runs),
     from.source,
+    from.environment,
   ).filter((t) => request.views.includes(t.table));
   return tables.map((t) => writeArrowTable(request.dir, t, from.shard));
 }

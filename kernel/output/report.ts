@@ -3,6 +3,8 @@ import { snakeCase } from '../../dsl/schema.ts';
 import type { Costs } from '../../engine/kvm/costs.ts';
 import { guestperfFigure } from './figures.ts';
 import type { PlotlyFigure } from './figures.ts';
+import { environmentEntries } from './environment.ts';
+import type { RunEnvironment } from './environment.ts';
 import { escapeHtml, formatNumber } from './format.ts';
 import { htmlTable, TABLE_STYLESHEET } from './html-table.ts';
 import {
@@ -28,6 +30,8 @@ export interface ReportInput {
   outputs: readonly CompiledOutput[];
   /** QEMU guestperf's chart for every migration run (default true). */
   guestperf?: boolean;
+  /** Shown in the provenance footer: the sources' hash, the checkout, Node. */
+  environment?: RunEnvironment;
 }
 
 const STYLE = `
@@ -83,7 +87,7 @@ export function renderReport(input: ReportInput): string {
     }
     parts.push(`</section>`);
   }
-  parts.push(footer(input.experiments));
+  parts.push(footer(input.experiments, input.environment));
   return [
     '<!doctype html>',
     '<html lang="en">',
@@ -103,7 +107,7 @@ export function renderReport(input: ReportInput): string {
 }
 
 /** Provenance of every run, and each distinct cost table once. */
-function footer(experiments: readonly ExperimentRun[]): string {
+function footer(experiments: readonly ExperimentRun[], environment?: RunEnvironment): string {
   const runs = experiments.flatMap((e) => e.runs);
   const costTables: Costs[] = [];
   const costKey = (c: Costs): string => JSON.stringify(c);
@@ -133,6 +137,13 @@ function footer(experiments: readonly ExperimentRun[]): string {
     '<footer>',
     '<h2>Provenance</h2>',
     '<p>Each run is re-made by the same plan (its hash below) with the same seed and costs.</p>',
+    ...(environment
+      ? [
+          `<p class="meta">${environmentEntries(environment)
+            .map(([k, v]) => `${escapeHtml(k)} <code>${escapeHtml(v)}</code>`)
+            .join(' · ')}</p>`,
+        ]
+      : []),
     '<table><thead><tr><th>plan</th><th>mmulab</th><th>plan hash</th><th class="num">seed</th><th class="num">costs</th></tr></thead><tbody>',
     rows,
     '</tbody></table>',
