@@ -4,5 +4,5 @@
 // It runs kernel/jupyter/entry.ts bundled to dist/kernel.mjs (see bundle.js).
 import { ensureBuilt, importBundle } from './bundle.js';
 
-await ensureBuilt(['dist/kernel.mjs', 'dist/run-worker.mjs']);
+await ensureBuilt(['dist/kernel.mjs', 'dist/run-worker.mjs', 'dist/compile-worker.mjs']);
 await importBundle('dist/kernel.mjs');

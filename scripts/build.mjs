@@ -28,6 +28,8 @@ export const BUNDLES = [
   // The kernel's simulation thread (a WorkerRunner's), next to dist/kernel.mjs as the
   // kernel's main expects it.
   { name: 'run-worker', entry: 'kernel/experiment/thread-worker.ts', format: 'esm' },
+  // The kernel's compile thread (a ThreadCompiler's), beside it likewise.
+  { name: 'compile-worker', entry: 'kernel/jupyter/compile-thread.ts', format: 'esm' },
   // `mmulab/tslab`: tslab compiles notebook cells to CommonJS (package.json "exports").
   { name: 'tslab', entry: 'kernel/tslab.ts', format: 'cjs' },
   // The command line, in one file: pool-runner.ts finds its worker next to its own module.

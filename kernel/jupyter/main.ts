@@ -4,6 +4,7 @@ import { WorkerRunner } from '../experiment/worker-runner.ts';
 import { KernelHandler } from './handler.ts';
 import type { ConnectionInfo } from './protocol.ts';
 import type { MmulabSession } from './session.ts';
+import { ThreadCompiler } from './thread-compiler.ts';
 import { ZmqTransport } from './transport.ts';
 
 /**
@@ -13,6 +14,9 @@ import { ZmqTransport } from './transport.ts';
  */
 
 const USAGE = 'usage: mmulab-kernel --connection-file FILE';
+
+/** How long an exiting kernel waits for its last messages to go out. */
+const EXIT_GRACE_MS = 2000;
 
 function log(text: string): void {
   process.stderr.write(`[mmulab kernel] ${text}\n`);
@@ -32,16 +36,32 @@ function readConnection(path: string): ConnectionInfo {
   };
 }
 
+/** How often the kernel looks for its parent, as ipykernel's ParentPollerUnix (1 s). */
+const PARENT_POLL_MS = 1000;
+
 /**
  * jupyter_client's launcher sets JPY_PARENT_PID; like ipykernel's ParentPollerUnix we
- * exit once re-parented, so a crashed notebook server leaves no orphan kernel.
+ * exit once re-parented, so a crashed notebook server or console leaves no orphan
+ * kernel. A wrapper between the two (a shell, `npx`) can outlive the client, so the
+ * kernel also exits once JPY_PARENT_PID itself is gone. The poll runs on the main
+ * thread, which cells never block: they compile and run on threads of their own.
  */
 function watchParent(exit: () => void): void {
-  if (!process.env.JPY_PARENT_PID) return;
+  const pid = Number(process.env.JPY_PARENT_PID);
+  if (!Number.isInteger(pid) || pid <= 0) return;
   const parent = process.ppid;
+  const alive = (): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (e) {
+      // EPERM: the process exists but belongs to someone else.
+      return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
   const timer = setInterval(() => {
-    if (process.ppid !== parent) exit();
-  }, 1000);
+    if (process.ppid !== parent || !alive()) exit();
+  }, PARENT_POLL_MS);
   timer.unref();
 }
 
@@ -57,13 +77,16 @@ export async function main(argv: readonly string[]): Promise<void> {
   // From the sources this is kernel/jupyter/run-worker.mjs (registers tsx); in the
   // bundle, dist/run-worker.mjs: the same relative name in both layouts.
   let runner: WorkerRunner | undefined;
+  let compiler: ThreadCompiler | undefined;
   // The language and the engine load after the sockets are bound (a separate chunk
   // of the bundle), and the simulation thread starts after that: kernel_info does
   // not wait for either.
   const session: Promise<MmulabSession> = new Promise((r) => setImmediate(r)).then(async () => {
     const { MmulabSession } = await import('./session.ts');
     runner = new WorkerRunner(new URL('./run-worker.mjs', import.meta.url));
-    return new MmulabSession(runner, process.cwd());
+    // As run-worker.mjs: compile-worker.mjs beside the sources and in dist/.
+    compiler = new ThreadCompiler(new URL('./compile-worker.mjs', import.meta.url));
+    return new MmulabSession(runner, process.cwd(), compiler);
   });
   // The handler needs a sender before the sockets exist; it sends nothing before `starting`.
   const sockets: { transport?: ZmqTransport } = {};
@@ -71,9 +94,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   const exit = (): void => {
     if (exiting) return;
     exiting = true;
+    // A send that never completes must not keep the kernel alive.
+    setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
     void (async () => {
       await sockets.transport?.close();
-      await runner?.close();
+      await Promise.all([runner?.close(), compiler?.close()]);
       process.exit(0);
     })();
   };
@@ -90,7 +115,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   // interrupt_mode "signal" clients (and Ctrl-C in a terminal) send SIGINT: stop the
   // running cell, keep the kernel.
   process.on('SIGINT', () => handler.interrupt());
-  process.on('SIGTERM', exit);
+  // SIGTERM and SIGHUP keep their default action on purpose: the process ends at once,
+  // whatever its threads are doing. A JavaScript handler would run only when the main
+  // thread next turns its event loop; a kernel blocked in a long task then ignored
+  // SIGTERM for minutes after its client had gone.
   // Whatever goes wrong in one request, the kernel and its session stay up.
   process.on('unhandledRejection', (e) => log(`unhandled rejection: ${String(e)}`));
   process.on('uncaughtException', (e) => log(`uncaught exception: ${e.stack ?? e.message}`));

@@ -1,11 +1,9 @@
 import type { Scope } from '../../dsl/compile.ts';
-import { compile, diagnosticRenderer, EMPTY_SCOPE } from '../../dsl/compile.ts';
+import { EMPTY_SCOPE } from '../../dsl/compile.ts';
 import { complete } from '../../dsl/completion.ts';
-import { shownDiagnostics } from '../../dsl/diagnostics.ts';
 import { inspect } from '../../dsl/inspect.ts';
 import { isComplete } from '../../dsl/is-complete.ts';
 import { FIELD_DOCS, KEYWORD_DOCS, UNIT_DOCS, VALUE_DOCS } from '../../dsl/keyword-docs.ts';
-import { nodeFileLoader } from '../../dsl/node-loader.ts';
 import type { MimeBundle } from '../display/mime.ts';
 import { NotebookDisplay } from '../display/notebook-display.ts';
 import { progressBundle } from '../display/progress.ts';
@@ -16,8 +14,9 @@ import { indexedPlans } from '../experiment/plans.ts';
 import { PlanFailed } from '../experiment/runner.ts';
 import type { PlanRunner } from '../experiment/runner.ts';
 import { writeExports } from '../output/exports.ts';
+import { CompileStopped, InThreadCompiler } from './cell-compile.ts';
+import type { CellCompiler, CompiledCell } from './cell-compile.ts';
 import type { ErrorContent, PagePayload } from './protocol.ts';
-import { resolve } from 'node:path';
 
 /**
  * One notebook's mmulab session, independent of Jupyter's wire: what a cell does
@@ -109,6 +108,19 @@ function errorOf(ename: string, evalue: string, traceback: string[]): CellOutcom
 const RED = '\u001b[31m';
 const RESET = '\u001b[0m';
 
+/**
+ * The longest cell the kernel compiles, in UTF-16 code units: a 1 MiB cell compiles in
+ * seconds and ~450 MB; the 10 MB cells a paste can produce would take minutes and
+ * gigabytes. Real programs are a few KB.
+ */
+export const MAX_CELL_CHARS = 1 << 20;
+
+function oversized(code: string): CellOutcome {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const evalue = `This cell has ${n(code.length)} characters; the kernel compiles cells of up to ${n(MAX_CELL_CHARS)}. Split it into smaller cells.`;
+  return errorOf('MmulabError', evalue, [`${RED}${evalue}${RESET}`]);
+}
+
 export class MmulabSession {
   private scope: Scope = EMPTY_SCOPE;
   /** The experiments of the last cell that ran any: what a later `table` or `plot` shows. */
@@ -120,6 +132,8 @@ export class MmulabSession {
     private readonly runner: PlanRunner,
     /** Directory that relative paths (`use`, traces, `export`) resolve against. */
     private readonly cwd: string = process.cwd(),
+    /** Where cells compile: the kernel passes a ThreadCompiler, so its heartbeat stays live. */
+    private readonly compiler: CellCompiler = new InThreadCompiler(),
   ) {}
 
   /** Forget every definition and result (`%reset`, and a kernel restart). */
@@ -131,6 +145,7 @@ export class MmulabSession {
   async execute(code: string, out: CellOutput, options: ExecuteOptions = {}): Promise<CellOutcome> {
     let result: MimeBundle | undefined;
     const payload: PagePayload[] = [];
+    if (code.length > MAX_CELL_CHARS) return oversized(code);
     for (const part of splitCell(code)) {
       if (part.kind === 'code') {
         const outcome = await this.executeCode(part.text, out, options);
@@ -176,34 +191,23 @@ export class MmulabSession {
     out: CellOutput,
     options: ExecuteOptions,
   ): Promise<CellOutcome> {
-    const compiled = compile(text, {
-      scope: this.scope,
-      load: (path, from) =>
-        nodeFileLoader(from === undefined ? resolve(this.cwd, path) : path, from),
-    });
-    const render = diagnosticRenderer(compiled, text);
-    const { shown, omitted } = shownDiagnostics(compiled.diagnostics);
-    const errors = compiled.diagnostics.filter((d) => d.severity === 'error').length;
-    const warnings = shown.filter((d) => d.severity === 'warning').map(render);
-    if (errors === 0) warnings.push(...omitted);
-    if (warnings.length > 0) out.stream('stderr', `${warnings.join('\n\n')}\n`);
-    if (errors > 0) {
-      const first = shown.find((d) => d.severity === 'error')!;
-      const where = `${first.file ? `${first.file}:` : ''}line ${first.line}:${first.column}`;
-      const evalue = `${where}: ${first.message}${errors > 1 ? ` (and ${errors - 1} more error${errors > 2 ? 's' : ''})` : ''}`;
-      const traceback = [
-        ...shown
-          .filter((d) => d.severity === 'error')
-          .flatMap((d) => [
-            ...render(d)
-              .split('\n')
-              .map((l, i) => (i === 0 ? `${RED}${l}${RESET}` : l)),
-            '',
-          ]),
-        ...omitted,
-      ];
-      return errorOf('MmulabError', evalue, traceback);
+    let compiled: CompiledCell;
+    try {
+      compiled = await this.compiler.compile(
+        { text, scope: this.scope, cwd: this.cwd },
+        options.signal,
+      );
+    } catch (e) {
+      if (!(e instanceof CompileStopped)) throw e;
+      if (e.interrupted) {
+        const evalue = 'Interrupted while compiling the cell; nothing ran.';
+        return errorOf('KeyboardInterrupt', evalue, [`${RED}KeyboardInterrupt${RESET}: ${evalue}`]);
+      }
+      return errorOf('MmulabError', e.message, [`${RED}${e.message}${RESET}`]);
     }
+    if (compiled.warnings.length > 0) out.stream('stderr', `${compiled.warnings.join('\n\n')}\n`);
+    if (compiled.status === 'error')
+      return errorOf('MmulabError', compiled.evalue, compiled.traceback);
     this.scope = compiled.scope;
     const program = compiled.program;
     let experiments = this.lastExperiments;
@@ -289,6 +293,9 @@ export class MmulabSession {
     code: string,
     cursor: number,
   ): { matches: string[]; cursorStart: number; cursorEnd: number } {
+    // Editor services run on the main thread: a cell too long to compile gets none.
+    if (code.length > MAX_CELL_CHARS)
+      return { matches: [], cursorStart: cursor, cursorEnd: cursor };
     const m = /^[ \t]*%(\w*)$/.exec(lineBefore(code, cursor));
     if (m) {
       const matches = Object.keys(KERNEL_COMMANDS)
@@ -304,6 +311,7 @@ export class MmulabSession {
     cursor: number,
     detail: 0 | 1,
   ): { found: boolean; data: Record<string, string> } {
+    if (code.length > MAX_CELL_CHARS) return { found: false, data: {} };
     const r = inspect(code, cursor, detail, this.scope);
     if (r?.found)
       return { found: true, data: { 'text/plain': r.plain, 'text/markdown': r.markdown } };
@@ -313,6 +321,8 @@ export class MmulabSession {
   }
 
   isComplete(code: string): { status: 'complete' | 'incomplete' | 'invalid'; indent?: string } {
+    // Complete, so that executing it answers at once that it is too long.
+    if (code.length > MAX_CELL_CHARS) return { status: 'complete' };
     const parts = splitCell(code);
     const last = parts[parts.length - 1];
     if (last === undefined || last.kind === 'command') return { status: 'complete' };

@@ -4,7 +4,7 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Dealer, Subscriber } from 'zeromq';
+import { Dealer, Request, Subscriber } from 'zeromq';
 import type { ConnectionInfo } from '../../kernel/jupyter/protocol.ts';
 
 /**
@@ -240,6 +240,34 @@ export class JupyterClient {
       } catch (e) {
         if (Date.now() > deadline) throw e;
       }
+    }
+  }
+
+  /** The first iopub message of request `msgId` that `match`es (removed from the inbox). */
+  iopubMatching(
+    msgId: string,
+    match: (m: KernelMessage) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<KernelMessage> {
+    return this.inboxes.iopub.take(
+      (m) => m.parent_header.msg_id === msgId && match(m),
+      timeoutMs,
+      `an iopub message of ${msgId}`,
+    );
+  }
+
+  /** One heartbeat on a fresh REQ socket: the echo, or a rejection after `timeoutMs`. */
+  async heartbeat(payload = 'ping', timeoutMs = 5_000): Promise<string> {
+    const req = new Request();
+    req.receiveTimeout = timeoutMs;
+    req.linger = 0;
+    req.connect(`${this.info.transport}://${this.info.ip}:${this.info.hb_port}`);
+    try {
+      await req.send(payload);
+      const [echo] = await req.receive();
+      return echo!.toString();
+    } finally {
+      req.close();
     }
   }
 

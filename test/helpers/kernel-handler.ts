@@ -2,12 +2,14 @@ import { KernelHandler } from '../../kernel/jupyter/handler.ts';
 import type { Channel, Header, JsonObject, Message } from '../../kernel/jupyter/protocol.ts';
 import { WorkerRunner } from '../../kernel/experiment/worker-runner.ts';
 import { MmulabSession } from '../../kernel/jupyter/session.ts';
+import { ThreadCompiler } from '../../kernel/jupyter/thread-compiler.ts';
 import { newHeader } from '../../kernel/jupyter/wire.ts';
 
 /**
  * The kernel's handler and session without sockets (STYLE R12): requests go in as
  * decoded messages, every message the kernel sends is recorded with its channel.
- * Plans run on the real simulation thread (the source tree's run-worker.mjs).
+ * Cells compile and plans run on the kernel's real threads (the source tree's
+ * compile-worker.mjs and run-worker.mjs).
  */
 
 export interface Sent {
@@ -41,7 +43,10 @@ export function fakeKernel(cwd: string = process.cwd()): FakeKernel {
   const sent: Sent[] = [];
   const shutdowns: boolean[] = [];
   const runner = new WorkerRunner(new URL('../../kernel/jupyter/run-worker.mjs', import.meta.url));
-  const session = new MmulabSession(runner, cwd);
+  const compiler = new ThreadCompiler(
+    new URL('../../kernel/jupyter/compile-worker.mjs', import.meta.url),
+  );
+  const session = new MmulabSession(runner, cwd, compiler);
   const handler = new KernelHandler(
     {
       send: (channel, message) => {
@@ -86,7 +91,9 @@ export function fakeKernel(cwd: string = process.cwd()): FakeKernel {
     childrenOf,
     settled,
     request: (type, content, channel) => settled(post(type, content, channel)),
-    close: () => runner.close(),
+    close: async () => {
+      await Promise.all([runner.close(), compiler.close()]);
+    },
   };
 }
 
