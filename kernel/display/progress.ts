@@ -4,8 +4,9 @@ import type { MimeBundle } from './mime.ts';
 
 /**
  * The progress line of a running cell. The kernel sends it as display_data with a
- * display_id, then replaces it with update_display_data as plans advance, and a last
- * time with status 'finished' or 'interrupted'.
+ * display_id and replaces it with update_display_data as plans advance; the last
+ * state, 'finished' or 'interrupted', is an output of its own (session.ts
+ * `finishProgress`).
  */
 
 export interface ProgressInfo {
@@ -33,7 +34,7 @@ export function progressBundle(info: ProgressInfo): MimeBundle {
       ? `${textBar(shown)} ${pct}  ${plans}  ${info.label}`
       : status === 'finished'
         ? `finished: ${plans}`
-        : `interrupted: ${plans} finished, stopped during ${info.label}`;
+        : `interrupted: ${plans} finished${info.label ? `, stopped during ${info.label}` : ''}`;
   const color =
     status === 'interrupted' ? '#d62728' : status === 'finished' ? '#2ca02c' : '#1f77b4';
   const html =

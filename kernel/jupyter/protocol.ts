@@ -82,6 +82,18 @@ export interface PagePayload {
   start: number;
 }
 
+/**
+ * `ask_exit`: the frontend ends its session (jupyter console exits, and shuts the
+ * kernel down unless `keepkernel`), as ipykernel's `exit`/`quit` ask
+ * (ipykernel/zmqshell.py `ask_exit`, jupyter_console/ptshell.py `handle_execute_reply`).
+ */
+export interface AskExitPayload {
+  source: 'ask_exit';
+  keepkernel: boolean;
+}
+
+export type Payload = PagePayload | AskExitPayload;
+
 /** `language_info` of kernel_info_reply. */
 export interface LanguageInfo {
   name: string;
@@ -136,7 +148,7 @@ export type ExecuteReply =
   | {
       status: 'ok';
       execution_count: number;
-      payload: PagePayload[];
+      payload: Payload[];
       /** One result per expression of the request ("user_expressions"). */
       user_expressions: Record<string, ErrorReply>;
     }

@@ -16,7 +16,7 @@ import type { PlanRunner } from '../experiment/runner.ts';
 import { writeExports } from '../output/exports.ts';
 import { CompileStopped, InThreadCompiler } from './cell-compile.ts';
 import type { CellCompiler, CompiledCell } from './cell-compile.ts';
-import type { ErrorContent, PagePayload } from './protocol.ts';
+import type { ErrorContent, PagePayload, Payload } from './protocol.ts';
 
 /**
  * One notebook's mmulab session, independent of Jupyter's wire: what a cell does
@@ -37,7 +37,7 @@ export interface CellOutput {
 }
 
 export type CellOutcome =
-  | { status: 'ok'; result?: MimeBundle; payload: PagePayload[] }
+  | { status: 'ok'; result?: MimeBundle; payload: Payload[] }
   | { status: 'error'; error: ErrorContent };
 
 export interface ExecuteOptions {
@@ -72,6 +72,7 @@ ${Object.values(KERNEL_COMMANDS)
   .join('\n')}
 
 Press Shift-Tab on a word for its documentation, Tab to complete.
+In a console, exit or quit ends the session.
 The language reference: docs/language.md in the mmulab repository.`;
 
 /** A part of a cell: kernel command lines, or language lines (others blanked). */
@@ -115,6 +116,14 @@ const RESET = '\u001b[0m';
  */
 export const MAX_CELL_CHARS = 1 << 20;
 
+/**
+ * A cell that is only `exit` or `quit` (with or without `()`), as IPython's
+ * ExitAutocall accepts them: the console that sent it ends its session.
+ */
+function isExit(code: string): boolean {
+  return /^\s*(exit|quit)(\(\))?\s*$/.test(code);
+}
+
 function oversized(code: string): CellOutcome {
   const n = (x: number): string => x.toLocaleString('en-US');
   const evalue = `This cell has ${n(code.length)} characters; the kernel compiles cells of up to ${n(MAX_CELL_CHARS)}. Split it into smaller cells.`;
@@ -146,6 +155,7 @@ export class MmulabSession {
     let result: MimeBundle | undefined;
     const payload: PagePayload[] = [];
     if (code.length > MAX_CELL_CHARS) return oversized(code);
+    if (isExit(code)) return { status: 'ok', payload: [{ source: 'ask_exit', keepkernel: false }] };
     for (const part of splitCell(code)) {
       if (part.kind === 'code') {
         const outcome = await this.executeCode(part.text, out, options);
@@ -221,21 +231,32 @@ export class MmulabSession {
         displayId,
       );
       let ran: ProgramRun;
+      // What the line last showed: an interrupted or failed run ends on it.
+      let last = { done: 0, label: plans[0]!.label };
       try {
         ran = await runExperiments(program, text, plans, this.runner, {
           signal: options.signal,
-          onProgress: ({ done, label }) =>
+          onProgress: ({ done, label }) => {
+            last = { done: Math.floor(done), label };
             out.updateDisplay(
-              progressBundle({ label, done: Math.floor(done), total, fraction: done / total }),
+              progressBundle({ label, done: last.done, total, fraction: done / total }),
               displayId,
-            ),
+            );
+          },
         });
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
-        const label = e instanceof PlanFailed ? e.label : '';
-        out.updateDisplay(
-          progressBundle({ label, done: 0, total, fraction: 0, status: 'interrupted' }),
+        const label = e instanceof PlanFailed ? e.label : last.label;
+        finishProgress(
+          out,
           displayId,
+          progressBundle({
+            label,
+            done: last.done,
+            total,
+            fraction: last.done / total,
+            status: 'interrupted',
+          }),
         );
         // The engine error's class (KvmError, PlanError, SimInvariantError, ...), as
         // Python kernels name an exception by its class.
@@ -245,15 +266,16 @@ export class MmulabSession {
         ]);
       }
       interrupted = ran.interrupted;
-      out.updateDisplay(
+      finishProgress(
+        out,
+        displayId,
         progressBundle({
-          label: '',
+          label: interrupted ? last.label : '',
           done: ran.finished,
           total,
           fraction: ran.finished / total,
           status: interrupted ? 'interrupted' : 'finished',
         }),
-        displayId,
       );
       experiments = ran.experiments;
       this.lastExperiments = experiments;
@@ -322,12 +344,24 @@ export class MmulabSession {
 
   isComplete(code: string): { status: 'complete' | 'incomplete' | 'invalid'; indent?: string } {
     // Complete, so that executing it answers at once that it is too long.
-    if (code.length > MAX_CELL_CHARS) return { status: 'complete' };
+    if (code.length > MAX_CELL_CHARS || isExit(code)) return { status: 'complete' };
     const parts = splitCell(code);
     const last = parts[parts.length - 1];
     if (last === undefined || last.kind === 'command') return { status: 'complete' };
     return isComplete(last.text);
   }
+}
+
+/**
+ * The progress line's last state. Notebooks redraw the live line in place
+ * (update_display_data), but a console that cannot redraw (jupyter console prints
+ * display_data and ignores updates) would keep its first state, "0%". So the live
+ * line is emptied and the last state shown as an output of its own: every frontend
+ * ends with it, once.
+ */
+function finishProgress(out: CellOutput, displayId: string, last: MimeBundle): void {
+  out.updateDisplay({ data: {}, metadata: {} }, displayId);
+  out.display(last);
 }
 
 /** The text of the cursor's line before the cursor (cursor in code points). */

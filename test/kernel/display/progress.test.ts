@@ -31,6 +31,11 @@ describe('progressBundle', () => {
     expect(b.data['text/html']).toContain('#d62728');
   });
 
+  it('says nothing of a plan when no plan was running yet', () => {
+    const b = progressBundle({ label: '', done: 0, total: 4, fraction: 0, status: 'interrupted' });
+    expect(b.data['text/plain']).toBe('interrupted: 0/4 plans finished');
+  });
+
   it('clamps the fraction and escapes the label', () => {
     const b = progressBundle({ label: '<b>', done: 0, total: 1, fraction: 7 });
     expect(b.data['text/html']).toContain('width:100.0%');

@@ -186,6 +186,24 @@ describe('KernelHandler: execute', () => {
     expect((r.reply.content.traceback as string[]).join('\n')).toMatch(/%help, %who, %reset/);
   });
 
+  it('answers exit and quit with the ask_exit payload, as ipykernel does', async () => {
+    for (const code of ['exit', 'quit', ' quit() \n']) {
+      const r = await kernel.request('execute_request', execute(code));
+      expect(r.reply.content, code).toMatchObject({
+        status: 'ok',
+        payload: [{ source: 'ask_exit', keepkernel: false }],
+      });
+    }
+    const complete = await kernel.request('is_complete_request', { code: 'exit()' });
+    expect(complete.reply.content).toEqual({ status: 'complete' });
+  });
+
+  it('treats exit as language anywhere but alone in a cell', async () => {
+    const r = await kernel.request('execute_request', execute('exit\n%echo more'));
+    expect(r.reply.content).toMatchObject({ status: 'error', ename: 'MmulabError' });
+    expect(r.reply.content.payload).toBeUndefined();
+  });
+
   it('sends clear_output for %clear', async () => {
     const r = await kernel.request('execute_request', execute('%echo a\n%clear'));
     expect(outputs(r)).toEqual(['stream', 'clear_output']);
@@ -205,7 +223,16 @@ describe('KernelHandler: a cell that runs', () => {
       ),
     );
     expect(progress[0]!.header.msg_type).toBe('display_data');
-    expect(progress[progress.length - 1]!.header.msg_type).toBe('update_display_data');
+    // The live line is emptied and the last state follows as an output of its own, so a
+    // console that ignores updates ends with it too (and a notebook shows it once).
+    const emptied = progress[progress.length - 1]!;
+    expect(emptied.header.msg_type).toBe('update_display_data');
+    expect(emptied.content.data).toEqual({});
+    const after = r.iopub.slice(r.iopub.indexOf(emptied) + 1);
+    expect(after[0]).toMatchObject({
+      header: { msg_type: 'display_data' },
+      content: { data: { 'text/plain': 'finished: 1/1 plan' }, transient: {} },
+    });
     const displays = r.iopub
       .filter((m) => m.header.msg_type === 'display_data')
       .map((m) => m.content.data as Record<string, unknown>);
@@ -279,6 +306,10 @@ describe('KernelHandler: a cell that runs', () => {
     ).toEqual({ status: 'ok' });
     const r = await kernel.settled(running);
     expect(r.reply.content).toMatchObject({ status: 'error', ename: 'KeyboardInterrupt' });
+    const last = r.iopub.filter((m) => m.header.msg_type === 'display_data').pop();
+    expect((last?.content.data as Record<string, string>)['text/plain']).toBe(
+      'interrupted: 0/1 plan finished, stopped during big/r/slow/seed=1',
+    );
     const after = await kernel.request('execute_request', execute('%who'));
     expect(after.reply.content.status).toBe('ok');
   }, 60_000);
