@@ -47,11 +47,18 @@ export interface StringValue {
 
 export type Atom = WordValue | QuantityValue | StringValue;
 
-/** `from..to`, both ends included for counts (`vcpus 0..3`, `seeds 1..5`). */
+/**
+ * `from..to`, both ends included for counts (`vcpus 0..3`, `seeds 1..5`); in a field
+ * that takes one value, a sweep: `1Gbit/s..25Gbit/s step 4Gbit/s`, `1..64 x2`.
+ */
 export interface RangeValue {
   kind: 'range';
   from: Atom;
   to: Atom;
+  /** `step 4Gbit/s`: the values are from + i*step. */
+  step?: Atom;
+  /** `x2`: the values are from * 2^i. `text` is the word as written. */
+  factor?: { text: string; span: Span };
   span: Span;
 }
 

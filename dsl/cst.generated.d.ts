@@ -88,6 +88,9 @@ export type ValueCstChildren = {
   from?: AtomCstNode[];
   DotDot?: IToken[];
   to?: AtomCstNode[];
+  stepWord?: IToken[];
+  step?: AtomCstNode[];
+  factor?: IToken[];
   list?: ListCstNode[];
 };
 
@@ -137,6 +140,7 @@ export interface RunOptionCstNode extends CstNode {
 export type RunOptionCstChildren = {
   key?: IToken[];
   arg?: ValueCstNode[];
+  Comma?: IToken[];
 };
 
 export interface TableStmtCstNode extends CstNode {

@@ -35,6 +35,15 @@ export const DiagnosticCode = {
   BadTrace: 'bad-trace',
   UnknownExportFormat: 'unknown-export-format',
   EmptyExportPath: 'empty-export-path',
+  NotSweepable: 'not-sweepable',
+  MixedUnits: 'mixed-units',
+  EmptyRange: 'empty-range',
+  BadStep: 'bad-step',
+  DuplicateValue: 'duplicate-value',
+  TooManyPlans: 'too-many-plans',
+  DuplicateAxis: 'duplicate-axis',
+  UnknownAxis: 'unknown-axis',
+  ZipLengths: 'zip-lengths',
 } as const;
 
 export type DiagnosticCode = (typeof DiagnosticCode)[keyof typeof DiagnosticCode];

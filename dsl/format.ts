@@ -7,8 +7,8 @@
  * compiled plan. Layout:
  * - one statement per line; a block opens on its statement's line and closes alone;
  * - one field per line inside blocks, indented two spaces per level; `{}` when empty;
- * - the spacing of `printTokens`: lists as `[a, b]`, ranges as `a..b`, one space
- *   between other tokens;
+ * - the spacing of `printTokens`: lists as `[a, b]`, ranges as `a..b` (`a..b step c`,
+ *   `a..b x2`), one space between other tokens;
  * - comments kept: a comment after code stays after that code (on the last line printed
  *   from the source line it was on), a comment on its own line stays before what
  *   followed it; runs of blank lines become one, none after `{` or before `}`.

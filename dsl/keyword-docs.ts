@@ -185,6 +185,7 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
     max_time: 'Give up on a migration that has not finished after this long. Default 10min.',
     sample: 'Timeline sampling period. Default 100ms.',
     slice: 'Simulator scheduler time slice per vCPU. Default 5ms.',
+    zip: 'Pair axes instead of combining them: `zip bandwidth, downtime` runs the first bandwidth with the first downtime, the second with the second, ... (the axes need as many values each).',
   },
 };
 

@@ -46,6 +46,11 @@ import {
   mmuLexer,
 } from './tokens.ts';
 
+/** The word before a range's step: `1..9 step 2`. */
+export const STEP_WORD = 'step';
+/** A geometric range's factor: `1..64 x2` (a word: x, then a whole number). */
+export const FACTOR_WORD = /^x[0-9][0-9_]*$/;
+
 export class MmuParser extends CstParser {
   constructor() {
     super(allTokens as TokenType[], {
@@ -123,7 +128,12 @@ export class MmuParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.block, { LABEL: 'body' }));
   });
 
-  /** value := atom (".." atom)? | "[" value ("," value)* "]" */
+  /**
+   * value := atom (".." atom (step atom | xN)?)? | "[" value ("," value)* "]"
+   * e.g. `1Gbit/s..25Gbit/s step 4Gbit/s`, `1..64 x2`. `step` and `xN` are words, not
+   * keywords (a definition may still be called `step`): a gate on the word's text
+   * takes them only right after a range's end.
+   */
   public value = this.RULE('value', () => {
     this.OR([
       {
@@ -132,6 +142,17 @@ export class MmuParser extends CstParser {
           this.OPTION(() => {
             this.CONSUME(DotDot);
             this.SUBRULE2(this.atom, { LABEL: 'to' });
+            this.OPTION2({
+              GATE: () => this.LA(1).image === STEP_WORD,
+              DEF: () => {
+                this.CONSUME(Word, { LABEL: 'stepWord' });
+                this.SUBRULE3(this.atom, { LABEL: 'step' });
+              },
+            });
+            this.OPTION3({
+              GATE: () => FACTOR_WORD.test(this.LA(1).image),
+              DEF: () => this.CONSUME2(Word, { LABEL: 'factor' }),
+            });
           });
         },
       },
@@ -171,10 +192,17 @@ export class MmuParser extends CstParser {
     this.MANY(() => this.SUBRULE(this.runOption, { LABEL: 'options' }));
   });
 
-  /** option := WORD value, e.g. `seed 7`, `seeds 1..5`, `costs slow`, `warmup 2s`. */
+  /**
+   * option := WORD value ("," value)*, e.g. `seed 7`, `seeds 1..5`, `costs slow`,
+   * `warmup 2s`, `zip bandwidth, downtime`.
+   */
   public runOption = this.RULE('runOption', () => {
     this.CONSUME(Word, { LABEL: 'key' });
     this.SUBRULE(this.value, { LABEL: 'arg' });
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.SUBRULE2(this.value, { LABEL: 'arg' });
+    });
   });
 
   /** tableStmt := table WORD ("," WORD)* (with WORD ("," WORD)*)?   e.g. `table summary with total_ms, downtime_ms` */

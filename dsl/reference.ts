@@ -18,12 +18,13 @@ import {
 } from 'chevrotain';
 import type { IProduction, TokenType } from 'chevrotain';
 import { DiagnosticCode } from './diagnostics.ts';
-import { parser } from './parser.ts';
-import { FIELDS } from './schema.ts';
+import { STEP_WORD, parser } from './parser.ts';
+import { FIELDS, isSweepable, sweepColumn } from './schema.ts';
 import type { ArgSpec, BlockKind, FieldSpec } from './schema.ts';
 import { STATEMENTS } from './syntax.ts';
 import type { Slot, StatementEntry } from './syntax.ts';
 import { fixedText, keywords } from './tokens.ts';
+import { MAX_PLANS } from './compile/experiments.ts';
 import { DIMENSION_EXAMPLE, UNIT_NAMES, describeDimension, parseQuantity } from './units.ts';
 import type { Dimension } from './units.ts';
 
@@ -126,12 +127,23 @@ const BLOCK_TITLES: Readonly<Record<BlockKind, string>> = {
   run: 'Options of `run` and `sweep`',
 };
 
+/** The columns a field's swept arguments fill: `ring_entries` of `dirty_log ring [..]`. */
+function sweptColumns(key: string, f: FieldSpec): string[] {
+  const positional = f.args.flatMap((a, i) => (isSweepable(f, a) ? [sweepColumn(key, a, i)] : []));
+  const keyed = Object.entries(f.keys ?? {}).flatMap(([k, a]) =>
+    a !== 'flag' && isSweepable(f, a) ? [sweepColumn(key, a, k)] : [],
+  );
+  return [...positional, ...keyed];
+}
+
 function fieldTable(kind: BlockKind): string[] {
   const rows = Object.entries(FIELDS[kind]).map(([key, f]) => {
+    const columns = kind === 'run' ? [] : sweptColumns(key, f);
     const notes = [
       f.required === true ? 'required' : f.required ? `required for ${f.required.join(', ')}` : '',
       f.repeatable ? 'repeatable' : '',
       f.appliesTo ? `only ${f.appliesTo.join(', ')}` : '',
+      columns.length ? `sweeps as ${columns.map((c) => `\`${c}\``).join(', ')}` : '',
     ].filter(Boolean);
     return `| \`${cell(printField(key, f))}\` | ${cell(f.doc)} | ${notes.join('; ')} |`;
   });
@@ -217,6 +229,31 @@ export function languageReference(): string {
     'a hexadecimal number. A bare `0` is zero in every dimension.',
     '',
     ...unitsTable(),
+    '',
+    '## Sweeps',
+    '',
+    'Where a field of a definition takes one number or one word of a fixed set, a list or a',
+    'range may stand instead, and the definition becomes a family: one variant per value',
+    '(per combination, when several fields are swept). Each value is checked as if written',
+    'alone. The Notes column of the field tables below names the column each swept field fills.',
+    '',
+    '- a list: `bandwidth [1Gbit/s, 10Gbit/s, 25Gbit/s]`, `dirty_log ring [1024, 4096]`,',
+    '  `eager_split [on, off]`; its values may have different units of one dimension;',
+    `- a range with a step: \`bandwidth 1Gbit/s..25Gbit/s ${STEP_WORD} 4Gbit/s\` is start + i × step`,
+    '  for i = 0, 1, ... while not past the end (both ends included when reached); a range',
+    '  of plain numbers steps by 1 without a step (`vcpus 1..8`);',
+    '- a geometric range: `vcpus 1..64 x2` multiplies by the whole number after `x`.',
+    '',
+    '`run` and `sweep` run every combination of the families named, the lists of names and',
+    'the run options given as lists (`warmup [1s, 2s]`), each with every seed (`seeds 1..3`,',
+    '`repeat 3`); `zip A, B` pairs two axes instead (the i-th value of A with the i-th of B).',
+    `One experiment makes at most ${MAX_PLANS.toLocaleString('en-US')} plans. \`run\` takes one name in each place and one seed; \`sweep\` takes lists.`,
+    '',
+    'Each plan is labelled by the names chosen and each swept value as written',
+    '(`web/ring/qemu/bandwidth=10Gbit/s/seed=1`). Its parameters are columns named after the',
+    'field (`bandwidth`, `ring_entries`, `throttle_initial`), a list of names after the kind',
+    '(`tracking`), each column in one unit (the first written); a field that differs between',
+    'the definitions of a list of names is a column too (`dirty_log` of `[bitmap, ring]`).',
     '',
     ...blocks.flatMap((kind) => [`## ${BLOCK_TITLES[kind]}`, '', ...fieldTable(kind), '']),
     '## Diagnostic codes',

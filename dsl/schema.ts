@@ -17,6 +17,12 @@ interface ArgBase {
   label: string;
   /** May be left out (only trailing positional arguments). */
   optional?: boolean;
+  /**
+   * The column of a swept value (a list or a range in its place) when it is not the
+   * default: the field's name for its first argument, `FIELD_KEY` for a sub-key's value.
+   * Every later positional argument that can be swept names its column here.
+   */
+  column?: string;
 }
 
 /** A number with a unit of `dim`, within [min, max] of the base unit. */
@@ -342,7 +348,7 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: 'Dirty-log mode: bitmap | manual | initially_set | ring N | ring_with_bitmap N.',
       args: [
         { type: 'enum', values: DIRTY_LOGS, label: 'a dirty-log mode' },
-        count('ring entries', { optional: true, check: checkRingEntries }),
+        count('ring entries', { optional: true, check: checkRingEntries, column: 'ring_entries' }),
       ],
       required: true,
     },
@@ -368,12 +374,13 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: 'Proposal: per_vcpu | per_vm | pool N round_robin|lru|last_used.',
       args: [
         { type: 'enum', values: ['per_vcpu', 'per_vm', 'pool'], label: 'a ring topology' },
-        count('rings in the pool', { optional: true, min: 1 }),
+        count('rings in the pool', { optional: true, min: 1, column: 'pool_rings' }),
         {
           type: 'enum',
           values: ['round_robin', 'lru', 'last_used'],
           label: 'a pool policy',
           optional: true,
+          column: 'pool_policy',
         },
       ],
     },
@@ -475,6 +482,10 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       args: [time('the period', { min: 1 })],
     },
     slice: { doc: 'Scheduler time slice (default 5ms).', args: [time('the slice', { min: 1 })] },
+    zip: {
+      doc: 'Pair axes: `zip bandwidth, downtime` runs the first bandwidth with the first downtime, and so on, instead of every combination.',
+      args: [{ type: 'name', label: 'an axis' }],
+    },
   },
 };
 
@@ -488,6 +499,29 @@ export function requiredFields(kind: BlockKind, variant?: string): string[] {
       ([, f]) => f.required === true || (variant !== undefined && f.required?.includes(variant)),
     )
     .map(([key]) => key);
+}
+
+/**
+ * A list or a range may stand for this argument of `field` (the field is then swept):
+ * a number, or a word of a closed set, except the word that names what a `{ ... }`
+ * block holds (`workload hotset`), which decides the fields the block may have.
+ */
+export function isSweepable(field: FieldSpec, arg: ArgSpec | 'flag'): boolean {
+  if (arg === 'flag') return false;
+  return arg.type === 'quantity' || (arg.type === 'enum' && field.body === undefined);
+}
+
+/** The fields of a block kind that can be swept, in table order. */
+export function sweepableFields(kind: BlockKind): string[] {
+  return Object.entries(FIELDS[kind])
+    .filter(([, f]) => [...f.args, ...Object.values(f.keys ?? {})].some((a) => isSweepable(f, a)))
+    .map(([key]) => key);
+}
+
+/** The column of a swept value: positional argument `index` of `key`, or its sub-key `sub`. */
+export function sweepColumn(key: string, arg: ArgSpec, index: number | string): string {
+  if (arg.column !== undefined) return arg.column;
+  return typeof index === 'string' ? `${key}_${index}` : index === 0 ? key : `${key}_${index + 1}`;
 }
 
 /** `vmExit` -> `vm_exit`. */

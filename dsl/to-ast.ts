@@ -150,7 +150,16 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
     if (!from) return undefined;
     const to = ch.to?.[0];
     if (!to) return this.atomOf(from);
-    return { kind: 'range', from: this.atomOf(from), to: this.atomOf(to), span: nodeSpan(ch) };
+    const step = ch.step?.[0];
+    const factor = ch.factor?.[0];
+    return {
+      kind: 'range',
+      from: this.atomOf(from),
+      to: this.atomOf(to),
+      ...(step ? { step: this.atomOf(step) } : {}),
+      ...(isRealToken(factor) ? { factor: { text: factor.image, span: tokenSpan(factor) } } : {}),
+      span: nodeSpan(ch),
+    };
   }
 
   private atomOf(n: AtomCstNode): Atom {

@@ -4,13 +4,16 @@
  * checked, so lowering (lower.ts) can trust what it gets. Problems are diagnostics;
  * nothing here throws on bad input.
  */
-import type { Block, Property, Span, Value } from '../ast.ts';
+import type { Block, ListValue, Property, RangeValue, Span, Value } from '../ast.ts';
 import { DiagnosticCode as C, diagnostic, didYouMean, oneOf } from '../diagnostics.ts';
 import type { Diagnostic } from '../diagnostics.ts';
-import { FIELDS, snakeCase } from '../schema.ts';
-import type { ArgSpec, BlockKind, FieldSpec } from '../schema.ts';
+import { FIELDS, isSweepable, snakeCase, sweepColumn, sweepableFields } from '../schema.ts';
+import type { ArgSpec, BlockKind, EnumArg, FieldSpec, QuantityArg } from '../schema.ts';
 import type { Quantity } from '../units.ts';
-import { DIMENSION_EXAMPLE, describeDimension, isWhole, toNumber } from '../units.ts';
+import { DIMENSION_EXAMPLE, compare, describeDimension, isWhole, toNumber } from '../units.ts';
+import type { Axis, ParamValue } from './experiment-types.ts';
+import { axisUnit, formatInUnit, inUnit, MAX_RANGE_VALUES, rangeValues, unitOf } from './ranges.ts';
+import type { RangeStepping } from './ranges.ts';
 
 /** A checked argument. Quantities keep their exact value and their JS number. */
 export type Bound =
@@ -19,7 +22,32 @@ export type Bound =
   | { type: 'string'; text: string; node: Value }
   | { type: 'range'; from: number; to: number; node: Value }
   | { type: 'vcpus'; value: 'all' | number[]; node: Value }
-  | { type: 'flag'; node: Value };
+  | { type: 'flag'; node: Value }
+  /** A list or a range where the field takes one value: the definition is a family. */
+  | { type: 'sweep'; sweep: SweptField; node: Value };
+
+/** One value of a swept field: bound as the field's single value, and as a column shows it. */
+export interface SweptValue {
+  /** A `quantity` or a `word` bound, as if it had been written alone. */
+  bound: Bound;
+  /** As a label shows it: the element as written (`10Gbit/s`), or a range's value in the axis unit. */
+  text: string;
+  /** In the axis unit (quantities), the word (enums), true for `on` (flags). */
+  param: ParamValue;
+  /** The exact quantity, to convert into another unit when families share a column. */
+  q?: Quantity;
+}
+
+/** A list or a range in a field that takes one value: its column and its values, in order. */
+export interface SweptField {
+  column: string;
+  dim: Axis['dim'];
+  /** The unit of `param` (quantities with a unit only). */
+  unit?: string;
+  values: SweptValue[];
+  /** The list or range as written. */
+  span: Span;
+}
 
 /** A property whose arguments all matched its spec (else it is dropped with diagnostics). */
 export interface BoundProperty {
@@ -288,6 +316,9 @@ export function bindValue(
 }
 
 function fits(v: Value, arg: ArgSpec): boolean {
+  // A swept value fits where its first element would.
+  if (v.kind === 'list' && v.items.length > 0) return fits(v.items[0], arg);
+  if (v.kind === 'range' && arg.type === 'quantity') return fits(v.from, arg);
   switch (arg.type) {
     case 'quantity':
       return v.kind === 'quantity';
@@ -305,7 +336,31 @@ export function bindProperty(
   spec: FieldSpec,
   diags: Diagnostic[],
   siblings: readonly string[] = [],
+  block?: BlockKind,
 ): BoundProperty | undefined {
+  /** One argument: a single value, or a list or a range that sweeps it. */
+  const bindArg = (v: Value, arg: ArgSpec, argKey: string, index: number | string) => {
+    if (v.kind !== 'list' && v.kind !== 'range') return bindValue(v, arg, argKey, diags);
+    if (arg.type === 'quantity' || arg.type === 'enum') {
+      if (isSweepable(spec, arg))
+        return bindSweep(v, arg, argKey, sweepColumn(key, arg, index), diags);
+    } else if (arg.type === 'vcpus' || (arg.type === 'range' && v.kind === 'range')) {
+      return bindValue(v, arg, argKey, diags);
+    }
+    const can = block === undefined ? [] : sweepableFields(block);
+    diags.push(
+      diagnostic(
+        'error',
+        C.NotSweepable,
+        v.span,
+        `'${argKey}' takes ${arg.label}, which cannot be swept: a list or a range may stand only for a number or a word of a fixed set.`,
+        can.length
+          ? `Write one value. In a ${block} block these fields take a list or a range: ${can.join(', ')}.`
+          : 'Write one value.',
+      ),
+    );
+    return undefined;
+  };
   const before = diags.length;
   const args: (Bound | undefined)[] = [];
   const keys: Record<string, Bound> = {};
@@ -337,7 +392,7 @@ export function bindProperty(
       args.push(undefined);
       continue;
     }
-    args.push(bindValue(v, arg, key, diags));
+    args.push(bindArg(v, arg, key, args.length));
     i++;
   }
   while (i < prop.args.length) {
@@ -400,7 +455,7 @@ export function bindProperty(
       continue;
     }
     i++;
-    const b = bindValue(next, sub, v.text, diags);
+    const b = bindArg(next, sub, v.text, v.text);
     if (b) keys[v.text] = b;
   }
   for (const k of spec.requiredKeys ?? []) {
@@ -491,8 +546,272 @@ export function checkBlock(
       continue;
     }
     seen.set(key, prop.key.span);
-    const bound = bindProperty(prop, key, spec, diags, Object.keys(table));
+    const bound = bindProperty(prop, key, spec, diags, Object.keys(table), kind);
     if (bound) out.push(bound);
   }
   return out;
+}
+
+/** What an element of a list is, for "this list mixes ...": a dimension, or the word kind. */
+function elementKind(v: Value): string {
+  if (v.kind === 'quantity') {
+    const q = v.quantity;
+    // A bare 0 is zero in every dimension.
+    return q === undefined || (q.dim === 'count' && q.num === 0n) ? '' : q.dim;
+  }
+  return v.kind;
+}
+
+/** "a bandwidth (10Gbit/s)", "the word 'ring'". */
+function describeElement(v: Value): string {
+  return v.kind === 'quantity' && v.quantity
+    ? `${describeDimension(v.quantity.dim)} (${v.text})`
+    : describeValue(v);
+}
+
+/** The column's kind of values: a quantity's dimension, on/off, or a word of a set. */
+function axisDim(arg: QuantityArg | EnumArg): Axis['dim'] {
+  if (arg.type === 'quantity') return arg.dim;
+  return arg.values.length === 2 && arg.values.includes('on') && arg.values.includes('off')
+    ? 'flag'
+    : 'enum';
+}
+
+/**
+ * A list or a range where `arg` takes one value: every element bound as that value
+ * would be (errors point at the element; a range's values at the range), in the axis
+ * unit. Undefined after reporting when any element, or the range itself, is bad.
+ */
+export function bindSweep(
+  v: ListValue | RangeValue,
+  arg: QuantityArg | EnumArg,
+  key: string,
+  column: string,
+  diags: Diagnostic[],
+): Bound | undefined {
+  const dim = axisDim(arg);
+  const values = v.kind === 'list' ? listValues(v, arg, key, dim, diags) : undefined;
+  const swept = v.kind === 'list' ? values : rangeOf(v, arg, key, diags);
+  if (swept === undefined) return undefined;
+  return { type: 'sweep', sweep: { column, dim, ...swept, span: v.span }, node: v };
+}
+
+type Swept = Pick<SweptField, 'unit' | 'values'>;
+
+function paramOf(b: Bound, unit: string | undefined, dim: Axis['dim']): ParamValue {
+  if (b.type === 'quantity') return inUnit(b.q, unit);
+  if (b.type === 'word') return dim === 'flag' ? b.text === 'on' : b.text;
+  return null;
+}
+
+function listValues(
+  v: ListValue,
+  arg: QuantityArg | EnumArg,
+  key: string,
+  dim: Axis['dim'],
+  diags: Diagnostic[],
+): Swept | undefined {
+  if (v.items.length === 0) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.EmptyRange,
+        v.span,
+        `The list for '${key}' is empty.`,
+        `Give at least one value: [${arg.type === 'quantity' ? DIMENSION_EXAMPLE[arg.dim] : arg.values[0]}].`,
+      ),
+    );
+    return undefined;
+  }
+  const kinds = v.items.map(elementKind);
+  const first = kinds.findIndex((k) => k !== '');
+  const other = kinds.findIndex((k) => k !== '' && k !== kinds[first]);
+  if (first >= 0 && other >= 0) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.MixedUnits,
+        v.items[other].span,
+        `This list mixes ${describeElement(v.items[first])} and ${describeElement(v.items[other])}, which do not convert into each other.`,
+        `Give every value of '${key}' as ${arg.type === 'quantity' ? `${describeDimension(arg.dim)} like ${DIMENSION_EXAMPLE[arg.dim]}` : `one of ${oneOf(arg.values)}`}.`,
+      ),
+    );
+    return undefined;
+  }
+  const bounds: Bound[] = [];
+  let ok = true;
+  for (const item of v.items) {
+    const b = bindValue(item, arg, key, diags);
+    if (b === undefined) ok = false;
+    else bounds.push(b);
+  }
+  if (!ok) return undefined;
+  for (let i = 1; i < bounds.length; i++) {
+    const twin = bounds.findIndex((b, j) => j < i && sameValue(b, bounds[i]));
+    if (twin < 0) continue;
+    const [a, b] = [v.items[twin], v.items[i]];
+    const text = (x: Value): string => (x.kind === 'word' || x.kind === 'quantity' ? x.text : '');
+    diags.push(
+      diagnostic(
+        'error',
+        C.DuplicateValue,
+        b.span,
+        text(a) === text(b)
+          ? `'${text(b)}' is listed twice for '${key}'.`
+          : `'${text(b)}' is '${text(a)}' again: '${key}' lists the same value twice.`,
+        'Keep one: each value runs once.',
+      ),
+    );
+    return undefined;
+  }
+  const unit =
+    arg.type === 'quantity'
+      ? axisUnit(
+          arg.dim,
+          v.items.map((x) => (x.kind === 'quantity' ? unitOf(x.text) : '')),
+        )
+      : undefined;
+  return {
+    ...(unit === undefined ? {} : { unit }),
+    values: bounds.map((b, i) => {
+      const item = v.items[i];
+      return {
+        bound: b,
+        text: item.kind === 'quantity' || item.kind === 'word' ? item.text : '',
+        param: paramOf(b, unit, dim),
+        ...(b.type === 'quantity' ? { q: b.q } : {}),
+      };
+    }),
+  };
+}
+
+function sameValue(a: Bound, b: Bound): boolean {
+  if (a.type === 'quantity' && b.type === 'quantity') return compare(a.q, b.q) === 0;
+  return a.type === 'word' && b.type === 'word' && a.text === b.text;
+}
+
+/** The quantity at one end of a range, or its step, checked for the field's dimension. */
+function rangePart(
+  v: Value,
+  arg: QuantityArg,
+  key: string,
+  diags: Diagnostic[],
+): Quantity | undefined {
+  const b = bindQuantity(v, { type: 'quantity', dim: arg.dim, label: arg.label }, key, diags);
+  return b?.type === 'quantity' ? b.q : undefined;
+}
+
+function rangeOf(
+  v: RangeValue,
+  arg: QuantityArg | EnumArg,
+  key: string,
+  diags: Diagnostic[],
+): Swept | undefined {
+  const written = `${v.from.text}..${v.to.text}`;
+  if (arg.type === 'enum') {
+    diags.push(
+      diagnostic(
+        'error',
+        C.BadStep,
+        v.span,
+        `'${key}' takes a word, and words have no range: ${written} has no values between its ends.`,
+        `List the words instead: [${arg.values.slice(0, 2).join(', ')}].`,
+      ),
+    );
+    return undefined;
+  }
+  const from = rangePart(v.from, arg, key, diags);
+  const to = rangePart(v.to, arg, key, diags);
+  const step = v.step && rangePart(v.step, arg, key, diags);
+  if (from === undefined || to === undefined || (v.step && step === undefined)) return undefined;
+  const example = DIMENSION_EXAMPLE[arg.dim];
+  const bad = (span: Span, message: string, hint: string): undefined => {
+    diags.push(diagnostic('error', C.BadStep, span, message, hint));
+    return undefined;
+  };
+  let stepping: RangeStepping;
+  if (v.step && v.factor) {
+    return bad(
+      v.factor.span,
+      `The range ${written} has both a step and a factor.`,
+      `Keep one: \`step ${v.step.text}\` adds, \`${v.factor.text}\` multiplies.`,
+    );
+  } else if (v.factor) {
+    const factor = BigInt(v.factor.text.slice(1).replace(/_/g, ''));
+    if (factor <= 1n)
+      return bad(
+        v.factor.span,
+        `The factor ${v.factor.text} of ${written} must be above 1, or the range never grows.`,
+        `Use x2 or more: \`${written} x2\`.`,
+      );
+    stepping = { factor };
+  } else if (step !== undefined) {
+    stepping = { step };
+  } else if (arg.dim === 'count') {
+    stepping = { step: { dim: 'count', num: 1n, den: 1n } };
+  } else {
+    return bad(
+      v.span,
+      `The range ${written} needs a step: ${describeDimension(arg.dim)} has no next value of its own.`,
+      `Write \`${written} step ${v.from.text}\`, or \`${written} x2\` for a geometric range.`,
+    );
+  }
+  const values = rangeValues(from, to, stepping);
+  if (!Array.isArray(values)) {
+    switch (values.kind) {
+      case 'empty':
+        diags.push(
+          diagnostic(
+            'error',
+            C.EmptyRange,
+            v.span,
+            `The range ${written} is empty: it starts above its end.`,
+            `Put the smaller value first: ${v.to.text}..${v.from.text}.`,
+          ),
+        );
+        return undefined;
+      case 'zero-step':
+        return bad(
+          v.step?.span ?? v.span,
+          `The step ${v.step?.text ?? '0'} of ${written} is zero, so the range never reaches its end.`,
+          `Use a step above zero, like \`step ${arg.dim === 'count' ? '1' : example}\`.`,
+        );
+      case 'zero-start':
+        return bad(
+          v.span,
+          `The geometric range ${written} starts at 0, and 0 times ${v.factor?.text.slice(1)} stays 0.`,
+          'Start a geometric range above zero, or use `step`.',
+        );
+      case 'too-many':
+        diags.push(
+          diagnostic(
+            'error',
+            C.TooManyPlans,
+            v.span,
+            `The range ${written} has ${values.count} values; an experiment runs at most ${MAX_RANGE_VALUES.toLocaleString('en-US')} plans.`,
+            'Use a larger step, or a geometric range (`x2`).',
+          ),
+        );
+        return undefined;
+    }
+  }
+  const unit = axisUnit(
+    arg.dim,
+    [v.from, v.to, ...(v.step ? [v.step] : [])].map((x) => unitOf(x.text)),
+  );
+  const out: SweptValue[] = [];
+  for (const q of values) {
+    const param = inUnit(q, unit);
+    const text = formatInUnit(param, arg.dim === 'count' ? undefined : unit);
+    // Each value is checked as if written alone; the first bad one is reported, at the range.
+    const found: Diagnostic[] = [];
+    const b = bindValue({ kind: 'quantity', text, quantity: q, span: v.span }, arg, key, found);
+    if (b === undefined) {
+      for (const d of found.slice(0, 1))
+        diags.push({ ...d, message: `${d.message.replace(/\.$/, '')} (a value of ${written}).` });
+      return undefined;
+    }
+    out.push({ bound: b, text, param, q });
+  }
+  return { ...(unit === undefined ? {} : { unit }), values: out };
 }

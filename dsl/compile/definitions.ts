@@ -13,6 +13,8 @@ import { requiredFields } from '../schema.ts';
 import { checkBlock } from './bind.ts';
 import type { BoundProperty } from './bind.ts';
 import { checkDowntimeCoversOnePage, checkMemslots, checkRequiredFields } from './checks.ts';
+import { axisOf, countVariants, propertyVariants, sweptFields } from './family.ts';
+import type { Family, FamilyAxis, Param, Variant } from './family.ts';
 import { lowerCosts, lowerMigration, lowerTracking, lowerVm } from './lower.ts';
 import type { LoadTrace } from './lower.ts';
 import { KIND_NOUN } from './scope.ts';
@@ -25,8 +27,10 @@ type PerKind<V extends { [K in DefinitionKind]: unknown }> = {
 
 /** Values that are a definition's own fields, before its base is merged in. */
 type DefinitionParts = { [K in DefinitionKind]: Partial<DefinitionValues[K]> };
-type MaybeValues = { [K in DefinitionKind]: DefinitionValues[K] | undefined };
 type DefinitionNodes = { [K in DefinitionKind]: Definition };
+
+/** The most variants a family may have: no experiment runs more plans. */
+export const MAX_VARIANTS = 10_000;
 
 /** What lowering needs besides the properties: where to report, how to read traces. */
 interface LowerContext {
@@ -70,7 +74,7 @@ const LOWER: {
   costs: (props, base) => ({ ...base, ...lowerCosts(props) }),
 };
 
-/** The value of every error-free definition of a text, by kind, in text order. */
+/** The value of every error-free definition of a text (a family's first variant), by kind, in text order. */
 export interface DefinedValues {
   vms: DefinitionValues['vm'][];
   tracking: DefinitionValues['tracking'][];
@@ -83,11 +87,19 @@ export class Definitions {
   /** The unique definitions, in text order. */
   private readonly all: Definition[] = [];
   private readonly byName: PerKind<DefinitionNodes> = perKind();
-  private readonly bound = new Map<Definition, BoundProperty[]>();
-  /** Resolved values by kind and name; undefined for a definition with an error. */
-  private readonly resolved: PerKind<MaybeValues> = perKind();
+  /** Each definition's own properties, one list per variant (one without swept fields). */
+  private readonly variants = new Map<Definition, { props: BoundProperty[]; params: Param[] }[]>();
+  private readonly ownAxes = new Map<Definition, FamilyAxis[]>();
+  /** Resolved families by kind and name; undefined for a definition with an error. */
+  private readonly resolved: {
+    readonly [K in DefinitionKind]: Map<string, Family<DefinitionValues[K]> | undefined>;
+  } = { vm: new Map(), tracking: new Map(), costs: new Map(), migration: new Map() };
   private readonly visiting = new Set<Definition>();
   private readonly erroneous = new Set<Definition>();
+  /** What a check of every variant reported, so a family repeats no diagnostic. */
+  private readonly reported = new Set<string>();
+  /** Trace files read once per place they are named, however many variants lower them. */
+  private readonly traces = new Map<string, ReturnType<LoadTrace>>();
 
   constructor(
     private readonly scope: Scope,
@@ -105,12 +117,18 @@ export class Definitions {
     for (const def of this.all) {
       const before = this.diags.length;
       const props = checkBlock(def.body, def.defKind, this.diags);
-      if (def.defKind === 'vm')
-        checkMemslots(
-          props.filter((p) => p.key === 'slot'),
-          this.diags,
-        );
-      this.bound.set(def, props);
+      if (this.checkSweeps(def, props)) {
+        const variants = propertyVariants(props);
+        this.variants.set(def, variants);
+        if (def.defKind === 'vm')
+          for (const v of variants)
+            this.report((diags) =>
+              checkMemslots(
+                v.props.filter((p) => p.key === 'slot'),
+                diags,
+              ),
+            );
+      }
       if (this.hasErrorSince(before)) this.erroneous.add(def);
     }
     const out: DefinedValues = { vms: [], tracking: [], costs: [], migrations: [] };
@@ -118,25 +136,30 @@ export class Definitions {
       switch (def.defKind) {
         case 'vm': {
           const v = this.resolve('vm', def);
-          if (v) out.vms.push(v);
+          if (v) out.vms.push(v.variants[0].value);
           break;
         }
         case 'tracking': {
           const t = this.resolve('tracking', def);
-          if (t) out.tracking.push(t);
+          if (t) out.tracking.push(t.variants[0].value);
           break;
         }
         case 'migration': {
           const m = this.resolve('migration', def);
           if (m) {
-            out.migrations.push(m);
-            checkDowntimeCoversOnePage(m, def.name.span, this.diags);
+            out.migrations.push(m.variants[0].value);
+            // One warning for a family: the first variant that cannot stop.
+            const before = this.diags.length;
+            for (const { value } of m.variants) {
+              checkDowntimeCoversOnePage(value, def.name.span, this.diags);
+              if (this.diags.length > before) break;
+            }
           }
           break;
         }
         case 'costs': {
           const c = this.resolve('costs', def);
-          if (c) out.costs.push({ name: def.name.text, costs: c });
+          if (c) out.costs.push({ name: def.name.text, costs: c.variants[0].value });
           break;
         }
       }
@@ -159,7 +182,7 @@ export class Definitions {
     kind: K,
     name: string,
     span: Span,
-  ): DefinitionValues[K] | undefined {
+  ): Family<DefinitionValues[K]> | undefined {
     const local = this.byName[kind].get(name);
     if (local) return this.resolve(kind, local);
     const fromScope = this.scope[kind].get(name);
@@ -194,7 +217,7 @@ export class Definitions {
     return undefined;
   }
 
-  private scopeOf<K extends DefinitionKind>(kind: K): Map<string, DefinitionValues[K]> {
+  private scopeOf<K extends DefinitionKind>(kind: K): Map<string, Family<DefinitionValues[K]>> {
     const next = new Map(this.scope[kind]);
     for (const def of this.byName[kind].values()) {
       const value = this.resolved[kind].get(def.name.text);
@@ -205,6 +228,61 @@ export class Definitions {
 
   private hasErrorSince(index: number): boolean {
     return this.diags.slice(index).some((d) => d.severity === 'error');
+  }
+
+  /**
+   * Run a check once per variant of a family: what it reports is added unless an
+   * earlier variant reported the same (code, place and message).
+   */
+  private report<T>(check: (diags: Diagnostic[]) => T): T {
+    const found: Diagnostic[] = [];
+    const result = check(found);
+    for (const d of found) {
+      const key = `${d.code}:${d.line}:${d.column}:${d.message}`;
+      if (this.reported.has(key)) continue;
+      this.reported.add(key);
+      this.diags.push(d);
+    }
+    return result;
+  }
+
+  /**
+   * The swept fields of a definition: each column once, and not more variants than an
+   * experiment may run. Records the definition's own axes; false after reporting.
+   */
+  private checkSweeps(def: Definition, props: readonly BoundProperty[]): boolean {
+    const fields = sweptFields(props);
+    const axes: FamilyAxis[] = [];
+    for (const f of fields) {
+      const first = axes.find((a) => a.column === f.column);
+      if (first) {
+        this.diags.push(
+          diagnostic(
+            'error',
+            C.DuplicateAxis,
+            f.span,
+            `${def.defKind} '${def.name.text}' sweeps '${f.column}' twice (first on line ${first.span.line}); each swept column needs its own name.`,
+            'Sweep it in one place, or define two families.',
+          ),
+        );
+        return false;
+      }
+      axes.push(axisOf(f));
+    }
+    if (countVariants(fields) > MAX_VARIANTS) {
+      this.diags.push(
+        diagnostic(
+          'error',
+          C.TooManyPlans,
+          def.name.span,
+          `${def.defKind} '${def.name.text}' has ${describeProduct(axes)} = ${countVariants(fields).toLocaleString('en-US')} variants; an experiment runs at most ${MAX_VARIANTS.toLocaleString('en-US')} plans.`,
+          'Sweep fewer values (a larger step), or split the family in two.',
+        ),
+      );
+      return false;
+    }
+    this.ownAxes.set(def, axes);
+    return true;
   }
 
   /** Two definitions of the same kind may not share a name in one text. */
@@ -234,11 +312,21 @@ export class Definitions {
     return [...new Set([...this.byName[kind].keys(), ...this.scope[kind].keys()])];
   }
 
-  /** A definition (of kind `kind`) merged onto its base; undefined when it or its base has errors. */
+  /** Reads a trace file once per place it is named (its errors reported once). */
+  private readTrace(path: string, span: Span): ReturnType<LoadTrace> {
+    const key = `${span.offset}:${path}`;
+    if (!this.traces.has(key)) this.traces.set(key, this.loadTrace(path, span));
+    return this.traces.get(key);
+  }
+
+  /**
+   * A definition (of kind `kind`) merged onto its base: each variant of the base with
+   * each of its own; undefined when it or its base has errors.
+   */
   private resolve<K extends DefinitionKind>(
     kind: K,
     def: Definition,
-  ): DefinitionValues[K] | undefined {
+  ): Family<DefinitionValues[K]> | undefined {
     const name = def.name.text;
     const cache = this.resolved[kind];
     if (cache.has(name)) return cache.get(name);
@@ -257,15 +345,22 @@ export class Definitions {
     }
     this.visiting.add(def);
     const before = this.diags.length;
-    let base: DefinitionParts[K] | undefined = {};
+    let base: Family<DefinitionParts[K]> | undefined = {
+      axes: [],
+      variants: [{ value: {}, params: [] }],
+    };
     if (def.base) {
       base = this.lookup(kind, def.base.text, def.base.span);
       if (base === undefined) this.erroneous.add(def);
     }
-    let value: DefinitionValues[K] | undefined;
-    if (base !== undefined) {
-      const ctx = { diags: this.diags, loadTrace: this.loadTrace };
-      value = LOWER[kind](this.bound.get(def) ?? [], base, name, ctx);
+    let family: Family<DefinitionValues[K]> | undefined;
+    const own = this.variants.get(def);
+    if (base !== undefined && own !== undefined) {
+      const ctx = {
+        diags: this.diags,
+        loadTrace: (path: string, span: Span) => this.readTrace(path, span),
+      };
+      family = this.merge(kind, def, base, own, ctx);
       // A field that is written but failed its own checks is present: no second error.
       // A base that resolved has every required field (else it would have an error).
       if (!def.base)
@@ -276,12 +371,70 @@ export class Definitions {
           this.diags,
         );
     }
-    if (this.hasErrorSince(before) || value === undefined) this.erroneous.add(def);
+    if (this.hasErrorSince(before) || family === undefined) this.erroneous.add(def);
     this.visiting.delete(def);
-    const ok = this.erroneous.has(def) ? undefined : value;
+    const ok = this.erroneous.has(def) ? undefined : family;
     cache.set(name, ok);
     return ok;
   }
+
+  /**
+   * Every variant of `base` with every variant of the definition's own fields, the
+   * base's axes outermost. A base axis whose field the definition sets again changes
+   * nothing any more: it is dropped, with the variants of its other values.
+   */
+  private merge<K extends DefinitionKind>(
+    kind: K,
+    def: Definition,
+    base: Family<DefinitionParts[K]>,
+    own: readonly { props: BoundProperty[]; params: Param[] }[],
+    ctx: LowerContext,
+  ): Family<DefinitionValues[K]> | undefined {
+    const name = def.name.text;
+    const variants: Variant<DefinitionValues[K]>[] = [];
+    for (const b of base.variants) {
+      for (const o of own) {
+        const value = this.report((diags) =>
+          LOWER[kind](o.props, b.value, name, { ...ctx, diags }),
+        );
+        if (value === undefined) return undefined;
+        variants.push({ value, params: [...b.params, ...o.params] });
+      }
+    }
+    const ownAxes = this.ownAxes.get(def) ?? [];
+    const live = base.axes.map(
+      (a, i) => !ownAxes.some((o) => o.column === a.column) && changesValue(variants, i),
+    );
+    const axes = [...base.axes.filter((_, i) => live[i]), ...ownAxes];
+    if (live.every(Boolean)) return { axes, variants };
+    const kept = variants
+      .filter((v) => base.axes.every((a, i) => live[i] || v.params[i].value === a.values[0]))
+      .map((v) => ({
+        value: v.value,
+        params: v.params.filter((_, i) => i >= live.length || live[i]),
+      }));
+    return { axes, variants: kept };
+  }
+}
+
+/**
+ * Whether the values of axis `i` make a difference: some two variants that differ only
+ * in it have different values. Variants hold every combination, so comparing each with
+ * the one that has the axis's first value is enough.
+ */
+function changesValue<V>(variants: readonly Variant<V>[], i: number): boolean {
+  const key = (v: Variant<V>): string =>
+    JSON.stringify(v.params.map((p, j) => (j === i ? null : p.value)));
+  const firstValue = variants[0]?.params[i]?.value;
+  const reference = new Map<string, string>();
+  for (const v of variants)
+    if (v.params[i].value === firstValue) reference.set(key(v), JSON.stringify(v.value));
+  return variants.some((v) => reference.get(key(v)) !== JSON.stringify(v.value));
+}
+
+/** "bandwidth (7) × vcpus (8)". */
+export function describeProduct(axes: readonly Pick<FamilyAxis, 'column' | 'values'>[]): string {
+  return axes.map((a) => `${a.column} (${a.values.length})`).join(' × ');
 }
 
 function perKind<V extends { [K in DefinitionKind]: unknown }>(): PerKind<V> {

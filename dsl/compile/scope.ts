@@ -6,6 +6,7 @@
 import type { Costs } from '../../engine/kvm/costs.ts';
 import type { MigrationPolicy, TrackingPolicy, VmSpec } from '../../engine/plan.ts';
 import type { DefinitionKind } from '../ast.ts';
+import type { Family } from './family.ts';
 
 /** The engine's value of each kind of definition. */
 export interface DefinitionValues {
@@ -15,8 +16,10 @@ export interface DefinitionValues {
   migration: MigrationPolicy;
 }
 
-/** Definitions visible to a text, by kind and name. */
-export type Scope = { readonly [K in DefinitionKind]: ReadonlyMap<string, DefinitionValues[K]> };
+/** Definitions visible to a text, by kind and name; a family with all its variants. */
+export type Scope = {
+  readonly [K in DefinitionKind]: ReadonlyMap<string, Family<DefinitionValues[K]>>;
+};
 
 export const EMPTY_SCOPE: Scope = Object.freeze({
   vm: new Map(),

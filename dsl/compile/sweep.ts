@@ -1,11 +1,14 @@
 /**
- * Sweep expansion: the plans of a `run` or `sweep`, one per combination of the values
- * of its lists (the cartesian product, the first list outermost), each labelled by what
- * it chose: `db/ring/fast/costs=slow/seed=1`. Pure: names are already resolved.
+ * Sweep expansion: the points of a `run` or `sweep`, one per combination of what it
+ * chooses (the cartesian product, the VM outermost, then tracking, migration, costs and
+ * the run options), each run with every seed and labelled by its choices:
+ * `web/ring/qemu/bandwidth=10Gbit/s/seed=1`. Pure: names are already resolved, and a
+ * family arrives as one choice per variant.
  */
-import type { RunPlan } from '../../engine/plan.ts';
+import type { Costs } from '../../engine/kvm/costs.ts';
+import type { MigrationPolicy, RunPlan, TrackingPolicy, VmSpec } from '../../engine/plan.ts';
 import type { ParamValue } from './experiment-types.ts';
-import type { DefinitionValues } from './scope.ts';
+import type { Param } from './family.ts';
 
 /** One plan of an experiment, with a label naming what varies: `db/ring/fast/seed=1`. */
 export interface LabelledPlan {
@@ -18,25 +21,58 @@ export interface LabelledPlan {
   params?: Record<string, ParamValue>;
 }
 
-/** A definition chosen by name. */
-export interface Named<T> {
+/** A definition chosen by name; for a family, one of its variants and the values it has. */
+export interface Choice<T> {
   name: string;
   value: T;
+  /** The values of the family's swept fields (none for a plain definition). */
+  params: Param[];
 }
 
 /** The plan fields a run option sets with a number (`warmup 1s` sets warmupNs). */
 export type PlanNumber = 'warmupNs' | 'maxTimeNs' | 'samplePeriodNs' | 'sliceNs';
 
-/** What an experiment varies: each list is one axis of the product. */
+/** One value of a run option. */
+export interface OptionValue {
+  /** In the plan's unit (ns). */
+  value: number;
+  /** In the axis unit. */
+  param: ParamValue;
+  /** As written: `1s`. */
+  text: string;
+}
+
+/** A run option that sets a plan number: one value, or a list (an axis). */
+export interface OptionAxis {
+  key: PlanNumber;
+  /** The option's name, its column when it is a list: `warmup`. */
+  column: string;
+  /** The unit the column's values are in. */
+  unit?: string;
+  values: OptionValue[];
+  /** Written as a list or a range: a column, and part of every label. */
+  listed: boolean;
+}
+
+/** What an experiment combines: each list is one factor of the product. */
 export interface SweepAxes {
-  vms: Named<DefinitionValues['vm']>[];
-  trackings: Named<DefinitionValues['tracking']>[];
-  migrations: Named<DefinitionValues['migration']>[];
+  vms: Choice<VmSpec>[];
+  trackings: Choice<TrackingPolicy>[];
+  migrations: Choice<MigrationPolicy>[];
   /** Cost overrides by name; the name '' stands for none (the engine's defaults). */
-  costs: Named<DefinitionValues['costs']>[];
+  costs: Choice<Partial<Costs>>[];
   seeds: number[];
-  /** Further plan fields, in the order written; one with several values is labelled. */
-  options: { key: PlanNumber; values: number[] }[];
+  /** Further plan fields, in the order written. */
+  options: OptionAxis[];
+}
+
+/** One combination of the product, before seeds. */
+export interface SweepPoint {
+  vm: Choice<VmSpec>;
+  tracking: Choice<TrackingPolicy>;
+  migration: Choice<MigrationPolicy>;
+  costs: Choice<Partial<Costs>>;
+  options: (OptionValue & { option: OptionAxis })[];
 }
 
 /** Every list of `lists` picked once each, in every combination, the first list outermost. */
@@ -52,33 +88,61 @@ export function repeatSeeds(seeds: readonly number[], repeat: number): number[] 
   return [...new Set(seeds.flatMap((s) => Array.from({ length: repeat }, (_, k) => s + k)))];
 }
 
-/** The plans of every combination of the axes, labelled. */
-export function expandSweep(axes: SweepAxes): LabelledPlan[] {
-  const options = product(axes.options.map((o) => o.values.map((value) => ({ ...o, value }))));
-  const plans: LabelledPlan[] = [];
+/** How many points the product has (without building them). */
+export function countPoints(axes: SweepAxes): number {
+  return [
+    axes.vms.length,
+    axes.trackings.length,
+    axes.migrations.length,
+    axes.costs.length,
+    ...axes.options.map((o) => o.values.length),
+  ].reduce((n, k) => n * k, 1);
+}
+
+/** Every point of the product, the VM outermost and the last option innermost. */
+export function sweepPoints(axes: SweepAxes): SweepPoint[] {
+  const options = product(axes.options.map((o) => o.values.map((v) => ({ ...v, option: o }))));
+  const points: SweepPoint[] = [];
   for (const vm of axes.vms)
     for (const tracking of axes.trackings)
       for (const migration of axes.migrations)
         for (const costs of axes.costs)
-          for (const seed of axes.seeds)
-            for (const chosen of options) {
-              const plan: RunPlan = {
-                vm: vm.value,
-                tracking: tracking.value,
-                migration: migration.value,
-                ...(costs.name ? { costs: costs.value } : {}),
-                seed,
-              };
-              for (const o of chosen) plan[o.key] = o.value;
-              const label = [
-                vm.name,
-                tracking.name,
-                migration.name,
-                costs.name ? `costs=${costs.name}` : '',
-                `seed=${seed}`,
-                ...chosen.map((o) => (o.values.length > 1 ? `${o.key}=${o.value}` : '')),
-              ];
-              plans.push({ label: label.filter(Boolean).join('/'), plan });
-            }
-  return plans;
+          for (const chosen of options)
+            points.push({ vm, tracking, migration, costs, options: chosen });
+  return points;
+}
+
+/** The plan of a point with a seed. */
+export function planOf(point: SweepPoint, seed: number): RunPlan {
+  const plan: RunPlan = {
+    vm: point.vm.value,
+    tracking: point.tracking.value,
+    migration: point.migration.value,
+    ...(point.costs.name ? { costs: point.costs.value } : {}),
+    seed,
+  };
+  for (const o of point.options) plan[o.option.key] = o.value;
+  return plan;
+}
+
+/**
+ * The label of a point with a seed: the names chosen, `costs=NAME`, each swept value
+ * and listed option as `column=value` (as written), then `seed=N`.
+ */
+export function labelOf(point: SweepPoint, seed: number): string {
+  const { vm, tracking, migration, costs } = point;
+  const swept = [vm, tracking, migration, costs].flatMap((c) =>
+    c.params.map((p) => `${p.column}=${p.text}`),
+  );
+  return [
+    vm.name,
+    tracking.name,
+    migration.name,
+    costs.name ? `costs=${costs.name}` : '',
+    ...swept,
+    ...point.options.filter((o) => o.option.listed).map((o) => `${o.option.column}=${o.text}`),
+    `seed=${seed}`,
+  ]
+    .filter(Boolean)
+    .join('/');
 }

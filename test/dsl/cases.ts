@@ -190,8 +190,15 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     code: 'run-with-list',
     bad: 'run db with [manual, ring], fast',
     good: 'sweep db with [manual, ring], fast',
-    message: 'This run makes 2 plans; `run` makes one.',
-    at: 'run',
+    message: 'This run lists 2 tracking policies; `run` takes one.',
+    at: '[manual',
+  },
+  {
+    code: 'run-with-list',
+    bad: 'run db with ring, fast seeds 1..3',
+    good: 'run db with ring, fast seed 3',
+    message: 'This run has 3 seeds; `run` takes one.',
+    at: '1..3',
   },
   {
     code: 'ignored-on-arch',
@@ -255,6 +262,107 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     message:
       'Trace "bad.csv" cannot be read: trace is missing column vcpu (found: time, cpu, gfn, op); name the columns time (or time_ns, time_ms, time_s), vcpu, gfn and op.',
     at: '"bad.csv"',
+    lineOffset: 1,
+  },
+  {
+    code: 'not-sweepable',
+    bad: 'vm v { slot [a, b] at 0 size 1GiB }',
+    good: 'vm v { slot a at 0 size [1GiB, 2GiB] }',
+    message:
+      "'slot' takes a slot name, which cannot be swept: a list or a range may stand only for a number or a word of a fixed set.",
+    at: '[a',
+  },
+  {
+    code: 'mixed-units',
+    bad: 'migration m { bandwidth [1Gbit/s, 4GiB] }',
+    good: 'migration m { bandwidth [1Gbit/s, 500Mbit/s] }',
+    message:
+      'This list mixes a bandwidth (1Gbit/s) and a size (4GiB), which do not convert into each other.',
+    at: '4GiB',
+  },
+  {
+    code: 'empty-range',
+    bad: 'migration m { bandwidth 25Gbit/s..1Gbit/s step 4Gbit/s }',
+    good: 'migration m { bandwidth 1Gbit/s..25Gbit/s step 4Gbit/s }',
+    message: 'The range 25Gbit/s..1Gbit/s is empty: it starts above its end.',
+    at: '25Gbit/s..',
+  },
+  {
+    code: 'empty-range',
+    bad: 'vm v { slot r at 0 size 1GiB, vcpus [] }',
+    good: 'vm v { slot r at 0 size 1GiB, vcpus [4] }',
+    message: "The list for 'vcpus' is empty.",
+    at: '[]',
+  },
+  {
+    code: 'bad-step',
+    bad: 'vm v { slot r at 0 size 1GiB, vcpus 1..64 x1 }',
+    good: 'vm v { slot r at 0 size 1GiB, vcpus 1..64 x2 }',
+    message: 'The factor x1 of 1..64 must be above 1, or the range never grows.',
+    at: 'x1',
+  },
+  {
+    code: 'bad-step',
+    bad: 'migration m { bandwidth 1Gbit/s..25Gbit/s step 0Gbit/s }',
+    good: 'migration m { bandwidth 1Gbit/s..25Gbit/s step 8Gbit/s }',
+    message: 'The step 0Gbit/s of 1Gbit/s..25Gbit/s is zero, so the range never reaches its end.',
+    at: '0Gbit/s',
+  },
+  {
+    code: 'bad-step',
+    bad: 'migration m { bandwidth 1Gbit/s..25Gbit/s }',
+    good: 'migration m { bandwidth 1Gbit/s..25Gbit/s x5 }',
+    message: 'The range 1Gbit/s..25Gbit/s needs a step: a bandwidth has no next value of its own.',
+    at: '1Gbit/s..',
+  },
+  {
+    code: 'out-of-range',
+    bad: 'tracking r { dirty_log ring 256..65536 step 256 }',
+    good: 'tracking r { dirty_log ring 256..65536 x2 }',
+    message:
+      'ring entries must be a power of two from 256 to 65536, got 768 (a value of 256..65536).',
+    at: '256..',
+  },
+  {
+    code: 'duplicate-value',
+    bad: 'vm v { slot r at 0 size [1GiB, 1024MiB] }',
+    good: 'vm v { slot r at 0 size [1GiB, 2GiB] }',
+    message: "'1024MiB' is '1GiB' again: 'size' lists the same value twice.",
+    at: '1024MiB',
+  },
+  {
+    code: 'too-many-plans',
+    bad: 'vm v { slot r at 0 size 1GiB, vcpus 1..4000 }\nmigration m { bandwidth 1Gbit/s..25Gbit/s step 8Gbit/s }\nsweep v with ring, m seeds 1..2',
+    good: 'vm v { slot r at 0 size 1GiB, vcpus 1..1000 }\nmigration m { bandwidth 1Gbit/s..25Gbit/s step 8Gbit/s }\nsweep v with ring, m seeds 1..2',
+    message:
+      'This sweep makes vcpus (4000) × bandwidth (4) × 2 seeds = 32,000 plans; one experiment runs at most 10,000.',
+    at: 'sweep',
+    lineOffset: 2,
+  },
+  {
+    code: 'duplicate-axis',
+    bad: 'vm v { slot r at 0 size 1GiB\n  workload uniform { rate [1k/s, 2k/s] }\n  workload uniform { rate [3k/s, 4k/s] } }',
+    good: 'vm v { slot r at 0 size 1GiB\n  workload uniform { rate [1k/s, 2k/s] }\n  workload uniform { rate 3k/s } }',
+    message: "vm 'v' sweeps 'rate' twice (first on line 12); each swept column needs its own name.",
+    at: '[3k/s',
+    lineOffset: 2,
+  },
+  {
+    code: 'unknown-axis',
+    bad: 'migration m { bandwidth [1Gbit/s, 2Gbit/s], downtime [1s, 2s] }\nsweep db with ring, m zip bandwidth, downtim',
+    good: 'migration m { bandwidth [1Gbit/s, 2Gbit/s], downtime [1s, 2s] }\nsweep db with ring, m zip bandwidth, downtime',
+    message:
+      "zip pairs what the experiment varies, and 'downtim' is not one of them. Did you mean 'downtime'?",
+    at: 'downtim',
+    lineOffset: 1,
+  },
+  {
+    code: 'zip-lengths',
+    bad: 'migration m { bandwidth [1Gbit/s, 2Gbit/s], downtime [1s, 2s, 3s] }\nsweep db with ring, m zip bandwidth, downtime',
+    good: 'migration m { bandwidth [1Gbit/s, 2Gbit/s], downtime [1s, 3s] }\nsweep db with ring, m zip bandwidth, downtime',
+    message:
+      'zip pairs bandwidth (2 values) with downtime (3 values); paired axes need as many values each.',
+    at: 'zip',
     lineOffset: 1,
   },
   {

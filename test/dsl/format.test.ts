@@ -38,10 +38,18 @@ const DEFS: [string, Item[]][] = [
   ['tracking t2 extends t1', [{ head: 'dirty_log manual' }, { head: 'eager_split off' }]],
   ['migration m1', [{ head: 'bandwidth 10Gbit/s' }, { head: 'downtime 300ms' }]],
   ['costs c1', [{ head: 'vm_exit 700ns' }]],
+  // Families: a list, a range with a step, a geometric range.
+  [
+    'migration m2',
+    [{ head: 'bandwidth [1Gbit/s, 10Gbit/s]' }, { head: 'downtime 100ms..300ms step 100ms' }],
+  ],
+  ['tracking t3', [{ head: 'dirty_log ring 1024..4096 x4' }]],
 ];
 const TAIL = [
   'run db with t1, m1 seed 3 warmup 10ms',
   'sweep db with [t1, t2], m1 seeds 1..2 costs c1',
+  'sweep db with [t1, t3], m2 seeds 1..2 warmup [10ms, 20ms]',
+  'run db with t3, m2 zip bandwidth, ring_entries',
   'table summary, iterations',
   'table summary with total_ms, downtime_ms',
   'plot remaining over time',
@@ -82,7 +90,7 @@ const program = fc
   .tuple(
     fc.subarray(VM_OPTIONAL),
     fc.array(layout, { minLength: 1, maxLength: 8 }),
-    fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+    fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }),
   )
   .map(([vmItems, ls, gaps]) => {
     const vm: Item[] = [{ head: 'slot ram0 at 0 size 256MiB backing thp' }, ...vmItems];
@@ -202,7 +210,22 @@ describe('format', () => {
 
   it('never throws, and is idempotent on every text that parses, valid or not', () => {
     const seeds = [BASE, ...DIAGNOSTIC_CASES.map((c) => `${BASE}\n${c.bad}`)];
-    const pieces = ['{', '}', ',', '\n', ' # c\n', '[', ']', '..', 'x', '4GiB', '"f"', ' '];
+    const pieces = [
+      '{',
+      '}',
+      ',',
+      '\n',
+      ' # c\n',
+      '[',
+      ']',
+      '..',
+      'x',
+      ' x2',
+      ' step 2',
+      '4GiB',
+      '"f"',
+      ' ',
+    ];
     const mutated = fc
       .tuple(
         fc.constantFrom(...seeds),

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { MigrationPolicy, TrackingPolicy, VmSpec } from '../../../engine/plan.ts';
-import { expandSweep, product, repeatSeeds } from '../../../dsl/compile/sweep.ts';
+import {
+  countPoints,
+  labelOf,
+  planOf,
+  product,
+  repeatSeeds,
+  sweepPoints,
+} from '../../../dsl/compile/sweep.ts';
+import type { Choice, OptionAxis, SweepAxes } from '../../../dsl/compile/sweep.ts';
 
 const vm = (name: string): VmSpec => ({ name, arch: 'x86_64', vcpus: 1, slots: [], workloads: [] });
 const tracking = (name: string): TrackingPolicy => ({ name, dirtyLog: 'bitmap' });
@@ -32,29 +40,49 @@ describe('repeatSeeds', () => {
   });
 });
 
-describe('expandSweep', () => {
-  it('labels each plan by its choices, costs and options only when they vary', () => {
-    const plans = expandSweep({
-      vms: [{ name: 'db', value: vm('db') }],
-      trackings: [
-        { name: 'a', value: tracking('a') },
-        { name: 'b', value: tracking('b') },
+const choice = <T>(name: string, value: T): Choice<T> => ({ name, value, params: [] });
+
+describe('sweepPoints, planOf and labelOf', () => {
+  it('labels each plan by its choices, then listed options, then the seed', () => {
+    const warmup: OptionAxis = {
+      key: 'warmupNs',
+      column: 'warmup',
+      unit: 'ns',
+      values: [
+        { value: 1, param: 1, text: '1ns' },
+        { value: 2, param: 2, text: '2ns' },
       ],
-      migrations: [{ name: 'm', value: migration('m') }],
-      costs: [{ name: '', value: {} }],
+      listed: true,
+    };
+    const slice: OptionAxis = {
+      key: 'sliceNs',
+      column: 'slice',
+      values: [{ value: 5, param: 5, text: '5ns' }],
+      listed: false,
+    };
+    const axes: SweepAxes = {
+      vms: [choice('db', vm('db'))],
+      trackings: [choice('a', tracking('a')), choice('b', tracking('b'))],
+      migrations: [
+        {
+          name: 'm',
+          value: migration('m'),
+          params: [{ column: 'bandwidth', value: 8, text: '8Gbit/s' }],
+        },
+      ],
+      costs: [choice('', {})],
       seeds: [7],
-      options: [
-        { key: 'warmupNs', values: [1, 2] },
-        { key: 'sliceNs', values: [5] },
-      ],
-    });
-    expect(plans.map((p) => p.label)).toEqual([
-      'db/a/m/seed=7/warmupNs=1',
-      'db/a/m/seed=7/warmupNs=2',
-      'db/b/m/seed=7/warmupNs=1',
-      'db/b/m/seed=7/warmupNs=2',
+      options: [warmup, slice],
+    };
+    const points = sweepPoints(axes);
+    expect(countPoints(axes)).toBe(4);
+    expect(points.map((p) => labelOf(p, 7))).toEqual([
+      'db/a/m/bandwidth=8Gbit/s/warmup=1ns/seed=7',
+      'db/a/m/bandwidth=8Gbit/s/warmup=2ns/seed=7',
+      'db/b/m/bandwidth=8Gbit/s/warmup=1ns/seed=7',
+      'db/b/m/bandwidth=8Gbit/s/warmup=2ns/seed=7',
     ]);
-    expect(plans[1].plan).toEqual({
+    expect(planOf(points[1], 7)).toEqual({
       vm: vm('db'),
       tracking: tracking('a'),
       migration: migration('m'),
@@ -65,15 +93,15 @@ describe('expandSweep', () => {
   });
 
   it('sets the cost overrides of a named costs table and labels them', () => {
-    const [p] = expandSweep({
-      vms: [{ name: 'db', value: vm('db') }],
-      trackings: [{ name: 'a', value: tracking('a') }],
-      migrations: [{ name: 'm', value: migration('m') }],
-      costs: [{ name: 'slow', value: { vmExit: 700 } }],
+    const [p] = sweepPoints({
+      vms: [choice('db', vm('db'))],
+      trackings: [choice('a', tracking('a'))],
+      migrations: [choice('m', migration('m'))],
+      costs: [choice('slow', { vmExit: 700 })],
       seeds: [1],
       options: [],
     });
-    expect(p.label).toBe('db/a/m/costs=slow/seed=1');
-    expect(p.plan.costs).toEqual({ vmExit: 700 });
+    expect(labelOf(p, 1)).toBe('db/a/m/costs=slow/seed=1');
+    expect(planOf(p, 1).costs).toEqual({ vmExit: 700 });
   });
 });
