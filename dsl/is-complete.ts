@@ -10,23 +10,29 @@ export interface IsCompleteResult {
   indent?: string;
 }
 
+/** The closing token of each opening one. */
+const CLOSER: Readonly<Record<string, string>> = { LCurly: 'RCurly', LBracket: 'RBracket' };
+
 /**
  * Incomplete: an open `{` or `[`, a trailing `,`, or a `with` without both its
- * arguments. Invalid: a lexing error (unterminated string, stray character).
- * Otherwise complete (parse errors are the compiler's to report).
+ * arguments. Invalid: what no more text can fix, a lexing error (unterminated string,
+ * stray character) or a `}` or `]` that closes nothing open (`}`, `vm a { } }`,
+ * `[ }`). Otherwise complete (other parse errors are the compiler's to report).
  */
 export function isComplete(text: string): IsCompleteResult {
   const lexed = mmuLexer.tokenize(text);
   if (lexed.errors.length > 0) return { status: 'invalid' };
-  let braces = 0;
-  let brackets = 0;
+  const open: string[] = [];
   for (const t of lexed.tokens) {
     const type = t.tokenType.name;
-    if (type === 'LCurly') braces++;
-    else if (type === 'RCurly') braces = Math.max(0, braces - 1);
-    else if (type === 'LBracket') brackets++;
-    else if (type === 'RBracket') brackets = Math.max(0, brackets - 1);
+    if (type === 'LCurly' || type === 'LBracket') open.push(type);
+    else if (type === 'RCurly' || type === 'RBracket') {
+      const opener = open.pop();
+      if (opener === undefined || CLOSER[opener] !== type) return { status: 'invalid' };
+    }
   }
+  const braces = open.filter((o) => o === 'LCurly').length;
+  const brackets = open.length - braces;
   const code = lexed.tokens.filter((t) => t.tokenType.name !== 'Newline');
   const last = code[code.length - 1]?.tokenType.name;
   const incomplete =

@@ -221,6 +221,20 @@ describe('isComplete', () => {
     expect(isComplete('vm db { vcpus 2 } $')).toEqual({ status: 'invalid' });
   });
 
+  it('is invalid on a closing brace or bracket that closes nothing open', () => {
+    expect(isComplete('}')).toEqual({ status: 'invalid' });
+    expect(isComplete('vm a { vcpus 4 } }')).toEqual({ status: 'invalid' });
+    expect(isComplete('sweep db with [a, b]]')).toEqual({ status: 'invalid' });
+    expect(isComplete('vm a {\n  workload w { rate 1k/s ]')).toEqual({ status: 'invalid' });
+    // The twins: closers that match, and an opener still waiting.
+    expect(isComplete('vm a { vcpus 4 }')).toEqual({ status: 'complete' });
+    expect(isComplete('sweep db with [a, b], fast')).toEqual({ status: 'complete' });
+    expect(isComplete('vm a {\n  workload w { rate 1k/s }')).toEqual({
+      status: 'incomplete',
+      indent: '  ',
+    });
+  });
+
   it('is complete otherwise, with no indent', () => {
     expect(isComplete('vm db { vcpus 2 }')).toEqual({ status: 'complete' });
     expect(isComplete('run db with ring, fast seed 1 # with {')).toEqual({ status: 'complete' });
