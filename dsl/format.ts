@@ -7,6 +7,10 @@
  * compiled plan. Layout:
  * - one statement per line; a block opens on its statement's line and closes alone;
  * - one field per line inside blocks, indented two spaces per level; `{}` when empty;
+ * - except a block written on one line (`workload hotset { rate 50k/s, set 1GiB }`),
+ *   which stays on one line, its items separated by `, `, when the line fits in
+ *   MAX_WIDTH columns and holds no comment (prettier keeps an object literal the same
+ *   way: the author's one-line form stays while it fits);
  * - the spacing of `printTokens`: lists as `[a, b]`, ranges as `a..b` (`a..b step c`,
  *   `a..b x2`), one space between other tokens;
  * - comments kept: a comment after code stays after that code (on the last line printed
@@ -27,6 +31,8 @@ export interface FormatResult {
 }
 
 const INDENT = '  ';
+/** The widest line a one-line block may make, indentation included. */
+export const MAX_WIDTH = 100;
 
 /** A printed line before comments and blank lines are merged in. */
 interface Line {
@@ -42,7 +48,7 @@ export function format(text: string): FormatResult {
   const { ast, diagnostics, comments, tokens } = parseProgram(text);
   if (diagnostics.length > 0) return { text, diagnostics };
   const starts = new Set(ast.statements.map((s) => s.span.offset));
-  const lines = mergeComments(layout(tokens, starts), comments, text);
+  const lines = mergeComments(layout(tokens, starts, comments), comments, text);
   return { text: render(lines), diagnostics: [] };
 }
 
@@ -54,7 +60,11 @@ export function format(text: string): FormatResult {
  * text puts two on one (`starts`: the offsets of their first tokens). No statement is
  * named here: a new statement is laid out from its tokens with nothing to add.
  */
-function layout(tokens: readonly IToken[], starts: ReadonlySet<number>): Line[] {
+function layout(
+  tokens: readonly IToken[],
+  starts: ReadonlySet<number>,
+  comments: readonly IToken[],
+): Line[] {
   const out: Line[] = [];
   /** For each open block, the index in `out` of the line that opened it. */
   const open: number[] = [];
@@ -66,9 +76,21 @@ function layout(tokens: readonly IToken[], starts: ReadonlySet<number>): Line[] 
     out.push({ indent: open.length, text: printTokens(item), source, role: 'item' });
     item = [];
   };
-  for (const t of tokens) {
+  const closing = matchingBraces(tokens);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
     if (starts.has(t.startOffset)) flush();
-    if (t.tokenType === Newline) flush();
+    const end = t.tokenType === LCurly ? closing.get(i) : undefined;
+    const inline =
+      end !== undefined && end > i + 1 && oneLineBlock(tokens, i, end, comments)
+        ? `${printTokens(item)} ${inlineBlock(tokens.slice(i, end + 1))}`
+        : undefined;
+    if (inline !== undefined && INDENT.length * open.length + inline.length <= MAX_WIDTH) {
+      const source = item[0]?.startLine ?? t.startLine ?? 1;
+      out.push({ indent: open.length, text: inline, source, role: 'item' });
+      item = [];
+      i = end!;
+    } else if (t.tokenType === Newline) flush();
     else if (t.tokenType === Comma && brackets === 0 && open.length > 0) flush();
     else if (t.tokenType === LCurly) {
       const source = item[0]?.startLine ?? t.startLine ?? 1;
@@ -90,6 +112,70 @@ function layout(tokens: readonly IToken[], starts: ReadonlySet<number>): Line[] 
   }
   flush();
   return out;
+}
+
+/** For each `{` (by index in `tokens`), the index of the `}` that closes it. */
+function matchingBraces(tokens: readonly IToken[]): Map<number, number> {
+  const closing = new Map<number, number>();
+  const stack: number[] = [];
+  tokens.forEach((t, i) => {
+    if (t.tokenType === LCurly) stack.push(i);
+    else if (t.tokenType === RCurly) {
+      const at = stack.pop();
+      if (at !== undefined) closing.set(at, i);
+    }
+  });
+  return closing;
+}
+
+/** True if the block from `tokens[open]` to `tokens[close]` was written on one line, with no comment in it. */
+function oneLineBlock(
+  tokens: readonly IToken[],
+  open: number,
+  close: number,
+  comments: readonly IToken[],
+): boolean {
+  const [from, to] = [tokens[open], tokens[close]];
+  if (from.startLine !== to.startLine) return false;
+  return !comments.some((c) => c.startOffset > from.startOffset && c.startOffset < to.startOffset);
+}
+
+/** A one-line block's tokens (`{` to `}`) as `{ a, b { c } }`: items split at top-level commas. */
+function inlineBlock(tokens: readonly IToken[]): string {
+  return inlineFrom(tokens, 0).text;
+}
+
+/** The block opened by `tokens[open]`, printed on one line, and the index of its `}`. */
+function inlineFrom(tokens: readonly IToken[], open: number): { text: string; end: number } {
+  const items: string[] = [];
+  let item: IToken[] = [];
+  /** The current item's head and nested block, once it has one. */
+  let nested: string | undefined;
+  let brackets = 0;
+  const finish = (): void => {
+    const text = nested === undefined ? printTokens(item) : nested;
+    if (text) items.push(text);
+    [item, nested] = [[], undefined];
+  };
+  for (let j = open + 1; j < tokens.length; j++) {
+    const t = tokens[j];
+    if (t.tokenType === RCurly) {
+      finish();
+      return { text: items.length ? `{ ${items.join(', ')} }` : '{}', end: j };
+    }
+    if (t.tokenType === LCurly) {
+      const inner = inlineFrom(tokens, j);
+      nested = `${printTokens(item)} ${inner.text}`;
+      j = inner.end;
+    } else if (t.tokenType === Comma && brackets === 0) finish();
+    else {
+      if (t.tokenType === LBracket) brackets++;
+      if (t.tokenType === RBracket) brackets--;
+      item.push(t);
+    }
+  }
+  finish();
+  return { text: `{ ${items.join(', ')} }`, end: tokens.length - 1 };
 }
 
 /**

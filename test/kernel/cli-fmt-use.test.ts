@@ -35,7 +35,7 @@ describe('mmulab fmt', () => {
     const dir = project();
     const printed = mmulab(dir, 'fmt', 'main.mmu');
     expect(printed.code).toBe(0);
-    expect(printed.out).toContain('migration m {\n  bandwidth 1Gbit/s\n  downtime 300ms\n}');
+    expect(printed.out).toContain('migration m { bandwidth 1Gbit/s, downtime 300ms }\n');
     const check = mmulab(dir, 'fmt', '--check', 'main.mmu');
     expect(check.code).toBe(1);
     expect(check.err).toContain("run 'mmulab fmt --write main.mmu'");
