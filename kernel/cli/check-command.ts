@@ -3,6 +3,7 @@ import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
 import { countDiagnostics, formatDiagnostics, loadFile } from './load.ts';
 import { countPlans } from '../experiment/plans.ts';
+import { describeExperiments } from './plan-count.ts';
 
 /** `mmulab check FILE`: diagnostics on stdout; 1 when any is an error. */
 export function checkCommand(args: CheckArgs, io: CliIo): ExitCode {
@@ -14,6 +15,8 @@ export function checkCommand(args: CheckArgs, io: CliIo): ExitCode {
     io.stdout.write(
       `${loaded.shownPath}: ${countDiagnostics(loaded)}; ${n} experiment(s), ${countPlans(compiled.program)} plan(s).\n`,
     );
+    for (const line of describeExperiments(compiled.program, loaded.text, undefined, false))
+      io.stdout.write(`${line}\n`);
     return ExitCode.Ok;
   }
   io.stdout.write(`${loaded.shownPath}: ${countDiagnostics(loaded)}.\n`);

@@ -39,7 +39,7 @@ example:
   mmulab run examples/quickstart.mmu --html out/quickstart.html`;
 
 export const RUN_HELP = `usage: mmulab run FILE.mmu [--html REPORT.html] [--csv DIR] [--arrow DIR] [--seed N]
-                       [--jobs N] [--shard i/N|auto] [--verify DIR]
+                       [--jobs N] [--shard i/N|auto] [--verify DIR] [--dry-run]
 
 Compile FILE.mmu, run every plan of its \`run\` and \`sweep\` statements, and print
 the tables its \`table\` statements ask for (a sweep prints one table with a
@@ -73,6 +73,8 @@ options:
                    and every value must match (Node, the commit and the sources'
                    hash may differ); prints each difference and exits 1 if any
   --no-guestperf   leave the guestperf charts out of the HTML report
+  --dry-run        run nothing: print for each experiment "N points × R seeds =
+                   M plans" and the values of every axis it varies
   -h, --help       show this text
 
 Ctrl-C stops the run: unfinished plans are dropped, the finished ones are
@@ -98,7 +100,9 @@ different sweeps, a file that is not mmulab's), 2 usage`;
 export const CHECK_HELP = `usage: mmulab check FILE.mmu
 
 Compile FILE.mmu and print its diagnostics (errors and warnings, each with its
-line:col, the source line with a caret under the problem, and a hint). Nothing runs.
+line:col, the source line with a caret under the problem, and a hint). Without
+errors, it prints the size of each experiment: "N points × R seeds = M plans".
+Nothing runs ('mmulab run --dry-run' also lists the values of every axis).
 
 options:
   -h, --help   show this text
@@ -120,6 +124,8 @@ export interface RunArgs {
   shard?: Shard;
   /** A directory of published CSV exports to compare the run with. */
   verify?: string;
+  /** Print what would run (the plans and axes of each experiment) and run nothing. */
+  dryRun: boolean;
 }
 
 export interface MergeArgs {
@@ -233,6 +239,7 @@ const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'shard', value: 'i/N' },
   { name: 'verify', value: 'DIR' },
   { name: 'no-guestperf' },
+  { name: 'dry-run' },
   { name: 'help', short: 'h' },
 ];
 
@@ -255,6 +262,7 @@ export function parseRunArgs(
     file: oneFile('mmulab run', positionals, cwd),
     guestperf: !options.has('no-guestperf'),
     jobs: availableParallelism(),
+    dryRun: options.has('dry-run'),
   };
   const html = options.get('html');
   const arrow = options.get('arrow');

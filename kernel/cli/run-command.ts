@@ -22,6 +22,7 @@ import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
 import { formatDiagnostics, loadFile } from './load.ts';
 import { ProgressBar } from './progress.ts';
+import { describeExperiments } from './plan-count.ts';
 import { inShard } from './shard.ts';
 
 /** `mmulab run FILE`: compile, run (in parallel, or one shard), print, write the files. */
@@ -45,6 +46,13 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     io.stderr.write(
       `shard ${shard.index}/${shard.count}${shard.source ? ` (${shard.source})` : ''}: ${plans.length} of ${all.length} plan(s)\n`,
     );
+  if (args.dryRun) {
+    const lines = describeExperiments(program, loaded.text, args.seed, true);
+    io.stdout.write(
+      `${lines.join('\n')}\n${loaded.shownPath}: ${plans.length} plan(s); nothing run (--dry-run).\n`,
+    );
+    return ExitCode.Ok;
+  }
   const progress = new ProgressBar(io.stderr, plans.length);
   const stop = interruptOnSigint();
   // One plan, or one job, gains nothing from threads: it runs here.

@@ -33,7 +33,7 @@ export function plansOf(
       const label = p.label.replace(/(^|\/)seed=\d+(?=\/|$)/, `$1seed=${seed}`);
       if (seen.has(label)) continue;
       seen.add(label);
-      plans.push({ label, plan: { ...p.plan, seed } });
+      plans.push({ ...p, label, plan: { ...p.plan, seed } });
     }
     return { mode: e.mode, line: e.line, plans };
   });
