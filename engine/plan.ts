@@ -42,7 +42,7 @@ export interface VmSpec {
 }
 
 /**
- * Free page reporting and free page hinting (reference/kvm.md section 7). With a
+ * Free page reporting and free page hinting (docs/kvm.md#free-page-reporting, docs/migration.md#free-page-hinting). With a
  * balloon (or an `alloc` workload) the guest has a buddy allocator: the regions of the
  * other workloads are allocated at boot and the rest of RAM is free.
  */

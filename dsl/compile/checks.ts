@@ -176,7 +176,7 @@ export function checkCombination(
   }
   const postcopy = (m.postcopyAfterIterations ?? 0) > 0 || m.onMaxIterations === 'postcopy';
   if (vm.balloon?.hinting && postcopy) {
-    // QEMU turns free page hinting off when postcopy is possible (migration.md 1.9).
+    // QEMU turns free page hinting off when postcopy is possible (docs/migration.md#free-page-hinting).
     diags.push(
       diagnostic(
         'warning',

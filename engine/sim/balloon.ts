@@ -140,7 +140,7 @@ export class GuestBalloon {
 
   /**
    * Migration starts: free page hinting, unless postcopy may follow (QEMU disables
-   * hinting when postcopy is possible, reference/migration.md 1.9).
+   * hinting when postcopy is possible, docs/migration.md#free-page-hinting).
    */
   attachMigration(sync: DirtySync, policy: MigrationPolicy): void {
     const postcopy =

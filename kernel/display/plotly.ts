@@ -7,7 +7,7 @@ import { mmulabMetadata, provenanceRecord } from './mime.ts';
 import type { MimeBundle, ProvenanceRecord } from './mime.ts';
 
 /**
- * Plotly figures as notebook outputs (reference/jupyter.md §4.4): the Plotly MIME type
+ * Plotly figures as notebook outputs (https://plotly.com/python/renderers/): the Plotly MIME type
  * for frontends with a Plotly renderer (JupyterLab with jupyterlab-plotly, VS Code,
  * nteract), an HTML fallback that draws with the plotly.js a loader output put on the
  * page (nbconvert HTML, nbviewer, Lab without the extension), and a one-line text.

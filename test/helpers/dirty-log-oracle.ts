@@ -107,7 +107,7 @@ function clearReported(vm: Vm, slot: Memslot, bitmap: Uint8Array, chunkPages?: n
 /**
  * Whether a guest read of `gfn` dirties the page in KVM's eyes: on x86 a read fault
  * on a page with no SPTE, in a logged slot backed by writable host memory, maps the
- * page writable and marks it dirty (`hva_to_pfn` + `make_spte`, kvm.md §5.1). arm64
+ * page writable and marks it dirty (`hva_to_pfn` + `make_spte`, docs/kvm.md#read-faults). arm64
  * maps such a read read-only. A read of a page that is mapped takes no fault.
  */
 export function readFaultDirties(vm: Vm, gfn: number): boolean {

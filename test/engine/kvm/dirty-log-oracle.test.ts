@@ -6,7 +6,7 @@
  * previous one (see DirtyLogOracle for rules (a)-(d)).
  *
  * x86 read faults: a read fault on an unmapped page of a logged x86 slot maps it
- * writable and marks it dirty (kvm.md §5.1), so the oracle counts such a first read as
+ * writable and marks it dirty (docs/kvm.md#read-faults), so the oracle counts such a first read as
  * a write (`readFaultDirties`, evaluated just before the read runs). Reads of mapped
  * pages, and every read on arm64, must not report anything.
  */

@@ -1,5 +1,5 @@
 /**
- * The dirty ring (kvm.md §3): soft limit and reserved entries, DIRTY_RING_FULL exits,
+ * The dirty ring (docs/kvm.md#dirty-rings): soft limit and reserved entries, DIRTY_RING_FULL exits,
  * userspace harvest, KVM_RESET_DIRTY_RINGS (in-order reset, re-protection, mask
  * coalescing, garbage entries), the ACQ_REL flavour, and PML feeding the ring.
  */
@@ -320,7 +320,7 @@ function resetRuns(list: ReadonlyArray<readonly [slot: number, offset: number]>)
 
 /**
  * Oracle: kvm_dirty_ring_reset's coalescing, transcribed from virt/kvm/dirty_ring.c
- * with 64-bit arithmetic (kvm.md §3.5).
+ * with 64-bit arithmetic (docs/kvm.md#ring-reset).
  */
 function kvmDirtyRingResetOracle(list: ReadonlyArray<readonly [number, number]>): Run[] {
   const runs: Run[] = [];

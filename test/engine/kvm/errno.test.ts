@@ -1,6 +1,6 @@
 /**
- * A table of invalid calls, each with the errno KVM returns (kvm.md "Validation
- * rules"). Every row asserts KvmError, the exact errno, and that the message names
+ * A table of invalid calls, each with the errno KVM returns (virt/kvm/kvm_main.c,
+ * virt/kvm/dirty_ring.c, api.rst). Every row asserts KvmError, the exact errno, and that the message names
  * what was wrong; most rows carry a passing twin, the same call made valid (Langium).
  * A failed ioctl must also leave the VM as it was.
  */

@@ -1,5 +1,5 @@
 /**
- * Memslot behaviours a kernel engineer relies on (kvm.md sections 1.3, 1.6, 1.7):
+ * Memslot behaviours a kernel engineer relies on (docs/kvm.md#memslots):
  * how KVM_SET_USER_MEMORY_REGION classifies a call, what DELETE and MOVE do to the
  * slot's SPTEs and dirty bitmap, when a new bitmap starts all ones, which level the
  * first touch maps, and which accesses exit to userspace as MMIO.

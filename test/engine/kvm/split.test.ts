@@ -1,8 +1,8 @@
 /**
  * Huge pages and dirty logging: pages per level after enabling logging, after the
  * first CLEAR and after a write fault, for each host backing and each way of
- * splitting (kvm.md §1.4, §1.5, §2.4, §2.5, §4). The table follows the invariants
- * of x86 dirty_log_page_splitting_test (§4.6): with eager split pages_2m == pages_1g
+ * splitting (docs/kvm.md#write-protection, docs/kvm.md#eager-page-splitting). The table follows the invariants
+ * of x86 dirty_log_page_splitting_test: with eager split pages_2m == pages_1g
  * == 0 once logging is on, and after logging is disabled and memory re-touched the
  * 2M/1G counts return to their initial values.
  */
@@ -273,7 +273,7 @@ describe('KVM_CHECK_EXTENSION(KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE)', () => {
 });
 
 describe('disabling logging on arm64', () => {
-  // arm64 collapses nothing at disable (kvm.md §1.5): huge mappings come back only
+  // arm64 collapses nothing at disable (arm64 kvm_arch_commit_memory_region): huge mappings come back only
   // through later faults. Present 4K mappings stay until a fault in their frame.
   const eager = MODES.find((m) => m.name === 'arm64 eager split chunk 1 GiB') as SplitMode;
   const lazy = MODES.find((m) => m.name === 'arm64 eager split chunk 0 (off)') as SplitMode;
