@@ -31,8 +31,6 @@ const BAD = `vm tiny {
 
 /** `vm a { vcpus 4 }` this many times: 340 KB, an error on every line. */
 const MANY_ERRORS = 20_000;
-/** A generous bound on a loaded machine: the answer takes 1-3 s (it took 25-50 s). */
-const MANY_ERRORS_MS = 15_000;
 
 /** Legal but suspicious: a warning, not an error. */
 const WARNS = 'migration slowlink { bandwidth 1Mbit/s, downtime 1ms }\n';
@@ -105,9 +103,9 @@ describe.concurrent('mmulab (spawned)', () => {
   it('check: a 340 KB file with 20,000 errors answers in seconds, with the first 20 and a count', async () => {
     // Rendering once split the whole text per diagnostic: 25 s for this file.
     writeFileSync(join(TMP, 'many.mmu'), 'vm a { vcpus 4 }\n'.repeat(MANY_ERRORS));
-    const started = Date.now();
+    // How fast is `npm run bench -- diagnostics`'s business: wall time on a shared
+    // machine is not a test. Here: the answer comes, capped and counted.
     const r = await mmulab('check', 'many.mmu');
-    expect(Date.now() - started).toBeLessThan(MANY_ERRORS_MS);
     expect(r.code).toBe(1);
     expect(r.stdout.match(/^many\.mmu:\d+:\d+: error:/gm)).toHaveLength(20);
     expect(r.stdout).toContain('... and 19,980 more errors in many.mmu, not shown.');
