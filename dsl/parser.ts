@@ -4,7 +4,6 @@
  * and their arguments are generic here (`Word value* block?`); schema.ts says which
  * keys exist and what they take. Error recovery is on: one text reports every error.
  */
-import { CstParser } from 'chevrotain';
 import type {
   CstNode,
   ICstVisitor,
@@ -14,6 +13,7 @@ import type {
   TokenType,
 } from 'chevrotain';
 import type { MmuCstVisitor, ProgramCstNode } from './cst.generated.d.ts';
+import { RecoveringParser } from './recovery.ts';
 import { SYNTAX_MESSAGES, beginRecording, takeExpectations } from './syntax-messages.ts';
 import {
   allTokens,
@@ -51,7 +51,7 @@ export const STEP_WORD = 'step';
 /** A geometric range's factor: `1..64 x2` (a word: x, then a whole number). */
 export const FACTOR_WORD = /^x[0-9][0-9_]*$/;
 
-export class MmuParser extends CstParser {
+export class MmuParser extends RecoveringParser {
   constructor() {
     super(allTokens as TokenType[], {
       recoveryEnabled: true,

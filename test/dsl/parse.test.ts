@@ -111,3 +111,26 @@ describe('parse errors', () => {
     }
   });
 });
+
+describe('parse errors in number', () => {
+  /** Bad lines in a row: Chevrotain's recovery re-entered the program once per error. */
+  const BAD_LINES = 6_000;
+
+  it('reports every error of thousands of bad lines, each with its fix, and never overflows the stack', () => {
+    const text = Array.from({ length: BAD_LINES }, (_, i) => `plot remaining ovr t${i}`).join('\n');
+    const r = parseProgram(text);
+    expect(r.diagnostics).toHaveLength(2 * BAD_LINES);
+    expect(r.diagnostics[2 * BAD_LINES - 2]).toMatchObject({
+      message: "Expected 'over' but found 'ovr'.",
+      hint: `Write \`plot remaining over t${BAD_LINES - 1}\`.`,
+      line: BAD_LINES,
+    });
+  }, 120_000);
+
+  it('parses the same lines, written correctly, without a diagnostic', () => {
+    const text = Array.from({ length: BAD_LINES }, (_, i) => `plot remaining over t${i}`).join(
+      '\n',
+    );
+    expect(parseProgram(text).diagnostics).toEqual([]);
+  }, 120_000);
+});
