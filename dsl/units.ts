@@ -129,11 +129,6 @@ export function compare(a: Quantity, b: Quantity): number {
   return l < r ? -1 : l > r ? 1 : 0;
 }
 
-/** a x b / c, exactly, keeping the dimension `dim`. */
-export function mulDiv(dim: Dimension, a: Quantity, b: Quantity, c: Quantity): Quantity {
-  return quantity(dim, a.num * b.num * c.den, a.den * b.den * c.num);
-}
-
 /** The article and noun for messages: "a size", "an amount of time". */
 export function describeDimension(dim: Dimension): string {
   switch (dim) {
