@@ -44,6 +44,11 @@ export const DiagnosticCode = {
   DuplicateAxis: 'duplicate-axis',
   UnknownAxis: 'unknown-axis',
   ZipLengths: 'zip-lengths',
+  DuplicateSlotName: 'duplicate-slot-name',
+  SlotTooLarge: 'slot-too-large',
+  UnknownVcpu: 'unknown-vcpu',
+  RegionOutsideRam: 'region-outside-ram',
+  VcpuInTwoWorkloads: 'vcpu-in-two-workloads',
 } as const;
 
 export type DiagnosticCode = (typeof DiagnosticCode)[keyof typeof DiagnosticCode];

@@ -3,12 +3,13 @@
  * against each other, and what KVM or QEMU would say about a VM, tracking and
  * migration run together. Each appends diagnostics; none throws on bad input.
  */
-import type { MigrationPolicy, TrackingPolicy, VmSpec } from '../../engine/plan.ts';
+import { KVM_MEM_MAX_NR_PAGES } from '../../engine/kvm/uapi.ts';
+import type { MigrationPolicy, TrackingPolicy, VmSpec, WorkloadSpec } from '../../engine/plan.ts';
 import type { Definition, Span } from '../ast.ts';
 import { DiagnosticCode as C, diagnostic } from '../diagnostics.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { FIELDS } from '../schema.ts';
-import type { BoundProperty } from './bind.ts';
+import type { Bound, BoundProperty } from './bind.ts';
 
 const PAGE = 4096;
 const GiB = 2 ** 30;
@@ -34,14 +35,19 @@ export function checkRequiredFields(
   }
 }
 
-/** Slots: gpa and size are multiples of 4 KiB (1 GiB for hugetlb_1g), and no two overlap. */
+/**
+ * Slots: names unique, gpa and size multiples of 4 KiB (1 GiB for hugetlb_1g), no
+ * more pages than one memslot can have, and no two overlapping.
+ */
 export function checkMemslots(slots: readonly BoundProperty[], diags: Diagnostic[]): void {
+  checkSlotNamesUnique(slots, diags);
   const placed: { name: string; gpa: number; end: number }[] = [];
   for (const s of slots) {
     const at = s.keys.at;
     const size = s.keys.size;
     if (at?.type !== 'quantity' || size?.type !== 'quantity') continue;
     const name = s.args[0]?.type === 'word' ? s.args[0].text : '';
+    checkSlotPages(name, size, diags);
     const backing = s.keys.backing?.type === 'word' ? s.keys.backing.text : undefined;
     const align = backing === 'hugetlb_1g' ? GiB : backing === 'hugetlb_2m' ? 2 ** 21 : PAGE;
     const alignText = align === GiB ? '1GiB' : align === PAGE ? '4KiB' : '2MiB';
@@ -76,6 +82,149 @@ export function checkMemslots(slots: readonly BoundProperty[], diags: Diagnostic
     }
     placed.push({ name, gpa: at.n, end });
   }
+}
+
+/** Two slots of one VM with one name: the second is reported, naming the first's line. */
+function checkSlotNamesUnique(slots: readonly BoundProperty[], diags: Diagnostic[]): void {
+  const first = new Map<string, Span>();
+  for (const s of slots) {
+    const arg = s.args[0];
+    if (arg?.type !== 'word') continue;
+    const earlier = first.get(arg.text);
+    if (earlier === undefined) {
+      first.set(arg.text, arg.node.span);
+      continue;
+    }
+    diags.push(
+      diagnostic(
+        'error',
+        C.DuplicateSlotName,
+        arg.node.span,
+        `Slot '${arg.text}' is already defined on line ${earlier.line}.`,
+        'Give each slot of a VM its own name.',
+      ),
+    );
+  }
+}
+
+/**
+ * KVM_SET_USER_MEMORY_REGION fails with EINVAL for a slot of more than
+ * KVM_MEM_MAX_NR_PAGES pages (virt/kvm/kvm_main.c `kvm_set_memory_region`): 8 TiB
+ * less one page.
+ */
+function checkSlotPages(name: string, size: Bound, diags: Diagnostic[]): void {
+  const pages = size.type === 'quantity' ? Math.ceil(size.n / PAGE) : 0;
+  if (pages <= KVM_MEM_MAX_NR_PAGES) return;
+  const n = (x: number): string => x.toLocaleString('en-US');
+  diags.push(
+    diagnostic(
+      'error',
+      C.SlotTooLarge,
+      size.node.span,
+      `Slot '${name}' has ${n(pages)} pages; KVM allows at most ${n(KVM_MEM_MAX_NR_PAGES)} (KVM_MEM_MAX_NR_PAGES, 8TiB less 4KiB) in one memslot and fails KVM_SET_USER_MEMORY_REGION with EINVAL.`,
+      'Split the memory into several slots of at most 4TiB each.',
+    ),
+  );
+}
+
+/**
+ * What the engine checks of a VM's workloads when it builds the guest
+ * (engine/guest/workload.ts `compileWorkloads`): every vCPU a workload names exists, a
+ * region lies inside RAM (the slots' sizes added up), and no vCPU runs two workloads.
+ * `props` are the VM's own `workload` properties, for their places; workloads it took
+ * from its base through `extends` are reported at `fallback` (the VM's name).
+ */
+export function checkWorkloadsFit(
+  vm: VmSpec,
+  props: readonly BoundProperty[],
+  fallback: Span,
+  diags: Diagnostic[],
+): void {
+  const own = props.length === vm.workloads.length;
+  const ramBytes = vm.slots.reduce((sum, s) => sum + s.size, 0);
+  const owner = new Map<number, number>();
+  vm.workloads.forEach((w, i) => {
+    const p = own ? props[i] : undefined;
+    const where = (key: string): Span =>
+      fieldOf(p, key)?.args[0]?.node.span ?? p?.prop.key.span ?? fallback;
+    const ids = w.vcpus === undefined || w.vcpus === 'all' ? allIds(vm.vcpus) : w.vcpus;
+    const missing = ids.filter((id) => id >= vm.vcpus);
+    if (missing.length > 0) {
+      const what = p ? 'This workload' : `A workload vm '${vm.name}' takes from its base`;
+      const last = missing[missing.length - 1]!;
+      diags.push(
+        diagnostic(
+          'error',
+          C.UnknownVcpu,
+          where('vcpus'),
+          `${what} runs on ${vcpuList(missing)}, but vm '${vm.name}' has ${vm.vcpus} vCPU${vm.vcpus === 1 ? '' : 's'} (0..${vm.vcpus - 1}).`,
+          `Name vCPUs from 0..${vm.vcpus - 1}, or raise the VM's \`vcpus\` to ${last + 1}.`,
+        ),
+      );
+    }
+    for (const region of regionsOf(w)) {
+      if (region.offset + region.size <= ramBytes) continue;
+      diags.push(
+        diagnostic(
+          'error',
+          C.RegionOutsideRam,
+          where('region'),
+          `The region ends at ${formatBytes(region.offset + region.size)}, past the end of the RAM of vm '${vm.name}' (${formatBytes(ramBytes)} in its slots).`,
+          `Keep the region within 0..${formatBytes(ramBytes)}, or give the VM more memory.`,
+        ),
+      );
+      break;
+    }
+    const shared = ids.find((id) => id < vm.vcpus && owner.has(id));
+    if (shared !== undefined) {
+      const first = own ? props[owner.get(shared)!]?.prop.key.span : undefined;
+      diags.push(
+        diagnostic(
+          'error',
+          C.VcpuInTwoWorkloads,
+          w.vcpus === undefined ? (p?.prop.key.span ?? fallback) : where('vcpus'),
+          `vCPU ${shared} already runs the workload${first ? ` on line ${first.line}` : ''}; a vCPU runs one workload.`,
+          'Give each workload its own vCPUs (`vcpus 0..1`), or run one after the other with `phases`.',
+        ),
+      );
+    }
+    for (const id of ids) if (!owner.has(id)) owner.set(id, i);
+  });
+}
+
+/** `vCPU 3`, `vCPUs 2..7` (a run of ids), `vCPUs 3, 9`. */
+function vcpuList(ids: readonly number[]): string {
+  if (ids.length === 1) return `vCPU ${ids[0]}`;
+  const run = ids.every((id, i) => i === 0 || id === ids[i - 1]! + 1);
+  return `vCPUs ${run ? `${ids[0]}..${ids[ids.length - 1]}` : ids.join(', ')}`;
+}
+
+function allIds(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function fieldOf(p: BoundProperty | undefined, key: string): BoundProperty | undefined {
+  return p?.body?.find((b) => b.key === key);
+}
+
+/** The regions a workload reads, its phases' included. */
+function regionsOf(w: WorkloadSpec): { offset: number; size: number }[] {
+  if (w.kind === 'phases') return w.phases.flatMap((ph) => regionsOf(ph.workload));
+  return 'region' in w && w.region ? [w.region] : [];
+}
+
+/** Bytes in the largest binary unit that divides them (4GiB, 1536MiB). */
+function formatBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ['PiB', 2 ** 50],
+    ['TiB', 2 ** 40],
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes}B`;
 }
 
 /** Warn when the downtime limit cannot even cover sending one 4 KiB page at the bandwidth. */

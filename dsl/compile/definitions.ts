@@ -12,7 +12,12 @@ import type { Diagnostic } from '../diagnostics.ts';
 import { requiredFields } from '../schema.ts';
 import { checkBlock } from './bind.ts';
 import type { BoundProperty } from './bind.ts';
-import { checkDowntimeCoversOnePage, checkMemslots, checkRequiredFields } from './checks.ts';
+import {
+  checkDowntimeCoversOnePage,
+  checkMemslots,
+  checkRequiredFields,
+  checkWorkloadsFit,
+} from './checks.ts';
 import { axisOf, countVariants, propertyVariants, sweptFields } from './family.ts';
 import type { Family, FamilyAxis, Param, Variant } from './family.ts';
 import { lowerCosts, lowerMigration, lowerTracking, lowerVm } from './lower.ts';
@@ -136,7 +141,18 @@ export class Definitions {
       switch (def.defKind) {
         case 'vm': {
           const v = this.resolve('vm', def);
-          if (v) out.vms.push(v.variants[0].value);
+          if (v) {
+            out.vms.push(v.variants[0].value);
+            // Every variant of a family (`vcpus [2, 8]`) against the VM's own workloads;
+            // their places are the same in every variant.
+            const own = this.variants.get(def)?.[0]?.props ?? [];
+            const workloads = own.filter((p) => p.key === 'workload');
+            const before = this.diags.length;
+            for (const { value } of v.variants)
+              this.report((diags) => checkWorkloadsFit(value, workloads, def.name.span, diags));
+            // A VM its run would reject stays out of the scope of later cells.
+            if (this.hasErrorSince(before)) this.erroneous.add(def);
+          }
           break;
         }
         case 'tracking': {

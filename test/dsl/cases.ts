@@ -50,6 +50,54 @@ export function memoryLoader(files: Record<string, string>): FileLoader {
 
 export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
   {
+    code: 'duplicate-slot-name',
+    bad: 'vm v { slot a at 0 size 1GiB, slot a at 1GiB size 1GiB }',
+    good: 'vm v { slot a at 0 size 1GiB, slot b at 1GiB size 1GiB }',
+    message: "Slot 'a' is already defined on line 11.",
+    at: 'a at 1GiB',
+  },
+  {
+    code: 'slot-too-large',
+    bad: 'vm v { slot r at 0 size 8TiB }',
+    good: 'vm v { slot r at 0 size 4TiB, slot s at 4TiB size 4TiB }',
+    message:
+      "Slot 'r' has 2,147,483,648 pages; KVM allows at most 2,147,483,647 (KVM_MEM_MAX_NR_PAGES, 8TiB less 4KiB) in one memslot and fails KVM_SET_USER_MEMORY_REGION with EINVAL.",
+    at: '8TiB',
+  },
+  {
+    code: 'unknown-vcpu',
+    bad: 'vm v { vcpus 2, slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, vcpus 0..7 } }',
+    good: 'vm v { vcpus 8, slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, vcpus 0..7 } }',
+    message: "This workload runs on vCPUs 2..7, but vm 'v' has 2 vCPUs (0..1).",
+    at: '0..7',
+    lineOffset: 1,
+  },
+  {
+    code: 'unknown-vcpu',
+    bad: 'vm big { vcpus 4, slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, vcpus 3 } }\nvm small extends big { vcpus 2 }',
+    good: 'vm big { vcpus 4, slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, vcpus 3 } }\nvm small extends big { vcpus 2\n  workload uniform { rate 1k/s, vcpus 1 } }',
+    message:
+      "A workload vm 'small' takes from its base runs on vCPU 3, but vm 'small' has 2 vCPUs (0..1).",
+    at: 'small',
+    lineOffset: 2,
+  },
+  {
+    code: 'region-outside-ram',
+    bad: 'vm v { slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, region 0..4GiB } }',
+    good: 'vm v { slot r at 0 size 1GiB, slot s at 4GiB size 3GiB\n  workload uniform { rate 1k/s, region 0..4GiB } }',
+    message: "The region ends at 4GiB, past the end of the RAM of vm 'v' (1GiB in its slots).",
+    at: '0..4GiB',
+    lineOffset: 1,
+  },
+  {
+    code: 'vcpu-in-two-workloads',
+    bad: 'vm v { vcpus 2, slot r at 0 size 1GiB\n  workload uniform { rate 1k/s }\n  workload hotset { rate 1k/s, set 1MiB, vcpus 1 } }',
+    good: 'vm v { vcpus 2, slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, vcpus 0 }\n  workload hotset { rate 1k/s, set 1MiB, vcpus 1 } }',
+    message: 'vCPU 1 already runs the workload on line 12; a vCPU runs one workload.',
+    at: '1 }',
+    lineOffset: 2,
+  },
+  {
     code: 'unexpected-character',
     bad: 'run db with manual, fast seed 1 @',
     good: 'run db with manual, fast seed 1 # @ in a comment',
@@ -341,8 +389,8 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
   },
   {
     code: 'duplicate-axis',
-    bad: 'vm v { slot r at 0 size 1GiB\n  workload uniform { rate [1k/s, 2k/s] }\n  workload uniform { rate [3k/s, 4k/s] } }',
-    good: 'vm v { slot r at 0 size 1GiB\n  workload uniform { rate [1k/s, 2k/s] }\n  workload uniform { rate 3k/s } }',
+    bad: 'vm v { vcpus 2, slot r at 0 size 1GiB\n  workload uniform { rate [1k/s, 2k/s], vcpus 0 }\n  workload uniform { rate [3k/s, 4k/s], vcpus 1 } }',
+    good: 'vm v { vcpus 2, slot r at 0 size 1GiB\n  workload uniform { rate [1k/s, 2k/s], vcpus 0 }\n  workload uniform { rate 3k/s, vcpus 1 } }',
     message: "vm 'v' sweeps 'rate' twice (first on line 12); each swept column needs its own name.",
     at: '[3k/s',
     lineOffset: 2,

@@ -12,17 +12,17 @@ const MiB = 2 ** 20;
 const ALL = `# every construct
 vm db {
   arch x86_64
-  vcpus 4
+  vcpus 6
   slot ram0 at 0 size 1GiB backing hugetlb_2m
   slot ram1 at 4GiB size 1.5GiB backing thp readonly
   workload hotset { rate 200k/s per vcpu, set 8MiB, hot 90%, read 10%, vcpus 0..1 }
   workload zipf { rate 1M/s, exponent 0.99, region 0..512MiB, vcpus [2, 3], partition }
-  workload uniform { rate 5000 pages/s }
-  workload sequential { rate 10k/s }
-  workload idle { vcpus all }
+  workload uniform { rate 5000 pages/s, vcpus 4 }
+  workload sequential { rate 10k/s, vcpus 5 }
   prefill 25%
 }
-vm arm { arch arm64, vcpus 2, slot r at 0 size 1GiB backing 4k, device its { tables 64KiB } }
+vm arm { arch arm64, vcpus 2, slot r at 0 size 1GiB backing 4k, device its { tables 64KiB }
+  workload idle { vcpus all } }
 tracking base { dirty_log ring 4096, eager_split on, pml on, fast_page_fault on, split_on_fault in_place }
 tracking proposals extends base {
   ring_topology pool 4 lru
@@ -151,7 +151,7 @@ describe('compile', () => {
     expect(db).toEqual({
       name: 'db',
       arch: 'x86_64',
-      vcpus: 4,
+      vcpus: 6,
       prefill: 0.25,
       slots: [
         { name: 'ram0', gpa: 0, size: GiB, backing: 'hugetlb_2m' },
@@ -174,9 +174,8 @@ describe('compile', () => {
           vcpus: [2, 3],
           partition: true,
         },
-        { kind: 'uniform', rate: 5000 },
-        { kind: 'sequential', rate: 10_000 },
-        { kind: 'idle', vcpus: 'all' },
+        { kind: 'uniform', rate: 5000, vcpus: [4] },
+        { kind: 'sequential', rate: 10_000, vcpus: [5] },
       ],
     });
   });

@@ -15,11 +15,18 @@ interface Item {
 
 const HOTSET: Item = {
   head: 'workload hotset',
-  body: [{ head: 'rate 20k/s per vcpu' }, { head: 'set 16MiB' }, { head: 'hot 95%' }],
+  body: [
+    { head: 'rate 20k/s per vcpu' },
+    { head: 'set 16MiB' },
+    { head: 'hot 95%' },
+    { head: 'vcpus 0' },
+  ],
 };
+/** On its own vCPU: a vCPU runs one workload, and HOTSET runs on all of them. */
 const PHASES: Item = {
   head: 'workload phases',
   body: [
+    { head: 'vcpus 1' },
     { head: 'phase 10ms hotset', body: [{ head: 'rate 1k/s' }, { head: 'set 1MiB' }] },
     { head: 'phase 5ms idle' },
     { head: 'repeat off' },
@@ -27,7 +34,6 @@ const PHASES: Item = {
 };
 const VM_OPTIONAL: Item[] = [
   { head: 'arch x86_64' },
-  { head: 'vcpus 2' },
   { head: 'slot ram1 at 1GiB size 64MiB backing 4k readonly' },
   HOTSET,
   PHASES,
@@ -93,7 +99,11 @@ const program = fc
     fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }),
   )
   .map(([vmItems, ls, gaps]) => {
-    const vm: Item[] = [{ head: 'slot ram0 at 0 size 256MiB backing thp' }, ...vmItems];
+    const vm: Item[] = [
+      { head: 'vcpus 2' },
+      { head: 'slot ram0 at 0 size 256MiB backing thp' },
+      ...vmItems,
+    ];
     const statements = [
       renderBlock('vm db', vm, ls),
       ...DEFS.map(([h, items], i) => renderBlock(h, items, [...ls.slice(i), ...ls])),
