@@ -289,6 +289,11 @@ export class VcpuThread {
    * Draw the next plan of sensitive accesses from `budget` and `mass` as the serial
    * loop would, assuming each access takes its page out of the set (done here, so
    * later draws see it) and costs no time. Returns the sensitive mass after them.
+   *
+   * The draws and the arithmetic are runMixtureSerial's (pickComponent, pickPage,
+   * countsAfterLeaving, refreshCounts), kept in local arrays: every component's cached
+   * count is current on entry (runMixture refreshed them, and only this loop changes
+   * the set until the plan runs), so a draw only takes one page from one count.
    */
   private drawPlan(
     p: Extract<AccessPattern, { kind: 'mixture' }>,
@@ -298,6 +303,19 @@ export class VcpuThread {
     const plan = this.plan;
     const rng = this.rng;
     const comps = p.components;
+    const nc = comps.length;
+    const set = comps[0].slot.sensitive;
+    const version = set.version;
+    const { counts, terms } = plan.components(nc);
+    for (let q = 0; q < nc; q++) {
+      const c = comps[q];
+      if (c.countSet !== set || c.countVersion !== version) {
+        throw new Error(`vcpu ${this.id}: a sensitive-access plan drawn from stale counts`);
+      }
+      counts[q] = c.count;
+      terms[q] = (c.weight * c.count) / (c.end - c.start);
+    }
+    const readFraction = p.readFraction;
     let b = budget;
     let m = mass;
     let k = 0;
@@ -316,7 +334,10 @@ export class VcpuThread {
         break;
       }
       const u = rng.next();
-      const gap = m >= 1 ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - m));
+      // u < m - margin: the gap is 0 (log(1 - u) / log(1 - m) < 1 by far more than
+      // rounding), found without the two logarithms.
+      const gap =
+        m >= 1 || u < m - GAP_ZERO_MARGIN ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - m));
       plan.gap[k] = gap;
       rng.save(plan.afterGap, 4 * k);
       if (gap >= Math.floor(b)) {
@@ -324,23 +345,47 @@ export class VcpuThread {
         break;
       }
       b -= gap;
-      const ci = pickComponent(comps, m, rng);
+      // pickComponent
+      let pick = rng.next32() * m;
+      let ci = -1;
+      for (let q = 0; q < nc; q++) {
+        if (counts[q] === 0) continue;
+        ci = q;
+        if (pick < terms[q]) break;
+        pick -= terms[q];
+      }
       // m > 0 comes from fresh counts, one of them not 0: a component is always found.
       if (ci < 0) throw new Error(`vcpu ${this.id}: sensitive mass ${m} but no component to pick`);
+      // pickPage
       const c = comps[ci];
-      const set = c.slot.sensitive;
-      const rel = pickPage(c, set, rng);
+      const size = c.end - c.start;
+      const count = counts[ci];
+      let rel: number;
+      if (count * REJECTION_MAX_DRAWS >= size) {
+        do rel = c.start + Math.floor(rng.next32() * size);
+        while (!set.has(rel));
+      } else {
+        rel = set.selectInRange(c.start, c.end, Math.floor(rng.next() * count));
+      }
       plan.rel[k] = rel;
-      plan.write[k] = p.readFraction === 0 || rng.next() >= p.readFraction ? 1 : 0;
-      const before = set.version;
+      plan.write[k] = readFraction === 0 || rng.next() >= readFraction ? 1 : 0;
       set.delete(rel);
-      m = countsAfterLeaving(comps, c, set, before);
+      // countsAfterLeaving, then refreshCounts' sum, in the same order.
+      counts[ci] = count - 1;
+      terms[ci] = (c.weight * (count - 1)) / size;
+      m = 0;
+      for (let q = 0; q < nc; q++) m += terms[q];
       // Two steps, as the budget is spent when the plan runs (gap, then 1 + stall), so
       // the planned budget is never below the real one, rounding included.
       b -= 1;
       k++;
     }
     plan.length = k;
+    const after = set.version;
+    for (let q = 0; q < nc; q++) {
+      comps[q].count = counts[q];
+      comps[q].countVersion = after;
+    }
     return m;
   }
 
@@ -600,7 +645,25 @@ class SensitivePlan {
   readonly afterGap = new Int32Array(4 * (PLAN_MAX + 1));
   length = 0;
   end = PLAN_FULL;
+  /** Per component while drawing: its sensitive count and its term of the mass. */
+  private counts = new Float64Array(8);
+  private terms = new Float64Array(8);
+
+  components(n: number): { counts: Float64Array; terms: Float64Array } {
+    if (this.counts.length < n) {
+      this.counts = new Float64Array(n);
+      this.terms = new Float64Array(n);
+    }
+    return { counts: this.counts, terms: this.terms };
+  }
 }
+
+/**
+ * A draw u below m - GAP_ZERO_MARGIN has gap floor(log(1 - u) / log(1 - m)) = 0: the
+ * logarithms differ by at least the margin while |log(1 - m)| < 37 for any m < 1, so
+ * the quotient stays below 1 - 2.7e-11, far from rounding (1e-16).
+ */
+const GAP_ZERO_MARGIN = 1e-9;
 
 /** Put back the pages of accesses [from, length) of the plan, which did not run. */
 function undoPlan(plan: SensitivePlan, from: number, set: PageSet): void {
