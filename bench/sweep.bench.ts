@@ -1,0 +1,102 @@
+/**
+ * A researcher's sweep: 10 configurations of a 64 GiB, 4-vCPU VM (five ways of
+ * tracking x two hot-set sizes) x 3 seeds, 30 plans, run the way `mmulab run --jobs N`
+ * runs them: on one thread (--jobs 1) and on a pool of worker threads as many as the
+ * machine has cores, in the same process one after the other. Prints plans per
+ * minute for each and the speedup (the figure: on a shared machine the absolute
+ * rates move with the load, their ratio much less). Both runs must give the same
+ * tables, plan by plan (the engine is deterministic on any runner).
+ */
+import { availableParallelism } from 'node:os';
+import type { RunPlan, TrackingPolicy } from '../engine/plan.ts';
+import { createHash } from 'node:crypto';
+import { RESULT_TABLES } from '../engine/results.ts';
+import type { RunResult } from '../engine/results.ts';
+import { InThreadRunner } from '../kernel/experiment/in-thread.ts';
+import { PoolRunner } from '../kernel/experiment/pool-runner.ts';
+import type { PlanRunner, RunnerPlan } from '../kernel/experiment/runner.ts';
+import { GiB, row } from './util.ts';
+
+const TRACKING: readonly Partial<TrackingPolicy>[] = [
+  { dirtyLog: 'bitmap' },
+  { dirtyLog: 'bitmap-manual' },
+  { dirtyLog: 'bitmap-manual', pml: false },
+  { dirtyLog: 'bitmap-initially-set' },
+  { dirtyLog: 'ring', ringEntries: 4096 },
+];
+const HOT_GIB = [1, 4];
+const SEEDS = [1, 2, 3];
+const cores = Number(process.env.MMULAB_BENCH_JOBS ?? availableParallelism());
+
+function sweepPlan(tracking: Partial<TrackingPolicy>, hotGiB: number, seed: number): RunPlan {
+  return {
+    vm: {
+      name: 'vm-64g',
+      arch: 'x86_64',
+      vcpus: 4,
+      slots: [{ name: 'ram0', gpa: 4 * GiB, size: 64 * GiB, backing: 'thp' }],
+      workloads: [{ kind: 'hotset', rate: 50_000, hotBytes: hotGiB * GiB, hotShare: 0.95 }],
+      prefill: 0.25,
+    },
+    tracking: { name: trackingName(tracking), dirtyLog: 'bitmap', ...tracking },
+    migration: {
+      name: '25g',
+      bandwidth: 25e9 / 8,
+      downtimeLimitNs: 300e6,
+      maxIterations: 10,
+      onMaxIterations: 'force',
+    },
+    seed,
+    warmupNs: 500e6,
+    maxTimeNs: 120e9,
+  };
+}
+
+function trackingName(t: Partial<TrackingPolicy>): string {
+  return `${t.dirtyLog}${t.pml === false ? '-no-pml' : ''}`;
+}
+
+const plans: RunnerPlan[] = [];
+for (const tracking of TRACKING) {
+  for (const hot of HOT_GIB) {
+    for (const seed of SEEDS) {
+      plans.push({
+        index: plans.length,
+        label: `${trackingName(tracking)}, ${hot} GiB hot, seed ${seed}`,
+        plan: sweepPlan(tracking, hot, seed),
+      });
+    }
+  }
+}
+
+/** Runs the sweep; returns wall ms and each plan's tables hashed, by plan index. */
+async function sweep(runner: PlanRunner): Promise<{ ms: number; hashes: string[] }> {
+  const t0 = performance.now();
+  const { results } = await runner.run(plans);
+  const ms = performance.now() - t0;
+  await runner.close();
+  const hashes = plans.map(({ index }) => {
+    const r = results.get(index) as RunResult | undefined;
+    if (!r) throw new Error(`sweep: plan ${index} has no result`);
+    const h = createHash('sha256');
+    for (const t of RESULT_TABLES) h.update(JSON.stringify(r[t].objects()));
+    return h.digest('hex');
+  });
+  return { ms, hashes };
+}
+
+const perMinute = (ms: number): number => plans.length / (ms / 60e3);
+const one = await sweep(new InThreadRunner());
+row(
+  `sweep of ${plans.length} plans (64 GiB, 4 vCPUs): --jobs 1`,
+  `${(one.ms / 1e3).toFixed(1)} s, ${perMinute(one.ms).toFixed(1)} plans/min`,
+);
+const many = await sweep(new PoolRunner(cores));
+row(
+  `  --jobs ${cores} (the machine's cores)`,
+  `${(many.ms / 1e3).toFixed(1)} s, ${perMinute(many.ms).toFixed(1)} plans/min`,
+);
+row(`  speedup at ${cores} jobs`, `${(one.ms / many.ms).toFixed(2)}x (ideal ${cores}x)`);
+const differ = plans.filter((_, k) => one.hashes[k] !== many.hashes[k]).length;
+row('  plans whose tables differ between the two', `${differ} (must be 0)`);
+if (differ > 0) process.exitCode = 1;
