@@ -315,9 +315,22 @@ const STALE_COLUMNS = ['gfn', 'source_generation', 'destination_generation', 'ca
  * column names against it; the front ends read units from it.
  */
 export function resultColumns(plan: RunPlan): Record<ResultTableName, ColumnInfo[]> {
+  return columnsOfRuns(
+    plan.vm.balloon !== undefined || plan.vm.workloads.some((w) => w.kind === 'alloc'),
+  );
+}
+
+/**
+ * Every column a result table of some run can have (a balloon's included): what the
+ * language checks names against when it knows no run yet.
+ */
+export function everyResultColumn(): Record<ResultTableName, ColumnInfo[]> {
+  return columnsOfRuns(true);
+}
+
+/** The result tables' columns of a run with or without a balloon. */
+function columnsOfRuns(balloon: boolean): Record<ResultTableName, ColumnInfo[]> {
   const stalls = STALL_CAUSES.map((c) => `stall_${c}_ms`);
-  const balloon =
-    plan.vm.balloon !== undefined || plan.vm.workloads.some((w) => w.kind === 'alloc');
   const info = (names: readonly string[]): ColumnInfo[] =>
     names.map((name) => {
       // `mbps` is the whole name, not a suffix (QEMU's query-migrate calls it so).
