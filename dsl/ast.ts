@@ -2,6 +2,7 @@
  * The typed AST of the mmulab language. Every node is plain data tagged with `kind`
  * and keeps the source span it came from, so diagnostics point at the exact text.
  */
+import type { BinaryOp } from './compile/experiment-types.ts';
 import type { Quantity } from './units.ts';
 
 /** Where a node is in the source: 1-based line and column, 0-based offset, length in chars. */
@@ -108,8 +109,37 @@ export interface Experiment {
   span: Span;
 }
 
-/** `table summary, iterations`. */
-export interface TableOutput {
+/**
+ * An expression as written (`let`, `where`, `expect`): numbers, "strings" and bare
+ * words are the atoms of values; parentheses are kept so `mmulab fmt` prints them back.
+ */
+export type ExprNode =
+  | QuantityValue
+  | StringValue
+  /** A column, a `let`, a text value or `on`/`off`: the checker decides. */
+  | WordValue
+  | { kind: 'call'; fn: Name; args: ExprNode[]; span: Span }
+  | { kind: 'unary'; op: '-' | 'not'; arg: ExprNode; span: Span }
+  | { kind: 'binary'; op: BinaryOp; left: ExprNode; right: ExprNode; span: Span }
+  | { kind: 'paren'; inner: ExprNode; span: Span };
+
+/** `mean downtime_ms`, `p95 total_ms`, `n`. */
+export interface AggregateNode {
+  op: Name;
+  /** Absent for `n`. */
+  column: Name | undefined;
+  span: Span;
+}
+
+/** The rows kept and how they are grouped: `where EXPR`, `by A, B`, `mean X, n`. */
+export interface RowQueryNode {
+  where?: ExprNode;
+  by?: Name[];
+  aggregates?: AggregateNode[];
+}
+
+/** `table summary, iterations`; `table summary by tracking mean downtime_ms`. */
+export interface TableOutput extends RowQueryNode {
   kind: 'table';
   views: Name[];
   /** `with a, b`: only these columns (a sweep's `label` always leads); all when absent. */
@@ -117,11 +147,41 @@ export interface TableOutput {
   span: Span;
 }
 
-/** `plot remaining over time`. */
+/** A clause of a plot that takes one word: `facet vcpus`, `as bar`, `error ci95`, `log y`. */
+export type PlotOption = 'facet' | 'as' | 'error' | 'log';
+
+/**
+ * `plot remaining over time`, `plot downtime_ms over bandwidth by tracking error ci95`;
+ * `plot progress` has no `over`.
+ */
 export interface PlotOutput {
   kind: 'plot';
-  y: Name;
-  x: Name;
+  /** The Y columns, at least one. */
+  ys: Name[];
+  /** After `over`; undefined for `plot progress`. */
+  x: Name | undefined;
+  /** Every `by`, in order: more than one is reported. */
+  by: Name[][];
+  where: ExprNode[];
+  /** The one-word clauses as written, keyword and word, in order. */
+  options: { key: PlotOption; keySpan: Span; arg: Name }[];
+  span: Span;
+}
+
+/** `let fault_us = stall_fast_fault_ms * 1000 / pf_fast`: a derived column. */
+export interface LetStatement {
+  kind: 'let';
+  name: Name;
+  expr: ExprNode;
+  span: Span;
+}
+
+/** `expect [all|any] VIEW [where EXPR] [by ... AGG ...] : EXPR`. */
+export interface ExpectStatement extends RowQueryNode {
+  kind: 'expect';
+  quantifier: 'all' | 'any' | undefined;
+  view: Name;
+  condition: ExprNode;
   span: Span;
 }
 
@@ -146,7 +206,14 @@ export interface UseStatement {
 }
 
 export type Statement =
-  Definition | Experiment | TableOutput | PlotOutput | ExportOutput | UseStatement;
+  | Definition
+  | Experiment
+  | TableOutput
+  | PlotOutput
+  | ExportOutput
+  | UseStatement
+  | LetStatement
+  | ExpectStatement;
 
 export interface Program {
   kind: 'program';

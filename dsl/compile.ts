@@ -18,8 +18,10 @@ import { compileExperiment } from './compile/experiments.ts';
 import type { CompiledExperiment } from './compile/experiments.ts';
 import { traceRows } from './compile/files.ts';
 import type { FileContext, FileLoader } from './compile/files.ts';
+import { anyRunColumns, columnsOfExperiments, mergeRunColumns } from './compile/columns.ts';
+import { Lets } from './compile/lets.ts';
 import { compileOutput } from './compile/outputs.ts';
-import type { CompiledOutput } from './compile/outputs.ts';
+import type { CompiledOutput, OutputContext } from './compile/outputs.ts';
 import type { LetDefinition } from './compile/experiment-types.ts';
 import { EMPTY_SCOPE } from './compile/scope.ts';
 import type { Scope } from './compile/scope.ts';
@@ -154,29 +156,40 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
     outputs: [],
   };
   for (const s of ast.statements) {
+    if (s.kind !== 'experiment' || syntaxLines.has(s.span.line)) continue;
+    const e = compileExperiment(s, defs, diagnostics);
+    if (e) program.experiments.push(e);
+  }
+  // The runs in scope: earlier texts' and this one's; with none, any run's columns.
+  const runs = mergeRunColumns(scope.runs, columnsOfExperiments(program.experiments));
+  const lets = new Lets(scope.lets ?? new Map(), runs ?? anyRunColumns(), diagnostics);
+  lets.compile(ast.statements.filter((s) => s.kind === 'let'));
+  const context: OutputContext = {
+    names: (view) => lets.names(view),
+    axes: runs?.axes ?? [],
+    text,
+  };
+  for (const s of ast.statements) {
     switch (s.kind) {
-      case 'experiment': {
-        if (syntaxLines.has(s.span.line)) break;
-        const e = compileExperiment(s, defs, diagnostics);
-        if (e) program.experiments.push(e);
-        break;
-      }
       case 'table':
       case 'export':
-      case 'plot': {
-        const o = compileOutput(s, diagnostics);
+      case 'plot':
+      case 'expect': {
+        const o = compileOutput(s, context, diagnostics);
         if (o) program.outputs.push(o);
         break;
       }
     }
   }
+  const inEffect = lets.ordered();
+  if (inEffect.length > 0) program.lets = inEffect;
   if (options.file !== undefined) for (const d of diagnostics) d.file ??= options.file;
   diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
   const all = [...used, ...diagnostics];
   return {
     program,
     diagnostics: all,
-    scope: defs.newScope(),
+    scope: { ...defs.newScope(), lets: lets.scope(), ...(runs ? { runs } : {}) },
     ast,
     ok: !all.some((d) => d.severity === 'error'),
     sources: ctx.sources,

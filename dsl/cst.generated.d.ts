@@ -30,6 +30,8 @@ export type StatementCstChildren = {
   plotStmt?: PlotStmtCstNode[];
   exportStmt?: ExportStmtCstNode[];
   useStmt?: UseStmtCstNode[];
+  letStmt?: LetStmtCstNode[];
+  expectStmt?: ExpectStmtCstNode[];
 };
 
 export interface UseStmtCstNode extends CstNode {
@@ -152,8 +154,52 @@ export type TableStmtCstChildren = {
   Table?: IToken[];
   views?: IToken[];
   Comma?: IToken[];
+  whereClause?: WhereClauseCstNode[];
+  byClause?: ByClauseCstNode[];
+  aggregates?: AggregatesCstNode[];
   With?: IToken[];
   columns?: IToken[];
+};
+
+export interface WhereClauseCstNode extends CstNode {
+  name: 'whereClause';
+  children: WhereClauseCstChildren;
+}
+
+export type WhereClauseCstChildren = {
+  Where?: IToken[];
+  expression?: ExpressionCstNode[];
+};
+
+export interface ByClauseCstNode extends CstNode {
+  name: 'byClause';
+  children: ByClauseCstChildren;
+}
+
+export type ByClauseCstChildren = {
+  By?: IToken[];
+  columns?: IToken[];
+  Comma?: IToken[];
+};
+
+export interface AggregatesCstNode extends CstNode {
+  name: 'aggregates';
+  children: AggregatesCstChildren;
+}
+
+export type AggregatesCstChildren = {
+  items?: AggregateCstNode[];
+  Comma?: IToken[];
+};
+
+export interface AggregateCstNode extends CstNode {
+  name: 'aggregate';
+  children: AggregateCstChildren;
+}
+
+export type AggregateCstChildren = {
+  op?: IToken[];
+  column?: IToken[];
 };
 
 export interface PlotStmtCstNode extends CstNode {
@@ -163,9 +209,141 @@ export interface PlotStmtCstNode extends CstNode {
 
 export type PlotStmtCstChildren = {
   Plot?: IToken[];
+  progress?: IToken[];
   y?: IToken[];
+  Comma?: IToken[];
   Over?: IToken[];
   x?: IToken[];
+  clauses?: PlotClauseCstNode[];
+};
+
+export interface PlotClauseCstNode extends CstNode {
+  name: 'plotClause';
+  children: PlotClauseCstChildren;
+}
+
+export type PlotClauseCstChildren = {
+  byClause?: ByClauseCstNode[];
+  whereClause?: WhereClauseCstNode[];
+  key?: IToken[];
+  arg?: IToken[];
+};
+
+export interface LetStmtCstNode extends CstNode {
+  name: 'letStmt';
+  children: LetStmtCstChildren;
+}
+
+export type LetStmtCstChildren = {
+  Let?: IToken[];
+  name?: IToken[];
+  Equal?: IToken[];
+  expression?: ExpressionCstNode[];
+};
+
+export interface ExpectStmtCstNode extends CstNode {
+  name: 'expectStmt';
+  children: ExpectStmtCstChildren;
+}
+
+export type ExpectStmtCstChildren = {
+  Expect?: IToken[];
+  quantifier?: IToken[];
+  view?: IToken[];
+  whereClause?: WhereClauseCstNode[];
+  byClause?: ByClauseCstNode[];
+  aggregates?: AggregatesCstNode[];
+  Colon?: IToken[];
+  condition?: ExpressionCstNode[];
+};
+
+export interface ExpressionCstNode extends CstNode {
+  name: 'expression';
+  children: ExpressionCstChildren;
+}
+
+export type ExpressionCstChildren = {
+  operands?: AndExprCstNode[];
+  operators?: IToken[];
+};
+
+export interface AndExprCstNode extends CstNode {
+  name: 'andExpr';
+  children: AndExprCstChildren;
+}
+
+export type AndExprCstChildren = {
+  operands?: NotExprCstNode[];
+  operators?: IToken[];
+};
+
+export interface NotExprCstNode extends CstNode {
+  name: 'notExpr';
+  children: NotExprCstChildren;
+}
+
+export type NotExprCstChildren = {
+  Not?: IToken[];
+  notExpr?: NotExprCstNode[];
+  comparison?: ComparisonCstNode[];
+};
+
+export interface ComparisonCstNode extends CstNode {
+  name: 'comparison';
+  children: ComparisonCstChildren;
+}
+
+export type ComparisonCstChildren = {
+  operands?: AdditiveCstNode[];
+  operators?: IToken[];
+};
+
+export interface AdditiveCstNode extends CstNode {
+  name: 'additive';
+  children: AdditiveCstChildren;
+}
+
+export type AdditiveCstChildren = {
+  operands?: MultiplicativeCstNode[];
+  operators?: IToken[];
+};
+
+export interface MultiplicativeCstNode extends CstNode {
+  name: 'multiplicative';
+  children: MultiplicativeCstChildren;
+}
+
+export type MultiplicativeCstChildren = {
+  operands?: UnaryCstNode[];
+  operators?: IToken[];
+};
+
+export interface UnaryCstNode extends CstNode {
+  name: 'unary';
+  children: UnaryCstChildren;
+}
+
+export type UnaryCstChildren = {
+  Minus?: IToken[];
+  unary?: UnaryCstNode[];
+  primary?: PrimaryCstNode[];
+};
+
+export interface PrimaryCstNode extends CstNode {
+  name: 'primary';
+  children: PrimaryCstChildren;
+}
+
+export type PrimaryCstChildren = {
+  NumberLike?: IToken[];
+  StringLiteral?: IToken[];
+  LParen?: IToken[];
+  inner?: ExpressionCstNode[];
+  RParen?: IToken[];
+  name?: IToken[];
+  call?: IToken[];
+  args?: ExpressionCstNode[];
+  Comma?: IToken[];
 };
 
 export interface ExportStmtCstNode extends CstNode {
@@ -196,6 +374,21 @@ export interface MmuCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   experiment(children: ExperimentCstChildren, param?: IN): OUT;
   runOption(children: RunOptionCstChildren, param?: IN): OUT;
   tableStmt(children: TableStmtCstChildren, param?: IN): OUT;
+  whereClause(children: WhereClauseCstChildren, param?: IN): OUT;
+  byClause(children: ByClauseCstChildren, param?: IN): OUT;
+  aggregates(children: AggregatesCstChildren, param?: IN): OUT;
+  aggregate(children: AggregateCstChildren, param?: IN): OUT;
   plotStmt(children: PlotStmtCstChildren, param?: IN): OUT;
+  plotClause(children: PlotClauseCstChildren, param?: IN): OUT;
+  letStmt(children: LetStmtCstChildren, param?: IN): OUT;
+  expectStmt(children: ExpectStmtCstChildren, param?: IN): OUT;
+  expression(children: ExpressionCstChildren, param?: IN): OUT;
+  andExpr(children: AndExprCstChildren, param?: IN): OUT;
+  notExpr(children: NotExprCstChildren, param?: IN): OUT;
+  comparison(children: ComparisonCstChildren, param?: IN): OUT;
+  additive(children: AdditiveCstChildren, param?: IN): OUT;
+  multiplicative(children: MultiplicativeCstChildren, param?: IN): OUT;
+  unary(children: UnaryCstChildren, param?: IN): OUT;
+  primary(children: PrimaryCstChildren, param?: IN): OUT;
   exportStmt(children: ExportStmtCstChildren, param?: IN): OUT;
 }

@@ -49,6 +49,13 @@ export const DiagnosticCode = {
   UnknownVcpu: 'unknown-vcpu',
   RegionOutsideRam: 'region-outside-ram',
   VcpuInTwoWorkloads: 'vcpu-in-two-workloads',
+  UnknownColumn: 'unknown-column',
+  TypeMismatch: 'type-mismatch',
+  UnknownFunction: 'unknown-function',
+  LetCycle: 'let-cycle',
+  LetShadowsColumn: 'let-shadows-column',
+  AggregateOfText: 'aggregate-of-text',
+  UnplottedAxis: 'unplotted-axis',
 } as const;
 
 export type DiagnosticCode = (typeof DiagnosticCode)[keyof typeof DiagnosticCode];

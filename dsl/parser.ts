@@ -16,11 +16,34 @@ import type { MmuCstVisitor, ProgramCstNode } from './cst.generated.d.ts';
 import { RecoveringParser } from './recovery.ts';
 import { SYNTAX_MESSAGES, beginRecording, takeExpectations } from './syntax-messages.ts';
 import {
+  All,
   allTokens,
+  And,
+  Any,
   As,
+  By,
+  Colon,
+  Comparison,
+  Equal,
+  ErrorBars,
+  Expect,
+  ExprWord,
   Export,
+  Facet,
   To,
   Comma,
+  Let,
+  Log,
+  LParen,
+  Minus,
+  Modulo,
+  Not,
+  Or,
+  Plus,
+  RParen,
+  Slash,
+  Star,
+  Where,
   Costs,
   DotDot,
   Extends,
@@ -76,6 +99,8 @@ export class MmuParser extends RecoveringParser {
       { ALT: () => this.SUBRULE(this.plotStmt) },
       { ALT: () => this.SUBRULE(this.exportStmt) },
       { ALT: () => this.SUBRULE(this.useStmt) },
+      { ALT: () => this.SUBRULE(this.letStmt) },
+      { ALT: () => this.SUBRULE(this.expectStmt) },
     ]);
   });
 
@@ -205,11 +230,17 @@ export class MmuParser extends RecoveringParser {
     });
   });
 
-  /** tableStmt := table WORD ("," WORD)* (with WORD ("," WORD)*)?   e.g. `table summary with total_ms, downtime_ms` */
+  /**
+   * tableStmt := table WORD ("," WORD)* whereClause? byClause? aggregates? (with WORD ("," WORD)*)?
+   * e.g. `table summary by tracking, bandwidth mean downtime_ms, n with tracking, n`
+   */
   public tableStmt = this.RULE('tableStmt', () => {
     this.CONSUME(Table);
     this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.CONSUME(Word, { LABEL: 'views' }) });
-    this.OPTION(() => {
+    this.OPTION(() => this.SUBRULE(this.whereClause));
+    this.OPTION2(() => this.SUBRULE(this.byClause));
+    this.OPTION3(() => this.SUBRULE(this.aggregates));
+    this.OPTION4(() => {
       this.CONSUME(With);
       this.AT_LEAST_ONE_SEP2({
         SEP: Comma,
@@ -218,12 +249,220 @@ export class MmuParser extends RecoveringParser {
     });
   });
 
-  /** plotStmt := plot WORD over WORD */
+  /** whereClause := where expression   e.g. `where status = completed` */
+  public whereClause = this.RULE('whereClause', () => {
+    this.CONSUME(Where);
+    this.SUBRULE(this.expression);
+  });
+
+  /** byClause := by WORD ("," WORD)*   e.g. `by tracking, bandwidth` */
+  public byClause = this.RULE('byClause', () => {
+    this.CONSUME(By);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.CONSUME(Word, { LABEL: 'columns' }) });
+  });
+
+  /** aggregates := aggregate ("," aggregate)*   e.g. `mean downtime_ms, p95 total_ms, n` */
+  public aggregates = this.RULE('aggregates', () => {
+    this.AT_LEAST_ONE_SEP({
+      SEP: Comma,
+      DEF: () => this.SUBRULE(this.aggregate, { LABEL: 'items' }),
+    });
+  });
+
+  /** aggregate := NAME NAME?   e.g. `mean downtime_ms`, `p95 total_ms`, `n` */
+  public aggregate = this.RULE('aggregate', () => {
+    this.CONSUME(Identifier, { LABEL: 'op' });
+    this.OPTION(() => this.CONSUME(ExprWord, { LABEL: 'column' }));
+  });
+
+  /**
+   * plotStmt := plot progress | plot WORD ("," WORD)* over WORD plotClause*   e.g.
+   * `plot downtime_ms over bandwidth by tracking error ci95`, `plot progress`
+   */
   public plotStmt = this.RULE('plotStmt', () => {
     this.CONSUME(Plot);
-    this.CONSUME(Word, { LABEL: 'y' });
-    this.CONSUME(Over);
-    this.CONSUME2(Word, { LABEL: 'x' });
+    this.OR({
+      // `plot progress` alone; `plot progress over time` is the timeline's column. One
+      // token decides, so `plot remaining ovr time` is a misspelt `over`, not a new line.
+      MAX_LOOKAHEAD: 1,
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () =>
+            this.LA(1).image === 'progress' &&
+            this.LA(2).tokenType !== Over &&
+            this.LA(2).tokenType !== Comma,
+          ALT: () => this.CONSUME(Word, { LABEL: 'progress' }),
+        },
+        {
+          ALT: () => {
+            this.AT_LEAST_ONE_SEP({
+              SEP: Comma,
+              DEF: () => this.CONSUME2(Word, { LABEL: 'y' }),
+            });
+            this.CONSUME(Over);
+            this.CONSUME3(Word, { LABEL: 'x' });
+            this.MANY(() => this.SUBRULE(this.plotClause, { LABEL: 'clauses' }));
+          },
+        },
+      ],
+    });
+  });
+
+  /** plotClause := byClause | facet WORD | whereClause | as WORD | error WORD | log WORD */
+  public plotClause = this.RULE('plotClause', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.byClause) },
+      { ALT: () => this.SUBRULE(this.whereClause) },
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(Facet, { LABEL: 'key' }) },
+            { ALT: () => this.CONSUME(As, { LABEL: 'key' }) },
+            { ALT: () => this.CONSUME(ErrorBars, { LABEL: 'key' }) },
+            { ALT: () => this.CONSUME(Log, { LABEL: 'key' }) },
+          ]);
+          this.CONSUME(Word, { LABEL: 'arg' });
+        },
+      },
+    ]);
+  });
+
+  /** letStmt := let NAME "=" expression   e.g. `let fault_us = stall_fast_fault_ms * 1000 / pf_fast` */
+  public letStmt = this.RULE('letStmt', () => {
+    this.CONSUME(Let);
+    this.CONSUME(Identifier, { LABEL: 'name' });
+    this.CONSUME(Equal);
+    this.SUBRULE(this.expression);
+  });
+
+  /**
+   * expectStmt := expect (all | any)? WORD whereClause? byClause? aggregates? ":" expression
+   * e.g. `expect summary where tracking = ring: stale_pages > 0`
+   */
+  public expectStmt = this.RULE('expectStmt', () => {
+    this.CONSUME(Expect);
+    this.OPTION(() =>
+      this.OR([
+        { ALT: () => this.CONSUME(All, { LABEL: 'quantifier' }) },
+        { ALT: () => this.CONSUME(Any, { LABEL: 'quantifier' }) },
+      ]),
+    );
+    this.CONSUME(Word, { LABEL: 'view' });
+    this.OPTION2(() => this.SUBRULE(this.whereClause));
+    this.OPTION3(() => this.SUBRULE(this.byClause));
+    this.OPTION4(() => this.SUBRULE(this.aggregates));
+    this.CONSUME(Colon);
+    this.SUBRULE(this.expression, { LABEL: 'condition' });
+  });
+
+  /** expression := andExpr (or andExpr)*: `or` binds loosest. */
+  public expression = this.RULE('expression', () => {
+    this.SUBRULE(this.andExpr, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.CONSUME(Or, { LABEL: 'operators' });
+      this.SUBRULE2(this.andExpr, { LABEL: 'operands' });
+    });
+  });
+
+  /** andExpr := notExpr (and notExpr)* */
+  public andExpr = this.RULE('andExpr', () => {
+    this.SUBRULE(this.notExpr, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.CONSUME(And, { LABEL: 'operators' });
+      this.SUBRULE2(this.notExpr, { LABEL: 'operands' });
+    });
+  });
+
+  /** notExpr := not notExpr | comparison */
+  public notExpr = this.RULE('notExpr', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Not);
+          this.SUBRULE(this.notExpr);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.comparison) },
+    ]);
+  });
+
+  /** comparison := additive (("=" | "!=" | "<" | "<=" | ">" | ">=") additive)?: no chains. */
+  public comparison = this.RULE('comparison', () => {
+    this.SUBRULE(this.additive, { LABEL: 'operands' });
+    this.OPTION(() => {
+      this.CONSUME(Comparison, { LABEL: 'operators' });
+      this.SUBRULE2(this.additive, { LABEL: 'operands' });
+    });
+  });
+
+  /** additive := multiplicative (("+" | "-") multiplicative)* */
+  public additive = this.RULE('additive', () => {
+    this.SUBRULE(this.multiplicative, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Plus, { LABEL: 'operators' }) },
+        { ALT: () => this.CONSUME(Minus, { LABEL: 'operators' }) },
+      ]);
+      this.SUBRULE2(this.multiplicative, { LABEL: 'operands' });
+    });
+  });
+
+  /** multiplicative := unary (("*" | "/" | "%") unary)* */
+  public multiplicative = this.RULE('multiplicative', () => {
+    this.SUBRULE(this.unary, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Star, { LABEL: 'operators' }) },
+        { ALT: () => this.CONSUME(Slash, { LABEL: 'operators' }) },
+        { ALT: () => this.CONSUME(Modulo, { LABEL: 'operators' }) },
+      ]);
+      this.SUBRULE2(this.unary, { LABEL: 'operands' });
+    });
+  });
+
+  /** unary := "-" unary | primary */
+  public unary = this.RULE('unary', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Minus);
+          this.SUBRULE(this.unary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.primary) },
+    ]);
+  });
+
+  /**
+   * primary := NUMBER | STRING | "(" expression ")" | NAME ("(" (expression ("," expression)*)? ")")?
+   * A name is a column, a `let`, a text value or, before "(", a function.
+   */
+  public primary = this.RULE('primary', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(NumberLike) },
+      { ALT: () => this.CONSUME(StringLiteral) },
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.SUBRULE(this.expression, { LABEL: 'inner' });
+          this.CONSUME(RParen);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(ExprWord, { LABEL: 'name' });
+          this.OPTION(() => {
+            this.CONSUME2(LParen, { LABEL: 'call' });
+            this.MANY_SEP({
+              SEP: Comma,
+              DEF: () => this.SUBRULE2(this.expression, { LABEL: 'args' }),
+            });
+            this.CONSUME2(RParen);
+          });
+        },
+      },
+    ]);
   });
 
   /** exportStmt := export WORD ("," WORD)* to STRING (as WORD)?   e.g. `export summary to "results/" as arrow` */

@@ -35,6 +35,8 @@ const TERMINAL_NAMES: Readonly<Record<string, string>> = {
   NumberLike: 'NUMBER',
   StringLiteral: 'STRING',
   Identifier: 'NAME',
+  ExprWord: 'NAME',
+  Comparison: '( "=" | "!=" | "<" | "<=" | ">" | ">=" )',
 };
 
 /** A token in EBNF: a keyword or punctuation quoted as spelt, the others by name. */

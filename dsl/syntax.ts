@@ -26,6 +26,12 @@ import { parser } from './parser.ts';
 import type { RuleName } from './parser.ts';
 import { EXPORT_FORMATS, FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
 import type { BlockKind } from './schema.ts';
+import {
+  AGGREGATE_OPS,
+  EXPR_FUNCTIONS,
+  PLOT_ERRORS,
+  PLOT_MARKS,
+} from './compile/experiment-types.ts';
 import { fixedText } from './tokens.ts';
 
 /** The rules that are statements: the alternatives of the `statement` rule. */
@@ -116,6 +122,27 @@ function words(values: readonly string[]): string {
 }
 
 const VIEW: Slot = { placeholder: 'VIEW', holds: { kind: 'word', values: TABLE_VIEWS } };
+const COLUMN: Slot = { placeholder: 'COLUMN', holds: { kind: 'column' } };
+const WHERE: Slot = {
+  placeholder: 'where EXPR',
+  holds: { kind: 'column' },
+  note: 'keeps the rows for which the condition holds',
+};
+const BY: Slot = {
+  placeholder: 'by COLUMN, ...',
+  holds: { kind: 'column' },
+  note: 'groups the rows by these columns (an axis such as `tracking`, or any column)',
+};
+const AGGREGATES: Slot = {
+  placeholder: 'AGGREGATE COLUMN, ...',
+  holds: { kind: 'column' },
+  note: `each of ${words([...AGGREGATE_OPS, 'p1..p99'])} with a column (\`mean downtime_ms\` makes \`mean_downtime_ms\`), or \`n\` (the rows of each group)`,
+};
+const EXPR: Slot = {
+  placeholder: 'EXPR',
+  holds: { kind: 'column' },
+  note: `columns, lets, numbers with units, "text", on/off, \`or and not = != < <= > >= + - * / %\`, parentheses and ${words(EXPR_FUNCTIONS)}(...)`,
+};
 
 export const SYNTAX: Syntax = {
   program: { hint: startsStatement },
@@ -208,21 +235,54 @@ export const SYNTAX: Syntax = {
     example: `table ${TABLE_VIEWS[0]}, ${TABLE_VIEWS[1]}`,
     keywords: {
       table:
-        "`table summary, iterations, timeline, events, stale`: print these result tables of the runs above; `table summary with total_ms, downtime_ms` shows only those columns (after a sweep's `label`).",
+        "`table summary, iterations, timeline, events, stale`: print these result tables of the runs above; `table summary with total_ms, downtime_ms` shows only those columns (after a sweep's `label`). `table summary where status = completed by tracking, bandwidth mean downtime_ms, p95 total_ms, n` keeps the rows where the condition holds, groups them and aggregates each group (columns `mean_downtime_ms`, `p95_total_ms`, `n`).",
       with: 'After `table V`, the columns to show: `table summary with total_ms, downtime_ms`.',
+      where:
+        '`where EXPR`: keep the rows for which the condition is true, e.g. `where status = completed and bandwidth >= 10Gbit/s`.',
+      by: '`by COLUMN, ...`: group the rows by these columns (an axis such as `tracking` or `bandwidth`, or any column); each group becomes one row, or one trace of a plot.',
     },
     slots: {
       views: VIEW,
-      columns: { placeholder: 'COLUMN', holds: { kind: 'column' } },
+      whereClause: WHERE,
+      byClause: BY,
+      aggregates: AGGREGATES,
+      columns: COLUMN,
     },
+  },
+  whereClause: {
+    hint: 'Write `where` and a condition, e.g. `where status = completed`.',
+    slots: { expression: EXPR },
+  },
+  byClause: {
+    hint: 'Write `by` and columns separated by commas, e.g. `by tracking, bandwidth`.',
+    slots: { columns: COLUMN },
+  },
+  aggregates: {
+    hint: `Aggregates are separated by commas: \`mean downtime_ms, p95 total_ms, n\` (${AGGREGATE_OPS.join(', ')}, p1..p99, n).`,
+  },
+  aggregate: {
+    hint: `An aggregate is an operation and a column (\`mean downtime_ms\`, \`p95 total_ms\`) or \`n\`; operations: ${AGGREGATE_OPS.join(', ')}, p1..p99.`,
+    slots: { column: COLUMN },
   },
   plotStmt: {
     example: `plot ${Object.keys(PLOT_Y[firstXTable])[0]} over ${firstX}`,
     keywords: {
-      plot: '`plot Y over X`: a Plotly chart of column Y against `time` (timeline) or `iteration` (iterations).',
-      over: '`plot Y over X`: X is `time` (timeline samples) or `iteration` (one point per dirty-log sync).',
+      plot: '`plot Y over X`: a Plotly chart. Over `time` (timeline) or `iteration` (iterations): one line per run. Over any other column (`plot downtime_ms over bandwidth by tracking`): one line per group across runs, a point per X value with the mean of its runs and error bars. `plot progress`: the guest-progress chart of every run.',
+      over: '`plot Y over X`: X is `time` (timeline samples), `iteration` (one point per dirty-log sync) or a column of the summary table, an axis or a `let` (across runs).',
+      facet: '`facet COLUMN`: one subplot per value of the column.',
+      as: '`as line|bar|scatter`: the marks of a plot across runs (default line).',
+      error:
+        '`error sd|se|ci95|none`: what the error bars of a plot across runs show: the standard deviation (default), the standard error, a 95 % confidence interval (Student t) or nothing.',
+      log: '`log x|y|xy`: logarithmic axes.',
     },
     slots: {
+      progress: {
+        holds: {
+          kind: 'word',
+          values: ['progress'],
+          doc: () => 'The guest-progress chart of every run.',
+        },
+      },
       y: {
         placeholder: 'Y',
         holds: {
@@ -233,11 +293,81 @@ export const SYNTAX: Syntax = {
             return column && `Plot y axis: column ${column} of the timeline or iterations table.`;
           },
         },
-        note: Object.entries(PLOT_X)
-          .map(([x, { table }]) => `over \`${x}\`: ${words(Object.keys(PLOT_Y[table]))}`)
-          .join('; '),
+        note: `${Object.entries(PLOT_X)
+          .map(
+            ([x, { table }]) =>
+              `over \`${x}\`: ${words(Object.keys(PLOT_Y[table]))} or a column of the ${table} table`,
+          )
+          .join('; ')}; over any other X: number columns of the summary table and lets`,
       },
-      x: { placeholder: 'X', holds: { kind: 'word', values: Object.keys(PLOT_X) } },
+      x: {
+        placeholder: 'X',
+        holds: { kind: 'word', values: Object.keys(PLOT_X) },
+        note: `${words(Object.keys(PLOT_X))} (one line per run), or a column of the summary table, an axis or a let (across runs: every swept column must be X, a \`by\` column, the facet, or held to one value by \`where\`)`,
+      },
+      clauses: {
+        placeholder: 'CLAUSE',
+        holds: { kind: 'keyword' },
+        note: `\`by COLUMN, ...\`, \`facet COLUMN\`, \`where EXPR\`, \`as ${PLOT_MARKS.join('|')}\`, \`error ${PLOT_ERRORS.join('|')}\` (default \`sd\`) or \`log x|y|xy\``,
+      },
+    },
+  },
+  plotClause: {
+    hint: `After \`over X\`: \`by COLUMN\`, \`facet COLUMN\`, \`where EXPR\`, \`as ${PLOT_MARKS.join('|')}\`, \`error ${PLOT_ERRORS.join('|')}\` or \`log x|y|xy\`.`,
+    slots: {
+      key: { holds: { kind: 'keyword' } },
+      arg: {
+        placeholder: 'WORD',
+        holds: {
+          kind: 'word',
+          values: [...PLOT_MARKS, ...PLOT_ERRORS, 'x', 'y', 'xy'],
+        },
+      },
+    },
+  },
+  letStmt: {
+    example: 'let fault_us = stall_fast_fault_ms * 1000 / pf_fast',
+    keywords: {
+      let: '`let NAME = EXPR`: a derived column, computed for every row of the tables that have its columns and usable in `table`, `plot`, `export`, `where` and `expect`. A name ending in a unit suffix (`_ms`, `_us`, `_bytes`, ...) gives its unit. A division by zero gives an empty value; a later cell may redefine it.',
+      and: '`A and B`: true when both are.',
+      or: '`A or B`: true when either is.',
+      not: '`not A`: true when A is false.',
+    },
+    slots: {
+      name: { placeholder: 'NAME', holds: { kind: 'new-name' }, note: 'the column it defines' },
+      expression: EXPR,
+    },
+  },
+  expression: {
+    hint: `An expression combines columns, numbers with units (300ms), "text", on/off with \`or and not = != < <= > >= + - * / %\`, parentheses and ${EXPR_FUNCTIONS.join(', ')}(...).`,
+  },
+  andExpr: { hint: 'Write a condition on both sides of `and`.' },
+  notExpr: { hint: 'Write a condition after `not`.' },
+  comparison: { hint: 'Compare two values, e.g. `downtime_ms > 300ms`.' },
+  additive: { hint: 'Write a value on both sides of `+` and `-`.' },
+  multiplicative: { hint: 'Write a value on both sides of `*`, `/` and `%`.' },
+  unary: { hint: 'Write a value after `-`.' },
+  primary: {
+    hint: 'A value is a column, a number with its unit (300ms), a "string", a call such as max(a, b), or an expression in parentheses.',
+  },
+  expectStmt: {
+    example: 'expect summary where tracking = ring: stale_pages = 0',
+    keywords: {
+      expect:
+        '`expect [all|any] VIEW [where EXPR] [by ... AGGREGATE ...]: CONDITION`: check the results. Passes when the condition holds for every row (`all`, the default) or some row (`any`) of the table after `where` (and grouping); no row is a failure. A failure names the rows, and `mmulab run` exits with status 1.',
+      all: '`expect all VIEW: ...`: every row must satisfy the condition (the default).',
+      any: '`expect any VIEW: ...`: at least one row must satisfy the condition.',
+    },
+    slots: {
+      quantifier: { holds: { kind: 'keyword' } },
+      view: VIEW,
+      whereClause: WHERE,
+      byClause: BY,
+      aggregates: AGGREGATES,
+      condition: {
+        ...EXPR,
+        note: `the condition every (or some) row must satisfy: ${EXPR.note ?? ''}`,
+      },
     },
   },
   exportStmt: {

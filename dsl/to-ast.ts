@@ -11,6 +11,22 @@
  */
 import type { IToken } from 'chevrotain';
 import type {
+  AdditiveCstChildren,
+  AggregateCstChildren,
+  AggregatesCstChildren,
+  AndExprCstChildren,
+  ByClauseCstChildren,
+  ComparisonCstChildren,
+  ExpectStmtCstChildren,
+  ExpressionCstChildren,
+  ExpressionCstNode,
+  LetStmtCstChildren,
+  MultiplicativeCstChildren,
+  NotExprCstChildren,
+  PlotClauseCstChildren,
+  PrimaryCstChildren,
+  UnaryCstChildren,
+  WhereClauseCstChildren,
   AtomCstChildren,
   AtomCstNode,
   BlockCstChildren,
@@ -34,8 +50,14 @@ import { parser } from './parser.ts';
 import { EMPTY_SPAN, isRealToken, joinSpans, nodeSpan, tokenSpan } from './spans.ts';
 import { parseQuantity } from './units.ts';
 import type {
+  AggregateNode,
   Atom,
   Block,
+  ExpectStatement,
+  ExprNode,
+  LetStatement,
+  PlotOption,
+  RowQueryNode,
   Definition,
   Experiment,
   ExportOutput,
@@ -48,8 +70,10 @@ import type {
   TableOutput,
   UseStatement,
   Value,
+  WordValue,
 } from './ast.ts';
 import { DEFINITION_KINDS } from './ast.ts';
+import type { BinaryOp } from './compile/experiment-types.ts';
 
 const BaseVisitor = parser.getBaseCstVisitorConstructor();
 
@@ -66,8 +90,55 @@ function unquote(t: IToken | undefined): string {
   return isRealToken(t) ? t.image.slice(1, -1) : '';
 }
 
+/** The operators as the grammar's tokens spell them. */
+const BINARY_OPS: readonly BinaryOp[] = [
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '=',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'and',
+  'or',
+];
+
+/** A clause of a plot, as `plotClause` reads it. */
+type PlotClause =
+  | { kind: 'by'; columns: Name[] }
+  | { kind: 'where'; expr: ExprNode }
+  | { kind: 'option'; option: PlotOutput['options'][number] };
+
+/** The one-word clauses of a plot, by keyword. */
+const PLOT_OPTIONS: readonly PlotOption[] = ['facet', 'as', 'error', 'log'];
+
+/** A binary operator's token as an operator; '+' for one recovery inserted. */
+function binaryOp(t: IToken | undefined): BinaryOp {
+  return BINARY_OPS.find((op) => isRealToken(t) && t.image === op) ?? '+';
+}
+
+/** Operands joined left to right by their operators: `a - b - c` is `(a - b) - c`. */
+function foldLeft(operands: ExprNode[], operators: readonly IToken[] | undefined): ExprNode {
+  return operands.reduce((left, right, i) => ({
+    kind: 'binary',
+    op: binaryOp(operators?.[i - 1]),
+    left,
+    right,
+    span: joinSpans(left.span, right.span),
+  }));
+}
+
 /** A value that recovery left out: an empty word, so the statement keeps its shape. */
 function missingValue(span: Span): Value {
+  return missingWord(span);
+}
+
+/** An empty word at `span`, zero-length: what recovery left out. */
+function missingWord(span: Span): WordValue {
   return { kind: 'word', text: '', span: { ...span, length: 0 } };
 }
 
@@ -93,6 +164,8 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
     if (ch.plotStmt) return this.plotStmt(ch.plotStmt[0].children);
     if (ch.exportStmt) return this.exportStmt(ch.exportStmt[0].children);
     if (ch.useStmt) return this.useStmt(ch.useStmt[0].children);
+    if (ch.letStmt) return this.letStmt(ch.letStmt[0].children);
+    if (ch.expectStmt) return this.expectStmt(ch.expectStmt[0].children);
     return undefined;
   }
 
@@ -218,9 +291,188 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
     return {
       kind: 'table',
       views: (ch.views ?? []).map((t) => nameOf(t)),
+      ...this.rowQuery(ch),
       ...(ch.With ? { columns: (ch.columns ?? []).map((t) => nameOf(t)) } : {}),
       span: nodeSpan(ch),
     };
+  }
+
+  /** The `where`, `by` and aggregates of a table or expect, those written. */
+  private rowQuery(ch: TableStmtCstChildren | ExpectStmtCstChildren): RowQueryNode {
+    const where = ch.whereClause?.[0];
+    const by = ch.byClause?.[0];
+    const aggregates = ch.aggregates?.[0];
+    return {
+      ...(where ? { where: this.whereClause(where.children) } : {}),
+      ...(by ? { by: this.byClause(by.children) } : {}),
+      ...(aggregates ? { aggregates: this.aggregates(aggregates.children) } : {}),
+    };
+  }
+
+  whereClause(ch: WhereClauseCstChildren): ExprNode {
+    return this.expr(ch.expression, nodeSpan(ch));
+  }
+
+  byClause(ch: ByClauseCstChildren): Name[] {
+    return (ch.columns ?? []).map((t) => nameOf(t));
+  }
+
+  aggregates(ch: AggregatesCstChildren): AggregateNode[] {
+    return (ch.items ?? []).map((n) => this.aggregate(n.children));
+  }
+
+  aggregate(ch: AggregateCstChildren): AggregateNode {
+    const span = nodeSpan(ch);
+    const column = ch.column?.[0];
+    return { op: nameOf(ch.op?.[0], span), column: column ? nameOf(column) : undefined, span };
+  }
+
+  plotStmt(ch: PlotStmtCstChildren): PlotOutput {
+    const span = nodeSpan(ch);
+    const out: PlotOutput = {
+      kind: 'plot',
+      ys: ch.progress ? [nameOf(ch.progress[0])] : (ch.y ?? []).map((t) => nameOf(t, span)),
+      x: ch.progress ? undefined : nameOf(ch.x?.[0], span),
+      by: [],
+      where: [],
+      options: [],
+      span,
+    };
+    for (const c of ch.clauses ?? []) {
+      const clause = this.plotClause(c.children);
+      if (clause?.kind === 'by') out.by.push(clause.columns);
+      else if (clause?.kind === 'where') out.where.push(clause.expr);
+      else if (clause) out.options.push(clause.option);
+    }
+    return out;
+  }
+
+  /** One clause of a plot; undefined when recovery left its keyword out. */
+  plotClause(ch: PlotClauseCstChildren): PlotClause | undefined {
+    const by = ch.byClause?.[0];
+    if (by) return { kind: 'by', columns: this.byClause(by.children) };
+    const where = ch.whereClause?.[0];
+    if (where) return { kind: 'where', expr: this.whereClause(where.children) };
+    const keyTok = ch.key?.[0];
+    const key = PLOT_OPTIONS.find((k) => isRealToken(keyTok) && keyTok.image === k);
+    if (key === undefined) return undefined;
+    const arg = nameOf(ch.arg?.[0], nodeSpan(ch));
+    return { kind: 'option', option: { key, keySpan: tokenSpan(keyTok), arg } };
+  }
+
+  letStmt(ch: LetStmtCstChildren): LetStatement {
+    const span = nodeSpan(ch);
+    return {
+      kind: 'let',
+      name: nameOf(ch.name?.[0], span),
+      expr: this.expr(ch.expression, span),
+      span,
+    };
+  }
+
+  expectStmt(ch: ExpectStmtCstChildren): ExpectStatement {
+    const span = nodeSpan(ch);
+    const q = ch.quantifier?.[0];
+    const quantifier = (['all', 'any'] as const).find((k) => isRealToken(q) && q.image === k);
+    return {
+      kind: 'expect',
+      quantifier,
+      view: nameOf(ch.view?.[0], span),
+      ...this.rowQuery(ch),
+      condition: this.expr(ch.condition, span),
+      span,
+    };
+  }
+
+  /** The expression of a node list, or an empty word where recovery left it out. */
+  private expr(nodes: readonly ExpressionCstNode[] | undefined, fallback: Span): ExprNode {
+    const n = nodes?.[0];
+    if (!n) return missingWord(fallback);
+    return this.expression(n.children);
+  }
+
+  expression(ch: ExpressionCstChildren): ExprNode {
+    return foldLeft(
+      (ch.operands ?? []).map((n) => this.andExpr(n.children)),
+      ch.operators,
+    );
+  }
+
+  andExpr(ch: AndExprCstChildren): ExprNode {
+    return foldLeft(
+      (ch.operands ?? []).map((n) => this.notExpr(n.children)),
+      ch.operators,
+    );
+  }
+
+  notExpr(ch: NotExprCstChildren): ExprNode {
+    const span = nodeSpan(ch);
+    const inner = ch.notExpr?.[0];
+    if (ch.Not) {
+      const arg = inner ? this.notExpr(inner.children) : missingWord(span);
+      return { kind: 'unary', op: 'not', arg, span };
+    }
+    const c = ch.comparison?.[0];
+    return c ? this.comparison(c.children) : missingWord(span);
+  }
+
+  comparison(ch: ComparisonCstChildren): ExprNode {
+    return foldLeft(
+      (ch.operands ?? []).map((n) => this.additive(n.children)),
+      ch.operators,
+    );
+  }
+
+  additive(ch: AdditiveCstChildren): ExprNode {
+    return foldLeft(
+      (ch.operands ?? []).map((n) => this.multiplicative(n.children)),
+      ch.operators,
+    );
+  }
+
+  multiplicative(ch: MultiplicativeCstChildren): ExprNode {
+    return foldLeft(
+      (ch.operands ?? []).map((n) => this.unary(n.children)),
+      ch.operators,
+    );
+  }
+
+  unary(ch: UnaryCstChildren): ExprNode {
+    const span = nodeSpan(ch);
+    const inner = ch.unary?.[0];
+    if (ch.Minus) {
+      const arg = inner ? this.unary(inner.children) : missingWord(span);
+      return { kind: 'unary', op: '-', arg, span };
+    }
+    const p = ch.primary?.[0];
+    return p ? this.primary(p.children) : missingWord(span);
+  }
+
+  primary(ch: PrimaryCstChildren): ExprNode {
+    const span = nodeSpan(ch);
+    const num = ch.NumberLike?.[0];
+    if (num) {
+      const text = isRealToken(num) ? num.image : '';
+      return { kind: 'quantity', text, quantity: parseQuantity(text), span: tokenSpan(num) };
+    }
+    const str = ch.StringLiteral?.[0];
+    if (str) return { kind: 'string', text: unquote(str), span: tokenSpan(str) };
+    const inner = ch.inner?.[0];
+    if (ch.LParen && !ch.name)
+      return {
+        kind: 'paren',
+        inner: inner ? this.expression(inner.children) : missingWord(span),
+        span,
+      };
+    const name = nameOf(ch.name?.[0], span);
+    if (ch.call)
+      return {
+        kind: 'call',
+        fn: name,
+        args: (ch.args ?? []).map((n) => this.expression(n.children)),
+        span,
+      };
+    return { kind: 'word', text: name.text, span: name.span };
   }
 
   exportStmt(ch: ExportStmtCstChildren): ExportOutput {
@@ -238,11 +490,6 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
 
   useStmt(ch: UseStmtCstChildren): UseStatement {
     return { kind: 'use', path: unquote(ch.path?.[0]), span: nodeSpan(ch) };
-  }
-
-  plotStmt(ch: PlotStmtCstChildren): PlotOutput {
-    const span = nodeSpan(ch);
-    return { kind: 'plot', y: nameOf(ch.y?.[0], span), x: nameOf(ch.x?.[0], span), span };
   }
 }
 

@@ -24,11 +24,12 @@ type Tight = 'before' | 'after' | 'both';
 const TIGHT = new Map<TokenType, Tight>();
 
 /** A token whose text is always `text`, matched literally, labelled and spaced by it. */
-function fixed(name: string, text: string, tight?: Tight): TokenType {
+function fixed(name: string, text: string, tight?: Tight, categories: TokenType[] = []): TokenType {
   const token = createToken({
     name,
     pattern: new RegExp(text.replace(/[.[\]{}()*+?^$|]/g, '\\$&')),
     label: `'${text}'`,
+    categories,
   });
   FIXED_TEXT.set(token, text);
   if (tight) TIGHT.set(token, tight);
@@ -39,6 +40,18 @@ function fixed(name: string, text: string, tight?: Tight): TokenType {
 export const Word = createToken({ name: 'Word', pattern: Lexer.NA, label: 'a word' });
 /** Category: any number, with or without a unit. */
 export const NumberLike = createToken({ name: 'NumberLike', pattern: Lexer.NA, label: 'a number' });
+/**
+ * Category: the words an expression may name (a column, a `let`, a function, a text
+ * value): identifiers and the keywords that are also column names (`tracking`, `vm`, ...)
+ * or function names (`log`); never `and`, `or`, `not`, which are operators.
+ */
+export const ExprWord = createToken({ name: 'ExprWord', pattern: Lexer.NA, label: 'a name' });
+/** Category: the comparison operators `= != < <= > >=`. */
+export const Comparison = createToken({
+  name: 'Comparison',
+  pattern: Lexer.NA,
+  label: 'a comparison',
+});
 
 export const WhiteSpace = createToken({
   name: 'WhiteSpace',
@@ -64,6 +77,28 @@ export const LBracket = fixed('LBracket', '[', 'after');
 export const RBracket = fixed('RBracket', ']', 'before');
 export const Comma = fixed('Comma', ',', 'before');
 export const DotDot = fixed('DotDot', '..', 'both');
+/** Tight after; also before when it opens a call: `max(a, b)` but `x * (a + b)`. */
+export const LParen = fixed('LParen', '(', 'after');
+export const RParen = fixed('RParen', ')', 'before');
+export const Colon = fixed('Colon', ':', 'before');
+export const Plus = fixed('Plus', '+');
+export const Minus = fixed('Minus', '-');
+export const Star = fixed('Star', '*');
+/** `/` between operands; `10Gbit/s` and `200k/s` are numbers with a unit, lexed first. */
+export const Slash = fixed('Slash', '/');
+/** `%` between operands (the remainder); `50%` is a percentage, lexed first. */
+export const Modulo = fixed('Modulo', '%');
+
+/** A comparison operator: its own token, in the `Comparison` category. */
+function comparison(name: string, text: string): TokenType {
+  return fixed(name, text, undefined, [Comparison]);
+}
+export const NotEqual = comparison('NotEqual', '!=');
+export const LessEqual = comparison('LessEqual', '<=');
+export const GreaterEqual = comparison('GreaterEqual', '>=');
+export const Equal = comparison('Equal', '=');
+export const Less = comparison('Less', '<');
+export const Greater = comparison('Greater', '>');
 export const StringLiteral = createToken({
   name: 'StringLiteral',
   pattern: /"[^"\n\r]*"/,
@@ -95,15 +130,16 @@ export const TimeLiteral = createToken({
   pattern: lit('ns|us|µs|ms|min|s'),
   categories: [NumberLike],
 });
+/** `50%`, but not the `50 %` of a remainder: `50%2` is 50 modulo 2. */
 export const PercentLiteral = createToken({
   name: 'PercentLiteral',
-  pattern: lit('%', ''),
+  pattern: lit('%'),
   categories: [NumberLike],
 });
 export const Identifier = createToken({
   name: 'Identifier',
   pattern: /[A-Za-z_][A-Za-z0-9_]*/,
-  categories: [Word],
+  categories: [Word, ExprWord],
   label: 'a name',
 });
 /** Page-size names that start with a digit (`backing 4k`, `granularity 2m`) are words. */
@@ -121,12 +157,13 @@ export const NumberLiteral = createToken({
 /** Keywords, in the order they are created (and the lexer tries them). */
 const KEYWORDS: TokenType[] = [];
 
-function keyword(name: string, word: string): TokenType {
+/** A keyword; `expr` when an expression may also use it as a name (`tracking = ring`, `log(x)`). */
+function keyword(name: string, word: string, expr = false): TokenType {
   const token = createToken({
     name,
     pattern: new RegExp(`${word}(?![A-Za-z0-9_])`),
     longer_alt: Identifier,
-    categories: [Word],
+    categories: expr ? [Word, ExprWord] : [Word],
     label: `'${word}'`,
   });
   FIXED_TEXT.set(token, word);
@@ -134,10 +171,10 @@ function keyword(name: string, word: string): TokenType {
   return token;
 }
 
-export const Vm = keyword('Vm', 'vm');
-export const Tracking = keyword('Tracking', 'tracking');
-export const Costs = keyword('Costs', 'costs');
-export const Migration = keyword('Migration', 'migration');
+export const Vm = keyword('Vm', 'vm', true);
+export const Tracking = keyword('Tracking', 'tracking', true);
+export const Costs = keyword('Costs', 'costs', true);
+export const Migration = keyword('Migration', 'migration', true);
 export const Extends = keyword('Extends', 'extends');
 export const Run = keyword('Run', 'run');
 export const Sweep = keyword('Sweep', 'sweep');
@@ -149,6 +186,19 @@ export const Use = keyword('Use', 'use');
 export const Export = keyword('Export', 'export');
 export const To = keyword('To', 'to');
 export const As = keyword('As', 'as');
+export const Let = keyword('Let', 'let');
+export const Where = keyword('Where', 'where');
+export const By = keyword('By', 'by');
+export const Facet = keyword('Facet', 'facet');
+/** `error sd` in a plot (not named `Error`, which is JavaScript's). */
+export const ErrorBars = keyword('Error', 'error');
+export const Log = keyword('Log', 'log', true);
+export const Expect = keyword('Expect', 'expect');
+export const All = keyword('All', 'all');
+export const Any = keyword('Any', 'any');
+export const And = keyword('And', 'and');
+export const Or = keyword('Or', 'or');
+export const Not = keyword('Not', 'not');
 
 /** Every keyword, in the order the lexer tries them. */
 export const keywords: readonly TokenType[] = KEYWORDS;
@@ -172,6 +222,18 @@ export const allTokens: readonly TokenType[] = [
   RBracket,
   Comma,
   DotDot,
+  LParen,
+  RParen,
+  Colon,
+  Plus,
+  Minus,
+  Star,
+  NotEqual,
+  LessEqual,
+  GreaterEqual,
+  Equal,
+  Less,
+  Greater,
   StringLiteral,
   BandwidthLiteral,
   RateLiteral,
@@ -180,10 +242,14 @@ export const allTokens: readonly TokenType[] = [
   PercentLiteral,
   PageSizeWord,
   NumberLiteral,
+  Slash,
+  Modulo,
   ...keywords,
   Identifier,
   Word,
   NumberLike,
+  ExprWord,
+  Comparison,
 ];
 
 /** One lexer per module (it is stateless between `tokenize` calls). */
@@ -196,17 +262,42 @@ export function fixedText(type: TokenType): string | undefined {
 
 /**
  * Tokens as one line in the canonical spacing of `mmulab fmt`: one space between
- * tokens, none where a token is tight (`fixed` above): `a, b`, `[a]`, `1..5`. A token
- * whose spacing depends on its neighbours (a unary minus) needs its rule here.
+ * tokens, none where a token is tight (`fixed` above): `a, b`, `[a]`, `1..5`, `(a)`.
+ * A token whose spacing depends on its neighbours needs its rule here: the `(` of a
+ * call follows its name (`max(a, b)`), a unary minus its operand (`-x`, `a * -b`).
  */
 export function printTokens(tokens: readonly Pick<IToken, 'image' | 'tokenType'>[]): string {
   let out = '';
   tokens.forEach((t, i) => {
+    const prev = i > 0 ? tokens[i - 1].tokenType : undefined;
     const before = TIGHT.get(t.tokenType);
-    const after = i > 0 ? TIGHT.get(tokens[i - 1].tokenType) : undefined;
+    const after = prev === undefined ? undefined : TIGHT.get(prev);
     const tight =
-      i === 0 || before === 'before' || before === 'both' || after === 'after' || after === 'both';
+      prev === undefined ||
+      before === 'before' ||
+      before === 'both' ||
+      after === 'after' ||
+      after === 'both' ||
+      (t.tokenType === LParen && isA(prev, ExprWord)) ||
+      (prev === Minus && !endsValue(tokens[i - 2]?.tokenType));
     out += (tight ? '' : ' ') + t.image;
   });
   return out;
+}
+
+/** True when a token of type `type` is a `category` (or is it). */
+function isA(type: TokenType, category: TokenType): boolean {
+  return type === category || (type.CATEGORIES ?? []).includes(category);
+}
+
+/** True for a token that can end an operand, so a `-` after it subtracts. */
+function endsValue(type: TokenType | undefined): boolean {
+  return (
+    type !== undefined &&
+    (type === RParen ||
+      type === RBracket ||
+      type === StringLiteral ||
+      isA(type, NumberLike) ||
+      isA(type, ExprWord))
+  );
 }

@@ -23,7 +23,7 @@ import type { Family, FamilyAxis, Param, Variant } from './family.ts';
 import { lowerCosts, lowerMigration, lowerTracking, lowerVm } from './lower.ts';
 import type { LoadTrace } from './lower.ts';
 import { KIND_NOUN } from './scope.ts';
-import type { DefinitionValues, Scope } from './scope.ts';
+import type { DefinitionScope, DefinitionValues } from './scope.ts';
 
 /** One map per kind of definition, its values of that kind. */
 type PerKind<V extends { [K in DefinitionKind]: unknown }> = {
@@ -107,7 +107,7 @@ export class Definitions {
   private readonly traces = new Map<string, ReturnType<LoadTrace>>();
 
   constructor(
-    private readonly scope: Scope,
+    private readonly scope: DefinitionScope,
     private readonly diags: Diagnostic[],
     /** Reads a trace workload's rows (reporting why not); the compiler does no I/O. */
     private readonly loadTrace: LoadTrace,
@@ -184,7 +184,7 @@ export class Definitions {
   }
 
   /** `scope` plus this text's error-free definitions (a redefinition replaces). */
-  newScope(): Scope {
+  newScope(): DefinitionScope {
     return {
       vm: this.scopeOf('vm'),
       tracking: this.scopeOf('tracking'),

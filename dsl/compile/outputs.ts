@@ -1,13 +1,37 @@
 /**
- * Outputs: `table`, `export` and `plot` checked against the result tables, export
- * formats and plot axes of the schema, and compiled to plain data; rendering them is
- * the front ends' job.
+ * Outputs: `table`, `export`, `plot`, `plot progress` and `expect` checked against the
+ * result tables, their columns (columns.ts: known before the run), the axes of the runs
+ * in scope and the lets, and compiled to plain data; rendering them is the front ends'
+ * job, evaluating their expressions and aggregates the library's.
  */
-import type { ExportOutput, Name, PlotOutput, TableOutput } from '../ast.ts';
+import type { ColumnInfo } from '../../engine/results.ts';
+import type {
+  AggregateNode,
+  ExpectStatement,
+  ExportOutput,
+  ExprNode,
+  Name,
+  PlotOutput,
+  RowQueryNode,
+  Span,
+  TableOutput,
+} from '../ast.ts';
 import { DiagnosticCode as C, diagnostic, didYouMean, oneOf } from '../diagnostics.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { EXPORT_FORMATS, PLOT_X, PLOT_Y, TABLE_VIEWS } from '../schema.ts';
-import type { ExpectOutput, PlotExtension, ProgressOutput, RowQuery } from './experiment-types.ts';
+import { compileExpr } from './expr.ts';
+import type { ExprNames } from './expr.ts';
+import { AGGREGATE_OPS, PLOT_ERRORS, PLOT_MARKS } from './experiment-types.ts';
+import type {
+  Aggregate,
+  Axis,
+  ExpectOutput,
+  Expr,
+  PlotExtension,
+  PlotLog,
+  ProgressOutput,
+  RowQuery,
+} from './experiment-types.ts';
 
 export type TableView = (typeof TABLE_VIEWS)[number];
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -48,26 +72,210 @@ export type CompiledOutput =
   | ExpectOutput;
 
 /** The statements that are outputs. */
-export type OutputStatement = TableOutput | ExportOutput | PlotOutput;
+export type OutputStatement = TableOutput | ExportOutput | PlotOutput | ExpectStatement;
+
+/** What an output can name: the columns of each table with the lets, and the axes in scope. */
+export interface OutputContext {
+  /** The names an expression (or `by`, a plotted column) over a table can use. */
+  names(view: TableView): ExprNames;
+  /** The axes of the runs in scope: a plot across runs must place each. */
+  axes: readonly Axis[];
+  /** The text the statements come from (`expect` keeps its statement as written). */
+  text: string;
+}
 
 /** An output statement compiled, or undefined when it has an error (reported). */
-export function compileOutput(s: OutputStatement, diags: Diagnostic[]): CompiledOutput | undefined {
+export function compileOutput(
+  s: OutputStatement,
+  ctx: OutputContext,
+  diags: Diagnostic[],
+): CompiledOutput | undefined {
   switch (s.kind) {
-    case 'table': {
-      const views = checkViews(s.views, diags);
-      if (!views) return undefined;
-      return {
-        kind: 'table',
-        views,
-        ...(s.columns ? { columns: s.columns.map((c) => c.text) } : {}),
-        line: s.span.line,
-      };
-    }
+    case 'table':
+      return compileTable(s, ctx, diags);
     case 'export':
       return compileExport(s, diags);
     case 'plot':
-      return compilePlot(s, diags);
+      return compilePlot(s, ctx, diags);
+    case 'expect':
+      return compileExpect(s, ctx, diags);
   }
+}
+
+function compileTable(
+  s: TableOutput,
+  ctx: OutputContext,
+  diags: Diagnostic[],
+): CompiledOutput | undefined {
+  const views = checkViews(s.views, diags);
+  if (!views) return undefined;
+  const before = diags.length;
+  const query = rowQuery(s, views, ctx, diags);
+  if (!query) return undefined;
+  const shown = query.names;
+  for (const c of s.columns ?? [])
+    if (shown.lookup(c.text) === undefined) unknownColumn(c, shown, diags);
+  if (diags.length > before) return undefined;
+  return {
+    kind: 'table',
+    views,
+    ...query.query,
+    ...(s.columns ? { columns: s.columns.map((c) => c.text) } : {}),
+    line: s.span.line,
+  };
+}
+
+/**
+ * The `where`, `by` and aggregates of a table or expect over `views` (each checked in
+ * every view), and the names its rows then have: the by columns and aggregates when
+ * it aggregates, else the view's.
+ */
+function rowQuery(
+  s: RowQueryNode,
+  views: readonly TableView[],
+  ctx: OutputContext,
+  diags: Diagnostic[],
+): { query: RowQuery; names: ExprNames } | undefined {
+  const before = diags.length;
+  let where: Expr | undefined;
+  const columns = new Map<string, ColumnInfo>();
+  const aggregates: Aggregate[] = [];
+  for (const [i, view] of views.entries()) {
+    // Each view is checked; the first view's problems are reported, a later view's
+    // only when the first had none (so one mistake is reported once).
+    const out = i === 0 || diags.length === before ? diags : [];
+    const names = ctx.names(view);
+    if (s.where) {
+      const w = compileExpr(s.where, names, out, { type: 'boolean', what: 'A where condition' });
+      if (i === 0) where = w?.expr;
+    }
+    for (const b of s.by ?? []) {
+      const info = names.lookup(b.text);
+      if (!info) unknownColumn(b, names, out, true);
+      else if (i === 0) columns.set(b.text, info);
+    }
+    for (const a of s.aggregates ?? []) {
+      const agg = aggregate(a, names, out);
+      if (agg && i === 0) {
+        aggregates.push(agg.aggregate);
+        columns.set(agg.aggregate.name, agg.info);
+      }
+    }
+  }
+  if (diags.length > before) return undefined;
+  const aggregated = s.by !== undefined || s.aggregates !== undefined;
+  const query: RowQuery = {
+    ...(where ? { where } : {}),
+    ...(s.by ? { by: s.by.map((b) => b.text) } : {}),
+    ...(s.aggregates ? { aggregates } : {}),
+  };
+  if (aggregated && !s.aggregates) columns.set('n', { name: 'n', type: 'number' });
+  const viewNames = ctx.names(views[0]);
+  const names: ExprNames = aggregated
+    ? {
+        lookup: (n) => columns.get(n),
+        names: () => columns.keys(),
+        place: `the grouped ${views[0]} table`,
+      }
+    : viewNames;
+  return { query, names };
+}
+
+/** One aggregate checked: its op, its column (a number), and the column it makes. */
+function aggregate(
+  a: AggregateNode,
+  names: ExprNames,
+  diags: Diagnostic[],
+): { aggregate: Aggregate; info: ColumnInfo } | undefined {
+  const op = a.op.text;
+  if (op === 'n') {
+    if (a.column) {
+      diags.push(
+        diagnostic(
+          'error',
+          C.UnexpectedArgument,
+          a.column.span,
+          '`n` counts rows and takes no column.',
+          'Write `n` alone, e.g. `by tracking n`.',
+        ),
+      );
+      return undefined;
+    }
+    return { aggregate: { op: 'n', name: 'n', span: a.span }, info: { name: 'n', type: 'number' } };
+  }
+  const known = AGGREGATE_OPS.find((o) => o === op);
+  const p = /^p([1-9][0-9]?)$/.exec(op);
+  if (!known && !p) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.UnknownValue,
+        a.op.span,
+        `Unknown aggregate '${op}'.${didYouMean(op, [...AGGREGATE_OPS, 'p95', 'n'])}`,
+        `Aggregates are ${oneOf([...AGGREGATE_OPS, 'pN (p1..p99)', 'n'])}.`,
+      ),
+    );
+    return undefined;
+  }
+  if (!a.column) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.MissingArgument,
+        a.op.span,
+        `\`${op}\` needs the column it aggregates.`,
+        `Write \`${op} COLUMN\`, e.g. \`${op} downtime_ms\`.`,
+      ),
+    );
+    return undefined;
+  }
+  const column = a.column.text;
+  const info = names.lookup(column);
+  if (!info) {
+    unknownColumn(a.column, names, diags);
+    return undefined;
+  }
+  if (info.type !== 'number') {
+    diags.push(
+      diagnostic(
+        'error',
+        C.AggregateOfText,
+        a.column.span,
+        `Cannot take the ${op} of '${column}': it holds ${info.type === 'text' ? 'text' : 'true/false values'}.`,
+        `Group by it instead (\`by ${column}\`), or count rows with \`n\`.`,
+      ),
+    );
+    return undefined;
+  }
+  const name = `${op}_${column}`;
+  // A variance is in the square of the unit: it is left without one.
+  const unit = op === 'var' ? undefined : info.unit;
+  const out: ColumnInfo = { name, type: 'number', ...(unit === undefined ? {} : { unit }) };
+  if (p) {
+    return {
+      aggregate: { op: 'percentile', p: Number(p[1]), column, name, span: a.span },
+      info: out,
+    };
+  }
+  if (!known) return undefined;
+  return { aggregate: { op: known, column, name, span: a.span }, info: out };
+}
+
+/** Reports an unknown column, with "did you mean" among the names of its place. */
+function unknownColumn(c: Name, names: ExprNames, diags: Diagnostic[], inBy = false): void {
+  if (c.text === '') return;
+  const aggregateWord = inBy && (c.text === 'n' || AGGREGATE_OPS.some((o) => o === c.text));
+  diags.push(
+    diagnostic(
+      'error',
+      C.UnknownColumn,
+      c.span,
+      `Unknown column '${c.text}' in ${names.place}.${aggregateWord ? '' : didYouMean(c.text, names.names())}`,
+      aggregateWord
+        ? `\`${c.text}\` is an aggregate: write it after the by columns without a comma (\`by tracking ${c.text === 'n' ? 'n' : `${c.text} downtime_ms`}\`).`
+        : `Name a column of ${names.place}, an axis or a \`let\`.`,
+    ),
+  );
 }
 
 function compileExport(s: ExportOutput, diags: Diagnostic[]): CompiledOutput | undefined {
@@ -88,41 +296,185 @@ function compileExport(s: ExportOutput, diags: Diagnostic[]): CompiledOutput | u
   return { kind: 'export', views, dir: s.dir, format, line: s.span.line };
 }
 
-function compilePlot(s: PlotOutput, diags: Diagnostic[]): CompiledOutput | undefined {
-  const x = PLOT_X[s.x.text];
-  if (!x) {
+/** `plot progress`, a plot of a timeline or the iterations, or a plot across runs. */
+function compilePlot(
+  s: PlotOutput,
+  ctx: OutputContext,
+  diags: Diagnostic[],
+): CompiledOutput | undefined {
+  if (s.x === undefined) return { kind: 'progress', line: s.span.line };
+  const x = s.x;
+  // A word left out by recovery: the syntax error says so.
+  if (x.text === '' || s.ys.some((y) => y.text === '')) return undefined;
+  const before = diags.length;
+  const once = <T>(what: string, items: readonly T[], span: (t: T) => Span): T | undefined => {
+    for (const extra of items.slice(1))
+      diags.push(
+        diagnostic(
+          'error',
+          C.DuplicateField,
+          span(extra),
+          `'${what}' is given twice in this plot.`,
+          'Keep one.',
+        ),
+      );
+    return items[0];
+  };
+  const by = once('by', s.by, (b) => b[0]?.span ?? s.span);
+  const whereNode = once('where', s.where, (w) => w.span);
+  const option = (key: PlotOutput['options'][number]['key']): Name | undefined =>
+    once(
+      key,
+      s.options.filter((o) => o.key === key),
+      (o) => o.keySpan,
+    )?.arg;
+  const facet = option('facet');
+  const mark = checkWord(option('as'), PLOT_MARKS, 'mark', diags);
+  const error = checkWord(option('error'), PLOT_ERRORS, 'error bar', diags);
+  const log = checkWord(
+    option('log'),
+    ['x', 'y', 'xy'] as const satisfies readonly PlotLog[],
+    'log axis',
+    diags,
+  );
+  const perPlan = PLOT_X[x.text];
+  const table: TableView = perPlan ? perPlan.table : 'summary';
+  const names = ctx.names(table);
+  let xColumn = perPlan?.column;
+  if (!xColumn) {
+    const info = names.lookup(x.text);
+    if (!info) {
+      diags.push(
+        diagnostic(
+          'error',
+          C.UnknownValue,
+          x.span,
+          `Cannot plot over '${x.text}'.${didYouMean(x.text, [...Object.keys(PLOT_X), ...names.names()])}`,
+          `Plot over ${oneOf(Object.keys(PLOT_X))} (one line per run), or over a column of the summary table, an axis or a \`let\` (across runs).`,
+        ),
+      );
+    } else xColumn = x.text;
+  }
+  const yColumns: string[] = [];
+  for (const y of s.ys) {
+    const column = perPlan ? (PLOT_Y[perPlan.table][y.text] ?? y.text) : y.text;
+    const info = names.lookup(column);
+    if (info?.type === 'number') {
+      yColumns.push(column);
+      continue;
+    }
+    const aliases = perPlan ? Object.keys(PLOT_Y[perPlan.table]) : [];
     diags.push(
       diagnostic(
         'error',
-        C.UnknownValue,
-        s.x.span,
-        `Cannot plot over '${s.x.text}'.${didYouMean(s.x.text, Object.keys(PLOT_X))}`,
-        `Plot over ${oneOf(Object.keys(PLOT_X))}.`,
+        info ? C.TypeMismatch : C.UnknownValue,
+        y.span,
+        info
+          ? `Cannot plot '${y.text}': it holds text.`
+          : `Cannot plot '${y.text}' over ${x.text}.${didYouMean(y.text, [...aliases, ...names.names()])}`,
+        perPlan
+          ? `Over ${x.text} you can plot ${oneOf(aliases)} or a number column of the ${perPlan.table} table.`
+          : 'Plot a number column of the summary table or a `let` (`downtime_ms`, `total_ms`, ...).',
       ),
     );
-    return undefined;
   }
-  const ys = PLOT_Y[x.table];
-  const yColumn = ys[s.y.text];
-  if (!yColumn) {
-    diags.push(
-      diagnostic(
-        'error',
-        C.UnknownValue,
-        s.y.span,
-        `Cannot plot '${s.y.text}' over ${s.x.text}.${didYouMean(s.y.text, Object.keys(ys))}`,
-        `Over ${s.x.text} you can plot ${oneOf(Object.keys(ys))}.`,
-      ),
-    );
-    return undefined;
+  for (const b of by ?? []) if (!names.lookup(b.text)) unknownColumn(b, names, diags);
+  if (facet && !names.lookup(facet.text)) unknownColumn(facet, names, diags);
+  const where = whereNode
+    ? compileExpr(whereNode, names, diags, { type: 'boolean', what: 'A where condition' })
+    : undefined;
+  if (!perPlan && xColumn) {
+    const placed = new Set([
+      xColumn,
+      ...(by ?? []).map((b) => b.text),
+      ...(facet ? [facet.text] : []),
+    ]);
+    for (const c of whereNode ? pinned(whereNode) : []) placed.add(c);
+    for (const a of ctx.axes) {
+      if (placed.has(a.column) || a.values.length < 2) continue;
+      diags.push(
+        diagnostic(
+          'error',
+          C.UnplottedAxis,
+          x.span,
+          `'${a.column}' varies between the runs (${a.values.slice(0, 4).join(', ')}${a.values.length > 4 ? ', ...' : ''}) but is neither the x axis, a \`by\` column nor the facet of this plot: its runs would be averaged together.`,
+          `Add \`by ${a.column}\` or \`facet ${a.column}\`, or keep one value with \`where ${a.column} = ${String(a.values[0])}\`.`,
+        ),
+      );
+    }
   }
+  if (diags.length > before || !xColumn || yColumns.length !== s.ys.length) return undefined;
   return {
     kind: 'plot',
-    y: s.y.text,
-    x: s.x.text,
-    table: x.table,
-    xColumn: x.column,
-    yColumn,
+    y: s.ys[0].text,
+    x: x.text,
+    table,
+    xColumn,
+    yColumn: yColumns[0],
+    ...(yColumns.length > 1 ? { yColumns } : {}),
+    ...(by ? { by: by.map((b) => b.text) } : {}),
+    ...(facet ? { facet: facet.text } : {}),
+    ...(where ? { where: where.expr } : {}),
+    ...(mark ? { mark } : {}),
+    ...(error ? { error } : {}),
+    ...(log ? { log } : {}),
+    line: s.span.line,
+  };
+}
+
+/** The columns a condition holds to one value: `a = v` and its `and`s (`where vcpus = 4`). */
+function pinned(e: ExprNode): string[] {
+  if (e.kind === 'paren') return pinned(e.inner);
+  if (e.kind !== 'binary') return [];
+  if (e.op === 'and') return [...pinned(e.left), ...pinned(e.right)];
+  if (e.op !== '=') return [];
+  return [e.left, e.right].flatMap((x) => (x.kind === 'word' ? [x.text] : []));
+}
+
+/** A word from a closed set (`as bar`, `error ci95`, `log y`), or undefined after reporting it. */
+function checkWord<T extends string>(
+  w: Name | undefined,
+  known: readonly T[],
+  what: string,
+  diags: Diagnostic[],
+): T | undefined {
+  if (!w || w.text === '') return undefined;
+  const found = known.find((k) => k === w.text);
+  if (found) return found;
+  diags.push(
+    diagnostic(
+      'error',
+      C.UnknownValue,
+      w.span,
+      `Unknown ${what} '${w.text}'.${didYouMean(w.text, known)}`,
+      `Write ${oneOf(known)}.`,
+    ),
+  );
+  return undefined;
+}
+
+/** `expect [all|any] VIEW [where ...] [by ... AGG ...] : CONDITION`. */
+function compileExpect(
+  s: ExpectStatement,
+  ctx: OutputContext,
+  diags: Diagnostic[],
+): CompiledOutput | undefined {
+  const views = checkViews([s.view], diags);
+  if (!views) return undefined;
+  const query = rowQuery(s, views, ctx, diags);
+  if (!query) return undefined;
+  const condition = compileExpr(s.condition, query.names, diags, {
+    type: 'boolean',
+    what: 'The condition of an expect',
+  });
+  if (!condition) return undefined;
+  return {
+    kind: 'expect',
+    quantifier: s.quantifier ?? 'all',
+    view: views[0],
+    ...query.query,
+    condition: condition.expr,
+    text: ctx.text.slice(s.span.offset, s.span.offset + s.span.length),
     line: s.span.line,
   };
 }

@@ -25,7 +25,9 @@ describe('complete', () => {
   it('offers the statement keywords at the start of a line, from content assist', () => {
     expect(at('|').matches).toEqual([
       'costs',
+      'expect',
       'export',
+      'let',
       'migration',
       'plot',
       'run',

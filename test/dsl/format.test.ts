@@ -61,6 +61,14 @@ const TAIL = [
   'plot remaining over time',
   'export summary, iterations to "results/" as arrow',
   'export stale to "out"',
+  'let fault_us = stall_fast_fault_ms * 1000 / (pf_fast + 1)',
+  'let slow = if(downtime_ms > 0.3s, 1, 0)',
+  'table summary where status = completed and not (downtime_ms >= 1s) by tracking mean downtime_ms, p95 total_ms, n with tracking, n',
+  'plot downtime_ms, fault_us over seed by tracking facet vm where -total_ms < -1ms as bar error ci95 log y',
+  'plot remaining over time by tracking',
+  'plot progress',
+  'expect any summary where tracking = t1: fault_us >= 0 or slow % 2 != 1',
+  'expect summary by tracking mean downtime_ms: mean_downtime_ms < 1min',
 ];
 
 /** Random layout choices for one block. */
@@ -114,10 +122,46 @@ const program = fc
       .join('\n');
   });
 
-/** Compiled plans without source lines. */
+/** Compiled plans without source positions (lines, and the spans of expressions). */
 function withoutLines(x: unknown): unknown {
-  return JSON.parse(JSON.stringify(x, (k, v: unknown) => (k === 'line' ? undefined : v)));
+  return JSON.parse(
+    JSON.stringify(x, (k, v: unknown) => (k === 'line' || k === 'span' ? undefined : v)),
+  );
 }
+
+/**
+ * Number expressions over columns in ms and plain numbers, as tokens: every operator,
+ * unary minus, parentheses and calls, which `fmt` must print back to the same tree.
+ */
+const numberExpr: fc.Arbitrary<string[]> = fc.letrec<{ e: string[] }>((tie) => ({
+  e: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constantFrom('total_ms', 'downtime_ms', 'setup_ms', '2', '0.5', '1_000').map((t) => [t]),
+    fc
+      .tuple(tie('e'), fc.constantFrom('+', '-', '*', '/', '%'), tie('e'))
+      .map(([a, op, b]) => [...a, op, ...b]),
+    tie('e').map((a) => ['(', ...a, ')']),
+    tie('e').map((a) => ['-', ...a]),
+    fc
+      .tuple(fc.constantFrom('max', 'min'), tie('e'), tie('e'))
+      .map(([f, a, b]) => [f, '(', ...a, ',', ...b, ')']),
+    tie('e').map((a) => ['abs', '(', ...a, ')']),
+  ),
+})).e;
+
+/** `let` and `where` over generated expressions, their tokens spaced at random. */
+const expressionProgram = fc
+  .tuple(
+    numberExpr,
+    numberExpr,
+    fc.constantFrom('>', '<=', '=', '!='),
+    fc.array(fc.constantFrom(' ', '  ', '\t'), { minLength: 1, maxLength: 6 }),
+  )
+  .map(([a, b, cmp, pads]) => {
+    const join = (ts: string[]): string =>
+      ts.map((t, i) => `${t}${pads[i % pads.length]}`).join('');
+    return `${BASE}\nrun db with manual, fast\nlet x_ms = ${join(a)}\ntable summary where ${join(b)} ${cmp} x_ms by vm mean x_ms`;
+  });
 
 describe('format', () => {
   it('prints one field per line (a one-line block stays one), keeps comments and literal spellings', () => {
@@ -200,6 +244,19 @@ describe('format', () => {
         const after = compile(format(x).text);
         expect(after.diagnostics).toEqual([]);
         expect(withoutLines(after.program)).toEqual(withoutLines(before.program));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('prints generated expressions back to the same compiled lets and conditions', () => {
+    fc.assert(
+      fc.property(expressionProgram, (x) => {
+        const before = compile(x);
+        expect(before.diagnostics).toEqual([]);
+        const once = format(x).text;
+        expect(format(once).text).toBe(once);
+        expect(withoutLines(compile(once).program)).toEqual(withoutLines(before.program));
       }),
       { numRuns: RUNS },
     );
