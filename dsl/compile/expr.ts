@@ -25,6 +25,8 @@ export interface ExprNames {
   names(): Iterable<string>;
   /** True for a name whose definition has an error already reported: nothing more is said. */
   broken?(name: string): boolean;
+  /** Why a name that is not here is not (a let over another table's columns), if known. */
+  why?(name: string): string | undefined;
   /** Where the names come from, for messages: "the summary table". */
   place: string;
 }
@@ -206,7 +208,7 @@ class ExprCompiler {
     return this.error(
       C.UnknownColumn,
       span,
-      `Unknown column '${text}' in ${this.names.place}.${didYouMean(text, this.names.names())}`,
+      `Unknown column '${text}' in ${this.names.place}.${this.names.why?.(text) ?? didYouMean(text, this.names.names())}`,
       `Name a column of ${this.names.place}, an axis or a \`let\`; a text value goes in quotes ("${text}") or after \`=\` with a text column.`,
     );
   }
@@ -312,7 +314,8 @@ class ExprCompiler {
     const [a, b] = leftFirst ? [left, right] : [right, left];
     const first = this.compile(a, peer);
     if (!first) {
-      this.compile(b, peer);
+      // The other side's own mistakes are reported too, but not that its type is unknown.
+      if (!this.loose(b)) this.compile(b, peer);
       return undefined;
     }
     const second = this.compile(b, first);

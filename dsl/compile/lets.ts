@@ -120,7 +120,17 @@ export class Lets {
     };
     return {
       lookup: (name) => columns.get(name) ?? letInfo(name),
-      names: () => [...columns.keys(), ...this.done.keys(), ...this.pending.keys()],
+      names: () => [
+        ...columns.keys(),
+        ...[...this.done.keys(), ...this.pending.keys()].filter(
+          (n) => view === undefined || this.fits(n, view),
+        ),
+      ],
+      why: (name) => {
+        if (view === undefined || !this.done.has(name) || this.fits(name, view)) return undefined;
+        const lacking = this.baseColumns(name).filter((c) => !columns.has(c));
+        return ` \`let ${name}\` uses ${lacking.map((c) => `'${c}'`).join(', ')}, which it lacks.`;
+      },
       broken: (name) => this.failed.has(name) || this.cyclic.has(name),
       place,
     };
@@ -164,15 +174,22 @@ export class Lets {
   /** True when every column the let `name` uses (through other lets too) is in `view`. */
   fits(name: string, view: TableView): boolean {
     const columns = this.perView.get(view);
+    return this.baseColumns(name).every((c) => columns?.has(c) ?? false);
+  }
+
+  /** The columns (not lets) the let `name` uses, through other lets too. */
+  private baseColumns(name: string): string[] {
+    const out = new Set<string>();
     const seen = new Set<string>();
-    const ok = (n: string): boolean => {
-      if (seen.has(n)) return true;
+    const walk = (n: string): void => {
+      if (seen.has(n)) return;
       seen.add(n);
       const l = this.done.get(n);
-      if (!l) return columns?.has(n) ?? false;
-      return l.uses.every(ok);
+      if (l) l.uses.forEach(walk);
+      else out.add(n);
     };
-    return ok(name);
+    walk(name);
+    return [...out];
   }
 
   /** The let `name` of this text compiled, or undefined when it has an error or a cycle. */

@@ -112,9 +112,11 @@ function compileTable(
   const before = diags.length;
   const query = rowQuery(s, views, ctx, diags);
   if (!query) return undefined;
-  const shown = query.names;
-  for (const c of s.columns ?? [])
-    if (shown.lookup(c.text) === undefined) unknownColumn(c, shown, diags);
+  // The columns of a grouped table are known here; those of a table of runs are checked
+  // against the runs' tables when shown, where the message lists them.
+  if (query.query.by || query.query.aggregates)
+    for (const c of s.columns ?? [])
+      if (query.names.lookup(c.text) === undefined) unknownColumn(c, query.names, diags);
   if (diags.length > before) return undefined;
   return {
     kind: 'table',
