@@ -351,12 +351,14 @@ export const SYNTAX: Syntax = {
     hint: 'A value is a column, a number with its unit (300ms), a "string", a call such as max(a, b), or an expression in parentheses.',
   },
   expectStmt: {
-    example: 'expect summary where tracking = ring: stale_pages = 0',
+    example: 'expect summary where status = completed: stale_pages = 0',
     keywords: {
       expect:
         '`expect [all|any] VIEW [where EXPR] [by ... AGGREGATE ...]: CONDITION`: check the results. Passes when the condition holds for every row (`all`, the default) or some row (`any`) of the table after `where` (and grouping); no row is a failure. A failure names the rows, and `mmulab run` exits with status 1.',
       all: '`expect all VIEW: ...`: every row must satisfy the condition (the default).',
       any: '`expect any VIEW: ...`: at least one row must satisfy the condition.',
+      where: '`expect VIEW where EXPR: ...`: the rows to check; no row left is a failure.',
+      by: '`expect VIEW by COLUMN, ... AGGREGATE COLUMN, ...: ...`: check each group, its aggregates named like `mean_downtime_ms`.',
     },
     slots: {
       quantifier: { holds: { kind: 'keyword' } },

@@ -393,14 +393,15 @@ function compilePlot(
     ]);
     for (const c of whereNode ? pinned(whereNode) : []) placed.add(c);
     for (const a of ctx.axes) {
-      if (placed.has(a.column) || a.values.length < 2) continue;
+      // A field that differs between named definitions follows the name (`tracking`).
+      if (placed.has(a.column) || a.values.length < 2 || a.source === 'differs') continue;
       diags.push(
         diagnostic(
           'error',
           C.UnplottedAxis,
           x.span,
           `'${a.column}' varies between the runs (${a.values.slice(0, 4).join(', ')}${a.values.length > 4 ? ', ...' : ''}) but is neither the x axis, a \`by\` column nor the facet of this plot: its runs would be averaged together.`,
-          `Add \`by ${a.column}\` or \`facet ${a.column}\`, or keep one value with \`where ${a.column} = ${String(a.values[0])}\`.`,
+          `Add \`by ${a.column}\` or \`facet ${a.column}\`, or keep one value with \`where ${a.column} = ${String(a.values[0])}${a.unit ?? ''}\`.`,
         ),
       );
     }

@@ -64,7 +64,7 @@ const TAIL = [
   'let fault_us = stall_fast_fault_ms * 1000 / (pf_fast + 1)',
   'let slow = if(downtime_ms > 0.3s, 1, 0)',
   'table summary where status = completed and not (downtime_ms >= 1s) by tracking mean downtime_ms, p95 total_ms, n with tracking, n',
-  'plot downtime_ms, fault_us over seed by tracking facet vm where -total_ms < -1ms as bar error ci95 log y',
+  'plot downtime_ms, fault_us over seed by tracking, ring_entries, bandwidth facet downtime where warmup = 10ms and -total_ms < -1ms as bar error ci95 log y',
   'plot remaining over time by tracking',
   'plot progress',
   'expect any summary where tracking = t1: fault_us >= 0 or slow % 2 != 1',

@@ -466,7 +466,7 @@ describe('fmt of the new statements', () => {
         'let fault_us = stall_fast_fault_ms * 1000 / (pf_fast + 1)',
         'let x = -total_ms % 2',
         'table summary where status = completed and not (downtime_ms >= 1s) by tracking, vm mean downtime_ms, n with tracking, n',
-        'plot downtime_ms, total_ms over seed by tracking facet vm where tracking = ring as bar error ci95 log y',
+        'plot downtime_ms, total_ms over seed log y error ci95 as bar where tracking = ring facet vm by tracking',
         'plot progress',
         'expect any summary where tracking = ring: stale_pages = 0',
         'expect summary: max(total_ms, 1s) > 0',
