@@ -4,5 +4,10 @@
 // It runs kernel/jupyter/entry.ts bundled to dist/kernel.mjs (see bundle.js).
 import { ensureBuilt, importBundle } from './bundle.js';
 
-await ensureBuilt(['dist/kernel.mjs', 'dist/run-worker.mjs', 'dist/compile-worker.mjs']);
+await ensureBuilt([
+  'dist/kernel.mjs',
+  'dist/run-worker.mjs',
+  'dist/compile-worker.mjs',
+  'dist/plan-worker.js',
+]);
 await importBundle('dist/kernel.mjs');

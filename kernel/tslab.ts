@@ -25,6 +25,8 @@ import type { PlotlyFigure } from './output/figures.ts';
 import type { MimeBundle } from './display/mime.ts';
 import { NotebookDisplay } from './display/notebook-display.ts';
 import { tableBundle } from './display/table.ts';
+import { ExpectFailed } from './experiment/expect.ts';
+import { expectFailureText } from './output/expect-text.ts';
 
 // Everything needed to call the engine without the language, and the views.
 export * from '../engine/index.ts';
@@ -34,13 +36,25 @@ export { compile, EMPTY_SCOPE } from '../dsl/compile.ts';
 export type { CompileResult, CompiledOutput, CompiledProgram, Scope } from '../dsl/compile.ts';
 export { formatDiagnostic } from '../dsl/diagnostics.ts';
 export type { Diagnostic } from '../dsl/diagnostics.ts';
-export { experimentTable } from './experiment/experiment-table.ts';
+export { experimentTable, tidyTable } from './experiment/experiment-table.ts';
+export { columnsOf } from './experiment/column-info.ts';
+export { applyLets } from './experiment/derive.ts';
+export { aggregateRows, queryRows, whereRows } from './experiment/aggregate.ts';
+export { compileExpr } from './experiment/expressions.ts';
+export { evaluateExpect, ExpectFailed } from './experiment/expect.ts';
+export type { ExpectResult } from './experiment/expect.ts';
+export { tableOutputTable, viewTable } from './experiment/views.ts';
+export { CachingRunner } from './experiment/caching-runner.ts';
+export { ResultCache, userCacheDir } from './experiment/result-cache.ts';
+export { shownOutputs } from './output/shown.ts';
+export type { ShownOutput } from './output/shown.ts';
 export { runProgram } from './experiment/experiments.ts';
 export type { ExperimentRun, PlanRun, ProgramRun } from './experiment/experiments.ts';
 export { InThreadRunner } from './experiment/in-thread.ts';
 export { PlanFailed } from './experiment/runner.ts';
 export type { PlanRunner, RunProgress } from './experiment/runner.ts';
 export { guestperfFigure, plotFigure } from './output/figures.ts';
+export { crossRunFigure } from './output/cross-run-figure.ts';
 export type { PlotlyFigure, PlotlyJson } from './output/figures.ts';
 export * from './display/index.ts';
 
@@ -103,8 +117,15 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
     ...(signal === undefined ? {} : { signal }),
     ...(onProgress === undefined ? {} : { onProgress }),
   });
-  if (options.display !== false)
-    await send(notebook.render(compiled.program.outputs, experiments), options.sink);
+  if (options.display !== false) {
+    const { bundles, failed } = notebook.render(
+      compiled.program.outputs,
+      experiments,
+      compiled.program.lets ?? [],
+    );
+    await send(bundles, options.sink);
+    if (failed.length) throw new ExpectFailed(failed.map(expectFailureText).join('\n\n'));
+  }
   return experiments;
 }
 

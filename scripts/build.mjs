@@ -8,6 +8,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { engineSourceFingerprint } from './engine-fingerprint.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -53,6 +54,8 @@ function extensionOf(b) {
 
 export async function build() {
   const written = [];
+  // The result cache's key part for the engine (kernel/experiment/engine-fingerprint.ts).
+  const fingerprint = JSON.stringify(engineSourceFingerprint(join(root, 'engine')));
   for (const b of BUNDLES) {
     const result = await esbuild.build({
       entryPoints: { [b.name]: join(root, b.entry) },
@@ -68,7 +71,10 @@ export async function build() {
       write: false,
       logLevel: 'error',
       banner: { js: b.format === 'esm' ? esmBanner : cjsBanner },
-      define: b.format === 'cjs' ? { 'import.meta.url': '__mmulabImportMetaUrl' } : undefined,
+      define: {
+        __MMULAB_ENGINE_FINGERPRINT__: fingerprint,
+        ...(b.format === 'cjs' ? { 'import.meta.url': '__mmulabImportMetaUrl' } : {}),
+      },
       legalComments: 'none',
     });
     // Chunks first and the entry last, each written then renamed: a kernel starting

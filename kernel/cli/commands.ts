@@ -40,6 +40,7 @@ example:
 
 export const RUN_HELP = `usage: mmulab run FILE.mmu [--html REPORT.html] [--csv DIR] [--arrow DIR] [--seed N]
                        [--jobs N] [--shard i/N|auto] [--verify DIR] [--dry-run]
+                       [--cache DIR]
 
 Compile FILE.mmu, run every plan of its \`run\` and \`sweep\` statements, and print
 the tables its \`table\` statements ask for (a sweep prints one table with a
@@ -48,9 +49,9 @@ a terminal. Errors in the file are printed to stderr and nothing runs.
 
 options:
   --html FILE      write a self-contained HTML report: the tables, a Plotly chart per
-                   \`plot\` statement and, for each migration, QEMU guestperf's chart
-                   (guest progress with iteration markers beside remaining pages);
-                   plotly.js is inlined, so the file works offline
+                   \`plot\` statement (\`plot progress\`: QEMU guestperf's chart of each
+                   migration) and the \`expect\` lines; plotly.js is inlined, so the
+                   file works offline
   --csv DIR        write one CSV per table and plan to DIR (<label>.<table>.csv),
                    headed by the provenance as '# key: value' comment lines
   --arrow DIR      write one Arrow IPC file per table to DIR (<table>.arrow) with
@@ -72,15 +73,17 @@ options:
                    \`export ... as csv\`) wrote to DIR: the plan hashes, seeds, costs
                    and every value must match (Node, the commit and the sources'
                    hash may differ); prints each difference and exits 1 if any
-  --no-guestperf   leave the guestperf charts out of the HTML report
   --dry-run        run nothing: print for each experiment "N points × R seeds =
                    M plans" and the values of every axis it varies
+  --cache DIR      keep every plan's results in DIR, keyed by the plan's hash and
+                   the engine's fingerprint, and run only the plans not stored
+                   there: a second run of an unchanged file runs nothing
   -h, --help       show this text
 
 Ctrl-C stops the run: unfinished plans are dropped, the finished ones are
 printed and written, and the exit code is 130.
 
-exit codes: 0 ok, 1 the plan has errors, 2 usage, 130 interrupted`;
+exit codes: 0 ok, 1 the plan has errors or an \`expect\` failed, 2 usage, 130 interrupted`;
 
 export const MERGE_HELP = `usage: mmulab merge DIR... --out DIR
 
@@ -114,8 +117,8 @@ export interface RunArgs {
   html?: string;
   csv?: string;
   seed?: number;
-  /** QEMU guestperf's chart per migration in the HTML report. */
-  guestperf: boolean;
+  /** The result cache's directory (`--cache DIR`). */
+  cache?: string;
   /** Arrow IPC output directory. */
   arrow?: string;
   /** Worker threads; 1 runs in-process. */
@@ -238,8 +241,8 @@ const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'jobs', short: 'j', value: 'N' },
   { name: 'shard', value: 'i/N' },
   { name: 'verify', value: 'DIR' },
-  { name: 'no-guestperf' },
   { name: 'dry-run' },
+  { name: 'cache', value: 'DIR' },
   { name: 'help', short: 'h' },
 ];
 
@@ -260,10 +263,11 @@ export function parseRunArgs(
   if (options.has('help')) return null;
   const args: RunArgs = {
     file: oneFile('mmulab run', positionals, cwd),
-    guestperf: !options.has('no-guestperf'),
     jobs: availableParallelism(),
     dryRun: options.has('dry-run'),
   };
+  const cache = options.get('cache');
+  if (typeof cache === 'string') args.cache = cache;
   const html = options.get('html');
   const arrow = options.get('arrow');
   const jobs = options.get('jobs');

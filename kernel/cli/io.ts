@@ -19,6 +19,8 @@ export const ExitCode = {
   Ok: 0,
   /** The plan has errors (diagnostics, or the engine rejected it). */
   PlanError: 1,
+  /** An `expect` statement failed (the results are printed and written all the same). */
+  ExpectFailed: 1,
   /** Usage: unknown command or option, a missing value or file. */
   Usage: 2,
   /** Stopped by SIGINT (Ctrl-C): 128 + 2, the shell's convention for a signal. */

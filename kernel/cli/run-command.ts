@@ -10,6 +10,10 @@ import { InThreadRunner } from '../experiment/in-thread.ts';
 import { indexedPlans } from '../experiment/plans.ts';
 import { PoolRunner } from '../experiment/pool-runner.ts';
 import { runEnvironment } from '../output/environment.ts';
+import { CachingRunner } from '../experiment/caching-runner.ts';
+import { ResultCache } from '../experiment/result-cache.ts';
+import type { PlanRunner } from '../experiment/runner.ts';
+import { expectFailureText, expectLine } from '../output/expect-text.ts';
 import { writeExport, writeExports } from '../output/exports.ts';
 import type { ExportSource } from '../output/exports.ts';
 import { formatNumber } from '../output/format.ts';
@@ -56,8 +60,12 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
   const progress = new ProgressBar(io.stderr, plans.length);
   const stop = interruptOnSigint();
   // One plan, or one job, gains nothing from threads: it runs here.
-  const runner =
+  const threads: PlanRunner =
     args.jobs <= 1 || plans.length <= 1 ? new InThreadRunner() : new PoolRunner(args.jobs);
+  const runner =
+    args.cache === undefined
+      ? threads
+      : new CachingRunner(threads, new ResultCache(resolve(io.cwd, args.cache)));
   let ran: ProgramRun;
   try {
     ran = await runExperiments(program, loaded.text, plans, runner, {
@@ -80,17 +88,19 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
   }
   progress.clear();
   const { experiments } = ran;
-  let printed: string;
+  if (runner instanceof CachingRunner)
+    io.stderr.write(
+      `cache: ${plans.length - runner.ran} of ${plans.length} plan(s) from ${shown(io, resolve(io.cwd, args.cache ?? ''))}\n`,
+    );
+  let printed: Printed;
   try {
     printed = printResults(experiments, program, io, args.seed);
   } catch (e) {
     if (!(e instanceof ColumnError)) throw e;
-    io.stderr.write(
-      `${loaded.shownPath}: ${e.message}\nFix the \`table ... with\` line and run again.\n`,
-    );
+    io.stderr.write(`${loaded.shownPath}: ${e.message}\nFix that output line and run again.\n`);
     return ExitCode.PlanError;
   }
-  io.stdout.write(printed);
+  io.stdout.write(printed.text);
   const environment = runEnvironment(loaded.sources);
   const from: ExportSource = {
     source: basename(loaded.path),
@@ -124,7 +134,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
         title: loaded.shownPath,
         experiments,
         outputs: program.outputs,
-        guestperf: args.guestperf,
+        lets: program.lets ?? [],
         environment,
       }),
     );
@@ -156,7 +166,18 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     );
     return ExitCode.Interrupted;
   }
+  if (printed.failed.length) {
+    io.stderr.write(`${printed.failed.join('\n\n')}\n`);
+    io.stderr.write(`${loaded.shownPath}: ${printed.failed.length} expect statement(s) failed.\n`);
+    return ExitCode.ExpectFailed;
+  }
   return ExitCode.Ok;
+}
+
+/** What the terminal shows, and the failed expectations (for stderr and the exit code). */
+interface Printed {
+  text: string;
+  failed: string[];
 }
 
 /**
@@ -184,21 +205,30 @@ function printResults(
   program: CompiledProgram,
   io: CliIo,
   seed: number | undefined,
-): string {
+): Printed {
+  const failed: string[] = [];
   const width = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120;
   const out: string[] = [];
   for (const e of experiments) {
     const seeded = seed === undefined ? '' : `, --seed ${seed}`;
     out.push(`== ${e.statement}  (line ${e.line}, ${e.runs.length} plan(s)${seeded})`, '');
     // A terminal shows the tables; plots are the report's (--html).
-    const tables = shownOutputs(e, program.outputs).filter((s) => s.kind === 'table');
-    for (const { view, table: t } of tables) {
+    const shownItems = shownOutputs(e, program.outputs, program.lets ?? []);
+    let tables = 0;
+    for (const item of shownItems) {
+      if (item.kind === 'expect') {
+        if (item.result.pass) out.push(expectLine(item.result), '');
+        else failed.push(expectFailureText(item.result));
+        continue;
+      }
+      if (item.kind !== 'table') continue;
+      tables++;
+      const { view, table: t } = item;
       // Each block of a wide table repeats what names a row: the plan, else the first column.
       const keys = t.columnNames().includes('label') ? ['label'] : t.columnNames().slice(0, 1);
       out.push(`${view}:`, t.numRows() ? fittedTextTable(t, width, keys) : '(no rows)', '');
     }
-    if (tables.length === 0)
-      for (const r of e.runs) out.push(statusLine(r.label, r.result.summary));
+    if (tables === 0) for (const r of e.runs) out.push(statusLine(r.label, r.result.summary));
     for (const r of e.runs) {
       const p = r.result.provenance;
       out.push(
@@ -207,7 +237,7 @@ function printResults(
     }
     out.push('');
   }
-  return `${out.join('\n')}`;
+  return { text: out.join('\n'), failed };
 }
 
 /** "web/ring/qemu/seed=1: completed in 3,020.821 ms, downtime 270.387 ms, 28 iterations, 0 stale pages". */

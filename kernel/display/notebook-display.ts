@@ -2,19 +2,26 @@ import type { ColumnTable } from 'arquero';
 import type { CompiledOutput } from '../../dsl/compile.ts';
 import type { ResultTableName } from '../../engine/results.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
-import { guestperfFigure } from '../output/figures.ts';
+import type { LetDefinition } from '../../dsl/compile.ts';
+import type { ExpectResult } from '../experiment/expect.ts';
+import { expectLine } from '../output/expect-text.ts';
+import { escapeHtml } from '../output/format.ts';
 import type { PlotlyFigure } from '../output/figures.ts';
 import { shownOutputs } from '../output/shown.ts';
-import { provenanceRecord } from './mime.ts';
+import { mmulabMetadata, provenanceRecord } from './mime.ts';
 import type { MimeBundle, ProvenanceRecord } from './mime.ts';
 import { plotlyFigureBundle, plotlyLoaderBundle } from './plotly.ts';
 import { tableBundle } from './table.ts';
 
 export interface NotebookDisplayOptions {
-  /** QEMU guestperf's chart for every migration (default true, as in the HTML report). */
-  guestperf?: boolean;
   /** Rows of a table shown before "… N more rows" (default: tableBundle's). */
   maxRows?: number;
+}
+
+/** What a cell shows, and the expectations that failed (the front end reports them as an error). */
+export interface CellDisplay {
+  bundles: MimeBundle[];
+  failed: ExpectResult[];
 }
 
 /**
@@ -30,40 +37,41 @@ export class NotebookDisplay {
 
   /**
    * The bundles of a cell, in the HTML report's order: for each experiment, its
-   * tables and plots in the order the cell asks for them, then a guestperf chart per
-   * migration. `export` outputs are files, not displays. A cell that ran experiments
-   * without asking for a table or plot gets each experiment's summary. `guestperf:
-   * false` leaves the guestperf charts out: a cell that only shows a table of earlier
-   * results should not draw their migrations again.
+   * tables, plots and expectations in the order the cell asks for them (a passing
+   * expect is one line; a failing one is returned in `failed`, for the error the
+   * front end reports). `export` outputs are files, not displays. A cell that ran
+   * experiments without asking for a table, plot or expect gets each experiment's
+   * summary. Guest-progress charts only for `plot progress`.
    */
   render(
     outputs: readonly CompiledOutput[],
     experiments: readonly ExperimentRun[],
-    options: { guestperf?: boolean } = {},
-  ): MimeBundle[] {
-    const shown = outputs.filter((o) => o.kind === 'table' || o.kind === 'plot');
+    lets: readonly LetDefinition[] = [],
+  ): CellDisplay {
+    const shown = outputs.filter((o) => o.kind !== 'export');
     const asked: readonly CompiledOutput[] = shown.length
       ? shown
       : [{ kind: 'table', views: ['summary'], line: 0 }];
     const bundles: MimeBundle[] = [];
+    const failed: ExpectResult[] = [];
     for (const e of experiments) {
       const provenance = experimentProvenance(e);
-      for (const item of shownOutputs(e, asked)) {
+      for (const item of shownOutputs(e, asked, lets)) {
         if (item.kind === 'table') bundles.push(this.table(e, item.view, item.table, provenance));
-        else bundles.push(...this.chart(item.figure, provenance));
-      }
-      if (this.options.guestperf === false || options.guestperf === false) continue;
-      for (const r of e.runs) {
-        // An interrupted run may stop before its first sync: there is nothing to draw.
-        if (r.result.iterations.numRows() === 0) continue;
-        bundles.push(
-          ...this.chart(guestperfFigure(r.label, r.result), [
-            provenanceRecord(r.result.provenance, r.label),
-          ]),
-        );
+        else if (item.kind === 'plot') {
+          const run =
+            item.label === undefined ? undefined : e.runs.find((r) => r.label === item.label);
+          bundles.push(
+            ...this.chart(
+              item.figure,
+              run ? [provenanceRecord(run.result.provenance, run.label)] : provenance,
+            ),
+          );
+        } else if (item.result.pass) bundles.push(expectBundle(item.result));
+        else failed.push(item.result);
       }
     }
-    return bundles;
+    return { bundles, failed };
   }
 
   /** A chart's bundle, preceded by the plotly.js loader if this session has not sent it. */
@@ -100,4 +108,16 @@ export class NotebookDisplay {
 /** One provenance record per plan of an experiment, labelled. */
 export function experimentProvenance(e: ExperimentRun): ProvenanceRecord[] {
   return e.runs.map((r) => provenanceRecord(r.result.provenance, r.label));
+}
+
+/** A passing expect: its one line. */
+export function expectBundle(r: ExpectResult): MimeBundle {
+  const line = expectLine(r);
+  return {
+    data: {
+      'text/plain': line,
+      'text/html': `<div style="font:12px ui-monospace,monospace;color:#2ca02c">${escapeHtml(line)}</div>`,
+    },
+    metadata: mmulabMetadata({ expect: { pass: r.pass, rows: r.checked, line: r.output.line } }),
+  };
 }

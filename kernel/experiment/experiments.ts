@@ -1,4 +1,5 @@
-import type { CompiledProgram } from '../../dsl/compile.ts';
+import type { Axis, CompiledProgram, ParamValue } from '../../dsl/compile.ts';
+import type { RunPlan } from '../../engine/plan.ts';
 import type { RunResult } from '../../engine/results.ts';
 import { InThreadRunner } from './in-thread.ts';
 import { indexedPlans } from './plans.ts';
@@ -15,7 +16,19 @@ export interface PlanRun {
   /** The plan's `plan_index`: its position among all plans of the file (0-based). */
   index: number;
   label: string;
+  /** The plan's value of every axis of its experiment, by column (null where it has none). */
+  params: Record<string, ParamValue>;
+  /** The plan that ran: its result tables' columns are `resultColumns(plan)`. */
+  plan: RunPlan;
   result: RunResult;
+}
+
+/** A plan of an experiment that has no result: another shard's, or cut short by an interrupt. */
+export interface MissingPlan {
+  index: number;
+  label: string;
+  params: Record<string, ParamValue>;
+  seed: number;
 }
 
 /** An experiment (`run` or `sweep` statement) and the results of its plans. */
@@ -25,7 +38,11 @@ export interface ExperimentRun {
   line: number;
   /** The statement as written (its first line). */
   statement: string;
+  /** What varies between its plans besides the seed: one column each in every table. */
+  axes: Axis[];
   runs: PlanRun[];
+  /** Its plans without a result, in plan order (a figure flags the groups they belong to). */
+  missing: MissingPlan[];
 }
 
 /**
@@ -43,12 +60,23 @@ export function assembleExperiments(
   const out: ExperimentRun[] = [];
   program.experiments.forEach((e, k) => {
     const runs: PlanRun[] = [];
+    const missing: MissingPlan[] = [];
     for (const p of plans) {
+      if (p.experiment !== k) continue;
+      const params = p.params ?? {};
       const result = results.get(p.index);
-      if (p.experiment === k && result) runs.push({ index: p.index, label: p.label, result });
+      if (result) runs.push({ index: p.index, label: p.label, params, plan: p.plan, result });
+      else missing.push({ index: p.index, label: p.label, params, seed: p.plan.seed });
     }
     if (runs.length === 0) return;
-    out.push({ mode: e.mode, line: e.line, statement: (lines[e.line - 1] ?? '').trim(), runs });
+    out.push({
+      mode: e.mode,
+      line: e.line,
+      statement: (lines[e.line - 1] ?? '').trim(),
+      axes: e.axes ?? [],
+      runs,
+      missing,
+    });
   });
   return out;
 }

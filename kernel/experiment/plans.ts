@@ -1,4 +1,4 @@
-import type { CompiledProgram, LabelledPlan } from '../../dsl/compile.ts';
+import type { CompiledProgram, LabelledPlan, ParamValue } from '../../dsl/compile.ts';
 import type { RunPlan } from '../../engine/plan.ts';
 
 /**
@@ -15,6 +15,8 @@ export interface IndexedPlan {
   experiment: number;
   label: string;
   plan: RunPlan;
+  /** The plan's axis values (LabelledPlan.params). */
+  params?: Record<string, ParamValue>;
 }
 
 /**
@@ -43,7 +45,13 @@ export function plansOf(
 export function indexedPlans(program: CompiledProgram, seed?: number): IndexedPlan[] {
   let index = 0;
   return plansOf(program, seed).flatMap((e, experiment) =>
-    e.plans.map(({ label, plan }) => ({ index: index++, experiment, label, plan })),
+    e.plans.map(({ label, plan, params }) => ({
+      index: index++,
+      experiment,
+      label,
+      plan,
+      ...(params === undefined ? {} : { params }),
+    })),
   );
 }
 

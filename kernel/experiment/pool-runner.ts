@@ -15,14 +15,21 @@ import type { PlanRunner, RunnerOptions, RunnerOutcome, RunnerPlan } from './run
 const PROGRESS_POLL_MS = 100;
 
 export class PoolRunner implements PlanRunner {
-  /** `threads`: the most worker threads a run starts. */
-  constructor(private readonly threads: number) {}
+  /**
+   * `threads`: the most worker threads a run starts. `workerUrl`: the threads' entry
+   * (default: plan-worker.js beside this module, as the CLI's bundle and the sources
+   * have it; a bundle that puts this module in a chunk names its own).
+   */
+  constructor(
+    private readonly threads: number,
+    private readonly workerUrl: URL = new URL('./plan-worker.js', import.meta.url),
+  ) {}
 
   async run(plans: readonly RunnerPlan[], options: RunnerOptions = {}): Promise<RunnerOutcome> {
     const { onProgress, signal } = options;
     const threads = Math.max(1, Math.min(this.threads, plans.length));
     const pool = new Piscina<PlanTask, TaskReply>({
-      filename: new URL('./plan-worker.js', import.meta.url).href,
+      filename: this.workerUrl.href,
       minThreads: threads,
       maxThreads: threads,
     });

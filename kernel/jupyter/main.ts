@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { WorkerRunner } from '../experiment/worker-runner.ts';
+import type { PlanRunner } from '../experiment/runner.ts';
 import { KernelHandler } from './handler.ts';
 import type { ConnectionInfo } from './protocol.ts';
 import type { MmulabSession } from './session.ts';
@@ -74,16 +74,21 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const info = readConnection(file);
-  // From the sources this is kernel/jupyter/run-worker.mjs (registers tsx); in the
-  // bundle, dist/run-worker.mjs: the same relative name in both layouts.
-  let runner: WorkerRunner | undefined;
+  let runner: PlanRunner | undefined;
   let compiler: ThreadCompiler | undefined;
   // The language and the engine load after the sockets are bound (a separate chunk
   // of the bundle), and the simulation thread starts after that: kernel_info does
   // not wait for either.
   const session: Promise<MmulabSession> = new Promise((r) => setImmediate(r)).then(async () => {
     const { MmulabSession } = await import('./session.ts');
-    runner = new WorkerRunner(new URL('./run-worker.mjs', import.meta.url));
+    const { kernelRunner } = await import('./kernel-runner.ts');
+    // From the sources these are kernel/jupyter/run-worker.mjs and plan-worker.js
+    // (which register tsx); in the bundle, dist/run-worker.mjs and dist/plan-worker.js:
+    // the same relative names in both layouts.
+    runner = kernelRunner({
+      thread: new URL('./run-worker.mjs', import.meta.url),
+      pool: new URL('./plan-worker.js', import.meta.url),
+    });
     // As run-worker.mjs: compile-worker.mjs beside the sources and in dist/.
     compiler = new ThreadCompiler(new URL('./compile-worker.mjs', import.meta.url));
     return new MmulabSession(runner, process.cwd(), compiler);

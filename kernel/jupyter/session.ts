@@ -6,6 +6,9 @@ import { isComplete } from '../../dsl/is-complete.ts';
 import { FIELD_DOCS, KEYWORD_DOCS, UNIT_DOCS, VALUE_DOCS } from '../../dsl/keyword-docs.ts';
 import type { MimeBundle } from '../display/mime.ts';
 import { NotebookDisplay } from '../display/notebook-display.ts';
+import type { CellDisplay } from '../display/notebook-display.ts';
+import type { ExpectResult } from '../experiment/expect.ts';
+import { expectFailureText } from '../output/expect-text.ts';
 import { progressBundle } from '../display/progress.ts';
 import { ColumnError } from '../experiment/experiment-table.ts';
 import { runExperiments } from '../experiment/experiments.ts';
@@ -283,18 +286,18 @@ export class MmulabSession {
     // A cell without runs renders only what it asks for, from the previous results;
     // NotebookDisplay shows summaries for runs nobody asked a view of.
     const shows = program.outputs.some((o) => o.kind !== 'export');
+    let failed: ExpectResult[] = [];
     if (plans.length > 0 || shows) {
-      let bundles: MimeBundle[];
+      let cell: CellDisplay;
       try {
-        bundles = this.display.render(program.outputs, experiments, {
-          guestperf: plans.length > 0,
-        });
+        cell = this.display.render(program.outputs, experiments, program.lets ?? []);
       } catch (e) {
         if (!(e instanceof ColumnError)) throw e;
-        // The results are kept: a corrected `table ... with` in the next cell shows them.
+        // The results are kept: a corrected output line in the next cell shows them.
         return errorOf('MmulabError', e.message, [`${RED}${e.message}${RESET}`]);
       }
-      for (const bundle of bundles) out.display(bundle);
+      for (const bundle of cell.bundles) out.display(bundle);
+      failed = cell.failed;
     }
     // `export ... to "DIR"`: relative to the notebook's directory (the kernel's cwd).
     for (const { output, files } of writeExports(experiments, program.outputs, this.cwd, {
@@ -302,6 +305,17 @@ export class MmulabSession {
     })) {
       const kind = output.format === 'csv' ? 'CSV' : 'Arrow';
       out.stream('stdout', `wrote ${files.length} ${kind} file(s) to ${output.dir}\n`);
+    }
+    if (failed.length > 0) {
+      // An error reply, as a failed assert in Python: nbconvert --execute and nbgrader
+      // stop at (or mark) the cell.
+      const evalue = `${failed.length} expect statement${failed.length === 1 ? '' : 's'} failed: ${failed.map((f) => `${f.output.text} (${f.summary})`).join('; ')}`;
+      const traceback = failed.flatMap((f) =>
+        expectFailureText(f)
+          .split('\n')
+          .map((l, i) => (i === 0 ? `${RED}${l}${RESET}` : l)),
+      );
+      return errorOf('ExpectFailed', evalue, traceback);
     }
     if (interrupted) {
       const finished = experiments.reduce((n, e) => n + e.runs.length, 0);

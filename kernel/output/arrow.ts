@@ -4,7 +4,10 @@ import { tableFromIPC, tableToIPC } from '@uwdata/flechette';
 import * as aq from 'arquero';
 import { RESULT_TABLES } from '../../engine/results.ts';
 import type { Provenance, ResultTableName } from '../../engine/results.ts';
-import type { PlanRun } from '../experiment/experiments.ts';
+import type { ColumnInfo } from '../../engine/results.ts';
+import { columnsOf } from '../experiment/column-info.ts';
+import { planTable } from '../experiment/experiment-table.ts';
+import type { ExperimentRun } from '../experiment/experiments.ts';
 import { provenanceEntries } from './csv.ts';
 import { environmentEntries } from './environment.ts';
 import type { RunEnvironment } from './environment.ts';
@@ -28,6 +31,8 @@ export const ArrowMeta = {
   Provenance: 'mmulab.provenance',
   /** `i/N` in a shard's files; absent after `mmulab merge`. */
   Shard: 'mmulab.shard',
+  /** Field metadata: the unit of the column's numbers (`Gbit/s`, `ms`), where it has one. */
+  Unit: 'mmulab.unit',
 } as const;
 
 /** A plan's provenance as stored: its index and label, then `provenanceEntries`. */
@@ -39,6 +44,8 @@ export interface ArrowTable {
   source: string;
   provenance: PlanProvenance[];
   columns: string[];
+  /** The unit of every column that has one (field metadata in the file). */
+  units: Record<string, string>;
   /** Sorted by plan_index. */
   rows: Record<string, unknown>[];
 }
@@ -54,34 +61,47 @@ function planProvenance(
 }
 
 /**
- * The tables of `runs` (any order) as ArrowTables: rows sorted by plan_index, columns
- * `plan_index`, `label`, then the table's own.
+ * The tables of the runs of `experiments` as ArrowTables: rows sorted by plan_index,
+ * columns `plan_index`, then the tidy table's (`label`, the axes, `seed`, the table's own).
  */
 export function arrowTables(
-  runs: readonly PlanRun[],
+  experiments: readonly ExperimentRun[],
   source: string,
   environment?: RunEnvironment,
 ): ArrowTable[] {
-  const sorted = [...runs].sort((a, b) => a.index - b.index);
+  const sorted = experiments
+    .flatMap((e) => e.runs.map((run) => ({ e, run })))
+    .sort((a, b) => a.run.index - b.run.index);
   return RESULT_TABLES.map((table) => {
-    const columns = ['plan_index', 'label'];
+    const columns = ['plan_index'];
+    const units: Record<string, string> = {};
     const rows: Record<string, unknown>[] = [];
-    for (const { index, label, result } of sorted) {
-      for (const c of result[table].columnNames()) if (!columns.includes(c)) columns.push(c);
-      for (const row of result[table].objects() as Record<string, unknown>[])
-        rows.push({ plan_index: index, label, ...row });
+    for (const { e, run } of sorted) {
+      const t = planTable(e.axes, run, table);
+      for (const c of columnsOf(t)) addColumn(columns, units, c);
+      for (const row of t.objects() as Record<string, unknown>[])
+        rows.push({ plan_index: run.index, ...row });
     }
-    const provenance = sorted.map((r) =>
+    const provenance = sorted.map(({ run: r }) =>
       planProvenance(r.index, r.label, r.result.provenance, environment),
     );
-    return { table, source, provenance, columns, rows };
+    return { table, source, provenance, columns, units, rows };
   });
+}
+
+function addColumn(columns: string[], units: Record<string, string>, c: ColumnInfo): void {
+  if (!columns.includes(c.name)) columns.push(c.name);
+  if (c.unit !== undefined) units[c.name] = c.unit;
 }
 
 /** Write `t` to `dir/<table>.arrow` (Arrow IPC file format); returns the path. */
 export function writeArrowTable(dir: string, t: ArrowTable, shard?: string): string {
   mkdirSync(dir, { recursive: true });
   const arrow = aq.toArrow(aq.from(t.rows, t.columns));
+  for (const field of arrow.schema.fields) {
+    const unit = t.units[field.name];
+    if (unit !== undefined) field.metadata = new Map([[ArrowMeta.Unit, unit]]);
+  }
   const metadata = new Map<string, string>([
     [ArrowMeta.Table, t.table],
     [ArrowMeta.Source, t.source],
@@ -104,11 +124,17 @@ export function readArrowTable(path: string): ArrowTable {
   if (!table || !RESULT_TABLES.includes(table) || provenance === undefined)
     throw new Error(`${path}: not an mmulab Arrow file (no ${ArrowMeta.Table} in its metadata)`);
   const t = aq.fromArrow(bytes);
+  const units: Record<string, string> = {};
+  for (const field of arrow.schema.fields) {
+    const unit = field.metadata?.get(ArrowMeta.Unit);
+    if (unit !== undefined) units[field.name] = unit;
+  }
   return {
     table,
     source: meta.get(ArrowMeta.Source) ?? '',
     provenance: JSON.parse(provenance) as PlanProvenance[],
     columns: t.columnNames(),
+    units,
     rows: t.objects() as Record<string, unknown>[],
   };
 }
@@ -125,7 +151,9 @@ export function mergeArrowTables(parts: readonly ArrowTable[]): ArrowTable {
   const first = ordered[0];
   const seen = new Map<number, string>();
   const columns: string[] = [];
+  const units: Record<string, string> = {};
   for (const part of ordered) {
+    Object.assign(units, part.units);
     if (part.source !== first.source)
       throw new Error(
         `the ${part.table} tables come from different files (${first.source}, ${part.source}); merge the shards of one sweep`,
@@ -144,5 +172,5 @@ export function mergeArrowTables(parts: readonly ArrowTable[]): ArrowTable {
   // Array sort is stable: rows of one plan keep their order.
   const rows = ordered.flatMap((p) => p.rows).sort(byIndex);
   const provenance = ordered.flatMap((p) => p.provenance).sort(byIndex);
-  return { table: first.table, source: first.source, provenance, columns, rows };
+  return { table: first.table, source: first.source, provenance, columns, units, rows };
 }

@@ -4,6 +4,8 @@ import { toCSV } from 'arquero';
 import { snakeCase } from '../../dsl/schema.ts';
 import { RESULT_TABLES } from '../../engine/results.ts';
 import type { Provenance, ResultTableName } from '../../engine/results.ts';
+import { columnsOf } from '../experiment/column-info.ts';
+import { planTable } from '../experiment/experiment-table.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 import { environmentEntries } from './environment.ts';
 import type { RunEnvironment } from './environment.ts';
@@ -47,7 +49,9 @@ export function csvWithProvenance(
 
 /**
  * Write every table (or those in `views`) of every run to `dir` (created if missing),
- * one file per table and run: `<label>.<table>.csv`. Returns the paths written, in order.
+ * one file per table and run: `<label>.<table>.csv`, its rows led by `label`, the
+ * experiment's axes and `seed` as in the tidy tables, the units of its columns in a
+ * `# units:` line. Returns the paths written, in order.
  */
 export function writeCsvs(
   dir: string,
@@ -60,23 +64,34 @@ export function writeCsvs(
   const written: string[] = [];
   const used = new Set<string>();
   for (const e of experiments) {
-    for (const { label, result } of e.runs) {
+    for (const run of e.runs) {
+      const { label, result } = run;
       // The same plan in two experiments keeps both: the later one gets a suffix.
       let stem = labelSlug(label);
       for (let k = 2; used.has(stem); k++) stem = `${labelSlug(label)}~${k}`;
       used.add(stem);
       for (const view of views) {
         const path = join(dir, `${stem}.${view}.csv`);
+        const table = planTable(e.axes, run, view);
         const entries = provenanceEntries(result.provenance, {
           label,
           table: view,
           source: basename(source),
           ...Object.fromEntries(environmentEntries(environment)),
+          units: unitsEntry(table),
         });
-        writeFileSync(path, csvWithProvenance(result[view], entries));
+        writeFileSync(path, csvWithProvenance(table, entries));
         written.push(path);
       }
     }
   }
   return written;
+}
+
+/** `bandwidth=Gbit/s, downtime_ms=ms`: the unit of every column that has one. */
+export function unitsEntry(table: Parameters<typeof columnsOf>[0]): string {
+  return columnsOf(table)
+    .filter((c) => c.unit !== undefined)
+    .map((c) => `${c.name}=${c.unit}`)
+    .join(', ');
 }

@@ -39,11 +39,9 @@ export function writeExport(
 ): string[] {
   if (request.format === 'csv')
     return writeCsvs(request.dir, experiments, from.source, request.views, from.environment);
-  const tables = arrowTables(
-    experiments.flatMap((e) => e.runs),
-    from.source,
-    from.environment,
-  ).filter((t) => request.views.includes(t.table));
+  const tables = arrowTables(experiments, from.source, from.environment).filter((t) =>
+    request.views.includes(t.table),
+  );
   return tables.map((t) => writeArrowTable(request.dir, t, from.shard));
 }
 

@@ -1,7 +1,14 @@
 import type { ColumnTable } from 'arquero';
-import type { CompiledOutput } from '../../dsl/compile.ts';
+import type { CompiledOutput, LetDefinition } from '../../dsl/compile.ts';
 import type { RunResult } from '../../engine/results.ts';
-import type { PlanRun } from '../experiment/experiments.ts';
+import { whereRows } from '../experiment/aggregate.ts';
+import { unitOf } from '../experiment/column-info.ts';
+import { applyLets } from '../experiment/derive.ts';
+import { planTable, requireColumn, tidyTable } from '../experiment/experiment-table.ts';
+import type { ExperimentRun } from '../experiment/experiments.ts';
+import { axisTitle } from './axis-title.ts';
+import { crossRunFigure } from './cross-run-figure.ts';
+import { DASHES, legendLayout, SYMBOLS, traceStyle } from './palette.ts';
 
 /**
  * Plotly figure specs (plain JSON) from run results: the `plot Y over X` outputs and
@@ -27,30 +34,85 @@ function column(table: ColumnTable, name: string): unknown[] {
     : [];
 }
 
-/** `plot Y over X`: one trace per plan, named by its label. */
-export function plotFigure(output: PlotOutput, runs: readonly PlanRun[]): PlotlyFigure {
+/**
+ * `plot Y over time|iteration [by G]`: one trace per plan, named by its label, from
+ * the plan's tidy table (with the lets) after `where`. Without `by` each plan has its
+ * own colour, dash and marker (palette.ts); with `by`, the plans of a group share a
+ * dash and marker (and a legend group), and colours tell the plans of a group apart.
+ * Axis titles carry units (`time (s)`, `remaining (pages)`).
+ */
+export function plotFigure(
+  output: PlotOutput,
+  e: ExperimentRun,
+  lets: readonly LetDefinition[] = [],
+): PlotlyFigure {
+  if (output.table !== 'timeline' && output.table !== 'iterations')
+    return crossRunFigure(output, e, lets);
   const perIteration = output.table === 'iterations';
-  return {
-    data: runs.map(({ label, result }) => {
-      const t = result[output.table];
-      return {
+  const ys = output.yColumns ?? [output.yColumn];
+  const by = output.by ?? [];
+  const summary = applyLets(tidyTable(e, 'summary'), lets);
+  for (const c of by) requireColumn(summary.columnNames(), c, 'summary');
+  const rows = summary.objects() as Record<string, unknown>[];
+  const groupOf = (i: number): string =>
+    by.map((c) => (by.length === 1 ? cell(rows[i]?.[c]) : `${c}=${cell(rows[i]?.[c])}`)).join(', ');
+  const groups: string[] = [];
+  const inGroup = new Map<string, number>();
+  const data: PlotlyJson[] = [];
+  let units: { x?: string; y: (string | undefined)[] } = { y: [] };
+  e.runs.forEach((r, i) => {
+    const table = whereRows(
+      applyLets(planTable(e.axes, r, output.table), lets),
+      output.where,
+      output.table,
+    );
+    const names = table.columnNames();
+    for (const c of [output.xColumn, ...ys]) requireColumn(names, c, output.table);
+    units = { x: unitOf(table, output.xColumn), y: ys.map((y) => unitOf(table, y)) };
+    const group = groupOf(i);
+    if (by.length && !groups.includes(group)) groups.push(group);
+    const g = groups.indexOf(group);
+    for (const y of ys) {
+      const k = inGroup.get(group) ?? 0;
+      inGroup.set(group, k + 1);
+      const own = traceStyle(by.length ? k : data.length);
+      // A group's plans share its dash and marker: the g-th of each.
+      const shared = by.length
+        ? { dash: DASHES[g % DASHES.length], symbol: SYMBOLS[g % SYMBOLS.length] }
+        : own;
+      const name = ys.length > 1 ? `${r.label} · ${y}` : r.label;
+      data.push({
         type: 'scatter',
         mode: perIteration ? 'lines+markers' : 'lines',
-        name: label,
-        x: column(t, output.xColumn),
-        y: column(t, output.yColumn),
-      };
-    }),
+        name,
+        x: column(table, output.xColumn),
+        y: column(table, y),
+        line: { color: own.color, dash: shared.dash, width: 1.5 },
+        ...(perIteration ? { marker: { color: own.color, symbol: shared.symbol, size: 6 } } : {}),
+        ...(by.length ? { legendgroup: group, legendgrouptitle: { text: group } } : {}),
+      });
+    }
+  });
+  const yTitle =
+    ys.length === 1
+      ? axisTitle(ys[0], units.y[0])
+      : ys.map((y, k) => axisTitle(y, units.y[k])).join(', ');
+  return {
+    data,
     layout: {
-      title: { text: `${output.y} over ${output.x}` },
+      title: { text: `${output.y} over ${output.x}${by.length ? ` by ${by.join(', ')}` : ''}` },
       font: FONT,
-      xaxis: { title: { text: output.xColumn } },
-      yaxis: { title: { text: output.yColumn }, rangemode: 'tozero' },
+      xaxis: { title: { text: axisTitle(output.xColumn, units.x) } },
+      yaxis: { title: { text: yTitle }, rangemode: 'tozero' },
       showlegend: true,
-      legend: { orientation: 'h', y: -0.2 },
+      legend: legendLayout(data.length),
       margin: { t: 50, r: 20 },
     },
   };
+}
+
+function cell(v: unknown): string {
+  return v === null || v === undefined ? '—' : String(v);
 }
 
 /** Linear interpolation of the samples (xs ascending) at `x`; clamps at both ends. */

@@ -1,7 +1,7 @@
-import type { CompiledOutput } from '../../dsl/compile.ts';
+import type { CompiledOutput, LetDefinition } from '../../dsl/compile.ts';
 import { snakeCase } from '../../dsl/schema.ts';
 import type { Costs } from '../../engine/kvm/costs.ts';
-import { guestperfFigure } from './figures.ts';
+import { expectFailureText, expectLine } from './expect-text.ts';
 import type { PlotlyFigure } from './figures.ts';
 import { environmentEntries } from './environment.ts';
 import type { RunEnvironment } from './environment.ts';
@@ -28,8 +28,8 @@ export interface ReportInput {
   title: string;
   experiments: readonly ExperimentRun[];
   outputs: readonly CompiledOutput[];
-  /** QEMU guestperf's chart for every migration run (default true). */
-  guestperf?: boolean;
+  /** The program's lets (derived columns). */
+  lets?: readonly LetDefinition[];
   /** Shown in the provenance footer: the sources' hash, the checkout, Node. */
   environment?: RunEnvironment;
 }
@@ -41,6 +41,8 @@ h3 { font-size: 1rem; margin: 1.5rem 0 0.5rem; } code { font-size: 0.95em; }
 .meta { color: #666; margin-top: 0; }
 ${TABLE_STYLESHEET}
 .mmulab-plot, .mmulab-guestperf { width: 100%; height: 420px; }
+.expect { font-family: ui-monospace, monospace; white-space: pre; margin: 0.5rem 0; }
+.expect.pass { color: #1a7f37; } .expect.fail { color: #b42318; }
 footer { margin-top: 3rem; border-top: 1px solid #ddd; color: #444; font-size: 0.9em; }
 `;
 
@@ -70,20 +72,22 @@ export function renderReport(input: ReportInput): string {
       `<h2><code>${escapeHtml(e.statement)}</code></h2>`,
       `<p class="meta">line ${e.line} · ${e.runs.length} plan(s): ${e.runs.map((r) => escapeHtml(r.label)).join(', ')}</p>`,
     );
-    for (const shown of shownOutputs(e, input.outputs)) {
+    for (const shown of shownOutputs(e, input.outputs, input.lets)) {
       if (shown.kind === 'table')
         parts.push(
           `<h3>${escapeHtml(shown.view)}</h3>`,
           htmlTable(shown.table, { look: 'classes' }),
         );
-      else parts.push(`<h3>${escapeHtml(shown.title)}</h3>`, chart('mmulab-plot', shown.figure));
-    }
-    if (input.guestperf !== false) {
-      for (const r of e.runs)
+      else if (shown.kind === 'expect')
         parts.push(
-          `<h3>guest progress: ${escapeHtml(r.label)}</h3>`,
-          chart('mmulab-guestperf', guestperfFigure(r.label, r.result)),
+          shown.result.pass
+            ? `<p class="expect pass">${escapeHtml(expectLine(shown.result))}</p>`
+            : `<p class="expect fail">${escapeHtml(expectFailureText(shown.result))}</p>`,
         );
+      else {
+        const cls = shown.label === undefined ? 'mmulab-plot' : 'mmulab-guestperf';
+        parts.push(`<h3>${escapeHtml(shown.title)}</h3>`, chart(cls, shown.figure));
+      }
     }
     parts.push(`</section>`);
   }

@@ -1,31 +1,61 @@
 import type { ColumnTable } from 'arquero';
-import type { CompiledOutput } from '../../dsl/compile.ts';
+import type { CompiledOutput, LetDefinition } from '../../dsl/compile.ts';
 import type { ResultTableName } from '../../engine/results.ts';
-import { experimentTable } from '../experiment/experiment-table.ts';
+import { evaluateExpect } from '../experiment/expect.ts';
+import type { ExpectResult } from '../experiment/expect.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
-import { plotFigure } from './figures.ts';
+import { tableOutputTable } from '../experiment/views.ts';
+import { guestperfFigure, plotFigure } from './figures.ts';
 import type { PlotlyFigure } from './figures.ts';
 
 /**
- * What a program's `table` and `plot` statements show of one experiment, in the order
- * the program asks for them: the terminal, the report and a notebook each render
- * these, so a new kind of table or figure is made here once for all three.
+ * What a program's `table`, `plot`, `plot progress` and `expect` statements show of
+ * one experiment, in the order the program asks for them: the terminal, the report,
+ * the kernel and tslab each render these, so a new kind of table or figure is made
+ * here once for all of them.
  */
 export type ShownOutput =
   | { kind: 'table'; view: ResultTableName; table: ColumnTable }
-  | { kind: 'plot'; title: string; figure: PlotlyFigure };
+  | { kind: 'plot'; title: string; figure: PlotlyFigure; label?: string }
+  | { kind: 'expect'; result: ExpectResult };
 
-/** The tables and plots `outputs` ask of `e`; throws ColumnError for a column it lacks. */
-export function shownOutputs(e: ExperimentRun, outputs: readonly CompiledOutput[]): ShownOutput[] {
+/**
+ * The tables, plots and expectations `outputs` ask of `e`, with the program's lets;
+ * throws ColumnError for a column a table lacks (or an aggregate it cannot take).
+ */
+export function shownOutputs(
+  e: ExperimentRun,
+  outputs: readonly CompiledOutput[],
+  lets: readonly LetDefinition[] = [],
+): ShownOutput[] {
   return outputs.flatMap((out): ShownOutput[] => {
-    if (out.kind === 'table')
-      return out.views.map((view) => ({
-        kind: 'table',
-        view,
-        table: experimentTable(e, view, out.columns),
-      }));
-    if (out.kind === 'plot')
-      return [{ kind: 'plot', title: `${out.y} over ${out.x}`, figure: plotFigure(out, e.runs) }];
-    return [];
+    switch (out.kind) {
+      case 'table':
+        return out.views.map((view) => ({
+          kind: 'table',
+          view,
+          table: tableOutputTable(e, view, out, lets),
+        }));
+      case 'plot':
+        return [{ kind: 'plot', title: plotTitle(out), figure: plotFigure(out, e, lets) }];
+      case 'progress':
+        // An interrupted run may stop before its first sync: there is nothing to draw.
+        return e.runs
+          .filter((r) => r.result.iterations.numRows() > 0)
+          .map((r) => ({
+            kind: 'plot',
+            title: `guest progress: ${r.label}`,
+            figure: guestperfFigure(r.label, r.result),
+            label: r.label,
+          }));
+      case 'expect':
+        return [{ kind: 'expect', result: evaluateExpect(e, out, lets) }];
+      case 'export':
+        return [];
+    }
   });
+}
+
+function plotTitle(out: Extract<CompiledOutput, { kind: 'plot' }>): string {
+  return `${out.y} over ${out.x}`;
 }

@@ -5,6 +5,7 @@ import { runProgram } from '../../../kernel/experiment/experiments.ts';
 import type { ExperimentRun } from '../../../kernel/experiment/experiments.ts';
 import type { MimeBundle } from '../../../kernel/display/mime.ts';
 import { NotebookDisplay } from '../../../kernel/display/notebook-display.ts';
+import type { CellDisplay } from '../../../kernel/display/notebook-display.ts';
 import { PLOTLY_MIME } from '../../../kernel/display/plotly.ts';
 
 /** Two small experiments: a sweep of two plans and a single run (well under a second). */
@@ -43,10 +44,13 @@ const plot: CompiledOutput = {
   line: 2,
 };
 
+const progress: CompiledOutput = { kind: 'progress', line: 3 };
+
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** What each bundle is, in order: table:<caption start>, loader, chart:<text>. */
-function kinds(bundles: readonly MimeBundle[]): string[] {
+function kinds(cell: readonly MimeBundle[] | CellDisplay): string[] {
+  const bundles = 'bundles' in cell ? cell.bundles : cell;
   return bundles.map((b) => {
     const text = String(b.data['text/plain']);
     if (PLOTLY_MIME in b.data) return `chart:${text}`;
@@ -56,8 +60,10 @@ function kinds(bundles: readonly MimeBundle[]): string[] {
 }
 
 describe('NotebookDisplay.render', () => {
-  it('renders each experiment: tables and plots in order, then a guestperf chart per run', () => {
-    const out = kinds(new NotebookDisplay().render([table('summary'), plot], experiments));
+  it('renders each experiment: tables and plots in order, a guestperf chart per run for plot progress', () => {
+    const out = kinds(
+      new NotebookDisplay().render([table('summary'), plot, progress], experiments),
+    );
     const sweep = 'sweep tiny with [bitmap, ring], m seed 1 warmup 200ms max_time 3s';
     const single = 'run tiny with ring, m seed 2 warmup 200ms max_time 3s';
     expect(out).toEqual([
@@ -84,7 +90,7 @@ describe('NotebookDisplay.render', () => {
     expect(first.indexOf('loader')).toBe(first.findIndex((k) => k.startsWith('chart:')) - 1);
     const second = kinds(display.render([plot], experiments));
     expect(second).not.toContain('loader');
-    expect(second.filter((k) => k.startsWith('chart:'))).toHaveLength(5);
+    expect(second.filter((k) => k.startsWith('chart:'))).toHaveLength(2);
   });
 
   it('sends plotly.js again after reset (a restarted kernel)', () => {
@@ -95,7 +101,7 @@ describe('NotebookDisplay.render', () => {
   });
 
   it('does not send plotly.js for a cell with no chart', () => {
-    const display = new NotebookDisplay({ guestperf: false });
+    const display = new NotebookDisplay();
     expect(kinds(display.render([table('summary')], experiments))).not.toContain('loader');
     expect(kinds(display.render([plot], experiments))[0]).toBe('loader');
   });
@@ -108,12 +114,17 @@ describe('NotebookDisplay.render', () => {
       format: 'csv',
       line: 3,
     };
-    const out = kinds(new NotebookDisplay({ guestperf: false }).render([exp, plot], experiments));
+    const out = kinds(new NotebookDisplay().render([exp, plot], experiments));
     expect(out.filter((k) => k.startsWith('table:'))).toEqual([]);
   });
 
+  it('draws no guestperf chart unless the cell asks for plot progress', () => {
+    const out = kinds(new NotebookDisplay().render([table('summary'), plot], experiments));
+    expect(out.filter((k) => k.includes('guest progress'))).toEqual([]);
+  });
+
   it("shows each experiment's summary when the cell asks for no table or plot", () => {
-    const out = kinds(new NotebookDisplay({ guestperf: false }).render([], experiments));
+    const out = kinds(new NotebookDisplay().render([], experiments));
     expect(out).toEqual([
       expect.stringMatching(/^table:sweep .* — summary · 2 rows/),
       expect.stringMatching(/^table:run .* — summary · 1 row /),
@@ -121,11 +132,17 @@ describe('NotebookDisplay.render', () => {
   });
 
   it('renders nothing for a cell that ran no experiment', () => {
-    expect(new NotebookDisplay().render([table('summary'), plot], [])).toEqual([]);
+    expect(new NotebookDisplay().render([table('summary'), plot], [])).toEqual({
+      bundles: [],
+      failed: [],
+    });
   });
 
   it('puts the provenance of the runs shown in every table and chart', () => {
-    const bundles = new NotebookDisplay().render([table('iterations'), plot], experiments);
+    const { bundles } = new NotebookDisplay().render(
+      [table('iterations'), plot, progress],
+      experiments,
+    );
     const hashes = (b: MimeBundle): unknown =>
       (
         b.metadata.mmulab as { provenance?: { label: string; plan_hash: string }[] } | undefined
@@ -152,7 +169,10 @@ describe('NotebookDisplay.render', () => {
   it('gives the same outputs for the same cells in a new session (ids are a counter)', () => {
     const cells = (): MimeBundle[] => {
       const display = new NotebookDisplay();
-      return [...display.render([plot], experiments), ...display.render([plot], experiments)];
+      return [
+        ...display.render([plot, progress], experiments).bundles,
+        ...display.render([plot, progress], experiments).bundles,
+      ];
     };
     const a = cells();
     expect(a).toEqual(cells());

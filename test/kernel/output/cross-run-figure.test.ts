@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import type { CompiledOutput } from '../../../dsl/compile.ts';
+import { crossRunFigure } from '../../../kernel/output/cross-run-figure.ts';
+import { plotFigure } from '../../../kernel/output/figures.ts';
+import type { PlotlyJson } from '../../../kernel/output/figures.ts';
+import { PALETTE } from '../../../kernel/output/palette.ts';
+import { handExperiment, nameAxis, quantityAxis } from '../../helpers/experiments.ts';
+import type { HandRun } from '../../helpers/experiments.ts';
+
+type Plot = Extract<CompiledOutput, { kind: 'plot' }>;
+
+const plot = (over: Partial<Plot> = {}): Plot => ({
+  kind: 'plot',
+  y: 'downtime',
+  x: 'bandwidth',
+  table: 'summary',
+  xColumn: 'bandwidth',
+  yColumn: 'downtime_ms',
+  by: ['tracking'],
+  line: 1,
+  ...over,
+});
+
+/** bitmap/ring × 1, 10 Gbit/s × seeds 1..3; downtime = base/bandwidth + seed. */
+function runs(): HandRun[] {
+  const out: HandRun[] = [];
+  for (const tracking of ['bitmap', 'ring'])
+    for (const bandwidth of [1, 10])
+      for (const seed of [1, 2, 3])
+        out.push({
+          params: { tracking, bandwidth },
+          seed,
+          summary: { tracking, downtime_ms: (tracking === 'ring' ? 100 : 200) / bandwidth + seed },
+        });
+  return out;
+}
+const axes = [
+  nameAxis('tracking', ['bitmap', 'ring']),
+  quantityAxis('bandwidth', 'Gbit/s', [1, 10]),
+];
+const e = handExperiment(axes, runs());
+
+const title = (layout: PlotlyJson, axis: string): unknown =>
+  ((layout[axis] as { title: { text: string } }).title ?? {}).text;
+
+describe('crossRunFigure', () => {
+  it('draws one trace per group, a point per X value: the mean over seeds with sd bars', () => {
+    const { data } = crossRunFigure(plot(), e);
+    expect(data.map((t) => t.name)).toEqual(['bitmap', 'ring']);
+    expect(data[0].x).toEqual([1, 10]);
+    // bitmap at 1 Gbit/s: 201, 202, 203 → mean 202, sd 1; at 10: 21, 22, 23.
+    expect(data[0].y).toEqual([202, 22]);
+    expect(data[1].y).toEqual([102, 12]);
+    expect(data[0].error_y).toMatchObject({ type: 'data', array: [1, 1], visible: true });
+  });
+
+  it('says what the bars are, with n, in the legend title and every hover', () => {
+    const { data, layout } = crossRunFigure(plot(), e);
+    expect((layout.legend as { title: { text: string } }).title.text).toBe(
+      'tracking · mean ± sd, n=3',
+    );
+    expect((data[0].text as string[])[0]).toContain('downtime (ms) = 202 ± 1 (sd)');
+    expect((data[0].text as string[])[0]).toContain('n = 3');
+  });
+
+  it('takes se and ci95 (Student t) when asked', () => {
+    const se = crossRunFigure(plot({ error: 'se' }), e).data[0].error_y as { array: number[] };
+    expect(se.array[0]).toBeCloseTo(1 / Math.sqrt(3), 9);
+    const ci = crossRunFigure(plot({ error: 'ci95' }), e).data[0].error_y as { array: number[] };
+    expect(ci.array[0]).toBeCloseTo((4.3027 * 1) / Math.sqrt(3), 4);
+    expect(crossRunFigure(plot({ error: 'none' }), e).data[0].error_y).toBeUndefined();
+  });
+
+  it('titles the axes with their units', () => {
+    const { layout } = crossRunFigure(plot(), e);
+    expect(title(layout, 'xaxis')).toBe('bandwidth (Gbit/s)');
+    expect(title(layout, 'yaxis')).toBe('downtime (ms)');
+  });
+
+  it('draws bars, markers only, and log axes when asked', () => {
+    expect(crossRunFigure(plot({ mark: 'bar' }), e).data[0].type).toBe('bar');
+    expect(crossRunFigure(plot({ mark: 'scatter' }), e).data[0].mode).toBe('markers');
+    const { layout } = crossRunFigure(plot({ log: 'xy' }), e);
+    expect(layout.xaxis).toMatchObject({ type: 'log' });
+    expect(layout.yaxis).toMatchObject({ type: 'log' });
+  });
+
+  it('makes a subplot per facet value, sharing Y, with a legend entry per group once', () => {
+    const { data, layout } = crossRunFigure(
+      plot({ by: ['tracking'], facet: 'bandwidth', xColumn: 'seed', x: 'seed' }),
+      e,
+    );
+    expect(layout.grid).toMatchObject({ rows: 1, columns: 2 });
+    expect(data.map((t) => [t.name, t.xaxis ?? 'x', t.showlegend])).toEqual([
+      ['bitmap', 'x', true],
+      ['bitmap', 'x2', false],
+      ['ring', 'x', true],
+      ['ring', 'x2', false],
+    ]);
+    expect((layout.annotations as { text: string }[]).map((a) => a.text)).toEqual([
+      'bandwidth = 1',
+      'bandwidth = 10',
+    ]);
+    expect(layout.yaxis2).toMatchObject({ matches: 'y' });
+  });
+
+  it('refuses to average over a swept column that is not X, a group or the facet', () => {
+    expect(() => crossRunFigure(plot({ by: [] }), e)).toThrow(
+      /would average over 'tracking', which the experiment sweeps\. Add it to the plot: by tracking/,
+    );
+    expect(() => crossRunFigure(plot({ by: ['tracking'] }), e)).not.toThrow();
+  });
+
+  it('flags a group with failed and missing plans', () => {
+    const some = runs();
+    some[0].summary.downtime_ms = null; // bitmap, 1 Gbit/s, seed 1 did not complete
+    const lost = handExperiment(axes, some.slice(0, -1), [
+      { index: 11, label: 'ring/10/seed=3', params: { tracking: 'ring', bandwidth: 10 }, seed: 3 },
+    ]);
+    const { data } = crossRunFigure(plot(), lost);
+    expect(data.map((t) => t.name)).toEqual(['bitmap ⚠ 1 failed', 'ring ⚠ 1 missing']);
+    expect((data[0].text as string[])[0]).toContain('n = 2, 1 failed');
+  });
+
+  it('keeps 20 series apart: colour-blind-safe colours, then dashes, each its own marker', () => {
+    const many: HandRun[] = [];
+    for (let g = 0; g < 20; g++)
+      for (const bandwidth of [1, 10])
+        many.push({
+          params: { tracking: `t${g}`, bandwidth },
+          seed: 1,
+          summary: { downtime_ms: g + bandwidth },
+        });
+    const { data, layout } = crossRunFigure(
+      plot(),
+      handExperiment([nameAxis('tracking', []), axes[1]], many),
+    );
+    const styles = data.map((t) => {
+      const line = t.line as { color: string; dash: string };
+      return `${line.color}/${line.dash}`;
+    });
+    expect(new Set(styles).size).toBe(20);
+    expect(
+      data.every((t) => PALETTE.includes((t.line as { color: (typeof PALETTE)[number] }).color)),
+    ).toBe(true);
+    expect(layout.legend).toMatchObject({ orientation: 'v' });
+  });
+});
+
+describe('plotFigure over time', () => {
+  it('draws a trace per plan with titles in units, and a dash per by-group', () => {
+    const { data, layout } = plotFigure(
+      plot({
+        y: 'remaining',
+        x: 'time',
+        table: 'timeline',
+        xColumn: 'time_s',
+        yColumn: 'remaining_pages',
+      }),
+      e,
+    );
+    expect(data).toHaveLength(12);
+    expect(title(layout, 'xaxis')).toBe('time (s)');
+    expect(title(layout, 'yaxis')).toBe('remaining (pages)');
+    const dashes = new Map(data.map((t) => [t.legendgroup, (t.line as { dash: string }).dash]));
+    expect([...dashes.entries()]).toEqual([
+      ['bitmap', 'solid'],
+      ['ring', 'dash'],
+    ]);
+  });
+});
