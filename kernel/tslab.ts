@@ -18,7 +18,10 @@ import { compile, diagnosticRenderer, EMPTY_SCOPE } from '../dsl/compile.ts';
 import { shownDiagnostics } from '../dsl/diagnostics.ts';
 import type { Scope } from '../dsl/compile.ts';
 import { nodeFileLoader } from '../dsl/node-loader.ts';
+import { CachingRunner } from './experiment/caching-runner.ts';
 import { runProgram } from './experiment/experiments.ts';
+import { InThreadRunner } from './experiment/in-thread.ts';
+import { ResultCache } from './experiment/result-cache.ts';
 import type { ExperimentRun } from './experiment/experiments.ts';
 import type { PlanRunner, RunProgress } from './experiment/runner.ts';
 import type { PlotlyFigure } from './output/figures.ts';
@@ -72,6 +75,11 @@ export interface MmuOptions {
   sink?: DisplaySink;
   /** Where the plans run (default: one after the other in this thread). */
   runner?: PlanRunner;
+  /**
+   * A result cache directory (as `mmulab run --cache DIR`; `userCacheDir()` is the
+   * kernel's): only the plans whose results it does not hold run.
+   */
+  cache?: string;
   /** Aborting stops the run (in this thread: between plans); what finished is shown and returned. */
   signal?: AbortSignal;
   onProgress?: (progress: RunProgress) => void;
@@ -110,7 +118,11 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
   if (!compiled.ok) throw new Error(formatted.join('\n\n'));
   if (formatted.length) process.stderr.write(`${formatted.join('\n\n')}\n`);
   scope = compiled.scope;
-  const { seed, runner, signal, onProgress } = options;
+  const { seed, signal, onProgress } = options;
+  const runner =
+    options.cache === undefined
+      ? options.runner
+      : new CachingRunner(options.runner ?? new InThreadRunner(), new ResultCache(options.cache));
   const { experiments } = await runProgram(compiled.program, text, {
     ...(seed === undefined ? {} : { seed }),
     ...(runner === undefined ? {} : { runner }),

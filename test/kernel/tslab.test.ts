@@ -39,6 +39,7 @@ migration m { bandwidth 1Gbit/s, downtime 300ms }
 run tiny with ring, m seed 1 warmup 200ms max_time 3s
 table summary
 plot remaining over time
+plot dirty over iteration
 `;
 
 const CELLS = [
@@ -244,7 +245,8 @@ describe('mmu and show (with a sink instead of tslab)', () => {
       expect.stringMatching(/^run tiny .* — summary · 1 row × \d+ columns$/),
       expect.stringMatching(/^plotly\.js /),
       'Plotly figure: "remaining over time", 1 scatter trace (tiny/ring/m/seed=1)',
-      expect.stringMatching(/^Plotly figure: "tiny\/ring\/m\/seed=1: guest progress/),
+      // Guest-progress charts come only with `plot progress`.
+      'Plotly figure: "dirty over iteration", 1 scatter trace (tiny/ring/m/seed=1)',
     ]);
   });
 

@@ -85,7 +85,7 @@ describe('NotebookDisplay.render', () => {
 
   it('sends plotly.js once per session, before the first chart', () => {
     const display = new NotebookDisplay();
-    const first = kinds(display.render([table('summary')], experiments.slice(1)));
+    const first = kinds(display.render([table('summary'), progress], experiments.slice(1)));
     expect(first.filter((k) => k === 'loader')).toHaveLength(1);
     expect(first.indexOf('loader')).toBe(first.findIndex((k) => k.startsWith('chart:')) - 1);
     const second = kinds(display.render([plot], experiments));

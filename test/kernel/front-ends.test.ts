@@ -1,0 +1,138 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MimeBundle } from '../../kernel/display/mime.ts';
+import { PLOTLY_MIME } from '../../kernel/display/plotly.ts';
+import { InThreadRunner } from '../../kernel/experiment/in-thread.ts';
+import { MmulabSession } from '../../kernel/jupyter/session.ts';
+import { mmu } from '../../kernel/tslab.ts';
+import { runMmulab } from '../helpers/cli.ts';
+
+/**
+ * One program, three front ends: the CLI's HTML report, the Jupyter kernel's session
+ * and tslab's `mmu` show the same tables (cell by cell) and the same figures (the
+ * Plotly data and layout), since all three render what kernel/output makes once.
+ */
+
+const PROGRAM = `vm tiny { vcpus 1, slot ram at 0 size 64MiB, workload uniform { rate 1k/s } }
+tracking bm { dirty_log manual }
+tracking rg { dirty_log ring 4096 }
+migration fast { bandwidth 10Gbit/s, downtime 300ms }
+sweep tiny with [bm, rg], fast seeds 1..2 max_time 2s
+table summary with status, downtime_ms, pages_sent
+plot remaining over time
+`;
+
+const TMP = mkdtempSync(join(tmpdir(), 'mmulab-front-ends-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+interface Shown {
+  tables: string[][];
+  figures: { data: unknown; layout: Record<string, unknown> }[];
+}
+
+/** The cells of every table (header and body) in `html`, in order. */
+function tableCells(html: string): string[][] {
+  return [...html.matchAll(/<table[^>]*>([\s\S]*?)<\/table>/g)].map((m) =>
+    [...m[1].matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((c) => c[1]),
+  );
+}
+
+/** The JSON values of the arguments of every `Plotly.newPlot(...)` call in `html`. */
+function newPlotArguments(html: string): unknown[][] {
+  const out: unknown[][] = [];
+  for (
+    let at = html.indexOf('Plotly.newPlot(');
+    at >= 0;
+    at = html.indexOf('Plotly.newPlot(', at + 1)
+  ) {
+    const args: unknown[] = [];
+    let i = at + 'Plotly.newPlot('.length;
+    while (html[i] !== ')') {
+      const start = i;
+      let depth = 0;
+      let inString = false;
+      for (; ; i++) {
+        const ch = html[i];
+        if (inString) {
+          if (ch === '\\') i++;
+          else if (ch === '"') inString = false;
+        } else if (ch === '"') inString = true;
+        else if (ch === '[' || ch === '{') depth++;
+        else if (ch === ']' || ch === '}') depth--;
+        else if ((ch === ',' || ch === ')') && depth === 0) break;
+      }
+      args.push(JSON.parse(html.slice(start, i)));
+      if (html[i] === ',') i += 2;
+    }
+    out.push(args);
+  }
+  return out;
+}
+
+function fromBundles(bundles: readonly MimeBundle[]): Shown {
+  const shown: Shown = { tables: [], figures: [] };
+  for (const b of bundles) {
+    if (PLOTLY_MIME in b.data) {
+      const { data, layout } = b.data[PLOTLY_MIME] as Shown['figures'][number];
+      shown.figures.push({ data, layout: { ...layout, height: undefined } });
+    } else if (String(b.data['text/html']).includes('<table'))
+      shown.tables.push(...tableCells(String(b.data['text/html'])));
+  }
+  return shown;
+}
+
+let cli: Shown;
+let kernel: Shown;
+let tslab: Shown;
+
+beforeAll(async () => {
+  writeFileSync(join(TMP, 'sweep.mmu'), PROGRAM);
+  const r = await runMmulab(TMP, 'run', 'sweep.mmu', '--html', 'report.html', '--jobs', '1');
+  expect(r.code, r.stderr).toBe(0);
+  const html = readFileSync(join(TMP, 'report.html'), 'utf8');
+  // The page's own scripts and tables: after plotly.js (in the head), before the footer.
+  const body = html.slice(html.indexOf('<body>'), html.indexOf('<footer>'));
+  cli = {
+    tables: tableCells(body),
+    figures: newPlotArguments(body).map(([, data, layout]) => ({
+      data,
+      layout: { ...(layout as Record<string, unknown>), height: undefined },
+    })),
+  };
+  const bundles: MimeBundle[] = [];
+  const outcome = await new MmulabSession(new InThreadRunner(), TMP).execute(PROGRAM, {
+    stream: () => {},
+    display: (b) => bundles.push(b),
+    updateDisplay: () => {},
+    clear: () => {},
+  });
+  expect(outcome.status).toBe('ok');
+  kernel = fromBundles(bundles);
+  const sent: MimeBundle[] = [];
+  await mmu(PROGRAM, { sink: (b) => sent.push(b) });
+  tslab = fromBundles(sent);
+}, 300_000);
+
+describe('the CLI report, the kernel and tslab', () => {
+  it('show the same tables, led by label and seed', () => {
+    expect(cli.tables).toHaveLength(1);
+    expect(cli.tables[0].slice(0, 5)).toEqual([
+      'label',
+      'seed',
+      'status',
+      'downtime_ms',
+      'pages_sent',
+    ]);
+    expect(kernel.tables).toEqual(cli.tables);
+    expect(tslab.tables).toEqual(cli.tables);
+  });
+
+  it('draw the same figures', () => {
+    expect(cli.figures).toHaveLength(1);
+    expect((cli.figures[0].data as unknown[]).length).toBe(4);
+    expect(kernel.figures).toEqual(cli.figures);
+    expect(tslab.figures).toEqual(cli.figures);
+  });
+});

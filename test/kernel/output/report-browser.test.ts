@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CompiledOutput } from '../../../dsl/compile.ts';
+import { renderReport } from '../../../kernel/output/report.ts';
+import { handExperiment, nameAxis, quantityAxis } from '../../helpers/experiments.ts';
+import type { HandRun } from '../../helpers/experiments.ts';
+
+/**
+ * A cross-run chart of the HTML report in a real browser (headless Chromium, offline):
+ * plotly.js draws one trace per group and an error bar at every point.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+if (!HAVE_CHROMIUM) console.warn(`report browser test skipped: ${CHROMIUM} not installed`);
+const TMP = mkdtempSync(join(tmpdir(), 'mmulab-report-browser-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+/** Starting Chromium and parsing 10 MB of plotly.js on a loaded machine takes a while. */
+const BROWSER_MS = 240_000;
+
+const runs: HandRun[] = [];
+for (const tracking of ['bitmap', 'ring'])
+  for (const bandwidth of [1, 5, 10])
+    for (const seed of [1, 2, 3])
+      runs.push({
+        params: { tracking, bandwidth },
+        seed,
+        summary: { tracking, downtime_ms: 1000 / bandwidth + seed * 10 },
+      });
+const e = handExperiment(
+  [nameAxis('tracking', ['bitmap', 'ring']), quantityAxis('bandwidth', 'Gbit/s', [1, 5, 10])],
+  runs,
+);
+const plot: CompiledOutput = {
+  kind: 'plot',
+  y: 'downtime',
+  x: 'bandwidth',
+  table: 'summary',
+  xColumn: 'bandwidth',
+  yColumn: 'downtime_ms',
+  by: ['tracking'],
+  line: 1,
+};
+
+describe.skipIf(!HAVE_CHROMIUM)('a cross-run chart of the report in a browser', () => {
+  it(
+    'draws a trace per group with an error bar at each point',
+    async () => {
+      const page = join(TMP, 'report.html');
+      writeFileSync(page, renderReport({ title: 'bandwidth', experiments: [e], outputs: [plot] }));
+      const { stdout: dom } = await promisify(execFile)(
+        CHROMIUM,
+        [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--virtual-time-budget=10000',
+          '--dump-dom',
+          `file://${page}`,
+        ],
+        { maxBuffer: 1 << 26 },
+      );
+      const count = (re: RegExp): number => dom.match(re)?.length ?? 0;
+      expect(count(/class="js-plotly-plot"/g)).toBe(1);
+      expect(count(/<g class="trace scatter/g)).toBe(2);
+      // Plotly draws each point's bar as a path of class yerror inside g.errorbar.
+      expect(count(/<path class="yerror"/g)).toBe(6);
+      expect(dom.includes('bandwidth (Gbit/s)')).toBe(true);
+      expect(dom.includes('tracking · mean ± sd, n=3')).toBe(true);
+    },
+    BROWSER_MS,
+  );
+});
