@@ -17,7 +17,8 @@ import jupyter_kernel_test
 TINY_RUN = """vm tiny { vcpus 1, slot ram at 0 size 64MiB, workload uniform { rate 1k/s } }
 tracking bm { dirty_log manual }
 migration fast { bandwidth 10Gbit/s, downtime 300ms }
-run tiny with bm, fast seed 1"""
+run tiny with bm, fast seed 1
+plot dirty over iteration"""
 
 
 class MmulabKernelTests(jupyter_kernel_test.KernelTests):
@@ -74,8 +75,9 @@ class MmulabKernelTests(jupyter_kernel_test.KernelTests):
     ]
 
     # test_display_data checks that EVERY display_data of a sample has the MIME type,
-    # so the run (whose progress bar and summary are HTML) is its own sample, and the
-    # plot and the table come from it: a cell with no run shows the previous results.
+    # so the run (whose progress bar, summary and first chart, after the plotly.js
+    # loader, are HTML) is its own sample, and the plot and the table come from it: a
+    # cell with no run shows the previous results.
     code_display_data = [
         {"code": TINY_RUN, "mime": "text/html"},
         {"code": "plot remaining over time", "mime": "application/vnd.plotly.v1+json"},

@@ -139,7 +139,7 @@ describe.skipIf(!available && !pythonTestsMustRun())('nbconvert --execute --to h
 
   it('draws every figure of the notebook as Plotly SVG with its scatter traces', () => {
     const figures = count(html, 'id="mmulab-plot-');
-    // Each cell's plot, plus the guestperf chart the display adds per migration.
+    // Each cell's plot (guest-progress charts come only with `plot progress`).
     expect(figures).toBeGreaterThanOrEqual(2);
     expect(count(dom, 'class="plot-container plotly"')).toBe(figures);
     expect(count(dom, 'class="main-svg"')).toBeGreaterThanOrEqual(figures);

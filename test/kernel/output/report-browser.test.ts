@@ -66,7 +66,7 @@ describe.skipIf(!HAVE_CHROMIUM)('a cross-run chart of the report in a browser', 
         { maxBuffer: 1 << 26 },
       );
       const count = (re: RegExp): number => dom.match(re)?.length ?? 0;
-      expect(count(/class="js-plotly-plot"/g)).toBe(1);
+      expect(count(/class="mmulab-plot js-plotly-plot"/g)).toBe(1);
       expect(count(/<g class="trace scatter/g)).toBe(2);
       // Plotly draws each point's bar as a path of class yerror inside g.errorbar.
       expect(count(/<path class="yerror"/g)).toBe(6);
