@@ -111,6 +111,20 @@ describe('crossRunFigure', () => {
     expect(() => crossRunFigure(plot({ by: ['tracking'] }), e)).not.toThrow();
   });
 
+  it('lets a field that differs between named definitions follow the name', () => {
+    const differs = handExperiment(
+      [
+        ...axes,
+        { column: 'dirty_log', dim: 'enum', values: ['manual', 'ring'], source: 'differs' },
+      ],
+      runs().map((r) => ({
+        ...r,
+        params: { ...r.params, dirty_log: r.params.tracking === 'ring' ? 'ring' : 'manual' },
+      })),
+    );
+    expect(crossRunFigure(plot(), differs).data.map((t) => t.name)).toEqual(['bitmap', 'ring']);
+  });
+
   it('flags a group with failed and missing plans', () => {
     const some = runs();
     some[0].summary.downtime_ms = null; // bitmap, 1 Gbit/s, seed 1 did not complete
