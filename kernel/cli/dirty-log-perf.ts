@@ -31,7 +31,8 @@ selftest options:
   -s SRC      backing: anonymous, anonymous_thp, anonymous_hugetlb_2mb,
               anonymous_hugetlb_1gb (default anonymous)
   -i N        iterations, at least 2 (default 2)
-  -w PCT      percent of pages written per iteration (default 100)
+  -w PCT      percent of pages written per iteration, fractions allowed
+              (e.g. 0.5; default 100)
   -g          do not enable KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 (GET clears)
   -a          random access instead of sequential
   -x N        memslots (default 1)
@@ -42,6 +43,7 @@ model options:
   --pml 0|1                         kvm_intel.pml (default 1 on x86)
   --split-on-fault in-place|zap     6.2+ in place, or zap as before 6.2 (x86 default in-place)
   --eager-split-chunk SIZE          arm64 KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE
+  --stride SIZE                     access one page every SIZE bytes, e.g. 2M (default 4K)
   -h, --help                        this text`;
 
 /** Matlack's table (engine/calibration/matlack-2022.ts): the selftest phase of each figure pair. */
@@ -123,8 +125,15 @@ export function parseArgs(argv: readonly string[]): Partial<DirtyLogPerfOptions>
       case '-i':
         o.iterations = int(flag);
         break;
-      case '-w':
-        o.writePercent = int(flag);
+      case '-w': {
+        const v = value(flag);
+        if (!/^\d+(\.\d+)?$/.test(v) || Number(v) > 100)
+          throw new UsageError(`-w needs a percentage from 0 to 100, e.g. 50 or 0.5, got "${v}"`);
+        o.writePercent = Number(v);
+        break;
+      }
+      case '--stride':
+        o.strideBytes = parseSize(value(flag));
         break;
       case '-g':
         o.manualProtect = false;
