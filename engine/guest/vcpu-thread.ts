@@ -18,6 +18,7 @@ export const STALL_CAUSES = [
   'remote_fault',
   'mmio',
   'tlb_flush',
+  'tlb_miss',
 ] as const;
 export type StallCause = (typeof STALL_CAUSES)[number];
 
@@ -733,7 +734,10 @@ function countsAfterLeaving(
 }
 
 /** The pattern in force at `now` (phases switch by time since the run began). */
-function activePattern(p: AccessPattern, now: number): Exclude<AccessPattern, { kind: 'phases' }> {
+export function activePattern(
+  p: AccessPattern,
+  now: number,
+): Exclude<AccessPattern, { kind: 'phases' }> {
   if (p.kind !== 'phases') return p;
   let t = p.repeat && p.totalNs > 0 ? now % p.totalNs : now;
   for (const phase of p.phases) {

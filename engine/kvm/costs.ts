@@ -67,6 +67,10 @@ export interface Costs {
   kickVcpu: number;
   /** synchronize_srcu when a memslot is deleted or moved. */
   srcuSynchronize: number;
+  /** Guest TLB miss: two-dimensional page walk ending on a 4K EPT/NPT leaf. */
+  tlbMissWalk4k: number;
+  /** Guest TLB miss: two-dimensional page walk ending on a 2M or 1G EPT/NPT leaf. */
+  tlbMissWalkHuge: number;
 }
 
 /** Where a cost's default comes from (the balloon table has only this). */
@@ -120,6 +124,8 @@ export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
   ioctl: 1_000,
   kickVcpu: 2_000,
   srcuSynchronize: 1_600_000,
+  tlbMissWalk4k: 60,
+  tlbMissWalkHuge: 30,
 });
 
 const estimate: CostBasis = { kind: 'estimate' };
@@ -284,6 +290,18 @@ export const COST_INFO: Readonly<Record<keyof Costs, CostInfo>> = Object.freeze(
     source:
       'synchronize_srcu_expedited in kvm_swap_active_memslots, once per memslot change (twice for DELETE/MOVE); Matlack 2022 enable dirty logging without eager split took 0.0017 s for 96 1G SPTEs',
     basis: derived('matlack-2022-g-enable-before'),
+  },
+  tlbMissWalk4k: {
+    doc: 'Guest TLB miss whose two-dimensional walk ends on a 4K EPT/NPT leaf.',
+    source:
+      'a nested walk takes up to 24 memory references (Bhargava et al., "Accelerating Two-Dimensional Page Walks for Virtualized Systems", ASPLOS 2008); with 4K EPT leaves each guest level walks one more EPT level and the TLB caches 4K translations only; tens of ns with the paging-structure caches warm (no figure for this setup)',
+    basis: estimate,
+  },
+  tlbMissWalkHuge: {
+    doc: 'Guest TLB miss whose two-dimensional walk ends on a 2M or 1G EPT/NPT leaf.',
+    source:
+      'as tlbMissWalk4k with one EPT level fewer per nested walk: about half (no figure for this setup)',
+    basis: estimate,
   },
 });
 

@@ -3,6 +3,7 @@ import type { MigrationEvent } from '../vmm/migration-thread.ts';
 import type { TimelineSampler } from './timeline.ts';
 import type { World } from './world.ts';
 import { MmuLockSim } from './mmu-lock.ts';
+import { TlbReach } from './tlb-reach.ts';
 
 /** Events kept per run (ring-full exits can number millions). */
 const MAX_EVENTS = 20_000;
@@ -26,11 +27,13 @@ export class Scheduler {
   private readonly sampler: TimelineSampler;
   private readonly ctx: SliceContext;
   private readonly lock: MmuLockSim;
+  private readonly tlb: TlbReach;
 
   constructor(world: World, sampler: TimelineSampler) {
     this.world = world;
     this.sampler = sampler;
     this.lock = new MmuLockSim(world.vm, world.threads);
+    this.tlb = new TlbReach(world.vm, world.threads);
     const { memory, converge, sync, migration, balloon, events } = world;
     const ctx: SliceContext = {
       now: 0,
@@ -74,6 +77,7 @@ export class Scheduler {
       for (const th of threads) th.step(ctx);
       lock.afterVcpus(timing.sliceNs);
       lock.endSlice(0, timing.sliceNs, this.now + timing.sliceNs);
+      this.tlb.endSlice(this.now, this.now + timing.sliceNs);
       if (balloon) this.sampler.sampleIfDue(this.now + timing.sliceNs);
     }
   }
@@ -123,6 +127,8 @@ export class Scheduler {
         nextReap += reaperIntervalNs;
       }
       lock.endSlice(onDestination ? 0 : sync.lockWriteNs, sliceNs, now + sliceNs);
+      // On the destination the guest runs on mappings this model does not follow.
+      if (!onDestination && !paused) this.tlb.endSlice(now, now + sliceNs);
       if (this.sampler.sampleIfDue(now + sliceNs, migration.done)) {
         control.onProgress?.({
           fraction: (now - warmupNs) / maxTimeNs,
