@@ -189,6 +189,12 @@ export interface TrackingPolicy {
    * before Linux 5.12 (x86) and 6.2 (arm64), which every fault takes exclusively.
    */
   mmuLock?: MmuLockKind;
+  /**
+   * x86 paging: two-dimensional (`tdp`, EPT/NPT; default) or `shadow`
+   * (kvm_intel.ept=0 / kvm_amd.npt=0): rmap write protection, faults under an
+   * exclusive mmu_lock, no fast page fault, PML or eager split.
+   */
+  mmu?: 'tdp' | 'shadow';
   /** Proposals from the debates (not KVM). */
   proposals?: Partial<Proposals>;
   /** QEMU kvm-reaper period for rings (default 1 s). */

@@ -71,6 +71,12 @@ export interface Costs {
   tlbMissWalk4k: number;
   /** Guest TLB miss: two-dimensional page walk ending on a 2M or 1G EPT/NPT leaf. */
   tlbMissWalkHuge: number;
+  /** Guest TLB miss under shadow paging: a one-dimensional walk of the shadow page table. */
+  tlbMissWalkShadow: number;
+  /** Shadow paging: a fault's software walk of the guest page tables (FNAME(walk_addr)), on top of slowPageFault. */
+  shadowGuestWalk: number;
+  /** Shadow MMU / legacy MMU write protection: one rmap head visited (walk_slot_rmaps, kvm_mmu_write_protect_pt_masked). */
+  rmapWalkPerGfn: number;
 }
 
 /** Where a cost's default comes from (the balloon table has only this). */
@@ -126,6 +132,9 @@ export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
   srcuSynchronize: 1_600_000,
   tlbMissWalk4k: 60,
   tlbMissWalkHuge: 30,
+  tlbMissWalkShadow: 25,
+  shadowGuestWalk: 400,
+  rmapWalkPerGfn: 13,
 });
 
 const estimate: CostBasis = { kind: 'estimate' };
@@ -302,6 +311,24 @@ export const COST_INFO: Readonly<Record<keyof Costs, CostInfo>> = Object.freeze(
     source:
       'as tlbMissWalk4k with one EPT level fewer per nested walk: about half (no figure for this setup)',
     basis: estimate,
+  },
+  tlbMissWalkShadow: {
+    doc: 'Guest TLB miss under shadow paging: a one-dimensional walk of the shadow page table.',
+    source:
+      'the hardware walks only the shadow page table KVM built, as natively: 4 references, the cost of a native TLB miss (Bhargava et al., ASPLOS 2008, against up to 24 nested); no figure for this setup',
+    basis: estimate,
+  },
+  shadowGuestWalk: {
+    doc: "Shadow paging: a fault's software walk of the guest page tables (FNAME(walk_addr)), on top of slow_page_fault.",
+    source:
+      'paging_tmpl.h FNAME(walk_addr_generic): four guest PTE reads through kvm_vcpu_read_guest and their A/D updates, then FNAME(fetch) builds the shadow pages; a few hundred ns (no figure)',
+    basis: estimate,
+  },
+  rmapWalkPerGfn: {
+    doc: 'Shadow or legacy MMU write protection: one rmap head visited.',
+    source:
+      'kvm_mmu_slot_remove_write_access walks the rmap head of every gfn at every level under mmu_lock: Zhou 2020, starting dirty logging on a 128 GiB guest with the MMU before the TDP MMU took 460 ms = ~13 ns per 4K gfn; also charged per gfn of a GET/CLEAR mask (kvm_mmu_write_protect_pt_masked)',
+    basis: derived('zhou-2020-log-start'),
   },
 });
 

@@ -130,6 +130,11 @@ export function enableLogDirtyPtMasked(
   const walkedBefore = tdp.maskWalked;
   flush = tdp.clearBitsMasked(relBase, maskLo, bit) || flush;
   flush = tdp.clearBitsMasked(relBase + 32, maskHi, bit) || flush;
+  if (!vm.params.tdp) {
+    // kvm_mmu_write_protect_pt_masked: the rmap of every gfn in the mask, mapped or not.
+    cost.underWriteLock((popcount(maskLo) + popcount(maskHi)) * costs.rmapWalkPerGfn);
+    return flush;
+  }
   cost.underWriteLock((tdp.maskWalked - walkedBefore) * costs.enableLogDirtyPerPage);
   return flush;
 }
@@ -166,7 +171,15 @@ export function slotApplyLoggingChange(vm: Vm, slot: Memslot, cost: OpCost): voi
     }
     return;
   }
-  if (vm.params.eagerPageSplit && !vm.params.proposals.splitOnFirstClear) {
+  if (!vm.params.tdp) {
+    // kvm_mmu_slot_remove_write_access: walk_slot_rmaps over every gfn's rmap head at
+    // every level from 4K, under mmu_lock for write; present SPTEs lose W.
+    const wp = tdp.wrprotRange(0, slot.npages, SpteLevel.PG_LEVEL_4K);
+    cost.underWriteLock(rmapHeads(slot.npages) * costs.rmapWalkPerGfn);
+    if (wp.flush) vm[INTERNAL].flushRemoteTlbs(cost);
+    return;
+  }
+  if (vm.eagerPageSplit && !vm.params.proposals.splitOnFirstClear) {
     splitSlotEagerly(vm, slot, cost);
   }
   if (vm.pmlEnabled && vm.dirtyGranularityPages === 1) {
@@ -182,4 +195,16 @@ export function slotApplyLoggingChange(vm: Vm, slot: Memslot, cost: OpCost): voi
   }
   // kvm_flush_remote_tlbs_memslot, once for the slot.
   if (flush) vm[INTERNAL].flushRemoteTlbs(cost);
+}
+
+/** rmap heads a walk over a slot of `npages` visits: one per gfn at 4K, per 2M and per 1G frame. */
+function rmapHeads(npages: number): number {
+  return npages + Math.ceil(npages / 512) + Math.ceil(npages / (512 * 512));
+}
+
+/** Set bits in a 32-bit word. */
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }

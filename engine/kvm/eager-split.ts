@@ -38,7 +38,7 @@ export function splitRangeEagerly(
     splitArm64Chunks(vm, slot, start, end, cost);
     return false;
   }
-  if (!vm.params.eagerPageSplit) return false;
+  if (!vm.eagerPageSplit) return false;
   chargeSplit(vm, slot.tdp.splitHugePages(start, end, vm.trackingLevel), cost, lock);
   return false;
 }

@@ -98,7 +98,7 @@ export function handleAccess(vcpu: Vcpu, gfn: number, write: boolean): Outcome {
   if (
     level !== 0 &&
     spte & SPTE_MMU_WRITABLE &&
-    vm.params.fastPageFault &&
+    vm.fastPageFault &&
     !(level > granularity && slot.dirtyLogging) &&
     !(vm.arch === 'arm64' && level < faultMappingLevel(vm, slot, rel))
   ) {
@@ -137,6 +137,8 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
   if (!write) stats.pf_taken++;
   stats.pf_fixed++;
   let lockNs = costs.slowPageFault;
+  // Shadow paging: FNAME(page_fault) walks the guest's page tables in software first.
+  if (!vm.params.tdp) lockNs += costs.shadowGuestWalk;
   let ns = costs.vmExit;
   let outcome = Outcome.SlowFault;
 
@@ -151,7 +153,9 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
   if (level === 0) stats.pf_not_present++;
 
   if (level > target) {
-    if (vm.params.splitOnFault === 'in-place') {
+    // The shadow MMU drops a huge SPTE in the way (FNAME(fetch), drop_large_spte);
+    // splitting in place is the TDP MMU's (tdp_mmu_split_huge_page).
+    if (vm.params.splitOnFault === 'in-place' && vm.params.tdp) {
       while (level > target) {
         const c = tdp.splitHugeSpte(level as SpteLevel.PG_LEVEL_2M | SpteLevel.PG_LEVEL_1G, rel);
         stats.fault_splits++;
@@ -225,7 +229,9 @@ function slowPageFault(vcpu: Vcpu, slot: Memslot, rel: number, write: boolean): 
  */
 function holdMmuLock(vcpu: Vcpu, ns: number): void {
   const vm = vcpu.vm;
-  vcpu.lastMmuLock = vm.params.mmuLock === 'spinlock' ? MmuLockMode.Write : MmuLockMode.Read;
+  // The shadow MMU's faults take it for write (direct_page_fault, FNAME(page_fault)).
+  vcpu.lastMmuLock =
+    vm.params.mmuLock === 'spinlock' || !vm.params.tdp ? MmuLockMode.Write : MmuLockMode.Read;
   vcpu.stats.mmuLockAcquisitions++;
   vcpu.stats.mmuLockHoldNs += ns;
 }

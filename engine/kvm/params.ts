@@ -28,6 +28,13 @@ export interface KvmParams {
    * the shadow MMU).
    */
   mmuLock: MmuLockKind;
+  /**
+   * x86 two-dimensional paging (EPT/NPT, `kvm_intel.ept` / `kvm_amd.npt`, default Y).
+   * false is shadow paging: KVM shadows the guest's page tables (mmu.c's shadow MMU,
+   * paging_tmpl.h), write-protects through rmaps and handles every fault under
+   * mmu_lock held exclusively. arm64 always has stage 2.
+   */
+  tdp: boolean;
   /** Proposals from the debates. Not KVM. */
   proposals: Proposals;
 }
@@ -58,6 +65,7 @@ export function defaultParams(arch: Arch): KvmParams {
     readFaultMapsWritable: arch === 'x86_64',
     maxHugeLevel: SpteLevel.PG_LEVEL_1G,
     mmuLock: 'rwlock',
+    tdp: true,
     proposals: { ...DEFAULT_PROPOSALS },
   };
 }
@@ -75,6 +83,14 @@ export function resolveParams(arch: Arch, overrides: Partial<KvmParams> = {}): K
   if (arch === 'arm64' && params.eagerPageSplit) {
     throw new Error(
       'eagerPageSplit is the x86 module parameter; on arm64 enable Cap.ArmEagerSplitChunkSize instead',
+    );
+  }
+  if (!params.tdp && arch === 'arm64') {
+    throw new Error('tdp false (shadow paging) is x86-only; arm64 always translates with stage 2');
+  }
+  if (!params.tdp && params.enablePml) {
+    throw new Error(
+      'enablePml needs EPT: vmx hardware_setup turns PML off without it; set enablePml false with tdp false',
     );
   }
   if (params.mmuLock !== 'rwlock' && params.mmuLock !== 'spinlock') {

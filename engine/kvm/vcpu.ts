@@ -175,6 +175,7 @@ export class Vcpu {
     out.mmuLockReadNs = 0;
     out.exit = null;
     out.retry = false;
+    this.lastMmuLock = MmuLockMode.None;
     const vm = this.vm;
     const rings = vm.rings;
     if (rings && rings.blocked(this.id)) return this.ringFullExit(start);
@@ -195,7 +196,7 @@ export class Vcpu {
     const costs = vm.costs;
     const inlineFast =
       vm.arch === 'x86_64' &&
-      vm.params.fastPageFault &&
+      vm.fastPageFault &&
       !rings &&
       this.pml === null &&
       vm.dirtyGranularityPages === 1;

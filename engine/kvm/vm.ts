@@ -179,9 +179,22 @@ export class Vm {
     return this.params.enablePml && this.nrMemslotsDirtyLogging > 0;
   }
 
+  /**
+   * x86 kvm.eager_page_split in effect: kvm_mmu_slot_try_split_huge_pages splits TDP MMU
+   * huge pages (and nested shadow ones); under shadow paging it splits nothing.
+   */
+  get eagerPageSplit(): boolean {
+    return this.params.eagerPageSplit && this.params.tdp;
+  }
+
+  /** fast_page_fault in effect: it fixes only direct SPTEs (mmu.c: the gfn of an indirect shadow page is not stable). */
+  get fastPageFault(): boolean {
+    return this.params.fastPageFault && this.params.tdp;
+  }
+
   /** Whether eager splitting happens when a range is cleared (INITIALLY_SET, or the proposal). */
   get splitOnClear(): boolean {
-    const eager = this.arch === 'arm64' ? this.eagerSplitChunkSize > 0 : this.params.eagerPageSplit;
+    const eager = this.arch === 'arm64' ? this.eagerSplitChunkSize > 0 : this.eagerPageSplit;
     return eager && (this.initiallySet || this.params.proposals.splitOnFirstClear);
   }
 

@@ -201,8 +201,9 @@ export function runDirtyLogPerfTest(
       cycleNs += r.ns / r.locked / faulting.length;
       holdNs += r.holdNs / r.locked / faulting.length;
     }
+    // The shadow MMU handles faults under mmu_lock for write: exclusive, as the spinlock.
     const waitNs = mmuLockFaultWaitNs(
-      vm.params.mmuLock,
+      vm.params.tdp ? vm.params.mmuLock : 'spinlock',
       faulting.length,
       holdNs,
       Math.max(cycleNs - holdNs, 0),

@@ -61,8 +61,10 @@ export function tlbPenaltyNs(vm: Vm, slot: Memslot, pages: number): number {
   const share = mapped4kShare(slot);
   if (share === 0) return 0;
   const costs = vm.costs;
-  const walkSmall = costs.tlbMissWalk4k;
-  const walkHuge = costs.tlbMissWalkHuge;
+  // Shadow paging walks one dimension, the same whatever the leaf's size.
+  const shadow = !vm.params.tdp;
+  const walkSmall = shadow ? costs.tlbMissWalkShadow : costs.tlbMissWalk4k;
+  const walkHuge = shadow ? costs.tlbMissWalkShadow : costs.tlbMissWalkHuge;
   const missSmall =
     pages === Infinity ? 1 : tlbMissRate(pages, tlbReachPages(SpteLevel.PG_LEVEL_4K));
   const missHuge =

@@ -60,13 +60,16 @@ export interface World {
 /** The KVM parameters a tracking policy asks for. */
 export function kvmParamsFor(arch: 'x86_64' | 'arm64', t: TrackingPolicy): Partial<KvmParams> {
   const x86 = arch === 'x86_64';
+  // PML needs EPT; shadow paging defaults it off (and eager split, which it ignores).
+  const shadow = t.mmu === 'shadow';
   const params: Partial<KvmParams> = {
-    eagerPageSplit: x86 ? (t.eagerSplit ?? true) : false,
-    enablePml: x86 ? (t.pml ?? true) : false,
+    eagerPageSplit: x86 ? (t.eagerSplit ?? !shadow) : false,
+    enablePml: x86 && !shadow ? (t.pml ?? true) : false,
     fastPageFault: t.fastPageFault ?? true,
   };
   if (t.splitOnFault) params.splitOnFault = t.splitOnFault;
   if (t.mmuLock) params.mmuLock = t.mmuLock;
+  if (shadow) params.tdp = false;
   if (t.proposals)
     params.proposals = { ...(params.proposals ?? {}), ...t.proposals } as KvmParams['proposals'];
   return params;

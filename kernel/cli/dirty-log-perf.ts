@@ -41,6 +41,8 @@ model options:
   --arch x86_64|arm64               (default x86_64)
   --eager-page-split 0|1            kvm.eager_page_split (default 1 on x86)
   --pml 0|1                         kvm_intel.pml (default 1 on x86)
+  --tdp 0|1                         kvm_intel.ept / kvm_amd.npt; 0 is shadow paging (default 1)
+  --mmu-lock rwlock|spinlock        mmu_lock as the TDP MMU has it, or the spinlock of old kernels
   --split-on-fault in-place|zap     6.2+ in place, or zap as before 6.2 (x86 default in-place)
   --eager-split-chunk SIZE          arm64 KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE
   --stride SIZE                     access one page every SIZE bytes, e.g. 2M (default 4K)
@@ -160,6 +162,17 @@ export function parseArgs(argv: readonly string[]): Partial<DirtyLogPerfOptions>
       case '--pml':
         params.enablePml = bool(flag);
         break;
+      case '--tdp':
+        params.tdp = bool(flag);
+        break;
+      case '--mmu-lock': {
+        const kind = value(flag);
+        if (kind !== 'rwlock' && kind !== 'spinlock') {
+          throw new UsageError(`--mmu-lock takes rwlock or spinlock, got "${kind}"`);
+        }
+        params.mmuLock = kind;
+        break;
+      }
       case '--split-on-fault': {
         const mode = value(flag);
         if (mode !== 'in-place' && mode !== 'zap') {
@@ -176,6 +189,8 @@ export function parseArgs(argv: readonly string[]): Partial<DirtyLogPerfOptions>
     }
   }
   if (o.arch === 'arm64' && params.enablePml === undefined) params.enablePml = false;
+  // Shadow paging has no PML (it needs EPT) and nothing for eager split to split.
+  if (params.tdp === false && params.enablePml === undefined) params.enablePml = false;
   if (o.arch === 'arm64' && params.eagerPageSplit === undefined) params.eagerPageSplit = false;
   o.params = params;
   return o;
