@@ -133,6 +133,9 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
       'Lockless fast_page_fault for write-protection faults on logged SPTEs (x86); off forces every fault through the slow path under mmu_lock. Default on.',
     split_on_fault:
       'A write fault on a huge page while logging: `in_place` splits it (Linux 6.2+ tdp_mmu_split_huge_page) or `zap` zaps it and faults 4K pages back in.',
+    mmu_lock:
+      "kvm->mmu_lock: `rwlock` (the TDP MMU's; faults take it for read and run in parallel; x86 since Linux 5.12, arm64 since 6.2) or `spinlock` (every fault takes it exclusively, as in 2012's KVM). The VMM's GET/CLEAR take it for write either way. Default rwlock.",
+    mmu: 'x86 paging: `tdp` (EPT/NPT, the TDP MMU) or `shadow` (kvm_intel.ept=0 / kvm_amd.npt=0): KVM shadows the guest page tables, write-protects through rmaps, handles every fault under mmu_lock for write, and has no fast page fault, PML or eager split. Default tdp. arm64 ignores it.',
     ring_topology:
       'Proposal: `per_vcpu` (KVM today), `per_vm` (one shared ring), or `pool N round_robin|lru|last_used` (N rings claimed by vCPUs).',
     granularity: 'Proposal: dirty-tracking granularity, 4k (KVM) or 2m (one bit per 2M region).',
@@ -223,6 +226,12 @@ export const VALUE_DOCS: Readonly<Record<string, string>> = {
   off: 'Disabled.',
   in_place: 'Split the huge SPTE in place on a write fault (Linux 6.2+).',
   zap: 'Zap the huge SPTE and fault 4K pages back in.',
+  rwlock:
+    "mmu_lock as the TDP MMU's rwlock: faults share it (read_lock), the VMM's ioctls take it for write.",
+  spinlock: 'mmu_lock as the spinlock of older kernels: every fault takes it exclusively.',
+  tdp: 'Two-dimensional paging (EPT/NPT) with the TDP MMU.',
+  shadow:
+    'Shadow paging (kvm_intel.ept=0 / kvm_amd.npt=0): rmap write protection, faults under the write lock.',
   per_vcpu: 'One dirty ring per vCPU (KVM today).',
   per_vm: 'Proposal: one dirty ring shared by all vCPUs.',
   pool: 'Proposal: a pool of N rings claimed by vCPUs.',

@@ -370,6 +370,14 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: 'A write fault on a huge page splits it in place (6.2+) or zaps it.',
       args: [{ type: 'enum', values: ['in_place', 'zap'], label: 'in_place or zap' }],
     },
+    mmu_lock: {
+      doc: "mmu_lock: the TDP MMU's rwlock (default) or the spinlock of older kernels.",
+      args: [{ type: 'enum', values: ['rwlock', 'spinlock'], label: 'rwlock or spinlock' }],
+    },
+    mmu: {
+      doc: 'x86 paging: tdp (EPT/NPT, default) or shadow (ept=0 / npt=0).',
+      args: [{ type: 'enum', values: ['tdp', 'shadow'], label: 'tdp or shadow' }],
+    },
     ring_topology: {
       doc: 'Proposal: per_vcpu | per_vm | pool N round_robin|lru|last_used.',
       args: [

@@ -283,6 +283,7 @@ export function checkCombination(
     const ignored = [
       t.pml !== undefined && 'pml',
       t.eagerSplit !== undefined && 'eager_split',
+      t.mmu !== undefined && 'mmu',
     ].filter(Boolean);
     for (const f of ignored) {
       diags.push(
@@ -297,6 +298,16 @@ export function checkCombination(
         ),
       );
     }
+  } else if (t.mmu === 'shadow' && (t.pml || t.eagerSplit)) {
+    diags.push(
+      diagnostic(
+        'warning',
+        C.UnsupportedCombination,
+        span,
+        `Tracking '${t.name}' sets '${t.pml ? 'pml on' : 'eager_split on'}' with 'mmu shadow': PML needs EPT and eager splitting splits only TDP MMU huge pages, so KVM does neither under shadow paging.`,
+        'Remove it, or use `mmu tdp`.',
+      ),
+    );
   } else if (t.eagerSplitChunkBytes) {
     diags.push(
       diagnostic(

@@ -338,6 +338,10 @@ export function lowerTracking(
   set('fastPageFault', on(f.get('fast_page_fault')?.args[0]));
   const sof = word(f.get('split_on_fault')?.args[0]);
   if (sof) out.splitOnFault = sof === 'zap' ? 'zap' : 'in-place';
+  const lock = word(f.get('mmu_lock')?.args[0]);
+  if (lock === 'rwlock' || lock === 'spinlock') out.mmuLock = lock;
+  const mmu = word(f.get('mmu')?.args[0]);
+  if (mmu === 'tdp' || mmu === 'shadow') out.mmu = mmu;
   set('reaperIntervalNs', num(f.get('reaper')?.args[0]));
   set('clearBitmapShift', num(f.get('clear_shift')?.args[0]));
   const topo = f.get('ring_topology');
