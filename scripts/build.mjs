@@ -8,7 +8,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { engineSourceFingerprint } from './engine-fingerprint.mjs';
+import { tsImport } from 'tsx/esm/api';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -54,7 +54,12 @@ function extensionOf(b) {
 
 export async function build() {
   const written = [];
-  // The result cache's key part for the engine (kernel/experiment/engine-fingerprint.ts).
+  // The result cache's key part for the engine, computed by the very function the
+  // sources use when they run without a bundle.
+  const { engineSourceFingerprint } = await tsImport(
+    '../kernel/experiment/engine-fingerprint.ts',
+    import.meta.url,
+  );
   const fingerprint = JSON.stringify(engineSourceFingerprint(join(root, 'engine')));
   for (const b of BUNDLES) {
     const result = await esbuild.build({

@@ -7,9 +7,9 @@ import { MMULAB_VERSION } from '../../engine/results.ts';
 /**
  * What identifies the engine that made a result: mmulab's version and a SHA-256 of
  * engine/'s TypeScript sources (paths relative to engine/ and bytes, in path order).
- * The bundles carry the hash as a constant written by scripts/build.mjs (with
- * scripts/engine-fingerprint.mjs, the same computation); run from the sources, it is
- * computed here once per process.
+ * The bundles carry the hash as a constant that scripts/build.mjs computes with
+ * engineSourceFingerprint below; run from the sources, it is computed here once per
+ * process.
  */
 
 declare const __MMULAB_ENGINE_FINGERPRINT__: string | undefined;
