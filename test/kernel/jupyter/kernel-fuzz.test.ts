@@ -2,12 +2,11 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { Dealer } from 'zeromq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionInfo } from '../../../kernel/jupyter/protocol.ts';
-import { startKernel } from '../../helpers/jupyter-client.ts';
+import { startMmulabKernel } from '../../helpers/mmulab-kernel.ts';
 import type { RunningKernel } from '../../helpers/jupyter-client.ts';
 
 /**
@@ -25,8 +24,6 @@ const MUTATED_RUNS = 80;
 const LARGE_RUNS = 2;
 /** How long any reply may take: a 1 MB cell compiles in seconds, a loaded machine is slower. */
 const REPLY_BOUND_MS = 120_000;
-
-const KERNEL = fileURLToPath(new URL('../../../bin/mmulab-kernel.js', import.meta.url));
 
 /** A program with definitions and outputs but no run: a mutation never starts a long simulation. */
 const PROGRAM = `# a small VM
@@ -81,11 +78,7 @@ let raw: Dealer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mmulab-fuzz-'));
-  kernel = await startKernel(
-    [process.execPath, KERNEL, '--connection-file', '{connection_file}'],
-    dir,
-  );
-  await kernel.client.waitForReady(60_000);
+  kernel = await startMmulabKernel(dir);
   info = JSON.parse(readFileSync(kernel.connectionFile, 'utf8')) as ConnectionInfo;
   raw = new Dealer();
   raw.connect(`tcp://${info.ip}:${info.shell_port}`);

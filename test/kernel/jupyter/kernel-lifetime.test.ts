@@ -3,9 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKernel } from '../../helpers/jupyter-client.ts';
+import { BUSY_DEFINITIONS, BUSY_RUN, startMmulabKernel } from '../../helpers/mmulab-kernel.ts';
 import type { RunningKernel } from '../../helpers/jupyter-client.ts';
 
 /**
@@ -15,37 +14,19 @@ import type { RunningKernel } from '../../helpers/jupyter-client.ts';
  * Every wait is bounded by a generous timeout; nothing here measures time.
  */
 
-const KERNEL = fileURLToPath(new URL('../../../bin/mmulab-kernel.js', import.meta.url));
-
 /** ~900 KB, every line an error (a vm without a slot): seconds of compiling. */
 const SLOW_CELL = 'vm a { vcpus 4 }\n'.repeat(53_000);
 
 /** The cell from the report this comes from: 10 MB of the same line. */
 const HUGE_CELL = 'vm a { vcpus 4 }\n'.repeat(590_000);
 
-const DEFINITIONS = `vm big {
-  vcpus 4
-  slot s at 0 size 4GiB
-  workload hotset { rate 200k/s per vcpu, set 2GiB, hot 90% }
-}
-tracking r { dirty_log ring 1024 }
-migration slow { bandwidth 100Mbit/s, downtime 1ms, max_iterations 100000 }`;
-
-/** Runs for many minutes of wall time unless stopped. */
-const ENDLESS = 'run big with r, slow seed 1 max_time 100000s';
-
 let dir: string;
 const started: RunningKernel[] = [];
 const others: ChildProcess[] = [];
 
 async function kernel(env?: NodeJS.ProcessEnv): Promise<RunningKernel> {
-  const k = await startKernel(
-    [process.execPath, KERNEL, '--connection-file', '{connection_file}'],
-    dir,
-    { env },
-  );
+  const k = await startMmulabKernel(dir, { env });
   started.push(k);
-  await k.client.waitForReady(60_000);
   return k;
 }
 
@@ -116,8 +97,8 @@ describe('a busy mmulab kernel', () => {
 
   it('ends on SIGHUP while a simulation runs', async () => {
     const k = await kernel();
-    expect((await k.client.execute(DEFINITIONS)).reply.content.status).toBe('ok');
-    const id = await begin(k, ENDLESS);
+    expect((await k.client.execute(BUSY_DEFINITIONS)).reply.content.status).toBe('ok');
+    const id = await begin(k, BUSY_RUN);
     await k.client.iopubMatching(id, (m) => m.header.msg_type === 'update_display_data');
     k.process.kill('SIGHUP');
     expect(await exited(k.process)).toMatchObject({ signal: 'SIGHUP' });
@@ -130,8 +111,8 @@ describe('a busy mmulab kernel', () => {
     });
     others.push(parent);
     const k = await kernel({ ...process.env, JPY_PARENT_PID: String(parent.pid) });
-    expect((await k.client.execute(DEFINITIONS)).reply.content.status).toBe('ok');
-    const id = await begin(k, ENDLESS);
+    expect((await k.client.execute(BUSY_DEFINITIONS)).reply.content.status).toBe('ok');
+    const id = await begin(k, BUSY_RUN);
     await k.client.iopubMatching(id, (m) => m.header.msg_type === 'update_display_data');
     expect(k.process.exitCode).toBeNull();
     parent.kill('SIGKILL');

@@ -2,11 +2,10 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Dealer, Request } from 'zeromq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionInfo } from '../../../kernel/jupyter/protocol.ts';
-import { startKernel } from '../../helpers/jupyter-client.ts';
+import { BUSY_DEFINITIONS, BUSY_RUN, startMmulabKernel } from '../../helpers/mmulab-kernel.ts';
 import type { KernelMessage, RunningKernel } from '../../helpers/jupyter-client.ts';
 
 /**
@@ -15,29 +14,12 @@ import type { KernelMessage, RunningKernel } from '../../helpers/jupyter-client.
  * while a simulation runs, interrupts stop it, and bad messages are dropped.
  */
 
-const KERNEL = fileURLToPath(new URL('../../../bin/mmulab-kernel.js', import.meta.url));
-
-const DEFINITIONS = `vm big {
-  vcpus 4
-  slot s at 0 size 4GiB
-  workload hotset { rate 200k/s per vcpu, set 2GiB, hot 90% }
-}
-tracking r { dirty_log ring 1024 }
-migration slow { bandwidth 100Mbit/s, downtime 1ms, max_iterations 100000 }`;
-
-/** Runs for many minutes of wall time unless stopped. */
-const ENDLESS = 'run big with r, slow seed 1 max_time 100000s';
-
 let dir: string;
 let kernel: RunningKernel;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mmulab-kernel-'));
-  kernel = await startKernel(
-    [process.execPath, KERNEL, '--connection-file', '{connection_file}'],
-    dir,
-  );
-  await kernel.client.waitForReady(60_000);
+  kernel = await startMmulabKernel(dir);
 }, 90_000);
 
 afterAll(async () => {
@@ -89,7 +71,7 @@ async function waitFor(msgId: string, match: (m: KernelMessage) => boolean): Pro
 /** Send the endless cell and resolve with its msg_id once its first progress update arrived. */
 async function startEndlessRun(): Promise<string> {
   const id = await kernel.client.send('execute_request', {
-    code: ENDLESS,
+    code: BUSY_RUN,
     silent: false,
     store_history: true,
     user_expressions: {},
@@ -188,7 +170,7 @@ describe('mmulab kernel process', () => {
   });
 
   it('stops a long run on interrupt_request, answering heartbeats meanwhile, and stays usable', async () => {
-    expect((await kernel.client.execute(DEFINITIONS)).reply.content.status).toBe('ok');
+    expect((await kernel.client.execute(BUSY_DEFINITIONS)).reply.content.status).toBe('ok');
     const id = await startEndlessRun();
     expect(await heartbeat()).toBe('ping');
     const interrupt = await kernel.client.request('interrupt_request', {}, 'control');
@@ -219,11 +201,7 @@ describe('mmulab kernel process', () => {
   }, 120_000);
 
   it('exits after a shutdown_request', async () => {
-    const local = await startKernel(
-      [process.execPath, KERNEL, '--connection-file', '{connection_file}'],
-      dir,
-    );
-    await local.client.waitForReady(60_000);
+    const local = await startMmulabKernel(dir);
     const exited = new Promise<number | null>((resolve) =>
       local.process.once('exit', (code) => resolve(code)),
     );
