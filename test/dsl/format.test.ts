@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../dsl/compile.ts';
 import { format } from '../../dsl/format.ts';
+import { editedTexts } from '../helpers/edited-texts.ts';
 import { BASE, DIAGNOSTIC_CASES } from './cases.ts';
 
 /** Kept short: the suite must stay fast. */
@@ -290,22 +291,11 @@ describe('format', () => {
       '"f"',
       ' ',
     ];
-    const mutated = fc
-      .tuple(
-        fc.constantFrom(...seeds),
-        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 4 }), fc.constantFrom(...pieces, '')), {
-          minLength: 1,
-          maxLength: 4,
-        }),
-      )
-      .map(([text, edits]) => {
-        let t = text;
-        for (const [at, del, ins] of edits) {
-          const i = at % (t.length + 1);
-          t = t.slice(0, i) + ins + t.slice(i + del);
-        }
-        return t;
-      });
+    const mutated = editedTexts(seeds, {
+      inserts: fc.constantFrom(...pieces, ''),
+      maxDelete: 4,
+      maxEdits: 4,
+    });
     fc.assert(
       fc.property(mutated, (x) => {
         const once = format(x);

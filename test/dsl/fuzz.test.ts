@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../dsl/compile.ts';
 import { formatDiagnostic } from '../../dsl/diagnostics.ts';
 import { format } from '../../dsl/format.ts';
+import { editedTexts } from '../helpers/edited-texts.ts';
 import { BASE, DIAGNOSTIC_CASES, memoryLoader } from './cases.ts';
 
 /** Kept short: the suite must stay fast. */
@@ -93,22 +94,11 @@ describe('compile never throws', () => {
   });
 
   it('on valid programs with characters deleted, inserted or replaced', () => {
-    const mutated = fc
-      .tuple(
-        fc.constantFrom(...SEEDS),
-        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 5 }), fc.constantFrom(...FRAGMENTS, '')), {
-          minLength: 1,
-          maxLength: 5,
-        }),
-      )
-      .map(([text, edits]) => {
-        let t = text;
-        for (const [at, del, ins] of edits) {
-          const i = at % (t.length + 1);
-          t = t.slice(0, i) + ins + t.slice(i + del);
-        }
-        return t;
-      });
+    const mutated = editedTexts(SEEDS, {
+      inserts: fc.constantFrom(...FRAGMENTS, ''),
+      maxDelete: 5,
+      maxEdits: 5,
+    });
     fc.assert(fc.property(mutated, expectNoThrow), { numRuns: RUNS });
   });
 });

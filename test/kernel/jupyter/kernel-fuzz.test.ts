@@ -7,6 +7,7 @@ import { Dealer } from 'zeromq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionInfo } from '../../../kernel/jupyter/protocol.ts';
 import { startMmulabKernel } from '../../helpers/mmulab-kernel.ts';
+import { editedTexts } from '../../helpers/edited-texts.ts';
 import type { RunningKernel } from '../../helpers/jupyter-client.ts';
 
 /**
@@ -164,40 +165,15 @@ const requests = fc.record({
 });
 
 /** PROGRAM with characters deleted, inserted or replaced at random places. */
-const mutatedPrograms = fc
-  .array(
-    fc.record({
-      at: fc.nat(),
-      remove: fc.nat({ max: 4 }),
-      insert: fc.oneof(
-        fc.string({ maxLength: 4 }),
-        fc.string({ unit: 'binary', maxLength: 3 }),
-        fc.constantFrom(
-          '{',
-          '}',
-          '[',
-          ']',
-          ',',
-          '-',
-          '"',
-          '\n',
-          '..',
-          '0',
-          '9TiB',
-          'é',
-          '🙂',
-          '\0',
-        ),
-      ),
-    }),
-    { minLength: 1, maxLength: 6 },
-  )
-  .map((edits) =>
-    edits.reduce((text, { at, remove, insert }) => {
-      const i = at % (text.length + 1);
-      return text.slice(0, i) + insert + text.slice(i + remove);
-    }, PROGRAM),
-  );
+const mutatedPrograms = editedTexts([PROGRAM], {
+  inserts: fc.oneof(
+    fc.string({ maxLength: 4 }),
+    fc.string({ unit: 'binary', maxLength: 3 }),
+    fc.constantFrom('{', '}', '[', ']', ',', '-', '"', '\n', '..', '0', '9TiB', 'é', '🙂', '\0'),
+  ),
+  maxDelete: 4,
+  maxEdits: 6,
+});
 
 describe('the kernel under fuzzed input', () => {
   it('drops malformed, forged and tampered messages and keeps answering', async () => {
