@@ -13,6 +13,7 @@
  * bundled to dist/tslab.cjs (scripts/build.mjs).
  */
 import { createRequire } from 'node:module';
+import { basename, dirname, relative, resolve } from 'node:path';
 import type { ColumnTable } from 'arquero';
 import { compile, diagnosticRenderer, EMPTY_SCOPE } from '../dsl/compile.ts';
 import { shownDiagnostics } from '../dsl/diagnostics.ts';
@@ -29,7 +30,11 @@ import type { MimeBundle } from './display/mime.ts';
 import { NotebookDisplay } from './display/notebook-display.ts';
 import { tableBundle } from './display/table.ts';
 import { ExpectFailed } from './experiment/expect.ts';
+import type { ExpectResult } from './experiment/expect.ts';
 import { expectFailureText } from './output/expect-text.ts';
+import { runEnvironment } from './output/environment.ts';
+import type { SourceText } from './output/environment.ts';
+import { writeExports } from './output/exports.ts';
 
 // Everything needed to call the engine without the language, and the views.
 export * from '../engine/index.ts';
@@ -100,6 +105,12 @@ export interface ShowOptions {
  */
 let scope: Scope = EMPTY_SCOPE;
 const notebook = new NotebookDisplay();
+/**
+ * The text of every `mmu` call that compiled, in order, with the files each read: the
+ * provenance `export` records, as the CLI records a program's files.
+ */
+const sources: SourceText[] = [];
+let calls = 0;
 
 /**
  * Compile and run mmulab text, display its tables and charts, and return the
@@ -108,9 +119,15 @@ const notebook = new NotebookDisplay();
  * then no definition of the text is kept. Warnings go to stderr.
  */
 export async function mmu(text: string, options: MmuOptions = {}): Promise<ExperimentRun[]> {
+  const base = options.file === undefined ? process.cwd() : dirname(resolve(options.file));
+  const used: SourceText[] = [];
   const compiled = compile(text, {
     scope,
-    load: nodeFileLoader,
+    load: (path, from) => {
+      const loaded = nodeFileLoader(path, from);
+      if (loaded) used.push({ name: relative(base, loaded.file), text: loaded.text });
+      return loaded;
+    },
     ...(options.file === undefined ? {} : { file: options.file }),
   });
   const { shown, omitted } = shownDiagnostics(compiled.diagnostics);
@@ -118,6 +135,11 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
   if (!compiled.ok) throw new Error(formatted.join('\n\n'));
   if (formatted.length) process.stderr.write(`${formatted.join('\n\n')}\n`);
   scope = compiled.scope;
+  calls++;
+  sources.push(
+    { name: options.file === undefined ? `mmu call ${calls}` : basename(options.file), text },
+    ...used,
+  );
   const { seed, signal, onProgress } = options;
   const runner =
     options.cache === undefined
@@ -129,6 +151,7 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
     ...(signal === undefined ? {} : { signal }),
     ...(onProgress === undefined ? {} : { onProgress }),
   });
+  let failedExpects: readonly ExpectResult[] = [];
   if (options.display !== false) {
     const { bundles, failed } = notebook.render(
       compiled.program.outputs,
@@ -136,8 +159,19 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
       compiled.program.lets ?? [],
     );
     await send(bundles, options.sink);
-    if (failed.length) throw new ExpectFailed(failed.map(expectFailureText).join('\n\n'));
+    failedExpects = failed;
   }
+  // `export ... to "DIR"`: relative to the file named, else the notebook's directory.
+  const exports = compiled.program.outputs.some((o) => o.kind === 'export');
+  for (const { output, files } of writeExports(experiments, compiled.program.outputs, base, {
+    source: options.file === undefined ? 'notebook' : basename(options.file),
+    ...(exports ? { environment: runEnvironment(sources) } : {}),
+  })) {
+    const kind = output.format === 'csv' ? 'CSV' : 'Arrow';
+    process.stdout.write(`wrote ${files.length} ${kind} file(s) to ${output.dir}\n`);
+  }
+  if (failedExpects.length)
+    throw new ExpectFailed(failedExpects.map(expectFailureText).join('\n\n'));
   return experiments;
 }
 

@@ -1,8 +1,9 @@
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { CompiledProgram, Scope } from '../../dsl/compile.ts';
 import { compile, diagnosticRenderer } from '../../dsl/compile.ts';
 import { shownDiagnostics } from '../../dsl/diagnostics.ts';
 import { nodeFileLoader } from '../../dsl/node-loader.ts';
+import type { SourceText } from '../output/environment.ts';
 
 /**
  * A cell's language text compiled against the session's scope, its diagnostics
@@ -24,6 +25,8 @@ export type CompiledCell =
       /** `scope` plus this cell's definitions. */
       scope: Scope;
       program: CompiledProgram;
+      /** The files the cell read (`use`, traces), named relative to `cwd`: provenance. */
+      used: SourceText[];
       /** Rendered warnings and "... and N more" lines, for stderr. */
       warnings: string[];
     }
@@ -59,9 +62,14 @@ const RESET = '\u001b[0m';
 
 /** Compile one cell's language text and render its diagnostics (the first of each file). */
 export function compileCell({ text, scope, cwd }: CellCompileRequest): CompiledCell {
+  const used: SourceText[] = [];
   const compiled = compile(text, {
     scope,
-    load: (path, from) => nodeFileLoader(from === undefined ? resolve(cwd, path) : path, from),
+    load: (path, from) => {
+      const loaded = nodeFileLoader(from === undefined ? resolve(cwd, path) : path, from);
+      if (loaded) used.push({ name: relative(cwd, loaded.file), text: loaded.text });
+      return loaded;
+    },
   });
   const render = diagnosticRenderer(compiled, text);
   const { shown, omitted } = shownDiagnostics(compiled.diagnostics);
@@ -69,7 +77,7 @@ export function compileCell({ text, scope, cwd }: CellCompileRequest): CompiledC
   const warnings = shown.filter((d) => d.severity === 'warning').map(render);
   if (errors === 0) {
     warnings.push(...omitted);
-    return { status: 'ok', scope: compiled.scope, program: compiled.program, warnings };
+    return { status: 'ok', scope: compiled.scope, program: compiled.program, used, warnings };
   }
   const first = shown.find((d) => d.severity === 'error')!;
   const where = `${first.file ? `${first.file}:` : ''}line ${first.line}:${first.column}`;

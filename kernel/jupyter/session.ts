@@ -17,6 +17,8 @@ import { indexedPlans } from '../experiment/plans.ts';
 import { PlanFailed } from '../experiment/runner.ts';
 import type { PlanRunner } from '../experiment/runner.ts';
 import { writeExports } from '../output/exports.ts';
+import { runEnvironment } from '../output/environment.ts';
+import type { SourceText } from '../output/environment.ts';
 import { CompileStopped, InThreadCompiler } from './cell-compile.ts';
 import type { CellCompiler, CompiledCell } from './cell-compile.ts';
 import type { ErrorContent, PagePayload, Payload } from './protocol.ts';
@@ -137,6 +139,13 @@ export class MmulabSession {
   private scope: Scope = EMPTY_SCOPE;
   /** The experiments of the last cell that ran any: what a later `table` or `plot` shows. */
   private lastExperiments: ExperimentRun[] = [];
+  /**
+   * The code of every cell that compiled since the last reset, in the order it ran,
+   * with the files each read: what the session's definitions and results come from,
+   * hashed into the provenance of its exports as the CLI hashes a program's files.
+   */
+  private sources: SourceText[] = [];
+  private cellsCompiled = 0;
   private readonly display = new NotebookDisplay();
   private progressCount = 0;
 
@@ -152,6 +161,8 @@ export class MmulabSession {
   reset(): void {
     this.scope = EMPTY_SCOPE;
     this.lastExperiments = [];
+    this.sources = [];
+    this.cellsCompiled = 0;
   }
 
   async execute(code: string, out: CellOutput, options: ExecuteOptions = {}): Promise<CellOutcome> {
@@ -222,6 +233,7 @@ export class MmulabSession {
     if (compiled.status === 'error')
       return errorOf('MmulabError', compiled.evalue, compiled.traceback);
     this.scope = compiled.scope;
+    this.sources.push({ name: `cell ${++this.cellsCompiled}`, text }, ...compiled.used);
     const program = compiled.program;
     let experiments = this.lastExperiments;
     let interrupted = false;
@@ -300,8 +312,10 @@ export class MmulabSession {
       failed = cell.failed;
     }
     // `export ... to "DIR"`: relative to the notebook's directory (the kernel's cwd).
+    const exports = program.outputs.some((o) => o.kind === 'export');
     for (const { output, files } of writeExports(experiments, program.outputs, this.cwd, {
       source: 'notebook',
+      ...(exports ? { environment: runEnvironment(this.sources) } : {}),
     })) {
       const kind = output.format === 'csv' ? 'CSV' : 'Arrow';
       out.stream('stdout', `wrote ${files.length} ${kind} file(s) to ${output.dir}\n`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -419,6 +419,42 @@ describe('KernelHandler: export', () => {
     expect(readdirSync(join(dir, 'arrow')).sort()).toEqual(['iterations.arrow', 'summary.arrow']);
     await local.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+  it('records where the results come from: the cells that ran, the files they used, the checkout', async () => {
+    /** The `# key: value` header of the one summary CSV in `dir`. */
+    const header = (dir: string): Record<string, string> => {
+      const file = readdirSync(dir).find((f) => f.endsWith('.summary.csv'))!;
+      const lines = readFileSync(join(dir, file), 'utf8').split('\n');
+      return Object.fromEntries(
+        lines.filter((l) => l.startsWith('# ')).map((l) => l.slice(2).split(': ')),
+      );
+    };
+    const session = async (tracking: string): Promise<Record<string, string>> => {
+      const dir = mkdtempSync(join(tmpdir(), 'mmulab-provenance-'));
+      writeFileSync(join(dir, 'common.mmu'), `${SMALL}\n${tracking}\n`);
+      const local = fakeKernel(dir);
+      for (const cell of ['use "common.mmu"', 'run a with r, q seed 1\nexport summary to "csv"']) {
+        const r = await local.request('execute_request', execute(cell));
+        expect(r.reply.content.status, cell).toBe('ok');
+      }
+      await local.close();
+      const h = header(join(dir, 'csv'));
+      rmSync(dir, { recursive: true, force: true });
+      return h;
+    };
+    const h = await session('# first');
+    expect(h).toMatchObject({
+      source: 'notebook',
+      source_files: 'cell 1, common.mmu, cell 2',
+      source_hash: expect.stringMatching(/^[0-9a-f]{16}$/),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    });
+    expect(h.mmulab_commit).toMatch(/^[0-9a-f]{40}$/);
+    // The same plans from an edited used file: same plan, another source.
+    const edited = await session('# edited');
+    expect(edited.plan_hash).toBe(h.plan_hash);
+    expect(edited.source_hash).not.toBe(h.source_hash);
   });
 });
 
