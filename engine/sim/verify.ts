@@ -16,8 +16,11 @@ export interface Verification {
   stale: StaleCause[];
 }
 
-/** Stale pages listed with their causes, at most. */
-const STALE_LIST_LIMIT = 1000;
+/**
+ * Stale pages listed with their causes, at most, per run (the count is always exact):
+ * a broken tracking mode can leave millions, and the first thousand show the cause.
+ */
+export const STALE_LIST_LIMIT = 1000;
 
 /**
  * After a completed migration, every page's destination generation against the

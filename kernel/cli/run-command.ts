@@ -226,7 +226,12 @@ function printResults(
       const { view, table: t } = item;
       // Each block of a wide table repeats what names a row: the plan, else the first column.
       const keys = t.columnNames().includes('label') ? ['label'] : t.columnNames().slice(0, 1);
-      out.push(`${view}:`, t.numRows() ? fittedTextTable(t, width, keys) : '(no rows)', '');
+      out.push(
+        `${view}:`,
+        t.numRows() ? fittedTextTable(t, width, keys) : '(no rows)',
+        ...(item.note === undefined ? [] : [item.note]),
+        '',
+      );
     }
     if (tables === 0) for (const r of e.runs) out.push(statusLine(r.label, r.result.summary));
     for (const r of e.runs) {

@@ -57,7 +57,8 @@ export class NotebookDisplay {
     for (const e of experiments) {
       const provenance = experimentProvenance(e);
       for (const item of shownOutputs(e, asked, lets)) {
-        if (item.kind === 'table') bundles.push(this.table(e, item.view, item.table, provenance));
+        if (item.kind === 'table')
+          bundles.push(this.table(e, item.view, item.table, provenance, item.note));
         else if (item.kind === 'plot') {
           const run =
             item.label === undefined ? undefined : e.runs.find((r) => r.label === item.label);
@@ -96,9 +97,10 @@ export class NotebookDisplay {
     view: ResultTableName,
     table: ColumnTable,
     provenance: ProvenanceRecord[],
+    note?: string,
   ): MimeBundle {
     return tableBundle(table, {
-      title: `${e.statement} — ${view}`,
+      title: `${e.statement} — ${view}${note === undefined ? '' : ` (${note})`}`,
       provenance,
       ...(this.options.maxRows === undefined ? {} : { maxRows: this.options.maxRows }),
     });

@@ -76,6 +76,7 @@ export function renderReport(input: ReportInput): string {
       if (shown.kind === 'table')
         parts.push(
           `<h3>${escapeHtml(shown.view)}</h3>`,
+          ...(shown.note === undefined ? [] : [`<p class="meta">${escapeHtml(shown.note)}</p>`]),
           htmlTable(shown.table, { look: 'classes' }),
         );
       else if (shown.kind === 'expect')

@@ -5,6 +5,8 @@ import { evaluateExpect } from '../experiment/expect.ts';
 import type { ExpectResult } from '../experiment/expect.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 import { tableOutputTable } from '../experiment/views.ts';
+import { STALE_LIST_LIMIT } from '../../engine/sim/verify.ts';
+import { formatNumber } from './format.ts';
 import { guestperfFigure, plotFigure } from './figures.ts';
 import type { PlotlyFigure } from './figures.ts';
 
@@ -15,7 +17,13 @@ import type { PlotlyFigure } from './figures.ts';
  * here once for all of them.
  */
 export type ShownOutput =
-  | { kind: 'table'; view: ResultTableName; table: ColumnTable }
+  | {
+      kind: 'table';
+      view: ResultTableName;
+      table: ColumnTable;
+      /** What the reader must know to read it: that it is cut, and where the full count is. */
+      note?: string;
+    }
   | { kind: 'plot'; title: string; figure: PlotlyFigure; label?: string }
   | { kind: 'expect'; result: ExpectResult };
 
@@ -31,11 +39,15 @@ export function shownOutputs(
   return outputs.flatMap((out): ShownOutput[] => {
     switch (out.kind) {
       case 'table':
-        return out.views.map((view) => ({
-          kind: 'table',
-          view,
-          table: tableOutputTable(e, view, out, lets),
-        }));
+        return out.views.map((view) => {
+          const note = view === 'stale' ? staleListNote(e) : undefined;
+          return {
+            kind: 'table',
+            view,
+            table: tableOutputTable(e, view, out, lets),
+            ...(note === undefined ? {} : { note }),
+          };
+        });
       case 'plot':
         return [{ kind: 'plot', title: plotTitle(out), figure: plotFigure(out, e, lets) }];
       case 'progress':
@@ -54,6 +66,22 @@ export function shownOutputs(
         return [];
     }
   });
+}
+
+/**
+ * "listing 3,000 of 10,794 stale pages: ..." when a run found more stale pages than its
+ * `stale` table lists, so that a cut table never passes for a complete one.
+ */
+export function staleListNote(e: ExperimentRun): string | undefined {
+  let listed = 0;
+  let found = 0;
+  for (const r of e.runs) {
+    listed += r.result.stale.numRows();
+    const pages = r.result.summary.numRows() ? r.result.summary.get('stale_pages', 0) : null;
+    found += typeof pages === 'number' ? pages : 0;
+  }
+  if (found <= listed) return undefined;
+  return `listing ${formatNumber(listed)} of ${formatNumber(found)} stale pages: each run lists its first ${formatNumber(STALE_LIST_LIMIT)} by gfn; the summary's stale_pages counts them all`;
 }
 
 function plotTitle(out: Extract<CompiledOutput, { kind: 'plot' }>): string {
