@@ -10,11 +10,17 @@
  *                                           (kernel commands commented out), for `mmulab run`
  *   tsx scripts/notebooks.ts run [NAME...]  (`npm run notebooks`) execute every notebook with
  *                                           nbconvert and export HTML to out/notebooks/
+ *   tsx scripts/notebooks.ts assign NAME [--out DIR]
+ *                                           write NAME's key and student versions (cell
+ *                                           roles: scripts/notebook-roles.ts) to
+ *                                           DIR/key/ and DIR/student/ (out/assign/NAME)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseRoleAttributes, roleMetadata, studentText } from './notebook-roles.ts';
+import type { CommentMark, RoleAttributes, RoleMetadata } from './notebook-roles.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const NOTEBOOKS_DIR = join(ROOT, 'notebooks');
@@ -31,6 +37,8 @@ export type NotebookKernel = 'mmulab' | 'tslab';
 export interface SourceCell {
   cell_type: 'markdown' | 'code';
   source: string;
+  /** Its role in an assignment, when the source gives one. */
+  role?: RoleAttributes;
 }
 
 export interface NotebookSource {
@@ -50,13 +58,16 @@ export interface Notebook {
   nbformat_minor: 5;
 }
 
+/** A cell's metadata: none, or its role's (nbgrader's and a tag). */
+export type CellMetadata = Record<string, never> | RoleMetadata;
+
 export type NotebookCell =
-  | { cell_type: 'markdown'; id: string; metadata: Record<string, never>; source: string[] }
+  | { cell_type: 'markdown'; id: string; metadata: CellMetadata; source: string[] }
   | {
       cell_type: 'code';
       id: string;
       execution_count: null;
-      metadata: Record<string, never>;
+      metadata: CellMetadata;
       outputs: [];
       source: string[];
     };
@@ -84,12 +95,18 @@ const CODE_FENCES: Readonly<Record<NotebookKernel, readonly string[]>> = {
 };
 
 const KERNEL_COMMENT = /^<!--\s*kernel:\s*(\S+)\s*-->\s*\n/;
+/** `<!-- cell: solution points=2 -->` starts a Markdown cell with a role; `<!-- cell -->` one without. */
+const CELL_MARKER = /^<!--\s*cell(?::\s*(.*?))?\s*-->\s*$/;
+/** What starts a line comment in each kernel's language. */
+const COMMENT: Readonly<Record<NotebookKernel, CommentMark>> = { mmulab: '#', tslab: '//' };
 
 /**
  * Split a source into cells. The first line may name the kernel
  * (`<!-- kernel: tslab -->`, default mmulab). A fenced block in the kernel's language
  * at the start of a line is one code cell; the Markdown between fences (blank lines
  * trimmed) is one Markdown cell. Other fences (```sh, ```text) stay in the Markdown.
+ * A code fence may give the cell a role (```mmu role=test points=2); a
+ * `<!-- cell: ROLE -->` line starts a Markdown cell with one (notebook-roles.ts).
  */
 export function parseSource(name: string, text: string): NotebookSource {
   let kernel: NotebookKernel = 'mmulab';
@@ -103,19 +120,37 @@ export function parseSource(name: string, text: string): NotebookSource {
   const cells: SourceCell[] = [];
   const lines = text.split('\n');
   let markdown: string[] = [];
+  let markdownRole: RoleAttributes | undefined;
   const flushMarkdown = (): void => {
     const body = markdown.join('\n').trim();
-    if (body) cells.push({ cell_type: 'markdown', source: body });
+    if (body)
+      cells.push({
+        cell_type: 'markdown',
+        source: body,
+        ...(markdownRole ? { role: markdownRole } : {}),
+      });
+    else if (markdownRole) throw new Error(`${name}: an empty Markdown cell with a role`);
     markdown = [];
+    markdownRole = undefined;
   };
   for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\w+)\s*$/.exec(lines[i]);
+    const where = `${name}: line ${i + 1}`;
+    const open = /^```(\w+)(?:\s+(.*?))?\s*$/.exec(lines[i]);
+    const marker = CELL_MARKER.exec(lines[i]);
     if (open && CODE_FENCES[kernel].includes(open[1])) {
       const close = lines.findIndex((l, k) => k > i && /^```\s*$/.test(l));
-      if (close < 0) throw new Error(`${name}: line ${i + 1}: code fence is never closed`);
+      if (close < 0) throw new Error(`${where}: code fence is never closed`);
       flushMarkdown();
-      cells.push({ cell_type: 'code', source: lines.slice(i + 1, close).join('\n') });
+      const role = open[2] ? parseRoleAttributes(open[2], where) : undefined;
+      cells.push({
+        cell_type: 'code',
+        source: lines.slice(i + 1, close).join('\n'),
+        ...(role ? { role } : {}),
+      });
       i = close;
+    } else if (marker) {
+      flushMarkdown();
+      markdownRole = marker[1] ? parseRoleAttributes(marker[1], where) : undefined;
     } else {
       markdown.push(lines[i]);
     }
@@ -130,15 +165,29 @@ function sourceLines(text: string): string[] {
   return lines.map((l, i) => (i < lines.length - 1 ? `${l}\n` : l)).filter((l) => l !== '');
 }
 
-/** The notebook of a source; cell ids are stable (`NAME-NN`), so rebuilding changes nothing. */
-export function toNotebook(src: NotebookSource): Notebook {
+/**
+ * The notebook of a source; cell ids are stable (`NAME-NN`), so rebuilding changes
+ * nothing. The `student` version replaces answers by their stubs and drops hidden tests.
+ */
+export function toNotebook(src: NotebookSource, version: 'key' | 'student' = 'key'): Notebook {
   return {
     cells: src.cells.map((c, i) => {
       const id = `${src.name}-${String(i).padStart(2, '0')}`;
-      const source = sourceLines(c.source);
+      const text =
+        version === 'student'
+          ? studentText(
+              c.source,
+              c.cell_type,
+              c.role?.role,
+              COMMENT[src.kernel],
+              `${src.name} ${id}`,
+            )
+          : c.source;
+      const source = sourceLines(text);
+      const metadata: CellMetadata = c.role ? roleMetadata(c.role, c.cell_type, id) : {};
       return c.cell_type === 'markdown'
-        ? { cell_type: 'markdown', id, metadata: {}, source }
-        : { cell_type: 'code', id, execution_count: null, metadata: {}, outputs: [], source };
+        ? { cell_type: 'markdown', id, metadata, source }
+        : { cell_type: 'code', id, execution_count: null, metadata, outputs: [], source };
     }),
     metadata: KERNELSPECS[src.kernel],
     nbformat: 4,
@@ -175,6 +224,33 @@ export function mmuText(src: NotebookSource): string {
     .map((c) => c.source.replace(/^%/gm, '# %'))
     .join('\n\n')
     .concat('\n');
+}
+
+/** Where `assign NAME` writes by default (git-ignored). */
+export const ASSIGN_DIR = join(ROOT, 'out/assign');
+
+/**
+ * Write `src`'s key version (everything, roles in nbgrader's metadata) to DIR/key/ and
+ * its student version to DIR/student/, each as NAME.ipynb; returns the two paths.
+ * A source without roles has nothing to hand out: that is an error.
+ */
+export function writeAssignment(
+  src: NotebookSource,
+  dir: string,
+): { key: string; student: string } {
+  if (!src.cells.some((c) => c.role))
+    throw new Error(
+      `${src.name} has no cell roles: mark answers with \`role=solution\` and tests with \`role=test\` (scripts/notebook-roles.ts)`,
+    );
+  const paths = {
+    key: join(dir, 'key', `${src.name}.ipynb`),
+    student: join(dir, 'student', `${src.name}.ipynb`),
+  };
+  for (const version of ['key', 'student'] as const) {
+    mkdirSync(dirname(paths[version]), { recursive: true });
+    writeFileSync(paths[version], serializeNotebook(toNotebook(src, version)));
+  }
+  return paths;
 }
 
 /** Regenerate every notebook; returns the names whose file changed. */
@@ -235,15 +311,19 @@ export interface ExecutionOutcome {
 }
 
 /**
- * Execute `name` with nbconvert into OUT_DIR/NAME.ipynb (with outputs), running in
- * notebooks/ as Jupyter would. Failing cells
+ * Execute `name` (notebooks/NAME.ipynb, or `input`) with nbconvert into
+ * OUT_DIR/NAME.ipynb (with outputs), running in its folder as Jupyter would. Failing cells
  * leave `error` outputs in it (see outputProblems); a non-zero exit means the kernel
  * did not start, died or timed out.
  */
 export function executeNotebook(
   name: string,
   env: NodeJS.ProcessEnv,
-  { outDir = OUT_DIR, timeoutS = 120 }: { outDir?: string; timeoutS?: number } = {},
+  {
+    outDir = OUT_DIR,
+    timeoutS = 120,
+    input = notebookPath(name),
+  }: { outDir?: string; timeoutS?: number; input?: string } = {},
 ): ExecutionOutcome {
   mkdirSync(outDir, { recursive: true });
   const started = Date.now();
@@ -258,9 +338,9 @@ export function executeNotebook(
       `--ExecutePreprocessor.timeout=${timeoutS}`,
       '--output-dir',
       outDir,
-      notebookPath(name),
+      input,
     ],
-    { cwd: NOTEBOOKS_DIR, env, encoding: 'utf8', timeout: (timeoutS + 60) * 1000 },
+    { cwd: dirname(input), env, encoding: 'utf8', timeout: (timeoutS + 60) * 1000 },
   );
   return {
     name,
@@ -349,6 +429,22 @@ function main(args: string[]): number {
       }
       return 0;
     }
+    case 'assign': {
+      const [name, flag, out] = rest;
+      if (!name || (flag !== undefined && (flag !== '--out' || !out))) {
+        console.error('usage: tsx scripts/notebooks.ts assign NAME [--out DIR]');
+        return 2;
+      }
+      const dir = out ?? join(ASSIGN_DIR, name);
+      try {
+        const { key, student } = writeAssignment(readSource(name), dir);
+        console.log(`key: ${key}\nstudent: ${student}`);
+        return 0;
+      } catch (e) {
+        console.error((e as Error).message);
+        return 1;
+      }
+    }
     case 'mmu': {
       if (rest.length !== 1) {
         console.error('usage: tsx scripts/notebooks.ts mmu NAME');
@@ -385,7 +481,9 @@ function main(args: string[]): number {
       return failed ? 1 : 0;
     }
     default:
-      console.error(`unknown command: ${command} (build, check, mmu NAME, run [NAME...])`);
+      console.error(
+        `unknown command: ${command} (build, check, mmu NAME, run [NAME...], assign NAME [--out DIR])`,
+      );
       return 2;
   }
 }
