@@ -205,6 +205,124 @@ export interface UseStatement {
   span: Span;
 }
 
+/** The binary operators of protocol expressions, as written. */
+export type ProtoBinaryOp =
+  | 'or'
+  | 'and'
+  | '='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | '|'
+  | '^'
+  | '&'
+  | '<<'
+  | '>>'
+  | '+'
+  | '-'
+  | '*';
+
+/**
+ * An expression of a protocol: a number, a name (a register, a constant or a shared
+ * variable: the compiler resolves it), `THREAD.reg` and `done(THREAD)` (invariants).
+ */
+export type ProtoExpr =
+  | QuantityValue
+  | { kind: 'name'; text: string; span: Span }
+  | { kind: 'member'; thread: Name; member: Name; span: Span }
+  | { kind: 'call'; fn: Name; arg: Name; span: Span }
+  | { kind: 'unary'; op: '-' | '~' | 'not'; arg: ProtoExpr; span: Span }
+  | { kind: 'binary'; op: ProtoBinaryOp; left: ProtoExpr; right: ProtoExpr; span: Span };
+
+/** A read-modify-write word of a protocol, as written. */
+export type ProtoRmwWord = 'xchg' | 'fetch_add' | 'fetch_or' | 'fetch_and' | 'fetch_andnot';
+
+/** What every statement of a thread carries: its span and an optional "label" for traces. */
+interface ProtoStmtBase {
+  span: Span;
+  label?: string;
+}
+
+/** One statement of a protocol thread (engine/races/types.ts `Stmt`, as written). */
+export type ProtoStmt = ProtoStmtBase &
+  (
+    | { kind: 'assign'; reg: Name; value: ProtoExpr }
+    | { kind: 'load'; reg: Name; var: Name }
+    | { kind: 'store' | 'ghost'; var: Name; value: ProtoExpr }
+    | {
+        kind: 'cmpxchg';
+        ok: Name | undefined;
+        var: Name;
+        args: ProtoExpr[];
+        old: Name | undefined;
+      }
+    | {
+        kind: 'rmw';
+        word: Name & { text: ProtoRmwWord };
+        old: Name | undefined;
+        var: Name;
+        args: ProtoExpr[];
+      }
+    | { kind: 'lock' | 'unlock'; lock: Name }
+    | { kind: 'atomic'; body: ProtoStmt[] }
+    | { kind: 'if'; cond: ProtoExpr; then: ProtoStmt[]; else: ProtoStmt[] }
+    | {
+        kind: 'loop';
+        bound: QuantityValue | undefined;
+        cond: ProtoExpr | undefined;
+        body: ProtoStmt[];
+      }
+    | { kind: 'assert' | 'assume'; cond: ProtoExpr }
+    /** `fence`, `break`, `continue`, `return`, or an unknown word (the compiler says so). */
+    | { kind: 'word'; word: Name }
+  );
+
+/** One declaration of a protocol. */
+export type ProtoDecl =
+  | {
+      kind: 'const' | 'shared' | 'ghost';
+      name: Name;
+      /** `bits [A, B]`: constants naming the bits, for traces. */
+      bits: Name[];
+      value: ProtoExpr;
+      span: Span;
+    }
+  | { kind: 'lock'; name: Name; span: Span }
+  | {
+      kind: 'thread';
+      name: Name;
+      registers: { name: Name; init: ProtoExpr | undefined }[];
+      body: ProtoStmt[];
+      span: Span;
+    }
+  | {
+      kind: 'invariant';
+      name: Name;
+      when: 'always' | 'final';
+      cond: ProtoExpr;
+      message: string | undefined;
+      span: Span;
+    };
+
+/** `protocol NAME { shared ..., thread ... { ... }, invariant ... }`: for `explore`. */
+export interface ProtocolDefinition {
+  kind: 'protocol';
+  name: Name;
+  decls: ProtoDecl[];
+  span: Span;
+}
+
+/** `explore NAME [memory sc|tso] [reduction none|por] [max_states N]`. */
+export interface ExploreStatement {
+  kind: 'explore';
+  protocol: Name;
+  /** The options as written, key and value. */
+  options: { key: Name; arg: Name | QuantityValue; span: Span }[];
+  span: Span;
+}
+
 export type Statement =
   | Definition
   | Experiment
@@ -213,7 +331,9 @@ export type Statement =
   | ExportOutput
   | UseStatement
   | LetStatement
-  | ExpectStatement;
+  | ExpectStatement
+  | ProtocolDefinition
+  | ExploreStatement;
 
 export interface Program {
   kind: 'program';

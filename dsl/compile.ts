@@ -10,8 +10,8 @@
  */
 import type { Costs } from '../engine/kvm/costs.ts';
 import type { MigrationPolicy, TrackingPolicy, VmSpec } from '../engine/plan.ts';
-import type { Program, Span } from './ast.ts';
-import { formatDiagnostic, SourceLines } from './diagnostics.ts';
+import type { Program, Span, Statement } from './ast.ts';
+import { diagnostic, DiagnosticCode, formatDiagnostic, SourceLines } from './diagnostics.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { Definitions } from './compile/definitions.ts';
 import { compileExperiment } from './compile/experiments.ts';
@@ -26,6 +26,9 @@ import type { LetDefinition } from './compile/experiment-types.ts';
 import { EMPTY_SCOPE } from './compile/scope.ts';
 import type { Scope } from './compile/scope.ts';
 import { compileUses } from './compile/use.ts';
+import { compileExplore, compileProtocol } from './compile/protocols.ts';
+import type { CompiledExplore } from './compile/protocols.ts';
+import type { Protocol } from '../engine/races/types.ts';
 import type { UseContext } from './compile/use.ts';
 import { parseProgram } from './parse.ts';
 
@@ -58,6 +61,7 @@ export {
 export { EMPTY_SCOPE } from './compile/scope.ts';
 export type { DefinitionValues, Scope } from './compile/scope.ts';
 export type { LabelledPlan } from './compile/sweep.ts';
+export type { CompiledExplore } from './compile/protocols.ts';
 
 export interface CompiledProgram {
   vms: VmSpec[];
@@ -66,6 +70,8 @@ export interface CompiledProgram {
   migrations: MigrationPolicy[];
   experiments: CompiledExperiment[];
   outputs: CompiledOutput[];
+  /** The `explore` statements, in order, each with its protocol's IR. */
+  explores?: CompiledExplore[];
   /**
    * Every `let` in effect for this text's outputs (earlier cells' and this text's), in
    * definition order, each after the lets it uses; a redefinition replaces the earlier.
@@ -181,6 +187,14 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
       }
     }
   }
+  const protocols = compileProtocols(
+    ast.statements,
+    scope,
+    text,
+    syntaxLines,
+    diagnostics,
+    program,
+  );
   const inEffect = lets.ordered();
   if (inEffect.length > 0) program.lets = inEffect;
   if (options.file !== undefined) for (const d of diagnostics) d.file ??= options.file;
@@ -189,9 +203,60 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
   return {
     program,
     diagnostics: all,
-    scope: { ...defs.newScope(), lets: lets.scope(), ...(runs ? { runs } : {}) },
+    scope: {
+      ...defs.newScope(),
+      lets: lets.scope(),
+      ...(runs ? { runs } : {}),
+      ...(protocols.size > 0 ? { protocols } : {}),
+    },
     ast,
     ok: !all.some((d) => d.severity === 'error'),
     sources: ctx.sources,
   };
+}
+
+/**
+ * The text's protocols and its `explore` statements (into `program.explores`); returns
+ * the protocols in scope after it: earlier texts' and this one's without errors.
+ */
+function compileProtocols(
+  statements: readonly Statement[],
+  scope: Scope,
+  text: string,
+  syntaxLines: ReadonlySet<number>,
+  diagnostics: Diagnostic[],
+  program: CompiledProgram,
+): Map<string, Protocol> {
+  const known = new Map(scope.protocols ?? []);
+  const mine = new Map<string, Protocol>();
+  /** Protocols of this text with errors: an `explore` of one says nothing more. */
+  const invalid = new Set<string>();
+  for (const s of statements) {
+    if (s.kind === 'protocol') {
+      const before = diagnostics.length;
+      const p = compileProtocol(s, diagnostics);
+      if (mine.has(p.name))
+        diagnostics.push(
+          diagnostic(
+            'error',
+            DiagnosticCode.DuplicateDefinition,
+            s.name.span,
+            `Protocol ${p.name} is defined twice in this text; rename one.`,
+          ),
+        );
+      const lines = text.slice(s.span.offset, s.span.offset + s.span.length).split('\n').length;
+      const failed =
+        diagnostics.slice(before).some((d) => d.severity === 'error') ||
+        [...syntaxLines].some((l) => l >= s.span.line && l < s.span.line + lines);
+      if (failed) {
+        invalid.add(p.name);
+        known.delete(p.name);
+      } else known.set(p.name, p);
+      mine.set(p.name, p);
+    } else if (s.kind === 'explore' && !syntaxLines.has(s.span.line)) {
+      const e = compileExplore(s, known, invalid, diagnostics);
+      if (e) (program.explores ??= []).push(e);
+    }
+  }
+  return known;
 }

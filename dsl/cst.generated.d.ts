@@ -32,6 +32,8 @@ export type StatementCstChildren = {
   useStmt?: UseStmtCstNode[];
   letStmt?: LetStmtCstNode[];
   expectStmt?: ExpectStmtCstNode[];
+  protocolDef?: ProtocolDefCstNode[];
+  exploreStmt?: ExploreStmtCstNode[];
 };
 
 export interface UseStmtCstNode extends CstNode {
@@ -346,6 +348,184 @@ export type PrimaryCstChildren = {
   Comma?: IToken[];
 };
 
+export interface ProtocolDefCstNode extends CstNode {
+  name: 'protocolDef';
+  children: ProtocolDefCstChildren;
+}
+
+export type ProtocolDefCstChildren = {
+  Protocol?: IToken[];
+  name?: IToken[];
+  LCurly?: IToken[];
+  Newline?: IToken[];
+  decls?: ProtoDeclCstNode[];
+  RCurly?: IToken[];
+};
+
+export interface ProtoDeclCstNode extends CstNode {
+  name: 'protoDecl';
+  children: ProtoDeclCstChildren;
+}
+
+export type ProtoDeclCstChildren = {
+  word?: IToken[];
+  name?: IToken[];
+  LBracket?: IToken[];
+  bits?: IToken[];
+  Comma?: IToken[];
+  RBracket?: IToken[];
+  Equal?: IToken[];
+  value?: ProtoExprCstNode[];
+  LParen?: IToken[];
+  registers?: ProtoRegisterCstNode[];
+  RParen?: IToken[];
+  body?: ProtoBlockCstNode[];
+  when?: IToken[];
+  message?: IToken[];
+};
+
+export interface ProtoRegisterCstNode extends CstNode {
+  name: 'protoRegister';
+  children: ProtoRegisterCstChildren;
+}
+
+export type ProtoRegisterCstChildren = {
+  name?: IToken[];
+  Equal?: IToken[];
+  value?: ProtoExprCstNode[];
+};
+
+export interface ProtoBlockCstNode extends CstNode {
+  name: 'protoBlock';
+  children: ProtoBlockCstChildren;
+}
+
+export type ProtoBlockCstChildren = {
+  LCurly?: IToken[];
+  Newline?: IToken[];
+  stmts?: ProtoStmtCstNode[];
+  RCurly?: IToken[];
+};
+
+export interface ProtoStmtCstNode extends CstNode {
+  name: 'protoStmt';
+  children: ProtoStmtCstChildren;
+}
+
+export type ProtoStmtCstChildren = {
+  target?: IToken[];
+  Equal?: IToken[];
+  exprs?: ProtoExprCstNode[];
+  word?: IToken[];
+  result?: IToken[];
+  Comma?: IToken[];
+  old?: IToken[];
+  label?: IToken[];
+  body?: ProtoBlockCstNode[];
+  orElse?: ProtoBlockCstNode[];
+  elseIf?: ProtoStmtCstNode[];
+  bound?: IToken[];
+};
+
+export interface ProtoExprCstNode extends CstNode {
+  name: 'protoExpr';
+  children: ProtoExprCstChildren;
+}
+
+export type ProtoExprCstChildren = {
+  operands?: ProtoAndCstNode[];
+  operators?: IToken[];
+};
+
+export interface ProtoAndCstNode extends CstNode {
+  name: 'protoAnd';
+  children: ProtoAndCstChildren;
+}
+
+export type ProtoAndCstChildren = {
+  operands?: ProtoNotCstNode[];
+  operators?: IToken[];
+};
+
+export interface ProtoNotCstNode extends CstNode {
+  name: 'protoNot';
+  children: ProtoNotCstChildren;
+}
+
+export type ProtoNotCstChildren = {
+  Not?: IToken[];
+  protoNot?: ProtoNotCstNode[];
+  protoCompare?: ProtoCompareCstNode[];
+};
+
+export interface ProtoCompareCstNode extends CstNode {
+  name: 'protoCompare';
+  children: ProtoCompareCstChildren;
+}
+
+export type ProtoCompareCstChildren = {
+  operands?: ProtoArithCstNode[];
+  operators?: IToken[];
+};
+
+export interface ProtoArithCstNode extends CstNode {
+  name: 'protoArith';
+  children: ProtoArithCstChildren;
+}
+
+export type ProtoArithCstChildren = {
+  operands?: ProtoUnaryCstNode[];
+  operators?: IToken[];
+};
+
+export interface ProtoUnaryCstNode extends CstNode {
+  name: 'protoUnary';
+  children: ProtoUnaryCstChildren;
+}
+
+export type ProtoUnaryCstChildren = {
+  operator?: IToken[];
+  protoUnary?: ProtoUnaryCstNode[];
+  protoPrimary?: ProtoPrimaryCstNode[];
+};
+
+export interface ProtoPrimaryCstNode extends CstNode {
+  name: 'protoPrimary';
+  children: ProtoPrimaryCstChildren;
+}
+
+export type ProtoPrimaryCstChildren = {
+  NumberLike?: IToken[];
+  LParen?: IToken[];
+  inner?: ProtoExprCstNode[];
+  RParen?: IToken[];
+  name?: IToken[];
+  Dot?: IToken[];
+  member?: IToken[];
+  call?: IToken[];
+};
+
+export interface ExploreStmtCstNode extends CstNode {
+  name: 'exploreStmt';
+  children: ExploreStmtCstChildren;
+}
+
+export type ExploreStmtCstChildren = {
+  Explore?: IToken[];
+  protocol?: IToken[];
+  options?: ExploreOptionCstNode[];
+};
+
+export interface ExploreOptionCstNode extends CstNode {
+  name: 'exploreOption';
+  children: ExploreOptionCstChildren;
+}
+
+export type ExploreOptionCstChildren = {
+  key?: IToken[];
+  arg?: IToken[];
+};
+
 export interface ExportStmtCstNode extends CstNode {
   name: 'exportStmt';
   children: ExportStmtCstChildren;
@@ -390,5 +570,19 @@ export interface MmuCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   multiplicative(children: MultiplicativeCstChildren, param?: IN): OUT;
   unary(children: UnaryCstChildren, param?: IN): OUT;
   primary(children: PrimaryCstChildren, param?: IN): OUT;
+  protocolDef(children: ProtocolDefCstChildren, param?: IN): OUT;
+  protoDecl(children: ProtoDeclCstChildren, param?: IN): OUT;
+  protoRegister(children: ProtoRegisterCstChildren, param?: IN): OUT;
+  protoBlock(children: ProtoBlockCstChildren, param?: IN): OUT;
+  protoStmt(children: ProtoStmtCstChildren, param?: IN): OUT;
+  protoExpr(children: ProtoExprCstChildren, param?: IN): OUT;
+  protoAnd(children: ProtoAndCstChildren, param?: IN): OUT;
+  protoNot(children: ProtoNotCstChildren, param?: IN): OUT;
+  protoCompare(children: ProtoCompareCstChildren, param?: IN): OUT;
+  protoArith(children: ProtoArithCstChildren, param?: IN): OUT;
+  protoUnary(children: ProtoUnaryCstChildren, param?: IN): OUT;
+  protoPrimary(children: ProtoPrimaryCstChildren, param?: IN): OUT;
+  exploreStmt(children: ExploreStmtCstChildren, param?: IN): OUT;
+  exploreOption(children: ExploreOptionCstChildren, param?: IN): OUT;
   exportStmt(children: ExportStmtCstChildren, param?: IN): OUT;
 }

@@ -56,6 +56,12 @@ export const DiagnosticCode = {
   LetShadowsColumn: 'let-shadows-column',
   AggregateOfText: 'aggregate-of-text',
   UnplottedAxis: 'unplotted-axis',
+  UnknownBit: 'unknown-bit',
+  AssignToConstant: 'assign-to-constant',
+  UnlockWithoutLock: 'unlock-without-lock',
+  UnboundedLoop: 'unbounded-loop',
+  UnknownStatement: 'unknown-statement',
+  InvalidProtocol: 'invalid-protocol',
 } as const;
 
 export type DiagnosticCode = (typeof DiagnosticCode)[keyof typeof DiagnosticCode];

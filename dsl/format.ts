@@ -48,7 +48,14 @@ export function format(text: string): FormatResult {
   const { ast, diagnostics, comments, tokens } = parseProgram(text);
   if (diagnostics.length > 0) return { text, diagnostics };
   const starts = new Set(ast.statements.map((s) => s.span.offset));
-  const lines = mergeComments(layout(tokens, starts, comments), comments, text);
+  // A protocol's items are separated by newlines only: its commas are arguments
+  // (`cmpxchg ok = spte, old, new`), never item separators.
+  const protocols = ast.statements
+    .filter((s) => s.kind === 'protocol')
+    .map((s) => [s.span.offset, s.span.offset + s.span.length] as const);
+  const inProtocol = (t: IToken): boolean =>
+    protocols.some(([from, to]) => t.startOffset >= from && t.startOffset < to);
+  const lines = mergeComments(layout(tokens, starts, comments, inProtocol), comments, text);
   return { text: render(lines), diagnostics: [] };
 }
 
@@ -64,6 +71,7 @@ function layout(
   tokens: readonly IToken[],
   starts: ReadonlySet<number>,
   comments: readonly IToken[],
+  inProtocol: (t: IToken) => boolean = () => false,
 ): Line[] {
   const out: Line[] = [];
   /** For each open block, the index in `out` of the line that opened it. */
@@ -91,7 +99,7 @@ function layout(
       item = [];
       i = end!;
     } else if (t.tokenType === Newline) flush();
-    else if (t.tokenType === Comma && brackets === 0 && open.length > 0) flush();
+    else if (t.tokenType === Comma && brackets === 0 && open.length > 0 && !inProtocol(t)) flush();
     else if (t.tokenType === LCurly) {
       const source = item[0]?.startLine ?? t.startLine ?? 1;
       const text = `${printTokens(item)} {`;
@@ -102,7 +110,11 @@ function layout(
       flush();
       const at = open.pop() ?? 0;
       const head = out[at];
+      // `} else {` in a protocol: the `else` continues the line of the `}`.
+      const next = tokens[i + 1];
+      const elseFollows = next?.image === 'else' && inProtocol(next);
       if (at === out.length - 1) out[at] = { ...head, text: `${head.text}}`, role: 'item' };
+      else if (elseFollows) item.push(t);
       else out.push({ indent: open.length, text: '}', source: t.startLine ?? 1, role: 'close' });
     } else {
       if (t.tokenType === LBracket) brackets++;

@@ -44,6 +44,15 @@ import {
   Slash,
   Star,
   Where,
+  Amp,
+  Caret,
+  Dot,
+  Explore,
+  Pipe,
+  Protocol,
+  ShiftLeft,
+  ShiftRight,
+  Tilde,
   Costs,
   DotDot,
   Extends,
@@ -101,6 +110,8 @@ export class MmuParser extends RecoveringParser {
       { ALT: () => this.SUBRULE(this.useStmt) },
       { ALT: () => this.SUBRULE(this.letStmt) },
       { ALT: () => this.SUBRULE(this.expectStmt) },
+      { ALT: () => this.SUBRULE(this.protocolDef) },
+      { ALT: () => this.SUBRULE(this.exploreStmt) },
     ]);
   });
 
@@ -462,6 +473,412 @@ export class MmuParser extends RecoveringParser {
           });
         },
       },
+    ]);
+  });
+
+  /**
+   * protocolDef := protocol NAME "{" (Newline | protoDecl)* "}"
+   * A protocol for the race explorer (engine/races): its words (`shared`, `thread`,
+   * `load`, ...) are not keywords, so they stay free as names elsewhere; a gate on the
+   * word's text picks the alternative, as for `step` in a range.
+   */
+  public protocolDef = this.RULE('protocolDef', () => {
+    this.CONSUME(Protocol);
+    this.CONSUME(Identifier, { LABEL: 'name' });
+    this.CONSUME(LCurly);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Newline) },
+        { ALT: () => this.SUBRULE(this.protoDecl, { LABEL: 'decls' }) },
+      ]);
+    });
+    this.CONSUME(RCurly);
+  });
+
+  /**
+   * protoDecl := (const | shared | ghost) NAME (bits "[" NAME ("," NAME)* "]")? "=" protoExpr
+   *            | lock NAME
+   *            | thread NAME "(" (NAME ("=" protoExpr)? ("," ...)*)? ")" protoBlock
+   *            | invariant NAME (always | at end) protoExpr STRING?
+   */
+  public protoDecl = this.RULE('protoDecl', () => {
+    const word =
+      (...words: string[]) =>
+      () =>
+        words.includes(this.LA(1).image);
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: word('const', 'shared', 'ghost'),
+          ALT: () => {
+            this.CONSUME(Identifier, { LABEL: 'word' });
+            this.CONSUME2(Identifier, { LABEL: 'name' });
+            this.OPTION({
+              GATE: () => this.LA(1).image === 'bits',
+              DEF: () => {
+                this.CONSUME3(Identifier, { LABEL: 'word' });
+                this.CONSUME(LBracket);
+                this.AT_LEAST_ONE_SEP({
+                  SEP: Comma,
+                  DEF: () => this.CONSUME4(Identifier, { LABEL: 'bits' }),
+                });
+                this.CONSUME(RBracket);
+              },
+            });
+            this.CONSUME(Equal);
+            this.SUBRULE(this.protoExpr, { LABEL: 'value' });
+          },
+        },
+        {
+          GATE: word('lock'),
+          ALT: () => {
+            this.CONSUME5(Identifier, { LABEL: 'word' });
+            this.CONSUME6(Identifier, { LABEL: 'name' });
+          },
+        },
+        {
+          GATE: word('thread'),
+          ALT: () => {
+            this.CONSUME7(Identifier, { LABEL: 'word' });
+            this.CONSUME8(Identifier, { LABEL: 'name' });
+            this.CONSUME(LParen);
+            this.MANY_SEP({
+              SEP: Comma,
+              DEF: () => this.SUBRULE(this.protoRegister, { LABEL: 'registers' }),
+            });
+            this.CONSUME(RParen);
+            this.SUBRULE(this.protoBlock, { LABEL: 'body' });
+          },
+        },
+        {
+          GATE: word('invariant'),
+          ALT: () => {
+            this.CONSUME9(Identifier, { LABEL: 'word' });
+            this.CONSUME(Word, { LABEL: 'name' });
+            this.OR2({
+              IGNORE_AMBIGUITIES: true,
+              DEF: [
+                {
+                  GATE: word('always'),
+                  ALT: () => this.CONSUME2(Word, { LABEL: 'when' }),
+                },
+                {
+                  GATE: word('at'),
+                  ALT: () => {
+                    this.CONSUME3(Word, { LABEL: 'when' });
+                    this.CONSUME4(Word, { LABEL: 'when' });
+                  },
+                },
+              ],
+            });
+            this.SUBRULE2(this.protoExpr, { LABEL: 'value' });
+            this.OPTION2(() => this.CONSUME(StringLiteral, { LABEL: 'message' }));
+          },
+        },
+      ],
+    });
+  });
+
+  /** protoRegister := NAME ("=" protoExpr)?   a thread's register and its initial value */
+  public protoRegister = this.RULE('protoRegister', () => {
+    this.CONSUME(Identifier, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(Equal);
+      this.SUBRULE(this.protoExpr, { LABEL: 'value' });
+    });
+  });
+
+  /** protoBlock := "{" (Newline | protoStmt)* "}" */
+  public protoBlock = this.RULE('protoBlock', () => {
+    this.CONSUME(LCurly);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Newline) },
+        { ALT: () => this.SUBRULE(this.protoStmt, { LABEL: 'stmts' }) },
+      ]);
+    });
+    this.CONSUME(RCurly);
+  });
+
+  /**
+   * protoStmt, one step or local statement of a thread, with an optional "label" for traces:
+   *   load REG = VAR | store VAR = E | cmpxchg (REG =)? VAR, E, E (old REG)?
+   * | (xchg | fetch_add | fetch_or | fetch_and | fetch_andnot) (REG =)? VAR, E
+   * | fence | lock L | unlock L | atomic STRING? protoBlock | ghost VAR = E | REG = E
+   * | if E protoBlock (else (protoBlock | protoStmt))? | loop (at most N)? (while E)? protoBlock
+   * | break | continue | return | assert E | assume E
+   */
+  public protoStmt = this.RULE('protoStmt', () => {
+    const word =
+      (...words: string[]) =>
+      () =>
+        words.includes(this.LA(1).image);
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          // REG = E (a register assignment): the only statement whose second token is `=`.
+          GATE: () => this.LA(2).tokenType === Equal,
+          ALT: () => {
+            this.CONSUME(Identifier, { LABEL: 'target' });
+            this.CONSUME(Equal);
+            this.SUBRULE(this.protoExpr, { LABEL: 'exprs' });
+          },
+        },
+        {
+          GATE: word('load'),
+          ALT: () => {
+            this.CONSUME2(Identifier, { LABEL: 'word' });
+            this.CONSUME3(Identifier, { LABEL: 'result' });
+            this.CONSUME2(Equal);
+            this.CONSUME(Word, { LABEL: 'target' });
+          },
+        },
+        {
+          GATE: word('store', 'ghost'),
+          ALT: () => {
+            this.consume(11, Identifier, { LABEL: 'word' });
+            this.consume(12, Identifier, { LABEL: 'target' });
+            this.consume(13, Equal);
+            this.SUBRULE2(this.protoExpr, { LABEL: 'exprs' });
+          },
+        },
+        {
+          GATE: word('cmpxchg', 'xchg', 'fetch_add', 'fetch_or', 'fetch_and', 'fetch_andnot'),
+          ALT: () => {
+            this.CONSUME4(Identifier, { LABEL: 'word' });
+            this.OPTION({
+              GATE: () => this.LA(2).tokenType === Equal,
+              DEF: () => {
+                this.CONSUME5(Identifier, { LABEL: 'result' });
+                this.CONSUME3(Equal);
+              },
+            });
+            this.CONSUME6(Identifier, { LABEL: 'target' });
+            this.AT_LEAST_ONE(() => {
+              this.CONSUME(Comma);
+              this.SUBRULE3(this.protoExpr, { LABEL: 'exprs' });
+            });
+            this.OPTION2({
+              GATE: () => this.LA(1).image === 'old',
+              DEF: () => {
+                this.CONSUME7(Identifier, { LABEL: 'word' });
+                this.CONSUME8(Identifier, { LABEL: 'old' });
+              },
+            });
+          },
+        },
+        {
+          GATE: word('lock', 'unlock'),
+          ALT: () => {
+            this.CONSUME9(Identifier, { LABEL: 'word' });
+            this.consume(14, Identifier, { LABEL: 'target' });
+          },
+        },
+        {
+          GATE: word('atomic'),
+          ALT: () => {
+            this.CONSUME2(Word, { LABEL: 'word' });
+            // `atomic "label" { ... }`: a label after the block would start a line.
+            this.OPTION7(() => this.CONSUME2(StringLiteral, { LABEL: 'label' }));
+            this.SUBRULE(this.protoBlock, { LABEL: 'body' });
+          },
+        },
+        {
+          GATE: word('if'),
+          ALT: () => {
+            this.CONSUME3(Word, { LABEL: 'word' });
+            this.SUBRULE4(this.protoExpr, { LABEL: 'exprs' });
+            this.SUBRULE2(this.protoBlock, { LABEL: 'body' });
+            this.OPTION3({
+              GATE: () => this.LA(1).image === 'else',
+              DEF: () => {
+                this.CONSUME4(Word, { LABEL: 'word' });
+                this.OR2({
+                  IGNORE_AMBIGUITIES: true,
+                  DEF: [
+                    { ALT: () => this.SUBRULE3(this.protoBlock, { LABEL: 'orElse' }) },
+                    {
+                      GATE: word('if'),
+                      ALT: () => this.SUBRULE(this.protoStmt, { LABEL: 'elseIf' }),
+                    },
+                  ],
+                });
+              },
+            });
+          },
+        },
+        {
+          GATE: word('loop'),
+          ALT: () => {
+            this.CONSUME5(Word, { LABEL: 'word' });
+            // `at most N`, optional in the grammar so that a loop without it gets a
+            // diagnostic that says how to bound it rather than a parse error.
+            this.OPTION6({
+              GATE: () => this.LA(1).image === 'at',
+              DEF: () => {
+                this.CONSUME6(Word, { LABEL: 'word' });
+                this.CONSUME7(Word, { LABEL: 'word' });
+                this.CONSUME(NumberLike, { LABEL: 'bound' });
+              },
+            });
+            this.OPTION4({
+              GATE: () => this.LA(1).image === 'while',
+              DEF: () => {
+                this.CONSUME8(Word, { LABEL: 'word' });
+                this.SUBRULE5(this.protoExpr, { LABEL: 'exprs' });
+              },
+            });
+            this.SUBRULE4(this.protoBlock, { LABEL: 'body' });
+          },
+        },
+        {
+          GATE: word('assert', 'assume'),
+          ALT: () => {
+            this.CONSUME9(Word, { LABEL: 'word' });
+            this.SUBRULE6(this.protoExpr, { LABEL: 'exprs' });
+          },
+        },
+        {
+          // fence, break, continue, return, and a misspelt word (reported by the compiler).
+          ALT: () => this.consume(10, Identifier, { LABEL: 'word' }),
+        },
+      ],
+    });
+    this.OPTION5(() => this.CONSUME(StringLiteral, { LABEL: 'label' }));
+  });
+
+  /** protoExpr := protoAnd (or protoAnd)*: the mmulab operators, plus bitwise ones. */
+  public protoExpr = this.RULE('protoExpr', () => {
+    this.SUBRULE(this.protoAnd, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.CONSUME(Or, { LABEL: 'operators' });
+      this.SUBRULE2(this.protoAnd, { LABEL: 'operands' });
+    });
+  });
+
+  /** protoAnd := protoNot (and protoNot)* */
+  public protoAnd = this.RULE('protoAnd', () => {
+    this.SUBRULE(this.protoNot, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.CONSUME(And, { LABEL: 'operators' });
+      this.SUBRULE2(this.protoNot, { LABEL: 'operands' });
+    });
+  });
+
+  /** protoNot := not protoNot | protoCompare */
+  public protoNot = this.RULE('protoNot', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Not);
+          this.SUBRULE(this.protoNot);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.protoCompare) },
+    ]);
+  });
+
+  /** protoCompare := protoArith (("=" | "!=" | "<" | "<=" | ">" | ">=") protoArith)? */
+  public protoCompare = this.RULE('protoCompare', () => {
+    this.SUBRULE(this.protoArith, { LABEL: 'operands' });
+    this.OPTION(() => {
+      this.CONSUME(Comparison, { LABEL: 'operators' });
+      this.SUBRULE2(this.protoArith, { LABEL: 'operands' });
+    });
+  });
+
+  /**
+   * protoArith := protoUnary (("|" | "^" | "&" | "<<" | ">>" | "+" | "-" | "*") protoUnary)*
+   * A flat chain; the AST applies precedence (`|` < `^` < `&` < shifts < `+ -` < `*`,
+   * as in Python: `spte & W = 0` is `(spte & W) = 0`).
+   */
+  public protoArith = this.RULE('protoArith', () => {
+    this.SUBRULE(this.protoUnary, { LABEL: 'operands' });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Pipe, { LABEL: 'operators' }) },
+        { ALT: () => this.CONSUME(Caret, { LABEL: 'operators' }) },
+        { ALT: () => this.CONSUME(Amp, { LABEL: 'operators' }) },
+        { ALT: () => this.CONSUME(ShiftLeft, { LABEL: 'operators' }) },
+        { ALT: () => this.CONSUME(ShiftRight, { LABEL: 'operators' }) },
+        { ALT: () => this.CONSUME(Plus, { LABEL: 'operators' }) },
+        { ALT: () => this.CONSUME(Minus, { LABEL: 'operators' }) },
+        { ALT: () => this.CONSUME(Star, { LABEL: 'operators' }) },
+      ]);
+      this.SUBRULE2(this.protoUnary, { LABEL: 'operands' });
+    });
+  });
+
+  /** protoUnary := ("-" | "~") protoUnary | protoPrimary */
+  public protoUnary = this.RULE('protoUnary', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(Minus, { LABEL: 'operator' }) },
+            { ALT: () => this.CONSUME(Tilde, { LABEL: 'operator' }) },
+          ]);
+          this.SUBRULE(this.protoUnary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.protoPrimary) },
+    ]);
+  });
+
+  /** protoPrimary := NUMBER | "(" protoExpr ")" | NAME ("." NAME | "(" NAME ")")? */
+  public protoPrimary = this.RULE('protoPrimary', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(NumberLike) },
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.SUBRULE(this.protoExpr, { LABEL: 'inner' });
+          this.CONSUME(RParen);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Identifier, { LABEL: 'name' });
+          this.OPTION(() => {
+            this.OR2([
+              {
+                ALT: () => {
+                  this.CONSUME(Dot);
+                  this.CONSUME2(Identifier, { LABEL: 'member' });
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME2(LParen, { LABEL: 'call' });
+                  this.CONSUME3(Identifier, { LABEL: 'member' });
+                  this.CONSUME2(RParen);
+                },
+              },
+            ]);
+          });
+        },
+      },
+    ]);
+  });
+
+  /**
+   * exploreStmt := explore NAME exploreOption*
+   * e.g. `explore oops memory tso reduction por max_states 100000`
+   */
+  public exploreStmt = this.RULE('exploreStmt', () => {
+    this.CONSUME(Explore);
+    this.CONSUME(Identifier, { LABEL: 'protocol' });
+    this.MANY(() => this.SUBRULE(this.exploreOption, { LABEL: 'options' }));
+  });
+
+  /** exploreOption := WORD (WORD | NUMBER)   `memory tso`, `reduction por`, `max_states 1000000` */
+  public exploreOption = this.RULE('exploreOption', () => {
+    this.CONSUME(Word, { LABEL: 'key' });
+    this.OR([
+      { ALT: () => this.CONSUME2(Word, { LABEL: 'arg' }) },
+      { ALT: () => this.CONSUME(NumberLike, { LABEL: 'arg' }) },
     ]);
   });
 

@@ -33,6 +33,12 @@ import {
   PLOT_MARKS,
 } from './compile/experiment-types.ts';
 import { fixedText } from './tokens.ts';
+import { EXPLORE_OPTIONS, EXPLORE_VALUE_DOCS } from './compile/protocols.ts';
+
+/** The doc of an `explore` option. */
+function exploreOptionDoc(word: string): string | undefined {
+  return Object.entries(EXPLORE_OPTIONS).find(([k]) => k === word)?.[1].doc;
+}
 
 /** The rules that are statements: the alternatives of the `statement` rule. */
 export type StatementRule = keyof StatementCstChildren;
@@ -391,6 +397,80 @@ export const SYNTAX: Syntax = {
         placeholder: EXPORT_FORMATS.join('|'),
         holds: { kind: 'word', values: EXPORT_FORMATS },
         note: `default \`${EXPORT_FORMATS[0]}\``,
+      },
+    },
+  },
+  protocolDef: {
+    example: 'protocol sb2 { shared x = 0 }',
+    hint: 'Write a protocol as `protocol NAME { ... }` with one declaration per line: `const`, `shared`, `ghost`, `lock`, `thread NAME(REGS) { ... }`, `invariant NAME always|at end EXPR`.',
+    keywords: {
+      protocol:
+        '`protocol NAME { const X = N; shared VAR [bits [A, B]] = INIT; ghost VAR = INIT; lock L; thread T(REG, ...) { ... }; invariant NAME always|at end EXPR ["message"] }` (one declaration per line): a lockless protocol for the race explorer. Thread steps are `load R = VAR`, `store VAR = E`, `cmpxchg [OK =] VAR, EXPECTED, NEW [old R]`, `xchg|fetch_add|fetch_or|fetch_and|fetch_andnot [OLD =] VAR, E`, `fence`, `lock L`, `unlock L` and `atomic { ... }`; local statements `R = E`, `ghost VAR = E`, `if E { } else { }`, `loop at most K [while E] { }`, `break`, `continue`, `return`, `assert E`, `assume E`. A statement may end with a "label" for traces. Expressions use `or and not = != < <= > >= | ^ & << >> + - * ~`; invariants also `THREAD.REG` and `done(THREAD)`.',
+    },
+    slots: {
+      name: {
+        placeholder: 'NAME',
+        holds: { kind: 'new-name' },
+        note: 'the protocol it defines, for `explore`',
+      },
+      decls: {
+        placeholder: '{ DECLARATION ... }',
+        holds: { kind: 'text' },
+        note: 'constants, shared and ghost variables, locks, threads and invariants, one per line',
+      },
+    },
+  },
+  protoDecl: {
+    hint: 'A protocol declares `const X = N`, `shared VAR [bits [A, B]] = INIT`, `ghost VAR = INIT`, `lock L`, `thread NAME(REG, ...) { ... }` or `invariant NAME always|at end EXPR`, one per line.',
+  },
+  protoRegister: { hint: 'A register is `NAME` or `NAME = INITIAL`, separated by commas.' },
+  protoBlock: { hint: "Close the block with '}'; its statements go one per line." },
+  protoStmt: {
+    hint: 'A thread statement is `load R = VAR`, `store VAR = E`, `cmpxchg [OK =] VAR, EXPECTED, NEW [old R]`, `xchg|fetch_add|fetch_or|fetch_and|fetch_andnot [OLD =] VAR, E`, `fence`, `lock L`, `unlock L`, `atomic { }`, `R = E`, `ghost VAR = E`, `if E { } else { }`, `loop at most K [while E] { }`, `break`, `continue`, `return`, `assert E` or `assume E`.',
+  },
+  protoExpr: {
+    hint: 'A protocol expression combines registers, constants and numbers with `or and not = != < <= > >= | ^ & << >> + - * ~` and parentheses; an invariant also reads shared variables, `THREAD.REG` and `done(THREAD)`.',
+  },
+  protoAnd: { hint: 'Write a condition on both sides of `and`.' },
+  protoNot: { hint: 'Write a condition after `not`.' },
+  protoCompare: { hint: 'Compare two values, e.g. `spte & W = 0`.' },
+  protoArith: { hint: 'Write a value on both sides of `| ^ & << >> + - *`.' },
+  protoUnary: { hint: 'Write a value after `-` or `~`.' },
+  protoPrimary: {
+    hint: 'A value is a number, a name (a register, a constant or a shared variable), `THREAD.REG`, `done(THREAD)` or an expression in parentheses.',
+  },
+  exploreStmt: {
+    example: 'explore sb2 memory tso',
+    keywords: {
+      explore: `\`explore PROTOCOL [memory sc|tso] [reduction none|por] [max_states N]\`: every interleaving of the protocol's threads, states hashed so each is explored once; the result is a table (protocol, memory model, states, interleavings, violations, shortest trace length) and, for a violation, its shortest trace as a swimlane chart.`,
+    },
+    slots: {
+      protocol: {
+        placeholder: 'PROTOCOL',
+        holds: { kind: 'new-name' },
+        note: 'a protocol defined before (in this text or an earlier cell)',
+      },
+      options: {
+        placeholder: 'OPTION VALUE',
+        holds: { kind: 'word', values: Object.keys(EXPLORE_OPTIONS), doc: exploreOptionDoc },
+        note: `${words(Object.keys(EXPLORE_OPTIONS))}: ${Object.values(EXPLORE_OPTIONS)
+          .map((o) => o.doc)
+          .join(' ')}`,
+      },
+    },
+  },
+  exploreOption: {
+    hint: `After the protocol come options with their values (\`memory tso\`): ${oneOf(Object.keys(EXPLORE_OPTIONS))}.`,
+    slots: {
+      key: {
+        holds: { kind: 'word', values: Object.keys(EXPLORE_OPTIONS), doc: exploreOptionDoc },
+      },
+      arg: {
+        holds: {
+          kind: 'word',
+          values: Object.keys(EXPLORE_VALUE_DOCS),
+          doc: (w) => EXPLORE_VALUE_DOCS[w],
+        },
       },
     },
   },

@@ -46,6 +46,30 @@ import type {
   ValueCstChildren,
   ValueCstNode,
 } from './cst.generated.d.ts';
+import type {
+  ExploreOptionCstChildren,
+  ExploreStmtCstChildren,
+  ProtoAndCstChildren,
+  ProtoArithCstChildren,
+  ProtoBlockCstChildren,
+  ProtoCompareCstChildren,
+  ProtoDeclCstChildren,
+  ProtocolDefCstChildren,
+  ProtoExprCstChildren,
+  ProtoNotCstChildren,
+  ProtoPrimaryCstChildren,
+  ProtoRegisterCstChildren,
+  ProtoStmtCstChildren,
+  ProtoUnaryCstChildren,
+} from './cst.generated.d.ts';
+import type {
+  ExploreStatement,
+  ProtocolDefinition,
+  ProtoDecl,
+  ProtoExpr,
+  ProtoStmt,
+} from './ast.ts';
+import * as proto from './protocol-ast.ts';
 import { parser } from './parser.ts';
 import { EMPTY_SPAN, isRealToken, joinSpans, nodeSpan, tokenSpan } from './spans.ts';
 import { parseQuantity } from './units.ts';
@@ -166,6 +190,8 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
     if (ch.useStmt) return this.useStmt(ch.useStmt[0].children);
     if (ch.letStmt) return this.letStmt(ch.letStmt[0].children);
     if (ch.expectStmt) return this.expectStmt(ch.expectStmt[0].children);
+    if (ch.protocolDef) return this.protocolDef(ch.protocolDef[0].children);
+    if (ch.exploreStmt) return this.exploreStmt(ch.exploreStmt[0].children);
     return undefined;
   }
 
@@ -490,6 +516,50 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
 
   useStmt(ch: UseStmtCstChildren): UseStatement {
     return { kind: 'use', path: unquote(ch.path?.[0]), span: nodeSpan(ch) };
+  }
+
+  // The protocol rules: protocol-ast.ts builds their nodes.
+  protocolDef(ch: ProtocolDefCstChildren): ProtocolDefinition {
+    return proto.protocolDef(ch);
+  }
+  protoDecl(ch: ProtoDeclCstChildren): ProtoDecl | undefined {
+    return proto.protoDecl(ch);
+  }
+  protoRegister(ch: ProtoRegisterCstChildren): ReturnType<typeof proto.protoRegister> {
+    return proto.protoRegister(ch);
+  }
+  protoBlock(ch: ProtoBlockCstChildren): ProtoStmt[] {
+    return proto.block(ch);
+  }
+  protoStmt(ch: ProtoStmtCstChildren): ProtoStmt | undefined {
+    return proto.protoStmt(ch);
+  }
+  protoExpr(ch: ProtoExprCstChildren): ProtoExpr {
+    return proto.protoExpr(ch);
+  }
+  protoAnd(ch: ProtoAndCstChildren): ProtoExpr {
+    return proto.protoAnd(ch);
+  }
+  protoNot(ch: ProtoNotCstChildren): ProtoExpr {
+    return proto.protoNot(ch);
+  }
+  protoCompare(ch: ProtoCompareCstChildren): ProtoExpr {
+    return proto.protoCompare(ch);
+  }
+  protoArith(ch: ProtoArithCstChildren): ProtoExpr {
+    return proto.protoArith(ch);
+  }
+  protoUnary(ch: ProtoUnaryCstChildren): ProtoExpr {
+    return proto.protoUnary(ch);
+  }
+  protoPrimary(ch: ProtoPrimaryCstChildren): ProtoExpr {
+    return proto.protoPrimary(ch);
+  }
+  exploreStmt(ch: ExploreStmtCstChildren): ExploreStatement {
+    return proto.exploreStmt(ch);
+  }
+  exploreOption(ch: ExploreOptionCstChildren): ExploreStatement['options'][number] {
+    return proto.exploreOption(ch);
   }
 }
 

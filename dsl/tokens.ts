@@ -88,6 +88,14 @@ export const Star = fixed('Star', '*');
 export const Slash = fixed('Slash', '/');
 /** `%` between operands (the remainder); `50%` is a percentage, lexed first. */
 export const Modulo = fixed('Modulo', '%');
+/** Bitwise operators and `THREAD.reg`, in protocol expressions (`spte & W`, `vcpu0.ok`). */
+export const Amp = fixed('Amp', '&');
+export const Pipe = fixed('Pipe', '|');
+export const Caret = fixed('Caret', '^');
+export const Tilde = fixed('Tilde', '~', 'after');
+export const ShiftLeft = fixed('ShiftLeft', '<<');
+export const ShiftRight = fixed('ShiftRight', '>>');
+export const Dot = fixed('Dot', '.', 'both');
 
 /** A comparison operator: its own token, in the `Comparison` category. */
 function comparison(name: string, text: string): TokenType {
@@ -199,6 +207,8 @@ export const Any = keyword('Any', 'any');
 export const And = keyword('And', 'and');
 export const Or = keyword('Or', 'or');
 export const Not = keyword('Not', 'not');
+export const Protocol = keyword('Protocol', 'protocol');
+export const Explore = keyword('Explore', 'explore');
 
 /** Every keyword, in the order the lexer tries them. */
 export const keywords: readonly TokenType[] = KEYWORDS;
@@ -222,12 +232,19 @@ export const allTokens: readonly TokenType[] = [
   RBracket,
   Comma,
   DotDot,
+  Dot,
   LParen,
   RParen,
   Colon,
   Plus,
   Minus,
   Star,
+  Amp,
+  Pipe,
+  Caret,
+  Tilde,
+  ShiftLeft,
+  ShiftRight,
   NotEqual,
   LessEqual,
   GreaterEqual,

@@ -5,6 +5,7 @@
  */
 import type { Costs } from '../../engine/kvm/costs.ts';
 import type { MigrationPolicy, TrackingPolicy, VmSpec } from '../../engine/plan.ts';
+import type { Protocol } from '../../engine/races/types.ts';
 import type { ColumnType } from '../../engine/results.ts';
 import type { DefinitionKind } from '../ast.ts';
 import { mergeRunColumns } from './columns.ts';
@@ -41,6 +42,8 @@ export interface ScopeLet {
 export type Scope = DefinitionScope & {
   readonly lets?: ReadonlyMap<string, ScopeLet>;
   readonly runs?: RunColumns;
+  /** The protocols of earlier texts, for `explore` (compile/protocols.ts). */
+  readonly protocols?: ReadonlyMap<string, Protocol>;
 };
 
 export const EMPTY_SCOPE: Scope = Object.freeze({
@@ -61,6 +64,9 @@ export function mergeScopes(a: Scope, b: Scope): Scope {
     migration: new Map([...a.migration, ...b.migration]),
     lets: new Map([...(a.lets ?? []), ...(b.lets ?? [])]),
     ...(runs ? { runs } : {}),
+    ...(a.protocols || b.protocols
+      ? { protocols: new Map([...(a.protocols ?? []), ...(b.protocols ?? [])]) }
+      : {}),
   };
 }
 

@@ -559,6 +559,22 @@ function compileInvariant(
   return { decl, fn: (st) => fn(st, 0), vars, threads: ths };
 }
 
+/**
+ * The value of an expression of constants (a protocol's `const`, an initial value),
+ * with the operators' 32-bit semantics of every other expression.
+ */
+export function evaluateConstant(e: Expr): number {
+  const fn = compileOps(e, (x) => {
+    if (x.kind === 'const') {
+      const v = x.value | 0;
+      return () => v;
+    }
+    if (x.kind === 'unary' || x.kind === 'binary') return null;
+    throw new Error(`a constant expression reads ${x.kind} ${'name' in x ? x.name : ''}`);
+  });
+  return fn(new Int32Array(0), 0);
+}
+
 /** Operators with 32-bit wrap-around, comparisons and logic giving 0 or 1. */
 function compileOps(e: Expr, leaf: (x: Expr) => ThreadFn | null): ThreadFn {
   const l = leaf(e);

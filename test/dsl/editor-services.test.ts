@@ -26,10 +26,12 @@ describe('complete', () => {
     expect(at('|').matches).toEqual([
       'costs',
       'expect',
+      'explore',
       'export',
       'let',
       'migration',
       'plot',
+      'protocol',
       'run',
       'sweep',
       'table',

@@ -67,7 +67,7 @@ const CASES: SyntaxCase[] = [
     what: 'a word that starts no statement lists every statement keyword',
     bad: 'frobnicate db',
     message: "Unexpected 'frobnicate'.",
-    hint: 'A statement starts with vm, tracking, costs, migration, run, sweep, table, plot, export, use, let or expect.',
+    hint: 'A statement starts with vm, tracking, costs, migration, run, sweep, table, plot, export, use, let, expect, protocol or explore.',
     good: 'table summary',
   },
   {
