@@ -46,6 +46,7 @@ export interface RunResult extends Record<ResultTableName, ColumnTable> {
 export function buildResult(out: SimulationOutput): RunResult {
   const { plan, vm, migration: m } = out;
   const stats = vm.getStats();
+  const kvmMemory = vm.trackingMemory();
   const ramPages = m.ctx.memory.ramPages;
   const pagesSent = m.normalPages + m.zeroPages;
   const totalMs = m.totalNs / 1e6;
@@ -56,6 +57,7 @@ export function buildResult(out: SimulationOutput): RunResult {
     migration: plan.migration.name,
     seed: plan.seed,
     status: m.state,
+    switchover: m.switchover,
     total_ms: totalMs,
     setup_ms: setupMs,
     downtime_ms: m.state === 'completed' ? m.downtimeNs / 1e6 : null,
@@ -88,7 +90,9 @@ export function buildResult(out: SimulationOutput): RunResult {
     mmu_lock_read_ms: stats.mmu_lock_read_ns / 1e6,
     mmu_lock_write_ms: stats.mmu_lock_write_ns / 1e6,
     tracking_memory_bytes: out.trackingBytes.kvm + out.trackingBytes.vmm,
-    page_table_bytes: vm.trackingMemory().pageTableBytes,
+    page_table_bytes: kvmMemory.pageTableBytes,
+    dirty_bitmap_bytes: kvmMemory.bitmapBytes,
+    dirty_ring_bytes: kvmMemory.ringBytes,
     lost_dirty: stats.lost_dirty,
     stale_pages: m.state === 'completed' ? out.stalePages : null,
   };
@@ -205,6 +209,7 @@ const TEXT_COLUMNS: ReadonlySet<string> = new Set([
   'tracking',
   'migration',
   'status',
+  'switchover',
   'state',
   'kind',
   'detail',
@@ -219,6 +224,7 @@ const SUMMARY_COLUMNS = [
   'migration',
   'seed',
   'status',
+  'switchover',
   'total_ms',
   'setup_ms',
   'downtime_ms',
@@ -252,6 +258,8 @@ const SUMMARY_COLUMNS = [
   'mmu_lock_write_ms',
   'tracking_memory_bytes',
   'page_table_bytes',
+  'dirty_bitmap_bytes',
+  'dirty_ring_bytes',
   'lost_dirty',
   'stale_pages',
 ];

@@ -35,6 +35,16 @@ export interface IterationRecord {
   expected_downtime_ms: number;
 }
 
+/**
+ * Why the guest was stopped for the last pass (the summary's `switchover` column):
+ * `converged` by QEMU's own rule (after a sync what remains fits in bandwidth x
+ * downtime-limit, migration_iteration_run), `forced` when max_iterations was reached
+ * and the guest paused anyway (what a management layer does; not QEMU's rule),
+ * `policy` when a precopy policy said so, `xen` by Xen's stop rule, `postcopy` for a
+ * switch to postcopy. A migration that never stopped the guest has none.
+ */
+export type SwitchoverReason = 'converged' | 'forced' | 'policy' | 'xen' | 'postcopy';
+
 /** What a migration event records. */
 export type MigrationEventKind =
   | 'logging-enabled'
@@ -106,6 +116,8 @@ export class MigrationThread {
   /** When the guest runs again (on the destination), or -1. */
   resumeNs = -1;
   syncCount = 0;
+  /** Why the guest was stopped for the last pass; null until it was. */
+  switchover: SwitchoverReason | null = null;
   normalPages = 0;
   zeroPages = 0;
   pagesSentSinceSync = 0;
@@ -243,19 +255,20 @@ export class MigrationThread {
         r.newPages,
         !xen && left <= this.thresholdBytes && !forceSync,
       );
-      if (decision === 'switchover') return r.ns + this.complete(now, 'the precopy policy decided');
+      if (decision === 'switchover')
+        return r.ns + this.complete(now, 'policy', 'the precopy policy decided');
       if (decision === 'postcopy') return r.ns + this.startPostcopy(now, 'by the precopy policy');
       if (decision === 'cancel') return r.ns + this.cancel(now, 'by the precopy policy');
       if (decision === 'default' && !xen && left <= this.thresholdBytes && !forceSync) {
-        return r.ns + this.complete(now, 'remaining fits in the downtime limit');
+        return r.ns + this.complete(now, 'converged', 'remaining fits in the downtime limit');
       }
-      if (xen && this.xenShouldStop()) return r.ns + this.complete(now, 'Xen stop rule');
+      if (xen && this.xenShouldStop()) return r.ns + this.complete(now, 'xen', 'Xen stop rule');
       const max = policy.maxIterations ?? 0;
       if (max > 0 && this.syncCount >= max) {
         const action = policy.onMaxIterations ?? 'force';
         if (action === 'cancel') return r.ns + this.cancel(now, `${max} iterations`);
         if (action === 'postcopy') return r.ns + this.startPostcopy(now, `${max} iterations`);
-        return r.ns + this.complete(now, `${max} iterations reached: guest paused`);
+        return r.ns + this.complete(now, 'forced', `${max} iterations reached: guest paused`);
       }
       const pc = policy.postcopyAfterIterations ?? 0;
       if (pc > 0 && this.syncCount >= pc)
@@ -437,9 +450,10 @@ export class MigrationThread {
   // ---- completion ----
 
   /** Stop the guest, final sync, send the rest and the device state. Returns ns used. */
-  private complete(t: number, why: string): number {
+  private complete(t: number, reason: SwitchoverReason, why: string): number {
     const { sync, link, policy, events } = this.ctx;
     this.state = 'device';
+    this.switchover = reason;
     this.stopNs = t;
     // The VM stopped: VIRTIO_BALLOON_CMD_ID_DONE, the guest may reuse hinted pages.
     this.ctx.hinting?.done();
@@ -509,6 +523,7 @@ export class MigrationThread {
   private startPostcopy(t: number, why: string): number {
     const { sync, link, policy, memory, events } = this.ctx;
     this.stopNs = t;
+    this.switchover = 'postcopy';
     this.ctx.hinting?.done();
     events.push({
       time_s: t / 1e9,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../engine/run.ts';
 import { MMULAB_VERSION, planHash, provenanceOf } from '../../engine/results.ts';
-import { plan } from '../helpers/plans.ts';
+import { MiB, migration, plan, smallVm } from '../helpers/plans.ts';
 
 describe('run results', () => {
   it('record the version of package.json in their provenance', () => {
@@ -41,5 +41,28 @@ describe('run results', () => {
     // slice (the slice of the switchover runs whole), hence the small margin.
     expect(s.guest_slowdown).toBeGreaterThanOrEqual((s.downtime_ms / s.total_ms) * 0.95);
     expect(s.guest_slowdown).toBeGreaterThan(0.05);
+  });
+
+  it("say whether the switchover came from QEMU's rule or from the iteration limit", () => {
+    const summary = (p: ReturnType<typeof plan>): Record<string, unknown> =>
+      run(p).summary.objects()[0] as Record<string, unknown>;
+    const quiet = summary(plan({ maxTimeNs: 30e9 }));
+    expect([quiet.status, quiet.switchover]).toEqual(['completed', 'converged']);
+    // Uniform writes over 256 MiB never leave less than 10 ms of sending.
+    const busy = smallVm({
+      workload: { kind: 'uniform', rate: 100_000, region: { offset: 0, size: 256 * MiB } },
+    });
+    const forced = summary(
+      plan({
+        vm: busy,
+        migration: migration({ downtimeLimitNs: 10e6, maxIterations: 5, onMaxIterations: 'force' }),
+        maxTimeNs: 30e9,
+      }),
+    );
+    expect([forced.status, forced.switchover]).toEqual(['completed', 'forced']);
+    const endless = summary(
+      plan({ vm: busy, migration: migration({ downtimeLimitNs: 10e6 }), maxTimeNs: 3e9 }),
+    );
+    expect([endless.status, endless.switchover]).toEqual(['not-converged', null]);
   });
 });
