@@ -37,15 +37,16 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
     const gfn = slot.baseGfn + rel;
     rel = Math.max(gfn - (gfn % pages) - slot.baseGfn, 0);
   }
-  if (ringMode && vcpu) {
-    const ring = vm.rings?.ringFor(vcpu.id) ?? null;
-    if (!ring || ring.hardFull) {
+  if (ringMode && vcpu && vm.rings) {
+    const rings = vm.rings;
+    const pushed = rings.push(vcpu.id, slot.slotId, rel);
+    if (pushed === 'lost') {
       vm[INTERNAL].recordLostDirty(slot, rel, 'proposal-ring-overflow');
       return 0;
     }
-    ring.push(slot.slotId, rel);
     vm.stats.ring_pushes++;
-    return vm.costs.ringPush;
+    // Proposal (pool): claiming a ring is an atomic on the pool's shared state.
+    return vm.costs.ringPush + (rings.lastPushClaimed ? vm.costs.ringPoolClaim : 0);
   }
   if (bitmap) {
     const end = pages > 1 ? Math.min(rel + pages, slot.npages) : rel + 1;

@@ -21,8 +21,11 @@ export type ResetDirtyGfn = (slot: number, offset: number, maskLo: number, maskH
 export class DirtyRing {
   /** Entries (a power of two). */
   readonly size: number;
-  /** `soft_limit = size - rsvd`: at or above it the vCPU exits with DIRTY_RING_FULL. */
-  readonly softLimit: number;
+  /**
+   * `soft_limit = size - rsvd`: at or above it the vCPU exits with DIRTY_RING_FULL. A
+   * per-VM ring (proposal) lowers it by one reserve per vCPU (ring-topology.ts).
+   */
+  softLimit: number;
   readonly flags: Uint32Array;
   readonly slot: Uint32Array;
   readonly offset: Float64Array;

@@ -143,8 +143,9 @@ export interface LostDirtyEvent {
   slot: number;
   /**
    * `no-running-vcpu-in-ring-mode`: KVM's mark_page_dirty_in_slot with a ring, no
-   * running vCPU and no bitmap drops the page. `proposal-ring-overflow`: a shared
-   * ring (proposal, not KVM) was hard-full when a vCPU pushed.
+   * running vCPU and no bitmap drops the page. `proposal-ring-overflow`: a ring was
+   * hard-full when a vCPU pushed (a KVM WARN; the proposals' reserves are sized so
+   * that it does not happen, see ring-topology.ts).
    */
   reason: 'no-running-vcpu-in-ring-mode' | 'proposal-ring-overflow';
 }

@@ -111,9 +111,12 @@ export class Vcpu {
     this.pml = vm.params.enablePml ? new PmlBuffer() : null;
   }
 
-  /** The dirty ring this vCPU pushes to (per-vCPU topology), or null. */
+  /**
+   * The dirty ring that is this vCPU's: its own (KVM), the VM's, or in a pool
+   * (proposal) the one it holds, filled or used last; null before any. Claims nothing.
+   */
   get dirtyRing(): DirtyRing | null {
-    return this.vm.rings?.ringFor(this.id) ?? null;
+    return this.vm.rings?.ringOf(this.id) ?? null;
   }
 
   /** KVM refuses to enter the guest while the vCPU's ring is soft-full. */

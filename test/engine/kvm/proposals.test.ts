@@ -10,6 +10,7 @@ import {
   DEFAULT_PROPOSALS,
   KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE,
   KVM_MEM_LOG_DIRTY_PAGES,
+  Kvm,
   asGfn,
   defaultParams,
 } from '../../../engine/index.ts';
@@ -92,19 +93,29 @@ describe('proposal defaults', () => {
 
 describe('ringTopology per-vm (proposal)', () => {
   it('has one ring for the VM whatever the number of vCPUs, filled by all of them in order', () => {
-    const vm = ringVm({ kind: 'per-vm' }, 4);
+    const vm = ringVm({ kind: 'per-vm' }, 3);
     expect(vm.dirtyRings()).toHaveLength(1);
     vm.vcpus[0].write(asGfn(1));
-    vm.vcpus[3].write(asGfn(2));
+    vm.vcpus[2].write(asGfn(2));
     vm.vcpus[1].write(asGfn(3));
     expect(harvestRing(vm.dirtyRings()[0]).map((e) => e.offset)).toEqual([1, 2, 3]);
   });
 
+  it('keeps a reserve for every vCPU: the soft limit is the size less one reserve per vCPU', () => {
+    for (const vcpus of [1, 2, 3]) {
+      expect(ringVm({ kind: 'per-vm' }, vcpus).dirtyRings()[0].softLimit).toBe(
+        RING_ENTRIES - 64 * vcpus,
+      );
+    }
+    expect(() => ringVm({ kind: 'per-vm' }, 4)).toThrow(/larger than 256 entries/);
+  });
+
   it('makes EVERY vCPU exit once the one ring is soft-full, even vCPUs that wrote nothing', () => {
     const vm = ringVm({ kind: 'per-vm' }, 3);
-    for (let g = 0; g < SOFT_LIMIT - 1; g++) vm.vcpus[0].write(asGfn(g));
+    const softLimit = RING_ENTRIES - 3 * 64;
+    for (let g = 0; g < softLimit - 1; g++) vm.vcpus[0].write(asGfn(g));
     // vCPU 1 pushes the entry that fills it, and exits before retrying its write.
-    expect(vm.vcpus[1].write(asGfn(SOFT_LIMIT - 1)).exit).toBe('dirty-ring-full');
+    expect(vm.vcpus[1].write(asGfn(softLimit - 1)).exit).toBe('dirty-ring-full');
     for (const vcpu of vm.vcpus) {
       expect(vcpu.write(asGfn(4000))).toMatchObject({
         outcome: 'dirty-ring-full',
@@ -112,7 +123,7 @@ describe('ringTopology per-vm (proposal)', () => {
       });
     }
     expect(vm.getStats().dirty_ring_full).toBe(4);
-    expect(harvestAndReset(vm, vm.dirtyRings())).toBe(SOFT_LIMIT);
+    expect(harvestAndReset(vm, vm.dirtyRings())).toBe(softLimit);
     for (const vcpu of vm.vcpus) expect(vcpu.read(asGfn(0)).exit).toBeNull();
   });
 
@@ -132,26 +143,56 @@ describe('ringTopology pool (proposal)', () => {
     const bytes = (t: RingTopology): number => ringVm(t, vcpus).trackingMemory().ringBytes;
     expect(bytes(pool(2, 'lru'))).toBe(2 * RING_ENTRIES * 16);
     expect(bytes({ kind: 'per-vcpu' })).toBe(vcpus * RING_ENTRIES * 16);
-    expect(bytes({ kind: 'per-vm' })).toBe(1 * RING_ENTRIES * 16);
+    expect(ringVm({ kind: 'per-vm' }, 2).trackingMemory().ringBytes).toBe(RING_ENTRIES * 16);
   });
 
   for (const select of SELECTS) {
-    it(`${select}: a vCPU whose ring fills moves on, and exits only when every ring is soft-full`, () => {
-      const rings = 3;
-      const vm = ringVm(pool(rings, select));
-      let written = 0;
-      while (vm.vcpus[0].write(asGfn(written)).exit === null) written++;
-      // The write that pushed the last free entry ran, then the vCPU exited.
-      written++;
-      expect(written).toBe(rings * SOFT_LIMIT);
-      expect(vm.dirtyRings().map((r) => r.used)).toEqual([SOFT_LIMIT, SOFT_LIMIT, SOFT_LIMIT]);
-      expect(vm.dirtyRings().every((r) => r.softFull)).toBe(true);
+    it(`${select}: the vCPU that fills a ring exits, and runs again once that ring is drained`, () => {
+      const vm = ringVm(pool(3, select), 2);
+      let gfn = 0;
+      let exit = null;
+      while (exit === null) exit = vm.vcpus[0].write(asGfn(gfn++)).exit;
+      const filled = vm.dirtyRings().findIndex((r) => r.softFull);
+      expect(vm.dirtyRings()[filled].used).toBe(SOFT_LIMIT);
+      expect(vm.vcpus[0].write(asGfn(gfn)).outcome).toBe('dirty-ring-full');
+      // Draining the other rings does not let it run.
+      harvestAndReset(
+        vm,
+        vm.dirtyRings().filter((_, k) => k !== filled),
+      );
+      expect(vm.vcpus[0].write(asGfn(gfn)).outcome).toBe('dirty-ring-full');
+      // The filled ring is withheld: the other vCPU claims another one and runs.
+      expect(writeAndFindRing(vm, 1, 4000)).not.toBe(filled);
+      harvestAndReset(vm, [vm.dirtyRings()[filled]]);
+      expect(vm.vcpus[0].write(asGfn(gfn)).exit).toBeNull();
       expect(vm.lostDirty).toEqual([]);
-      // Freeing one ring lets the vCPU run again.
-      expect(harvestAndReset(vm, [vm.dirtyRings()[1]])).toBe(SOFT_LIMIT);
-      expect(writeAndFindRing(vm, 0, written)).toBe(1);
     });
   }
+
+  it('charges ring_pool_claim for every claim', () => {
+    const writeNs = (ringPoolClaim: number): number => {
+      const kvm = new Kvm({
+        arch: 'x86_64',
+        params: {
+          enablePml: false,
+          proposals: { ...DEFAULT_PROPOSALS, ringTopology: pool(2, 'round-robin') },
+        },
+        costs: { ringPoolClaim },
+      });
+      const vm = kvm.createVm({});
+      vm.enableCap(Cap.DirtyLogRing, RING_BYTES);
+      vm.setUserMemoryRegion({
+        slot: 0,
+        flags: LOG,
+        guestPhysAddr: 0,
+        memorySize: RING_SLOT_BYTES,
+      });
+      const vcpu = vm.createVcpu(0);
+      return vcpu.write(asGfn(7)).costNs + vcpu.write(asGfn(8)).costNs;
+    };
+    // Two writes, two exits, two claims.
+    expect(writeNs(10_000) - writeNs(0)).toBe(2 * 10_000);
+  });
 
   it('round-robin: successive claims rotate over the rings', () => {
     const vm = ringVm(pool(3, 'round-robin'));
@@ -165,34 +206,74 @@ describe('ringTopology pool (proposal)', () => {
     expect(picks).toEqual([0, 1, 0, 1, 0]);
   });
 
-  it('follows the policy when a ring freed by a reset competes with the rotation', () => {
-    // Fill ring 0 while rings 1 and 2 are reset after every round, then write three
-    // pages (rings 1, 2, 1), then free ring 0. The next claim shows the policy:
-    // round-robin continues with ring 2, LRU takes ring 0 (unused the longest),
-    // last-used goes back to ring 1.
+  it('picks by the policy when a drained ring competes with the rotation', () => {
+    // vCPU 0 fills ring 0 (the other rings are drained as it goes) and waits for its
+    // drain; vCPU 1 writes three pages; then ring 0 is drained. vCPU 1's next claim
+    // shows the policy: round-robin continues the rotation (ring 2), LRU takes ring 0
+    // (returned the longest ago), last-used goes back to the ring it used last (1).
     const next: Record<RingPoolSelect, number> = { 'round-robin': 2, lru: 0, 'last-used': 1 };
+    const picked: Record<RingPoolSelect, number> = { 'round-robin': -1, lru: -1, 'last-used': -1 };
     for (const select of SELECTS) {
-      const vm = ringVm(pool(3, select));
+      const vm = ringVm(pool(3, select), 2);
       const [r0, r1, r2] = vm.dirtyRings();
       let gfn = 0;
-      for (let round = 0; round < SOFT_LIMIT; round++) {
-        const picks = [0, 1, 2].map(() => writeAndFindRing(vm, 0, gfn++));
-        if (select !== 'last-used') expect(picks).toEqual([0, 1, 2]);
-        harvestAndReset(vm, [r1, r2]);
-        if (select === 'last-used') break; // last-used never leaves ring 0 while it has room
+      while (!r0.softFull) {
+        vm.vcpus[0].write(asGfn(gfn++));
+        if (r1.used + r2.used > 0) harvestAndReset(vm, [r1, r2]);
       }
-      if (select === 'last-used') {
-        while (!r0.softFull) writeAndFindRing(vm, 0, gfn++);
-        // Ring 0 is full: the claim falls back to round-robin (ring 1), which then
-        // becomes the vCPU's last-used ring.
-        expect([1, 2, 3].map(() => writeAndFindRing(vm, 0, gfn++))).toEqual([1, 1, 1]);
-      } else {
-        expect(r0.softFull).toBe(true);
-        expect([1, 2, 3].map(() => writeAndFindRing(vm, 0, gfn++))).toEqual([1, 2, 1]);
-      }
+      expect(vm.vcpus[0].ringFull).toBe(true);
+      const writes = [1, 2, 3].map(() => writeAndFindRing(vm, 1, gfn++));
+      expect(writes).toEqual(select === 'last-used' ? [1, 1, 1] : [1, 2, 1]);
       harvestAndReset(vm, [r0]);
-      expect(writeAndFindRing(vm, 0, gfn++)).toBe(next[select]);
+      picked[select] = writeAndFindRing(vm, 1, gfn++);
     }
+    expect(picked).toEqual(next);
+  });
+
+  it('throttles the vCPU that dirties most with last-used, any vCPU with round-robin or LRU', () => {
+    // Two rings, two vCPUs; vCPU 0 writes three pages for each of vCPU 1's. After every
+    // ring-full exit the VMM drains every ring (QEMU's kvm_dirty_ring_reap). Sean
+    // Christopherson's pool was to give "a facsimile of" per-vCPU throttling "as pushing
+    // more pages onto a ring would naturally increase the likelihood of triggering a
+    // drain": with last-used each vCPU keeps its ring and only the heavy writer fills
+    // one; rotating claims spread both vCPUs over both rings, so the light writer
+    // crosses the soft limit too.
+    const exitsOf = (select: RingPoolSelect): number[] => {
+      const vm = ringVm(pool(2, select), 2);
+      const exits = [0, 0];
+      let gfn = 0;
+      for (let round = 0; round < 4 * SOFT_LIMIT; round++) {
+        for (const v of [0, 0, 0, 1]) {
+          const r = vm.vcpus[v].write(asGfn(gfn++ % (RING_SLOT_BYTES / 4096)));
+          if (r.exit === 'dirty-ring-full') {
+            exits[v]++;
+            harvestAndReset(vm, vm.dirtyRings());
+          }
+        }
+      }
+      expect(vm.lostDirty).toEqual([]);
+      return exits;
+    };
+    const lastUsed = exitsOf('last-used');
+    expect(lastUsed[0]).toBeGreaterThan(0);
+    expect(lastUsed[1]).toBe(0);
+    for (const select of ['round-robin', 'lru'] as const)
+      expect(exitsOf(select)[1]).toBeGreaterThan(0);
+  });
+
+  it('loses no page when every ring is full: a vCPU that finds none free waits with its entries', () => {
+    const vm = ringVm(pool(1, 'round-robin'), 2);
+    let gfn = 0;
+    while (vm.vcpus[0].write(asGfn(gfn++)).exit === null);
+    // The only ring is withheld: vCPU 1's write has no ring to go to and waits.
+    const r = vm.vcpus[1].write(asGfn(4000));
+    expect(r.exit).toBe('dirty-ring-full');
+    expect(vm.vcpus[1].ringFull).toBe(true);
+    harvestAndReset(vm, vm.dirtyRings());
+    // At its next entry vCPU 1 pushes the waiting entry, then runs.
+    expect(vm.vcpus[1].ringFull).toBe(false);
+    expect(harvestRing(vm.dirtyRings()[0]).map((e) => e.offset)).toEqual([4000]);
+    expect(vm.lostDirty).toEqual([]);
   });
 });
 
