@@ -83,6 +83,8 @@ export const PLAN_COLUMNS: {
     word('pml', 'flag', (t) => t.pml),
     word('fast_page_fault', 'flag', (t) => t.fastPageFault),
     word('split_on_fault', 'enum', (t) => t.splitOnFault?.replace('-', '_')),
+    word('mmu_lock', 'enum', (t) => t.mmuLock),
+    word('mmu', 'enum', (t) => t.mmu),
     quantity('reaper', 'time', (t) => t.reaperIntervalNs),
     quantity('clear_shift', 'count', (t) => t.clearBitmapShift),
   ],

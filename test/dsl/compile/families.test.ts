@@ -148,6 +148,22 @@ describe('families', () => {
     expect(e.plans[0].label).toBe('web/bitmap/qemu/seed=1');
   });
 
+  it('the paging mode and the kind of mmu_lock that differ between named definitions are columns', () => {
+    const [e] = experiments(
+      [
+        'tracking rw { dirty_log manual, mmu_lock rwlock, mmu tdp }',
+        'tracking spin { dirty_log manual, mmu_lock spinlock, mmu shadow }',
+        'sweep web with [rw, spin], qemu',
+      ].join('\n'),
+    );
+    expect(e.axes?.map((a) => [a.column, a.source, a.values])).toEqual([
+      ['tracking', 'option', ['rw', 'spin']],
+      ['mmu_lock', 'differs', ['rwlock', 'spinlock']],
+      ['mmu', 'differs', ['tdp', 'shadow']],
+    ]);
+    expect(e.plans[1].params).toMatchObject({ mmu_lock: 'spinlock', mmu: 'shadow' });
+  });
+
   it('zip pairs axes instead of combining them', () => {
     const [e] = experiments(
       [
