@@ -13,6 +13,9 @@ import {
   KVM_MEM_LOG_DIRTY_PAGES,
 } from '../kvm/uapi.ts';
 import { runDirtyLogPerfTest } from '../selftests/dirty-log-perf-test.ts';
+import type { RunPlan, TrackingPolicy } from '../plan.ts';
+import { simulate } from '../sim/simulation.ts';
+import { dbenchWorkload } from '../guest/dbench.ts';
 import { PUBLISHED_FIGURES } from './figures.ts';
 
 /**
@@ -138,15 +141,126 @@ const google: Scenario = {
   },
 };
 
-/** A 2012 KVM: no PML, no eager split, mmu_lock a spinlock; fast page fault on or off. */
+/**
+ * A 2012 KVM: no PML, no eager split, mmu_lock a spinlock, a huge SPTE in the way of a
+ * logged write zapped (in-place splitting came with Linux 6.2); fast page fault on or off.
+ */
 export function kvm2012(fastPageFault: boolean): Partial<KvmParams> {
   return {
     eagerPageSplit: false,
     enablePml: false,
     mmuLock: 'spinlock',
+    splitOnFault: 'zap',
     fastPageFault,
   };
 }
+
+/** The 2012 KVM of kvm2012 as a run's tracking policy: GET_DIRTY_LOG clears (no manual protect yet). */
+function tracking2012(fastPageFault: boolean, mmu: 'tdp' | 'shadow'): TrackingPolicy {
+  const p = kvm2012(fastPageFault);
+  return {
+    name: `${mmu}-${fastPageFault ? 'fast' : 'slow'}`,
+    dirtyLog: 'bitmap',
+    pml: p.enablePml,
+    eagerSplit: p.eagerPageSplit,
+    mmuLock: p.mmuLock,
+    splitOnFault: p.splitOnFault,
+    fastPageFault,
+    mmu,
+  };
+}
+
+const MiB = 2 ** 20;
+/** QEMU 1.1's migration defaults: MAX_THROTTLE (32 MiB/s) and a 30 ms downtime limit (migration.c). */
+const QEMU_2012_BANDWIDTH = 32 * MiB;
+const QEMU_2012_DOWNTIME_NS = 30e6;
+/**
+ * The autotest guest: smp2, 1 GiB (autotest's default `mem = 1024`), a tenth of it data.
+ * Mapped 4K: in autotest's loop every migration's destination is filled page by page
+ * by the incoming migration (and with huge SPTEs the first logged write to each takes
+ * the slow path whether or not the fast path exists).
+ */
+const AUTOTEST_VCPUS = 2;
+const AUTOTEST_RAM = GiB;
+/** dbench-like load: a client per vCPU, page-cache writes and metadata (engine/guest/dbench.ts); the rate is an estimate. */
+const DBENCH_RATE = 20_000;
+/** How long the guest runs under dirty logging in one model run (several syncs), and before it (its files mapped). */
+const AUTOTEST_WINDOW_NS = 8e9;
+const AUTOTEST_WARMUP_NS = 2e9;
+/** The clients' files (32 MiB each, an estimate) and the file system's metadata, from the start of RAM. */
+const DBENCH_FILES = { offset: 256 * MiB, size: 64 * MiB };
+const DBENCH_METADATA = { offset: 128 * MiB, size: 16 * MiB };
+
+/** One run of the autotest guest on a 2012 KVM and QEMU: busy (dbench-like) or idle. */
+function autotestRun(
+  busy: boolean,
+  fastPageFault: boolean,
+  mmu: 'tdp' | 'shadow',
+  costs: Partial<Costs>,
+): ReturnType<typeof simulate> {
+  const plan: RunPlan = {
+    vm: {
+      name: busy ? 'autotest-dbench' : 'autotest-idle',
+      arch: 'x86_64',
+      vcpus: AUTOTEST_VCPUS,
+      slots: [{ name: 'ram0', gpa: 0, size: AUTOTEST_RAM, backing: '4k' }],
+      workloads: [
+        busy
+          ? dbenchWorkload({
+              files: DBENCH_FILES,
+              metadata: DBENCH_METADATA,
+              rate: DBENCH_RATE,
+            })
+          : { kind: 'idle' },
+      ],
+      prefill: 0.1,
+    },
+    tracking: tracking2012(fastPageFault, mmu),
+    migration: {
+      name: 'qemu-1.1',
+      bandwidth: QEMU_2012_BANDWIDTH,
+      downtimeLimitNs: QEMU_2012_DOWNTIME_NS,
+    },
+    seed: 1,
+    costs,
+    warmupNs: AUTOTEST_WARMUP_NS,
+    maxTimeNs: busy ? AUTOTEST_WINDOW_NS : 60e9,
+  };
+  return simulate(plan);
+}
+
+/** The guest's progress under dirty logging: accesses done / accesses it would have done. */
+const progress = (out: ReturnType<typeof simulate>): number => out.guestAccesses / out.guestIdeal;
+
+const xiaoAutotest: Scenario = {
+  figures: [
+    'xiao-2012-ept-migrate-unix',
+    'xiao-2012-ept-migrate-dbench',
+    'xiao-2012-shadow-migrate-dbench',
+    'xiao-2012-shadow-vs-ept-dbench',
+    'xiao-2012-v5-migrate-dbench',
+  ],
+  description:
+    "a 2-vCPU, 1 GiB guest on a 2012 KVM (spinlock mmu_lock, no PML, zap on fault, GET_DIRTY_LOG) migrated by QEMU 1.1's defaults (32 MiB/s, 30 ms). migrate.unix: the idle guest's migration time, after / before. with dbench: autotest migrates the guest in a loop while the test runs in it, so the test lasts as long as the guest takes to do the test's work under dirty logging; the model's value is the guest's progress before / after (dbench-like load, engine/guest/dbench.ts, over an 8 s window). dbench's own -t 60 does not shrink with a faster guest, so the model's ratio bounds the published one from below. Shadow paging has no fast path (Linux 3.6 mmu.c calls fast_page_fault only from tdp_page_fault and nonpaging_map; the shadow MMU's FNAME(page_fault) never does), so its after / before is 1 by construction; shadow vs EPT misses the cost of shadowing guest page-table writes",
+  run(costs) {
+    const idle = (fast: boolean): number =>
+      autotestRun(false, fast, 'tdp', costs).migration.totalNs;
+    const busy = (fast: boolean, mmu: 'tdp' | 'shadow'): number =>
+      progress(autotestRun(true, fast, mmu, costs));
+    const eptBefore = busy(false, 'tdp');
+    const eptAfter = busy(true, 'tdp');
+    const shadowBefore = busy(false, 'shadow');
+    const shadowAfter = busy(true, 'shadow');
+    const eptDbench = eptBefore / eptAfter;
+    return {
+      'xiao-2012-ept-migrate-unix': idle(true) / idle(false),
+      'xiao-2012-ept-migrate-dbench': eptDbench,
+      'xiao-2012-shadow-migrate-dbench': shadowBefore / shadowAfter,
+      'xiao-2012-shadow-vs-ept-dbench': eptBefore / shadowBefore,
+      'xiao-2012-v5-migrate-dbench': eptDbench,
+    };
+  },
+};
 
 const xiaoRedirty: Scenario = {
   figures: ['xiao-2012-v5-redirty', 'xiao-2012-v7-redirty'],
@@ -242,6 +356,7 @@ export const SCENARIOS: readonly Scenario[] = [
   matlack,
   google,
   xiaoRedirty,
+  xiaoAutotest,
   cloudHypervisor,
   zhou,
   svmExit,
@@ -249,16 +364,6 @@ export const SCENARIOS: readonly Scenario[] = [
 
 /** Why a figure has no scenario yet (figure id -> reason). */
 export const NOT_MODELLED: Readonly<Record<string, string>> = {
-  'xiao-2012-ept-migrate-unix':
-    "no scenario yet: needs a dbench-like workload and 2012's QEMU migration (32 MiB/s, 30 ms downtime) mapped onto autotest's test time; the simulation has mmu_lock both ways now",
-  'xiao-2012-ept-migrate-dbench':
-    "no scenario yet: needs a dbench-like workload and 2012's QEMU migration (32 MiB/s, 30 ms downtime) mapped onto autotest's test time; the simulation has mmu_lock both ways now",
-  'xiao-2012-shadow-migrate-dbench':
-    "needs a dbench-like workload and 2012's migration (no scenario yet); note that the model's shadow MMU has no fast page fault (mmu.c: indirect shadow pages have no stable gfn), so it would show no gain",
-  'xiao-2012-shadow-vs-ept-dbench':
-    'needs a dbench-like workload (no scenario yet) and the costs of shadowing guest page-table updates, which the model does not have',
-  'xiao-2012-v5-migrate-dbench':
-    "no scenario yet: needs a dbench-like workload and 2012's QEMU migration (32 MiB/s, 30 ms downtime) mapped onto autotest's test time; the simulation has mmu_lock both ways now",
   'xiao-2012-x11perf-ept':
     "the model has no VGA framebuffer logged by QEMU's display refresh, nor a graphics workload",
   'xiao-2012-x11perf-shadow':

@@ -69,3 +69,15 @@ describe('calibrate', () => {
     expect(row.scenario).toBe(NOT_MODELLED['xiao-2012-x11perf-ept']);
   });
 });
+
+describe('the 2012 autotest scenario', () => {
+  it('gives the fast path a gain under EPT and none under shadow paging, whose MMU never takes it', () => {
+    const rows = calibrate({
+      only: ['xiao-2012-ept-migrate-dbench', 'xiao-2012-shadow-migrate-dbench'],
+    });
+    const value = (id: string): number | null =>
+      rows.find((r) => r.figure.id === id)?.model ?? null;
+    expect(value('xiao-2012-ept-migrate-dbench')).toBeLessThan(1);
+    expect(value('xiao-2012-shadow-migrate-dbench')).toBe(1);
+  });
+});
