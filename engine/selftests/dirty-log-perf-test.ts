@@ -41,6 +41,12 @@ export interface DirtyLogPerfOptions {
    * splitting or zapping a huge page, not of writing its pages, the whole pass.
    */
   strideBytes: number;
+  /**
+   * -k: bytes of a memslot each KVM_CLEAR_DIRTY_LOG clears (default Infinity: the whole
+   * slot in one call, the selftest's UINT64_MAX), as memstress_clear_dirty_log_in_chunks
+   * does. A multiple of 256 KiB: CLEAR takes whole 64-page words of the bitmap.
+   */
+  clearChunkBytes: number;
   /** false with -g: do not enable KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 (GET clears). */
   manualProtect: boolean;
   /** -a: random access order instead of sequential. */
@@ -66,6 +72,7 @@ export const DEFAULT_DIRTY_LOG_PERF_OPTIONS: Readonly<DirtyLogPerfOptions> = Obj
   iterations: 2,
   writePercent: 100,
   strideBytes: PAGE_SIZE,
+  clearChunkBytes: Number.POSITIVE_INFINITY,
   manualProtect: true,
   randomAccess: false,
   slots: 1,
@@ -97,6 +104,9 @@ export interface DirtyLogPerfResult {
 /** Outcomes that take mmu_lock: x86 slow faults (fast_page_fault is lockless); arm64 every stage-2 fault, permission relax included. */
 const LOCKED_OUTCOMES_X86 = [Outcome.SlowFault, Outcome.SplitOnFault, Outcome.ZapOnFault];
 const LOCKED_OUTCOMES_ARM64 = [Outcome.FastFault, ...LOCKED_OUTCOMES_X86];
+
+/** -k's unit: KVM_CLEAR_DIRTY_LOG's first_page and num_pages are multiples of 64 pages. */
+const CLEAR_CHUNK_ALIGN = 64 * PAGE_SIZE;
 
 /** Guest physical base of the test memory: 4 GiB, aligned for every backing. */
 const TEST_MEM_GPA = 4 * 2 ** 30;
@@ -234,10 +244,14 @@ export function runDirtyLogPerfTest(
     record(`Iteration ${iteration} get dirty log time`, iteration, getNs);
     if (o.manualProtect) {
       let clearNs = 0;
+      const chunk = Math.min(o.clearChunkBytes / PAGE_SIZE, Number.MAX_SAFE_INTEGER);
       for (let s = 0; s < o.slots; s++) {
-        const slot = vm.memslot(s);
-        vm.clearDirtyLog(s, 0, slot ? slot.npages : 0, bitmaps[s]);
-        clearNs += vm.lastIoctl.ns;
+        const npages = vm.memslot(s)?.npages ?? 0;
+        // The bitmap passed to a CLEAR starts at its first_page (kvm_clear_dirty_log_protect).
+        for (let from = 0; from < npages; from += chunk) {
+          vm.clearDirtyLog(s, from, Math.min(chunk, npages - from), bitmaps[s].subarray(from / 8));
+          clearNs += vm.lastIoctl.ns;
+        }
       }
       clearTotal += clearNs;
       record(`Iteration ${iteration} clear dirty log time`, iteration, clearNs);
@@ -282,6 +296,14 @@ function validate(o: DirtyLogPerfOptions): void {
   ) {
     throw new Error(
       `the stride must be a multiple of 4096 bytes from 4096 to -b (${o.bytesPerVcpu}), got ${o.strideBytes}`,
+    );
+  }
+  if (
+    o.clearChunkBytes !== Number.POSITIVE_INFINITY &&
+    !(Number.isInteger(o.clearChunkBytes / CLEAR_CHUNK_ALIGN) && o.clearChunkBytes > 0)
+  ) {
+    throw new Error(
+      `-k must be a multiple of 256 KiB (KVM_CLEAR_DIRTY_LOG clears whole 64-page words), got ${o.clearChunkBytes} bytes`,
     );
   }
   if (!Number.isInteger(o.slots) || o.slots < 1)

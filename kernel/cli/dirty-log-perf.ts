@@ -9,6 +9,8 @@ import {
   runDirtyLogPerfTest,
 } from '../../engine/selftests/dirty-log-perf-test.ts';
 import type { Backing } from '../../engine/kvm/types.ts';
+import type { Proposals } from '../../engine/kvm/params.ts';
+import { DEFAULT_PROPOSALS } from '../../engine/kvm/params.ts';
 import { textTable } from '../output/text-table.ts';
 import { figure } from '../../engine/calibration/figures.ts';
 import { MATLACK_AFTER, MATLACK_BEFORE } from '../../engine/calibration/scenarios.ts';
@@ -34,6 +36,8 @@ selftest options:
   -w PCT      percent of pages written per iteration, fractions allowed
               (e.g. 0.5; default 100)
   -g          do not enable KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 (GET clears)
+  -k SIZE     clear the dirty log in chunks of SIZE bytes, a multiple of 256K
+              (default: the whole memslot in one KVM_CLEAR_DIRTY_LOG)
   -a          random access instead of sequential
   -x N        memslots (default 1)
   -r SEED     random seed (default 1)
@@ -44,6 +48,11 @@ model options:
   --tdp 0|1                         kvm_intel.ept / kvm_amd.npt; 0 is shadow paging (default 1)
   --mmu-lock rwlock|spinlock        mmu_lock as the TDP MMU has it, or the spinlock of old kernels
   --split-on-fault in-place|zap     6.2+ in place, or zap as before 6.2 (x86 default in-place)
+  --fast-page-fault 0|1             x86 lockless fast_page_fault (default 1; 0: every
+                                    write-protection fault takes the slow path)
+proposal options (not KVM):
+  --granularity 4k|2m               dirty tracking granularity (default 4k, as KVM)
+  --split-on-first-clear 0|1        split huge pages on the first CLEAR in every mode
   --eager-split-chunk SIZE          arm64 KVM_CAP_ARM_EAGER_SPLIT_CHUNK_SIZE
   --stride SIZE                     access one page every SIZE bytes, e.g. 2M (default 4K)
   -h, --help                        this text`;
@@ -81,10 +90,14 @@ export function parseSize(text: string): number {
 
 export class UsageError extends Error {}
 
+/** -k's unit: 64 pages, one word of the dirty bitmap (KVM_CLEAR_DIRTY_LOG's alignment). */
+const CLEAR_CHUNK_ALIGN = 256 * 1024;
+
 /** Parse the selftest's flags plus the model's. Returns null for --help. */
 export function parseArgs(argv: readonly string[]): Partial<DirtyLogPerfOptions> | null {
   const o: Partial<DirtyLogPerfOptions> = {};
   const params: NonNullable<DirtyLogPerfOptions['params']> = {};
+  const proposals: Partial<Proposals> = {};
   let i = 0;
   const value = (flag: string): string => {
     const v = argv[++i];
@@ -134,6 +147,29 @@ export function parseArgs(argv: readonly string[]): Partial<DirtyLogPerfOptions>
         o.writePercent = Number(v);
         break;
       }
+      case '-k': {
+        const bytes = parseSize(value(flag));
+        if (bytes === 0 || bytes % CLEAR_CHUNK_ALIGN !== 0) {
+          throw new UsageError(
+            `-k needs a multiple of 256K (KVM_CLEAR_DIRTY_LOG clears whole 64-page words), got ${bytes} bytes`,
+          );
+        }
+        o.clearChunkBytes = bytes;
+        break;
+      }
+      case '--fast-page-fault':
+        params.fastPageFault = bool(flag);
+        break;
+      case '--granularity': {
+        const g = value(flag).toLowerCase();
+        if (g !== '4k' && g !== '2m')
+          throw new UsageError(`--granularity takes 4k or 2m, got "${g}"`);
+        proposals.dirtyGranularity = g;
+        break;
+      }
+      case '--split-on-first-clear':
+        proposals.splitOnFirstClear = bool(flag);
+        break;
       case '--stride':
         o.strideBytes = parseSize(value(flag));
         break;
@@ -192,6 +228,7 @@ export function parseArgs(argv: readonly string[]): Partial<DirtyLogPerfOptions>
   // Shadow paging has no PML (it needs EPT) and nothing for eager split to split.
   if (params.tdp === false && params.enablePml === undefined) params.enablePml = false;
   if (o.arch === 'arm64' && params.eagerPageSplit === undefined) params.eagerPageSplit = false;
+  if (Object.keys(proposals).length > 0) params.proposals = { ...DEFAULT_PROPOSALS, ...proposals };
   o.params = params;
   return o;
 }

@@ -17,3 +17,42 @@ describe('npm run dlpt options', () => {
     expect(() => parseArgs(['-w', v])).toThrow(/percentage from 0 to 100/);
   });
 });
+
+describe('npm run dlpt: the fast path, proposals and CLEAR chunks', () => {
+  it('takes --fast-page-fault, --granularity and --split-on-first-clear', () => {
+    const o = parseArgs([
+      '--fast-page-fault',
+      '0',
+      '--granularity',
+      '2m',
+      '--split-on-first-clear',
+      '1',
+    ]);
+    expect(o?.params).toMatchObject({
+      fastPageFault: false,
+      proposals: {
+        dirtyGranularity: '2m',
+        splitOnFirstClear: true,
+        ringTopology: { kind: 'per-vcpu' },
+      },
+    });
+  });
+
+  it('leaves the proposals at their defaults without those flags (the twin)', () => {
+    expect(parseArgs(['-v', '2'])?.params).toEqual({});
+  });
+
+  it('rejects an unknown granularity, naming the ones it takes', () => {
+    expect(() => parseArgs(['--granularity', '1g'])).toThrow(
+      /--granularity takes 4k or 2m, got "1g"/,
+    );
+  });
+
+  it('takes -k as a size, a multiple of 256K', () => {
+    expect(parseArgs(['-k', '1M'])).toMatchObject({ clearChunkBytes: 2 ** 20 });
+  });
+
+  it.each([['100K'], ['0']])('rejects -k %s with the alignment it needs', (v) => {
+    expect(() => parseArgs(['-k', v])).toThrow(/-k needs a multiple of 256K/);
+  });
+});
