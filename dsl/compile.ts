@@ -153,9 +153,10 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
     ctx,
     diagnostics,
     (loaded, sub) => compileFile(loaded.text, { file: loaded.file, load: options.load }, sub),
+    syntaxLines,
   );
   const loadTrace = (path: string, span: Span) => traceRows(path, span, files, diagnostics);
-  const defs = new Definitions(scope, diagnostics, loadTrace);
+  const defs = new Definitions(scope, diagnostics, loadTrace, syntaxLines);
   const program: CompiledProgram = {
     ...defs.compile(ast.statements.filter((s) => s.kind === 'definition')),
     experiments: [],

@@ -105,6 +105,7 @@ export interface AtomCstNode extends CstNode {
 
 export type AtomCstChildren = {
   Word?: IToken[];
+  minus?: IToken[];
   NumberLike?: IToken[];
   StringLiteral?: IToken[];
 };

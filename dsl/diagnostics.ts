@@ -7,7 +7,12 @@ import type { Span } from './ast.ts';
 /** Every diagnostic code, kebab-case, in one place. */
 export const DiagnosticCode = {
   UnexpectedCharacter: 'unexpected-character',
+  NonAsciiName: 'non-ascii-name',
+  UnterminatedString: 'unterminated-string',
   SyntaxError: 'syntax-error',
+  UnknownKeyword: 'unknown-keyword',
+  Unclosed: 'unclosed',
+  KeywordAsName: 'keyword-as-name',
   UnknownName: 'unknown-name',
   WrongKind: 'wrong-kind',
   UnknownField: 'unknown-field',
@@ -19,7 +24,9 @@ export const DiagnosticCode = {
   MissingArgument: 'missing-argument',
   UnexpectedArgument: 'unexpected-argument',
   WrongUnit: 'wrong-unit',
+  UnknownUnit: 'unknown-unit',
   NotWhole: 'not-whole',
+  NegativeNumber: 'negative-number',
   OutOfRange: 'out-of-range',
   OverlappingSlots: 'overlapping-slots',
   MisalignedSlot: 'misaligned-slot',

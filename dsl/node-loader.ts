@@ -4,20 +4,38 @@
  * a browser or a kernel without a file system).
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { FileLoader, LoadedFile } from './compile.ts';
 
 /**
- * Resolve `path` against the directory of `fromFile` (the current directory when
- * there is none) and read it as UTF-8. Returns null when the file does not exist;
- * other errors (a directory, no permission) throw and become diagnostics.
+ * A file as diagnostics name it: relative to `cwd` when it lies inside it, else
+ * absolute (a message about `use "common.mmu"` names `common.mmu`, not the temporary
+ * directory a notebook or a test runs in).
  */
-export const nodeFileLoader: FileLoader = (path, fromFile): LoadedFile | null => {
-  const file = resolve(fromFile === undefined ? process.cwd() : dirname(fromFile), path);
-  try {
-    return { text: readFileSync(file, 'utf8'), file };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-};
+export function shownPath(cwd: string, file: string): string {
+  const rel = relative(cwd, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/**
+ * The loader for files under `cwd`: resolves `path` against the directory of
+ * `fromFile` (itself relative to `cwd`, or absolute), or against `cwd` when there is
+ * none, and reads it as UTF-8; the file it returns is named as `shownPath` names it.
+ * Returns null when the file does not exist; other errors (a directory, no
+ * permission) throw and become diagnostics.
+ */
+export function nodeFileLoaderIn(cwd: string): FileLoader {
+  return (path, fromFile): LoadedFile | null => {
+    const file = resolve(fromFile === undefined ? cwd : dirname(resolve(cwd, fromFile)), path);
+    try {
+      return { text: readFileSync(file, 'utf8'), file: shownPath(cwd, file) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  };
+}
+
+/** `nodeFileLoaderIn` the current directory (as it is at each call). */
+export const nodeFileLoader: FileLoader = (path, fromFile) =>
+  nodeFileLoaderIn(process.cwd())(path, fromFile);

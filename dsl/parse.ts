@@ -9,14 +9,30 @@
  */
 import { tokenMatcher } from 'chevrotain';
 import type { IToken, TokenType } from 'chevrotain';
-import type { Program } from './ast.ts';
+import type { DefinitionKind, Program, Span } from './ast.ts';
+import { DEFINITION_KINDS } from './ast.ts';
 import { DiagnosticCode as C, closest, diagnostic } from './diagnostics.ts';
-import type { Diagnostic } from './diagnostics.ts';
+import type { Diagnostic, DiagnosticCode } from './diagnostics.ts';
 import { parseCst } from './parser.ts';
 import type { ParseError } from './parser.ts';
-import { isRealToken } from './spans.ts';
+import { isRealToken, tokenSpan } from './spans.ts';
 import { STATEMENT_KEYWORDS, isRuleName, ruleHint } from './syntax.ts';
-import { Comma, Identifier, LCurly, Newline, fixedText, keywords, printTokens } from './tokens.ts';
+import { describeFound } from './syntax-messages.ts';
+import {
+  Comma,
+  Identifier,
+  LBracket,
+  LCurly,
+  LParen,
+  Newline,
+  RBracket,
+  RCurly,
+  RParen,
+  Word,
+  fixedText,
+  keywords,
+  printTokens,
+} from './tokens.ts';
 import { toAst } from './to-ast.ts';
 
 export interface ParsedProgram {
@@ -33,22 +49,50 @@ export interface ParsedProgram {
 export function parseProgram(text: string): ParsedProgram {
   const diagnostics: Diagnostic[] = [];
   const { cst, lexErrors, parseErrors, comments, tokens } = parseCst(text);
-  for (const e of lexErrors) {
-    const ch = text.slice(e.offset, e.offset + e.length);
-    diagnostics.push(
-      diagnostic(
-        'error',
-        C.UnexpectedCharacter,
-        { line: e.line ?? 1, column: e.column ?? 1, offset: e.offset, length: e.length },
-        `Unexpected character ${JSON.stringify(ch)}.`,
-        'Remove it; comments start with #.',
-      ),
-    );
-  }
+  for (const e of lexErrors) diagnostics.push(diagnostic('error', e.code, e, e.message, e.hint));
   const badLines = new Set(lexErrors.map((e) => e.line));
   const lines = new TokenLines(tokens);
   for (const e of parseErrors) diagnostics.push(syntaxDiagnostic(e, text, lines, badLines));
-  return { ast: toAst(cst), diagnostics, comments, tokens };
+  const ast = toAst(cst);
+  checkDefinitionNames(ast, diagnostics);
+  return { ast, diagnostics, comments, tokens };
+}
+
+/** The text of every keyword: `vm`, `run`, `with`, ... */
+const KEYWORD_TEXTS: ReadonlySet<string> = new Set(keywords.map((k) => fixedText(k) ?? ''));
+
+/** A name for each kind of definition, for the examples of hints. */
+const EXAMPLE_NAME: Readonly<Record<DefinitionKind, string>> = {
+  vm: 'db',
+  tracking: 'ring',
+  costs: 'slow',
+  migration: 'fast',
+};
+
+/**
+ * A definition's name is any word to the grammar (parser.ts), so that a keyword or a
+ * page size there (`vm run { ... }`) is one error about the name, and the block is
+ * still checked.
+ */
+function checkDefinitionNames(ast: Program, diagnostics: Diagnostic[]): void {
+  for (const s of ast.statements) {
+    if (s.kind !== 'definition' || s.name.text === '') continue;
+    const name = s.name.text;
+    const keyword = KEYWORD_TEXTS.has(name);
+    // A name outside ASCII is the lexer's error (lexing.ts); a page size (`4k`) is a word.
+    if (!keyword && !/^[0-9]/.test(name)) continue;
+    diagnostics.push(
+      diagnostic(
+        'error',
+        C.KeywordAsName,
+        s.name.span,
+        keyword
+          ? `'${name}' is a keyword, so it can't name a ${s.defKind}.`
+          : `'${name}' can't name a ${s.defKind}: a name starts with a letter or _.`,
+        `Give the ${s.defKind} a name of its own: \`${s.defKind} ${keyword ? `${name}_${s.defKind}` : EXAMPLE_NAME[s.defKind]} { ... }\`.`,
+      ),
+    );
+  }
 }
 
 /**
@@ -96,6 +140,35 @@ class TokenLines {
     return ok;
   }
 
+  /** The token before `t` on its line, if any. */
+  before(t: IToken): IToken | undefined {
+    const line = this.on(t.startLine ?? 0);
+    const at = line.findIndex((x) => x.startOffset === t.startOffset);
+    return at > 0 ? line[at - 1] : undefined;
+  }
+
+  /**
+   * The innermost `open` token still unclosed before `offset`. The brackets of the
+   * text are matched once, on first use: an error's opener is then a binary search.
+   */
+  openerBefore(offset: number, open: TokenType): IToken | undefined {
+    if (this.brackets === undefined) this.brackets = matchBrackets(this.tokens);
+    const { changes } = this.brackets;
+    // The last change at or before `offset`: the stack of openers there.
+    let lo = 0;
+    let hi = changes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (changes[mid].offset < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let node = lo > 0 ? changes[lo - 1].open : undefined; node; node = node.parent)
+      if (node.token.tokenType === open) return node.token;
+    return undefined;
+  }
+
+  private brackets: { changes: BracketChange[] } | undefined;
+
   /** Where the text ends: a parse error at its end points there. */
   endOf(text: string): { line: number; column: number } {
     if (this.end === undefined) {
@@ -105,6 +178,43 @@ class TokenLines {
     }
     return this.end;
   }
+}
+
+/** An opener still unclosed, and the one it is inside (a persistent stack). */
+interface OpenBracket {
+  token: IToken;
+  parent: OpenBracket | undefined;
+}
+
+/** After the token at `offset`, `open` is the innermost unclosed opener. */
+interface BracketChange {
+  offset: number;
+  open: OpenBracket | undefined;
+}
+
+const OPENERS: ReadonlySet<TokenType> = new Set([LCurly, LBracket, LParen]);
+
+/**
+ * The stack of unclosed openers after each bracket of the text, as linked frames that
+ * share their parents: one pass, linear in the tokens. A closer pops the innermost
+ * opener of its kind and everything opened inside it.
+ */
+function matchBrackets(tokens: readonly IToken[]): { changes: BracketChange[] } {
+  const changes: BracketChange[] = [];
+  let top: OpenBracket | undefined;
+  for (const t of tokens) {
+    if (OPENERS.has(t.tokenType)) top = { token: t, parent: top };
+    else {
+      const closer = CLOSERS.get(t.tokenType);
+      if (!closer) continue;
+      let node = top;
+      while (node && node.token.tokenType !== closer.open) node = node.parent;
+      if (!node) continue;
+      top = node.parent;
+    }
+    changes.push({ offset: t.startOffset, open: top });
+  }
+  return { changes };
 }
 
 /** Tokens a suggested fix may put in: the keywords, and `{` and `,`. */
@@ -125,15 +235,107 @@ function syntaxDiagnostic(
     ? lines.endOf(text)
     : { line: t.startLine ?? 1, column: t.startColumn ?? 1 };
   const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1];
+  const span = { line, column, offset, length: atEnd ? 0 : t.image.length };
+  const special =
+    unclosed(error, lines, atEnd) ??
+    (badLines.has(t.startLine) ? undefined : unknownKeyword(error, rule, lines)) ??
+    unnamedDefinition(error, rule, lines);
+  if (special)
+    return diagnostic('error', special.code, special.span ?? span, special.message, special.hint);
   const fixed = badLines.has(t.startLine) ? undefined : fixedStatement(error, lines);
   const hint = fixed !== undefined ? `Write \`${fixed}\`.` : isRuleName(rule) ? ruleHint(rule) : '';
-  return diagnostic(
-    'error',
-    C.SyntaxError,
-    { line, column, offset, length: atEnd ? 0 : t.image.length },
-    e.message,
+  return diagnostic('error', C.SyntaxError, span, e.message, hint);
+}
+
+/** A parse error said in words of its own, instead of the parser's. */
+interface Special {
+  code: DiagnosticCode;
+  message: string;
+  hint: string;
+  /** Where it points, when not at the token found. */
+  span?: Span;
+}
+
+const CLOSERS: ReadonlyMap<TokenType, { open: TokenType; what: string }> = new Map([
+  [RCurly, { open: LCurly, what: 'block' }],
+  [RBracket, { open: LBracket, what: 'list' }],
+  [RParen, { open: LParen, what: 'parenthesis' }],
+]);
+
+/**
+ * A `}`, `]` or `)` expected where a new statement or the end of the text is found:
+ * the opener is never closed. Said at the opener, with the line it is on, since the
+ * place the parser noticed is often far below it.
+ */
+function unclosed(error: ParseError, lines: TokenLines, atEnd: boolean): Special | undefined {
+  const closer = error.expected && CLOSERS.get(error.expected);
+  const found = error.exception.token;
+  if (!closer) return undefined;
+  const startsStatement =
+    isRealToken(found) && STATEMENT_KEYWORDS.includes(found.image) && found.startColumn === 1;
+  if (!atEnd && !startsStatement) return undefined;
+  const opener = lines.openerBefore(atEnd ? Infinity : found.startOffset, closer.open);
+  if (!opener) return undefined;
+  const open = fixedText(closer.open) ?? '';
+  const close = fixedText(error.expected ?? closer.open) ?? '';
+  const where = atEnd
+    ? 'the text ends first'
+    : `line ${found.startLine ?? 1} starts a new statement ('${found.image}') first`;
+  return {
+    code: C.Unclosed,
+    message: `The '${open}' on line ${opener.startLine ?? 1} is never closed: ${where}.`,
+    hint: `Close the ${closer.what} with '${close}' after its last item${atEnd ? '' : `, before line ${found.startLine ?? 1}`}.`,
+    span: tokenSpan(opener),
+  };
+}
+
+/**
+ * A word where a statement starts that is no keyword: `vmm a { ... }`, `trac t { ... }`.
+ * Names the keyword meant when one is close (or starts with the word), and shows the
+ * statement with it when that parses.
+ */
+function unknownKeyword(
+  error: ParseError,
+  rule: string | undefined,
+  lines: TokenLines,
+): Special | undefined {
+  const found = error.exception.token;
+  if ((rule !== 'program' && rule !== 'statement') || !isRealToken(found)) return undefined;
+  if (!tokenMatcher(found, Identifier)) return undefined;
+  const word = found.image;
+  const prefixed = STATEMENT_KEYWORDS.filter((k) => word.length >= 2 && k.startsWith(word));
+  const meant =
+    closest(word, STATEMENT_KEYWORDS) ?? (prefixed.length === 1 ? prefixed[0] : undefined);
+  const line = lines.on(found.startLine ?? 0);
+  const keyword = meant === undefined ? undefined : keywords.find((k) => fixedText(k) === meant);
+  let hint = ruleHint('statement');
+  if (keyword && line[0]?.startOffset === found.startOffset) {
+    const fixed = [{ image: meant ?? '', tokenType: keyword }, ...line.slice(1)];
+    if (lines.parses(fixed)) hint = `Write \`${printTokens(fixed)}\`.`;
+  }
+  return {
+    code: C.UnknownKeyword,
+    message: `Unknown keyword '${word}'${meant === undefined ? '' : `: did you mean '${meant}'?`}${meant === undefined ? '; a statement starts with a keyword.' : ''}`,
     hint,
-  );
+  };
+}
+
+/** `vm { ... }`: a definition without its name. */
+function unnamedDefinition(
+  error: ParseError,
+  rule: string | undefined,
+  lines: TokenLines,
+): Special | undefined {
+  const found = error.exception.token;
+  if (rule !== 'definition' || error.expected !== Word || !isRealToken(found)) return undefined;
+  const kindToken = lines.before(found);
+  const kind = DEFINITION_KINDS.find((k) => k === kindToken?.image);
+  if (kind === undefined) return undefined;
+  return {
+    code: C.SyntaxError,
+    message: `A ${kind} needs a name after '${kind}', but found ${describeFound(found)}.`,
+    hint: `Write \`${kind} NAME { ... }\`, for example \`${kind} ${EXAMPLE_NAME[kind]} { ... }\`.`,
+  };
 }
 
 /**

@@ -4,14 +4,7 @@
  * and their arguments are generic here (`Word value* block?`); schema.ts says which
  * keys exist and what they take. Error recovery is on: one text reports every error.
  */
-import type {
-  CstNode,
-  ICstVisitor,
-  ILexingError,
-  IRecognitionException,
-  IToken,
-  TokenType,
-} from 'chevrotain';
+import type { CstNode, ICstVisitor, IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { MmuCstVisitor, ProgramCstNode } from './cst.generated.d.ts';
 import { RecoveringParser } from './recovery.ts';
 import { SYNTAX_MESSAGES, beginRecording, takeExpectations } from './syntax-messages.ts';
@@ -75,8 +68,9 @@ import {
   Vm,
   With,
   Word,
-  mmuLexer,
 } from './tokens.ts';
+import { lexProgram } from './lexing.ts';
+import type { LexProblem } from './lexing.ts';
 
 /** The word before a range's step: `1..9 step 2`. */
 export const STEP_WORD = 'step';
@@ -121,7 +115,7 @@ export class MmuParser extends RecoveringParser {
     this.CONSUME(StringLiteral, { LABEL: 'path' });
   });
 
-  /** definition := (vm | tracking | costs | migration) NAME (extends NAME)? block */
+  /** definition := (vm | tracking | costs | migration) WORD (extends NAME)? block */
   public definition = this.RULE('definition', () => {
     this.OR([
       { ALT: () => this.CONSUME(Vm, { LABEL: 'defKind' }) },
@@ -129,7 +123,9 @@ export class MmuParser extends RecoveringParser {
       { ALT: () => this.CONSUME(Costs, { LABEL: 'defKind' }) },
       { ALT: () => this.CONSUME(Migration, { LABEL: 'defKind' }) },
     ]);
-    this.CONSUME(Identifier, { LABEL: 'name' });
+    // Any word, keywords included, so that `vm run { ... }` is one error that says the
+    // name is a keyword (parse.ts) and the block is still checked.
+    this.CONSUME(Word, { LABEL: 'name' });
     this.OPTION(() => {
       this.CONSUME(Extends);
       this.CONSUME2(Identifier, { LABEL: 'base' });
@@ -196,11 +192,20 @@ export class MmuParser extends RecoveringParser {
     ]);
   });
 
-  /** atom := WORD | NUMBER | STRING (`file "trace.csv"`) */
+  /**
+   * atom := WORD | "-"? NUMBER | STRING (`file "trace.csv"`). No field takes a negative
+   * number, but `vcpus -4` parses so that the checker says so of the field, rather
+   * than the parser of the `-`.
+   */
   public atom = this.RULE('atom', () => {
     this.OR([
       { ALT: () => this.CONSUME(Word) },
-      { ALT: () => this.CONSUME(NumberLike) },
+      {
+        ALT: () => {
+          this.OPTION(() => this.CONSUME(Minus, { LABEL: 'minus' }));
+          this.CONSUME(NumberLike);
+        },
+      },
       { ALT: () => this.CONSUME(StringLiteral) },
     ]);
   });
@@ -912,7 +917,8 @@ export interface ParseError {
 
 export interface ParseOutput {
   cst: ProgramCstNode;
-  lexErrors: ILexingError[];
+  /** What the lexer could not read (lexing.ts). */
+  lexErrors: LexProblem[];
   parseErrors: ParseError[];
   /** The `#` comments (the lexer's `comments` group), in text order. */
   comments: IToken[];
@@ -927,7 +933,7 @@ function isProgram(node: CstNode): node is ProgramCstNode {
 
 /** Lex and parse a text. Never throws on bad input: errors come back as data. */
 export function parseCst(text: string): ParseOutput {
-  const lexed = mmuLexer.tokenize(text);
+  const lexed = lexProgram(text);
   parser.input = lexed.tokens;
   beginRecording();
   const cst = parser.program();
@@ -936,9 +942,9 @@ export function parseCst(text: string): ParseOutput {
   const expected = takeExpectations(exceptions);
   return {
     cst,
-    lexErrors: lexed.errors,
+    lexErrors: lexed.problems,
     parseErrors: exceptions.map((exception, i) => ({ exception, expected: expected[i] })),
-    comments: lexed.groups.comments ?? [],
+    comments: lexed.comments,
     tokens: lexed.tokens,
   };
 }

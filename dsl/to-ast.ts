@@ -72,7 +72,7 @@ import type {
 import * as proto from './protocol-ast.ts';
 import { parser } from './parser.ts';
 import { EMPTY_SPAN, isRealToken, joinSpans, nodeSpan, tokenSpan } from './spans.ts';
-import { parseQuantity } from './units.ts';
+import { parseQuantity, quantity } from './units.ts';
 import type {
   AggregateNode,
   Atom,
@@ -275,6 +275,16 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
     // reported by the checker as malformed only where the line has no parse error.
     const num = ch.NumberLike?.[0];
     const text = isRealToken(num) ? num.image : '';
+    const minus = ch.minus?.[0];
+    if (isRealToken(minus) && text !== '') {
+      const q = parseQuantity(text);
+      return {
+        kind: 'quantity',
+        text: `-${text}`,
+        quantity: q && quantity(q.dim, -q.num, q.den),
+        span: joinSpans(tokenSpan(minus), tokenSpan(num)),
+      };
+    }
     return { kind: 'quantity', text, quantity: parseQuantity(text), span: tokenSpan(num) };
   }
 

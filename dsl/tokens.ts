@@ -161,6 +161,17 @@ export const NumberLiteral = createToken({
   pattern: lit('', END),
   categories: [NumberLike],
 });
+/**
+ * A number followed by letters that are no unit of the language (`10Gbit`, `10Gbps`,
+ * `4kb`): still a number to the parser, so the checker, which knows the dimension the
+ * field wants, names the unit and the likely one meant (units.ts `unknownUnit`),
+ * rather than the lexer dropping the digits as characters it cannot read.
+ */
+export const UnknownUnitLiteral = createToken({
+  name: 'UnknownUnitLiteral',
+  pattern: lit(String.raw`[A-Za-z_µ][A-Za-z0-9_]*(?:\/[A-Za-z]+)?`),
+  categories: [NumberLike],
+});
 
 /** Keywords, in the order they are created (and the lexer tries them). */
 const KEYWORDS: TokenType[] = [];
@@ -220,6 +231,8 @@ export const keywords: readonly TokenType[] = KEYWORDS;
  *   any shorter prefix of them;
  * - keywords before `Identifier` (each keyword falls back to it through `longer_alt`);
  * - `PageSizeWord` before `NumberLiteral`: `4k` is a word, `4` a number;
+ * - `UnknownUnitLiteral` after every number with a known unit and after `PageSizeWord`:
+ *   it takes what none of them does (`10Gbit`);
  * - the categories `Word` and `NumberLike` never match text themselves.
  */
 export const allTokens: readonly TokenType[] = [
@@ -259,6 +272,7 @@ export const allTokens: readonly TokenType[] = [
   PercentLiteral,
   PageSizeWord,
   NumberLiteral,
+  UnknownUnitLiteral,
   Slash,
   Modulo,
   ...keywords,

@@ -3,6 +3,7 @@
  * rational 1.5 x 2^40 bytes held as two bigints, so no decimal is ever rounded
  * before the compiler decides (and checks) that a value is whole.
  */
+import { editDistance } from './diagnostics.ts';
 
 /** What a value measures. `count` is a plain number without a unit. */
 export type Dimension = 'size' | 'time' | 'rate' | 'bandwidth' | 'percent' | 'count';
@@ -145,4 +146,74 @@ export function describeDimension(dim: Dimension): string {
     case 'count':
       return 'a plain number';
   }
+}
+
+/** The units of a dimension, in the order of UNITS. */
+export function unitsOf(dim: Dimension): string[] {
+  return UNIT_NAMES.filter((u) => UNITS[u][0] === dim);
+}
+
+/**
+ * Spellings from other tools, and the unit of this language they mean: network
+ * speeds in bits per second (`Gbps`), bytes per second (`GBps`), `sec` and `msec`.
+ */
+const OTHER_SPELLINGS: readonly [RegExp, string][] = [
+  [/^([KMGT]?)Bps$/, 'B/s'],
+  [/^([kMGT]?)bps$/i, 'bit/s'],
+  [/^(m|u|n)?secs?$/i, 's'],
+  [/^mins?$|^minutes?$/i, 'min'],
+];
+
+/**
+ * The unit a literal with an unknown unit most likely meant, among the units of `dim`
+ * when the place it is written in says which dimension it needs: `10Gbit` and
+ * `10Gbps` -> `Gbit/s`, `4gib` -> `GiB`, `300mss` -> `ms`.
+ */
+export function likelyUnit(unit: string, dim?: Dimension): string | undefined {
+  const candidates = dim === undefined || dim === 'count' ? UNIT_NAMES : unitsOf(dim);
+  const known = (u: string): string | undefined => (candidates.includes(u) ? u : undefined);
+  for (const [pattern, base] of OTHER_SPELLINGS) {
+    const m = pattern.exec(unit);
+    if (!m) continue;
+    const letter = m[1] ?? '';
+    const prefix =
+      base === 'bit/s' ? (letter.toLowerCase() === 'k' ? 'k' : letter.toUpperCase()) : letter;
+    const found = known(prefix + base);
+    if (found) return found;
+  }
+  // A rate or a bandwidth without its `/s`: `10Gbit`, `200k`.
+  const perSecond = known(`${unit}/s`);
+  if (perSecond) return perSecond;
+  const sameLetters = candidates.find((u) => u.toLowerCase() === unit.toLowerCase());
+  if (sameLetters) return sameLetters;
+  const limit = Math.max(1, Math.floor(unit.length / 3));
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const u of candidates) {
+    const d = editDistance(unit, u);
+    if (d < bestDistance) [best, bestDistance] = [u, d];
+  }
+  return bestDistance <= limit ? best : undefined;
+}
+
+/**
+ * The message and hint for a number whose unit the language does not know (`10Gbit`),
+ * or undefined when `text` is not a number followed by a unit. `dim` is what the place
+ * it is written in needs, when that is known.
+ */
+export function unknownUnit(
+  text: string,
+  dim?: Dimension,
+): { message: string; hint: string } | undefined {
+  const m = LITERAL.exec(text);
+  if (!m || m[2] === '' || UNITS[m[2]] !== undefined) return undefined;
+  const [, digits, unit] = m;
+  const meant = likelyUnit(unit, dim);
+  const message = `'${text}' has a unit the language does not know: '${unit}'.${meant === undefined ? '' : ` Did you mean '${digits}${meant}'?`}`;
+  const units = dim === undefined || dim === 'count' ? undefined : unitsOf(dim);
+  const hint =
+    units === undefined
+      ? `Write a number with one of the units ${UNIT_NAMES.join(', ')}, or none.`
+      : `Write ${describeDimension(dim ?? 'count')} with one of ${units.join(', ')} (${DIMENSION_EXAMPLE[dim ?? 'count']}, for example).`;
+  return { message, hint };
 }

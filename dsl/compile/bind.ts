@@ -10,7 +10,14 @@ import type { Diagnostic } from '../diagnostics.ts';
 import { FIELDS, isSweepable, snakeCase, sweepColumn, sweepableFields } from '../schema.ts';
 import type { ArgSpec, BlockKind, EnumArg, FieldSpec, QuantityArg } from '../schema.ts';
 import type { Quantity } from '../units.ts';
-import { DIMENSION_EXAMPLE, compare, describeDimension, isWhole, toNumber } from '../units.ts';
+import {
+  DIMENSION_EXAMPLE,
+  compare,
+  describeDimension,
+  isWhole,
+  toNumber,
+  unknownUnit,
+} from '../units.ts';
 import type { Axis, ParamValue } from './experiment-types.ts';
 import { axisUnit, formatInUnit, inUnit, MAX_RANGE_VALUES, rangeValues, unitOf } from './ranges.ts';
 import type { RangeStepping } from './ranges.ts';
@@ -99,6 +106,13 @@ function formatLimit(n: number, arg: ArgSpec): string {
   }
 }
 
+/** "at least 1", "between 0% and 100%". */
+function allowedRange(arg: QuantityArg): string {
+  return arg.max === undefined
+    ? `at least ${formatLimit(arg.min ?? 0, arg)}`
+    : `between ${formatLimit(arg.min ?? 0, arg)} and ${formatLimit(arg.max, arg)}`;
+}
+
 /** Check one quantity against its spec: unit, wholeness, range. */
 function bindQuantity(
   v: Value,
@@ -106,6 +120,11 @@ function bindQuantity(
   key: string,
   diags: Diagnostic[],
 ): Bound | undefined {
+  const unknown = v.kind === 'quantity' ? unknownUnit(v.text, arg.dim) : undefined;
+  if (unknown) {
+    diags.push(diagnostic('error', C.UnknownUnit, v.span, unknown.message, unknown.hint));
+    return undefined;
+  }
   if (v.kind !== 'quantity' || !v.quantity) {
     diags.push(
       diagnostic(
@@ -119,6 +138,18 @@ function bindQuantity(
     return undefined;
   }
   const q = v.quantity;
+  if (q.num < 0n) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.NegativeNumber,
+        v.span,
+        `A number can't be negative here: ${v.text} for '${key}'.`,
+        `'${key}' must be ${allowedRange(arg)}.`,
+      ),
+    );
+    return undefined;
+  }
   // A bare 0 is zero in every dimension (`at 0`, `region 0..1GiB`).
   if (q.dim !== arg.dim && !(q.dim === 'count' && q.num === 0n)) {
     const hint =
@@ -138,14 +169,13 @@ function bindQuantity(
   }
   if (arg.integer && !isWhole(q)) {
     const unit = arg.dim === 'size' ? 'bytes' : arg.dim === 'time' ? 'nanoseconds' : arg.label;
+    const below = q.num / q.den;
+    const hint =
+      q.dim === 'count'
+        ? `'${key}' takes a whole number: write ${below} or ${below + 1n}.`
+        : `Use a smaller unit or a whole number of ${unit}.`;
     diags.push(
-      diagnostic(
-        'error',
-        C.NotWhole,
-        v.span,
-        `${v.text} is not a whole number of ${unit}.`,
-        'Use a smaller unit or a whole number.',
-      ),
+      diagnostic('error', C.NotWhole, v.span, `${v.text} is not a whole number of ${unit}.`, hint),
     );
     return undefined;
   }
@@ -153,10 +183,7 @@ function bindQuantity(
   const tooLow = arg.min !== undefined && n < arg.min;
   const tooHigh = arg.max !== undefined && n > arg.max;
   if (tooLow || tooHigh) {
-    const range =
-      arg.max === undefined
-        ? `at least ${formatLimit(arg.min ?? 0, arg)}`
-        : `between ${formatLimit(arg.min ?? 0, arg)} and ${formatLimit(arg.max, arg)}`;
+    const range = allowedRange(arg);
     diags.push(
       diagnostic(
         'error',

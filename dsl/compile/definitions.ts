@@ -5,7 +5,7 @@
  * the scope of earlier texts and used files; one with an error (or whose base has one)
  * has no value and stays out of the new scope, so later texts never see half of it.
  */
-import type { Definition, DefinitionKind, Span } from '../ast.ts';
+import type { Definition, DefinitionKind, Property, Span } from '../ast.ts';
 import { DEFINITION_KINDS } from '../ast.ts';
 import { DiagnosticCode as C, diagnostic, didYouMean, oneOf } from '../diagnostics.ts';
 import type { Diagnostic } from '../diagnostics.ts';
@@ -106,12 +106,37 @@ export class Definitions {
   /** Trace files read once per place they are named, however many variants lower them. */
   private readonly traces = new Map<string, ReturnType<LoadTrace>>();
 
+  /**
+   * Definitions whose block has an unknown field or a syntax error: a field missing
+   * from such a block is not reported, since the error may be that very field (`slt r
+   * at 0 size 1GiB`), and reporting it at the name would put it before the error that
+   * explains it.
+   */
+  private readonly damaged = new Set<Definition>();
+
   constructor(
     private readonly scope: DefinitionScope,
     private readonly diags: Diagnostic[],
     /** Reads a trace workload's rows (reporting why not); the compiler does no I/O. */
     private readonly loadTrace: LoadTrace,
+    /** The lines with a lexing or parse error. */
+    private readonly syntaxLines: ReadonlySet<number> = new Set(),
   ) {}
+
+  /** True when a syntax error is on a line from the definition's first to its last item's. */
+  private hasSyntaxError(def: Definition): boolean {
+    let last = def.span.line;
+    const visit = (props: readonly Property[]): void => {
+      for (const p of props) {
+        last = Math.max(last, p.key.span.line);
+        if (p.body) visit(p.body.properties);
+      }
+    };
+    visit(def.body.properties);
+    for (let line = def.span.line; line <= last + 1; line++)
+      if (this.syntaxLines.has(line)) return true;
+    return false;
+  }
 
   /**
    * Resolve `defs` (every definition of the text, in order): names unique per kind,
@@ -122,6 +147,8 @@ export class Definitions {
     for (const def of this.all) {
       const before = this.diags.length;
       const props = checkBlock(def.body, def.defKind, this.diags);
+      const misspelt = this.diags.slice(before).some((d) => d.code === C.UnknownField);
+      if (misspelt || this.hasSyntaxError(def)) this.damaged.add(def);
       if (this.checkSweeps(def, props)) {
         const variants = propertyVariants(props);
         this.variants.set(def, variants);
@@ -379,7 +406,7 @@ export class Definitions {
       family = this.merge(kind, def, base, own, ctx);
       // A field that is written but failed its own checks is present: no second error.
       // A base that resolved has every required field (else it would have an error).
-      if (!def.base)
+      if (!def.base && !this.damaged.has(def))
         checkRequiredFields(
           def,
           def.body.properties.map((p) => p.key.text),

@@ -12,7 +12,7 @@ import type { ColumnInfo, ColumnType } from '../../engine/results.ts';
 import type { ExprNode, Span } from '../ast.ts';
 import { DiagnosticCode as C, diagnostic, didYouMean, oneOf } from '../diagnostics.ts';
 import type { Diagnostic } from '../diagnostics.ts';
-import { describeDimension, parseQuantity, toNumber } from '../units.ts';
+import { describeDimension, parseQuantity, toNumber, unknownUnit } from '../units.ts';
 import type { Dimension } from '../units.ts';
 import { EXPR_FUNCTIONS } from './experiment-types.ts';
 import type { BinaryOp, Expr, ExprFunction } from './experiment-types.ts';
@@ -156,6 +156,9 @@ class ExprCompiler {
     const q = parseQuantity(text);
     if (!q) {
       if (text === '') return undefined; // left out by recovery: a syntax error says so
+      const peerDim = peer?.type === 'number' && peer.unit ? unitScale(peer.unit)?.dim : undefined;
+      const unknown = unknownUnit(text, peerDim);
+      if (unknown) return this.error(C.UnknownUnit, span, unknown.message, unknown.hint);
       return this.error(
         C.WrongUnit,
         span,

@@ -43,11 +43,13 @@ export function compileUses(
   ctx: UseContext,
   diags: Diagnostic[],
   compileUsed: CompileUsed,
+  /** Lines with a syntax error: a `use` there has a path recovery made up, or an unclosed string's. */
+  syntaxLines: ReadonlySet<number>,
 ): { scope: Scope; used: Diagnostic[] } {
   const used: Diagnostic[] = [];
   let out = scope;
   for (const s of ast.statements) {
-    if (s.kind !== 'use') continue;
+    if (s.kind !== 'use' || syntaxLines.has(s.span.line)) continue;
     const sub = useFile(s, files, { ...ctx, stack: [...ctx.stack, self] }, diags, compileUsed);
     if (!sub) continue;
     used.push(...sub.diagnostics);

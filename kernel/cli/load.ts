@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { compile, diagnosticRenderer } from '../../dsl/compile.ts';
 import { shownDiagnostics } from '../../dsl/diagnostics.ts';
 import type { CompileResult, FileLoader } from '../../dsl/compile.ts';
-import { nodeFileLoader } from '../../dsl/node-loader.ts';
+import { nodeFileLoaderIn, shownPath } from '../../dsl/node-loader.ts';
 import type { SourceText } from '../output/environment.ts';
 import { UsageError } from './args.ts';
 
@@ -44,25 +44,19 @@ export function loadFile(command: string, file: string, cwd: string): LoadedFile
           : (e as Error).message;
     throw new UsageError(`${command}: cannot read '${file}': ${why}. Check the path and retry.`);
   }
-  const rel = relative(cwd, path);
-  const shownPath = rel && !rel.startsWith('..') ? rel : path;
-  // `use "x.mmu"` resolves against the file that names it; the main file is known by
-  // its shown path, so map it back to the real one for the loader.
+  const shown = shownPath(cwd, path);
   const sources: SourceText[] = [{ name: basename(path), text }];
+  // Files are named relative to the working directory, as the main file is, so a
+  // message about a `use` names the files as the user sees them.
+  const fromCwd = nodeFileLoaderIn(cwd);
   const load: FileLoader = (usePath, fromFile) => {
-    const loaded = nodeFileLoader(
-      usePath,
-      fromFile === undefined || fromFile === shownPath
-        ? path
-        : isAbsolute(fromFile)
-          ? fromFile
-          : resolve(dirname(path), fromFile),
-    );
-    if (loaded) sources.push({ name: relative(dirname(path), loaded.file), text: loaded.text });
+    const loaded = fromCwd(usePath, fromFile);
+    if (loaded)
+      sources.push({ name: relative(dirname(path), resolve(cwd, loaded.file)), text: loaded.text });
     return loaded;
   };
-  const compiled = compile(text, { file: shownPath, load });
-  return { path, shownPath, text, compiled, sources };
+  const compiled = compile(text, { file: shown, load });
+  return { path, shownPath: shown, text, compiled, sources };
 }
 
 /**

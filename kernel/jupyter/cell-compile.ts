@@ -2,7 +2,7 @@ import { relative, resolve } from 'node:path';
 import type { CompiledProgram, Scope } from '../../dsl/compile.ts';
 import { compile, diagnosticRenderer } from '../../dsl/compile.ts';
 import { shownDiagnostics } from '../../dsl/diagnostics.ts';
-import { nodeFileLoader } from '../../dsl/node-loader.ts';
+import { nodeFileLoaderIn } from '../../dsl/node-loader.ts';
 import type { SourceText } from '../output/environment.ts';
 
 /**
@@ -63,11 +63,13 @@ const RESET = '\u001b[0m';
 /** Compile one cell's language text and render its diagnostics (the first of each file). */
 export function compileCell({ text, scope, cwd }: CellCompileRequest): CompiledCell {
   const used: SourceText[] = [];
+  const fromCwd = nodeFileLoaderIn(cwd);
   const compiled = compile(text, {
     scope,
     load: (path, from) => {
-      const loaded = nodeFileLoader(from === undefined ? resolve(cwd, path) : path, from);
-      if (loaded) used.push({ name: relative(cwd, loaded.file), text: loaded.text });
+      // Used files are named relative to the notebook's directory (nodeFileLoaderIn).
+      const loaded = fromCwd(path, from);
+      if (loaded) used.push({ name: relative(cwd, resolve(cwd, loaded.file)), text: loaded.text });
       return loaded;
     },
   });

@@ -55,12 +55,12 @@ describe('formatDiagnostic', () => {
   });
 
   it('puts a single caret at the end of the text for a missing token', () => {
-    const text = 'vm v {';
+    const text = 'plot remaining';
     const d = compile(text).diagnostics.find((x) => x.code === 'syntax-error');
     expect(d).toBeDefined();
     if (!d) return;
     expect(formatDiagnostic(text, d)).toContain(
-      "<input>:1:7: error: Expected '}' but found the end of the text.",
+      "<input>:1:15: error: Expected 'over' but found the end of the text.",
     );
   });
 });

@@ -210,7 +210,7 @@ describe('format', () => {
   it('returns a text with syntax errors unchanged, with the errors', () => {
     const r = format('vm v {\n  slot r at 0');
     expect(r.text).toBe('vm v {\n  slot r at 0');
-    expect(r.diagnostics.map((d) => d.code)).toEqual(['syntax-error']);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['unclosed']);
   });
 
   it('leaves the base program compiling to the same plans', () => {

@@ -6,6 +6,8 @@ import { isRuleName, ruleHint } from '../../dsl/syntax.ts';
 /** A text with one parse error, its message and hint, and the text the hint suggests. */
 interface SyntaxCase {
   what: string;
+  /** Default syntax-error. */
+  code?: string;
   bad: string;
   message: string;
   hint: string;
@@ -65,17 +67,58 @@ const CASES: SyntaxCase[] = [
   },
   {
     what: 'a word that starts no statement lists every statement keyword',
+    code: 'unknown-keyword',
     bad: 'frobnicate db',
-    message: "Unexpected 'frobnicate'.",
+    message: "Unknown keyword 'frobnicate'; a statement starts with a keyword.",
     hint: 'A statement starts with vm, tracking, costs, migration, run, sweep, table, plot, export, use, let, expect, protocol or explore.',
     good: 'table summary',
   },
   {
-    what: 'a definition without a name says how definitions are written',
+    what: 'a misspelt keyword that starts a statement is named, and the statement fixed',
+    code: 'unknown-keyword',
+    bad: 'vmm a { vcpus 2 }',
+    message: "Unknown keyword 'vmm': did you mean 'vm'?",
+    hint: 'Write `vm a { vcpus 2 }`.',
+    good: 'vm a { vcpus 2 }',
+  },
+  {
+    what: 'the start of a keyword is taken for it',
+    code: 'unknown-keyword',
+    bad: 'migr m { downtime 1s }',
+    message: "Unknown keyword 'migr': did you mean 'migration'?",
+    hint: 'Write `migration m { downtime 1s }`.',
+    good: 'migration m { downtime 1s }',
+  },
+  {
+    what: "a definition without a name says how this kind's definitions are written",
     bad: 'vm { }',
-    message: "Expected a name but found '{'.",
-    hint: 'Write a definition as `KIND NAME [extends OTHER] { ... }`, where KIND is vm, tracking, costs or migration.',
+    message: "A vm needs a name after 'vm', but found '{'.",
+    hint: 'Write `vm NAME { ... }`, for example `vm db { ... }`.',
     good: 'vm v { }',
+  },
+  {
+    what: 'a keyword as the name of a definition is said to be one',
+    code: 'keyword-as-name',
+    bad: 'tracking run { dirty_log manual }',
+    message: "'run' is a keyword, so it can't name a tracking.",
+    hint: 'Give the tracking a name of its own: `tracking run_tracking { ... }`.',
+    good: 'tracking run_t { dirty_log manual }',
+  },
+  {
+    what: 'a block never closed is reported at its brace, before the next statement',
+    code: 'unclosed',
+    bad: 'vm v {\n  vcpus 2\n\ntable summary',
+    message: "The '{' on line 1 is never closed: line 4 starts a new statement ('table') first.",
+    hint: "Close the block with '}' after its last item, before line 4.",
+    good: 'vm v {\n  vcpus 2\n}\ntable summary',
+  },
+  {
+    what: 'a block never closed at the end of the text names the line that opens it',
+    code: 'unclosed',
+    bad: 'vm v {\n  vcpus 2\n  workload hotset { rate 1k/s }',
+    message: "The '{' on line 1 is never closed: the text ends first.",
+    hint: "Close the block with '}' after its last item.",
+    good: 'vm v {\n  vcpus 2\n  workload hotset { rate 1k/s }\n}',
   },
   {
     what: 'an unclosed list says how lists are closed',
@@ -91,7 +134,7 @@ describe('parse errors', () => {
     it(`${c.what}: ${c.bad}`, () => {
       const { diagnostics } = parseProgram(c.bad);
       expect(diagnostics[0]).toMatchObject({
-        code: 'syntax-error',
+        code: c.code ?? 'syntax-error',
         message: c.message,
         hint: c.hint,
       });
