@@ -146,7 +146,10 @@ export function checkWorkloadsFit(
   vm.workloads.forEach((w, i) => {
     const p = own ? props[i] : undefined;
     const where = (key: string): Span =>
-      fieldOf(p, key)?.args[0]?.node.span ?? p?.prop.key.span ?? fallback;
+      fieldOf(p, key)?.args[0]?.node.span ??
+      fieldOf(p, key)?.prop.key.span ??
+      p?.prop.key.span ??
+      fallback;
     const ids = w.vcpus === undefined || w.vcpus === 'all' ? allIds(vm.vcpus) : w.vcpus;
     const missing = ids.filter((id) => id >= vm.vcpus);
     if (missing.length > 0) {
@@ -162,6 +165,7 @@ export function checkWorkloadsFit(
         ),
       );
     }
+    checkRegionNotEmpty(w, ids.filter((id) => id < vm.vcpus).length, ramBytes, where, diags);
     for (const region of regionsOf(w)) {
       if (region.offset + region.size <= ramBytes) continue;
       diags.push(
@@ -190,7 +194,138 @@ export function checkWorkloadsFit(
     }
     for (const id of ids) if (!owner.has(id)) owner.set(id, i);
   });
+  checkAllocFits(vm, props, own, fallback, ramBytes, diags);
 }
+
+/**
+ * Each vCPU of a workload needs at least one page of its region: the engine
+ * (engine/guest/workload.ts compileOne) gives a `partition`ed workload's vCPUs
+ * floor(pages / vCPUs) pages each, and fails a run whose region is empty.
+ */
+function checkRegionNotEmpty(
+  w: WorkloadSpec,
+  nVcpus: number,
+  ramBytes: number,
+  where: (key: string) => Span,
+  diags: Diagnostic[],
+): void {
+  const moving = (x: WorkloadSpec): x is Extract<WorkloadSpec, { partition?: boolean }> =>
+    x.kind === 'uniform' || x.kind === 'hotset' || x.kind === 'zipf' || x.kind === 'sequential';
+  const visit = (x: WorkloadSpec): boolean => {
+    if (x.kind === 'phases') return x.phases.some((ph) => visit(ph.workload));
+    if (!moving(x)) return false;
+    const pages = Math.floor((x.region ? x.region.size : ramBytes) / PAGE);
+    const share = x.partition && nVcpus > 0 ? Math.floor(pages / nVcpus) : pages;
+    if (share > 0) return false;
+    diags.push(
+      x.partition && pages > 0
+        ? diagnostic(
+            'error',
+            C.EmptyRegion,
+            where('partition'),
+            `\`partition\` splits ${pages} page${pages === 1 ? '' : 's'} among ${nVcpus} vCPUs: some vCPU gets an empty region, which a run rejects.`,
+            `Give the workload a region of at least ${nVcpus} pages (${formatBytes(nVcpus * PAGE)}), or run it on fewer vCPUs.`,
+          )
+        : diagnostic(
+            'error',
+            C.EmptyRegion,
+            where('region'),
+            `The region holds no whole 4KiB page, which a run rejects.`,
+            'Make the region at least 4KiB.',
+          ),
+    );
+    return true;
+  };
+  visit(w);
+}
+
+/**
+ * The alloc workloads allocate from the guest's buddy allocator, which holds the RAM
+ * the other workloads' regions leave (engine/guest/workload.ts reservedRegions: those
+ * pages are allocated at boot and never freed). What they allocate at boot (`peak`,
+ * else `used`) must fit there, or the workload would run on allocations that fail.
+ */
+function checkAllocFits(
+  vm: VmSpec,
+  props: readonly BoundProperty[],
+  own: boolean,
+  fallback: Span,
+  ramBytes: number,
+  diags: Diagnostic[],
+): void {
+  const allocs = vm.workloads.flatMap((w, i) => (w.kind === 'alloc' ? [{ w, i }] : []));
+  if (allocs.length === 0) return;
+  const reserved: [number, number][] = [];
+  const visit = (w: WorkloadSpec): void => {
+    if (w.kind === 'phases') for (const ph of w.phases) visit(ph.workload);
+    else if (w.kind !== 'alloc' && w.kind !== 'idle' && w.kind !== 'trace')
+      reserved.push(w.region ? [w.region.offset, w.region.offset + w.region.size] : [0, ramBytes]);
+  };
+  vm.workloads.forEach(visit);
+  reserved.sort((a, b) => a[0] - b[0]);
+  let reservedBytes = 0;
+  let covered = 0;
+  for (const [start, end] of reserved) {
+    const from = Math.max(start, covered);
+    if (end > from) reservedBytes += end - from;
+    covered = Math.max(covered, end);
+  }
+  const free = Math.max(0, ramBytes - reservedBytes);
+  let wanted = 0;
+  for (const { w, i } of allocs) {
+    if (w.kind !== 'alloc') continue;
+    const bytes = Math.max(w.peakBytes ?? w.usedBytes, w.usedBytes);
+    wanted += bytes;
+    if (wanted <= free) continue;
+    const p = own ? props[i] : undefined;
+    const key = w.peakBytes !== undefined && w.peakBytes >= w.usedBytes ? 'peak' : 'used';
+    diags.push(
+      diagnostic(
+        'error',
+        C.AllocExceedsRam,
+        fieldOf(p, key)?.args[0]?.node.span ?? p?.prop.key.span ?? fallback,
+        `The alloc workload${allocs.length > 1 ? 's' : ''} allocate${allocs.length > 1 ? '' : 's'} ${formatBytes(wanted)} at boot, but vm '${vm.name}' has ${formatBytes(free)} free for them (${formatBytes(ramBytes)} of RAM, ${formatBytes(reservedBytes)} in the other workloads' regions).`,
+        reservedBytes > 0
+          ? `Lower \`${key}\`, give the VM more memory, or give the other workloads a \`region\` that leaves room.`
+          : `Lower \`${key}\` to ${formatBytes(free)} at most, or give the VM more memory.`,
+      ),
+    );
+    return;
+  }
+}
+
+/**
+ * x86 KVM maps guest physical addresses below 2^52 only: kvm_arch_prepare_memory_region
+ * (arch/x86/kvm/x86.c) fails KVM_SET_USER_MEMORY_REGION with EINVAL for a slot whose
+ * last gfn is above kvm_mmu_max_gfn() (arch/x86/kvm/mmu.h; 52 bits is the most x86
+ * paging has, MAXPHYADDR). The engine (engine/kvm/vm.ts checkGuestPhysRange) does the
+ * same. `slots` are the VM's own `slot` properties, for their places.
+ */
+export function checkSlotsAddressable(
+  vm: VmSpec,
+  slots: readonly BoundProperty[],
+  fallback: Span,
+  diags: Diagnostic[],
+): void {
+  if (vm.arch !== 'x86_64') return;
+  for (const slot of vm.slots) {
+    const end = slot.gpa + slot.size;
+    if (end <= X86_MAX_GPA) continue;
+    const p = slots.find((s) => s.args[0]?.type === 'word' && s.args[0].text === slot.name);
+    diags.push(
+      diagnostic(
+        'error',
+        C.SlotBeyondMaxGfn,
+        p?.keys.at?.node.span ?? p?.prop.key.span ?? fallback,
+        `Slot '${slot.name}' ends at ${formatBytes(slot.gpa)} + ${formatBytes(slot.size)}, beyond the 2^52 bytes (4PiB) of guest physical address x86 KVM maps (kvm_mmu_max_gfn); KVM_SET_USER_MEMORY_REGION fails with EINVAL.`,
+        'Place the slot so that `at` plus `size` is 4PiB at most.',
+      ),
+    );
+  }
+}
+
+/** 2^52: the guest physical addresses x86 paging (and so KVM's TDP MMU) can map. */
+const X86_MAX_GPA = 2 ** 52;
 
 /** `vCPU 3`, `vCPUs 2..7` (a run of ids), `vCPUs 3, 9`. */
 function vcpuList(ids: readonly number[]): string {

@@ -16,6 +16,7 @@ import {
   checkDowntimeCoversOnePage,
   checkMemslots,
   checkRequiredFields,
+  checkSlotsAddressable,
   checkWorkloadsFit,
 } from './checks.ts';
 import { axisOf, countVariants, propertyVariants, sweptFields } from './family.ts';
@@ -175,8 +176,12 @@ export class Definitions {
             const own = this.variants.get(def)?.[0]?.props ?? [];
             const workloads = own.filter((p) => p.key === 'workload');
             const before = this.diags.length;
+            const slots = own.filter((p) => p.key === 'slot');
             for (const { value } of v.variants)
-              this.report((diags) => checkWorkloadsFit(value, workloads, def.name.span, diags));
+              this.report((diags) => {
+                checkSlotsAddressable(value, slots, def.name.span, diags);
+                checkWorkloadsFit(value, workloads, def.name.span, diags);
+              });
             // A VM its run would reject stays out of the scope of later cells.
             if (this.hasErrorSince(before)) this.erroneous.add(def);
           }

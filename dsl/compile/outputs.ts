@@ -112,11 +112,18 @@ function compileTable(
   const before = diags.length;
   const query = rowQuery(s, views, ctx, diags);
   if (!query) return undefined;
-  // The columns of a grouped table are known here; those of a table of runs are checked
-  // against the runs' tables when shown, where the message lists them.
+  // The columns `with` names, known before the run: a grouped table's are its by
+  // columns and aggregates; a table of runs has each view's (columns.ts), so
+  // `table summary with total_time` is an error here, not after the simulation.
   if (query.query.by || query.query.aggregates)
     for (const c of s.columns ?? [])
       if (query.names.lookup(c.text) === undefined) unknownColumn(c, query.names, diags);
+  for (const view of query.query.by || query.query.aggregates ? [] : views) {
+    const names = ctx.names(view);
+    const unknown = (s.columns ?? []).filter((c) => names.lookup(c.text) === undefined);
+    for (const c of unknown) unknownColumn(c, names, diags);
+    if (unknown.length > 0) break; // one view's mistakes are reported once
+  }
   if (diags.length > before) return undefined;
   return {
     kind: 'table',

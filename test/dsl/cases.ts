@@ -65,6 +65,49 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     at: '8TiB',
   },
   {
+    code: 'slot-beyond-max-gfn',
+    bad: 'vm v { slot r at 4PiB size 1GiB }',
+    good: 'vm v { slot r at 4095TiB size 1TiB }',
+    message:
+      "Slot 'r' ends at 4PiB + 1GiB, beyond the 2^52 bytes (4PiB) of guest physical address x86 KVM maps (kvm_mmu_max_gfn); KVM_SET_USER_MEMORY_REGION fails with EINVAL.",
+    at: '4PiB',
+  },
+  {
+    code: 'empty-region',
+    bad: 'vm v { vcpus 8, slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, region 0..16KiB, partition } }',
+    good: 'vm v { vcpus 8, slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, region 0..32KiB, partition } }',
+    message:
+      '`partition` splits 4 pages among 8 vCPUs: some vCPU gets an empty region, which a run rejects.',
+    at: 'partition',
+    lineOffset: 1,
+  },
+  {
+    code: 'empty-region',
+    bad: 'vm v { slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, region 0..2KiB } }',
+    good: 'vm v { slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, region 0..4KiB } }',
+    message: 'The region holds no whole 4KiB page, which a run rejects.',
+    at: '0..2KiB',
+    lineOffset: 1,
+  },
+  {
+    code: 'alloc-exceeds-ram',
+    bad: 'vm v { vcpus 2, slot r at 0 size 64MiB, balloon { reporting virtio }\n  workload alloc { rate 1k/s, churn 1k/s, used 32MiB, peak 128MiB } }',
+    good: 'vm v { vcpus 2, slot r at 0 size 64MiB, balloon { reporting virtio }\n  workload alloc { rate 1k/s, churn 1k/s, used 32MiB, peak 64MiB } }',
+    message:
+      "The alloc workload allocates 128MiB at boot, but vm 'v' has 64MiB free for them (64MiB of RAM, 0B in the other workloads' regions).",
+    at: '128MiB',
+    lineOffset: 1,
+  },
+  {
+    code: 'alloc-exceeds-ram',
+    bad: 'vm v { vcpus 2, slot r at 0 size 64MiB, balloon { reporting virtio }\n  workload hotset { rate 1k/s, set 1MiB, vcpus 1 }\n  workload alloc { rate 1k/s, churn 1k/s, used 32MiB, vcpus 0 } }',
+    good: 'vm v { vcpus 2, slot r at 0 size 64MiB, balloon { reporting virtio }\n  workload hotset { rate 1k/s, set 1MiB, region 0..16MiB, vcpus 1 }\n  workload alloc { rate 1k/s, churn 1k/s, used 32MiB, vcpus 0 } }',
+    message:
+      "The alloc workload allocates 32MiB at boot, but vm 'v' has 0B free for them (64MiB of RAM, 64MiB in the other workloads' regions).",
+    at: '32MiB',
+    lineOffset: 2,
+  },
+  {
     code: 'unknown-vcpu',
     bad: 'vm v { vcpus 2, slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, vcpus 0..7 } }',
     good: 'vm v { vcpus 8, slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, vcpus 0..7 } }',
@@ -541,6 +584,14 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     good: 'table summary by vm n',
     message: "Unknown column 'n' in the summary table.",
     at: 'n',
+  },
+  {
+    code: 'unknown-column',
+    bad: 'run db with manual, fast\ntable summary with total_time',
+    good: 'run db with manual, fast\ntable summary with total_ms',
+    message: "Unknown column 'total_time' in the summary table. Did you mean 'total_ms'?",
+    at: 'total_time',
+    lineOffset: 1,
   },
   {
     code: 'unknown-column',
