@@ -104,12 +104,23 @@ export function diagnostic(
   return {
     severity,
     code,
-    message,
+    message: clipped(message),
     line: span.line,
     column: span.column,
     length: span.length,
-    hint,
+    hint: clipped(hint),
   };
+}
+
+/**
+ * The longest message or hint a diagnostic keeps. A message quotes what was written,
+ * and what was written may be a megabyte-long word: cut there, the output of a check
+ * stays bounded whatever the text (and no real message comes near it).
+ */
+export const MAX_MESSAGE = 1000;
+
+function clipped(text: string): string {
+  return text.length <= MAX_MESSAGE ? text : `${text.slice(0, MAX_MESSAGE - 3)}...`;
 }
 
 /** Optimal-string-alignment distance: insertions, deletions, substitutions, transpositions. */
@@ -135,6 +146,8 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
+    // The lengths alone put `c` out of reach: no table of a megabyte-long word.
+    if (Math.abs(c.length - word.length) > limit) continue;
     const dist = c.toLowerCase() === word.toLowerCase() ? 0 : editDistance(word, c);
     if (dist < bestDistance) [best, bestDistance] = [c, dist];
   }
@@ -200,8 +213,7 @@ export class SourceLines {
  */
 export function formatDiagnostic(source: string | SourceLines, diag: Diagnostic): string {
   const lines = typeof source === 'string' ? new SourceLines(source) : source;
-  const text = lines.line(diag.line);
-  const start = Math.max(0, diag.column - 1);
+  const { text, start } = shownLine(lines.line(diag.line), Math.max(0, diag.column - 1));
   const width = Math.max(1, Math.min(diag.length, Math.max(1, text.length - start)));
   const out = [
     `${diag.file ?? '<input>'}:${diag.line}:${diag.column}: ${diag.severity}: ${diag.message}`,
@@ -210,6 +222,25 @@ export function formatDiagnostic(source: string | SourceLines, diag: Diagnostic)
   ];
   if (diag.hint) out.push(`hint: ${diag.hint}`);
   return out.join('\n');
+}
+
+/** The most of a source line a rendered diagnostic shows. */
+export const SHOWN_LINE_WIDTH = 160;
+
+/**
+ * A source line as a diagnostic shows it, and where the caret starts in it: a line
+ * longer than SHOWN_LINE_WIDTH (a minified or generated text, a pasted blob) is cut
+ * to a window around the caret, marked with `...` where it was cut, so that twenty
+ * diagnostics of a 1 MB one-line text print kilobytes, not forty megabytes.
+ */
+function shownLine(line: string, start: number): { text: string; start: number } {
+  if (line.length <= SHOWN_LINE_WIDTH) return { text: line, start };
+  const MARK = '...';
+  const from = Math.max(0, Math.min(start - 40, line.length - SHOWN_LINE_WIDTH));
+  const to = Math.min(line.length, from + SHOWN_LINE_WIDTH);
+  const head = from > 0 ? MARK : '';
+  const tail = to < line.length ? MARK : '';
+  return { text: head + line.slice(from, to) + tail, start: start - from + head.length };
 }
 
 /**

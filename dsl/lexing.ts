@@ -156,18 +156,34 @@ export function asciiName(name: string): string {
 }
 
 function nonAsciiName(name: string, offset: number, line: number, column: number): LexProblem {
-  const foreign = [...new Set([...name].filter((ch) => !/[A-Za-z0-9_]/.test(ch)))];
+  const foreign = [...new Set([...name.slice(0, 1000)].filter((ch) => !/[A-Za-z0-9_]/.test(ch)))];
   return {
     code: C.NonAsciiName,
-    message: `'${name}' is not a name: names are ASCII letters, digits and _, and ${foreign
+    message: `'${clip(name)}' is not a name: names are ASCII letters, digits and _, and ${foreign
+      .slice(0, 5)
       .map((ch) => `'${ch}'`)
-      .join(', ')} ${foreign.length === 1 ? 'is' : 'are'} not.`,
-    hint: `Write it in ASCII, as '${asciiName(name)}' for example; any text may follow a # as a comment.`,
+      .join(', ')}${foreign.length > 5 ? ', ...' : ''} ${foreign.length === 1 ? 'is' : 'are'} not.`,
+    hint: `Write it in ASCII, as '${clip(asciiName(name))}' for example; any text may follow a # as a comment.`,
     offset,
     length: name.length,
     line,
     column,
   };
+}
+
+/** The most of a run of text a message quotes: the text may be a megabyte of one character. */
+const QUOTED = 40;
+
+/** `text`, cut to QUOTED characters (whole code points) and marked where it was cut. */
+function clip(text: string): string {
+  const chars = [...text.slice(0, 2 * QUOTED)];
+  return chars.length <= QUOTED ? text : `${chars.slice(0, QUOTED).join('')}...`;
+}
+
+/** " (the first of 7 such characters)" for a run of more than one, or ''. */
+function more(run: string): string {
+  const n = [...run].length;
+  return n > 1 ? ` (the first of ${n} such characters)` : '';
 }
 
 /** "U+00A0". */
@@ -228,8 +244,11 @@ function unexpected(text: string, e: ILexingError, run: string): LexProblem {
     );
   if (ch.charCodeAt(0) > 0x7f)
     return say(
-      `Unexpected character '${run}' (${codePoint(ch)}): the language is written in ASCII.`,
+      `Unexpected character '${ch}' (${codePoint(ch)})${more(run)}: the language is written in ASCII.`,
       'Remove it; any text may follow a # as a comment.',
     );
-  return say(`Unexpected character ${JSON.stringify(run)}.`, 'Remove it; comments start with #.');
+  return say(
+    `Unexpected character ${JSON.stringify(clip(run))}.`,
+    'Remove it; comments start with #.',
+  );
 }

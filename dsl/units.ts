@@ -208,6 +208,11 @@ export function unknownUnit(
   const m = LITERAL.exec(text);
   if (!m || m[2] === '' || UNITS[m[2]] !== undefined) return undefined;
   const [, digits, unit] = m;
+  if (text.length > 40)
+    return {
+      message: `'${text.slice(0, 37)}...' is a number followed by ${text.length - digits.length} letters, which are no unit.`,
+      hint: 'Write a number and its unit, such as 4GiB, 300ms or 10Gbit/s.',
+    };
   const meant = likelyUnit(unit, dim);
   const message = `'${text}' has a unit the language does not know: '${unit}'.${meant === undefined ? '' : ` Did you mean '${digits}${meant}'?`}`;
   const units = dim === undefined || dim === 'count' ? undefined : unitsOf(dim);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, diagnosticRenderer, renderDiagnostic } from '../../dsl/compile.ts';
 import {
   formatDiagnostic,
+  SHOWN_LINE_WIDTH,
   SHOWN_PER_FILE,
   shownDiagnostics,
   SourceLines,
@@ -51,6 +52,26 @@ describe('SourceLines', () => {
     expect(d).toBeDefined();
     expect(formatDiagnostic(new SourceLines(text), d!)).toBe(formatDiagnostic(text, d!));
     expect(formatDiagnostic(text, d!).split('\n')[1]).toBe('  slot r at 0 size 300ms');
+  });
+});
+
+describe('formatDiagnostic of a long line', () => {
+  it('shows a window of the line around the caret, marked where it was cut', () => {
+    const text = `${'x'.repeat(5000)} @ ${'y'.repeat(5000)}`;
+    const d = compile(text).diagnostics.find((x) => x.code === 'unexpected-character');
+    expect(d).toBeDefined();
+    const [, shown, caret] = formatDiagnostic(text, d!).split('\n');
+    expect(shown!.length).toBeLessThanOrEqual(SHOWN_LINE_WIDTH + 6);
+    expect(shown).toMatch(/^\.\.\.x+ @ y+\.\.\.$/);
+    expect(caret!.indexOf('^')).toBe(shown!.indexOf('@'));
+  });
+
+  it('shows a line as it is when it fits', () => {
+    const text = `${'x'.repeat(SHOWN_LINE_WIDTH - 2)} @`;
+    const d = compile(text).diagnostics.find((x) => x.code === 'unexpected-character');
+    const [, shown, caret] = formatDiagnostic(text, d!).split('\n');
+    expect(shown).toBe(text);
+    expect(caret!.indexOf('^')).toBe(text.indexOf('@'));
   });
 });
 
