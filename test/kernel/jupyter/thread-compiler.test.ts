@@ -68,6 +68,7 @@ describe('ThreadCompiler', () => {
       status: 'ok',
       scope: EMPTY_SCOPE,
       program: expect.anything(),
+      used: [],
       warnings: [],
     });
   }, 120_000);
