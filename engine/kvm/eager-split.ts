@@ -58,6 +58,8 @@ function splitArm64Chunks(vm: Vm, slot: Memslot, start: number, end: number, cos
     cost.splits += count.splits;
     cost.add(count.tables * vm.costs.splitAllocPageTable);
     cost.underWriteLock(count.sptes * vm.costs.splitPerSpte);
+    cost.splitNs +=
+      count.tables * vm.costs.splitAllocPageTable + count.sptes * vm.costs.splitPerSpte;
   }
 }
 
@@ -66,6 +68,7 @@ function chargeSplit(vm: Vm, count: SplitCount, cost: OpCost, lock: 'read' | 'wr
   vm.stats.split_sptes += count.sptes;
   cost.splits += count.splits;
   const ns = count.sptes * vm.costs.splitPerSpte + count.tables * vm.costs.splitAllocPageTable;
+  cost.splitNs += ns;
   if (lock === 'read') cost.underReadLock(ns);
   else cost.underWriteLock(ns);
 }

@@ -90,6 +90,8 @@ export class OpCost {
   tlbFlushes = 0;
   /** Huge SPTEs split by this operation. */
   splits = 0;
+  /** Part of `ns` spent splitting huge SPTEs (allocating page tables, filling SPTEs). */
+  splitNs = 0;
 
   /** Work done without mmu_lock. */
   add(ns: number): void {

@@ -45,6 +45,8 @@ export interface SimulationOutput {
   /** Accesses and ideal accesses during migration (for the slowdown). */
   guestAccesses: number;
   guestIdeal: number;
+  /** Ideal accesses while the guest ran (the downtime left out): for the live slowdown. */
+  guestIdealRunning: number;
   guestWrites: number;
   migrationWallNs: number;
   trackingBytes: { vmm: number; kvm: number };
@@ -78,6 +80,7 @@ export function runWorld(world: World, options: RunControl = {}): SimulationOutp
   const interrupted = scheduler.migrate(options);
   const now = scheduler.now;
   if (!migration.done) migration.giveUp(now);
+  const running = takeSnapshot(threads, link);
   // The switchover stopped the guest for the downtime, a span the slice loop does not
   // step through: the workload lost that time too.
   if (migration.state === 'completed' && migration.downtimeNs > 0) {
@@ -102,6 +105,7 @@ export function runWorld(world: World, options: RunControl = {}): SimulationOutp
     stallNs: end.stalls.map((ns, k) => ns - start.stalls[k]),
     guestAccesses: end.accesses - start.accesses,
     guestIdeal: end.ideal - start.ideal,
+    guestIdealRunning: running.ideal - start.ideal,
     guestWrites: end.writes - start.writes,
     migrationWallNs: now - timing.warmupNs,
     trackingBytes: {

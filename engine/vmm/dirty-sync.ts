@@ -47,6 +47,10 @@ export class DirtySync {
   writerWaitNs = 0;
   /** Counters for the results. */
   clears = 0;
+  /** The CLEARs' simulated time (the ioctls alone), the longest one, and their splitting. */
+  clearNs = 0;
+  clearMaxNs = 0;
+  clearSplitNs = 0;
   reaps = 0;
   ringEntriesReaped = 0;
 
@@ -156,6 +160,9 @@ export class DirtySync {
     words.fill(0);
     this.clears++;
     const cost = this.vm.lastIoctl;
+    this.clearNs += cost.ns;
+    this.clearMaxNs = Math.max(this.clearMaxNs, cost.ns);
+    this.clearSplitNs += cost.splitNs;
     return cost.ns + this.lockWait(cost);
   }
 

@@ -109,6 +109,13 @@ export class MigrationThread {
   readonly ctx: MigrationContext;
   readonly startNs: number;
   setupNs = 0;
+  /**
+   * The KVM_SET_USER_MEMORY_REGION ioctls that turned dirty logging on (QEMU's
+   * kvm_log_start), summed over slots, and the part of them that split huge pages
+   * (kvm_mmu_slot_try_split_huge_pages); the rest write-protects or clears D-bits.
+   */
+  enableIoctlNs = 0;
+  enableSplitNs = 0;
   downtimeNs = 0;
   totalNs = 0;
   /** When the guest was stopped (stop-and-copy or postcopy switch), or -1. */
@@ -205,6 +212,8 @@ export class MigrationThread {
       });
       ns += vm.lastIoctl.ns + sync.lockWait(vm.lastIoctl);
       splits += vm.lastIoctl.splits;
+      this.enableIoctlNs += vm.lastIoctl.ns;
+      this.enableSplitNs += vm.lastIoctl.splitNs;
     }
     events.push({
       time_s: now / 1e9,
