@@ -18,7 +18,7 @@ import { compileExperiment } from './compile/experiments.ts';
 import type { CompiledExperiment } from './compile/experiments.ts';
 import { traceRows } from './compile/files.ts';
 import type { FileContext, FileLoader } from './compile/files.ts';
-import { anyRunColumns, columnsOfExperiments, mergeRunColumns } from './compile/columns.ts';
+import { anyRunColumns, columnsOfExperiments } from './compile/columns.ts';
 import { Lets } from './compile/lets.ts';
 import { compileOutput } from './compile/outputs.ts';
 import type { CompiledOutput, OutputContext } from './compile/outputs.ts';
@@ -167,8 +167,10 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
     const e = compileExperiment(s, defs, diagnostics);
     if (e) program.experiments.push(e);
   }
-  // The runs in scope: earlier texts' and this one's; with none, any run's columns.
-  const runs = mergeRunColumns(scope.runs, columnsOfExperiments(program.experiments));
+  // The runs in scope: this text's if it runs any (a notebook cell's outputs read the
+  // results of the last cell that ran, as the kernel renders them), else those of the
+  // last text that ran; with none, any run's columns.
+  const runs = program.experiments.length ? columnsOfExperiments(program.experiments) : scope.runs;
   const lets = new Lets(scope.lets ?? new Map(), runs ?? anyRunColumns(), diagnostics);
   lets.compile(ast.statements.filter((s) => s.kind === 'let'));
   const context: OutputContext = {

@@ -352,6 +352,24 @@ describe('table', () => {
 describe('plot', () => {
   const sweep = `${BASE}\nsweep db with [manual, ring], fast seeds 1..3`;
 
+  it('checks a later text against the runs of the last text that ran, not of earlier ones', () => {
+    // The kernel renders a cell's outputs from the last cell that ran something.
+    const one = compile(`${sweep}`);
+    const two = compile(
+      'migration fam { bandwidth [1Gbit/s, 10Gbit/s] }\nsweep db with manual, fam',
+      {
+        scope: one.scope,
+      },
+    );
+    expect(two.diagnostics).toEqual([]);
+    // `tracking` varied in the first sweep only: the plot need not place it.
+    const three = compile('plot downtime_ms over bandwidth', { scope: two.scope });
+    expect(three.diagnostics).toEqual([]);
+    // Its twin: over the first sweep's runs, `tracking` must be placed.
+    const beside = compile('plot downtime_ms over seed', { scope: one.scope });
+    expect(beside.diagnostics.map((d) => d.code)).toEqual(['unplotted-axis']);
+  });
+
   it('draws across runs over a column, grouped and faceted, with its options', () => {
     const r = compile(
       `${sweep}\nplot downtime_ms, total_ms over seed by tracking facet vm where status = completed as scatter error se log y`,
