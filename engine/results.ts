@@ -302,6 +302,8 @@ const BALLOON_SUMMARY_COLUMNS = [
   'pages_skipped_by_hinting',
   'hint_blocks_shrunk',
   'balloon_guest_ms',
+  'balloon_exit_ms',
+  'balloon_wait_ms',
   'balloon_host_ms',
   'alloc_failures',
   'stale_free_pages',

@@ -66,6 +66,12 @@ export class PageReporting {
   /** Guest CPU ns not yet charged to a vCPU, and the total ever charged. */
   pendingGuestNs = 0;
   guestNs = 0;
+  /**
+   * Of `guestNs`: the exits themselves (entry and exit, the trip to the VMM), and the
+   * time a vCPU waited in an exit for the host to discard (hypercall, s390 buffer full).
+   */
+  exitNs = 0;
+  waitNs = 0;
 
   constructor(
     buddy: BuddyAllocator,
@@ -189,6 +195,8 @@ export class PageReporting {
         // One exit to the VMM per range; the vCPU waits while it discards.
         this.exits++;
         guest += kvmCosts.userspaceExit + hostNs;
+        this.exitNs += kvmCosts.userspaceExit;
+        this.waitNs += hostNs;
       }
     }
     if (this.config.transport === 'virtio') {
@@ -196,6 +204,7 @@ export class PageReporting {
       // worker sleeps, then an interrupt completes it (virtballoon_free_page_report).
       this.exits++;
       guest += kvmCosts.vmExit + costs.virtioKick + costs.virtioNotify;
+      this.exitNs += kvmCosts.vmExit;
     }
     for (let k = 0; k < heads.length; k++) this.buddy.putbackReported(heads[k], orders[k]);
     this.charge(guest);
@@ -232,6 +241,7 @@ export class PageReporting {
     for (const [h, order] of blocks) this.essaUnused(h, order);
     this.reports = this.reportedPages = this.reportedBlocks = this.exits = 0;
     this.reusedBeforeDiscard = this.pendingGuestNs = this.guestNs = 0;
+    this.exitNs = this.waitNs = 0;
     this.host.resetCounters();
   }
 
@@ -240,6 +250,7 @@ export class PageReporting {
     this.reports++;
     this.exits++;
     let ns = this.kvmCosts.vmExit;
+    this.exitNs += this.kvmCosts.vmExit;
     for (let k = 0; k < this.cbrlCount; k++) {
       const p = this.cbrl[k];
       if (!this.buddy.isFree(p)) {
@@ -247,7 +258,9 @@ export class PageReporting {
         continue;
       }
       this.reportedBlocks++;
-      ns += this.host.discard(p, 1, this.costs.cmmaZapPerEntry);
+      const zap = this.host.discard(p, 1, this.costs.cmmaZapPerEntry);
+      ns += zap;
+      this.waitNs += zap;
     }
     this.cbrlCount = 0;
     return ns;

@@ -207,6 +207,9 @@ export class GuestBalloon {
       pages_skipped_by_hinting: hint ? hint.skippedPages : 0,
       hint_blocks_shrunk: hint ? hint.shrunkBlocks : 0,
       balloon_guest_ms: threads.reduce((n, t) => n + t.balloonNs, 0) / 1e6,
+      // Of the reporting's guest time: its exits, and the waits in them for discards.
+      balloon_exit_ms: r ? r.exitNs / 1e6 : 0,
+      balloon_wait_ms: r ? r.waitNs / 1e6 : 0,
       balloon_host_ms: h.hostNs / 1e6,
       alloc_failures: this.allocs.reduce((n, a) => n + a.failures, 0),
     };

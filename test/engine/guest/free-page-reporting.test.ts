@@ -1,3 +1,4 @@
+import { DEFAULT_COSTS } from '../../../engine/kvm/costs.ts';
 import { describe, expect, it } from 'vitest';
 import type { BalloonSpec, RunPlan } from '../../../engine/plan.ts';
 import { run } from '../../../engine/run.ts';
@@ -149,6 +150,29 @@ describe('free page reporting', () => {
     expect(Number(hypercall.balloon_exits)).toBe(Number(hypercall.discard_calls));
     expect(Number(virtio.balloon_exits) * 10).toBeLessThan(Number(hypercall.balloon_exits));
     expect(Number(virtio.balloon_guest_ms)).toBeLessThan(Number(hypercall.balloon_guest_ms));
+  });
+
+  it('splits the reporting vCPU time into exits and waits for the discard', () => {
+    const virtio = summaryRow(run(balloonPlan({ reporting: 'virtio', order: 9 })));
+    const hypercall = summaryRow(run(balloonPlan({ reporting: 'hypercall', order: 9 })));
+    const costs = DEFAULT_COSTS;
+    // One exit per kick or per hypercall; the virtio worker sleeps while QEMU discards.
+    expect(Number(virtio.balloon_exit_ms)).toBeCloseTo(
+      (Number(virtio.balloon_exits) * costs.vmExit) / 1e6,
+      9,
+    );
+    expect(Number(virtio.balloon_wait_ms)).toBe(0);
+    expect(Number(hypercall.balloon_exit_ms)).toBeCloseTo(
+      (Number(hypercall.balloon_exits) * costs.userspaceExit) / 1e6,
+      9,
+    );
+    // The hypercall's vCPU waits in the exit for each discard: the host's whole work.
+    expect(Number(hypercall.balloon_wait_ms)).toBeCloseTo(Number(hypercall.balloon_host_ms), 9);
+    for (const r of [virtio, hypercall]) {
+      expect(Number(r.balloon_exit_ms) + Number(r.balloon_wait_ms)).toBeLessThanOrEqual(
+        Number(r.balloon_guest_ms) + 1e-9,
+      );
+    }
   });
 
   it('reports nothing before PAGE_REPORTING_DELAY has passed', () => {
