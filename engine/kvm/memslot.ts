@@ -42,6 +42,16 @@ export class Memslot {
   tdp: SlotTdp;
   /** Per level, whether guest and host addresses are congruent within the huge page. */
   private readonly congruent: Readonly<Record<SpteLevel, boolean>>;
+  /**
+   * Transparent huge pages of the host that a discard smaller than them has split, one
+   * flag per 2M frame of the slot (allocated at the first split). The host maps such a
+   * frame with 4K pages from then on (MADV_DONTNEED of part of a THP splits the PMD:
+   * mm/huge_memory.c `__split_huge_pmd`, and a later fault fills the PTE table, not a
+   * new THP), so KVM maps it at 4K too: `host_pfn_mapping_level` in
+   * arch/x86/kvm/mmu/mmu.c reads the host's page table. khugepaged, which may collapse
+   * the frame again later, is not modelled.
+   */
+  private hostSplitFrames: Uint8Array | null = null;
 
   constructor(init: {
     asId: number;
@@ -113,9 +123,32 @@ export class Memslot {
    * allowed by the MMU, the slot's geometry and the host mapping.
    */
   maxMappingLevel(rel: number, maxHugeLevel: SpteLevel): SpteLevel {
+    if (this.hostSplitFrames !== null && this.hostHugePageSplit(rel)) return SpteLevel.PG_LEVEL_4K;
     let level = Math.min(maxHugeLevel, this.hostMappingLevel) as SpteLevel;
     while (level > SpteLevel.PG_LEVEL_4K && this.lpageDisallowed(level, rel)) level--;
     return level;
+  }
+
+  /**
+   * The host split the transparent huge page backing `rel`'s 2M frame (a discard of
+   * part of it): see `hostSplitFrames`. Only THP backing splits; hugetlbfs pages never
+   * do (QEMU skips a discard smaller than the backing's page).
+   */
+  splitHostHugePage(rel: number): void {
+    if (this.backing !== 'thp') return;
+    this.hostSplitFrames ??= new Uint8Array(this.hostFrameIndex(this.npages - 1) + 1);
+    this.hostSplitFrames[this.hostFrameIndex(rel)] = 1;
+  }
+
+  /** Whether the host's huge page backing `rel`'s 2M frame was split by a discard. */
+  hostHugePageSplit(rel: number): boolean {
+    return this.hostSplitFrames !== null && this.hostSplitFrames[this.hostFrameIndex(rel)] === 1;
+  }
+
+  /** The slot's 2M frame holding `rel`, counted from the frame of the slot's first gfn. */
+  private hostFrameIndex(rel: number): number {
+    const pages = PAGES_PER_LEVEL[SpteLevel.PG_LEVEL_2M];
+    return Math.floor((this.baseGfn + rel) / pages) - Math.floor(this.baseGfn / pages);
   }
 
   /** Bytes of dirty bitmap KVM allocates: 2 × ALIGN(npages, 64) / 8 (bitmap + scratch). */

@@ -5,6 +5,22 @@ import { PAGES_PER_LEVEL } from '../kvm/types.ts';
 import { PageSet } from '../guest/page-set.ts';
 import { unmapGfnRange } from '../kvm/mmu-notifier.ts';
 
+/** 4K pages per 2M frame: a transparent huge page. */
+const THP_PAGES = 512;
+
+/** Mark the 2M frames that [start, end) of `slot` covers only in part as split (THP). */
+function splitPartlyCovered(slot: RamSlot, start: number, end: number): void {
+  const m = slot.memslot;
+  const frameOf = (rel: number): number => Math.floor((m.baseGfn + rel) / THP_PAGES);
+  const firstFrame = frameOf(start);
+  const lastFrame = frameOf(end - 1);
+  for (let f = firstFrame; f <= lastFrame; f++) {
+    const frameStart = Math.max(0, f * THP_PAGES - m.baseGfn);
+    const frameEnd = Math.min(slot.npages, (f + 1) * THP_PAGES - m.baseGfn);
+    if (start > frameStart || end < frameEnd) m.splitHostHugePage(frameStart);
+  }
+}
+
 /** Host page size of each backing, in 4 KiB pages (`qemu_ram_pagesize`). */
 const HOST_PAGE_PAGES: Readonly<Record<string, number>> = {
   '4k': 1,
@@ -114,6 +130,9 @@ export class HostMemory {
     }
     this.discardCalls++;
     this.discardedPages += npages;
+    // A discard that covers only part of a transparent huge page splits it: the host,
+    // and with it KVM, map that 2M frame with 4K pages from then on.
+    if (slot.memslot.backing === 'thp') splitPartlyCovered(slot, rel, rel + npages);
     const populated = this.populated[slot.index];
     const zeroed = this.zeroed[slot.index];
     let freed = 0;

@@ -8,6 +8,7 @@ import { GuestMemory } from '../../../engine/guest/memory.ts';
 import { HostMemory } from '../../../engine/vmm/host-memory.ts';
 import { resolveBalloonCosts } from '../../../engine/kvm/balloon-costs.ts';
 import { makeVm, region } from '../../helpers/kvm.ts';
+import { SpteLevel } from '../../../engine/kvm/types.ts';
 import { GiB, MiB, migration, plan, tracking } from '../../helpers/plans.ts';
 import type { RunResult } from '../../../engine/results.ts';
 import { rowsOf } from '../../helpers/migration.ts';
@@ -75,6 +76,41 @@ function unitGuest(): {
 }
 
 describe('free page reporting', () => {
+  it('splits the host huge page on a discard below 2M: KVM maps it at 4K, a refault brings back one page', () => {
+    const vm = makeVm({
+      slots: [region({ slot: 0, baseGfn: 0, npages: 2048, backing: 'thp' })],
+      vcpus: 1,
+    });
+    const memory = new GuestMemory(vm.memslots());
+    const host = new HostMemory(memory, vm, resolveBalloonCosts(), () => false);
+    const slot = memory.slots[0];
+    const touch = (page: number): void => {
+      vm.vcpus[0].accessFast(page, true);
+      memory.recordWrite(slot, page);
+      host.onAccess(slot, page);
+    };
+    touch(0); // first 2M frame: one THP, mapped 2M by KVM
+    touch(9); // the guest's data in it
+    touch(512); // second frame, likewise
+    expect(slot.memslot.tdp.leafLevel(0)).toBe(SpteLevel.PG_LEVEL_2M);
+    expect(host.rssPages).toBe(1024);
+    // Part of the first frame: the THP splits, KVM's 2M mapping goes (MMU notifier).
+    host.discard(8, 8);
+    expect(slot.memslot.hostHugePageSplit(8)).toBe(true);
+    expect(host.rssPages).toBe(1016);
+    touch(9);
+    expect(slot.memslot.tdp.leafLevel(9)).toBe(SpteLevel.PG_LEVEL_4K);
+    expect(host.refaults).toBe(1);
+    expect(host.rssPages).toBe(1017);
+    // Its twin: the whole second frame goes; the next touch faults a whole THP back in.
+    host.discard(512, 512);
+    expect(slot.memslot.hostHugePageSplit(512)).toBe(false);
+    expect(host.rssPages).toBe(505);
+    touch(600);
+    expect(slot.memslot.tdp.leafLevel(600)).toBe(SpteLevel.PG_LEVEL_2M);
+    expect(host.rssPages).toBe(1017);
+  });
+
   it('discards a reported block after PAGE_REPORTING_DELAY and a reused page comes back zero', () => {
     const { memory, buddy, host, write, vm } = unitGuest();
     const slot = memory.slots[0];
@@ -127,7 +163,11 @@ describe('free page reporting', () => {
         stale_pages: 0,
       });
       expect(Number(s.discarded_pages), reporting).toBeGreaterThan(0);
-      expect(Number(s.refaults), reporting).toBeGreaterThan(0);
+      // s390 zaps pages as they are freed, and the guest soon allocates them again.
+      // virtio and the hypercall put reported blocks back at the tail of the free
+      // lists (FPI_TO_TAIL), which the guest reaches last; and a refault brings back
+      // only the page touched, once a partial discard has split the host's THP.
+      if (reporting === 's390') expect(Number(s.refaults), reporting).toBeGreaterThan(0);
     }
   });
 
