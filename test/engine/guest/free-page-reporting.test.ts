@@ -215,6 +215,17 @@ describe('free page reporting', () => {
     }
   });
 
+  it('takes its budget in blocks: a capacity changes the batching, not what is reported', () => {
+    const [one, kernel] = [1, 32].map((capacity) =>
+      summaryRow(run(balloonPlan({ reporting: 'virtio', order: 9, capacity }))),
+    );
+    expect(Number(kernel.reported_pages)).toBeGreaterThan(0);
+    expect(Number(one.reported_pages)).toBeGreaterThan(0.97 * Number(kernel.reported_pages));
+    expect(Number(one.reported_pages)).toBeLessThan(1.03 * Number(kernel.reported_pages));
+    // One range per report instead of up to 32.
+    expect(Number(one.reports)).toBeGreaterThan(10 * Number(kernel.reports));
+  });
+
   it('reports nothing before PAGE_REPORTING_DELAY has passed', () => {
     const timeline = rowsOf<{ time_s: number; reported_mib: number }>(
       run(balloonPlan({ reporting: 'virtio', order: 9 })).timeline,
