@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../dsl/compile.ts';
+import type { Scope } from '../../dsl/compile.ts';
 import { nodeFileLoader } from '../../dsl/node-loader.ts';
 import {
   NBCONVERT,
   executeNotebook,
-  mmuText,
   notebookNames,
   notebookPath,
   outputProblems,
@@ -86,17 +86,25 @@ describe('notebooks/', () => {
     }
   });
 
-  it('has mmulab cells that compile without errors, read in order as one text', () => {
+  it('has mmulab cells that compile without errors, cell by cell as the kernel reads them', () => {
     for (const name of notebookNames()) {
       const src = readSource(name);
       if (src.kernel !== 'mmulab') continue;
-      const result = compile(mmuText(src), { file: `${name}.mmu`, load: nodeFileLoader });
-      const errors = result.diagnostics.filter((d) => d.severity === 'error');
-      expect(
-        errors.map((d) => `${d.code}: ${d.message}`),
-        name,
-      ).toEqual([]);
-      expect(result.program.experiments.length, name).toBeGreaterThan(0);
+      // Each cell sees the definitions, lets and last runs of the cells before it, as
+      // in the kernel (a cell's outputs read the last cell that ran something).
+      let scope: Scope | undefined;
+      let experiments = 0;
+      const errors: string[] = [];
+      for (const cell of src.cells.filter((c) => c.cell_type === 'code')) {
+        const text = cell.source.replace(/^%/gm, '# %');
+        const result = compile(text, { file: `${name}.mmu`, load: nodeFileLoader, scope });
+        for (const d of result.diagnostics.filter((x) => x.severity === 'error'))
+          errors.push(`${d.code}: ${d.message}`);
+        experiments += result.program.experiments.length;
+        scope = result.scope;
+      }
+      expect(errors, name).toEqual([]);
+      expect(experiments, name).toBeGreaterThan(0);
     }
   });
 });
