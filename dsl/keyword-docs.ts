@@ -253,6 +253,8 @@ export const VALUE_DOCS: Readonly<Record<string, string>> = {
   timeline: 'Samples every `sample` period.',
   events: 'Discrete events (syncs, throttling, switchover).',
   stale: 'Pages whose destination copy is stale at the end (should be empty).',
+  vcpu_stats:
+    'One row per vCPU during migration: accesses, progress, VM, userspace and ring-full exits, stall time by cause.',
   csv: 'Export as CSV, headed by `# key: value` lines with the provenance (read back with `aq.fromCSV(text, { comment: "#" })`). The default.',
   arrow: 'Export as Arrow IPC files, the provenance in the schema metadata.',
   time: 'Plot x axis: time in seconds (timeline).',

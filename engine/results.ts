@@ -4,6 +4,7 @@ import type { SimulationOutput } from './sim/simulation.ts';
 import type { RunPlan } from './plan.ts';
 import type { Costs } from './kvm/costs.ts';
 import { STALL_CAUSES } from './guest/vcpu-thread.ts';
+import { VCPU_STATS_COLUMNS } from './sim/vcpu-stats.ts';
 
 import pkg from '../package.json' with { type: 'json' };
 
@@ -29,11 +30,22 @@ export interface Provenance {
  * - iterations: one row per sync (dirty-sync-count);
  * - timeline: one row per sample period;
  * - events: ring-full exits, throttle changes, switchover, lost-dirty, ...
- * - stale: the pages the destination got wrong, with the cause (empty when correct).
+ * - stale: the pages the destination got wrong, with the cause (empty when correct);
+ * - vcpu_stats: one row per vCPU, during migration: its accesses and progress (the
+ *   share of the accesses it would have made undisturbed), its VM exits, userspace
+ *   exits and ring-full exits, and the time it lost by cause (stall_<cause>_ms, whose
+ *   sums over vCPUs are the summary's).
  * The language's `table`/`export` views, CSV and Arrow files and the worker-thread
  * transfer all take this list.
  */
-export const RESULT_TABLES = ['summary', 'iterations', 'timeline', 'events', 'stale'] as const;
+export const RESULT_TABLES = [
+  'summary',
+  'iterations',
+  'timeline',
+  'events',
+  'stale',
+  'vcpu_stats',
+] as const;
 export type ResultTableName = (typeof RESULT_TABLES)[number];
 
 /** The tables of one run (see RESULT_TABLES), where they come from, and whether it finished. */
@@ -148,15 +160,28 @@ export function buildResult(out: SimulationOutput): RunResult {
         })),
       )
     : aq.table({ gfn: [], source_generation: [], destination_generation: [], cause: [] });
+  const vcpuStats = aq.from(out.vcpuStats, [
+    ...VCPU_STATS_COLUMNS,
+    ...STALL_CAUSES.map((c) => `stall_${c}_ms`),
+  ]);
   const provenance: Provenance = {
     mmulab_version: MMULAB_VERSION,
     plan_hash: planHash(plan),
     seed: plan.seed,
     costs: { ...vm.costs },
   };
-  for (const t of [summary, iterations, timeline, events, stale])
+  for (const t of [summary, iterations, timeline, events, stale, vcpuStats])
     TABLE_PROVENANCE.set(t, provenance);
-  return { summary, iterations, timeline, events, stale, provenance, interrupted: out.interrupted };
+  return {
+    summary,
+    iterations,
+    timeline,
+    events,
+    stale,
+    vcpu_stats: vcpuStats,
+    provenance,
+    interrupted: out.interrupted,
+  };
 }
 
 /**
@@ -374,6 +399,7 @@ function columnsOfRuns(balloon: boolean): Record<ResultTableName, ColumnInfo[]> 
     timeline: info([...TIMELINE_COLUMNS, ...stalls, ...(balloon ? BALLOON_TIMELINE_COLUMNS : [])]),
     events: info(EVENT_COLUMNS),
     stale: info(STALE_COLUMNS),
+    vcpu_stats: info([...VCPU_STATS_COLUMNS, ...stalls]),
   };
 }
 

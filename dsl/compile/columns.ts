@@ -108,5 +108,6 @@ function perView<T>(f: (view: ResultTableName) => T): Record<ResultTableName, T>
     timeline: f('timeline'),
     events: f('events'),
     stale: f('stale'),
+    vcpu_stats: f('vcpu_stats'),
   };
 }

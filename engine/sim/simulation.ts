@@ -13,6 +13,8 @@ import { Scheduler } from './scheduler.ts';
 import { TimelineSampler, takeSnapshot } from './timeline.ts';
 import { verifyDestination } from './verify.ts';
 import { buildWorld } from './world.ts';
+import type { VcpuStatsRow } from './vcpu-stats.ts';
+import { vcpuSnapshot, vcpuStatsRow } from './vcpu-stats.ts';
 
 export type { TimelineRecord, TimelineState } from './timeline.ts';
 
@@ -42,6 +44,8 @@ export interface SimulationOutput {
   stale: StaleCause[];
   /** vCPU ns lost per cause (STALL_CAUSES order) during migration, summed over vCPUs. */
   stallNs: Float64Array;
+  /** Per vCPU during migration: accesses, progress, exits, stalls by cause. */
+  vcpuStats: VcpuStatsRow[];
   /** Accesses and ideal accesses during migration (for the slowdown). */
   guestAccesses: number;
   guestIdeal: number;
@@ -77,6 +81,7 @@ export function runWorld(world: World, options: RunControl = {}): SimulationOutp
   const scheduler = new Scheduler(world, sampler);
   scheduler.warmUp();
   const start = sampler.restart(scheduler.now);
+  const startPerVcpu = threads.map(vcpuSnapshot);
   const interrupted = scheduler.migrate(options);
   const now = scheduler.now;
   if (!migration.done) migration.giveUp(now);
@@ -103,6 +108,7 @@ export function runWorld(world: World, options: RunControl = {}): SimulationOutp
     stalePages: verified.stalePages,
     stale: verified.stale,
     stallNs: end.stalls.map((ns, k) => ns - start.stalls[k]),
+    vcpuStats: threads.map((th, k) => vcpuStatsRow(startPerVcpu[k], vcpuSnapshot(th))),
     guestAccesses: end.accesses - start.accesses,
     guestIdeal: end.ideal - start.ideal,
     guestIdealRunning: running.ideal - start.ideal,

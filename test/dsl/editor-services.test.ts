@@ -48,6 +48,7 @@ describe('complete', () => {
       'stale',
       'summary',
       'timeline',
+      'vcpu_stats',
     ]);
     expect(at('export summary to "r" as |').matches).toEqual(['arrow', 'csv']);
   });

@@ -66,6 +66,33 @@ describe('run results', () => {
     );
     expect([endless.status, endless.switchover]).toEqual(['not-converged', null]);
   });
+
+  it('give one vcpu_stats row per vCPU whose stalls and ring-full exits add up to the summary', () => {
+    const r = run(
+      plan({
+        vm: smallVm({
+          vcpus: 3,
+          workload: { kind: 'uniform', rate: 100_000, region: { offset: 0, size: 256 * MiB } },
+        }),
+        tracking: tracking({ dirtyLog: 'ring', ringEntries: 1024 }),
+        maxTimeNs: 10e9,
+      }),
+    );
+    const s = r.summary.objects()[0] as Record<string, number>;
+    const rows = r.vcpu_stats.objects() as Record<string, number>[];
+    expect(rows.map((v) => v.vcpu)).toEqual([0, 1, 2]);
+    const sum = (col: string): number => rows.reduce((a, v) => a + v[col], 0);
+    expect(sum('ring_full_exits')).toBe(s.ring_full_exits);
+    expect(s.ring_full_exits).toBeGreaterThan(0);
+    for (const col of Object.keys(s).filter((c) => c.startsWith('stall_'))) {
+      expect(sum(col)).toBeCloseTo(s[col], 6);
+    }
+    for (const v of rows) {
+      expect(v.guest_progress).toBeGreaterThan(0);
+      expect(v.guest_progress).toBeLessThanOrEqual(1);
+      expect(v.vm_exits).toBeGreaterThan(0);
+    }
+  });
 });
 
 describe('the ioctl and slowdown columns', () => {

@@ -18,7 +18,7 @@ import { run } from '../../engine/run.ts';
 
 const HERE = import.meta.dirname;
 const PROGRAMS = join(HERE, 'programs');
-const TABLES = ['summary', 'iterations', 'timeline', 'events', 'stale'] as const;
+const TABLES = ['summary', 'iterations', 'timeline', 'events', 'stale', 'vcpu_stats'] as const;
 
 /** Keys sorted at every level, so the text depends only on the plan's content. */
 function canonical(value: unknown): unknown {

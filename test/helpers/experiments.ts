@@ -39,6 +39,7 @@ export function handResult(plan: RunPlan, r: HandRun): RunResult {
     timeline: aq.from(timeline),
     events: aq.table({ time_s: [], kind: [], vcpu: [], detail: [] }),
     stale: aq.table({ gfn: [], source_generation: [], destination_generation: [], cause: [] }),
+    vcpu_stats: aq.table({ vcpu: [0], guest_progress: [1] }),
     provenance,
     interrupted: false,
   };

@@ -73,7 +73,7 @@ describe('provenance you can cite and check', () => {
   it('records the sources hash (used files too), the checkout and Node in every CSV', async () => {
     expect((await published).code).toBe(0);
     const files = readdirSync(join(TMP, 'published'));
-    expect(files.length).toBe(10);
+    expect(files.length).toBe(12);
     const h = header(join(TMP, 'published', files[0]));
     expect(h).toMatchObject({
       source: 'paper.mmu',
@@ -104,7 +104,7 @@ describe('provenance you can cite and check', () => {
     expect((await published).code).toBe(0);
     const ok = await mmulab('run', 'paper.mmu', '--verify', 'published');
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-    expect(ok.stderr).toContain('all 10 file(s) of published re-made identically');
+    expect(ok.stderr).toContain('all 12 file(s) of published re-made identically');
 
     const file = join(TMP, 'published', 'tiny_ring_m_seed-2.summary.csv');
     const lines = readFileSync(file, 'utf8').split('\n');

@@ -96,6 +96,7 @@ describe.concurrent('mmulab run --shard and mmulab merge', () => {
       'stale.arrow',
       'summary.arrow',
       'timeline.arrow',
+      'vcpu_stats.arrow',
     ]);
     // Byte for byte: the split leaves no trace in the merged files.
     for (const [name, bytes] of three) {

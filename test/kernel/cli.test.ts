@@ -120,7 +120,7 @@ describe.concurrent('mmulab (spawned)', () => {
 
   it('run: prints the summary, writes CSVs with provenance and an offline HTML report', async () => {
     const r = await fullRun();
-    expect(r.stderr).toBe('wrote 5 CSV file(s) to csv\nwrote out/report.html\n');
+    expect(r.stderr).toBe('wrote 6 CSV file(s) to csv\nwrote out/report.html\n');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('summary:');
     expect(r.stdout).toMatch(/stale_pages/);
@@ -128,7 +128,7 @@ describe.concurrent('mmulab (spawned)', () => {
 
     const files = readdirSync(join(TMP, 'csv')).sort();
     expect(files).toEqual(
-      ['events', 'iterations', 'stale', 'summary', 'timeline'].map(
+      ['events', 'iterations', 'stale', 'summary', 'timeline', 'vcpu_stats'].map(
         (t) => `tiny_ring_m_seed-3.${t}.csv`,
       ),
     );

@@ -21,6 +21,7 @@ tracking rg { dirty_log ring 4096 }
 migration fast { bandwidth 10Gbit/s, downtime 300ms }
 sweep tiny with [bm, rg], fast seeds 1..2 max_time 2s
 table summary with status, downtime_ms, pages_sent
+table vcpu_stats with guest_progress, vm_exits, ring_full_exits
 plot remaining over time
 `;
 
@@ -116,8 +117,14 @@ beforeAll(async () => {
 
 describe('the CLI report, the kernel and tslab', () => {
   it('show the same tables', () => {
-    expect(cli.tables).toHaveLength(1);
+    expect(cli.tables).toHaveLength(2);
     expect(cli.tables[0].slice(0, 4)).toEqual(['label', 'status', 'downtime_ms', 'pages_sent']);
+    expect(cli.tables[1].slice(0, 4)).toEqual([
+      'label',
+      'guest_progress',
+      'vm_exits',
+      'ring_full_exits',
+    ]);
     expect(kernel.tables).toEqual(cli.tables);
     expect(tslab.tables).toEqual(cli.tables);
   });
