@@ -7,7 +7,8 @@ import type { PlanRunner, RunnerOptions, RunnerOutcome, RunnerPlan } from './run
  * runner it wraps, and stores what they give. Stored results come back as they were
  * made (the engine is deterministic, the key names the plan and the engine), so the
  * tables are the same whether a plan ran now or before. Progress counts the stored
- * plans as done.
+ * plans as done. Each result is stored as soon as its plan finishes, so an interrupted
+ * or crashed run keeps what it finished.
  */
 export class CachingRunner implements PlanRunner {
   /** Plans run (not found in the cache) by this runner so far. */
@@ -28,9 +29,15 @@ export class CachingRunner implements PlanRunner {
     }
     if (missing.length === 0) return { results, interrupted: false };
     const stored = results.size;
-    const { onProgress } = options;
+    const { onProgress, onResult } = options;
+    const byIndex = new Map(missing.map((p) => [p.index, p.plan]));
     const outcome = await this.inner.run(missing, {
       ...options,
+      onResult: (index, result) => {
+        const plan = byIndex.get(index);
+        if (plan) this.cache.set(plan, result);
+        onResult?.(index, result);
+      },
       ...(onProgress
         ? {
             onProgress: (p) => onProgress({ ...p, done: p.done + stored, total: plans.length }),
@@ -40,9 +47,7 @@ export class CachingRunner implements PlanRunner {
     this.ran += missing.length;
     for (const p of missing) {
       const result = outcome.results.get(p.index);
-      if (!result) continue;
-      this.cache.set(p.plan, result);
-      results.set(p.index, result);
+      if (result) results.set(p.index, result);
     }
     return { results, interrupted: outcome.interrupted };
   }

@@ -35,6 +35,7 @@ export class InThreadRunner implements PlanRunner {
       }
       if (result.interrupted && signal?.aborted) return { results, interrupted: true };
       results.set(p.index, result);
+      options.onResult?.(p.index, result);
     }
     return { results, interrupted: false };
   }

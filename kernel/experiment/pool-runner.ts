@@ -66,7 +66,9 @@ export class PoolRunner implements PlanRunner {
             stop(); // the engine rejected a plan: the others are not worth waiting for
             throw planFailed(reply);
           }
-          results.set(index, resultFromOutcome(reply.outcome));
+          const result = resultFromOutcome(reply.outcome);
+          results.set(index, result);
+          options.onResult?.(index, result);
           lastLabel = label;
         }),
       );

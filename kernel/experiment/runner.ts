@@ -37,6 +37,11 @@ export interface RunnerOptions {
    * dropped. How soon depends on the runner (see each).
    */
   signal?: AbortSignal;
+  /**
+   * Called with each plan's result as soon as it finishes, before the run ends: what
+   * keeps it (the result cache) then survives an interrupt or a crash of a later plan.
+   */
+  onResult?: (index: number, result: RunResult) => void;
 }
 
 export interface RunnerOutcome {

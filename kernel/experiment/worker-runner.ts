@@ -81,7 +81,11 @@ export class WorkerRunner implements PlanRunner {
           }
           const { outcome } = reply.reply;
           // A plan the stop cell cut short did not finish: it is dropped.
-          if (!outcome.interrupted) results.set(outcome.index, resultFromOutcome(outcome));
+          if (!outcome.interrupted) {
+            const result = resultFromOutcome(outcome);
+            results.set(outcome.index, result);
+            options.onResult?.(outcome.index, result);
+          }
         } else {
           finish();
           resolve({ results, interrupted: results.size < total });

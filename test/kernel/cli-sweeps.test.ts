@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { constants as osConstants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from '@uwdata/flechette';
 import * as aq from 'arquero';
@@ -164,32 +164,38 @@ describe.concurrent('mmulab run --shard and mmulab merge', () => {
 });
 
 /**
- * Resolves once process `pid` has a handler for `signal`: Linux lists the caught
- * signals as a hex mask in /proc/PID/status (SigCgt), bit N-1 for signal N. Polling it
- * is what makes the test independent of how long the command takes to start.
+ * Resolves once a plan's result is in the cache directory `dir`: the run is under way,
+ * so the command's SIGINT handler is installed. (Polling /proc/PID/status for a caught
+ * SIGINT does not tell: Node itself catches SIGINT from the start, to restore the
+ * terminal before it dies of it, so a signal sent during a slow start-up killed the
+ * command on a loaded machine.)
  */
-async function untilCatches(pid: number, signal: 'SIGINT'): Promise<void> {
-  const bit = 1n << BigInt(osConstants.signals[signal] - 1);
-  for (;;) {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-    if (mask !== undefined && (BigInt(`0x${mask}`) & bit) !== 0n) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+async function untilAPlanFinished(dir: string): Promise<void> {
+  const results = (): number => {
+    try {
+      return readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.json'))
+        .length;
+    } catch {
+      return 0;
+    }
+  };
+  while (results() === 0) await new Promise((r) => setTimeout(r, 50));
 }
 
 describe('mmulab run interrupted', () => {
   it('on SIGINT stops the workers, prints the finished plans and exits 130', async () => {
-    const child = spawn(process.execPath, [BIN, 'run', 'long.mmu', '--jobs', '2'], { cwd: TMP });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'run', 'long.mmu', '--jobs', '2', '--cache', 'interrupted-cache'],
+      { cwd: TMP },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     const code = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
-    // Only once the command catches SIGINT (before, Node's default would kill it),
-    // then long enough to finish a few plans, far from the 400 plans' end.
-    await untilCatches(child.pid!, 'SIGINT');
-    await new Promise((r) => setTimeout(r, 1500));
+    // Only once a plan has finished (the run is under way), far from the 400 plans' end.
+    await untilAPlanFinished(join(TMP, 'interrupted-cache'));
     child.kill('SIGINT');
     expect(await code).toBe(130);
     const m = /interrupted; (\d+) of 401 plan\(s\) finished/.exec(stderr);

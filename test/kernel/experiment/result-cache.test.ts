@@ -7,6 +7,7 @@ import { CachingRunner } from '../../../kernel/experiment/caching-runner.ts';
 import { runProgram } from '../../../kernel/experiment/experiments.ts';
 import type { ProgramRun } from '../../../kernel/experiment/experiments.ts';
 import { InThreadRunner } from '../../../kernel/experiment/in-thread.ts';
+import { indexedPlans } from '../../../kernel/experiment/plans.ts';
 import { ResultCache, userCacheDir } from '../../../kernel/experiment/result-cache.ts';
 import {
   engineFingerprint,
@@ -48,6 +49,28 @@ describe('CachingRunner', () => {
     const b = await runProgram(compiled.program, PROGRAM, { runner: second });
     expect(second.ran).toBe(0);
     expect(tables(b)).toEqual(tables(a));
+  });
+
+  it('stores each result when its plan finishes, so an interrupted run keeps it', async () => {
+    const dir = join(TMP, 'as-they-finish');
+    const cache = new ResultCache(dir);
+    const plans = indexedPlans(compiled.program);
+    const controller = new AbortController();
+    let storedWhileRunning = false;
+    const run = await runProgram(compiled.program, PROGRAM, {
+      runner: new CachingRunner(new InThreadRunner(), cache),
+      signal: controller.signal,
+      onProgress: ({ done }) => {
+        // The second plan is running: the first is already in the cache; stop here.
+        if (done > 1 && !controller.signal.aborted) {
+          storedWhileRunning = cache.get(plans[0]!.plan) !== undefined;
+          controller.abort();
+        }
+      },
+    });
+    expect(run.interrupted).toBe(true);
+    expect(storedWhileRunning).toBe(true);
+    expect(cache.get(plans[1]!.plan)).toBeUndefined();
   });
 
   it('runs only the plans it has not stored', async () => {
