@@ -106,6 +106,8 @@ export interface Experiment {
   migration: Value;
   /** `seed 7`, `seeds 1..5`, `costs slow`, `warmup 1s`, ... */
   options: Property[];
+  /** Every `where EXPR` over the axes, in order: more than one is reported. */
+  where: ExprNode[];
   span: Span;
 }
 

@@ -127,6 +127,7 @@ function slotWords(
     case 'keyword':
     case 'new-name':
     case 'column':
+    case 'axis':
     case 'text':
       return [];
   }

@@ -134,6 +134,7 @@ export type ExperimentCstChildren = {
   tracking?: ValueCstNode[];
   Comma?: IToken[];
   migration?: ValueCstNode[];
+  whereClause?: WhereClauseCstNode[];
   options?: RunOptionCstNode[];
 };
 

@@ -51,6 +51,7 @@ export const DiagnosticCode = {
   DuplicateAxis: 'duplicate-axis',
   UnknownAxis: 'unknown-axis',
   ZipLengths: 'zip-lengths',
+  NoPointKept: 'no-point-kept',
   DuplicateSlotName: 'duplicate-slot-name',
   SlotTooLarge: 'slot-too-large',
   SlotBeyondMaxGfn: 'slot-beyond-max-gfn',

@@ -217,8 +217,8 @@ export class MmuParser extends RecoveringParser {
   });
 
   /**
-   * experiment := (run | sweep) value with value "," value (WORD value)*
-   * e.g. `sweep db with [bitmap, ring], fast seeds 1..5 costs slow`
+   * experiment := (run | sweep) value with value "," value (runOption | whereClause)*
+   * e.g. `sweep db with [bitmap, ring], fast seeds 1..5 costs slow where bandwidth >= 10Gbit/s`
    */
   public experiment = this.RULE('experiment', () => {
     this.OR([
@@ -230,7 +230,17 @@ export class MmuParser extends RecoveringParser {
     this.SUBRULE2(this.value, { LABEL: 'tracking' });
     this.CONSUME(Comma);
     this.SUBRULE3(this.value, { LABEL: 'migration' });
-    this.MANY(() => this.SUBRULE(this.runOption, { LABEL: 'options' }));
+    // `where` is also a Word, so a run option's key could start with it: the first
+    // alternative that fits wins, and `where` starts the condition.
+    this.MANY(() =>
+      this.OR2({
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          { ALT: () => this.SUBRULE(this.whereClause) },
+          { ALT: () => this.SUBRULE(this.runOption, { LABEL: 'options' }) },
+        ],
+      }),
+    );
   });
 
   /**

@@ -74,6 +74,8 @@ export type SlotValue =
   | { kind: 'field-value'; of: BlockKind }
   /** A column of the result tables. */
   | { kind: 'column' }
+  /** An axis of the experiment (a swept field, a list of names, a listed option). */
+  | { kind: 'axis' }
   /** A quoted string, or fields in a `{ ... }` block (the schema says which). */
   | { kind: 'text' };
 
@@ -209,6 +211,8 @@ export const SYNTAX: Syntax = {
       sweep:
         '`sweep VM with [T1, T2], M seeds 1..5`: the cartesian product of every list and seed range; one run per combination, run in parallel.',
       with: 'Separates the VM of a run from its tracking policy and migration policy: `run db with ring, fast`.',
+      where:
+        '`run ... where EXPR`: keep only the points of the product (combinations of axis values) for which the condition holds, before anything runs, e.g. `where bandwidth >= 10Gbit/s or tracking = ring`. It names axes only; filter results with `table VIEW where ...`.',
     },
     slots: {
       mode: { holds: { kind: 'keyword' } },
@@ -227,6 +231,11 @@ export const SYNTAX: Syntax = {
         placeholder: 'OPTION VALUE',
         holds: { kind: 'field', of: 'run', title: 'run option' },
         note: 'the options of `run` and `sweep` below',
+      },
+      whereClause: {
+        placeholder: 'where EXPR',
+        holds: { kind: 'axis' },
+        note: 'keeps the points (combinations of axis values) for which the condition holds; it may name the axes only',
       },
     },
   },

@@ -309,6 +309,7 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
       tracking: val(ch.tracking),
       migration: val(ch.migration),
       options: (ch.options ?? []).map((n) => this.runOption(n.children)),
+      where: (ch.whereClause ?? []).map((n) => this.whereClause(n.children)),
       span,
     };
   }

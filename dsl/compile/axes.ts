@@ -137,17 +137,23 @@ export function experimentAxes(slots: Slots, options: readonly OptionAxis[]): Ax
   return axes;
 }
 
-/** The axes with the values the kept points have (a filter may leave some out). */
+/**
+ * The axes with the values the kept points have (a filter may leave some out), in the
+ * order the axis lists them (a `where` may keep a later value of one name first).
+ */
 export function axesOfPoints(
   axes: readonly AxisSource[],
   params: readonly Record<string, ParamValue>[],
 ): Axis[] {
   return axes.map((a) => {
+    const kept = new Set(params.map((p) => p[a.column] ?? null));
+    const values = [...a.values.filter((v) => kept.has(v))];
+    for (const v of distinct([...kept])) if (!values.includes(v)) values.push(v);
     const axis: Axis = {
       column: a.column,
       dim: a.dim,
       ...(a.unit === undefined ? {} : { unit: a.unit }),
-      values: distinct(params.map((p) => p[a.column] ?? null)),
+      values,
       source: a.source,
     };
     return axis;

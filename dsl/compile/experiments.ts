@@ -9,10 +9,16 @@ import type { DefinitionKind, Experiment, Property, Span, Value } from '../ast.t
 import { DiagnosticCode as C, diagnostic, didYouMean, oneOf } from '../diagnostics.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { FIELDS } from '../schema.ts';
+import { everyResultColumn } from '../../engine/results.ts';
 import { axesOfPoints, choicesOf, experimentAxes, paramsOf } from './axes.ts';
 import type { AxisSource, Slot, Slots } from './axes.ts';
 import { bindSweep, bindValue } from './bind.ts';
 import { checkCombination } from './checks.ts';
+import { axisColumn } from './columns.ts';
+import { evaluator, truthy } from './evaluate.ts';
+import type { RowFunction } from './evaluate.ts';
+import { compileExpr } from './expr.ts';
+import type { ExprNames } from './expr.ts';
 import type { Definitions } from './definitions.ts';
 import type { Axis, ParamValue } from './experiment-types.ts';
 import { single } from './family.ts';
@@ -36,7 +42,7 @@ export interface CompiledExperiment {
 
 /** The most plans one experiment may make. */
 export const MAX_PLANS = 10_000;
-/** The most points a product may have before `zip` pairs its axes. */
+/** The most points a product may have before `zip` pairs its axes (or `where` keeps some). */
 export const MAX_POINTS_BEFORE_ZIP = 100_000;
 
 /** The run options that set a number of the plan, by option name. */
@@ -83,14 +89,24 @@ export function compileExperiment(
   if (!checkColumnsUnique(axes, e.span, diags)) return undefined;
   const zip = options.zip && zipAxes(options.zip, axes, diags);
   if (options.zip && !zip) return undefined;
+  const where = e.where.length > 0 ? pointCondition(e, axes, diags) : undefined;
+  if (e.where.length > 0 && !where) return undefined;
   const points = countPoints(sweep);
-  const limit = zip ? MAX_POINTS_BEFORE_ZIP : Math.floor(MAX_PLANS / sweep.seeds.length);
+  const limit = zip || where ? MAX_POINTS_BEFORE_ZIP : Math.floor(MAX_PLANS / sweep.seeds.length);
   if (points > limit) {
     tooMany(e, axes, points, sweep.seeds.length, diags);
     return undefined;
   }
   let kept = sweepPoints(sweep).map((point) => ({ point, params: paramsOf(axes, point) }));
   if (zip) kept = kept.filter(({ params }) => paired(zip, params));
+  if (where) {
+    const before = kept.length;
+    kept = kept.filter(({ params }) => truthy(where.keeps(params)));
+    if (kept.length === 0) {
+      noPointKept(e, where.span, before, diags);
+      return undefined;
+    }
+  }
   if (kept.length * sweep.seeds.length > MAX_PLANS) {
     tooMany(e, axes, kept.length, sweep.seeds.length, diags);
     return undefined;
@@ -233,7 +249,7 @@ function tooMany(
       C.TooManyPlans,
       e.span,
       `This ${e.mode} makes ${describePlans(axes, points, seeds)}; one experiment runs at most ${MAX_PLANS.toLocaleString('en-US')}.`,
-      'Sweep fewer values (a larger step, fewer seeds), pair axes with `zip`, or split it into several experiments.',
+      'Sweep fewer values (a larger step, fewer seeds), pair axes with `zip`, keep some points with `where`, or split it into several experiments.',
     ),
   );
 }
@@ -292,6 +308,74 @@ function zipAxes(
     return undefined;
   }
   return out;
+}
+
+/** A run's `where`, compiled over the axes: true for the points it keeps. */
+interface PointCondition {
+  keeps: RowFunction;
+  span: Span;
+}
+
+/**
+ * `where EXPR` of a run or sweep, over the axis columns (one value per point, in the
+ * axis's unit); undefined after reporting. Results and `seed` are not known yet when
+ * the points are chosen, so a condition naming them is an error that says where it goes.
+ */
+function pointCondition(
+  e: Experiment,
+  axes: readonly AxisSource[],
+  diags: Diagnostic[],
+): PointCondition | undefined {
+  const [node, twice] = e.where;
+  if (twice) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.DuplicateField,
+        twice.span,
+        `This ${e.mode} has two \`where\` conditions.`,
+        'Join them into one with `and`: `where A and B`.',
+      ),
+    );
+    return undefined;
+  }
+  const columns = new Map(axes.map((a) => [a.column, axisColumn(a)]));
+  const listed = oneOf([...columns.keys()]);
+  const names: ExprNames = {
+    lookup: (name) => columns.get(name),
+    names: () => columns.keys(),
+    why: (name) => {
+      if (name === 'seed')
+        return ' The seeds are not an axis: every point kept runs with each seed (`seeds 1..3`).';
+      const results = Object.values(everyResultColumn()).flat();
+      if (name === 'label' || results.some((c) => c.name === name))
+        return ` '${name}' is a result of the runs, known only after they run; a ${e.mode}'s \`where\` chooses the points before.`;
+      return undefined;
+    },
+    place: `the axes of this ${e.mode}`,
+    hint:
+      columns.size > 0
+        ? `A ${e.mode}'s \`where\` names its axes: ${listed}. To filter results, write \`table summary where ...\`.`
+        : `This ${e.mode} varies nothing for \`where\` to choose from: sweep a field (a list or a range in a definition) or list names in the statement.`,
+  };
+  const typed = compileExpr(node, names, diags, {
+    type: 'boolean',
+    what: `The condition of a ${e.mode}'s \`where\``,
+  });
+  return typed && { keeps: evaluator(typed.expr), span: node.span };
+}
+
+/** `where` left none of the points of the product. */
+function noPointKept(e: Experiment, span: Span, points: number, diags: Diagnostic[]): void {
+  diags.push(
+    diagnostic(
+      'error',
+      C.NoPointKept,
+      span,
+      `This condition keeps none of the ${points.toLocaleString('en-US')} point${points === 1 ? '' : 's'} of the ${e.mode}: it would run nothing.`,
+      'Loosen the condition, or check the values of the axes it names (`mmulab run --dry-run` lists them without it).',
+    ),
+  );
 }
 
 /** A point of zipped axes keeps the i-th value of each (the same i for all). */

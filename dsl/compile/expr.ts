@@ -29,6 +29,8 @@ export interface ExprNames {
   why?(name: string): string | undefined;
   /** Where the names come from, for messages: "the summary table". */
   place: string;
+  /** The hint of an unknown name, when the usual one (a column, an axis or a let) is not right. */
+  hint?: string;
 }
 
 /** What an expression yields: a number (in `unit`, when known), text or true/false. */
@@ -212,7 +214,8 @@ class ExprCompiler {
       C.UnknownColumn,
       span,
       `Unknown column '${text}' in ${this.names.place}.${this.names.why?.(text) ?? didYouMean(text, this.names.names())}`,
-      `Name a column of ${this.names.place}, an axis or a \`let\`; a text value goes in quotes ("${text}") or after \`=\` with a text column.`,
+      this.names.hint ??
+        `Name a column of ${this.names.place}, an axis or a \`let\`; a text value goes in quotes ("${text}") or after \`=\` with a text column.`,
     );
   }
 

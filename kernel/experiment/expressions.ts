@@ -1,46 +1,17 @@
-import type { Expr, ParamValue } from '../../dsl/compile.ts';
+import type { Expr } from '../../dsl/compile.ts';
+import { ExprShapeError, evaluator, exprColumns } from '../../dsl/compile/evaluate.ts';
+import type { RowFunction } from '../../dsl/compile/evaluate.ts';
 import { ColumnError, requireColumn } from './experiment-table.ts';
 
 /**
- * Expressions (`let`, `where`, `expect`) compiled to closures over a row's fields: the
- * language gives an Expr tree (plain data), and each node becomes a small function that
- * calls its children's. Nothing here turns user text into code (no eval, no `new
- * Function`): Arquero receives the closures through `aq.escape`.
- *
- * Null rules (dsl/compile/experiment-types.ts): arithmetic with null gives null, a
- * division or `%` by zero gives null, a comparison with null is false. A NaN (a
- * result table's missing number) counts as null. `and`, `or` and `not` read null as
- * false; `if(c, a, b)` picks b when c is null.
+ * Expressions (`let`, `where`, `expect`) over the rows of a result table: the language
+ * evaluates an Expr as closures (dsl/compile/evaluate.ts, the one evaluator, with the
+ * null rules); here it is checked against the table's columns first. Arquero receives
+ * the closures through `aq.escape`: nothing turns user text into code.
  */
 
-/** A row as Arquero's escaped functions receive it: column values by name. */
-export type Row = Readonly<Record<string, unknown>>;
-
-/** An expression compiled: its value for one row. */
-export type RowFunction = (row: Row) => ParamValue;
-
-/** Every column an expression reads, in the order they appear, each once. */
-export function exprColumns(e: Expr): string[] {
-  const out: string[] = [];
-  const walk = (x: Expr): void => {
-    switch (x.kind) {
-      case 'column':
-        if (!out.includes(x.name)) out.push(x.name);
-        return;
-      case 'unary':
-        return walk(x.arg);
-      case 'binary':
-        walk(x.left);
-        return walk(x.right);
-      case 'call':
-        return x.args.forEach(walk);
-      default:
-        return;
-    }
-  };
-  walk(e);
-  return out;
-}
+export { exprColumns, truthy } from '../../dsl/compile/evaluate.ts';
+export type { Row, RowFunction } from '../../dsl/compile/evaluate.ts';
 
 /**
  * `e` as a function of a row. `columns`: the columns the rows have; a column the
@@ -49,160 +20,10 @@ export function exprColumns(e: Expr): string[] {
  */
 export function compileExpr(e: Expr, columns: readonly string[], where: string): RowFunction {
   for (const c of exprColumns(e)) requireColumn(columns, c, where);
-  return build(e);
-}
-
-function build(e: Expr): RowFunction {
-  switch (e.kind) {
-    case 'number': {
-      const v = e.value;
-      return () => v;
-    }
-    case 'text': {
-      const v = e.value;
-      return () => v;
-    }
-    case 'boolean': {
-      const v = e.value;
-      return () => v;
-    }
-    case 'column': {
-      const name = e.name;
-      return (row) => value(row[name]);
-    }
-    case 'unary': {
-      const arg = build(e.arg);
-      if (e.op === 'not') return (row) => !truthy(arg(row));
-      return (row) => {
-        const v = arg(row);
-        return typeof v === 'number' ? -v : null;
-      };
-    }
-    case 'binary':
-      return binary(e.op, build(e.left), build(e.right));
-    case 'call':
-      return call(e.fn, e.args.map(build));
+  try {
+    return evaluator(e);
+  } catch (err) {
+    if (err instanceof ExprShapeError) throw new ColumnError(err.message);
+    throw err;
   }
-}
-
-/** A cell as an expression value: NaN and undefined are null, other non-values too. */
-function value(v: unknown): ParamValue {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'number') return Number.isNaN(v) ? null : v;
-  if (typeof v === 'string' || typeof v === 'boolean') return v;
-  if (typeof v === 'bigint') return Number(v);
-  return null;
-}
-
-/** True only for `true` (null and every other value are false): the rows a `where` keeps. */
-export function truthy(v: ParamValue): boolean {
-  return v === true;
-}
-
-/** A number result, with NaN (0/0 cannot happen, but sqrt(-1) can) as null. */
-function num(v: number): ParamValue {
-  return Number.isNaN(v) ? null : v;
-}
-
-function arithmetic(op: '+' | '-' | '*' | '/' | '%', a: number, b: number): ParamValue {
-  switch (op) {
-    case '+':
-      return num(a + b);
-    case '-':
-      return num(a - b);
-    case '*':
-      return num(a * b);
-    case '/':
-      return b === 0 ? null : num(a / b);
-    case '%':
-      return b === 0 ? null : num(a % b);
-  }
-}
-
-function compare(op: '=' | '!=' | '<' | '<=' | '>' | '>=', a: ParamValue, b: ParamValue): boolean {
-  if (a === null || b === null) return false;
-  if (op === '=') return a === b;
-  if (op === '!=') return a !== b;
-  // Order is defined between two numbers or two texts; anything else is not comparable.
-  if (typeof a !== typeof b || typeof a === 'boolean') return false;
-  switch (op) {
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-  }
-}
-
-function binary(
-  op: Extract<Expr, { kind: 'binary' }>['op'],
-  left: RowFunction,
-  right: RowFunction,
-): RowFunction {
-  switch (op) {
-    case 'and':
-      return (row) => truthy(left(row)) && truthy(right(row));
-    case 'or':
-      return (row) => truthy(left(row)) || truthy(right(row));
-    case '+':
-    case '-':
-    case '*':
-    case '/':
-    case '%':
-      return (row) => {
-        const a = left(row);
-        const b = right(row);
-        return typeof a === 'number' && typeof b === 'number' ? arithmetic(op, a, b) : null;
-      };
-    default:
-      return (row) => compare(op, left(row), right(row));
-  }
-}
-
-/** One argument's number, or null (null, text and flags have none). */
-function numberOf(v: ParamValue): number | null {
-  return typeof v === 'number' ? v : null;
-}
-
-const UNARY: Readonly<Record<string, (x: number) => number | null>> = {
-  abs: Math.abs,
-  sqrt: (x) => (x < 0 ? null : Math.sqrt(x)),
-  log: (x) => (x <= 0 ? null : Math.log(x)),
-  log2: (x) => (x <= 0 ? null : Math.log2(x)),
-  log10: (x) => (x <= 0 ? null : Math.log10(x)),
-  exp: Math.exp,
-  round: Math.round,
-  floor: Math.floor,
-  ceil: Math.ceil,
-};
-
-function call(
-  fn: Extract<Expr, { kind: 'call' }>['fn'],
-  args: readonly RowFunction[],
-): RowFunction {
-  if (fn === 'if') {
-    const [c, a, b] = args;
-    if (!c || !a || !b) throw new ColumnError('if() takes three arguments: if(condition, a, b).');
-    return (row) => (truthy(c(row)) ? a(row) : b(row));
-  }
-  if (fn === 'min' || fn === 'max') {
-    if (args.length === 0) throw new ColumnError(`${fn}() takes at least one argument.`);
-    const pick = fn === 'min' ? Math.min : Math.max;
-    return (row) => {
-      const xs = args.map((f) => numberOf(f(row)));
-      return xs.some((x) => x === null) ? null : pick(...(xs as number[]));
-    };
-  }
-  const f = UNARY[fn];
-  const [arg] = args;
-  if (!f || !arg || args.length !== 1) throw new ColumnError(`${fn}() takes one argument.`);
-  return (row) => {
-    const x = numberOf(arg(row));
-    if (x === null) return null;
-    const y = f(x);
-    return y === null ? null : num(y);
-  };
 }

@@ -543,6 +543,48 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     lineOffset: 1,
   },
   {
+    code: 'unknown-column',
+    bad: 'migration m { bandwidth [1Gbit/s, 10Gbit/s] }\nsweep db with [manual, ring], m where bandwith >= 10Gbit/s',
+    good: 'migration m { bandwidth [1Gbit/s, 10Gbit/s] }\nsweep db with [manual, ring], m where bandwidth >= 10Gbit/s',
+    message: "Unknown column 'bandwith' in the axes of this sweep. Did you mean 'bandwidth'?",
+    at: 'bandwith',
+    lineOffset: 1,
+  },
+  {
+    code: 'unknown-column',
+    bad: 'migration m { bandwidth [1Gbit/s, 10Gbit/s] }\nsweep db with [manual, ring], m where downtime_ms < 300ms',
+    good: 'migration m { bandwidth [1Gbit/s, 10Gbit/s] }\nsweep db with [manual, ring], m where tracking = ring or bandwidth < 5Gbit/s',
+    message:
+      "Unknown column 'downtime_ms' in the axes of this sweep. 'downtime_ms' is a result of the runs, known only after they run; a sweep's `where` chooses the points before.",
+    at: 'downtime_ms',
+    lineOffset: 1,
+  },
+  {
+    code: 'unknown-column',
+    bad: 'migration m { bandwidth [1Gbit/s, 10Gbit/s] }\nsweep db with ring, m seeds 1..3 where seed > 1',
+    good: 'migration m { bandwidth [1Gbit/s, 10Gbit/s] }\nsweep db with ring, m seeds 2..3 where bandwidth > 1Gbit/s',
+    message:
+      "Unknown column 'seed' in the axes of this sweep. The seeds are not an axis: every point kept runs with each seed (`seeds 1..3`).",
+    at: 'seed >',
+    lineOffset: 1,
+  },
+  {
+    code: 'no-point-kept',
+    bad: 'migration m { bandwidth [1Gbit/s, 10Gbit/s] }\nrun db with ring, m where bandwidth > 10Gbit/s',
+    good: 'migration m { bandwidth [1Gbit/s, 10Gbit/s] }\nrun db with ring, m where bandwidth >= 10Gbit/s',
+    message: 'This condition keeps none of the 2 points of the run: it would run nothing.',
+    at: 'bandwidth >',
+    lineOffset: 1,
+  },
+  {
+    code: 'duplicate-field',
+    bad: 'migration m { bandwidth [1Gbit/s, 10Gbit/s] }\nsweep db with [manual, ring], m where tracking = ring where bandwidth > 1Gbit/s',
+    good: 'migration m { bandwidth [1Gbit/s, 10Gbit/s] }\nsweep db with [manual, ring], m where tracking = ring and bandwidth > 1Gbit/s',
+    message: 'This sweep has two `where` conditions.',
+    at: 'bandwidth >',
+    lineOffset: 1,
+  },
+  {
     code: 'unknown-value',
     bad: 'export summary, iteratons to "results/"',
     good: 'export summary, iterations to "results/"',

@@ -112,6 +112,18 @@ describe('complete', () => {
     expect(at(`${DEFS}sweep db with [ring, |`).matches).toEqual(['ring']);
   });
 
+  it('offers where among the options of a run, and documents it as choosing points', () => {
+    expect(at(`${DEFS}sweep db with ring, fast seeds 1..3 w|`).matches).toEqual([
+      'warmup',
+      'where',
+    ]);
+    const text = `${DEFS}sweep db with ring, fast where bandwidth > 1Gbit/s`;
+    const cursor = [...text.slice(0, text.indexOf('where') + 1)].length;
+    expect(inspect(text, cursor, 0)?.plain).toMatch(
+      /^where: `run \.\.\. where EXPR`: keep only the points/,
+    );
+  });
+
   it('offers only names defined before the cursor', () => {
     expect(at('run |\nvm later { }').matches).toEqual([]);
   });

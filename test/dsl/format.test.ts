@@ -57,6 +57,7 @@ const TAIL = [
   'sweep db with [t1, t2], m1 seeds 1..2 costs c1',
   'sweep db with [t1, t3], m2 seeds 1..2 warmup [10ms, 20ms]',
   'run db with t3, m2 zip bandwidth, ring_entries',
+  'sweep db with [t1, t3], m2 seeds 1..2 where bandwidth >= 10Gbit/s or tracking = t3 warmup 10ms',
   'table summary, iterations',
   'table summary with total_ms, downtime_ms',
   'plot remaining over time',

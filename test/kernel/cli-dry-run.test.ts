@@ -24,6 +24,12 @@ run web with bitmap, qemu seed 5
 table summary
 `;
 writeFileSync(join(TMP, 'families.mmu'), FAMILIES);
+/** The same sweep keeping the ring's points and the bitmap's fastest link only. */
+const FILTERED = FAMILIES.replace(
+  'seeds 1..2\n',
+  'seeds 1..2 where tracking = ring or bandwidth > 20Gbit/s\n',
+);
+writeFileSync(join(TMP, 'filtered.mmu'), FILTERED);
 
 describe('plan counts', () => {
   it('counts points as plans over seeds, and one seed with --seed', () => {
@@ -99,6 +105,25 @@ describe.concurrent('mmulab check and run --dry-run (spawned)', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('check and run --dry-run count the points a where keeps', async () => {
+    const check = await runMmulab(TMP, 'check', 'filtered.mmu');
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain('2 experiment(s), 17 plan(s).');
+    expect(check.stdout).toContain('  7 points × 2 seeds = 14 plans\n');
+    const dry = await runMmulab(TMP, 'run', 'filtered.mmu', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(
+      [
+        '  7 points × 2 seeds = 14 plans',
+        '  tracking (2 values): bitmap, ring',
+        '  ring_entries (2 values): 1024, 4096',
+        '  dirty_log (2 values, differs between the names): manual, ring',
+        '  bandwidth (3 values, Gbit/s): 1, 13, 25',
+      ].join('\n'),
+    );
+    expect(dry.stdout).toContain('filtered.mmu: 17 plan(s); nothing run (--dry-run).');
   });
 
   it('documents --dry-run in mmulab run --help', async () => {

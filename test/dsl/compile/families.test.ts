@@ -177,6 +177,47 @@ describe('families', () => {
     ]);
   });
 
+  it('where keeps the points of the product for which the condition holds, units converted', () => {
+    const [e] = experiments(
+      [
+        'migration fam { bandwidth [1Gbit/s, 5Gbit/s, 10Gbit/s], downtime [100ms, 300ms] }',
+        'sweep web with [bitmap, ring], fam seeds 1..2 where bandwidth >= 5000Mbit/s and (tracking = ring or downtime > 0.2s)',
+      ].join('\n'),
+    );
+    expect(e.plans.map((p) => p.label)).toEqual([
+      'web/bitmap/fam/bandwidth=5Gbit/s/downtime=300ms/seed=1',
+      'web/bitmap/fam/bandwidth=5Gbit/s/downtime=300ms/seed=2',
+      'web/bitmap/fam/bandwidth=10Gbit/s/downtime=300ms/seed=1',
+      'web/bitmap/fam/bandwidth=10Gbit/s/downtime=300ms/seed=2',
+      'web/ring/fam/bandwidth=5Gbit/s/downtime=100ms/seed=1',
+      'web/ring/fam/bandwidth=5Gbit/s/downtime=100ms/seed=2',
+      'web/ring/fam/bandwidth=5Gbit/s/downtime=300ms/seed=1',
+      'web/ring/fam/bandwidth=5Gbit/s/downtime=300ms/seed=2',
+      'web/ring/fam/bandwidth=10Gbit/s/downtime=100ms/seed=1',
+      'web/ring/fam/bandwidth=10Gbit/s/downtime=100ms/seed=2',
+      'web/ring/fam/bandwidth=10Gbit/s/downtime=300ms/seed=1',
+      'web/ring/fam/bandwidth=10Gbit/s/downtime=300ms/seed=2',
+    ]);
+    // The axes keep only the values some kept point has, in the order they were written.
+    expect(e.axes?.find((a) => a.column === 'bandwidth')?.values).toEqual([5, 10]);
+    expect(e.axes?.find((a) => a.column === 'downtime')?.values).toEqual([100, 300]);
+  });
+
+  it('where with zip filters the paired points, and a product past the limit may be cut by it', () => {
+    const [zipped, cut] = experiments(
+      [
+        'migration fam { bandwidth [1Gbit/s, 10Gbit/s], downtime [100ms, 300ms] }',
+        'sweep web with ring, fam zip bandwidth, downtime where downtime = 300ms',
+        'migration wide { bandwidth 1Mbit/s..5000Mbit/s step 1Mbit/s }',
+        'sweep web with ring, wide seeds 1..3 where bandwidth <= 10Mbit/s',
+      ].join('\n'),
+    );
+    expect(zipped.plans.map((p) => p.label)).toEqual([
+      'web/ring/fam/bandwidth=10Gbit/s/downtime=300ms/seed=1',
+    ]);
+    expect(cut.plans).toHaveLength(30);
+  });
+
   it('a run option given as a list is an axis, and its label says it as written', () => {
     const [e] = experiments('sweep web with ring, qemu warmup [1s, 500ms]');
     expect(e.axes).toEqual([
