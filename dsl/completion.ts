@@ -21,10 +21,13 @@ import {
   tokensBefore,
 } from './cursor-context.ts';
 import type { CursorContext, NameScope } from './cursor-context.ts';
+import type { Scope } from './compile.ts';
+import { expressionNames } from './completion-columns.ts';
 import { FIELDS } from './schema.ts';
 import type { ArgSpec } from './schema.ts';
+import { SYNTAX } from './syntax.ts';
 import type { SlotValue } from './syntax.ts';
-import { Identifier, Word, fixedText, keywords } from './tokens.ts';
+import { ExprWord, Identifier, Word, fixedText, keywords } from './tokens.ts';
 
 export interface CompletionResult {
   /** Candidates for the word being typed, sorted, without duplicates. */
@@ -34,15 +37,26 @@ export interface CompletionResult {
   cursorEnd: number;
 }
 
-/** Complete the word before `cursor` (a code-point offset into `text`). Never throws. */
-export function complete(text: string, cursor: number, scope?: NameScope): CompletionResult {
+/**
+ * Complete the word before `cursor` (a code-point offset into `text`). Never throws.
+ * `scope`: the names of earlier cells; `session`, the whole scope of earlier cells
+ * (their definitions, lets and runs), for the columns an expression may name.
+ */
+export function complete(
+  text: string,
+  cursor: number,
+  scope?: NameScope,
+  session?: Scope,
+): CompletionResult {
   const end = toUtf16(text, cursor);
   const prefix = /[A-Za-z0-9_]*$/.exec(text.slice(0, end))?.[0] ?? '';
   const start = end - prefix.length;
   const at = { cursorStart: toCodePoints(text, start), cursorEnd: toCodePoints(text, end) };
   if (inCommentOrString(text, start)) return { matches: [], ...at };
   const ctx = cursorContext(tokensBefore(text, start));
-  const candidates = ctx.frames.length > 0 ? inBlock(ctx) : atTopLevel(ctx, scope);
+  const columns = (runsOnly: boolean): string[] =>
+    expressionNames(text, ctx.item, session, runsOnly);
+  const candidates = ctx.frames.length > 0 ? inBlock(ctx) : atTopLevel(ctx, scope, columns);
   const matches = [...new Set(candidates)].filter((m) => m.startsWith(prefix)).sort();
   return { matches, ...at };
 }
@@ -88,12 +102,25 @@ function valuesOf(arg: ArgSpec): string[] {
  * At the top level: what content assist says may come next in the statement, the
  * keywords as they are spelt and the words of the slots (syntax.ts) a word may fill.
  */
-function atTopLevel(ctx: CursorContext, scope: NameScope | undefined): string[] {
+function atTopLevel(
+  ctx: CursorContext,
+  scope: NameScope | undefined,
+  columns: (runsOnly: boolean) => string[],
+): string[] {
   const stmt = ctx.item;
+  let names: string[] | undefined;
+  let plotNames: string[] | undefined;
   return nextInStatement(stmt).flatMap((next) => {
     if (keywords.includes(next.token)) return [fixedText(next.token) ?? ''];
-    const word = next.token === Word || next.token === Identifier;
-    return word && next.slot ? slotWords(next.slot.holds, stmt, ctx, scope) : [];
+    const word = next.token === Word || next.token === Identifier || next.token === ExprWord;
+    if (!word || !next.slot) return [];
+    const holds = next.slot.holds.kind;
+    // Columns, axes and lets: compiled once, from the text before the statement.
+    if (holds === 'column' || holds === 'axis') return (names ??= columns(false));
+    const words = slotWords(next.slot.holds, stmt, ctx, scope);
+    // A plot's Y and X are also columns (across runs): `plot downtime_ms over bandwidth`.
+    const plotted = next.slot === SYNTAX.plotStmt.slots.x || next.slot === SYNTAX.plotStmt.slots.y;
+    return plotted ? [...words, ...(plotNames ??= columns(true))] : words;
   });
 }
 

@@ -40,6 +40,8 @@ interface Line {
   text: string;
   /** The source line it was printed from (for comments and blank lines). */
   source: number;
+  /** The last source line it was printed from, when a statement went on over lines. */
+  end?: number;
   role: 'open' | 'item' | 'close' | 'comment';
 }
 
@@ -81,7 +83,8 @@ function layout(
   const flush = (): void => {
     if (item.length === 0) return;
     const source = item[0].startLine ?? 1;
-    out.push({ indent: open.length, text: printTokens(item), source, role: 'item' });
+    const end = item[item.length - 1].endLine ?? source;
+    out.push({ indent: open.length, text: printTokens(item), source, end, role: 'item' });
     item = [];
   };
   const closing = matchingBraces(tokens);
@@ -203,12 +206,15 @@ function mergeComments(code: Line[], comments: readonly IToken[], text: string):
     const body = c.image.trimEnd();
     const lineStart = Math.max(text.lastIndexOf('\n', c.startOffset - 1) + 1, 0);
     const hasCode = text.slice(lineStart, c.startOffset).trim() !== '';
-    const host = hasCode ? findLast(code, (l) => l.source === line) : undefined;
+    const host = hasCode
+      ? findLast(code, (l) => l.source <= line && line <= (l.end ?? l.source))
+      : undefined;
     if (host && !trailing.has(host)) {
       trailing.set(host, body);
       continue;
     }
     const next = code.find((l) => l.source > line);
+    // (A comment inside a statement that went on over lines follows it: `next` is later.)
     const indent = next === undefined ? 0 : next.role === 'close' ? next.indent + 1 : next.indent;
     const list = before.get(next) ?? [];
     list.push({ indent, text: body, source: line, role: 'comment' });
@@ -234,7 +240,7 @@ function render(lines: readonly Line[]): string {
   const out: string[] = [];
   let prev: Line | undefined;
   for (const l of lines) {
-    const gap = prev !== undefined && l.source > prev.source + 1;
+    const gap = prev !== undefined && l.source > (prev.end ?? prev.source) + 1;
     if (gap && prev?.role !== 'open' && l.role !== 'close') out.push('');
     out.push(INDENT.repeat(l.indent) + l.text);
     prev = l;

@@ -2,6 +2,7 @@
  * isComplete(text): the kernel's is_complete_request, which a console asks before
  * running what was typed. Works on tokens, so it needs no full parse.
  */
+import { continuesLine } from './parser.ts';
 import { mmuLexer } from './tokens.ts';
 
 export interface IsCompleteResult {
@@ -14,8 +15,8 @@ export interface IsCompleteResult {
 const CLOSER: Readonly<Record<string, string>> = { LCurly: 'RCurly', LBracket: 'RBracket' };
 
 /**
- * Incomplete: an open `{` or `[`, a trailing `,`, or a `with` without both its
- * arguments. Invalid: what no more text can fix, a lexing error (unterminated string,
+ * Incomplete: an open `{` or `[`, a trailing `,`, a trailing operator (`let x = a +`:
+ * the expression goes on on the next line), or a `with` without both its arguments. Invalid: what no more text can fix, a lexing error (unterminated string,
  * stray character) or a `}` or `]` that closes nothing open (`}`, `vm a { } }`,
  * `[ }`). Otherwise complete (other parse errors are the compiler's to report).
  */
@@ -34,11 +35,13 @@ export function isComplete(text: string): IsCompleteResult {
   const braces = open.filter((o) => o === 'LCurly').length;
   const brackets = open.length - braces;
   const code = lexed.tokens.filter((t) => t.tokenType.name !== 'Newline');
-  const last = code[code.length - 1]?.tokenType.name;
+  const lastToken = code[code.length - 1];
+  const last = lastToken?.tokenType.name;
   const incomplete =
     braces > 0 ||
     brackets > 0 ||
     last === 'Comma' ||
+    (lastToken !== undefined && continuesLine(lastToken)) ||
     last === 'With' ||
     withLacksMigration(lexed.tokens);
   return incomplete

@@ -4,6 +4,7 @@
  * and their arguments are generic here (`Word value* block?`); schema.ts says which
  * keys exist and what they take. Error recovery is on: one text reports every error.
  */
+import { tokenMatcher } from 'chevrotain';
 import type { CstNode, ICstVisitor, IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { MmuCstVisitor, ProgramCstNode } from './cst.generated.d.ts';
 import { RecoveringParser } from './recovery.ts';
@@ -941,10 +942,43 @@ function isProgram(node: CstNode): node is ProgramCstNode {
   return node.name === 'program';
 }
 
+/**
+ * The operators after which an expression goes on: a line ending in one of them
+ * (`let x = a +`) continues on the next, as a statement ends at a newline otherwise.
+ */
+const CONTINUING: readonly TokenType[] = [
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Modulo,
+  Comparison,
+  And,
+  Or,
+  Not,
+];
+
+/** True for a token after which a newline continues the statement. */
+export function continuesLine(token: IToken): boolean {
+  return CONTINUING.some((t) => tokenMatcher(token, t));
+}
+
+/** The tokens without the newlines that follow an operator (the line goes on). */
+function joinContinuedLines(tokens: readonly IToken[]): IToken[] {
+  const out: IToken[] = [];
+  for (const t of tokens) {
+    const prev = out[out.length - 1];
+    if (t.tokenType === Newline && prev !== undefined && continuesLine(prev)) continue;
+    out.push(t);
+  }
+  return out;
+}
+
 /** Lex and parse a text. Never throws on bad input: errors come back as data. */
 export function parseCst(text: string): ParseOutput {
   const lexed = lexProgram(text);
-  parser.input = lexed.tokens;
+  const tokens = joinContinuedLines(lexed.tokens);
+  parser.input = tokens;
   beginRecording();
   const cst = parser.program();
   if (!isProgram(cst)) throw new Error(`parser: the program rule built a '${cst.name}' node`);
@@ -955,6 +989,6 @@ export function parseCst(text: string): ParseOutput {
     lexErrors: lexed.problems,
     parseErrors: exceptions.map((exception, i) => ({ exception, expected: expected[i] })),
     comments: lexed.comments,
-    tokens: lexed.tokens,
+    tokens,
   };
 }

@@ -9,6 +9,7 @@ import type { ColumnInfo } from '../../engine/results.ts';
 import { unitFromName } from '../../engine/results.ts';
 import type { LetStatement } from '../ast.ts';
 import { DiagnosticCode as C, diagnostic } from '../diagnostics.ts';
+import { exprText } from '../expr-text.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { TABLE_VIEWS } from '../schema.ts';
 import { viewColumns } from './columns.ts';
@@ -231,6 +232,7 @@ export class Lets {
       type: typed.type,
       ...((unit ?? typed.unit) === undefined ? {} : { unit: unit ?? typed.unit }),
       uses: namesIn(typed.expr),
+      text: exprText(s.expr),
     };
     this.done.set(name, l);
     if (!TABLE_VIEWS.some((v) => this.fits(name, v))) {

@@ -33,6 +33,8 @@ export interface ScopeLet {
   unit?: string;
   /** The columns and lets its expression names. */
   uses: readonly string[];
+  /** Its expression as written (`pages_sent / total_ms`), for `%who`. */
+  text: string;
 }
 
 /**

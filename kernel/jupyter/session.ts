@@ -52,7 +52,7 @@ export interface ExecuteOptions {
 
 export const KERNEL_COMMANDS: Readonly<Record<string, string>> = {
   help: '%help [WORD]  the language at a glance, or the documentation of a keyword, key or unit',
-  who: '%who          list the definitions of this session (vm, tracking, costs, migration)',
+  who: '%who          list the definitions of this session (vm, tracking, costs, migration) and its lets',
   reset: '%reset        forget every definition and result of this session',
   echo: '%echo TEXT    print TEXT',
   clear: "%clear        clear this cell's output so far",
@@ -353,7 +353,7 @@ export class MmulabSession {
         .map((k) => `%${k}`);
       return { matches, cursorStart: cursor - (m[1]?.length ?? 0) - 1, cursorEnd: cursor };
     }
-    return complete(code, cursor, this.scope);
+    return complete(code, cursor, this.scope, this.scope);
   }
 
   inspect(
@@ -398,10 +398,18 @@ function lineBefore(code: string, cursor: number): string {
   return before.slice(before.lastIndexOf('\n') + 1);
 }
 
-/** `%who`: the session's definitions, one per line, by kind then name. */
+/**
+ * `%who`: the session's definitions, one per line, by kind then name, then its lets
+ * with their expressions (`let sent_per_ms = pages_sent / total_ms`).
+ */
 function whoBundle(scope: Scope): MimeBundle {
   const kinds = ['vm', 'tracking', 'costs', 'migration'] as const;
-  const lines = kinds.flatMap((k) => [...scope[k].keys()].sort().map((name) => `${k} ${name}`));
+  const lines = [
+    ...kinds.flatMap((k) => [...scope[k].keys()].sort().map((name) => `${k} ${name}`)),
+    ...[...(scope.lets ?? new Map())]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, l]) => `let ${name} = ${l.text}`),
+  ];
   const text = lines.length > 0 ? lines.join('\n') : 'no definitions';
   return { data: { 'text/plain': text }, metadata: {} };
 }

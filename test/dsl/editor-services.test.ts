@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { compile } from '../../dsl/compile.ts';
 import { complete } from '../../dsl/completion.ts';
 import { inspect } from '../../dsl/inspect.ts';
 import { isComplete } from '../../dsl/is-complete.ts';
@@ -124,6 +125,69 @@ describe('complete', () => {
     );
   });
 
+  describe('in an expression slot', () => {
+    const RUNS = [
+      'vm db { vcpus 2, slot r at 0 size 64MiB }',
+      'tracking ring { dirty_log ring 4096 }',
+      'tracking bm { dirty_log manual }',
+      'migration m { bandwidth [1Gbit/s, 10Gbit/s] }',
+      'sweep db with [ring, bm], m seeds 1..2',
+      'let sent = pages_sent / total_ms',
+      '',
+    ].join('\n');
+
+    it('offers the result columns, axes and lets of the runs above', () => {
+      expect(at(`${RUNS}table summary where band|`).matches).toEqual(['bandwidth']);
+      expect(at(`${RUNS}let y = sen|`).matches).toEqual(['sent']);
+      expect(at(`${RUNS}table summary by tracking mean downtime_m|`).matches).toEqual([
+        'downtime_ms',
+      ]);
+      expect(at(`${RUNS}table summary by tr|`).matches).toEqual([
+        'tracking',
+        'tracking_memory_bytes',
+        'transferred_bytes',
+      ]);
+      expect(at(`${RUNS}plot downtime_ms over bandw|`).matches).toEqual([
+        'bandwidth',
+        'bandwidth_mbps',
+      ]);
+      expect(at(`${RUNS}expect any summary where status = completed: se|`).matches).toEqual([
+        'seed',
+        'sent',
+        'setup_ms',
+      ]);
+    });
+
+    it("offers the columns of the table a table or expect reads, not another table's", () => {
+      expect(at(`${RUNS}table iterations where dirty_pages_s|`).matches).toEqual([
+        'dirty_pages_synced',
+      ]);
+      expect(at(`${RUNS}table summary where dirty_pages_s|`).matches).toEqual([]);
+    });
+
+    it("offers a run's axes only in its where, not results or seed", () => {
+      expect(at(`${RUNS}sweep db with [ring, bm], m where |`).matches).toEqual([
+        'bandwidth',
+        'dirty_log',
+        'not',
+        'ring_entries',
+        'tracking',
+      ]);
+      expect(
+        at(`${RUNS}sweep db with [ring, bm], m where bandwidth > 1Gbit/s and se|`).matches,
+      ).toEqual([]);
+    });
+
+    it('offers the columns of an earlier cell from its scope', () => {
+      const session = compile(RUNS).scope;
+      const text = 'table summary where ban|';
+      const cursor = text.indexOf('|');
+      expect(complete(text.replace('|', ''), cursor, session, session).matches).toEqual([
+        'bandwidth',
+      ]);
+    });
+  });
+
   it('offers only names defined before the cursor', () => {
     expect(at('run |\nvm later { }').matches).toEqual([]);
   });
@@ -231,6 +295,14 @@ describe('isComplete', () => {
     expect(isComplete('run db with')).toMatchObject({ status: 'incomplete' });
     expect(isComplete('run db with ring')).toMatchObject({ status: 'incomplete' });
     expect(isComplete('run db with ring\n')).toMatchObject({ status: 'incomplete' });
+  });
+
+  it('is incomplete after a binary operator, where the expression goes on', () => {
+    expect(isComplete('let x = a +')).toEqual({ status: 'incomplete', indent: '' });
+    expect(isComplete('table summary where a = 1 and')).toMatchObject({ status: 'incomplete' });
+    expect(isComplete('expect summary: downtime_ms <=')).toMatchObject({ status: 'incomplete' });
+    expect(isComplete('let x = a + b')).toEqual({ status: 'complete' });
+    expect(isComplete('table summary where a = 1 and b = 2')).toEqual({ status: 'complete' });
   });
 
   it('is invalid on a lexing error', () => {

@@ -133,6 +133,19 @@ describe('expression grammar', () => {
     );
   });
 
+  it('goes on on the next line after a trailing operator, and fmt joins the lines', () => {
+    const text = 'let x = pages_sent *\n  2 +\n  total_ms\nlet y = 1';
+    const { ast, diagnostics } = parseProgram(text);
+    expect(diagnostics).toEqual([]);
+    expect(ast.statements).toHaveLength(2);
+    const s = ast.statements[0];
+    if (s?.kind !== 'let') throw new Error('not a let');
+    expect(grouping(s.expr)).toBe('((pages_sent * 2) + total_ms)');
+    expect(format(text).text).toBe('let x = pages_sent * 2 + total_ms\nlet y = 1\n');
+    // Its twin: without the operator the line ends the statement.
+    expect(parseProgram('let x = pages_sent\n  2').diagnostics).not.toEqual([]);
+  });
+
   it('reports a comparison chain as a syntax error', () => {
     const { diagnostics } = parseProgram('let x = a < b < c');
     expect(diagnostics.map((d) => d.code)).toEqual(['syntax-error']);

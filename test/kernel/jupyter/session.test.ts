@@ -54,3 +54,29 @@ describe('MmulabSession: a cell with many errors', () => {
     expect(outcome.error.traceback.at(-1)).toBe('... and 5 more errors in <input>, not shown.');
   });
 });
+
+describe('%who', () => {
+  it('lists the definitions, then the lets with their expressions', async () => {
+    const session = new MmulabSession(failingRunner('KvmError'));
+    const defs = CELL.replace('run a with r, q seed 1', '');
+    await session.execute(
+      `${defs}\nlet sent_per_ms = pages_sent / total_ms\nlet slow = if(downtime_ms > 0.3s, 1, 0)`,
+      quiet,
+    );
+    const who = await session.execute('%who', quiet);
+    expect(who).toMatchObject({
+      status: 'ok',
+      result: {
+        data: {
+          'text/plain': [
+            'vm a',
+            'tracking r',
+            'migration q',
+            'let sent_per_ms = pages_sent / total_ms',
+            'let slow = if(downtime_ms > 0.3s, 1, 0)',
+          ].join('\n'),
+        },
+      },
+    });
+  });
+});
