@@ -1,4 +1,6 @@
 import type { ColumnTable } from 'arquero';
+import { unitFromName } from '../../engine/results.ts';
+import { unitOf } from '../experiment/column-info.ts';
 import { count, formatCell } from './format.ts';
 
 /**
@@ -15,6 +17,8 @@ export interface CellOptions {
 
 export interface TableCells {
   names: string[];
+  /** What the header shows for each column: its name, and its unit when the name does not say it. */
+  headers: string[];
   /** The shown rows, each a list of formatted cells in column order. */
   rows: string[][];
   /** Per column: right-aligned, because every shown value is a number or missing and one is a number. */
@@ -33,11 +37,21 @@ export function tableCells(table: ColumnTable, options: CellOptions = {}): Table
   const objects = table.objects({ limit: maxRows }) as Record<string, unknown>[];
   return {
     names,
+    headers: names.map((n) => columnHeader(table, n)),
     rows: objects.map((r) => names.map((n) => formatCell(r[n], options.maxCell))),
     numeric: names.map((n) => isNumericColumn(objects, n)),
     total,
     more: total - objects.length,
   };
+}
+
+/**
+ * A column's header: its name, which expressions use, then its unit in parentheses
+ * unless the name already ends in it (`bandwidth (Gbit/s)`, but `downtime_ms`).
+ */
+export function columnHeader(table: ColumnTable, name: string): string {
+  const unit = unitOf(table, name);
+  return unit === undefined || unitFromName(name) === unit ? name : `${name} (${unit})`;
 }
 
 /** A column is numeric when every shown value is a number or missing, and one is a number. */

@@ -75,8 +75,8 @@ const LOOKS: Record<'inline' | 'classes', Look> = {
 
 export function htmlTable(table: ColumnTable, options: HtmlTableOptions = {}): string {
   const look = LOOKS[options.look ?? 'inline'];
-  const { names, rows, numeric, more } = tableCells(table, options);
-  const head = names.map((n, c) => `<th${look.cell('th', numeric[c])}>${escapeHtml(n)}</th>`);
+  const { names, headers, rows, numeric, more } = tableCells(table, options);
+  const head = headers.map((n, c) => `<th${look.cell('th', numeric[c])}>${escapeHtml(n)}</th>`);
   const body = rows.map(
     (line) =>
       `<tr${look.row}>${line.map((text, c) => `<td${look.cell('td', numeric[c])}>${escapeHtml(text)}</td>`).join('')}</tr>`,

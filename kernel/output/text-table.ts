@@ -1,4 +1,5 @@
 import type { ColumnTable } from 'arquero';
+import { selectColumns } from '../experiment/column-info.ts';
 import { tableCells } from './cells.ts';
 import type { CellOptions } from './cells.ts';
 import { count } from './format.ts';
@@ -16,13 +17,13 @@ export interface TextTableOptions extends CellOptions {
 }
 
 export function textTable(table: ColumnTable, options: TextTableOptions = {}): string {
-  const { names, rows, numeric, more } = tableCells(table, options);
-  const widths = names.map((n, c) => Math.max(n.length, ...rows.map((line) => line[c].length)));
+  const { headers, rows, numeric, more } = tableCells(table, options);
+  const widths = headers.map((n, c) => Math.max(n.length, ...rows.map((line) => line[c].length)));
   const pad = (text: string, c: number): string =>
     numeric[c] ? text.padStart(widths[c]) : text.padEnd(widths[c]);
   const lines = [
     ...(options.caption === undefined ? [] : [options.caption]),
-    names.map(pad).join('  '),
+    headers.map(pad).join('  '),
     widths.map((w) => '─'.repeat(w)).join('  '),
     ...rows.map((line) => line.map(pad).join('  ')),
   ];
@@ -47,7 +48,7 @@ export function fittedTextTable(
   const keyCols = keys.filter((k) => names.includes(k));
   const rest = names.filter((n) => !keyCols.includes(n));
   const widthOf = (cols: string[]): number =>
-    cols.length ? ruleWidth(textTable(table.select(cols))) : 0;
+    cols.length ? ruleWidth(textTable(selectColumns(table, cols))) : 0;
   const keyWidth = widthOf(keyCols);
   const blocks: string[][] = [];
   let current: string[] = [];
@@ -63,5 +64,5 @@ export function fittedTextTable(
     used += widthOf([name]) + (used > 0 ? 2 : 0);
   }
   if (current.length) blocks.push(current);
-  return blocks.map((cols) => textTable(table.select([...keyCols, ...cols]))).join('\n\n');
+  return blocks.map((cols) => textTable(selectColumns(table, [...keyCols, ...cols]))).join('\n\n');
 }

@@ -1,5 +1,7 @@
 import * as aq from 'arquero';
 import { describe, expect, it } from 'vitest';
+import { registerColumns } from '../../../kernel/experiment/column-info.ts';
+import { htmlTable } from '../../../kernel/output/html-table.ts';
 import { fittedTextTable, textTable } from '../../../kernel/output/text-table.ts';
 
 describe('textTable', () => {
@@ -13,6 +15,19 @@ describe('textTable', () => {
       '   0.000123',
       '         12',
     ]);
+  });
+
+  it("shows a column's unit in its header unless its name ends in it", () => {
+    const t = registerColumns(aq.table({ bandwidth: [1, 10], downtime_ms: [30.5, 3] }), [
+      { name: 'bandwidth', type: 'number', unit: 'Gbit/s' },
+      { name: 'downtime_ms', type: 'number', unit: 'ms' },
+    ]);
+    expect(textTable(t).split('\n')[0]).toBe('bandwidth (Gbit/s)  downtime_ms');
+    expect(htmlTable(t)).toContain('>bandwidth (Gbit/s)</th>');
+    // Blocks of a table too wide for the terminal keep the units.
+    expect(fittedTextTable(t, 20).split('\n')[0]).toBe('bandwidth (Gbit/s)');
+    // A table with no units registered shows its names.
+    expect(textTable(aq.table({ bandwidth: [1] })).split('\n')[0]).toBe('bandwidth');
   });
 
   it('right-aligns numeric columns, left-aligns text, and marks missing values', () => {
