@@ -12,9 +12,6 @@ import { runMmulab } from './cli.ts';
 /** Debian's Python, which the packages installed by .ci/run belong to. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
-/** Headless Chromium from Debian's `chromium` package. */
-export const CHROMIUM = '/usr/bin/chromium';
-
 /** True if SYSTEM_PYTHON exists and can import `module`. */
 export function hasPythonModule(module: string): boolean {
   const r = spawnSync(SYSTEM_PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' });

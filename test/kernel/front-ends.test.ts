@@ -7,12 +7,16 @@ import { PLOTLY_MIME } from '../../kernel/display/plotly.ts';
 import { InThreadRunner } from '../../kernel/experiment/in-thread.ts';
 import { MmulabSession } from '../../kernel/jupyter/session.ts';
 import { mmu } from '../../kernel/tslab.ts';
+import { HAVE_CHROMIUM, occurrences, renderedDom } from '../helpers/chromium.ts';
 import { runMmulab } from '../helpers/cli.ts';
 
 /**
  * One program, three front ends: the CLI's HTML report, the Jupyter kernel's session
  * and tslab's `mmu` show the same tables (cell by cell) and the same figures (the
- * Plotly data and layout), since all three render what kernel/output makes once.
+ * Plotly data and layout), since all three render what kernel/output makes once. Two
+ * programs: a small sweep with a timeline chart, and examples/bandwidth.mmu (a let, a
+ * grouped table, a chart across runs with error bars, an expect), whose report is
+ * also opened in headless Chromium.
  */
 
 const PROGRAM = `vm tiny { vcpus 1, slot ram at 0 size 64MiB, workload uniform { rate 1k/s } }
@@ -24,6 +28,11 @@ table summary with status, downtime_ms, pages_sent
 table vcpu_stats with guest_progress, vm_exits, ring_full_exits
 plot remaining over time
 `;
+
+const BANDWIDTH = readFileSync(
+  join(import.meta.dirname, '..', '..', 'examples', 'bandwidth.mmu'),
+  'utf8',
+);
 
 const TMP = mkdtempSync(join(tmpdir(), 'mmulab-front-ends-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
@@ -83,18 +92,24 @@ function fromBundles(bundles: readonly MimeBundle[]): Shown {
   return shown;
 }
 
-let cli: Shown;
-let kernel: Shown;
-let tslab: Shown;
+/** What the three front ends show for `program`, and the CLI report's rendered DOM. */
+interface FrontEnds {
+  cli: Shown;
+  kernel: Shown;
+  tslab: Shown;
+  /** The report's path. */
+  report: string;
+}
 
-beforeAll(async () => {
-  writeFileSync(join(TMP, 'sweep.mmu'), PROGRAM);
-  const r = await runMmulab(TMP, 'run', 'sweep.mmu', '--html', 'report.html', '--jobs', '1');
+async function frontEnds(name: string, program: string): Promise<FrontEnds> {
+  writeFileSync(join(TMP, `${name}.mmu`), program);
+  const report = join(TMP, `${name}.html`);
+  const r = await runMmulab(TMP, 'run', `${name}.mmu`, '--html', report, '--jobs', '1');
   expect(r.code, r.stderr).toBe(0);
-  const html = readFileSync(join(TMP, 'report.html'), 'utf8');
+  const html = readFileSync(report, 'utf8');
   // The page's own scripts and tables: after plotly.js (in the head), before the footer.
   const body = html.slice(html.indexOf('<body>'), html.indexOf('<footer>'));
-  cli = {
+  const cli = {
     tables: tableCells(body),
     figures: newPlotArguments(body).map(([data, layout]) => ({
       data,
@@ -102,21 +117,26 @@ beforeAll(async () => {
     })),
   };
   const bundles: MimeBundle[] = [];
-  const outcome = await new MmulabSession(new InThreadRunner(), TMP).execute(PROGRAM, {
+  const outcome = await new MmulabSession(new InThreadRunner(), TMP).execute(program, {
     stream: () => {},
     display: (b) => bundles.push(b),
     updateDisplay: () => {},
     clear: () => {},
   });
   expect(outcome.status).toBe('ok');
-  kernel = fromBundles(bundles);
   const sent: MimeBundle[] = [];
-  await mmu(PROGRAM, { sink: (b) => sent.push(b) });
-  tslab = fromBundles(sent);
-}, 300_000);
+  await mmu(program, { sink: (b) => sent.push(b) });
+  return { cli, kernel: fromBundles(bundles), tslab: fromBundles(sent), report };
+}
 
-describe('the CLI report, the kernel and tslab', () => {
+describe('a sweep: the CLI report, the kernel and tslab', () => {
+  let shown: FrontEnds;
+  beforeAll(async () => {
+    shown = await frontEnds('sweep', PROGRAM);
+  }, 300_000);
+
   it('show the same tables', () => {
+    const { cli, kernel, tslab } = shown;
     expect(cli.tables).toHaveLength(2);
     expect(cli.tables[0].slice(0, 4)).toEqual(['label', 'status', 'downtime_ms', 'pages_sent']);
     expect(cli.tables[1].slice(0, 4)).toEqual([
@@ -130,9 +150,61 @@ describe('the CLI report, the kernel and tslab', () => {
   });
 
   it('draw the same figures', () => {
+    const { cli, kernel, tslab } = shown;
     expect(cli.figures).toHaveLength(1);
     expect((cli.figures[0].data as unknown[]).length).toBe(4);
     expect(kernel.figures).toEqual(cli.figures);
     expect(tslab.figures).toEqual(cli.figures);
   });
+});
+
+describe('examples/bandwidth.mmu: the CLI report, the kernel and tslab', () => {
+  let shown: FrontEnds;
+  beforeAll(async () => {
+    shown = await frontEnds('bandwidth', BANDWIDTH);
+  }, 600_000);
+
+  it('show the same grouped table, with the derived column and the units', () => {
+    const { cli, kernel, tslab } = shown;
+    expect(cli.tables).toHaveLength(1);
+    expect(cli.tables[0].slice(0, 6)).toEqual([
+      'tracking',
+      'bandwidth (Gbit/s)',
+      'mean_downtime_ms',
+      'stdev_downtime_ms',
+      'mean_sent_per_ms',
+      'n',
+    ]);
+    // 2 trackings × 4 bandwidths, 6 cells each after the header.
+    expect(cli.tables[0]).toHaveLength(6 + 8 * 6);
+    expect(kernel.tables).toEqual(cli.tables);
+    expect(tslab.tables).toEqual(cli.tables);
+  });
+
+  it('draw the same chart across runs', () => {
+    const { cli, kernel, tslab } = shown;
+    expect(cli.figures).toHaveLength(1);
+    expect(kernel.figures).toEqual(cli.figures);
+    expect(tslab.figures).toEqual(cli.figures);
+  });
+
+  it.skipIf(!HAVE_CHROMIUM)(
+    'draws one trace per tracking mode with error bars in the browser',
+    async () => {
+      const dom = await renderedDom(shown.report);
+      expect(occurrences(dom, /class="mmulab-plot js-plotly-plot"/g)).toBe(1);
+      expect(occurrences(dom, /<g class="trace scatter/g)).toBe(2);
+      // A bar at each point whose 3 seeds all completed: the 1 Gbit/s link never
+      // converges under the downtime limit, so its points have no downtime to average.
+      expect(occurrences(dom, /<path class="yerror"/g)).toBeGreaterThanOrEqual(6);
+      expect(dom).toContain('bandwidth (Gbit/s)');
+      expect(dom).toContain('downtime (ms)');
+      // The 1 Gbit/s points average no run (none completed): n goes from 0 to 3, and
+      // each trace's name flags its failed plans.
+      expect(dom).toContain('mean ± sd, n=0–3');
+      expect(dom).toContain('bitmap ⚠ 3 failed');
+      expect(dom).toContain('ring ⚠ 3 failed');
+    },
+    240_000,
+  );
 });

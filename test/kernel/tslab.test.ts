@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MimeBundle } from '../../kernel/display/mime.ts';
 import { aq, mmu, show } from '../../kernel/tslab.ts';
+import { HAVE_CHROMIUM, renderedDom } from '../helpers/chromium.ts';
 
 /**
  * mmulab/tslab end to end: build dist/ (scripts/build.mjs), install the kernelspecs with
@@ -18,8 +19,6 @@ import { aq, mmu, show } from '../../kernel/tslab.ts';
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NBCONVERT = '/usr/bin/jupyter-nbconvert';
-/** Optional: the browser check of the HTML export runs where Chromium is installed. */
-const CHROMIUM = '/usr/bin/chromium';
 const TSLAB = join(ROOT, 'node_modules', 'tslab', 'bin', 'tslab');
 const MISSING = [NBCONVERT, TSLAB].filter((p) => !existsSync(p));
 const SKIP_REASON = `skipped: ${MISSING.join(' and ')} not installed (CI has them)`;
@@ -196,21 +195,11 @@ describe.skipIf(MISSING.length > 0)(
       expect(stdout(4)).toMatch(/\nvm bad \{.*\n\s*\^+\n/);
     });
 
-    it.skipIf(!existsSync(CHROMIUM))(
+    // Optional: the browser check of the HTML export runs where Chromium is installed.
+    it.skipIf(!HAVE_CHROMIUM)(
       'draws the charts when the HTML export is opened offline in a browser',
       async () => {
-        const { stdout: dom } = await run(
-          CHROMIUM,
-          [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--virtual-time-budget=10000',
-            '--dump-dom',
-            `file://${join(tmp, 'work', 'done.html')}`,
-          ],
-          { maxBuffer: 1 << 26 },
-        );
+        const dom = await renderedDom(join(tmp, 'work', 'done.html'));
         for (const id of ['mmulab-plot-1', 'mmulab-plot-2'])
           expect(dom).toMatch(
             new RegExp(

@@ -1,25 +1,19 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PlotlyFigure } from '../../../kernel/output/figures.ts';
 import type { MimeBundle } from '../../../kernel/display/mime.ts';
 import { plotlyFigureBundle, plotlyLoaderBundle } from '../../../kernel/display/plotly.ts';
+import { BROWSER_MS, CHROMIUM, HAVE_CHROMIUM, renderedDom } from '../../helpers/chromium.ts';
 
 /**
  * The HTML fallbacks in a real browser (headless Chromium, offline): pages made of
  * output HTML in the order a notebook export would have them.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) console.warn(`plotly browser test skipped: ${CHROMIUM} not installed`);
-const run = promisify(execFile);
 const TMP = mkdtempSync(join(tmpdir(), 'mmulab-plotly-'));
-/** Starting Chromium and parsing 10 MB of plotly.js takes seconds, not a test's 5. */
-const BROWSER_MS = 120_000;
 
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
@@ -29,26 +23,14 @@ const figure: PlotlyFigure = {
 };
 
 /** The DOM after the page's scripts ran (virtual time lets the 100 ms polls pass at once). */
-async function renderedDom(name: string, bundles: readonly MimeBundle[]): Promise<string> {
+async function pageDom(name: string, bundles: readonly MimeBundle[]): Promise<string> {
   const page = join(TMP, `${name}.html`);
   const body = bundles.map((b) => String(b.data['text/html'])).join('\n');
   writeFileSync(
     page,
     `<!doctype html><html><head><meta charset="utf-8"></head><body>\n${body}\n</body></html>`,
   );
-  const { stdout } = await run(
-    CHROMIUM,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--virtual-time-budget=10000',
-      '--dump-dom',
-      `file://${page}`,
-    ],
-    { maxBuffer: 1 << 26 },
-  );
-  return stdout;
+  return renderedDom(page);
 }
 
 /** Whether plotly.js drew into the div with this id. */
@@ -61,7 +43,7 @@ describe.skipIf(!HAVE_CHROMIUM).concurrent('plotly HTML fallback in a browser', 
   it(
     'draws a chart that follows the loader',
     async () => {
-      const dom = await renderedDom('after', [
+      const dom = await pageDom('after', [
         plotlyLoaderBundle(),
         plotlyFigureBundle(figure, { id: 'a1' }),
       ]);
@@ -73,7 +55,7 @@ describe.skipIf(!HAVE_CHROMIUM).concurrent('plotly HTML fallback in a browser', 
   it(
     'draws a chart that comes before the loader once plotly.js arrives',
     async () => {
-      const dom = await renderedDom('before', [
+      const dom = await pageDom('before', [
         plotlyFigureBundle(figure, { id: 'b1' }),
         plotlyLoaderBundle(),
         plotlyFigureBundle(figure, { id: 'b2' }),
@@ -87,7 +69,7 @@ describe.skipIf(!HAVE_CHROMIUM).concurrent('plotly HTML fallback in a browser', 
   it(
     'leaves the div empty when plotly.js never comes',
     async () => {
-      const dom = await renderedDom('none', [plotlyFigureBundle(figure, { id: 'c1' })]);
+      const dom = await pageDom('none', [plotlyFigureBundle(figure, { id: 'c1' })]);
       expect(dom).toContain('<div id="c1" style="width:100%;height:420px"></div>');
       expect(drawn(dom, 'c1')).toBe(false);
     },

@@ -2,11 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { occurrences, renderedDom } from '../../helpers/chromium.ts';
 import {
-  CHROMIUM,
   hasPythonModule,
   installKernelForTest,
   pythonTestsMustRun,
@@ -58,9 +57,7 @@ function notebook(cells: readonly string[], languageInfo: Record<string, unknown
   });
 }
 
-function count(text: string, needle: string): number {
-  return text.split(needle).length - 1;
-}
+const count = occurrences;
 
 /** language_info of the installed kernel's kernel_info reply. */
 async function kernelLanguageInfo(
@@ -117,20 +114,7 @@ describe.skipIf(!available && !pythonTestsMustRun())('nbconvert --execute --to h
     nbconvertLog = converted.stderr;
     const output = join(dir, 'chart.html');
     html = readFileSync(output, 'utf8');
-    const chromium = await run(
-      CHROMIUM,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--virtual-time-budget=10000',
-        '--dump-dom',
-        pathToFileURL(output).href,
-      ],
-      { cwd: dir, maxBuffer: 256 * 2 ** 20 },
-    );
-    dom = chromium.stdout;
+    dom = await renderedDom(output);
   }, 300_000);
 
   afterAll(() => {

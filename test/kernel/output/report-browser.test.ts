@@ -1,11 +1,16 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CompiledOutput } from '../../../dsl/compile.ts';
 import { renderReport } from '../../../kernel/output/report.ts';
+import {
+  BROWSER_MS,
+  CHROMIUM,
+  HAVE_CHROMIUM,
+  occurrences,
+  renderedDom,
+} from '../../helpers/chromium.ts';
 import { handExperiment, nameAxis, quantityAxis } from '../../helpers/experiments.ts';
 import type { HandRun } from '../../helpers/experiments.ts';
 
@@ -14,13 +19,9 @@ import type { HandRun } from '../../helpers/experiments.ts';
  * plotly.js draws one trace per group and an error bar at every point.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) console.warn(`report browser test skipped: ${CHROMIUM} not installed`);
 const TMP = mkdtempSync(join(tmpdir(), 'mmulab-report-browser-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
-/** Starting Chromium and parsing 10 MB of plotly.js on a loaded machine takes a while. */
-const BROWSER_MS = 240_000;
 
 const runs: HandRun[] = [];
 for (const tracking of ['bitmap', 'ring'])
@@ -52,20 +53,8 @@ describe.skipIf(!HAVE_CHROMIUM)('a cross-run chart of the report in a browser', 
     async () => {
       const page = join(TMP, 'report.html');
       writeFileSync(page, renderReport({ title: 'bandwidth', experiments: [e], outputs: [plot] }));
-      const { stdout: dom } = await promisify(execFile)(
-        CHROMIUM,
-        [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--virtual-time-budget=10000',
-          '--dump-dom',
-          `file://${page}`,
-        ],
-        { maxBuffer: 1 << 26 },
-      );
-      const count = (re: RegExp): number => dom.match(re)?.length ?? 0;
+      const dom = await renderedDom(page);
+      const count = (re: RegExp): number => occurrences(dom, re);
       expect(count(/class="mmulab-plot js-plotly-plot"/g)).toBe(1);
       expect(count(/<g class="trace scatter/g)).toBe(2);
       // Plotly draws each point's bar as a path of class yerror inside g.errorbar.
