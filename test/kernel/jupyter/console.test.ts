@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,12 @@ describe.skipIf(!available && !pythonTestsMustRun())('jupyter console', { retry:
         `CI is set but ${SYSTEM_PYTHON} cannot import jupyter_console; install Debian's jupyter-console.`,
       );
     dir = mkdtempSync(join(tmpdir(), 'mmulab-console-'));
+    // Build the bundles now: a kernel that finds them older than a source (another test
+    // may have touched one) rebuilds them while jupyter console waits, and the console's
+    // first cell then never answered in full runs.
+    execFileSync(process.execPath, [join(import.meta.dirname, '../../../scripts/build.mjs')], {
+      stdio: 'ignore',
+    });
     jupyterPath = await installKernelForTest(dir);
   }, 120_000);
 
