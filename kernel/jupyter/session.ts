@@ -82,7 +82,8 @@ The language reference: docs/language.md in the mmulab repository.`;
 
 /** A part of a cell: kernel command lines, or language lines (others blanked). */
 type Part =
-  { kind: 'command'; name: string; arg: string; line: number } | { kind: 'code'; text: string };
+  | { kind: 'command'; name: string; arg: string; line: number; column: number; text: string }
+  | { kind: 'code'; text: string };
 
 const COMMAND_LINE = /^[ \t]*%(\w*)[ \t]*(.*?)[ \t]*$/;
 
@@ -96,7 +97,14 @@ export function splitCell(code: string): Part[] {
     if (m) {
       if (chunk) parts.push({ kind: 'code', text: chunk.join('\n') });
       chunk = undefined;
-      parts.push({ kind: 'command', name: m[1] ?? '', arg: m[2] ?? '', line: i + 1 });
+      parts.push({
+        kind: 'command',
+        name: m[1] ?? '',
+        arg: m[2] ?? '',
+        line: i + 1,
+        column: text.indexOf('%') + 1,
+        text: text.trim(),
+      });
     } else {
       chunk ??= new Array<string>(i).fill('');
       chunk.push(text);
@@ -196,14 +204,13 @@ export class MmulabSession {
           const known = Object.keys(KERNEL_COMMANDS)
             .map((k) => `%${k}`)
             .join(', ');
-          return errorOf(
-            'UsageError',
-            `Unknown kernel command '%${part.name}' on line ${part.line}.`,
-            [
-              `${RED}Unknown kernel command '%${part.name}' on line ${part.line}.${RESET}`,
-              `Known commands: ${known}. '%help' explains them.`,
-            ],
-          );
+          // Where, like a language error (line:col), so one pattern finds every error.
+          const what = part.name === '' ? `'${part.text}' is not` : `'%${part.name}' is not`;
+          const evalue = `line ${part.line}:${part.column}: ${what} a kernel command.`;
+          return errorOf('UsageError', evalue, [
+            `${RED}${evalue}${RESET}`,
+            `Known commands: ${known}. '%help' explains them.`,
+          ]);
         }
       }
     }

@@ -181,9 +181,22 @@ describe('KernelHandler: execute', () => {
   });
 
   it('rejects an unknown kernel command and names the known ones', async () => {
-    const r = await kernel.request('execute_request', execute('%frob'));
-    expect(r.reply.content).toMatchObject({ status: 'error', ename: 'UsageError' });
+    const r = await kernel.request('execute_request', execute('%echo hi\n  %frob'));
+    expect(r.reply.content).toMatchObject({
+      status: 'error',
+      ename: 'UsageError',
+      evalue: "line 2:3: '%frob' is not a kernel command.",
+    });
     expect((r.reply.content.traceback as string[]).join('\n')).toMatch(/%help, %who, %reset/);
+  });
+
+  it('says where a bare % line is, quoting it', async () => {
+    const r = await kernel.request('execute_request', execute('%# a small VM'));
+    expect(r.reply.content).toMatchObject({
+      status: 'error',
+      ename: 'UsageError',
+      evalue: "line 1:1: '%# a small VM' is not a kernel command.",
+    });
   });
 
   it('answers exit and quit with the ask_exit payload, as ipykernel does', async () => {
