@@ -103,7 +103,7 @@ function printArg(a: ArgSpec): string {
 }
 
 /** `slot NAME at SIZE size SIZE [backing ...] [readonly] { ... }` */
-function printField(key: string, f: FieldSpec): string {
+export function printField(key: string, f: FieldSpec): string {
   const parts = [key, ...f.args.map(printArg)];
   for (const [k, spec] of Object.entries(f.keys ?? {})) {
     const required = f.requiredKeys?.includes(k) ?? false;

@@ -4,6 +4,7 @@ import { complete } from '../../dsl/completion.ts';
 import { inspect } from '../../dsl/inspect.ts';
 import { isComplete } from '../../dsl/is-complete.ts';
 import { FIELD_DOCS, KEYWORD_DOCS, UNIT_DOCS, VALUE_DOCS } from '../../dsl/keyword-docs.ts';
+import { languageOverview } from '../../dsl/overview.ts';
 import type { MimeBundle } from '../display/mime.ts';
 import { NotebookDisplay } from '../display/notebook-display.ts';
 import type { CellDisplay } from '../display/notebook-display.ts';
@@ -58,18 +59,17 @@ export const KERNEL_COMMANDS: Readonly<Record<string, string>> = {
   clear: "%clear        clear this cell's output so far",
 };
 
+/**
+ * `%help` without a word: the statements and fields from the language's one source
+ * (dsl/overview.ts), then what a cell does with them and the kernel commands.
+ */
 const OVERVIEW = `mmulab — a laboratory for KVM's MMU and dirty-page tracking
 
-A cell holds mmulab statements; definitions persist across cells.
-  vm NAME { vcpus N, slot NAME at GPA size SIZE backing 4k|thp|hugetlb_2m|hugetlb_1g, workload ... }
-  tracking NAME { dirty_log get|manual|initially_set|ring N|ring N with bitmap, eager_split on, pml on }
-  migration NAME { bandwidth 10Gbit/s, downtime 300ms, max_iterations 30 then force }
-  run VM with TRACKING, MIGRATION seed N
-  sweep VM with [T1, T2], MIGRATION seeds 1..5
-  table summary | iterations | timeline | events | stale
-  plot remaining over time
-A cell with run or sweep shows their summary unless it asks for tables or plots; a
-table or plot without a run shows the previous cell's results.
+A cell holds mmulab statements; definitions persist across cells. A cell with run or
+sweep shows their summary unless it asks for tables or plots; a table or plot without a
+run shows the previous cell's results.
+
+${languageOverview()}
 
 Kernel commands:
 ${Object.values(KERNEL_COMMANDS)

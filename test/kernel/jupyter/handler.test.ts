@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { languageOverview } from '../../../dsl/overview.ts';
 import { execute, fakeKernel, iopubTypes } from '../../helpers/kernel-handler.ts';
 import type { Reply } from '../../helpers/kernel-handler.ts';
 
@@ -178,6 +179,14 @@ describe('KernelHandler: execute', () => {
     expect(payload).toHaveLength(1);
     expect(payload[0]).toMatchObject({ source: 'page' });
     expect(payload[0]!.data['text/plain']).toMatch(/vcpus \(in vm\)/);
+  });
+
+  it('%help without a word shows the overview generated from the language schema', async () => {
+    const r = await kernel.request('execute_request', execute('%help'));
+    const payload = r.reply.content.payload as { source: string; data: Record<string, string> }[];
+    const text = payload[0]!.data['text/plain'];
+    expect(text).toContain(languageOverview());
+    expect(text).toMatch(/%who/);
   });
 
   it('rejects an unknown kernel command and names the known ones', async () => {
