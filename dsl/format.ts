@@ -18,10 +18,19 @@
  *   followed it; runs of blank lines become one, none after `{` or before `}`.
  * Idempotent: format(format(x).text).text === format(x).text.
  */
-import type { IToken } from 'chevrotain';
+import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type { Diagnostic } from './diagnostics.ts';
 import { parseProgram } from './parse.ts';
-import { Comma, LBracket, LCurly, Newline, RBracket, RCurly, printTokens } from './tokens.ts';
+import {
+  Comma,
+  LBracket,
+  LCurly,
+  Minus,
+  Newline,
+  RBracket,
+  RCurly,
+  printTokens,
+} from './tokens.ts';
 
 export interface FormatResult {
   /** The formatted text; the input unchanged when it has syntax errors. */
@@ -47,7 +56,7 @@ interface Line {
 
 /** Format a text. Never throws on bad input; a text with syntax errors comes back as is. */
 export function format(text: string): FormatResult {
-  const { ast, diagnostics, comments, tokens } = parseProgram(text);
+  const { ast, cst, diagnostics, comments, tokens } = parseProgram(text);
   if (diagnostics.length > 0) return { text, diagnostics };
   const starts = new Set(ast.statements.map((s) => s.span.offset));
   // A protocol's items are separated by newlines only: its commas are arguments
@@ -57,7 +66,9 @@ export function format(text: string): FormatResult {
     .map((s) => [s.span.offset, s.span.offset + s.span.length] as const);
   const inProtocol = (t: IToken): boolean =>
     protocols.some(([from, to]) => t.startOffset >= from && t.startOffset < to);
-  const lines = mergeComments(layout(tokens, starts, comments, inProtocol), comments, text);
+  const binary = binaryMinuses(cst);
+  const print = (item: readonly IToken[]): string => printTokens(item, binary);
+  const lines = mergeComments(layout(tokens, starts, comments, print, inProtocol), comments, text);
   return { text: render(lines), diagnostics: [] };
 }
 
@@ -73,6 +84,7 @@ function layout(
   tokens: readonly IToken[],
   starts: ReadonlySet<number>,
   comments: readonly IToken[],
+  print: (item: readonly IToken[]) => string,
   inProtocol: (t: IToken) => boolean = () => false,
 ): Line[] {
   const out: Line[] = [];
@@ -84,7 +96,7 @@ function layout(
     if (item.length === 0) return;
     const source = item[0].startLine ?? 1;
     const end = item[item.length - 1].endLine ?? source;
-    out.push({ indent: open.length, text: printTokens(item), source, end, role: 'item' });
+    out.push({ indent: open.length, text: print(item), source, end, role: 'item' });
     item = [];
   };
   const closing = matchingBraces(tokens);
@@ -94,7 +106,7 @@ function layout(
     const end = t.tokenType === LCurly ? closing.get(i) : undefined;
     const inline =
       end !== undefined && end > i + 1 && oneLineBlock(tokens, i, end, comments)
-        ? `${printTokens(item)} ${inlineBlock(tokens.slice(i, end + 1))}`
+        ? `${print(item)} ${inlineBlock(tokens.slice(i, end + 1), print)}`
         : undefined;
     if (inline !== undefined && INDENT.length * open.length + inline.length <= MAX_WIDTH) {
       const source = item[0]?.startLine ?? t.startLine ?? 1;
@@ -105,7 +117,7 @@ function layout(
     else if (t.tokenType === Comma && brackets === 0 && open.length > 0 && !inProtocol(t)) flush();
     else if (t.tokenType === LCurly) {
       const source = item[0]?.startLine ?? t.startLine ?? 1;
-      const text = `${printTokens(item)} {`;
+      const text = `${print(item)} {`;
       out.push({ indent: open.length, text, source, role: 'open' });
       open.push(out.length - 1);
       item = [];
@@ -127,6 +139,30 @@ function layout(
   }
   flush();
   return out;
+}
+
+/**
+ * The `-` tokens that subtract (the operators of an expression's sums), found in the
+ * CST: a `-` elsewhere is a sign (`vcpus -4`, `let x = -a`) and stays by its operand,
+ * which the tokens alone cannot tell (`vcpus -4` is a field and its value in a block,
+ * a difference in an expression).
+ */
+function binaryMinuses(cst: CstNode): ReadonlySet<IToken> {
+  const found = new Set<IToken>();
+  const visit = (node: CstNode): void => {
+    for (const [label, children] of Object.entries(node.children)) {
+      for (const child of children) {
+        if (isCstNode(child)) visit(child);
+        else if (label === 'operators' && child.tokenType === Minus) found.add(child);
+      }
+    }
+  };
+  visit(cst);
+  return found;
+}
+
+function isCstNode(x: CstElement): x is CstNode {
+  return 'children' in x;
 }
 
 /** For each `{` (by index in `tokens`), the index of the `}` that closes it. */
@@ -156,19 +192,26 @@ function oneLineBlock(
 }
 
 /** A one-line block's tokens (`{` to `}`) as `{ a, b { c } }`: items split at top-level commas. */
-function inlineBlock(tokens: readonly IToken[]): string {
-  return inlineFrom(tokens, 0).text;
+function inlineBlock(
+  tokens: readonly IToken[],
+  print: (item: readonly IToken[]) => string,
+): string {
+  return inlineFrom(tokens, 0, print).text;
 }
 
 /** The block opened by `tokens[open]`, printed on one line, and the index of its `}`. */
-function inlineFrom(tokens: readonly IToken[], open: number): { text: string; end: number } {
+function inlineFrom(
+  tokens: readonly IToken[],
+  open: number,
+  print: (item: readonly IToken[]) => string,
+): { text: string; end: number } {
   const items: string[] = [];
   let item: IToken[] = [];
   /** The current item's head and nested block, once it has one. */
   let nested: string | undefined;
   let brackets = 0;
   const finish = (): void => {
-    const text = nested === undefined ? printTokens(item) : nested;
+    const text = nested === undefined ? print(item) : nested;
     if (text) items.push(text);
     [item, nested] = [[], undefined];
   };
@@ -179,8 +222,8 @@ function inlineFrom(tokens: readonly IToken[], open: number): { text: string; en
       return { text: items.length ? `{ ${items.join(', ')} }` : '{}', end: j };
     }
     if (t.tokenType === LCurly) {
-      const inner = inlineFrom(tokens, j);
-      nested = `${printTokens(item)} ${inner.text}`;
+      const inner = inlineFrom(tokens, j, print);
+      nested = `${print(item)} ${inner.text}`;
       j = inner.end;
     } else if (t.tokenType === Comma && brackets === 0) finish();
     else {

@@ -15,6 +15,7 @@ import { DiagnosticCode as C, closest, diagnostic } from './diagnostics.ts';
 import type { Diagnostic, DiagnosticCode } from './diagnostics.ts';
 import { parseCst } from './parser.ts';
 import type { ParseError } from './parser.ts';
+import type { ProgramCstNode } from './cst.generated.d.ts';
 import { isRealToken, tokenSpan } from './spans.ts';
 import { STATEMENT_KEYWORDS, isRuleName, ruleHint } from './syntax.ts';
 import { describeFound } from './syntax-messages.ts';
@@ -37,6 +38,8 @@ import { toAst } from './to-ast.ts';
 
 export interface ParsedProgram {
   ast: Program;
+  /** The concrete syntax tree the AST was built from (its tokens are `tokens`'). */
+  cst: ProgramCstNode;
   /** Lexing and parse errors only; semantic checks are compile's. */
   diagnostics: Diagnostic[];
   /** The `#` comments, in text order (the parser never sees them). */
@@ -55,7 +58,7 @@ export function parseProgram(text: string): ParsedProgram {
   for (const e of parseErrors) diagnostics.push(syntaxDiagnostic(e, text, lines, badLines));
   const ast = toAst(cst);
   checkDefinitionNames(ast, diagnostics);
-  return { ast, diagnostics, comments, tokens };
+  return { ast, cst, diagnostics, comments, tokens };
 }
 
 /** The text of every keyword: `vm`, `run`, `with`, ... */

@@ -296,8 +296,14 @@ export function fixedText(type: TokenType): string | undefined {
  * tokens, none where a token is tight (`fixed` above): `a, b`, `[a]`, `1..5`, `(a)`.
  * A token whose spacing depends on its neighbours needs its rule here: the `(` of a
  * call follows its name (`max(a, b)`), a unary minus its operand (`-x`, `a * -b`).
+ * Without `binaryMinus` (the `-` tokens that subtract, from the parse), a `-` after a
+ * value subtracts; `mmulab fmt` passes them, as a field's key is a value to the tokens
+ * (`vcpus -4`).
  */
-export function printTokens(tokens: readonly Pick<IToken, 'image' | 'tokenType'>[]): string {
+export function printTokens(
+  tokens: readonly Pick<IToken, 'image' | 'tokenType'>[],
+  binaryMinus?: ReadonlySet<unknown>,
+): string {
   let out = '';
   tokens.forEach((t, i) => {
     const prev = i > 0 ? tokens[i - 1].tokenType : undefined;
@@ -310,7 +316,8 @@ export function printTokens(tokens: readonly Pick<IToken, 'image' | 'tokenType'>
       after === 'after' ||
       after === 'both' ||
       (t.tokenType === LParen && isA(prev, ExprWord)) ||
-      (prev === Minus && !endsValue(tokens[i - 2]?.tokenType));
+      (prev === Minus &&
+        (binaryMinus ? !binaryMinus.has(tokens[i - 1]) : !endsValue(tokens[i - 2]?.tokenType)));
     out += (tight ? '' : ' ') + t.image;
   });
   return out;

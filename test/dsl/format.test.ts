@@ -208,6 +208,24 @@ describe('format', () => {
     expect(format('vm a {} vm b { vcpus 2 }').text).toBe('vm a {}\nvm b { vcpus 2 }\n');
   });
 
+  it("keeps a field's negative value a sign, so the checker still reads it as written", () => {
+    expect(format('vm a { vcpus -4 }\nmigration m {\n  downtime -300ms\n}\n').text).toBe(
+      'vm a { vcpus -4 }\nmigration m {\n  downtime -300ms\n}\n',
+    );
+    expect(format('run a with t, m seed -1\n').text).toBe('run a with t, m seed -1\n');
+  });
+
+  it('spaces a minus that subtracts, and keeps a sign by its operand, in expressions', () => {
+    expect(format('let d = vcpus -4\nlet e = -vcpus\nlet f = a*-b - -4\n').text).toBe(
+      'let d = vcpus - 4\nlet e = -vcpus\nlet f = a * -b - -4\n',
+    );
+    expect(
+      format(
+        'protocol p {\n  shared x = 0\n  thread t() {\n    store x = x-1\n    store x = -1\n  }\n}\n',
+      ).text,
+    ).toContain('store x = x - 1\n    store x = -1');
+  });
+
   it('returns a text with syntax errors unchanged, with the errors', () => {
     const r = format('vm v {\n  slot r at 0');
     expect(r.text).toBe('vm v {\n  slot r at 0');
