@@ -15,10 +15,13 @@ export interface IsCompleteResult {
 const CLOSER: Readonly<Record<string, string>> = { LCurly: 'RCurly', LBracket: 'RBracket' };
 
 /**
- * Incomplete: an open `{` or `[`, a trailing `,`, a trailing operator (`let x = a +`:
- * the expression goes on on the next line), or a `with` without both its arguments. Invalid: what no more text can fix, a lexing error (unterminated string,
- * stray character) or a `}` or `]` that closes nothing open (`}`, `vm a { } }`,
- * `[ }`). Otherwise complete (other parse errors are the compiler's to report).
+ * Incomplete where the parser reads on past the end of the line: an open `{` or `[`, or
+ * a trailing operator (`let x = a +`, `continuesLine`). A statement the parser ends at
+ * the newline is complete even when it is wrong (`table summary,`, `run db with`): the
+ * console runs it and the compiler says what is missing, instead of waiting for a next
+ * line that would not join it. Invalid: what no more text can fix, a lexing error
+ * (unterminated string, stray character) or a `}` or `]` that closes nothing open
+ * (`}`, `vm a { } }`, `[ }`).
  */
 export function isComplete(text: string): IsCompleteResult {
   const lexed = mmuLexer.tokenize(text);
@@ -33,34 +36,10 @@ export function isComplete(text: string): IsCompleteResult {
     }
   }
   const braces = open.filter((o) => o === 'LCurly').length;
-  const brackets = open.length - braces;
   const code = lexed.tokens.filter((t) => t.tokenType.name !== 'Newline');
-  const lastToken = code[code.length - 1];
-  const last = lastToken?.tokenType.name;
-  const incomplete =
-    braces > 0 ||
-    brackets > 0 ||
-    last === 'Comma' ||
-    (lastToken !== undefined && continuesLine(lastToken)) ||
-    last === 'With' ||
-    withLacksMigration(lexed.tokens);
+  const last = code[code.length - 1];
+  const incomplete = open.length > 0 || (last !== undefined && continuesLine(last));
   return incomplete
     ? { status: 'incomplete', indent: '  '.repeat(braces) }
     : { status: 'complete' };
-}
-
-/** The last line's statement is `run VM with TRACKING` with no `, MIGRATION` yet. */
-function withLacksMigration(tokens: readonly { tokenType: { name: string } }[]): boolean {
-  let start = tokens.length;
-  while (start > 0 && tokens[start - 1]!.tokenType.name !== 'Newline') start--;
-  const line = tokens.slice(start).map((t) => t.tokenType.name);
-  if (line.length === 0) {
-    // Trailing newline: look at the line before it.
-    let end = tokens.length;
-    while (end > 0 && tokens[end - 1]!.tokenType.name === 'Newline') end--;
-    return end < tokens.length && withLacksMigration(tokens.slice(0, end));
-  }
-  const withAt = line.indexOf('With');
-  if (withAt < 0 || (line[0] !== 'Run' && line[0] !== 'Sweep')) return false;
-  return !line.slice(withAt + 1).includes('Comma');
 }

@@ -3,6 +3,7 @@ import { compile } from '../../dsl/compile.ts';
 import { complete } from '../../dsl/completion.ts';
 import { inspect } from '../../dsl/inspect.ts';
 import { isComplete } from '../../dsl/is-complete.ts';
+import { parseProgram } from '../../dsl/parse.ts';
 import { FIELD_DOCS, KEYWORD_DOCS, VALUE_DOCS } from '../../dsl/keyword-docs.ts';
 import { FIELDS } from '../../dsl/schema.ts';
 import type { BlockKind } from '../../dsl/schema.ts';
@@ -289,12 +290,17 @@ describe('isComplete', () => {
     });
   });
 
-  it('is incomplete with an open bracket, a trailing comma or a bare with', () => {
+  it('is incomplete with an open bracket, also after a comma inside it', () => {
     expect(isComplete('sweep db with [a,')).toMatchObject({ status: 'incomplete' });
-    expect(isComplete('table summary,')).toMatchObject({ status: 'incomplete' });
-    expect(isComplete('run db with')).toMatchObject({ status: 'incomplete' });
-    expect(isComplete('run db with ring')).toMatchObject({ status: 'incomplete' });
-    expect(isComplete('run db with ring\n')).toMatchObject({ status: 'incomplete' });
+    expect(isComplete('vm db { vcpus 2,')).toMatchObject({ status: 'incomplete' });
+  });
+
+  it('is complete where the parser ends the statement, even a wrong one (the compiler says why)', () => {
+    for (const text of ['table summary,', 'run db with', 'run db with ring', 'run db with ring\n'])
+      expect(isComplete(text), text).toEqual({ status: 'complete' });
+    // The twin: a line the parser would join to the next is incomplete.
+    expect(parseProgram('table summary,\niterations').diagnostics).not.toEqual([]);
+    expect(parseProgram('let x = a +\nb').diagnostics).toEqual([]);
   });
 
   it('is incomplete after a binary operator, where the expression goes on', () => {

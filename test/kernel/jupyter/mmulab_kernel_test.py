@@ -43,17 +43,20 @@ class MmulabKernelTests(jupyter_kernel_test.KernelTests):
         {"text": "%re", "matches": {"%reset"}},
     ]
 
-    # test_is_complete (dsl/is-complete.ts): an open `{` or `[`, or a trailing comma,
-    # is incomplete; a lexing error (unterminated string) is invalid.
+    # test_is_complete (dsl/is-complete.ts): an open `{` or `[`, or a trailing operator,
+    # is incomplete; a statement the parser ends at the newline is complete, a wrong one
+    # too (`table summary,`: the compiler says why); a lexing error is invalid.
     complete_code_samples = [
         "vm a { vcpus 1 }",
         "table summary",
+        "table summary,",
         "%who",
     ]
     incomplete_code_samples = [
         "vm a {",
         "vm a {\n  vcpus 2,",
         "run tiny with [bm,",
+        "let x = a +",
     ]
     invalid_code_samples = [
         'use "common.mmu',
