@@ -177,6 +177,8 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
     switchover_bandwidth:
       'QEMU avail-switchover-bandwidth: bandwidth assumed for the final stop-and-copy estimate.',
     device_state: 'Device state sent during the downtime, e.g. 1MiB. Default 1MiB.',
+    bitmap_sync:
+      'When QEMU pulls the dirty log from KVM during precopy: `threshold` (QEMU since 1.2, the default: when what remains falls under bandwidth x downtime-limit) or `every_tick` (QEMU up to 1.1: ram_save_live synced at every 100 ms tick of the rate limiter, so every written page is write-protected again ten times a second).',
   },
   run: {
     seed: 'Seed of the run (its PRNG); same seed, same result.',
@@ -246,6 +248,10 @@ export const VALUE_DOCS: Readonly<Record<string, string>> = {
   none: 'No convergence aid.',
   auto: 'QEMU auto-converge: throttle vCPUs in steps (see `throttle`).',
   dirty_limit: 'QEMU dirty-limit: cap each vCPU dirty rate using the dirty ring.',
+  threshold:
+    'Sync the dirty bitmap when what remains falls under bandwidth x downtime-limit (QEMU since 1.2).',
+  every_tick:
+    'Sync the dirty bitmap at every 100 ms tick of the rate limiter (QEMU up to 1.1, ram_save_live).',
   vcpu: '`per vcpu`: the rate is per vCPU.',
   all: 'All vCPUs.',
   summary: 'One row per run: total time, downtime, pages sent, iterations.',

@@ -471,6 +471,10 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: 'Device state sent during downtime (default 1MiB).',
       args: [size('the device state')],
     },
+    bitmap_sync: {
+      doc: 'When QEMU syncs the dirty bitmap: threshold (QEMU 1.2 on, default) or every_tick (QEMU 1.1: every 100ms).',
+      args: [{ type: 'enum', values: ['threshold', 'every_tick'], label: 'a sync rule' }],
+    },
   },
   run: {
     seed: { doc: 'Seed of the run.', args: [count('a seed')] },

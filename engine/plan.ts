@@ -238,7 +238,17 @@ export interface MigrationPolicy {
   zeroScanBytesPerSec?: number;
   /** Device state sent during downtime (default 1 MiB). */
   deviceStateBytes?: number;
+  /**
+   * When the dirty bitmap is synced from KVM: `threshold` (QEMU since 1.2: only when
+   * what remains to send falls under bandwidth x downtime-limit, and at completion) or
+   * `every-tick` (QEMU up to 1.1: ram_save_live synced at every call, i.e. at every
+   * 100 ms tick of the rate limiter). Default threshold.
+   */
+  bitmapSync?: BitmapSyncRule;
 }
+
+/** When QEMU syncs the dirty bitmap during precopy (see MigrationPolicy.bitmapSync). */
+export type BitmapSyncRule = 'threshold' | 'every-tick';
 
 /**
  * A plan no run can carry out, found before anything is built. The message says

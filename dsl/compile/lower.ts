@@ -439,5 +439,7 @@ export function lowerMigration(props: readonly BoundProperty[]): Partial<Migrati
   set('zeroScanBytesPerSec', num(f.get('zero_scan')?.args[0]));
   set('availSwitchoverBandwidth', num(f.get('switchover_bandwidth')?.args[0]));
   set('deviceStateBytes', num(f.get('device_state')?.args[0]));
+  const bs = oneOf(['threshold', 'every_tick'] as const, f.get('bitmap_sync')?.args[0]);
+  if (bs) out.bitmapSync = bs === 'every_tick' ? 'every-tick' : 'threshold';
   return out;
 }

@@ -100,6 +100,7 @@ export const PLAN_COLUMNS: {
     quantity('dirty_limit', 'bandwidth', (m) => m.dirtyLimit),
     quantity('switchover_bandwidth', 'bandwidth', (m) => m.availSwitchoverBandwidth),
     quantity('device_state', 'size', (m) => m.deviceStateBytes),
+    word('bitmap_sync', 'enum', (m) => m.bitmapSync?.replace('-', '_')),
   ],
   costs: Object.keys(DEFAULT_COSTS)
     .map(snakeCase)

@@ -243,7 +243,13 @@ export class MigrationThread {
       this.ctx.converge.mode === 'auto-converge' &&
       this.syncCount > 1 &&
       t - this.lastSyncNs >= 5e9;
-    if ((xen ? pending === 0 : pending < this.thresholdBytes) || forceSync) {
+    // QEMU up to 1.1 (arch_init.c ram_save_live) called memory_global_sync_dirty_bitmap
+    // on every call, and migrate_fd_put_ready called it on every tick of the buffered
+    // file's rate limiter (buffered_file.c buffered_rate_tick, every 100 ms): every
+    // page the guest wrote was write-protected again ten times a second. QEMU 1.2
+    // synced only when what remains looked small enough to finish.
+    const tickSync = policy.bitmapSync === 'every-tick' && t - this.lastSyncNs >= BUFFER_DELAY_NS;
+    if ((xen ? pending === 0 : pending < this.thresholdBytes) || forceSync || tickSync) {
       const r = sync.sync(false);
       this.syncCount++;
       this.lastSyncNs = t + r.ns;

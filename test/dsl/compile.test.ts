@@ -45,7 +45,7 @@ migration fast {
   postcopy after 5 latency 10ms
   zero_scan 10GB/s
   switchover_bandwidth 1GB/s
-  device_state 1MiB
+  device_state 1MiB, bitmap_sync every_tick
 }
 migration limited extends fast { converge dirty_limit, dirty_limit 1MB/s, policy xen }
 run db with base, fast costs slow seed 7 warmup 1s max_time 10s sample 50ms slice 5ms
@@ -224,6 +224,7 @@ describe('compile', () => {
       zeroScanBytesPerSec: 10e9,
       availSwitchoverBandwidth: 1e9,
       deviceStateBytes: MiB,
+      bitmapSync: 'every-tick',
     });
   });
 
