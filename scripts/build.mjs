@@ -18,9 +18,10 @@ const esmBanner =
 
 /**
  * zeromq is a native addon; plotly.js-dist is read as text, never executed in Node;
- * esbuild (which minifies it) runs its own native binary.
+ * esbuild (which minifies it) runs its own native binary; playwright-core (which
+ * drives Chromium for `mmulab figure`) finds its own files from its package directory.
  */
-const external = ['zeromq', 'plotly.js-dist', 'tslab', 'piscina', 'esbuild'];
+const external = ['zeromq', 'plotly.js-dist', 'tslab', 'piscina', 'esbuild', 'playwright-core'];
 
 export const BUNDLES = [
   // The kernel loads the language and engine with a dynamic import after binding its

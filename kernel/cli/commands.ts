@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { closest } from '../../dsl/diagnostics.ts';
 import { isValidKernelName, KERNEL_NAME } from '../kernelspec.ts';
 import type { SpecLocation } from '../kernelspec.ts';
+import { FIGURE_FORMATS } from '../output/figure-formats.ts';
+import type { FigureFormat } from '../output/figure-formats.ts';
 import { parseArgs, UsageError } from './args.ts';
 import type { OptionSpec } from './args.ts';
 import { parseShard } from './shard.ts';
@@ -24,6 +26,7 @@ commands:
   run FILE.mmu     run the file's experiments; print tables, write HTML and CSV
   check FILE.mmu   print the file's diagnostics without running anything
   plan FILE.mmu    print the plans a run would run, with their hashes (--json)
+  figure FILE.mmu  run the file and write each chart as SVG, PDF or PNG (Chromium)
   fmt FILE.mmu     print the file in canonical layout (--check for CI, --write)
   merge DIR...     join the Arrow files of a sweep's shards into one per table
   kernel install   install the Jupyter kernel (kernel uninstall removes it)
@@ -190,6 +193,100 @@ function wholeSeed(command: string, seed: string): number {
   return Number(seed);
 }
 
+export interface FigureArgs {
+  file: string;
+  format: FigureFormat;
+  /** Pixels; absent: 700, and the height the chart asks for (else 450). */
+  width?: number;
+  height?: number;
+  /** Where the files go (created if missing). */
+  out: string;
+  seed?: number;
+  jobs: number;
+  cache?: string;
+}
+
+export const FIGURE_HELP = `usage: mmulab figure FILE.mmu [--format svg|pdf|png] [--width PX] [--height PX]
+                          [--out DIR] [--seed N] [--jobs N] [--cache DIR]
+
+Run FILE.mmu as 'mmulab run' does and write every chart its \`plot\` statements
+draw (and \`plot progress\`'s, one per plan) as an image file for a paper:
+<chart>.svg, .pdf or .png in DIR, named after the chart's title. The charts are
+the report's, drawn by plotly.js in headless Chromium: SVG and PDF keep the
+traces and text as vectors. Chromium is found at /usr/bin/chromium (Debian's
+'chromium' package) or where MMULAB_CHROMIUM points.
+
+options:
+  --format F     svg (default), pdf or png
+  --width PX     the chart's width in pixels (default 700; a PDF page of the same
+                 size at 96 px per inch)
+  --height PX    its height (default 450, or what a faceted chart needs)
+  -o, --out DIR  where to write the files (default: the working directory)
+  --seed N       run every plan with seed N instead of the file's seeds
+  -j, --jobs N   worker threads, as for 'mmulab run'
+  --cache DIR    the result cache, as for 'mmulab run'
+  -h, --help     show this text
+
+exit codes: 0 ok, 1 the file has errors, draws no chart, or Chromium is missing,
+2 usage`;
+
+const FIGURE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'format', value: 'svg|pdf|png' },
+  { name: 'width', value: 'PX' },
+  { name: 'height', value: 'PX' },
+  { name: 'out', short: 'o', value: 'DIR' },
+  { name: 'seed', value: 'N' },
+  { name: 'jobs', short: 'j', value: 'N' },
+  { name: 'cache', value: 'DIR' },
+  { name: 'help', short: 'h' },
+];
+
+/** `mmulab figure ...` arguments; null when help was asked for. Throws UsageError. */
+export function parseFigureArgs(argv: readonly string[], cwd: string): FigureArgs | null {
+  const command = 'mmulab figure';
+  const { options, positionals } = parseArgs(command, argv, FIGURE_OPTIONS);
+  if (options.has('help')) return null;
+  const file = oneFile(command, positionals, cwd);
+  const format = options.get('format') ?? 'svg';
+  if (!(FIGURE_FORMATS as readonly unknown[]).includes(format)) {
+    const guess = typeof format === 'string' ? closest(format, FIGURE_FORMATS) : undefined;
+    const mean = guess ? ` Did you mean '${guess}'?` : '';
+    throw new UsageError(
+      `${command}: unknown --format '${String(format)}'.${mean} Formats: ${FIGURE_FORMATS.join(', ')}.`,
+    );
+  }
+  const args: FigureArgs = {
+    file,
+    format: format as FigureFormat,
+    out: String(options.get('out') ?? '.'),
+    jobs: jobsOption(command, options.get('jobs')) ?? availableParallelism(),
+  };
+  for (const name of ['width', 'height'] as const) {
+    const value = options.get(name);
+    if (typeof value !== 'string') continue;
+    if (!/^\d+$/.test(value) || Number(value) < 10 || Number(value) > 10_000)
+      throw new UsageError(
+        `${command}: --${name} needs a whole number of pixels from 10 to 10000, got '${value}'; for example --${name} ${name === 'width' ? 700 : 450}.`,
+      );
+    args[name] = Number(value);
+  }
+  const seed = options.get('seed');
+  if (typeof seed === 'string') args.seed = wholeSeed(command, seed);
+  const cache = options.get('cache');
+  if (typeof cache === 'string') args.cache = cache;
+  return args;
+}
+
+/** A `--jobs` value: 1 to 1024; undefined when not given. */
+function jobsOption(command: string, jobs: string | true | undefined): number | undefined {
+  if (typeof jobs !== 'string') return undefined;
+  if (!/^\d+$/.test(jobs) || Number(jobs) < 1 || Number(jobs) > 1024)
+    throw new UsageError(
+      `${command}: --jobs needs a whole number from 1 to 1024, got '${jobs}'; for example --jobs 4 (--jobs 1 runs in-process).`,
+    );
+  return Number(jobs);
+}
+
 export interface FmtArgs {
   file: string;
   /** Exit 1 when the file is not in canonical layout; print nothing else. */
@@ -290,13 +387,7 @@ export function parseRunArgs(
     args.verify = verify;
   }
   if (typeof shard === 'string') args.shard = parseShard('mmulab run', shard, env);
-  if (typeof jobs === 'string') {
-    if (!/^\d+$/.test(jobs) || Number(jobs) < 1 || Number(jobs) > 1024)
-      throw new UsageError(
-        `mmulab run: --jobs needs a whole number from 1 to 1024, got '${jobs}'; for example --jobs 4 (--jobs 1 runs in-process).`,
-      );
-    args.jobs = Number(jobs);
-  }
+  args.jobs = jobsOption('mmulab run', jobs) ?? args.jobs;
   const csv = options.get('csv');
   const seed = options.get('seed');
   if (typeof html === 'string') args.html = html;

@@ -2,6 +2,7 @@ import { closest } from '../../dsl/diagnostics.ts';
 import { UsageError } from './args.ts';
 import {
   CHECK_HELP,
+  FIGURE_HELP,
   FMT_HELP,
   KERNEL_HELP,
   MAIN_HELP,
@@ -9,6 +10,7 @@ import {
   PLAN_HELP,
   RUN_HELP,
   parseCheckArgs,
+  parseFigureArgs,
   parseFmtArgs,
   parseKernelArgs,
   parseMergeArgs,
@@ -29,6 +31,7 @@ const HELP: Readonly<Record<string, string>> = {
   run: RUN_HELP,
   check: CHECK_HELP,
   plan: PLAN_HELP,
+  figure: FIGURE_HELP,
   fmt: FMT_HELP,
   merge: MERGE_HELP,
   kernel: KERNEL_HELP,
@@ -88,6 +91,12 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<ExitCode> {
       if (args === null) return help(io, PLAN_HELP);
       const { planCommand } = await import('./plan-command.ts');
       return planCommand(args, io);
+    }
+    case 'figure': {
+      const args = parseFigureArgs(rest, io.cwd);
+      if (args === null) return help(io, FIGURE_HELP);
+      const { figureCommand } = await import('./figure-command.ts');
+      return figureCommand(args, io);
     }
     case 'fmt': {
       const args = parseFmtArgs(rest, io.cwd);

@@ -1,0 +1,108 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { ColumnError } from '../experiment/experiment-table.ts';
+import { runExperiments } from '../experiment/experiments.ts';
+import { InThreadRunner } from '../experiment/in-thread.ts';
+import { indexedPlans } from '../experiment/plans.ts';
+import { PoolRunner } from '../experiment/pool-runner.ts';
+import { CachingRunner } from '../experiment/caching-runner.ts';
+import { ResultCache } from '../experiment/result-cache.ts';
+import type { PlanRunner } from '../experiment/runner.ts';
+import { ChromiumMissingError, figureTitle, renderFigures } from '../output/figure-image.ts';
+import type { FigureJob } from '../output/figure-image.ts';
+import { plotlyConfig } from '../output/plotly-js.ts';
+import { shownOutputs } from '../output/shown.ts';
+import type { FigureArgs } from './commands.ts';
+import { ExitCode } from './io.ts';
+import type { CliIo } from './io.ts';
+import { formatDiagnostics, loadFile } from './load.ts';
+import { ProgressBar } from './progress.ts';
+
+/**
+ * `mmulab figure FILE`: run the file as `mmulab run` does, then write every chart the
+ * report would draw as an image file (figure-image.ts), named after its title.
+ */
+export async function figureCommand(args: FigureArgs, io: CliIo): Promise<ExitCode> {
+  const loaded = loadFile('mmulab figure', args.file, io.cwd);
+  const { compiled } = loaded;
+  if (compiled.diagnostics.length) io.stderr.write(`${formatDiagnostics(loaded)}\n\n`);
+  if (!compiled.ok) {
+    io.stderr.write(`${loaded.shownPath}: no figure drawn; fix the errors above.\n`);
+    return ExitCode.PlanError;
+  }
+  const { program } = compiled;
+  const drawsCharts = program.outputs.some((o) => o.kind === 'plot' || o.kind === 'progress');
+  if (program.experiments.length === 0 || !drawsCharts) {
+    io.stderr.write(
+      `${loaded.shownPath}: no chart to draw; add a \`run\` or \`sweep\` and a \`plot\` statement after it (for example \`plot downtime_ms over bandwidth by tracking\`).\n`,
+    );
+    return ExitCode.PlanError;
+  }
+  const plans = indexedPlans(program, args.seed);
+  const threads: PlanRunner =
+    args.jobs <= 1 || plans.length <= 1 ? new InThreadRunner() : new PoolRunner(args.jobs);
+  const runner =
+    args.cache === undefined
+      ? threads
+      : new CachingRunner(threads, new ResultCache(resolve(io.cwd, args.cache)));
+  const progress = new ProgressBar(io.stderr, plans.length);
+  let experiments;
+  try {
+    ({ experiments } = await runExperiments(program, loaded.text, plans, runner, {
+      onProgress: ({ done, label, plan }) => {
+        const k = Math.min(Math.floor(done), plans.length - 1);
+        const { state, timeS } = plan ?? { state: 'running', timeS: 0 };
+        progress.update(k, label, { state, timeS, fraction: done - k });
+      },
+    }));
+  } catch (e) {
+    progress.clear();
+    io.stderr.write(`mmulab figure: the engine rejected a plan: ${(e as Error).message}\n`);
+    return ExitCode.PlanError;
+  } finally {
+    await runner.close();
+  }
+  progress.clear();
+  const charts: { title: string; job: FigureJob }[] = [];
+  const size = {
+    ...(args.width === undefined ? {} : { width: args.width }),
+    ...(args.height === undefined ? {} : { height: args.height }),
+  };
+  try {
+    for (const e of experiments)
+      for (const shown of shownOutputs(e, program.outputs, program.lets ?? []))
+        if (shown.kind === 'plot')
+          charts.push({ title: figureTitle(shown.figure), job: { figure: shown.figure, size } });
+  } catch (e) {
+    if (!(e instanceof ColumnError)) throw e;
+    io.stderr.write(`${loaded.shownPath}: ${e.message}\nFix that plot line and run again.\n`);
+    return ExitCode.PlanError;
+  }
+  let images: Buffer[];
+  try {
+    images = await renderFigures(
+      charts.map((c) => c.job),
+      args.format,
+      io.env ?? process.env,
+    );
+  } catch (e) {
+    if (!(e instanceof ChromiumMissingError)) throw e;
+    io.stderr.write(`mmulab figure: ${e.message}\n`);
+    return ExitCode.PlanError;
+  }
+  const dir = resolve(io.cwd, args.out);
+  mkdirSync(dir, { recursive: true });
+  const used = new Set<string>();
+  charts.forEach((c, i) => {
+    const stem = plotlyConfig(c.title).toImageButtonOptions.filename;
+    let name = stem;
+    for (let k = 2; used.has(name); k++) name = `${stem}-${k}`;
+    used.add(name);
+    const path = join(dir, `${name}.${args.format}`);
+    writeFileSync(path, images[i]);
+    const rel = relative(io.cwd, path);
+    io.stdout.write(`${rel && !rel.startsWith('..') ? rel : path}\n`);
+  });
+  io.stderr.write(`wrote ${charts.length} ${args.format.toUpperCase()} figure(s)\n`);
+  return ExitCode.Ok;
+}

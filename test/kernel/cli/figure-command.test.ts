@@ -1,0 +1,132 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { figureCommand } from '../../../kernel/cli/figure-command.ts';
+import { main } from '../../../kernel/cli/main.ts';
+import { ExitCode } from '../../../kernel/cli/io.ts';
+import type { CliIo } from '../../../kernel/cli/io.ts';
+import type { FigureArgs } from '../../../kernel/cli/commands.ts';
+import { BROWSER_MS, HAVE_CHROMIUM } from '../../helpers/chromium.ts';
+
+const DIR = mkdtempSync(join(tmpdir(), 'mmulab-figure-'));
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+
+/** Two bandwidths × two trackings, one seed each, on a VM small enough to run in a second. */
+const SWEEP = `vm tiny {
+  vcpus 2
+  slot ram0 at 0 size 128MiB backing thp
+  workload hotset { rate 20k/s per vcpu, set 16MiB, hot 90% }
+}
+tracking bitmap { dirty_log manual }
+tracking ring { dirty_log ring 4096 }
+migration link { bandwidth [2Gbit/s, 5Gbit/s], downtime 300ms }
+sweep tiny with [bitmap, ring], link seed 1 warmup 100ms max_time 5s
+plot downtime_ms over bandwidth by tracking
+`;
+writeFileSync(join(DIR, 'sweep.mmu'), SWEEP);
+writeFileSync(join(DIR, 'no-plot.mmu'), SWEEP.replace(/^plot .*$/m, 'table summary'));
+
+function io(env: Record<string, string | undefined> = process.env): {
+  io: CliIo;
+  out: () => string;
+  err: () => string;
+} {
+  let out = '';
+  let err = '';
+  return {
+    io: {
+      cwd: DIR,
+      env,
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+    },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+function args(over: Partial<FigureArgs>): FigureArgs {
+  return { file: 'sweep.mmu', format: 'svg', out: 'figs', jobs: 1, ...over };
+}
+
+describe('mmulab figure', () => {
+  it.skipIf(!HAVE_CHROMIUM)(
+    'writes an SVG holding each trace as a path and the axis titles with their units',
+    async () => {
+      const t = io();
+      const code = await figureCommand(args({ out: 'svg' }), t.io);
+      expect(t.err()).toContain('wrote 1 SVG figure(s)');
+      expect(code).toBe(ExitCode.Ok);
+      expect(readdirSync(join(DIR, 'svg'))).toEqual(['downtime-ms-over-bandwidth-by-tracking.svg']);
+      expect(t.out().trim()).toBe(join('svg', 'downtime-ms-over-bandwidth-by-tracking.svg'));
+      const svg = readFileSync(
+        join(DIR, 'svg', 'downtime-ms-over-bandwidth-by-tracking.svg'),
+        'utf8',
+      );
+      expect(svg.startsWith('<svg')).toBe(true);
+      // One line per tracking, drawn through both bandwidths: a path with two points (the
+      // legend's samples are `M5,0h30`).
+      const lines = [...svg.matchAll(/class="js-line"[^>]*\sd="M([^"]+)"/g)]
+        .map((m) => m[1])
+        .filter((d) => d.includes('L'));
+      expect(lines).toHaveLength(2);
+      for (const d of lines) expect(d.split('L')).toHaveLength(2);
+      const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+      expect(texts).toContain('bandwidth (Gbit/s)');
+      expect(texts).toContain('downtime (ms)');
+      expect(texts).toEqual(expect.arrayContaining(['bitmap', 'ring']));
+      expect(svg).toContain('width="700"');
+    },
+    BROWSER_MS,
+  );
+
+  it.skipIf(!HAVE_CHROMIUM)(
+    'writes a PDF page of the size asked for',
+    async () => {
+      const t = io();
+      const code = await figureCommand(
+        args({ format: 'pdf', out: 'pdf', width: 480, height: 320 }),
+        t.io,
+      );
+      expect(code).toBe(ExitCode.Ok);
+      const pdf = readFileSync(join(DIR, 'pdf', 'downtime-ms-over-bandwidth-by-tracking.pdf'));
+      expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      // 480 × 320 CSS px = 360 × 240 pt.
+      expect(pdf.toString('latin1')).toMatch(/\/MediaBox \[0 0 360 240\]/);
+    },
+    BROWSER_MS,
+  );
+
+  it('without Chromium, says what to install and writes nothing', async () => {
+    const t = io({ MMULAB_CHROMIUM: join(DIR, 'no-such-chromium') });
+    const code = await figureCommand(args({ out: 'none' }), t.io);
+    expect(code).toBe(ExitCode.PlanError);
+    expect(t.err()).toMatch(/MMULAB_CHROMIUM is '.*no-such-chromium', which does not exist/);
+    expect(t.err()).toContain("'sudo apt-get install chromium'");
+    expect(readdirSync(DIR)).not.toContain('none');
+  });
+
+  it('refuses a file that draws no chart, saying what to add', async () => {
+    const t = io();
+    const code = await figureCommand(args({ file: 'no-plot.mmu' }), t.io);
+    expect(code).toBe(ExitCode.PlanError);
+    expect(t.err()).toContain('no chart to draw; add a `run` or `sweep` and a `plot` statement');
+  });
+
+  it('refuses an unknown format and a bad size with the fix; --help shows the options', async () => {
+    const bad = io();
+    expect(await main(['figure', 'sweep.mmu', '--format', 'svgz'], bad.io)).toBe(ExitCode.Usage);
+    expect(bad.err()).toBe(
+      "mmulab figure: unknown --format 'svgz'. Did you mean 'svg'? Formats: svg, pdf, png.\n",
+    );
+    const size = io();
+    expect(await main(['figure', 'sweep.mmu', '--width', '7in'], size.io)).toBe(ExitCode.Usage);
+    expect(size.err()).toContain(
+      "--width needs a whole number of pixels from 10 to 10000, got '7in'; for example --width 700.",
+    );
+    const help = io();
+    expect(await main(['figure', '--help'], help.io)).toBe(ExitCode.Ok);
+    expect(help.out()).toContain('usage: mmulab figure FILE.mmu [--format svg|pdf|png]');
+  });
+});
