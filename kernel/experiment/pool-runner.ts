@@ -6,9 +6,13 @@ import type { PlanRunner, RunnerOptions, RunnerOutcome, RunnerPlan } from './run
 
 /**
  * Runs plans on a piscina pool of worker threads, as many at once as it has threads
- * (`mmulab run --jobs N`). Each run starts its own pool, of no more threads than
- * plans, and ends it. An abort terminates the threads: the plans they ran are
- * dropped at once, the finished ones are kept.
+ * (`mmulab run --jobs N`). The pool starts with the first run, with no more threads
+ * than it has plans, grows to `threads` when a later run has more, and is kept
+ * between runs until `close`: a notebook's sweeps, one a cell, then run on threads
+ * that have loaded the engine and compiled it already (a fresh pool of two threads
+ * cost ~2 s of CPU before its first plan ran). An abort terminates the threads: the
+ * plans they ran are dropped at once, the finished ones are kept, and the next run
+ * starts a new pool.
  */
 
 /** How often the main thread reads the workers' progress cells (wall ms). */
@@ -25,14 +29,23 @@ export class PoolRunner implements PlanRunner {
     private readonly workerUrl: URL = new URL('./plan-worker.js', import.meta.url),
   ) {}
 
+  /** The pool of the runs so far, while no abort or failure ended it. */
+  private pool: Piscina<PlanTask, TaskReply> | undefined;
+
+  private poolFor(plans: number): Piscina<PlanTask, TaskReply> {
+    this.pool ??= new Piscina<PlanTask, TaskReply>({
+      filename: this.workerUrl.href,
+      minThreads: Math.max(1, Math.min(this.threads, plans)),
+      maxThreads: Math.max(1, this.threads),
+      // Threads stay until close(): what a later run saves is their start-up.
+      idleTimeout: Infinity,
+    });
+    return this.pool;
+  }
+
   async run(plans: readonly RunnerPlan[], options: RunnerOptions = {}): Promise<RunnerOutcome> {
     const { onProgress, signal } = options;
-    const threads = Math.max(1, Math.min(this.threads, plans.length));
-    const pool = new Piscina<PlanTask, TaskReply>({
-      filename: this.workerUrl.href,
-      minThreads: threads,
-      maxThreads: threads,
-    });
+    const pool = this.poolFor(plans.length);
     // One Float64 cell per plan: the share of its time limit a worker has simulated.
     const progress = new SharedArrayBuffer(8 * plans.length);
     const cells = new Float64Array(progress);
@@ -47,6 +60,7 @@ export class PoolRunner implements PlanRunner {
     let stopped = false;
     const stop = (): void => {
       stopped = true;
+      if (this.pool === pool) this.pool = undefined;
       void pool.destroy();
     };
     signal?.addEventListener('abort', stop, { once: true });
@@ -75,10 +89,18 @@ export class PoolRunner implements PlanRunner {
     } finally {
       if (poll) clearInterval(poll);
       signal?.removeEventListener('abort', stop);
-      if (!stopped) await pool.destroy();
     }
     return { results, interrupted: stopped && results.size < plans.length };
   }
 
-  async close(): Promise<void> {}
+  /** The thread ids of the pool's workers (none before the first run or after close). */
+  get threadIds(): number[] {
+    return (this.pool?.threads ?? []).map((t) => t.threadId).sort((a, b) => a - b);
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.destroy();
+  }
 }

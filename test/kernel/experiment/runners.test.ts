@@ -96,3 +96,27 @@ describe.each(RUNNERS)('%s', (_name, make) => {
     expect(results.size).toBe(1);
   });
 });
+
+describe('PoolRunner between runs', () => {
+  it('keeps its threads from one run to the next, and starts new ones after an abort', async () => {
+    const runner = new PoolRunner(2);
+    try {
+      await runner.run(PLANS);
+      const first = runner.threadIds;
+      expect(first).toHaveLength(2);
+      await runner.run(PLANS);
+      expect(runner.threadIds).toEqual(first);
+      const stop = new AbortController();
+      const aborted = runner.run(PLANS, { signal: stop.signal });
+      stop.abort();
+      expect((await aborted).interrupted).toBe(true);
+      const { results } = await runner.run(PLANS);
+      expect(results.size).toBe(2);
+      expect(runner.threadIds).toHaveLength(2);
+      expect(runner.threadIds.some((id) => first.includes(id))).toBe(false);
+    } finally {
+      await runner.close();
+    }
+    expect(runner.threadIds).toEqual([]);
+  });
+});
