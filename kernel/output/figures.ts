@@ -36,7 +36,7 @@ function column(table: ColumnTable, name: string): unknown[] {
 
 /**
  * `plot Y over time|iteration [by G]`: one trace per plan, named by its label, from
- * the plan's tidy table (with the lets) after `where`. Without `by` each plan has its
+ * the plan's tidy table (with the lets) after `where`; a plan with no row left is left out. Without `by` each plan has its
  * own colour, dash and marker (palette.ts); with `by`, the plans of a group share a
  * dash and marker (and a legend group), and colours tell the plans of a group apart.
  * Axis titles carry units (`time (s)`, `remaining (pages)`).
@@ -69,6 +69,8 @@ export function plotFigure(
     const names = table.columnNames();
     for (const c of [output.xColumn, ...ys]) requireColumn(names, c, output.table);
     units = { x: unitOf(table, output.xColumn), y: ys.map((y) => unitOf(table, y)) };
+    // A plan `where` leaves no row of is not in the chart (not an empty legend entry).
+    if (output.where !== undefined && table.numRows() === 0) return;
     const group = groupOf(i);
     if (by.length && !groups.includes(group)) groups.push(group);
     const g = groups.indexOf(group);

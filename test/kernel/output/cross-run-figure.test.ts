@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CompiledOutput } from '../../../dsl/compile.ts';
+import type { CompiledOutput, Expr } from '../../../dsl/compile.ts';
 import { crossRunFigure } from '../../../kernel/output/cross-run-figure.ts';
 import { plotFigure } from '../../../kernel/output/figures.ts';
 import type { PlotlyJson } from '../../../kernel/output/figures.ts';
@@ -8,6 +8,16 @@ import { handExperiment, nameAxis, quantityAxis } from '../../helpers/experiment
 import type { HandRun } from '../../helpers/experiments.ts';
 
 type Plot = Extract<CompiledOutput, { kind: 'plot' }>;
+
+const span = { line: 1, column: 1, offset: 0, length: 1 };
+/** `COLUMN OP VALUE`, as the compiler makes a `where`. */
+const compare = (column: string, op: '=' | '<', value: Expr): Expr => ({
+  kind: 'binary',
+  op,
+  left: { kind: 'column', name: column, span },
+  right: value,
+  span,
+});
 
 const plot = (over: Partial<Plot> = {}): Plot => ({
   kind: 'plot',
@@ -181,5 +191,35 @@ describe('plotFigure over time', () => {
       ['bitmap', 'solid'],
       ['ring', 'dash'],
     ]);
+  });
+
+  it('leaves out the plans `where` leaves no row of, and cuts the rows of the others', () => {
+    const over = {
+      y: 'remaining',
+      x: 'time',
+      table: 'timeline' as const,
+      xColumn: 'time_s',
+      yColumn: 'remaining_pages',
+    };
+    const ring = plotFigure(
+      plot({
+        ...over,
+        by: [],
+        where: compare('tracking', '=', { kind: 'text', value: 'ring', span }),
+      }),
+      e,
+    );
+    expect(ring.data).toHaveLength(6);
+    expect(ring.data.every((t) => String(t.name).startsWith('tracking=ring/'))).toBe(true);
+    const early = plotFigure(
+      plot({
+        ...over,
+        by: [],
+        where: compare('time_s', '<', { kind: 'number', value: 0.5, span }),
+      }),
+      e,
+    );
+    expect(early.data).toHaveLength(12);
+    expect(early.data.every((t) => (t.x as number[]).length === 1)).toBe(true);
   });
 });
