@@ -19,7 +19,7 @@ import type { ExportSource } from '../output/exports.ts';
 import { formatNumber } from '../output/format.ts';
 import { renderReport } from '../output/report.ts';
 import { compareCsvDirs } from '../output/verify.ts';
-import { shownOutputs } from '../output/shown.ts';
+import { shownByExperiment } from '../output/shown.ts';
 import { fittedTextTable } from '../output/text-table.ts';
 import type { RunArgs } from './commands.ts';
 import { ExitCode } from './io.ts';
@@ -209,11 +209,14 @@ function printResults(
   const failed: string[] = [];
   const width = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120;
   const out: string[] = [];
-  for (const e of experiments) {
+  for (const { experiment: e, items: shownItems } of shownByExperiment(
+    experiments,
+    program.outputs,
+    program.lets ?? [],
+  )) {
     const seeded = seed === undefined ? '' : `, --seed ${seed}`;
     out.push(`== ${e.statement}  (line ${e.line}, ${e.runs.length} plan(s)${seeded})`, '');
     // A terminal shows the tables; plots are the report's (--html).
-    const shownItems = shownOutputs(e, program.outputs, program.lets ?? []);
     let tables = 0;
     for (const item of shownItems) {
       if (item.kind === 'expect') {

@@ -7,7 +7,7 @@ import type { ExpectResult } from '../experiment/expect.ts';
 import { expectLine } from '../output/expect-text.ts';
 import { escapeHtml } from '../output/format.ts';
 import type { PlotlyFigure } from '../output/figures.ts';
-import { shownOutputs } from '../output/shown.ts';
+import { shownByExperiment } from '../output/shown.ts';
 import { mmulabMetadata, provenanceRecord } from './mime.ts';
 import type { MimeBundle, ProvenanceRecord } from './mime.ts';
 import { plotlyFigureBundle, plotlyLoaderBundle } from './plotly.ts';
@@ -41,12 +41,15 @@ export class NotebookDisplay {
    * expect is one line; a failing one is returned in `failed`, for the error the
    * front end reports). `export` outputs are files, not displays. A cell that ran
    * experiments without asking for a table, plot or expect gets each experiment's
-   * summary. Guest-progress charts only for `plot progress`.
+   * summary. Guest-progress charts only for `plot progress`. An output applies to the
+   * experiments it follows in the cell (`shownByExperiment`); `fromText` false: the
+   * experiments are an earlier cell's, and every output applies to each.
    */
   render(
     outputs: readonly CompiledOutput[],
     experiments: readonly ExperimentRun[],
     lets: readonly LetDefinition[] = [],
+    fromText = true,
   ): CellDisplay {
     const shown = outputs.filter((o) => o.kind !== 'export');
     const asked: readonly CompiledOutput[] = shown.length
@@ -54,9 +57,11 @@ export class NotebookDisplay {
       : [{ kind: 'table', views: ['summary'], line: 0 }];
     const bundles: MimeBundle[] = [];
     const failed: ExpectResult[] = [];
-    for (const e of experiments) {
+    // The default summary is every experiment's.
+    const own = fromText && shown.length > 0;
+    for (const { experiment: e, items } of shownByExperiment(experiments, asked, lets, own)) {
       const provenance = experimentProvenance(e);
-      for (const item of shownOutputs(e, asked, lets)) {
+      for (const item of items) {
         if (item.kind === 'table')
           bundles.push(this.table(e, item.view, item.table, provenance, item.note));
         else if (item.kind === 'plot') {

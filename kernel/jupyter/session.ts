@@ -309,7 +309,12 @@ export class MmulabSession {
     if (plans.length > 0 || shows) {
       let cell: CellDisplay;
       try {
-        cell = this.display.render(program.outputs, experiments, program.lets ?? []);
+        cell = this.display.render(
+          program.outputs,
+          experiments,
+          program.lets ?? [],
+          program.experiments.length > 0,
+        );
       } catch (e) {
         if (!(e instanceof ColumnError)) throw e;
         // The results are kept: a corrected output line in the next cell shows them.

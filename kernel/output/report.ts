@@ -13,7 +13,7 @@ import {
   plotlyLoaderScript,
   REPORT_READY_EVENT,
 } from './plotly-js.ts';
-import { shownOutputs } from './shown.ts';
+import { shownByExperiment } from './shown.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 
 /**
@@ -66,13 +66,17 @@ export function renderReport(input: ReportInput): string {
       input.experiments[0]?.runs[0]?.result.provenance.mmulab_version ?? '',
     )}</p></header>`,
   );
-  for (const e of input.experiments) {
+  for (const { experiment: e, items } of shownByExperiment(
+    input.experiments,
+    input.outputs,
+    input.lets,
+  )) {
     parts.push(
       `<section class="experiment">`,
       `<h2><code>${escapeHtml(e.statement)}</code></h2>`,
       `<p class="meta">line ${e.line} · ${e.runs.length} plan(s): ${e.runs.map((r) => escapeHtml(r.label)).join(', ')}</p>`,
     );
-    for (const shown of shownOutputs(e, input.outputs, input.lets)) {
+    for (const shown of items) {
       if (shown.kind === 'table')
         parts.push(
           `<h3>${escapeHtml(shown.view)}</h3>`,

@@ -68,6 +68,84 @@ export function shownOutputs(
   });
 }
 
+/** What one experiment shows: the outputs that apply to it, rendered. */
+export interface ExperimentShown {
+  experiment: ExperimentRun;
+  items: ShownOutput[];
+}
+
+/**
+ * What every experiment of a text shows, as the CLI, the report, the kernel and tslab
+ * lay it out. An output applies to the experiments it follows: those written after the
+ * output statements before them (`run a ...`, `run b ...`, outputs, `run c ...`,
+ * outputs: the first outputs read a and b, the last c), as a notebook cell's outputs
+ * read that cell's runs; outputs written before any experiment apply to the first ones.
+ * Experiments that came from another text (a notebook's earlier cell, `fromText`
+ * false) take every output. Within the experiments an `expect` applies to, one whose
+ * `where` leaves no row of an experiment is about the others; it fails for having no
+ * row only when it has none in any of them.
+ */
+export function shownByExperiment(
+  experiments: readonly ExperimentRun[],
+  outputs: readonly CompiledOutput[],
+  lets: readonly LetDefinition[] = [],
+  fromText = true,
+): ExperimentShown[] {
+  const groups = fromText ? followedGroups(experiments, outputs) : [[...experiments]];
+  return groups.flatMap((group, g) => {
+    const own = fromText ? outputs.filter((o) => groupOf(o, groups) === g) : outputs;
+    const shown = group.map((experiment) => ({
+      experiment,
+      items: shownOutputs(experiment, own, lets),
+    }));
+    if (group.length < 2) return shown;
+    // An expect with rows in some experiment of the group is not about the others.
+    const expects = (o: CompiledOutput): ExpectResult[] =>
+      shown.flatMap(({ items }) =>
+        items.flatMap((i) => (i.kind === 'expect' && i.result.output === o ? [i.result] : [])),
+      );
+    const aboutNothing = new Set(
+      own.flatMap((o) => {
+        const results = expects(o);
+        return results.some((r) => r.checked > 0) ? results.filter((r) => r.checked === 0) : [];
+      }),
+    );
+    return shown.map(({ experiment, items }) => ({
+      experiment,
+      items: items.filter((i) => i.kind !== 'expect' || !aboutNothing.has(i.result)),
+    }));
+  });
+}
+
+/**
+ * The experiments of a text in groups, in text order: a group ends where an output
+ * statement comes before the next experiment.
+ */
+function followedGroups(
+  experiments: readonly ExperimentRun[],
+  outputs: readonly CompiledOutput[],
+): ExperimentRun[][] {
+  const groups: ExperimentRun[][] = [];
+  let last: number | undefined;
+  for (const e of [...experiments].sort((a, b) => a.line - b.line)) {
+    const split =
+      last === undefined || outputs.some((o) => o.line > (last ?? 0) && o.line < e.line);
+    if (split) groups.push([e]);
+    else groups[groups.length - 1].push(e);
+    last = e.line;
+  }
+  return groups;
+}
+
+/** The group an output follows: the last that starts before its line, else the first. */
+function groupOf(output: CompiledOutput, groups: readonly ExperimentRun[][]): number {
+  let at = 0;
+  groups.forEach((g, i) => {
+    if (g[0].line < output.line) at = i;
+  });
+  return at;
+}
+
 /**
  * "listing 3,000 of 10,794 stale pages: ..." when a run found more stale pages than its
  * `stale` table lists, so that a cut table never passes for a complete one.

@@ -198,6 +198,31 @@ describe.concurrent('mmulab (spawned)', () => {
     expect(header?.trim().split(/\s+/)).toEqual(['label', 'downtime_ms', 'status']);
   });
 
+  it('run: an output reads the runs it follows; an expect whose where selects one of them checks that one', async () => {
+    const text = TINY.replace(
+      'table summary\nplot remaining over time\n',
+      [
+        'tracking manual { dirty_log manual }',
+        'run tiny with manual, m seed 3 warmup 200ms max_time 5s',
+        'expect summary where tracking = ring: ring_full_exits >= 0',
+        'expect summary where tracking = manual: ring_full_exits = 0',
+        'run tiny with ring, m seed 4 warmup 200ms max_time 5s',
+        'table summary with status',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(TMP, 'follows.mmu'), text);
+    const r = await mmulab('run', 'follows.mmu');
+    expect(r.code, r.stderr).toBe(0);
+    const [first, second, third] = r.stdout.split(/^== /m).slice(1);
+    expect(first).toMatch(/✓ expect summary where tracking = ring: .*\(all 1 row pass\)/);
+    expect(first).not.toContain('tracking = manual');
+    expect(second).toMatch(/✓ expect summary where tracking = manual/);
+    expect(first + second).not.toContain('summary:');
+    expect(third).toMatch(/summary:\n\s*label\s+status\n/);
+    expect(third).not.toContain('expect');
+  });
+
   it('run: a column the table lacks exits 1 before running, at its line:col, with a did-you-mean', async () => {
     writeFileSync(
       join(TMP, 'nocolumn.mmu'),
