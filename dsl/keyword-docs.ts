@@ -135,6 +135,8 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
       'A write fault on a huge page while logging: `in_place` splits it (Linux 6.2+ tdp_mmu_split_huge_page) or `zap` zaps it and faults 4K pages back in.',
     mmu_lock:
       "kvm->mmu_lock: `rwlock` (the TDP MMU's; faults take it for read and run in parallel; x86 since Linux 5.12, arm64 since 6.2) or `spinlock` (every fault takes it exclusively, as in 2012's KVM). The VMM's GET/CLEAR take it for write either way. Default rwlock.",
+    preempt:
+      "The host kernel's preemption model: `none`, `voluntary` (default, the usual distribution kernel) or `full`. Only under full preemption does a long walk under mmu_lock (KVM's write protection of a slot, tdp_mmu_iter_cond_resched) give the lock up to a waiting vCPU between steps; GET_DIRTY_LOG and CLEAR_DIRTY_LOG keep it for their whole loop in every model, and a split under the write lock drops it for each new page table.",
     mmu: 'x86 paging: `tdp` (EPT/NPT, the TDP MMU) or `shadow` (kvm_intel.ept=0 / kvm_amd.npt=0): KVM shadows the guest page tables, write-protects through rmaps, handles every fault under mmu_lock for write, and has no fast page fault, PML or eager split. Default tdp. arm64 ignores it.',
     ring_topology:
       'Proposal: `per_vcpu` (KVM today), `per_vm` (one shared ring), or `pool N round_robin|lru|last_used` (N rings claimed by vCPUs).',
@@ -231,6 +233,9 @@ export const VALUE_DOCS: Readonly<Record<string, string>> = {
   rwlock:
     "mmu_lock as the TDP MMU's rwlock: faults share it (read_lock), the VMM's ioctls take it for write.",
   spinlock: 'mmu_lock as the spinlock of older kernels: every fault takes it exclusively.',
+  voluntary:
+    'CONFIG_PREEMPT_VOLUNTARY: a lock holder yields only when the scheduler asks (need_resched).',
+  full: 'CONFIG_PREEMPT: a walk under mmu_lock also yields when another thread waits for the lock.',
   tdp: 'Two-dimensional paging (EPT/NPT) with the TDP MMU.',
   shadow:
     'Shadow paging (kvm_intel.ept=0 / kvm_amd.npt=0): rmap write protection, faults under the write lock.',
@@ -245,7 +250,7 @@ export const VALUE_DOCS: Readonly<Record<string, string>> = {
   force: 'Force the switchover (stop-and-copy) whatever the downtime.',
   postcopy: 'Switch to postcopy: run on the destination, fault missing pages from the source.',
   cancel: 'Cancel the migration.',
-  none: 'No convergence aid.',
+  none: 'No convergence aid (converge); no preemption of kernel code (preempt, CONFIG_PREEMPT_NONE).',
   auto: 'QEMU auto-converge: throttle vCPUs in steps (see `throttle`).',
   dirty_limit: 'QEMU dirty-limit: cap each vCPU dirty rate using the dirty ring.',
   threshold:

@@ -378,6 +378,10 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: 'x86 paging: tdp (EPT/NPT, default) or shadow (ept=0 / npt=0).',
       args: [{ type: 'enum', values: ['tdp', 'shadow'], label: 'tdp or shadow' }],
     },
+    preempt: {
+      doc: 'Host kernel preemption: none, voluntary (default) or full (long mmu_lock walks yield to waiting vCPUs).',
+      args: [{ type: 'enum', values: ['none', 'voluntary', 'full'], label: 'a preemption model' }],
+    },
     ring_topology: {
       doc: 'Proposal: per_vcpu | per_vm | pool N round_robin|lru|last_used.',
       args: [

@@ -2,6 +2,7 @@ import type { Arch, Backing, Proposals, SplitOnFault } from './kvm/index.ts';
 import type { Costs } from './kvm/costs.ts';
 import type { MmuLockKind } from './kvm/contention.ts';
 import type { BalloonCosts } from './kvm/balloon-costs.ts';
+import type { PreemptModel } from './kvm/params.ts';
 import type { LogMode } from './vmm/log-mode.ts';
 import { LOG_MODES } from './vmm/log-mode.ts';
 
@@ -195,6 +196,11 @@ export interface TrackingPolicy {
    * exclusive mmu_lock, no fast page fault, PML or eager split.
    */
   mmu?: 'tdp' | 'shadow';
+  /**
+   * The host kernel's preemption model: under `full` a long walk under mmu_lock
+   * yields to a waiting vCPU (KvmParams.preempt). Default voluntary.
+   */
+  preempt?: PreemptModel;
   /** Proposals from the debates (not KVM). */
   proposals?: Partial<Proposals>;
   /** QEMU kvm-reaper period for rings (default 1 s). */

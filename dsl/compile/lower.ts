@@ -342,6 +342,8 @@ export function lowerTracking(
   if (lock === 'rwlock' || lock === 'spinlock') out.mmuLock = lock;
   const mmu = word(f.get('mmu')?.args[0]);
   if (mmu === 'tdp' || mmu === 'shadow') out.mmu = mmu;
+  const preempt = word(f.get('preempt')?.args[0]);
+  if (preempt === 'none' || preempt === 'voluntary' || preempt === 'full') out.preempt = preempt;
   set('reaperIntervalNs', num(f.get('reaper')?.args[0]));
   set('clearBitmapShift', num(f.get('clear_shift')?.args[0]));
   const topo = f.get('ring_topology');

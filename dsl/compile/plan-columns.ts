@@ -85,6 +85,7 @@ export const PLAN_COLUMNS: {
     word('split_on_fault', 'enum', (t) => t.splitOnFault?.replace('-', '_')),
     word('mmu_lock', 'enum', (t) => t.mmuLock),
     word('mmu', 'enum', (t) => t.mmu),
+    word('preempt', 'enum', (t) => t.preempt),
     quantity('reaper', 'time', (t) => t.reaperIntervalNs),
     quantity('clear_shift', 'count', (t) => t.clearBitmapShift),
   ],

@@ -8,6 +8,10 @@ import { splitRangeEagerly, splitSlotEagerly } from './eager-split.ts';
 import { SPTE_DIRTY, SPTE_WRITABLE } from './spte.ts';
 import { SpteLevel } from './types.ts';
 import { INTERNAL } from './internal.ts';
+import { yieldsToWaiters } from './params.ts';
+
+/** 4K pages in 1 GiB: stage2_apply_range_resched's step on arm64 (a level-1 block). */
+const PAGES_PER_1G = 262_144;
 
 /**
  * mark_page_dirty_in_slot (virt/kvm/kvm_main.c): record that `rel` of `slot` was
@@ -164,8 +168,13 @@ export function slotApplyLoggingChange(vm: Vm, slot: Memslot, cost: OpCost): voi
   let flush = false;
   if (vm.arch === 'arm64') {
     // kvm_mmu_wp_memory_region (write lock), then kvm_mmu_split_memory_region.
+    // stage2_apply_range_resched offers the lock at every 1 GiB block
+    // (cond_resched_rwlock_write), which a waiting vCPU gets only under full preemption.
     const wp = tdp.wrprotRange(0, slot.npages, SpteLevel.PG_LEVEL_4K);
-    cost.underWriteLock(wp.walked * costs.wrprotRangePerSpte);
+    const ns = wp.walked * costs.wrprotRangePerSpte;
+    if (yieldsToWaiters(vm.params)) {
+      cost.underWriteLockInPieces(ns, (ns * Math.min(PAGES_PER_1G, slot.npages)) / slot.npages);
+    } else cost.underWriteLock(ns);
     if (wp.flush) vm[INTERNAL].flushRemoteTlbs(cost);
     if (vm.eagerSplitChunkSize > 0 && !vm.params.proposals.splitOnFirstClear) {
       splitSlotEagerly(vm, slot, cost);
@@ -175,8 +184,12 @@ export function slotApplyLoggingChange(vm: Vm, slot: Memslot, cost: OpCost): voi
   if (!vm.params.tdp) {
     // kvm_mmu_slot_remove_write_access: walk_slot_rmaps over every gfn's rmap head at
     // every level from 4K, under mmu_lock for write; present SPTEs lose W.
+    // walk_slot_rmaps checks for waiters at every rmap head (cond_resched_rwlock_write
+    // on need_resched or rwlock_needbreak).
     const wp = tdp.wrprotRange(0, slot.npages, SpteLevel.PG_LEVEL_4K);
-    cost.underWriteLock(rmapHeads(slot.npages) * costs.rmapWalkPerGfn);
+    const ns = rmapHeads(slot.npages) * costs.rmapWalkPerGfn;
+    if (yieldsToWaiters(vm.params)) cost.underWriteLockInPieces(ns, costs.rmapWalkPerGfn);
+    else cost.underWriteLock(ns);
     if (wp.flush) vm[INTERNAL].flushRemoteTlbs(cost);
     return;
   }

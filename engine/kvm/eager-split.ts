@@ -57,7 +57,11 @@ function splitArm64Chunks(vm: Vm, slot: Memslot, start: number, end: number, cos
     vm.stats.split_sptes += count.sptes;
     cost.splits += count.splits;
     cost.add(count.tables * vm.costs.splitAllocPageTable);
+    // The chunk is split under the write lock, which is dropped before the next
+    // chunk's cache top-up (need_split_memcache_topup_or_resched): a piece a chunk.
+    cost.releaseWriteLock();
     cost.underWriteLock(count.sptes * vm.costs.splitPerSpte);
+    cost.releaseWriteLock();
     cost.splitNs +=
       count.tables * vm.costs.splitAllocPageTable + count.sptes * vm.costs.splitPerSpte;
   }
@@ -67,10 +71,18 @@ function chargeSplit(vm: Vm, count: SplitCount, cost: OpCost, lock: 'read' | 'wr
   vm.stats.eager_splits += count.splits;
   vm.stats.split_sptes += count.sptes;
   cost.splits += count.splits;
-  const ns = count.sptes * vm.costs.splitPerSpte + count.tables * vm.costs.splitAllocPageTable;
-  cost.splitNs += ns;
-  if (lock === 'read') cost.underReadLock(ns);
-  else cost.underWriteLock(ns);
+  const fill = count.sptes * vm.costs.splitPerSpte;
+  const alloc = count.tables * vm.costs.splitAllocPageTable;
+  cost.splitNs += fill + alloc;
+  if (lock === 'read') {
+    cost.underReadLock(fill + alloc);
+    return;
+  }
+  // tdp_mmu_split_huge_pages_root drops mmu_lock to allocate each new page table
+  // (tdp_mmu_alloc_sp_for_split with GFP_KERNEL_ACCOUNT) and takes it again for the
+  // split itself: under the write lock, the hold comes in one piece per huge SPTE.
+  cost.add(alloc);
+  if (count.splits > 0) cost.underWriteLockInPieces(fill, fill / count.splits);
 }
 
 /** The level huge pages are split to: 4K, or 2M under the 2M-granularity proposal. */

@@ -35,8 +35,26 @@ export interface KvmParams {
    * mmu_lock held exclusively. arm64 always has stage 2.
    */
   tdp: boolean;
+  /**
+   * The host kernel's preemption model (CONFIG_PREEMPT_NONE / _VOLUNTARY / PREEMPT, or
+   * `preempt=` with PREEMPT_DYNAMIC). Only under full preemption does a long walk
+   * under mmu_lock yield to a waiting vCPU: rwlock_needbreak / spin_needbreak
+   * (include/linux/sched.h) report contention only with CONFIG_PREEMPTION, and KVM's
+   * walks yield on `need_resched() || rwlock_needbreak(&kvm->mmu_lock)`
+   * (tdp_mmu_iter_cond_resched, walk_slot_rmaps, stage2_apply_range). Default
+   * voluntary, the usual distribution setting.
+   */
+  preempt: PreemptModel;
   /** Proposals from the debates. Not KVM. */
   proposals: Proposals;
+}
+
+/** The host kernel's preemption model (KvmParams.preempt). */
+export type PreemptModel = 'none' | 'voluntary' | 'full';
+
+/** A walk that checks for waiters gives mmu_lock up to them (rwlock_needbreak is true only with CONFIG_PREEMPTION). */
+export function yieldsToWaiters(params: KvmParams): boolean {
+  return params.preempt === 'full';
 }
 
 /** Proposals from the design debates, modelled but not KVM. */
@@ -66,6 +84,7 @@ export function defaultParams(arch: Arch): KvmParams {
     maxHugeLevel: SpteLevel.PG_LEVEL_1G,
     mmuLock: 'rwlock',
     tdp: true,
+    preempt: 'voluntary',
     proposals: { ...DEFAULT_PROPOSALS },
   };
 }
@@ -95,6 +114,9 @@ export function resolveParams(arch: Arch, overrides: Partial<KvmParams> = {}): K
   }
   if (params.mmuLock !== 'rwlock' && params.mmuLock !== 'spinlock') {
     throw new Error(`mmuLock must be 'rwlock' or 'spinlock', got ${String(params.mmuLock)}`);
+  }
+  if (!['none', 'voluntary', 'full'].includes(params.preempt)) {
+    throw new Error(`preempt must be 'none', 'voluntary' or 'full', got ${String(params.preempt)}`);
   }
   const topo = params.proposals.ringTopology;
   if (topo.kind === 'pool' && (!Number.isInteger(topo.rings) || topo.rings < 1)) {

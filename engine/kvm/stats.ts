@@ -98,10 +98,49 @@ export class OpCost {
     this.ns += ns;
   }
 
-  /** Work done holding mmu_lock for write. */
+  /**
+   * The write hold in pieces: the lock is released between pieces (a walk that
+   * yields, a split that drops the lock to allocate). A fault that comes while the
+   * writer is in waits for the rest of the piece it lands in, not of the ioctl.
+   * `closedSqNs` sums the squares of the finished pieces, `openNs` is the piece
+   * under way (it ends with the ioctl or at the next release).
+   */
+  private closedSqNs = 0;
+  private openNs = 0;
+
+  /** Work done holding mmu_lock for write (the current hold goes on). */
   underWriteLock(ns: number): void {
     this.ns += ns;
     this.mmuLockWriteNs += ns;
+    this.openNs += ns;
+  }
+
+  /** The writer drops mmu_lock (write_unlock, cond_resched_rwlock_write): the hold so far is one piece. */
+  releaseWriteLock(): void {
+    this.closedSqNs += this.openNs * this.openNs;
+    this.openNs = 0;
+  }
+
+  /**
+   * `ns` of work under the write lock that the writer breaks every `pieceNs` (a walk
+   * that yields to waiters at each step, tdp_mmu_iter_cond_resched; or chunks with
+   * the lock dropped between them). Closes the hold before it; the lock is held
+   * again after it.
+   */
+  underWriteLockInPieces(ns: number, pieceNs: number): void {
+    if (ns <= 0) return;
+    this.releaseWriteLock();
+    this.ns += ns;
+    this.mmuLockWriteNs += ns;
+    this.closedSqNs += ns * Math.min(Math.max(pieceNs, 0), ns);
+  }
+
+  /**
+   * Sum over the write-hold pieces of their squared lengths: with mmuLockWriteNs, the
+   * mean piece a waiting fault lands in (sq / total). One piece: mmuLockWriteNs².
+   */
+  get mmuLockWritePieceSqNs(): number {
+    return this.closedSqNs + this.openNs * this.openNs;
   }
 
   /** Work done holding mmu_lock for read. */

@@ -43,6 +43,8 @@ export class MmuLockSim {
   private readonly contentionNs = new Float64Array(3);
   /** Write hold not yet elapsed at the start of the next slice. */
   private writeCarryNs = 0;
+  /** The piece of that hold a fault lands in, on average (all of it if it is one piece). */
+  private writeCarryPieceNs = 0;
 
   constructor(vm: Vm, threads: readonly VcpuThread[]) {
     this.vm = vm;
@@ -113,17 +115,31 @@ export class MmuLockSim {
   }
 
   /**
-   * End of the slice: the VMM held mmu_lock for write `writeHoldNs` in it. Sets the
-   * vCPUs' wait for the next slice and charges them the remote TLB flush IPIs they
-   * took in this one, from `nextNs` (the next slice's start).
+   * End of the slice: the VMM held mmu_lock for write `writeHoldNs` in it, in pieces
+   * whose squared lengths sum to `writePieceSqNs` (one piece by default: a writer
+   * that keeps the lock for the whole ioctl, as GET_DIRTY_LOG and CLEAR_DIRTY_LOG
+   * do). Sets the vCPUs' wait for the next slice and charges them the remote TLB
+   * flush IPIs they took in this one, from `nextNs` (the next slice's start).
    */
-  endSlice(writeHoldNs: number, sliceNs: number, nextNs: number): void {
+  endSlice(
+    writeHoldNs: number,
+    sliceNs: number,
+    nextNs: number,
+    writePieceSqNs: number = writeHoldNs * writeHoldNs,
+  ): void {
     const total = this.writeCarryNs + writeHoldNs;
     const held = Math.min(total, sliceNs);
+    // The piece a fault lands in, weighted by time: sum of squares / sum (a single
+    // hold: all of it). Between pieces the writer lets the waiting faults in.
+    const piece =
+      total > 0 ? (this.writeCarryNs * this.writeCarryPieceNs + writePieceSqNs) / total : 0;
     this.writeCarryNs = total - held;
+    this.writeCarryPieceNs = Math.min(piece, this.writeCarryNs);
     // A fault arriving at a uniform time waits if the writer is in: for the rest of
-    // the hold in the slice (half of it on average) and any part carried over.
-    const behindWriter = (held / sliceNs) * (held / 2 + this.writeCarryNs);
+    // the piece it lands in (half of it on average) and, if that piece runs past the
+    // slice, the part carried over. One piece: the rest of the whole hold.
+    const behindWriter =
+      (held / sliceNs) * (Math.min(piece, held) / 2 + Math.min(piece, this.writeCarryNs));
     this.vcpuWaitNs[MmuLockMode.None] = 0;
     this.vcpuWaitNs[MmuLockMode.Read] = this.contentionNs[MmuLockMode.Read] + behindWriter;
     this.vcpuWaitNs[MmuLockMode.Write] = this.contentionNs[MmuLockMode.Write] + behindWriter;

@@ -116,6 +116,7 @@ export class Scheduler {
       lock.afterVcpus(sliceNs);
       sync.writerWaitNs = onDestination ? 0 : lock.writerWaitNs;
       sync.lockWriteNs = 0;
+      sync.lockWriteSqNs = 0;
       migration.step(now, sliceNs);
       if (
         logMode.ring &&
@@ -126,7 +127,12 @@ export class Scheduler {
         sync.reap(null); // QEMU's kvm-reaper thread
         nextReap += reaperIntervalNs;
       }
-      lock.endSlice(onDestination ? 0 : sync.lockWriteNs, sliceNs, now + sliceNs);
+      lock.endSlice(
+        onDestination ? 0 : sync.lockWriteNs,
+        sliceNs,
+        now + sliceNs,
+        onDestination ? 0 : sync.lockWriteSqNs,
+      );
       // On the destination the guest runs on mappings this model does not follow.
       if (!onDestination && !paused) this.tlb.endSlice(now, now + sliceNs);
       if (this.sampler.sampleIfDue(now + sliceNs, migration.done)) {

@@ -70,6 +70,7 @@ export function kvmParamsFor(arch: 'x86_64' | 'arm64', t: TrackingPolicy): Parti
   if (t.splitOnFault) params.splitOnFault = t.splitOnFault;
   if (t.mmuLock) params.mmuLock = t.mmuLock;
   if (shadow) params.tdp = false;
+  if (t.preempt) params.preempt = t.preempt;
   if (t.proposals)
     params.proposals = { ...(params.proposals ?? {}), ...t.proposals } as KvmParams['proposals'];
   return params;

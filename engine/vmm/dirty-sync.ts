@@ -40,6 +40,8 @@ export class DirtySync {
   readonly clearChunkPages: number;
   /** mmu_lock write hold by syncs since the scheduler last read it. */
   lockWriteNs = 0;
+  /** Sum of the squared pieces of that hold (OpCost.mmuLockWritePieceSqNs). */
+  lockWriteSqNs = 0;
   /**
    * Expected wait of one write_lock for the vCPUs inside mmu_lock, set by the
    * scheduler each slice (engine/sim/mmu-lock.ts).
@@ -220,6 +222,7 @@ export class DirtySync {
   lockWait(cost: OpCost): number {
     if (cost.mmuLockWriteNs <= 0) return 0;
     this.lockWriteNs += cost.mmuLockWriteNs;
+    this.lockWriteSqNs += cost.mmuLockWritePieceSqNs;
     return this.writerWaitNs;
   }
 

@@ -27,7 +27,7 @@ tracking base { dirty_log ring 4096, eager_split on, pml on, fast_page_fault on,
 tracking proposals extends base {
   ring_topology pool 4 lru
   granularity 2m
-  split_on_first_clear on
+  split_on_first_clear on, preempt full
   reaper 500ms
   clear_shift 20
 }
@@ -192,6 +192,7 @@ describe('compile', () => {
       splitOnFault: 'in-place',
       reaperIntervalNs: 500e6,
       clearBitmapShift: 20,
+      preempt: 'full',
       proposals: {
         ringTopology: { kind: 'pool', rings: 4, select: 'lru' },
         dirtyGranularity: '2m',

@@ -91,6 +91,26 @@ describe('MmuLockSim', () => {
     expect(lock.vcpuWaitNs[MmuLockMode.None]).toBe(0);
   });
 
+  it('makes a fault wait for the piece of a broken-up write hold it lands in, not the hold', () => {
+    const w = world(2);
+    const lock = new MmuLockSim(w.vm, w.threads);
+    const waits: number[] = [];
+    // 12 ms of write hold in 100 us pieces (a writer that lets waiters in between).
+    for (let k = 0; k < 4; k++) {
+      lock.afterVcpus(SLICE_NS);
+      lock.endSlice(k === 0 ? 12e6 : 0, SLICE_NS, (k + 1) * SLICE_NS, k === 0 ? 12e6 * 100e3 : 0);
+      waits.push(lock.vcpuWaitNs[MmuLockMode.Read]);
+    }
+    // busy the whole slice, but a fault waits half a piece (and at most a piece more
+    // where the piece runs into the next slice)
+    expect(waits[0]).toBeGreaterThanOrEqual(50e3);
+    expect(waits[0]).toBeLessThanOrEqual(150e3);
+    expect(waits[1]).toBeGreaterThanOrEqual(50e3);
+    expect(waits[1]).toBeLessThanOrEqual(150e3);
+    expect(waits[2]).toBeCloseTo((2 / 5) * 50e3);
+    expect(waits[3]).toBe(0);
+  });
+
   it('makes the VMM write_lock wait for vCPUs inside mmu_lock, and not when none is', () => {
     const w = world(4);
     const lock = new MmuLockSim(w.vm, w.threads);
