@@ -70,7 +70,7 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
     balloon:
       "A virtio-balloon's free page reporting (mm/page_reporting.c, VIRTIO_BALLOON_F_REPORTING) and free page hinting (VIRTIO_BALLOON_F_FREE_PAGE_HINT): `balloon { reporting virtio|hypercall|s390|off, order N, capacity N, delay TIME, max_order N, hinting on|off }`. The guest gets a buddy allocator: the other workloads' regions are allocated at boot, the rest is free.",
     device:
-      'A device that writes guest memory outside any vCPU (not through a dirty ring): `device its { tables SIZE }`.',
+      "A device that writes guest memory outside any vCPU (not through a dirty ring) when the VM stops: `device its { tables SIZE }` (the GICv3 ITS tables) or `device vgic_v3 { tables SIZE }` (the redistributors' LPI pending tables).",
     prefill:
       'Share of RAM holding non-zero data when migration starts, in %; the rest is zero pages QEMU can skip. Default 0%.',
   },
@@ -117,8 +117,8 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
   },
   device: {
     tables:
-      "Bytes of GICv3 ITS tables that QEMU saves into guest RAM at switchover (KVM_DEV_ARM_ITS_SAVE_TABLES), dirtied outside any vCPU's ring.",
-    offset: 'RAM offset where the ITS tables live. Default: the end of RAM.',
+      "Bytes of tables that QEMU has KVM save into guest RAM at switchover, dirtied outside any vCPU's ring: the ITS tables (KVM_DEV_ARM_ITS_SAVE_TABLES) or the LPI pending tables (KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES).",
+    offset: 'RAM offset where the tables live. Default: the end of RAM.',
   },
   tracking: {
     dirty_log:
@@ -135,6 +135,8 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
       'A write fault on a huge page while logging: `in_place` splits it (Linux 6.2+ tdp_mmu_split_huge_page) or `zap` zaps it and faults 4K pages back in.',
     mmu_lock:
       "kvm->mmu_lock: `rwlock` (the TDP MMU's; faults take it for read and run in parallel; x86 since Linux 5.12, arm64 since 6.2) or `spinlock` (every fault takes it exclusively, as in 2012's KVM). The VMM's GET/CLEAR take it for write either way. Default rwlock.",
+    with_bitmap:
+      'When the VMM enables KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP (ring_with_bitmap only): `before_memslots` (default; KVM requires it) or `after_memslots`, which KVM refuses with EINVAL because a memslot exists (kvm_vm_ioctl_enable_cap_generic). The run then fails with that error.',
     preempt:
       "The host kernel's preemption model: `none`, `voluntary` (default, the usual distribution kernel) or `full`. Only under full preemption does a long walk under mmu_lock (KVM's write protection of a slot, tdp_mmu_iter_cond_resched) give the lock up to a waiting vCPU between steps; GET_DIRTY_LOG and CLEAR_DIRTY_LOG keep it for their whole loop in every model, and a split under the write lock drops it for each new page table.",
     mmu: 'x86 paging: `tdp` (EPT/NPT, the TDP MMU) or `shadow` (kvm_intel.ept=0 / kvm_amd.npt=0): KVM shadows the guest page tables, write-protects through rmaps, handles every fault under mmu_lock for write, and has no fast page fault, PML or eager split. Default tdp. arm64 ignores it.',
@@ -218,6 +220,12 @@ export const VALUE_DOCS: Readonly<Record<string, string>> = {
   hypercall: 'Proposal: one hypercall (exit to the VMM) per reported range.',
   s390: 's390 CMMA: ESSA marks freed pages unused in a buffer; the host zaps them when it is full.',
   its: 'GICv3 ITS: tables written into guest RAM at switchover.',
+  vgic_v3:
+    'GICv3 redistributors: LPI pending tables written into guest RAM at switchover (vgic_v3_save_pending_tables), in the same no-vCPU window as the ITS save.',
+  before_memslots:
+    'Enable KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP before creating any memslot, as KVM requires.',
+  after_memslots:
+    'Enable KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP once memslots exist (a VMM that wants the bitmap only for migration): KVM refuses it with EINVAL.',
   bitmap: 'KVM_GET_DIRTY_LOG: get-and-clear the whole bitmap per slot on each sync.',
   manual:
     'KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2: GET does not re-protect; QEMU re-arms with KVM_CLEAR_DIRTY_LOG in chunks.',

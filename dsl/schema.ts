@@ -188,8 +188,8 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       body: 'workload',
     },
     device: {
-      doc: 'A device that writes guest memory without a vCPU: `device its { tables SIZE }`.',
-      args: [{ type: 'enum', values: ['its'], label: 'a device kind' }],
+      doc: 'A device that writes guest memory without a vCPU: `device its|vgic_v3 { tables SIZE }`.',
+      args: [{ type: 'enum', values: ['its', 'vgic_v3'], label: 'a device kind' }],
       repeatable: true,
       body: 'device',
     },
@@ -377,6 +377,16 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
     mmu: {
       doc: 'x86 paging: tdp (EPT/NPT, default) or shadow (ept=0 / npt=0).',
       args: [{ type: 'enum', values: ['tdp', 'shadow'], label: 'tdp or shadow' }],
+    },
+    with_bitmap: {
+      doc: 'ring_with_bitmap: enable the bitmap before the memslots (default) or after them (KVM: EINVAL).',
+      args: [
+        {
+          type: 'enum',
+          values: ['before_memslots', 'after_memslots'],
+          label: 'before_memslots or after_memslots',
+        },
+      ],
     },
     preempt: {
       doc: 'Host kernel preemption: none, voluntary (default) or full (long mmu_lock walks yield to waiting vCPUs).',

@@ -154,10 +154,15 @@ export interface TraceRow {
   op: 'r' | 'w';
 }
 
-/** A device that writes guest memory without a running vCPU. */
+/**
+ * A device that writes guest memory without a running vCPU when the VM stops: the
+ * arm64 GICv3 ITS (KVM_DEV_ARM_ITS_SAVE_TABLES) or the GICv3 redistributors' LPI
+ * pending tables (KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, vgic_v3_save_pending_tables),
+ * both saved by QEMU's VM state change handlers.
+ */
 export type DeviceSpec = {
-  kind: 'its';
-  /** Bytes of tables the arm64 ITS saves into guest RAM at switchover. */
+  kind: 'its' | 'vgic-v3';
+  /** Bytes of tables the device saves into guest RAM at switchover. */
   tableBytes: number;
   /** RAM offset of the tables (default: the last bytes of RAM). */
   offset?: number;
@@ -201,6 +206,12 @@ export interface TrackingPolicy {
    * yields to a waiting vCPU (KvmParams.preempt). Default voluntary.
    */
   preempt?: PreemptModel;
+  /**
+   * ring_with_bitmap only: when the VMM enables KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP,
+   * before its memslots (as KVM requires; default) or after them, as a VMM that turns
+   * the bitmap on only for a migration would. KVM refuses the latter with EINVAL.
+   */
+  ringBitmapEnable?: 'before-memslots' | 'after-memslots';
   /** Proposals from the debates (not KVM). */
   proposals?: Partial<Proposals>;
   /** QEMU kvm-reaper period for rings (default 1 s). */
@@ -284,6 +295,11 @@ export function checkPlan(plan: RunPlan): void {
     if (d.kind === 'its' && vm.arch !== 'arm64') {
       throw new PlanError(
         `VM ${vm.name} is ${vm.arch} but has an ITS, a GICv3 device of arm64; remove the device or use arch arm64`,
+      );
+    }
+    if (d.kind === 'vgic-v3' && vm.arch !== 'arm64') {
+      throw new PlanError(
+        `VM ${vm.name} is ${vm.arch} but has a vgic-v3, the GICv3 of arm64; remove the device or use arch arm64`,
       );
     }
   }

@@ -454,18 +454,26 @@ export function checkCombination(
       ),
     );
   }
-  if (
-    vm.arch === 'arm64' &&
-    t.dirtyLog === 'ring' &&
-    (vm.devices ?? []).some((d) => d.kind === 'its')
-  ) {
+  if (vm.arch === 'arm64' && t.dirtyLog === 'ring' && (vm.devices ?? []).length > 0) {
+    const kind = vm.devices?.[0].kind === 'vgic-v3' ? 'a vgic_v3' : 'an ITS';
     diags.push(
       diagnostic(
         'warning',
         C.WillLosePages,
         span,
-        `VM '${vm.name}' has an ITS device, which dirties memory without a vCPU, and tracking '${t.name}' is a ring without a bitmap: the migration will lose pages.`,
-        'Use `dirty_log ring_with_bitmap N` on arm64 with an ITS.',
+        `VM '${vm.name}' has ${kind} device, which dirties memory without a vCPU, and tracking '${t.name}' is a ring without a bitmap: the migration will lose pages.`,
+        'Use `dirty_log ring_with_bitmap N` on arm64 with an ITS or a vgic_v3.',
+      ),
+    );
+  }
+  if (t.dirtyLog === 'ring-with-bitmap' && t.ringBitmapEnable === 'after-memslots') {
+    diags.push(
+      diagnostic(
+        'warning',
+        C.UnsupportedCombination,
+        span,
+        `Tracking '${t.name}' enables KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP after vm '${vm.name}' has memslots: KVM refuses it with EINVAL, so the run fails.`,
+        'Use `with_bitmap before_memslots` (the default): KVM takes the cap only while no memslot exists.',
       ),
     );
   }

@@ -174,7 +174,7 @@ function lowerSlot(p: BoundProperty): SlotSpec {
 function lowerDevice(p: BoundProperty): DeviceSpec {
   const f = byKey(p.body ?? []);
   const device: DeviceSpec = {
-    kind: 'its',
+    kind: word(p.args[0]) === 'vgic_v3' ? 'vgic-v3' : 'its',
     tableBytes: num(f.get('tables')?.args[0]) ?? 64 * 1024,
   };
   const offset = num(f.get('offset')?.args[0]);
@@ -342,6 +342,9 @@ export function lowerTracking(
   if (lock === 'rwlock' || lock === 'spinlock') out.mmuLock = lock;
   const mmu = word(f.get('mmu')?.args[0]);
   if (mmu === 'tdp' || mmu === 'shadow') out.mmu = mmu;
+  const wb = word(f.get('with_bitmap')?.args[0]);
+  if (wb === 'before_memslots' || wb === 'after_memslots')
+    out.ringBitmapEnable = wb === 'before_memslots' ? 'before-memslots' : 'after-memslots';
   const preempt = word(f.get('preempt')?.args[0]);
   if (preempt === 'none' || preempt === 'voluntary' || preempt === 'full') out.preempt = preempt;
   set('reaperIntervalNs', num(f.get('reaper')?.args[0]));

@@ -252,7 +252,7 @@ export class Vm {
         if (!this.allMemslotsEmpty()) {
           throw new KvmError(
             'EINVAL',
-            'KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP: enable it before creating any memslot',
+            'KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP: memslots exist; KVM takes this cap only before the first memslot (kvm_vm_ioctl_enable_cap_generic)',
           );
         }
         this.#dirtyRingWithBitmap = true;
@@ -384,6 +384,29 @@ export class Vm {
     if (this.arch !== 'arm64') {
       throw new KvmError('ENXIO', `the ITS is a GICv3 device of arm64; this VM is ${this.arch}`);
     }
+    return this.vgicWriteGuest(gfns);
+  }
+
+  /**
+   * The vgic-v3 saves the LPI pending bits into the redistributors' pending tables in
+   * guest RAM (KVM_DEV_ARM_VGIC_GRP_CTRL / KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES,
+   * vgic-v3.c vgic_v3_save_pending_tables), with no running vCPU: the same window as
+   * the ITS save. Returns the pages dropped from the dirty log.
+   */
+  saveVgicPendingTables(gfns: readonly Gfn[]): number {
+    if (this.arch !== 'arm64') {
+      throw new KvmError('ENXIO', `the vgic-v3 is the GICv3 of arm64; this VM is ${this.arch}`);
+    }
+    return this.vgicWriteGuest(gfns);
+  }
+
+  /**
+   * vgic_write_guest_lock (arch/arm64/kvm/vgic/vgic.h): dist->table_write_in_progress
+   * is set around each write, so kvm_arch_allow_write_without_running_vcpu (vgic-its.c)
+   * allows it; the page goes through mark_page_dirty_in_slot, which with a ring and no
+   * bitmap drops it.
+   */
+  private vgicWriteGuest(gfns: readonly Gfn[]): number {
     const lostBefore = this.stats.lost_dirty;
     this.allowWriteWithoutRunningVcpu = true;
     for (const gfn of gfns) this.markPageDirtyWithoutVcpu(gfn);

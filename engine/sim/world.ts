@@ -94,7 +94,12 @@ export function buildWorld(plan: RunPlan, precopyPolicy?: PrecopyPolicy): World 
   const maxGpa = Math.max(...spec.slots.map((s) => s.gpa + s.size));
   const vm = kvm.createVm({ ipaBits: Math.max(40, Math.ceil(Math.log2(maxGpa + 1))) });
   const logMode = LOG_MODES[tracking.dirtyLog];
-  for (const cap of logMode.caps(tracking, spec.arch)) vm.enableCapRaw(cap);
+  // A VMM that enables WITH_BITMAP only once its memslots exist meets KVM's EINVAL
+  // (kvm_vm_ioctl_enable_cap_generic: the memslots must all be empty).
+  const late = logMode.withBitmap && tracking.ringBitmapEnable === 'after-memslots';
+  const caps = logMode.caps(tracking, spec.arch);
+  const deferred = late ? caps.filter((c) => c.cap === Cap.DirtyLogRingWithBitmap) : [];
+  for (const cap of caps) if (!deferred.includes(cap)) vm.enableCapRaw(cap);
   if (spec.arch === 'arm64' && tracking.eagerSplitChunkBytes) {
     vm.enableCap(Cap.ArmEagerSplitChunkSize, tracking.eagerSplitChunkBytes);
   }
@@ -107,6 +112,7 @@ export function buildWorld(plan: RunPlan, precopyPolicy?: PrecopyPolicy): World 
       backing: s.backing,
     });
   });
+  for (const cap of deferred) vm.enableCapRaw(cap);
   const vcpus = Array.from({ length: spec.vcpus }, (_, id) => vm.createVcpu(id));
   const memory = new GuestMemory(vm.memslots());
   memory.prefill(spec.prefill ?? 0);

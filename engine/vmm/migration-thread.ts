@@ -52,6 +52,7 @@ export type MigrationEventKind =
   | 'policy'
   | 'ring-full'
   | 'its-save'
+  | 'vgic-save'
   | 'lost-dirty'
   | 'switchover'
   | 'postcopy'
@@ -494,15 +495,16 @@ export class MigrationThread {
   }
 
   /**
-   * Devices that save state into guest RAM when the VM stops (arm64 ITS tables,
-   * `kvm_arm_its_vm_state_change`): KVM writes the pages with no running vCPU,
-   * through mark_page_dirty_in_slot. Returns ns.
+   * Devices that save state into guest RAM when the VM stops: the arm64 ITS tables
+   * (QEMU hw/intc/arm_gicv3_its_kvm.c `kvm_arm_its_vm_state_change`) and the GICv3's
+   * LPI pending tables (arm_gicv3_kvm.c `vm_change_state_handler`,
+   * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES). KVM writes the pages with no running
+   * vCPU, through mark_page_dirty_in_slot. Returns ns.
    */
   private saveDevicesTouchingRam(t: number): number {
     const { vm, memory, devices, events } = this.ctx;
     let ns = 0;
     for (const device of devices) {
-      if (device.kind !== 'its') continue;
       const pages = Math.max(1, Math.ceil(device.tableBytes / 4096));
       const first =
         device.offset !== undefined ? Math.floor(device.offset / 4096) : memory.ramPages - pages;
@@ -515,12 +517,13 @@ export class MigrationThread {
         gfns.push(asGfn(slot.memslot.baseGfn + rel));
         ns += vm.costs.markDirtyBitmap + 500; // the table entry write itself
       }
-      const lost = vm.saveItsTables(gfns);
+      const its = device.kind === 'its';
+      const lost = its ? vm.saveItsTables(gfns) : vm.saveVgicPendingTables(gfns);
       events.push({
         time_s: t / 1e9,
-        kind: 'its-save',
+        kind: its ? 'its-save' : 'vgic-save',
         vcpu: -1,
-        detail: `ITS saved ${pages} table page(s) into guest RAM without a running vCPU${lost ? `; KVM dropped ${lost} from the dirty log` : ''}`,
+        detail: `${its ? 'ITS saved' : 'vgic-v3 saved the LPI pending bits into'} ${pages} table page(s) ${its ? 'into guest RAM ' : ''}without a running vCPU${lost ? `; KVM dropped ${lost} from the dirty log` : ''}`,
       });
       if (lost) {
         events.push({

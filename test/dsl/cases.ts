@@ -406,6 +406,26 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     severity: 'warning',
   },
   {
+    code: 'will-lose-pages',
+    bad: 'vm a { arch arm64, slot r at 0 size 1GiB, device vgic_v3 { tables 64KiB } }\nrun a with ring, fast',
+    good: 'vm a { arch arm64, slot r at 0 size 1GiB, device vgic_v3 { tables 64KiB } }\ntracking rb { dirty_log ring_with_bitmap 4096 }\nrun a with rb, fast',
+    message:
+      "VM 'a' has a vgic_v3 device, which dirties memory without a vCPU, and tracking 'ring' is a ring without a bitmap: the migration will lose pages.",
+    at: 'run',
+    lineOffset: 1,
+    severity: 'warning',
+  },
+  {
+    code: 'unsupported-combination',
+    bad: 'vm a { arch arm64, slot r at 0 size 1GiB }\ntracking rb { dirty_log ring_with_bitmap 4096, with_bitmap after_memslots }\nrun a with rb, fast',
+    good: 'vm a { arch arm64, slot r at 0 size 1GiB }\ntracking rb { dirty_log ring_with_bitmap 4096, with_bitmap before_memslots }\nrun a with rb, fast',
+    message:
+      "Tracking 'rb' enables KVM_CAP_DIRTY_LOG_RING_WITH_BITMAP after vm 'a' has memslots: KVM refuses it with EINVAL, so the run fails.",
+    at: 'run',
+    lineOffset: 2,
+    severity: 'warning',
+  },
+  {
     code: 'use-cycle',
     bad: 'use "lab.mmu"',
     good: 'use "common.mmu"',

@@ -8,7 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { Cap, KVM_MEM_LOG_DIRTY_PAGES, asGfn } from '../../../engine/index.ts';
 import type { Vm } from '../../../engine/index.ts';
+import { buildWorld } from '../../../engine/sim/world.ts';
 import { bitmapPages, expectKvmError, makeVm, region } from '../../helpers/kvm.ts';
+import { plan, smallVm, tracking } from '../../helpers/plans.ts';
 
 const NPAGES = 1024;
 const TABLE_GFNS = [asGfn(10), asGfn(11), asGfn(12)];
@@ -49,5 +51,44 @@ describe('Vm.saveItsTables', () => {
   it('is an arm64 device: x86 has no ITS (ENXIO)', () => {
     const vm = makeVm({ slots: [region({ baseGfn: 0, npages: NPAGES })] });
     expectKvmError(() => vm.saveItsTables(TABLE_GFNS), 'ENXIO', /GICv3 device of arm64/);
+  });
+});
+
+describe('Vm.saveVgicPendingTables', () => {
+  it('writes in the same no-vCPU window as the ITS: lost with the ring alone, in the bitmap with ring + bitmap', () => {
+    const ringOnly = arm64Vm(false);
+    expect(ringOnly.saveVgicPendingTables(TABLE_GFNS)).toBe(3);
+    expect(ringOnly.stats.warnings).toBe(0);
+    const withBitmap = arm64Vm(true);
+    expect(withBitmap.saveVgicPendingTables(TABLE_GFNS)).toBe(0);
+    expect(bitmapPages(withBitmap.getDirtyLog(0))).toEqual([10, 11, 12]);
+    expect(withBitmap.allowWriteWithoutRunningVcpu).toBe(false);
+  });
+
+  it('is the GICv3 of arm64: x86 has none (ENXIO)', () => {
+    const vm = makeVm({ slots: [region({ baseGfn: 0, npages: NPAGES })] });
+    expectKvmError(() => vm.saveVgicPendingTables(TABLE_GFNS), 'ENXIO', /GICv3 of arm64/);
+  });
+});
+
+describe('a VMM that enables WITH_BITMAP once its memslots exist', () => {
+  it('is refused by KVM with EINVAL when the run builds the VM', () => {
+    const arm = smallVm({
+      arch: 'arm64',
+      slots: [{ name: 'r', gpa: 0, size: 64 * 2 ** 20, backing: '4k' }],
+    });
+    const build = (when: 'before-memslots' | 'after-memslots'): unknown =>
+      buildWorld(
+        plan({
+          vm: arm,
+          tracking: tracking({
+            dirtyLog: 'ring-with-bitmap',
+            ringEntries: 4096,
+            ringBitmapEnable: when,
+          }),
+        }),
+      );
+    expectKvmError(() => build('after-memslots'), 'EINVAL', /memslots exist/);
+    expect(build('before-memslots')).toBeDefined();
   });
 });
