@@ -26,8 +26,14 @@ import type { LetDefinition } from './compile/experiment-types.ts';
 import { EMPTY_SCOPE } from './compile/scope.ts';
 import type { Scope } from './compile/scope.ts';
 import { compileUses } from './compile/use.ts';
-import { compileExplore, compileProtocol } from './compile/protocols.ts';
+import {
+  compileExplore,
+  compileExploreExpect,
+  compileProtocol,
+  EXPLORE_VIEW,
+} from './compile/protocols.ts';
 import type { CompiledExplore } from './compile/protocols.ts';
+import type { ExpectOutput } from './compile/experiment-types.ts';
 import type { Protocol } from '../engine/races/types.ts';
 import type { UseContext } from './compile/use.ts';
 import { parseProgram } from './parse.ts';
@@ -62,6 +68,7 @@ export { EMPTY_SCOPE } from './compile/scope.ts';
 export type { DefinitionValues, Scope } from './compile/scope.ts';
 export type { LabelledPlan } from './compile/sweep.ts';
 export type { CompiledExplore } from './compile/protocols.ts';
+export { EXPLORE_COLUMN_TYPES, EXPLORE_VIEW } from './compile/protocols.ts';
 
 export interface CompiledProgram {
   vms: VmSpec[];
@@ -72,6 +79,8 @@ export interface CompiledProgram {
   outputs: CompiledOutput[];
   /** The `explore` statements, in order, each with its protocol's IR. */
   explores?: CompiledExplore[];
+  /** `expect explore ...`: checked against the table of the explorations. */
+  exploreExpects?: ExpectOutput[];
   /**
    * Every `let` in effect for this text's outputs (earlier cells' and this text's), in
    * definition order, each after the lets it uses; a redefinition replaces the earlier.
@@ -184,6 +193,12 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
       case 'export':
       case 'plot':
       case 'expect': {
+        // `expect explore ...` checks the table of the `explore` statements.
+        if (s.kind === 'expect' && s.view.text === EXPLORE_VIEW) {
+          const o = compileExploreExpect(s, text, diagnostics);
+          if (o) (program.exploreExpects ??= []).push(o);
+          break;
+        }
         const o = compileOutput(s, context, diagnostics);
         if (o) program.outputs.push(o);
         break;

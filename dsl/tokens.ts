@@ -218,7 +218,7 @@ export const Any = keyword('Any', 'any');
 export const And = keyword('And', 'and');
 export const Or = keyword('Or', 'or');
 export const Not = keyword('Not', 'not');
-export const Protocol = keyword('Protocol', 'protocol');
+export const Protocol = keyword('Protocol', 'protocol', true);
 export const Explore = keyword('Explore', 'explore');
 
 /** Every keyword, in the order the lexer tries them. */

@@ -12,6 +12,7 @@
  * engine directly is re-exported. tslab compiles cells to CommonJS, so this module is
  * bundled to dist/tslab.cjs (scripts/build.mjs).
  */
+import { showExplorations } from './experiment/explorations.ts';
 import { createRequire } from 'node:module';
 import { basename, dirname, relative, resolve } from 'node:path';
 import type { ColumnTable } from 'arquero';
@@ -63,6 +64,13 @@ export { PlanFailed } from './experiment/runner.ts';
 export type { PlanRunner, RunProgress } from './experiment/runner.ts';
 export { guestperfFigure, plotFigure } from './output/figures.ts';
 export { crossRunFigure } from './output/cross-run-figure.ts';
+export {
+  explorationFigures,
+  explorationsTable,
+  runExplorations,
+  showExplorations,
+} from './experiment/explorations.ts';
+export type { Exploration, ExplorationsShown } from './experiment/explorations.ts';
 export type { PlotlyFigure, PlotlyJson } from './output/figures.ts';
 export * from './display/index.ts';
 
@@ -160,6 +168,13 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
     );
     await send(bundles, options.sink);
     failedExpects = failed;
+  }
+  // `explore`: the text's explorations, their counterexamples and `expect explore`.
+  const explored = showExplorations(compiled.program);
+  if (explored && options.display !== false) {
+    const { bundles, failed } = notebook.explorations(explored);
+    await send(bundles, options.sink);
+    failedExpects = [...failedExpects, ...failed];
   }
   // `export ... to "DIR"`: relative to the file named, else the notebook's directory.
   const exports = compiled.program.outputs.some((o) => o.kind === 'export');

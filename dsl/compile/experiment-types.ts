@@ -162,7 +162,8 @@ export interface ProgressOutput {
 export interface ExpectOutput extends RowQuery {
   kind: 'expect';
   quantifier: 'all' | 'any';
-  view: TableView;
+  /** A result table of the runs, or `explore`: the table of the `explore` statements. */
+  view: TableView | 'explore';
   condition: Expr;
   /** The statement as written, for the pass line and the failure message. */
   text: string;

@@ -26,7 +26,12 @@ import type {
   Stmt,
   ThreadDecl,
 } from '../../engine/races/types.ts';
+import type { ColumnType } from '../../engine/results.ts';
+import { compileExpr } from './expr.ts';
+import type { ExprNames } from './expr.ts';
+import type { ExpectOutput } from './experiment-types.ts';
 import type {
+  ExpectStatement,
   ExploreStatement,
   Name,
   ProtoBinaryOp,
@@ -616,4 +621,74 @@ export function compileExplore(
     else out.reduction = arg.text as Reduction;
   }
   return ok && protocol ? { ...out, protocol } : undefined;
+}
+
+/** The view `expect` names to check the table of the `explore` statements. */
+export const EXPLORE_VIEW = 'explore';
+
+/**
+ * The columns of that table and their types (kernel/experiment/explorations.ts shows
+ * engine/races/results.ts's `explorationTable` without its wall time).
+ */
+export const EXPLORE_COLUMN_TYPES: Readonly<Record<string, ColumnType>> = {
+  protocol: 'text',
+  memory_model: 'text',
+  reduction: 'text',
+  threads: 'number',
+  states: 'number',
+  transitions: 'number',
+  interleavings: 'number',
+  terminal_states: 'number',
+  depth: 'number',
+  violations: 'number',
+  violated: 'text',
+  shortest_trace: 'number',
+  truncated: 'boolean',
+  loop_bounds: 'text',
+};
+
+/** `expect [all|any] explore [where EXPR]: CONDITION` over the explorations' table. */
+export function compileExploreExpect(
+  s: ExpectStatement,
+  text: string,
+  diagnostics: Diagnostic[],
+): ExpectOutput | undefined {
+  const names: ExprNames = {
+    lookup: (n) => {
+      const type = EXPLORE_COLUMN_TYPES[n];
+      return type === undefined ? undefined : { name: n, type };
+    },
+    names: () => Object.keys(EXPLORE_COLUMN_TYPES),
+    place: 'the explore table',
+  };
+  if (s.by || s.aggregates) {
+    diagnostics.push(
+      diagnostic(
+        'error',
+        DiagnosticCode.UnexpectedArgument,
+        (s.by?.[0] ?? s.aggregates?.[0])?.span ?? s.view.span,
+        'An expect on the explore table checks its rows as they are: it takes no `by` or aggregate.',
+        'Write `expect [all|any] explore [where EXPR]: CONDITION`, e.g. `expect explore where protocol = p: violations = 0`.',
+      ),
+    );
+    return undefined;
+  }
+  const before = diagnostics.length;
+  const where = s.where
+    ? compileExpr(s.where, names, diagnostics, { type: 'boolean', what: 'A where condition' })
+    : undefined;
+  const condition = compileExpr(s.condition, names, diagnostics, {
+    type: 'boolean',
+    what: 'The condition of an expect',
+  });
+  if (diagnostics.length > before || !condition || (s.where && !where)) return undefined;
+  return {
+    kind: 'expect',
+    quantifier: s.quantifier ?? 'all',
+    view: EXPLORE_VIEW,
+    ...(where ? { where: where.expr } : {}),
+    condition: condition.expr,
+    text: text.slice(s.span.offset, s.span.offset + s.span.length),
+    line: s.span.line,
+  };
 }

@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { showExplorations } from '../experiment/explorations.ts';
+import type { ExplorationsShown } from '../experiment/explorations.ts';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { CompiledProgram } from '../../dsl/compile.ts';
@@ -39,8 +41,10 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     return ExitCode.PlanError;
   }
   const { program } = compiled;
-  if (program.experiments.length === 0) {
-    io.stderr.write(`${loaded.shownPath}: nothing to run; add a \`run\` or \`sweep\` statement.\n`);
+  if (program.experiments.length === 0 && !program.explores?.length) {
+    io.stderr.write(
+      `${loaded.shownPath}: nothing to run; add a \`run\`, \`sweep\` or \`explore\` statement.\n`,
+    );
     return ExitCode.Ok;
   }
   const all = indexedPlans(program, args.seed);
@@ -92,9 +96,11 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     io.stderr.write(
       `cache: ${plans.length - runner.ran} of ${plans.length} plan(s) from ${shown(io, resolve(io.cwd, args.cache ?? ''))}\n`,
     );
+  // `explore` statements: exhaustive, deterministic, and not split across shards.
+  const explored = shard && shard.index !== 1 ? undefined : showExplorations(program);
   let printed: Printed;
   try {
-    printed = printResults(experiments, program, io, args.seed);
+    printed = printResults(experiments, program, io, args.seed, explored);
   } catch (e) {
     if (!(e instanceof ColumnError)) throw e;
     io.stderr.write(`${loaded.shownPath}: ${e.message}\nFix that output line and run again.\n`);
@@ -136,6 +142,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
         outputs: program.outputs,
         lets: program.lets ?? [],
         environment,
+        ...(explored ? { explorations: explored } : {}),
       }),
     );
     io.stderr.write(`wrote ${shown(io, path)}\n`);
@@ -205,6 +212,7 @@ function printResults(
   program: CompiledProgram,
   io: CliIo,
   seed: number | undefined,
+  explored: ExplorationsShown | undefined,
 ): Printed {
   const failed: string[] = [];
   const width = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120;
@@ -244,6 +252,20 @@ function printResults(
       );
     }
     out.push('');
+  }
+  if (explored) {
+    // The table; the swimlane charts of the counterexamples are the report's (--html).
+    const t = explored.table;
+    out.push(`== explore  (${t.numRows()} exploration(s))`, '');
+    out.push(fittedTextTable(t, width, ['protocol']), '');
+    for (const r of explored.expects) {
+      if (r.pass) out.push(expectLine(r), '');
+      else failed.push(expectFailureText(r));
+    }
+    out.push(
+      `# explore: plan_hash ${explored.provenance.plan_hash}, mmulab ${explored.provenance.mmulab_version}`,
+      '',
+    );
   }
   return { text: out.join('\n'), failed };
 }

@@ -4,6 +4,7 @@ import type { ResultTableName } from '../../engine/results.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 import type { LetDefinition } from '../../dsl/compile.ts';
 import type { ExpectResult } from '../experiment/expect.ts';
+import type { ExplorationsShown } from '../experiment/explorations.ts';
 import { expectLine } from '../output/expect-text.ts';
 import { escapeHtml } from '../output/format.ts';
 import type { PlotlyFigure } from '../output/figures.ts';
@@ -76,6 +77,28 @@ export class NotebookDisplay {
         } else if (item.result.pass) bundles.push(expectBundle(item.result));
         else failed.push(item.result);
       }
+    }
+    return { bundles, failed };
+  }
+
+  /**
+   * What a cell's `explore` statements show: their table, the swimlane chart of each
+   * shortest counterexample, and the `expect explore` lines (a failing one in `failed`).
+   */
+  explorations(shown: ExplorationsShown): CellDisplay {
+    const provenance = [provenanceRecord(shown.provenance)];
+    const bundles: MimeBundle[] = [
+      tableBundle(shown.table, {
+        title: 'explore',
+        provenance,
+        ...(this.options.maxRows === undefined ? {} : { maxRows: this.options.maxRows }),
+      }),
+    ];
+    for (const f of shown.figures) bundles.push(...this.chart(f.figure, provenance));
+    const failed: ExpectResult[] = [];
+    for (const r of shown.expects) {
+      if (r.pass) bundles.push(expectBundle(r));
+      else failed.push(r);
     }
     return { bundles, failed };
   }

@@ -39,7 +39,25 @@ export function evaluateExpect(
   output: ExpectOutput,
   lets: readonly LetDefinition[] = [],
 ): ExpectResult {
+  if (output.view === 'explore')
+    throw new Error('expect explore checks the explorations (kernel/experiment/explorations.ts)');
   const table = queryRows(viewTable(e, output.view, lets), output, output.view);
+  const lead = output.by?.length
+    ? output.by
+    : ['label', ...e.axes.map((a) => a.column), ...(e.runs.length > 1 ? [] : ['seed'])];
+  return evaluateExpectRows(table, output, lead);
+}
+
+/**
+ * The condition of `output` on every row of `table` (already filtered and grouped):
+ * the verdict, and the failing rows with the `lead` columns that say which row each
+ * is and the columns the condition reads.
+ */
+export function evaluateExpectRows(
+  table: ColumnTable,
+  output: ExpectOutput,
+  lead: readonly string[],
+): ExpectResult {
   const condition = compileExpr(output.condition, table.columnNames(), output.view);
   const holds = (table.objects() as Record<string, unknown>[]).map((r) => truthy(condition(r)));
   const checked = holds.length;
@@ -49,7 +67,7 @@ export function evaluateExpect(
     output.quantifier === 'any'
       ? table
       : table.filter(aq.escape((r: Record<string, unknown>) => !truthy(condition(r)))).reify();
-  const shown = identifying(e, table, output);
+  const shown = identifying(table, output, lead);
   const failing = selectColumns(pass ? table.slice(0, 0) : failingRows, shown);
   const summary =
     checked === 0
@@ -64,12 +82,9 @@ export function evaluateExpect(
   return { output, pass, checked, failing, summary };
 }
 
-/** The columns of a failing row shown: what names it (label, axes, groups) and what the condition reads. */
-function identifying(e: ExperimentRun, table: ColumnTable, output: ExpectOutput): string[] {
+/** The columns of a failing row shown: what names it (`lead`) and what the condition reads. */
+function identifying(table: ColumnTable, output: ExpectOutput, lead: readonly string[]): string[] {
   const names = table.columnNames();
-  const lead = output.by?.length
-    ? output.by
-    : ['label', ...e.axes.map((a) => a.column), ...(e.runs.length > 1 ? [] : ['seed'])];
   const out: string[] = [];
   for (const c of [...lead, ...exprColumns(output.condition)])
     if (names.includes(c) && !out.includes(c)) out.push(c);

@@ -1,3 +1,4 @@
+import { showExplorations } from '../experiment/explorations.ts';
 import type { Scope } from '../../dsl/compile.ts';
 import { EMPTY_SCOPE } from '../../dsl/compile.ts';
 import { complete } from '../../dsl/completion.ts';
@@ -322,6 +323,13 @@ export class MmulabSession {
       }
       for (const bundle of cell.bundles) out.display(bundle);
       failed = cell.failed;
+    }
+    // `explore`: the cell's explorations, their counterexamples and `expect explore`.
+    const explored = showExplorations(program);
+    if (explored) {
+      const cell = this.display.explorations(explored);
+      for (const bundle of cell.bundles) out.display(bundle);
+      failed = [...failed, ...cell.failed];
     }
     // `export ... to "DIR"`: relative to the notebook's directory (the kernel's cwd).
     const exports = program.outputs.some((o) => o.kind === 'export');

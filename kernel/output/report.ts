@@ -15,6 +15,7 @@ import {
 } from './plotly-js.ts';
 import { shownByExperiment } from './shown.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
+import type { ExplorationsShown } from '../experiment/explorations.ts';
 
 /**
  * The self-contained HTML report of `mmulab run --html`: the requested tables, the
@@ -32,6 +33,8 @@ export interface ReportInput {
   lets?: readonly LetDefinition[];
   /** Shown in the provenance footer: the sources' hash, the checkout, Node. */
   environment?: RunEnvironment;
+  /** The program's `explore` statements: their table, counterexamples and expects. */
+  explorations?: ExplorationsShown;
 }
 
 const STYLE = `
@@ -94,6 +97,24 @@ export function renderReport(input: ReportInput): string {
         parts.push(`<h3>${escapeHtml(shown.title)}</h3>`, chart(cls, shown.figure));
       }
     }
+    parts.push(`</section>`);
+  }
+  const x = input.explorations;
+  if (x) {
+    parts.push(
+      `<section class="experiment">`,
+      `<h2>explore</h2>`,
+      `<p class="meta">every interleaving · plan_hash <code>${escapeHtml(x.provenance.plan_hash)}</code></p>`,
+      htmlTable(x.table, { look: 'classes' }),
+    );
+    for (const f of x.figures)
+      parts.push(`<h3>${escapeHtml(f.title)}</h3>`, chart('mmulab-plot', f.figure));
+    for (const r of x.expects)
+      parts.push(
+        r.pass
+          ? `<p class="expect pass">${escapeHtml(expectLine(r))}</p>`
+          : `<p class="expect fail">${escapeHtml(expectFailureText(r))}</p>`,
+      );
     parts.push(`</section>`);
   }
   parts.push(footer(input.experiments, input.environment));

@@ -342,3 +342,33 @@ describe('protocol diagnostics, each with a passing twin', () => {
     expect(second.program.explores?.[0]).toMatchObject({ memory: 'tso', protocol: { name: 'p' } });
   });
 });
+
+describe('expect explore', () => {
+  const text = `${program('  shared x = 0', '    fence')}`;
+
+  it('compiles against the explore table: its where and condition name its columns', () => {
+    const r = compile(
+      `${text}expect any explore where memory_model = tso: violations = 0 and not truncated\n`,
+    );
+    expect(r.diagnostics).toEqual([]);
+    expect(r.program.exploreExpects).toMatchObject([
+      { kind: 'expect', view: 'explore', quantifier: 'any', line: 8 },
+    ]);
+    expect(r.program.outputs).toEqual([]);
+  });
+
+  it('reports a column the explore table does not have, with its twin', () => {
+    const bad = compile(`${text}expect explore: violation = 0\n`);
+    expect(bad.diagnostics.map((d) => [d.code, `${d.line}:${d.column}`])).toEqual([
+      [DiagnosticCode.UnknownColumn, '8:17'],
+    ]);
+    expect(bad.diagnostics[0].message).toMatch(/Did you mean 'violations'/);
+    expect(compile(`${text}expect explore: violations = 0\n`).diagnostics).toEqual([]);
+  });
+
+  it('refuses by and aggregates, with its twin', () => {
+    const bad = compile(`${text}expect explore by protocol n: n = 1\n`);
+    expect(bad.diagnostics.map((d) => d.code)).toEqual([DiagnosticCode.UnexpectedArgument]);
+    expect(compile(`${text}expect explore: threads = 1\n`).diagnostics).toEqual([]);
+  });
+});

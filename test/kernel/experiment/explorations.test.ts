@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../../dsl/compile.ts';
+import {
+  explorationFigures,
+  explorationsTable,
+  runExplorations,
+  showExplorations,
+} from '../../../kernel/experiment/explorations.ts';
+
+const SB = `protocol sb {
+  shared x = 0
+  shared y = 0
+
+  thread t0(r0) {
+    store x = 1
+    load r0 = y
+  }
+
+  thread t1(r1) {
+    store y = 1
+    load r1 = x
+  }
+
+  invariant not_both_zero at end not (t0.r0 = 0 and t1.r1 = 0) "both threads read 0"
+}
+
+explore sb memory sc
+explore sb memory tso reduction por
+`;
+
+function program(extra = '') {
+  const r = compile(SB + extra);
+  expect(r.diagnostics).toEqual([]);
+  return r.program;
+}
+
+describe('explorations (the experiment layer of `explore`)', () => {
+  it('runs each explore with its options, one table row each, the same bytes every time', () => {
+    const list = runExplorations(program().explores ?? []);
+    const rows = explorationsTable(list).objects() as Record<string, unknown>[];
+    expect(rows.map((r) => [r.memory_model, r.reduction, r.violations])).toEqual([
+      ['sc', 'none', 0],
+      ['tso', 'por', 1],
+    ]);
+    expect(Object.keys(rows[0])).not.toContain('time_ms');
+    expect(explorationsTable(runExplorations(program().explores ?? [])).objects()).toEqual(rows);
+  });
+
+  it('draws one swimlane chart per exploration with a violation, its shortest trace', () => {
+    const figures = explorationFigures(runExplorations(program().explores ?? []));
+    expect(figures.map((f) => f.title)).toEqual([
+      expect.stringMatching(/^sb \(TSO\): not_both_zero, \d+ steps$/),
+    ]);
+  });
+
+  it('checks expect explore after its where: all rows, any row, no row is a failure', () => {
+    const shown = showExplorations(
+      program(
+        'expect explore where memory_model = sc: violations = 0\n' +
+          'expect explore: violations = 0\n' +
+          'expect any explore: violations = 0\n' +
+          'expect explore where protocol = nothing: violations = 0\n',
+      ),
+    );
+    expect(shown?.expects.map((e) => [e.pass, e.summary])).toEqual([
+      [true, 'all 1 row pass'],
+      [false, '1 of 2 rows fail'],
+      [true, '1 of 2 rows pass'],
+      [false, 'no row matches the where in explore'],
+    ]);
+    expect(shown?.expects[1].failing.objects()).toEqual([
+      { protocol: 'sb', memory_model: 'tso', reduction: 'por', violations: 1 },
+    ]);
+  });
+
+  it('is nothing for a program without explore', () => {
+    expect(showExplorations(compile('let x = 1\n').program)).toBeUndefined();
+  });
+});
