@@ -42,6 +42,7 @@ const TWINS: Readonly<Record<string, string>> = {
   'identification-unique.mmu': 'identification-unique',
   'identification-shared.mmu': 'identification-shared',
   'two-bit.mmu': 'two-bit',
+  'two-bit-cmpxchg.mmu': 'two-bit-cmpxchg',
   'mmu-writable.mmu': 'mmu-writable',
   'mmu-writable-plain-store.mmu': 'mmu-writable-plain-store',
   'dirty-log.mmu': 'dirty-log',
