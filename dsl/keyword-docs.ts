@@ -68,7 +68,7 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
     workload:
       'What the vCPUs do: `workload uniform|hotset|zipf|sequential|idle|phases|trace|alloc { ... }`. May appear more than once.',
     balloon:
-      "A virtio-balloon's free page reporting (mm/page_reporting.c, VIRTIO_BALLOON_F_REPORTING) and free page hinting (VIRTIO_BALLOON_F_FREE_PAGE_HINT): `balloon { reporting virtio|hypercall|s390|off, order N, capacity N, delay TIME, max_order N, hinting on|off }`. The guest gets a buddy allocator: the other workloads' regions are allocated at boot, the rest is free.",
+      "A virtio-balloon's free page reporting (mm/page_reporting.c, VIRTIO_BALLOON_F_REPORTING) and free page hinting (VIRTIO_BALLOON_F_FREE_PAGE_HINT): `balloon { reporting virtio|hypercall|s390|free_hypercall|off, order N, capacity N, delay TIME, max_order N, hinting on|off }`. The guest gets a buddy allocator: the other workloads' regions are allocated at boot, the rest is free.",
     device:
       "A device that writes guest memory outside any vCPU (not through a dirty ring) when the VM stops: `device its { tables SIZE }` (the GICv3 ITS tables) or `device vgic_v3 { tables SIZE }` (the redistributors' LPI pending tables).",
     prefill:
@@ -100,7 +100,7 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
   },
   balloon: {
     reporting:
-      'How free pages reach the host: `virtio` (reporting_vq, one kick per report of up to `capacity` ranges; QEMU madvises each range), `hypercall` (one KVM_EXIT_HYPERCALL to the VMM per range, the vCPU waits for the madvise), `s390` (CMMA: ESSA logs every freed page in a CBRL buffer of `buffer` entries; the host zaps the pages still unused when it is full) or `off`. Default virtio.',
+      "How free pages reach the host: `virtio` (reporting_vq, one kick per report of up to `capacity` ranges; QEMU madvises each range), `hypercall` (one KVM_EXIT_HYPERCALL to the VMM per range, the vCPU waits for the madvise), `s390` (CMMA: ESSA logs every freed page in a CBRL buffer of `buffer` entries; the host zaps the pages still unused when it is full), `free_hypercall` (proposal, Alexander Duyck's 2019 RFC: arch_free_page makes a hypercall for each freed block of `order` or above and KVM discards it at once, in the kernel) or `off`. Default virtio.",
     order:
       'page_reporting_order: only free blocks of this order and above are reported; at most max_order-1. Default pageblock_order 9 (2 MiB); 0 for s390.',
     capacity:
@@ -218,6 +218,8 @@ export const VALUE_DOCS: Readonly<Record<string, string>> = {
     'Allocate/free churn on the guest buddy allocator (`churn`, `used`, `peak`, `order`), with `rate` accesses into the allocated pages.',
   virtio: 'virtio-balloon reporting_vq: batched reports, one kick each.',
   hypercall: 'Proposal: one hypercall (exit to the VMM) per reported range.',
+  free_hypercall:
+    'Proposal (Duyck, 2019): a hypercall from arch_free_page for each freed block of the reporting order, discarded inside KVM at free time, with no delay or batching.',
   s390: 's390 CMMA: ESSA marks freed pages unused in a buffer; the host zaps them when it is full.',
   its: 'GICv3 ITS: tables written into guest RAM at switchover.',
   vgic_v3:

@@ -131,7 +131,13 @@ export const BACKINGS = ['4k', 'thp', 'hugetlb_2m', 'hugetlb_1g'] as const;
 export const PHASE_KINDS = ['uniform', 'hotset', 'zipf', 'sequential', 'idle'] as const;
 export const WORKLOAD_KINDS = [...PHASE_KINDS, 'phases', 'trace', 'alloc'] as const;
 /** How a balloon reports free pages (`reporting`). */
-export const REPORTING_TRANSPORTS = ['virtio', 'hypercall', 's390', 'off'] as const;
+export const REPORTING_TRANSPORTS = [
+  'virtio',
+  'hypercall',
+  's390',
+  'free_hypercall',
+  'off',
+] as const;
 /** Linux before 6.4: MAX_ORDER 11 (orders 0..10); engine/guest/buddy.ts DEFAULT_MAX_ORDER. */
 export const DEFAULT_BUDDY_MAX_ORDER = 11;
 export const DIRTY_LOGS = [
@@ -295,7 +301,7 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
   },
   balloon: {
     reporting: {
-      doc: 'Free page reporting: virtio (reporting vq) | hypercall (one per range) | s390 (CMMA) | off. Default virtio.',
+      doc: 'Free page reporting: virtio (reporting vq) | hypercall (one per range) | s390 (CMMA) | free_hypercall (Duyck 2019: at free time, in KVM) | off. Default virtio.',
       args: [{ type: 'enum', values: REPORTING_TRANSPORTS, label: 'a reporting transport' }],
     },
     order: {

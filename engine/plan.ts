@@ -49,7 +49,7 @@ export interface VmSpec {
  */
 export interface BalloonSpec {
   /** How free pages are reported to the host (default 'virtio'; 'off': no reporting). */
-  reporting?: 'virtio' | 'hypercall' | 's390' | 'off';
+  reporting?: 'virtio' | 'hypercall' | 's390' | 'free-hypercall' | 'off';
   /** page_reporting_order: report free blocks of this order and up (default pageblock order 9; 0 for s390). */
   order?: number;
   /** Ranges per report (PAGE_REPORTING_CAPACITY, default 32). */

@@ -102,7 +102,7 @@ function lowerBalloon(p: BoundProperty, diags: Diagnostic[]): BalloonSpec {
   const f = byKey(p.body ?? []);
   const b: BalloonSpec = {};
   const reporting = oneOf(REPORTING_TRANSPORTS, f.get('reporting')?.args[0]);
-  if (reporting) b.reporting = reporting;
+  if (reporting) b.reporting = reporting === 'free_hypercall' ? 'free-hypercall' : reporting;
   const order = num(f.get('order')?.args[0]);
   if (order !== undefined) b.order = order;
   const capacity = num(f.get('capacity')?.args[0]);

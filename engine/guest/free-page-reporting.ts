@@ -14,9 +14,14 @@ export const CMMA_CBRL_ENTRIES = 512;
  * How reported ranges reach the host: virtio-balloon's reporting_vq (one kick per
  * batch of up to `capacity` ranges), a hypercall per range (a proposal in the
  * debate; each one a KVM_EXIT_HYPERCALL to the VMM), or s390's collaborative memory
- * management (ESSA logs each freed page in a buffer, the host zaps when it is full).
+ * management (ESSA logs each freed page in a buffer, the host zaps when it is full),
+ * or Alexander Duyck's first proposal (a proposal, not Linux: "[RFC PATCH 0/4] kvm:
+ * Report unused guest pages to host", kvm list, February 2019): arch_free_page makes
+ * a hypercall for every block of the reporting order or above as it is freed, and KVM
+ * discards the range itself (madvise(MADV_DONTNEED) from the hypercall handler), with
+ * no batching, no delay and no exit to the VMM.
  */
-export type ReportingTransport = 'virtio' | 'hypercall' | 's390';
+export type ReportingTransport = 'virtio' | 'hypercall' | 's390' | 'free-hypercall';
 
 export interface ReportingConfig {
   transport: ReportingTransport;
@@ -95,10 +100,13 @@ export class PageReporting {
     this.kvmCosts = kvmCosts;
     this.cbrl = new Int32Array(Math.max(1, config.bufferEntries));
     this.lowWatermarkPages = lowWatermarkPages(buddy.npages);
+    const transport = config.transport;
     buddy.onFree =
-      config.transport === 's390'
+      transport === 's390'
         ? (_h, _o, freedHead, freedOrder) => this.essaUnused(freedHead, freedOrder)
-        : (_h, order) => this.notifyFree(order);
+        : transport === 'free-hypercall'
+          ? (_h, _o, freedHead, freedOrder) => this.hypercallAtFree(freedHead, freedOrder)
+          : (_h, order) => this.notifyFree(order);
   }
 
   /** `page_reporting_notify_free`: a block of `order` went back to the free lists. */
@@ -114,7 +122,7 @@ export class PageReporting {
   /** Run the delayed work if it is due (`page_reporting_process`). */
   tick(now: number): void {
     this.now = now;
-    if (this.config.transport === 's390') return;
+    if (this.config.transport === 's390' || this.config.transport === 'free-hypercall') return;
     if (this.state !== 'requested' || now < this.dueNs) return;
     this.state = 'active';
     this.passes++;
@@ -235,8 +243,29 @@ export class PageReporting {
   }
 
   /**
-   * s390 at boot: every block free now was freed through arch_free_page, so its pages
-   * are unused to the host. The counters and guest time start from zero afterwards.
+   * Duyck's proposal: the hypercall from arch_free_page for a freed block of the
+   * reporting order or above. KVM handles it in the kernel (a VM exit, no trip to the
+   * VMM) and discards the range before the vCPU resumes; the block stays on the free
+   * list, and is discarded again each time it is freed again, even if the guest
+   * allocates it the next moment.
+   */
+  private hypercallAtFree(head: number, order: number): void {
+    if (order < this.config.order) return;
+    const pages = 1 << order;
+    this.reports++;
+    this.exits++;
+    this.reportedBlocks++;
+    this.reportedPages += pages;
+    const hostNs = this.host.discard(head, pages);
+    this.exitNs += this.kvmCosts.vmExit;
+    this.waitNs += hostNs;
+    this.charge(this.kvmCosts.vmExit + hostNs);
+  }
+
+  /**
+   * At boot every block free now was freed through arch_free_page: s390 marks its
+   * pages unused, Duyck's hypercall discards the blocks of the reporting order. The
+   * counters and guest time start from zero afterwards.
    */
   markFreeUnusedAtBoot(): void {
     const buddy = this.buddy;
@@ -244,7 +273,10 @@ export class PageReporting {
     for (let order = 0; order < buddy.maxOrder; order++) {
       for (let h = buddy.firstFree(order); h >= 0; h = buddy.nextFree(h)) blocks.push([h, order]);
     }
-    for (const [h, order] of blocks) this.essaUnused(h, order);
+    for (const [h, order] of blocks) {
+      if (this.config.transport === 's390') this.essaUnused(h, order);
+      else this.hypercallAtFree(h, order);
+    }
     this.reports = this.reportedPages = this.reportedBlocks = this.exits = 0;
     this.reusedBeforeDiscard = this.pendingGuestNs = this.guestNs = 0;
     this.exitNs = this.waitNs = 0;

@@ -132,7 +132,7 @@ export class GuestBalloon {
       );
       // page_reporting_register requests a first pass; s390 marks every page that is
       // free at boot unused (memblock_free_all -> arch_free_page), not counted as run time.
-      if (mode === 's390') this.reporting.markFreeUnusedAtBoot();
+      if (mode === 's390' || mode === 'free-hypercall') this.reporting.markFreeUnusedAtBoot();
       else this.reporting.notifyFree(this.buddy.maxOrder - 1);
     }
     this.rssStartPages = this.host.rssPages;

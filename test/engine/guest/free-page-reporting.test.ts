@@ -146,6 +146,34 @@ describe('free page reporting', () => {
     expect(host.rssPages).toBe(1);
   });
 
+  it("discards a block as it is freed with Duyck's hypercall, and only a block of the reporting order", () => {
+    const { memory, buddy, host, write, vm } = unitGuest();
+    const slot = memory.slots[0];
+    const big = buddy.alloc(9);
+    const small = buddy.alloc(8);
+    for (let p = big; p < big + 512; p++) write(p);
+    for (let p = small; p < small + 256; p++) write(p);
+    const reporting = new PageReporting(
+      buddy,
+      host,
+      { transport: 'free-hypercall', order: 9, capacity: 32, delayNs: 2e9, bufferEntries: 512 },
+      resolveBalloonCosts(),
+      vm.costs,
+    );
+    buddy.free(small, 8);
+    expect(reporting.exits).toBe(0);
+    buddy.free(big, 9);
+    // At once: no delay, no pass over the free lists; one exit handled inside KVM.
+    expect(reporting.exits).toBe(1);
+    expect(reporting.reportedPages).toBe(512);
+    expect(host.isZeroed(slot, big)).toBe(true);
+    expect(host.isZeroed(slot, small)).toBe(false);
+    expect(reporting.exitNs).toBe(vm.costs.vmExit);
+    expect(reporting.waitNs).toBeGreaterThan(0);
+    reporting.tick(10e9);
+    expect(reporting.exits).toBe(1);
+  });
+
   it('counts a discard of a page the guest still uses (the check has teeth)', () => {
     const { buddy, host, write } = unitGuest();
     const head = buddy.alloc(0);
@@ -155,7 +183,7 @@ describe('free page reporting', () => {
   });
 
   it('never discards a used page, through any transport, across report, discard and reuse', () => {
-    for (const reporting of ['virtio', 'hypercall', 's390'] as const) {
+    for (const reporting of ['virtio', 'hypercall', 's390', 'free-hypercall'] as const) {
       const s = summaryRow(run(balloonPlan({ reporting, order: reporting === 's390' ? 0 : 5 })));
       expect(s, reporting).toMatchObject({
         status: 'completed',
