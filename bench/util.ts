@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** Helpers shared by the benchmarks. */
 
 export const GiB = 2 ** 30;
@@ -17,6 +19,25 @@ export function timeMs(fn: () => void, repeat = 1): number {
 /** Peak resident set size of this process so far, in MiB. */
 export function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/**
+ * CPU seconds (user + system) of this process's children that have ended and been
+ * waited for (Linux: /proc/self/stat's cutime and cstime, in clock ticks of 1/100 s):
+ * what a spawnSync'd command tree used. On a loaded machine its wall time says little
+ * and its CPU time still says what it costs; undefined where /proc is not there.
+ */
+export function childrenCpuS(): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync('/proc/self/stat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // cutime and cstime are fields 16 and 17 of proc(5); fields[0] is field 3.
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 export function rssMiB(): number {
