@@ -4,7 +4,7 @@
  * next: keywords, and the slots of the statement (syntax.ts), whose words are offered
  * by the kind of slot, never by statement; keys and values inside a block come from
  * the schema tables; names from the definitions earlier in the text and the scope of
- * earlier cells. Jupyter messaging 5.2+: cursor positions are
+ * earlier cells. Inside a protocol, protocol-completion.ts reads the tokens instead. Jupyter messaging 5.2+: cursor positions are
  * Unicode code points, so they are converted to and from JS's UTF-16 offsets here.
  */
 import type { IToken } from 'chevrotain';
@@ -23,6 +23,7 @@ import {
 import type { CursorContext, NameScope } from './cursor-context.ts';
 import type { Scope } from './compile.ts';
 import { expressionNames } from './completion-columns.ts';
+import { completeInProtocol } from './protocol-completion.ts';
 import { FIELDS } from './schema.ts';
 import type { ArgSpec } from './schema.ts';
 import { SYNTAX } from './syntax.ts';
@@ -53,10 +54,13 @@ export function complete(
   const start = end - prefix.length;
   const at = { cursorStart: toCodePoints(text, start), cursorEnd: toCodePoints(text, end) };
   if (inCommentOrString(text, start)) return { matches: [], ...at };
-  const ctx = cursorContext(tokensBefore(text, start));
+  const tokens = tokensBefore(text, start);
+  const ctx = cursorContext(tokens);
   const columns = (runsOnly: boolean): string[] =>
     expressionNames(text, ctx.item, session, runsOnly);
-  const candidates = ctx.frames.length > 0 ? inBlock(ctx) : atTopLevel(ctx, scope, columns);
+  const candidates =
+    completeInProtocol(tokens) ??
+    (ctx.frames.length > 0 ? inBlock(ctx) : atTopLevel(ctx, scope, columns));
   const matches = [...new Set(candidates)].filter((m) => m.startsWith(prefix)).sort();
   return { matches, ...at };
 }
@@ -139,8 +143,12 @@ function slotWords(
       const self = stmt[1]?.image;
       return isDefKind(kind) ? namesOf(kind, ctx, scope).filter((n) => n !== self) : [];
     }
-    case 'word':
-      return holds.values;
+    case 'protocol':
+      return [...ctx.protocols, ...(scope?.protocols?.keys() ?? [])];
+    case 'word': {
+      const previous = stmt[stmt.length - 1]?.image;
+      return (previous === undefined ? undefined : holds.after?.(previous)) ?? holds.values;
+    }
     case 'field':
       return Object.keys(FIELDS[holds.of]);
     case 'field-value': {

@@ -20,6 +20,7 @@ export interface NameScope {
   tracking?: ReadonlyMap<string, unknown>;
   costs?: ReadonlyMap<string, unknown>;
   migration?: ReadonlyMap<string, unknown>;
+  protocols?: ReadonlyMap<string, unknown>;
 }
 
 export type DefKind = DefinitionKind;
@@ -45,6 +46,8 @@ export interface CursorContext {
   item: IToken[];
   /** Definitions before the cursor, with the line of their name (1-based). */
   defined: { kind: DefKind; name: string; line: number }[];
+  /** Protocols defined before the cursor (`protocol NAME { ... }`), for `explore`. */
+  protocols: string[];
 }
 
 /** Code-point offset -> UTF-16 offset (clamped to the text). */
@@ -85,6 +88,7 @@ export function tokensBefore(text: string, end: number): IToken[] {
 export function cursorContext(tokens: readonly IToken[]): CursorContext {
   const frames: Frame[] = [];
   const defined: CursorContext['defined'] = [];
+  const protocols: string[] = [];
   let item: IToken[] = [];
   let brackets = 0;
   for (const t of tokens) {
@@ -107,10 +111,11 @@ export function cursorContext(tokens: readonly IToken[]): CursorContext {
       if (frames.length === 0 && item.length === 2 && type === 'Identifier') {
         const kind = item[0]!.image;
         if (isDefKind(kind)) defined.push({ kind, name: t.image, line: t.startLine ?? 1 });
+        if (item[0]!.tokenType.name === 'Protocol') protocols.push(t.image);
       }
     }
   }
-  return { frames, item, defined };
+  return { frames, item, defined, protocols };
 }
 
 function openedFrame(frames: readonly Frame[], item: readonly IToken[]): Frame {

@@ -64,10 +64,18 @@ export type SlotValue =
   | { kind: 'keyword' }
   /** The name a definition gives: nothing to offer. */
   | { kind: 'new-name' }
+  /** The name of a protocol defined before (`protocol NAME { ... }`). */
+  | { kind: 'protocol' }
   /** A defined name: of a kind, or (`own`) of the kind the statement defines, not its own. */
   | { kind: 'name'; of: DefinitionKind | 'own' }
   /** A word of a closed set, documented by `doc` or else by its value docs (keyword-docs.ts). */
-  | { kind: 'word'; values: readonly string[]; doc?: (word: string) => string | undefined }
+  | {
+      kind: 'word';
+      values: readonly string[];
+      doc?: (word: string) => string | undefined;
+      /** The values that may follow the word before (an option's key), when they depend on it. */
+      after?: (previous: string) => readonly string[] | undefined;
+    }
   /** A key of a field table (schema.ts): `seed` among the options of a run. */
   | { kind: 'field'; of: BlockKind; title: string }
   /** The value of the field whose key comes just before it. */
@@ -456,7 +464,7 @@ export const SYNTAX: Syntax = {
     slots: {
       protocol: {
         placeholder: 'PROTOCOL',
-        holds: { kind: 'new-name' },
+        holds: { kind: 'protocol' },
         note: 'a protocol defined before (in this text or an earlier cell)',
       },
       options: {
@@ -479,6 +487,8 @@ export const SYNTAX: Syntax = {
           kind: 'word',
           values: Object.keys(EXPLORE_VALUE_DOCS),
           doc: (w) => EXPLORE_VALUE_DOCS[w],
+          after: (key) =>
+            Object.entries(EXPLORE_OPTIONS).find(([k]) => k === key)?.[1].values ?? undefined,
         },
       },
     },

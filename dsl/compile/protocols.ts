@@ -35,6 +35,7 @@ import type {
   ExploreStatement,
   Name,
   ProtoBinaryOp,
+  ProtoDecl,
   ProtocolDefinition,
   ProtoExpr,
   ProtoRmwWord,
@@ -114,8 +115,8 @@ const BINARY: Readonly<Record<ProtoBinaryOp, BinaryOp>> = {
 
 /** The words of a thread that take nothing: `fence`, `break`, `continue`, `return`. */
 const BARE_WORDS = ['fence', 'break', 'continue', 'return'] as const;
-/** Every word a thread statement starts with, for "did you mean". */
-const STATEMENT_WORDS = [
+/** Every word a thread statement starts with, for "did you mean" and completion. */
+export const PROTOCOL_STATEMENT_WORDS = [
   'load',
   'store',
   'cmpxchg',
@@ -130,6 +131,21 @@ const STATEMENT_WORDS = [
   'assume',
   ...BARE_WORDS,
 ];
+
+/** The read-modify-write words of a thread (`xchg`, `fetch_add`, ...). */
+export const PROTOCOL_RMW_WORDS: readonly string[] = Object.keys(RMW_OPS);
+
+/** One entry per kind of ProtoDecl: a kind missing here fails to compile. */
+const DECLARATION_KINDS: Readonly<Record<ProtoDecl['kind'], true>> = {
+  const: true,
+  shared: true,
+  ghost: true,
+  lock: true,
+  thread: true,
+  invariant: true,
+};
+/** The words a protocol's declarations start with, for completion. */
+export const PROTOCOL_DECLARATION_WORDS: readonly string[] = Object.keys(DECLARATION_KINDS);
 
 /** How to fix each problem the explorer's checker finds. */
 const PROBLEM_HINTS: Readonly<Record<ProblemCode, string>> = {
@@ -486,8 +502,8 @@ class ProtocolCompiler {
         this.error(
           DiagnosticCode.UnknownStatement,
           s.word.span,
-          `${s.word.text} does not start a thread statement.${didYouMean(s.word.text, STATEMENT_WORDS)}`,
-          `A statement is \`REG = EXPR\` or starts with ${oneOf(STATEMENT_WORDS)}.`,
+          `${s.word.text} does not start a thread statement.${didYouMean(s.word.text, PROTOCOL_STATEMENT_WORDS)}`,
+          `A statement is \`REG = EXPR\` or starts with ${oneOf(PROTOCOL_STATEMENT_WORDS)}.`,
         );
         return undefined;
       }

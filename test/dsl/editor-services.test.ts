@@ -205,6 +205,86 @@ describe('complete', () => {
   });
 });
 
+describe('complete inside a protocol', () => {
+  const HEAD = [
+    'protocol sb {',
+    '  const W = 1',
+    '  shared x bits [W] = 0',
+    '  shared y = 0',
+    '  ghost seen = 0',
+    '  lock l',
+    '  thread t0(r, ok) {',
+    '    store x = 1',
+    '  }',
+    '',
+  ].join('\n');
+
+  it("offers a declaration's words in the protocol's body, as the parser reads them", () => {
+    expect(at(`${HEAD}  |`).matches).toEqual([
+      'const',
+      'ghost',
+      'invariant',
+      'lock',
+      'shared',
+      'thread',
+    ]);
+    // Each word offered starts a declaration the compiler accepts (a twin of the list).
+    const decls = ['const K = 1', 'shared v = 0', 'ghost g = 0', 'lock m', 'thread u() {\n}'];
+    const text = `protocol p {\n${decls.join('\n')}\ninvariant i always v = 0\n}\n`;
+    expect(compile(text).diagnostics).toEqual([]);
+  });
+
+  it("offers a step's words and the thread's registers at the start of a thread's line", () => {
+    const { matches } = at(`${HEAD}  thread t1(a, b) {\n    |`);
+    expect(matches).toEqual(
+      expect.arrayContaining(['load', 'store', 'cmpxchg', 'fence', 'a', 'b']),
+    );
+    expect(matches).toEqual(expect.arrayContaining(['fetch_add', 'atomic', 'loop', 'assume']));
+    // Another thread's registers are not this one's.
+    expect(matches).not.toContain('r');
+    // `} else` on the line that closes an if's block.
+    expect(at(`${HEAD}  thread t1(a) {\n    if a {\n      fence\n    } e|`).matches).toEqual([
+      'else',
+    ]);
+  });
+
+  it('offers shared variables where memory is read or written, registers and constants in values', () => {
+    const thread = `${HEAD}  thread t1(a, ok) {\n    `;
+    expect(at(`${thread}load a = |`).matches).toEqual(['x', 'y']);
+    expect(at(`${thread}load |`).matches).toEqual(['a', 'ok']);
+    expect(at(`${thread}store |`).matches).toEqual(['x', 'y']);
+    expect(at(`${thread}store x = |`).matches).toEqual(['W', 'a', 'ok']);
+    expect(at(`${thread}cmpxchg ok = |`).matches).toEqual(['x', 'y']);
+    expect(at(`${thread}cmpxchg ok = x, a, a | |`).matches).toEqual(['W', 'a', 'ok', 'old']);
+    expect(at(`${thread}ghost |`).matches).toEqual(['seen']);
+    expect(at(`${thread}lock |`).matches).toEqual(['l']);
+    expect(at(`${thread}loop at |`).matches).toEqual(['most']);
+  });
+
+  it("offers memory, threads and a thread's registers in an invariant", () => {
+    expect(at(`${HEAD}  invariant i |`).matches).toEqual(['always', 'at']);
+    expect(at(`${HEAD}  invariant i at |`).matches).toEqual(['end']);
+    const { matches } = at(`${HEAD}  invariant i always |`);
+    expect(matches).toEqual(expect.arrayContaining(['x', 'y', 'seen', 'W', 't0', 'done', 'not']));
+    expect(at(`${HEAD}  invariant i at end t0.|`).matches).toEqual(['ok', 'r']);
+    expect(at(`${HEAD}  invariant i at end done(|`).matches).toEqual(['t0']);
+  });
+
+  it('offers the protocols defined before after explore, and the values of the option given', () => {
+    const text = `${HEAD}}\n`;
+    expect(at(`${text}explore |`).matches).toEqual(['sb']);
+    expect(at(`${text}explore sb memory |`).matches).toEqual(['sc', 'tso']);
+    expect(at(`${text}explore sb reduction |`).matches).toEqual(['none', 'por']);
+    // An earlier cell's protocols, from the session's scope.
+    const scope = compile(text).scope;
+    expect(at('explore |', scope).matches).toEqual(['sb']);
+  });
+
+  it('leaves completion after the protocol as it was', () => {
+    expect(at(`${HEAD}}\nru|`).matches).toEqual(['run']);
+  });
+});
+
 describe('inspect', () => {
   const text = `${DEFS}run db with ring, fast seed 1`;
   const cursorAt = (word: string, nth = 0): number => {
