@@ -141,3 +141,22 @@ export function storeForwarding(): Protocol {
     invariants: [atEnd('reads-own-store', ne(threadReg('T0', 'r'), k(0)))],
   };
 }
+
+/** The store-buffering litmus test (SB) in the language: both threads may read 0 under TSO. */
+export const STORE_BUFFERING_MMU = `protocol sb {
+  shared x = 0
+  shared y = 0
+
+  thread t0(r0) {
+    store x = 1
+    load r0 = y
+  }
+
+  thread t1(r1) {
+    store y = 1
+    load r1 = x
+  }
+
+  invariant not_both_zero at end not (t0.r0 = 0 and t1.r1 = 0) "both threads read 0"
+}
+`;

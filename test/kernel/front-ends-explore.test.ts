@@ -8,6 +8,7 @@ import { InThreadRunner } from '../../kernel/experiment/in-thread.ts';
 import { MmulabSession } from '../../kernel/jupyter/session.ts';
 import { mmu } from '../../kernel/tslab.ts';
 import { runMmulab } from '../helpers/cli.ts';
+import { STORE_BUFFERING_MMU } from '../helpers/litmus.ts';
 
 /**
  * `explore` in the three front ends: the CLI (terminal and HTML report), the kernel
@@ -15,23 +16,7 @@ import { runMmulab } from '../helpers/cli.ts';
  * shortest counterexample, and `expect explore` passes or fails in each.
  */
 
-const PROGRAM = `protocol sb {
-  shared x = 0
-  shared y = 0
-
-  thread t0(r0) {
-    store x = 1
-    load r0 = y
-  }
-
-  thread t1(r1) {
-    store y = 1
-    load r1 = x
-  }
-
-  invariant not_both_zero at end not (t0.r0 = 0 and t1.r1 = 0) "both threads read 0"
-}
-
+const PROGRAM = `${STORE_BUFFERING_MMU}
 explore sb memory sc
 explore sb memory tso
 expect explore where memory_model = sc: violations = 0

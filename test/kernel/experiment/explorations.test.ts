@@ -6,24 +6,9 @@ import {
   runExplorations,
   showExplorations,
 } from '../../../kernel/experiment/explorations.ts';
+import { STORE_BUFFERING_MMU } from '../../helpers/litmus.ts';
 
-const SB = `protocol sb {
-  shared x = 0
-  shared y = 0
-
-  thread t0(r0) {
-    store x = 1
-    load r0 = y
-  }
-
-  thread t1(r1) {
-    store y = 1
-    load r1 = x
-  }
-
-  invariant not_both_zero at end not (t0.r0 = 0 and t1.r1 = 0) "both threads read 0"
-}
-
+const SB = `${STORE_BUFFERING_MMU}
 explore sb memory sc
 explore sb memory tso reduction por
 `;
