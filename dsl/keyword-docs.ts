@@ -71,6 +71,8 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
       "A virtio-balloon's free page reporting (mm/page_reporting.c, VIRTIO_BALLOON_F_REPORTING) and free page hinting (VIRTIO_BALLOON_F_FREE_PAGE_HINT): `balloon { reporting virtio|hypercall|s390|free_hypercall|off, order N, capacity N, delay TIME, max_order N, hinting on|off }`. The guest gets a buddy allocator: the other workloads' regions are allocated at boot, the rest is free.",
     device:
       "A device that writes guest memory outside any vCPU (not through a dirty ring) when the VM stops: `device its { tables SIZE }` (the GICv3 ITS tables) or `device vgic_v3 { tables SIZE }` (the redistributors' LPI pending tables).",
+    io_exits:
+      "Exits per second per vCPU that QEMU handles in userspace (port and MMIO accesses to emulated devices, e.g. `io_exits 2k/s`). Each needs QEMU's big lock, which migration holds while it starts dirty logging (the enabling ioctl, eager splitting included), syncs the dirty log and reaps the rings: a vCPU's first such exit during a hold waits for its end (summary `bql_held_ms`, stall cause `bql`). Default 0.",
     prefill:
       'Share of RAM holding non-zero data when migration starts, in %; the rest is zero pages QEMU can skip. Default 0%.',
   },

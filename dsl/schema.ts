@@ -208,6 +208,10 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: 'Share of RAM holding non-zero data at the start (default 0%).',
       args: [percent('prefill')],
     },
+    io_exits: {
+      doc: "Exits per second per vCPU to QEMU's device emulation, each taking QEMU's big lock (default 0).",
+      args: [{ type: 'quantity', dim: 'rate', min: 0, label: 'the exit rate' }],
+    },
   },
   workload: {
     rate: {

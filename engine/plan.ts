@@ -40,6 +40,12 @@ export interface VmSpec {
   prefill?: number;
   /** A virtio-balloon (or its alternatives): free page reporting and hinting. */
   balloon?: BalloonSpec;
+  /**
+   * Exits per second per vCPU that QEMU handles in userspace (port and MMIO accesses to
+   * emulated devices): each needs QEMU's big lock, so a vCPU waits behind the
+   * migration's holds of it (engine/vmm/bql.ts). Default 0: no vCPU needs the lock.
+   */
+  ioExitRate?: number;
 }
 
 /**

@@ -100,6 +100,9 @@ export function buildResult(out: SimulationOutput): RunResult {
     // The same while the guest ran: the downtime left out, so policies compare by what
     // dirty tracking cost the running guest.
     live_slowdown: out.guestIdealRunning > 0 ? 1 - out.guestAccesses / out.guestIdealRunning : 0,
+    max_vcpu_stall_ms: out.maxVcpuStallNs / 1e6,
+    p99_vcpu_stall_ms: out.p99VcpuStallNs / 1e6,
+    bql_held_ms: m.bql.heldNs / 1e6,
     pf_fast: stats.pf_fast,
     pf_slow: stats.pf_fixed,
     pf_not_present: stats.pf_not_present,
@@ -287,6 +290,9 @@ const SUMMARY_COLUMNS = [
   'guest_writes_per_s',
   'guest_slowdown',
   'live_slowdown',
+  'max_vcpu_stall_ms',
+  'p99_vcpu_stall_ms',
+  'bql_held_ms',
   'pf_fast',
   'pf_slow',
   'pf_not_present',

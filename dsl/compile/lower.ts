@@ -82,6 +82,8 @@ export function lowerVm(
   if (vcpus !== undefined) out.vcpus = vcpus;
   const prefill = pct(f.get('prefill')?.args[0]);
   if (prefill !== undefined) out.prefill = prefill;
+  const ioExits = num(f.get('io_exits')?.args[0]);
+  if (ioExits !== undefined) out.ioExitRate = ioExits;
   const slots = props.filter((p) => p.key === 'slot').map(lowerSlot);
   if (slots.length) out.slots = slots;
   const workloads = props

@@ -73,6 +73,7 @@ export const PLAN_COLUMNS: {
     word('arch', 'enum', (v) => v.arch),
     quantity('vcpus', 'count', (v) => v.vcpus),
     quantity('prefill', 'percent', (v) => (v.prefill === undefined ? undefined : v.prefill * 100)),
+    quantity('io_exits', 'rate', (v) => v.ioExitRate),
   ],
   tracking: [
     word('dirty_log', 'enum', (t) => DIRTY_LOG_WORD[t.dirtyLog]),

@@ -19,6 +19,7 @@ export const STALL_CAUSES = [
   'mmio',
   'tlb_flush',
   'tlb_miss',
+  'bql',
 ] as const;
 export type StallCause = (typeof STALL_CAUSES)[number];
 

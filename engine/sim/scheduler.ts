@@ -4,6 +4,7 @@ import type { TimelineSampler } from './timeline.ts';
 import type { World } from './world.ts';
 import { MmuLockSim } from './mmu-lock.ts';
 import { TlbReach } from './tlb-reach.ts';
+import { StallEpisodes } from './stall-episodes.ts';
 
 /** Events kept per run (ring-full exits can number millions). */
 const MAX_EVENTS = 20_000;
@@ -28,6 +29,8 @@ export class Scheduler {
   private readonly ctx: SliceContext;
   private readonly lock: MmuLockSim;
   private readonly tlb: TlbReach;
+  /** The vCPUs' stalls during migration (max and p99 columns); set when migration starts. */
+  episodes: StallEpisodes | null = null;
 
   constructor(world: World, sampler: TimelineSampler) {
     this.world = world;
@@ -93,6 +96,9 @@ export class Scheduler {
     const ctx = this.ctx;
     const lock = this.lock;
     let nextReap = this.now + reaperIntervalNs;
+    const ioExitRate = this.world.plan.vm.ioExitRate ?? 0;
+    const episodes = new StallEpisodes(threads);
+    this.episodes = episodes;
     const end = warmupNs + maxTimeNs;
     for (; this.now < end && !migration.done; this.now += sliceNs) {
       const now = this.now;
@@ -124,9 +130,12 @@ export class Scheduler {
         now >= nextReap &&
         migration.state === 'active'
       ) {
-        sync.reap(null); // QEMU's kvm-reaper thread
+        // QEMU's kvm-reaper thread, which reaps under the BQL
+        migration.bql.hold(now, sync.reap(null));
         nextReap += reaperIntervalNs;
       }
+      // The vCPUs that exit to QEMU while migration holds its lock wait for it.
+      migration.bql.chargeVcpus(threads, paused || onDestination ? 0 : ioExitRate, now + sliceNs);
       lock.endSlice(
         onDestination ? 0 : sync.lockWriteNs,
         sliceNs,
@@ -135,15 +144,20 @@ export class Scheduler {
       );
       // On the destination the guest runs on mappings this model does not follow.
       if (!onDestination && !paused) this.tlb.endSlice(now, now + sliceNs);
+      episodes.afterSlice(sliceNs);
       if (this.sampler.sampleIfDue(now + sliceNs, migration.done)) {
         control.onProgress?.({
           fraction: (now - warmupNs) / maxTimeNs,
           state: migration.state,
           timeS: now / 1e9,
         });
-        if (control.shouldStop?.()) return true;
+        if (control.shouldStop?.()) {
+          episodes.finish();
+          return true;
+        }
       }
     }
+    episodes.finish();
     return false;
   }
 }

@@ -46,6 +46,9 @@ export interface SimulationOutput {
   stallNs: Float64Array;
   /** Per vCPU during migration: accesses, progress, exits, stalls by cause. */
   vcpuStats: VcpuStatsRow[];
+  /** The longest single stall of any vCPU during migration, and the p99 of all stalls (stall-episodes.ts), ns. */
+  maxVcpuStallNs: number;
+  p99VcpuStallNs: number;
   /** Accesses and ideal accesses during migration (for the slowdown). */
   guestAccesses: number;
   guestIdeal: number;
@@ -108,7 +111,12 @@ export function runWorld(world: World, options: RunControl = {}): SimulationOutp
     stalePages: verified.stalePages,
     stale: verified.stale,
     stallNs: end.stalls.map((ns, k) => ns - start.stalls[k]),
-    vcpuStats: threads.map((th, k) => vcpuStatsRow(startPerVcpu[k], vcpuSnapshot(th))),
+    vcpuStats: threads.map((th, k) => ({
+      ...vcpuStatsRow(startPerVcpu[k], vcpuSnapshot(th)),
+      max_stall_ms: (scheduler.episodes?.maxNs[k] ?? 0) / 1e6,
+    })),
+    maxVcpuStallNs: scheduler.episodes?.maxStallNs ?? 0,
+    p99VcpuStallNs: scheduler.episodes?.quantileNs(0.99) ?? 0,
     guestAccesses: end.accesses - start.accesses,
     guestIdeal: end.ideal - start.ideal,
     guestIdealRunning: running.ideal - start.ideal,

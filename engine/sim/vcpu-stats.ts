@@ -82,4 +82,5 @@ export const VCPU_STATS_COLUMNS = [
   'vm_exits',
   'userspace_exits',
   'ring_full_exits',
+  'max_stall_ms',
 ] as const;

@@ -12,6 +12,7 @@ import type { HostMemory } from './host-memory.ts';
 import type { PolicyAction, PrecopyPolicy } from './policy-hook.ts';
 import { PageSet } from '../guest/page-set.ts';
 import { BUFFER_DELAY_NS } from './link.ts';
+import { BigQemuLock } from './bql.ts';
 import { checkDecision } from './policy-hook.ts';
 
 /** QAPI MigrationStatus values the simulator goes through. */
@@ -139,6 +140,8 @@ export class MigrationThread {
   dirtyBytesLastSync = 0;
   /** Pages not yet at the destination after a postcopy switch. */
   missing: PageSet[] | null = null;
+  /** QEMU's big lock as the migration holds it (ram_init_bitmaps, each sync, each reap). */
+  readonly bql = new BigQemuLock();
   private debt = 0;
   private cursorSlot = 0;
   private cursorRel = 0;
@@ -230,6 +233,9 @@ export class MigrationThread {
     this.syncCount = 1;
     this.lastSyncNs = now + ns;
     this.setupNs = ns;
+    // ram_init_bitmaps holds the BQL from memory_global_dirty_log_start to the end of
+    // the first sync: every enabling ioctl, with its eager split, is under it.
+    this.bql.hold(now, ns);
     this.debt = ns;
     this.state = 'active';
     this.recordIteration(now + ns, first.newPages, first.ns);
@@ -252,6 +258,8 @@ export class MigrationThread {
     const tickSync = policy.bitmapSync === 'every-tick' && t - this.lastSyncNs >= BUFFER_DELAY_NS;
     if ((xen ? pending === 0 : pending < this.thresholdBytes) || forceSync || tickSync) {
       const r = sync.sync(false);
+      // ram_state_pending_exact takes the BQL around migration_bitmap_sync_precopy.
+      this.bql.hold(t, r.ns);
       this.syncCount++;
       this.lastSyncNs = t + r.ns;
       if (xen) this.xenRounds++;
