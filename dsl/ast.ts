@@ -146,6 +146,8 @@ export interface TableOutput extends RowQueryNode {
   views: Name[];
   /** `with a, b`: only these columns (a sweep's `label` always leads); all when absent. */
   columns?: Name[];
+  /** `table summary all`: every column, not only the headline ones. */
+  all?: Span;
   span: Span;
 }
 

@@ -158,6 +158,7 @@ export type TableStmtCstChildren = {
   Table?: IToken[];
   views?: IToken[];
   Comma?: IToken[];
+  all?: IToken[];
   whereClause?: WhereClauseCstNode[];
   byClause?: ByClauseCstNode[];
   aggregates?: AggregatesCstNode[];

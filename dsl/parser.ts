@@ -258,12 +258,14 @@ export class MmuParser extends RecoveringParser {
   });
 
   /**
-   * tableStmt := table WORD ("," WORD)* whereClause? byClause? aggregates? (with WORD ("," WORD)*)?
-   * e.g. `table summary by tracking, bandwidth mean downtime_ms, n with tracking, n`
+   * tableStmt := table WORD ("," WORD)* all? whereClause? byClause? aggregates? (with WORD ("," WORD)*)?
+   * e.g. `table summary by tracking, bandwidth mean downtime_ms, n with tracking, n`,
+   * `table summary all` (every column, not the headline ones)
    */
   public tableStmt = this.RULE('tableStmt', () => {
     this.CONSUME(Table);
     this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.CONSUME(Word, { LABEL: 'views' }) });
+    this.OPTION5(() => this.CONSUME(All, { LABEL: 'all' }));
     this.OPTION(() => this.SUBRULE(this.whereClause));
     this.OPTION2(() => this.SUBRULE(this.byClause));
     this.OPTION3(() => this.SUBRULE(this.aggregates));

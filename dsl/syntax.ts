@@ -263,9 +263,11 @@ export const SYNTAX: Syntax = {
       where:
         '`where EXPR`: keep the rows for which the condition is true, e.g. `where status = completed and bandwidth >= 10Gbit/s`.',
       by: '`by COLUMN, ...`: group the rows by these columns (an axis such as `tracking` or `bandwidth`, or any column); each group becomes one row, or one trace of a plot.',
+      all: '`table summary all`: every column of the summary; without `all` (or `with`, or aggregates) it shows the headline columns: the run, its axes, status, total and downtime, iterations, bytes sent, stale pages and the lets.',
     },
     slots: {
       views: VIEW,
+      all: { holds: { kind: 'keyword' } },
       whereClause: WHERE,
       byClause: BY,
       aggregates: AGGREGATES,

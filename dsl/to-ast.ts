@@ -330,6 +330,7 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
       views: (ch.views ?? []).map((t) => nameOf(t)),
       ...this.rowQuery(ch),
       ...(ch.With ? { columns: (ch.columns ?? []).map((t) => nameOf(t)) } : {}),
+      ...(ch.all ? { all: tokenSpan(ch.all[0]) } : {}),
       span: nodeSpan(ch),
     };
   }

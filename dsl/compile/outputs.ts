@@ -43,6 +43,11 @@ export type CompiledOutput =
       views: TableView[];
       /** `table V with a, b`: the columns to show, in this order; absent shows all. */
       columns?: string[];
+      /**
+       * `table summary all`: every column of a table of runs; without it (and without
+       * `with` or aggregates) a view that has headline columns shows those.
+       */
+      all?: true;
       line: number;
     } & RowQuery)
   | {
@@ -130,6 +135,7 @@ function compileTable(
     views,
     ...query.query,
     ...(s.columns ? { columns: s.columns.map((c) => c.text) } : {}),
+    ...(s.all ? { all: true as const } : {}),
     line: s.span.line,
   };
 }

@@ -11,7 +11,7 @@ import type { PlanRunner } from '../experiment/runner.ts';
 import { ChromiumMissingError, figureTitle, renderFigures } from '../output/figure-image.ts';
 import type { FigureJob } from '../output/figure-image.ts';
 import { plotlyConfig } from '../output/plotly-js.ts';
-import { shownOutputs } from '../output/shown.ts';
+import { shownByExperiment } from '../output/shown.ts';
 import type { FigureArgs } from './commands.ts';
 import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
@@ -69,8 +69,8 @@ export async function figureCommand(args: FigureArgs, io: CliIo): Promise<ExitCo
     ...(args.height === undefined ? {} : { height: args.height }),
   };
   try {
-    for (const e of experiments)
-      for (const shown of shownOutputs(e, program.outputs, program.lets ?? []))
+    for (const { items } of shownByExperiment(experiments, program.outputs, program.lets ?? []))
+      for (const shown of items)
         if (shown.kind === 'plot')
           charts.push({ title: figureTitle(shown.figure), job: { figure: shown.figure, size } });
   } catch (e) {

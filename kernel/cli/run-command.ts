@@ -22,7 +22,7 @@ import { formatNumber } from '../output/format.ts';
 import { renderReport } from '../output/report.ts';
 import { compareCsvDirs } from '../output/verify.ts';
 import { shownByExperiment } from '../output/shown.ts';
-import { fittedTextTable } from '../output/text-table.ts';
+import { terminalWidth, textTable } from '../output/text-table.ts';
 import type { RunArgs } from './commands.ts';
 import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
@@ -215,7 +215,7 @@ function printResults(
   explored: ExplorationsShown | undefined,
 ): Printed {
   const failed: string[] = [];
-  const width = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 120;
+  const width = terminalWidth(io.stdout.isTTY ? io.stdout.columns : undefined);
   const out: string[] = [];
   for (const { experiment: e, items: shownItems } of shownByExperiment(
     experiments,
@@ -234,12 +234,10 @@ function printResults(
       }
       if (item.kind !== 'table') continue;
       tables++;
-      const { view, table: t } = item;
-      // Each block of a wide table repeats what names a row: the plan, else the first column.
-      const keys = t.columnNames().includes('label') ? ['label'] : t.columnNames().slice(0, 1);
+      const { view, table: t, keys } = item;
       out.push(
         `${view}:`,
-        t.numRows() ? fittedTextTable(t, width, keys) : '(no rows)',
+        t.numRows() ? textTable(t, { width, ...(keys.length ? { keys } : {}) }) : '(no rows)',
         ...(item.note === undefined ? [] : [item.note]),
         '',
       );
@@ -257,7 +255,7 @@ function printResults(
     // The table; the swimlane charts of the counterexamples are the report's (--html).
     const t = explored.table;
     out.push(`== explore  (${t.numRows()} exploration(s))`, '');
-    out.push(fittedTextTable(t, width, ['protocol']), '');
+    out.push(textTable(t, { width, keys: ['protocol'] }), '');
     for (const r of explored.expects) {
       if (r.pass) out.push(expectLine(r), '');
       else failed.push(expectFailureText(r));

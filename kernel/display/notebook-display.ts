@@ -1,6 +1,4 @@
-import type { ColumnTable } from 'arquero';
 import type { CompiledOutput } from '../../dsl/compile.ts';
-import type { ResultTableName } from '../../engine/results.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 import type { LetDefinition } from '../../dsl/compile.ts';
 import type { ExpectResult } from '../experiment/expect.ts';
@@ -9,6 +7,7 @@ import { expectLine } from '../output/expect-text.ts';
 import { escapeHtml } from '../output/format.ts';
 import type { PlotlyFigure } from '../output/figures.ts';
 import { shownByExperiment } from '../output/shown.ts';
+import type { ShownOutput } from '../output/shown.ts';
 import { mmulabMetadata, provenanceRecord } from './mime.ts';
 import type { MimeBundle, ProvenanceRecord } from './mime.ts';
 import { plotlyFigureBundle, plotlyLoaderBundle } from './plotly.ts';
@@ -63,8 +62,7 @@ export class NotebookDisplay {
     for (const { experiment: e, items } of shownByExperiment(experiments, asked, lets, own)) {
       const provenance = experimentProvenance(e);
       for (const item of items) {
-        if (item.kind === 'table')
-          bundles.push(this.table(e, item.view, item.table, provenance, item.note));
+        if (item.kind === 'table') bundles.push(this.table(e, item, provenance));
         else if (item.kind === 'plot') {
           const run =
             item.label === undefined ? undefined : e.runs.find((r) => r.label === item.label);
@@ -122,14 +120,14 @@ export class NotebookDisplay {
 
   private table(
     e: ExperimentRun,
-    view: ResultTableName,
-    table: ColumnTable,
+    item: Extract<ShownOutput, { kind: 'table' }>,
     provenance: ProvenanceRecord[],
-    note?: string,
   ): MimeBundle {
+    const { view, table, note, keys } = item;
     return tableBundle(table, {
       title: `${e.statement} — ${view}${note === undefined ? '' : ` (${note})`}`,
       provenance,
+      keys,
       ...(this.options.maxRows === undefined ? {} : { maxRows: this.options.maxRows }),
     });
   }

@@ -25,12 +25,19 @@ export interface TableBundleOptions {
    * caller passes one record per plan.
    */
   provenance?: readonly ProvenanceRecord[];
+  /** The columns each block of a wide `text/plain` table repeats (default: `label`). */
+  keys?: readonly string[];
 }
 
 export const DEFAULT_MAX_ROWS = 20;
 /** Longest cell text, in characters, before it is cut with "…" (keeps payloads bounded). */
 const MAX_CELL_HTML = 120;
 const MAX_CELL_TEXT = 40;
+/**
+ * The widest line of a `text/plain` table: a console's width is not sent to the kernel,
+ * so the text wraps for a common terminal (its blocks repeat the run's label).
+ */
+export const TEXT_WIDTH = 100;
 
 /** The bundle of `table`: its head as HTML and text, and its provenance in metadata. */
 export function tableBundle(table: ColumnTable, options: TableBundleOptions = {}): MimeBundle {
@@ -44,7 +51,13 @@ export function tableBundle(table: ColumnTable, options: TableBundleOptions = {}
       : [];
   return {
     data: {
-      'text/plain': textTable(table, { caption, maxRows, maxCell: MAX_CELL_TEXT }),
+      'text/plain': textTable(table, {
+        caption,
+        maxRows,
+        maxCell: MAX_CELL_TEXT,
+        width: TEXT_WIDTH,
+        ...(options.keys?.length ? { keys: options.keys } : {}),
+      }),
       'text/html': htmlTable(table, { caption, maxRows, maxCell: MAX_CELL_HTML }),
     },
     metadata: mmulabMetadata({ rows: table.numRows(), columns: table.numCols() }, provenance),

@@ -4,6 +4,7 @@ import type { ResultTableName } from '../../engine/results.ts';
 import { queryRows } from './aggregate.ts';
 import { applyLets } from './derive.ts';
 import { pickColumns, tidyTable } from './experiment-table.ts';
+import { headlineTable } from './headline.ts';
 import type { ExperimentRun } from './experiments.ts';
 
 /**
@@ -23,15 +24,19 @@ export function viewTable(
 export type TableOutput = Extract<CompiledOutput, { kind: 'table' }>;
 
 /**
- * What `table VIEW [where ...] [by ... AGG ...] [with ...]` shows of `view` of `e`;
- * throws ColumnError for a column the table lacks or an aggregate it cannot take.
+ * What `table VIEW [all] [where ...] [by ... AGG ...] [with ...]` shows of `view` of
+ * `e`: the columns `with` names, or a grouped table's, or the view's headline columns
+ * (every column with `all`, the headline ones first; headline.ts); throws ColumnError
+ * for a column the table lacks or an aggregate it cannot take.
  */
 export function tableOutputTable(
   e: ExperimentRun,
   view: ResultTableName,
-  out: Pick<TableOutput, 'where' | 'by' | 'aggregates' | 'columns'>,
+  out: Pick<TableOutput, 'where' | 'by' | 'aggregates' | 'columns' | 'all'>,
   lets: readonly LetDefinition[] = [],
 ): ColumnTable {
   const table = queryRows(viewTable(e, view, lets), out, view);
-  return out.columns ? pickColumns(table, view, out.columns) : table;
+  if (out.columns) return pickColumns(table, view, out.columns);
+  if (out.by || out.aggregates) return table;
+  return headlineTable(table, e, view, lets, out.all === true);
 }

@@ -2,6 +2,7 @@ import type { ColumnTable } from 'arquero';
 import { unitFromName } from '../../engine/results.ts';
 import { unitOf } from '../experiment/column-info.ts';
 import { count, formatCell } from './format.ts';
+import { columnNumberStyle } from './number-style.ts';
 
 /**
  * The head of a table as the text of its cells: what the text and the HTML renderer
@@ -35,10 +36,17 @@ export function tableCells(table: ColumnTable, options: CellOptions = {}): Table
   const total = table.numRows();
   // Only the head is materialised, so a 10 M-row timeline costs no more than 20 rows.
   const objects = table.objects({ limit: maxRows }) as Record<string, unknown>[];
+  // One number style per column, from the values shown (number-style.ts).
+  const styles = names.map((n) => columnNumberStyle(objects.map((r) => r[n])));
+  const cellText = (value: unknown, c: number): string =>
+    formatCell(
+      typeof value === 'number' && !Number.isNaN(value) ? styles[c](value) : value,
+      options.maxCell,
+    );
   return {
     names,
     headers: names.map((n) => columnHeader(table, n)),
-    rows: objects.map((r) => names.map((n) => formatCell(r[n], options.maxCell))),
+    rows: objects.map((r) => names.map((n, c) => cellText(r[n], c))),
     numeric: names.map((n) => isNumericColumn(objects, n)),
     total,
     more: total - objects.length,

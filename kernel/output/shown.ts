@@ -4,7 +4,8 @@ import type { ResultTableName } from '../../engine/results.ts';
 import { evaluateExpect } from '../experiment/expect.ts';
 import type { ExpectResult } from '../experiment/expect.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
-import { tableOutputTable } from '../experiment/views.ts';
+import { HEADLINE_COLUMNS } from '../experiment/headline.ts';
+import { tableOutputTable, viewTable } from '../experiment/views.ts';
 import { STALE_LIST_LIMIT } from '../../engine/sim/verify.ts';
 import { formatNumber } from './format.ts';
 import { guestperfFigure, plotFigure } from './figures.ts';
@@ -21,6 +22,8 @@ export type ShownOutput =
       kind: 'table';
       view: ResultTableName;
       table: ColumnTable;
+      /** What names a row, repeated by each block of a table too wide to print whole: the run's label, or a grouped table's groups. */
+      keys: string[];
       /** What the reader must know to read it: that it is cut, and where the full count is. */
       note?: string;
     }
@@ -40,13 +43,11 @@ export function shownOutputs(
     switch (out.kind) {
       case 'table':
         return out.views.map((view) => {
-          const note = view === 'stale' ? staleListNote(e) : undefined;
-          return {
-            kind: 'table',
-            view,
-            table: tableOutputTable(e, view, out, lets),
-            ...(note === undefined ? {} : { note }),
-          };
+          const table = tableOutputTable(e, view, out, lets);
+          const note =
+            view === 'stale' ? staleListNote(e) : headlineNote(e, view, out, table, lets);
+          const keys = out.by ?? (table.columnNames().includes('label') ? ['label'] : []);
+          return { kind: 'table', view, table, keys, ...(note === undefined ? {} : { note }) };
         });
       case 'plot':
         return [{ kind: 'plot', title: plotTitle(out), figure: plotFigure(out, e, lets) }];
@@ -144,6 +145,29 @@ function groupOf(output: CompiledOutput, groups: readonly ExperimentRun[][]): nu
     if (g[0].line < output.line) at = i;
   });
   return at;
+}
+
+/**
+ * "8 of 57 columns: `table summary all` shows every one" under a table cut to its
+ * headline columns, so that the reader knows the rest are there and how to see them.
+ */
+function headlineNote(
+  e: ExperimentRun,
+  view: ResultTableName,
+  out: Extract<CompiledOutput, { kind: 'table' }>,
+  table: ColumnTable,
+  lets: readonly LetDefinition[],
+): string | undefined {
+  const curated =
+    HEADLINE_COLUMNS[view] !== undefined &&
+    out.columns === undefined &&
+    out.by === undefined &&
+    out.aggregates === undefined &&
+    out.all !== true;
+  if (!curated) return undefined;
+  const every = viewTable(e, view, lets).numCols();
+  if (every <= table.numCols()) return undefined;
+  return `${table.numCols()} of ${every} columns: \`table ${view} all\` shows every one`;
 }
 
 /**

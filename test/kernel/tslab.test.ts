@@ -148,7 +148,7 @@ describe.skipIf(MISSING.length > 0)(
         /<table[^>]*>[\s\S]*<th[^>]*>total_ms<\/th>/,
       );
       expect(joined(table.data?.['text/plain'])).toMatch(
-        /^run tiny with ring, m seed 1 .* — summary · 1 row × \d+ columns\n/,
+        /^run tiny with ring, m seed 1 .* — summary \(\d+ of \d+ columns: `table summary all` shows every one\) · 1 row × \d+ columns\n/,
       );
     });
 
@@ -231,7 +231,7 @@ describe('mmu and show (with a sink instead of tslab)', () => {
     const runs = await mmu(MMU, { sink });
     expect(runs.map((e) => e.runs.map((r) => r.label))).toEqual([['tiny/ring/m/seed=1']]);
     expect(texts()).toEqual([
-      expect.stringMatching(/^run tiny .* — summary · 1 row × \d+ columns$/),
+      expect.stringMatching(/^run tiny .* — summary \(.*\) · 1 row × \d+ columns$/),
       expect.stringMatching(/^plotly\.js /),
       'Plotly figure: "remaining over time", 1 scatter trace (tiny/ring/m/seed=1)',
       // Guest-progress charts come only with `plot progress`.

@@ -329,6 +329,14 @@ describe('table', () => {
     ]);
   });
 
+  it('asks for every column with `all` after the views, with or without a where', () => {
+    const r = lab('table summary all where status = completed\ntable summary, iterations');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.program.outputs[0]).toMatchObject({ kind: 'table', views: ['summary'], all: true });
+    expect(r.program.outputs[1]).not.toHaveProperty('all');
+    expect(lab('table all summary').diagnostics.map((d) => d.severity)).toContain('error');
+  });
+
   it('groups without aggregates, showing n', () => {
     const r = lab('table summary by tracking with tracking, n');
     expect(r.diagnostics).toEqual([]);

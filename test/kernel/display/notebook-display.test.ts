@@ -46,6 +46,9 @@ const plot: CompiledOutput = {
 
 const progress: CompiledOutput = { kind: 'progress', line: 3 };
 
+/** The note under a summary cut to its headline columns. */
+const HEADLINE_NOTE = '\\d+ of \\d+ columns: `table summary all` shows every one';
+
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** What each bundle is, in order: table:<caption start>, loader, chart:<text>. */
@@ -69,14 +72,18 @@ describe('NotebookDisplay.render', () => {
     expect(out).toEqual([
       // The column count follows the engine's summary; only the rows are this test's.
       expect.stringMatching(
-        new RegExp(`^table:${escape(sweep)} — summary · 2 rows × \\d+ columns$`),
+        new RegExp(
+          `^table:${escape(sweep)} — summary \\(${HEADLINE_NOTE}\\) · 2 rows × \\d+ columns$`,
+        ),
       ),
       'loader',
       'chart:Plotly figure: "remaining over time", 2 scatter traces (tiny/bitmap/m/seed=1, tiny/ring/m/seed=1)',
       expect.stringMatching(/^chart:.*"tiny\/bitmap\/m\/seed=1: guest progress/),
       expect.stringMatching(/^chart:.*"tiny\/ring\/m\/seed=1: guest progress/),
       expect.stringMatching(
-        new RegExp(`^table:${escape(single)} — summary · 1 row × \\d+ columns$`),
+        new RegExp(
+          `^table:${escape(single)} — summary \\(${HEADLINE_NOTE}\\) · 1 row × \\d+ columns$`,
+        ),
       ),
       'chart:Plotly figure: "remaining over time", 1 scatter trace (tiny/ring/m/seed=2)',
       expect.stringMatching(/^chart:.*"tiny\/ring\/m\/seed=2: guest progress/),
@@ -126,8 +133,8 @@ describe('NotebookDisplay.render', () => {
   it("shows each experiment's summary when the cell asks for no table or plot", () => {
     const out = kinds(new NotebookDisplay().render([], experiments));
     expect(out).toEqual([
-      expect.stringMatching(/^table:sweep .* — summary · 2 rows/),
-      expect.stringMatching(/^table:run .* — summary · 1 row /),
+      expect.stringMatching(/^table:sweep .* — summary \(.*\) · 2 rows/),
+      expect.stringMatching(/^table:run .* — summary \(.*\) · 1 row /),
     ]);
   });
 

@@ -1,7 +1,7 @@
 import * as aq from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../../engine/run.ts';
-import { tableBundle } from '../../../kernel/display/table.ts';
+import { TEXT_WIDTH, tableBundle } from '../../../kernel/display/table.ts';
 import { plan } from '../../helpers/plans.ts';
 
 const html = (t: aq.ColumnTable, o = {}): string => String(tableBundle(t, o).data['text/html']);
@@ -19,10 +19,24 @@ describe('tableBundle', () => {
     expect(cells(h)).toEqual(['&lt;script&gt;alert(2)&lt;/script&gt;', 'a &amp; b']);
   });
 
-  it('formats numbers for people: no padded decimals, thousands separators', () => {
-    const t = aq.table({ x: [200, 1.234567, 1234567, 0.000123456] });
-    expect(cells(html(t))).toEqual(['200', '1.235', '1,234,567', '0.000123']);
-    expect(text(t)).not.toContain('200.0');
+  it('formats numbers for people: one style per column, thousands separators', () => {
+    const t = aq.table({ x: [200, 1.234567, 1234567], n: [1, 20, 3000] });
+    expect(cells(html(t))).toEqual(['200.000', '1', '1.235', '20', '1,234,567.000', '3,000']);
+    expect(text(t)).toContain('1,234,567.000  3,000');
+  });
+
+  it('wraps a wide text/plain table into blocks of at most TEXT_WIDTH columns, each led by the label', () => {
+    const wide = aq.table(
+      Object.fromEntries([
+        ['label', ['web/ring/seed=1', 'web/ring/seed=2']],
+        ...Array.from({ length: 30 }, (_v, i) => [`column_${i}_ms`, [i * 1000.5, i]]),
+      ]),
+    );
+    const lines = text(wide).split('\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(TEXT_WIDTH);
+    const headers = lines.filter((l) => l.startsWith('label '));
+    expect(headers.length).toBeGreaterThan(3);
+    expect(lines.join('\n')).toContain('column_29_ms');
   });
 
   it('shows null, undefined and NaN as a placeholder', () => {

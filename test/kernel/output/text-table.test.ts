@@ -5,15 +5,14 @@ import { htmlTable } from '../../../kernel/output/html-table.ts';
 import { fittedTextTable, textTable } from '../../../kernel/output/text-table.ts';
 
 describe('textTable', () => {
-  it('writes numbers as formatNumber does: no padded decimals, thousands separators', () => {
-    const t = aq.table({ downtime_ms: [270.5, 2870.835549, 0.000123456, 12] });
+  it('writes each column in one number style: the same decimals down it, thousands separators', () => {
+    const t = aq.table({ downtime_ms: [270.5, 2870.835549, 12], pages: [1, 40960, 7] });
     expect(textTable(t).split('\n')).toEqual([
-      'downtime_ms',
-      '───────────',
-      '      270.5',
-      '  2,870.836',
-      '   0.000123',
-      '         12',
+      'downtime_ms   pages',
+      '───────────  ──────',
+      '     270.50       1',
+      '   2,870.84  40,960',
+      '      12.00       7',
     ]);
   });
 
