@@ -145,6 +145,8 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
     ring_topology:
       'Proposal: `per_vcpu` (KVM today), `per_vm` (one shared ring), or `pool N round_robin|lru|last_used` (N rings claimed by vCPUs).',
     granularity: 'Proposal: dirty-tracking granularity, 4k (KVM) or 2m (one bit per 2M region).',
+    vcpuless_writes:
+      "Proposal from the WITH_BITMAP debate (arm64 dirty ring, 2022): where a write without a running vCPU goes in ring-only mode. `drop` is KVM (the page is lost from the dirty log); `vcpu0_ring` pushes it into vCPU 0's ring (Peter Xu's first option); `vm_ring` into a ring of the VM's own beside the per-vCPU rings (Paolo Bonzini's). QEMU harvests either with the other rings. Nothing can stop a writer that is not a vCPU, so a write that finds the ring hard-full is lost.",
     split_on_first_clear:
       'Proposal: defer eager splitting to the first CLEAR in every mode, not only initially_set.',
     reaper:
@@ -252,6 +254,10 @@ export const VALUE_DOCS: Readonly<Record<string, string>> = {
   shadow:
     'Shadow paging (kvm_intel.ept=0 / kvm_amd.npt=0): rmap write protection, faults under the write lock.',
   per_vcpu: 'One dirty ring per vCPU (KVM today).',
+  drop: 'KVM: a write without a running vCPU and with no bitmap is dropped from the dirty log.',
+  vcpu0_ring: "Proposal (Peter Xu): a write without a running vCPU goes into vCPU 0's ring.",
+  vm_ring:
+    "Proposal (Paolo Bonzini): a write without a running vCPU goes into a ring of the VM's own.",
   per_vm: 'Proposal: one dirty ring shared by all vCPUs.',
   pool: 'Proposal: a pool of N rings claimed by vCPUs.',
   round_robin: 'Pool policy: claim rings in turn.',

@@ -424,6 +424,16 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: 'Proposal: split on the first CLEAR in every mode.',
       args: [onOff('split_on_first_clear')],
     },
+    vcpuless_writes: {
+      doc: 'Proposal: a ring-only write without a vCPU is dropped (KVM), or goes to vcpu0_ring or vm_ring.',
+      args: [
+        {
+          type: 'enum',
+          values: ['drop', 'vcpu0_ring', 'vm_ring'],
+          label: 'drop, vcpu0_ring or vm_ring',
+        },
+      ],
+    },
     reaper: {
       doc: "QEMU's dirty-ring reaper period (default 1s).",
       args: [time('the reaper period', { min: 1 })],

@@ -454,7 +454,12 @@ export function checkCombination(
       ),
     );
   }
-  if (vm.arch === 'arm64' && t.dirtyLog === 'ring' && (vm.devices ?? []).length > 0) {
+  if (
+    vm.arch === 'arm64' &&
+    t.dirtyLog === 'ring' &&
+    (t.proposals?.vcpulessWrites ?? 'drop') === 'drop' &&
+    (vm.devices ?? []).length > 0
+  ) {
     const kind = vm.devices?.[0].kind === 'vgic-v3' ? 'a vgic_v3' : 'an ITS';
     diags.push(
       diagnostic(

@@ -392,6 +392,10 @@ export function lowerTracking(
   if (gran) proposals.dirtyGranularity = gran === '2m' ? '2m' : '4k';
   const sofc = on(f.get('split_on_first_clear')?.args[0]);
   if (sofc !== undefined) proposals.splitOnFirstClear = sofc;
+  const vcpuless = word(f.get('vcpuless_writes')?.args[0]);
+  if (vcpuless)
+    proposals.vcpulessWrites =
+      vcpuless === 'vcpu0_ring' ? 'vcpu0-ring' : vcpuless === 'vm_ring' ? 'vm-ring' : 'drop';
   if (Object.keys(proposals).length) out.proposals = proposals;
   return out;
 }

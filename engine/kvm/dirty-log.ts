@@ -52,6 +52,15 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
     // Proposal (pool): claiming a ring is an atomic on the pool's shared state.
     return vm.costs.ringPush + (rings.lastPushClaimed ? vm.costs.ringPoolClaim : 0);
   }
+  if (ringMode && !vcpu && !bitmap && vm.rings && vm.params.proposals.vcpulessWrites !== 'drop') {
+    // Proposals instead of WITH_BITMAP: the write goes into vCPU 0's ring or the VM's.
+    if (vm.rings.pushWithoutVcpu(slot.slotId, rel) === 'lost') {
+      vm[INTERNAL].recordLostDirty(slot, rel, 'proposal-ring-overflow');
+      return 0;
+    }
+    vm.stats.ring_pushes++;
+    return vm.costs.ringPush;
+  }
   if (bitmap) {
     const end = pages > 1 ? Math.min(rel + pages, slot.npages) : rel + 1;
     for (let r = rel; r < end; r++) bitmap[r >>> 5] |= 1 << (r & 31);

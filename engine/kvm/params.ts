@@ -65,12 +65,25 @@ export interface Proposals {
   dirtyGranularity: DirtyGranularity;
   /** Defer eager splitting to the first CLEAR / GET / ring reset of a range, in every mode. */
   splitOnFirstClear: boolean;
+  /**
+   * Where a write without a running vCPU goes in ring-only mode: KVM drops it
+   * (`drop`); the proposals of the WITH_BITMAP debate (Gavin Shan's arm64 dirty-ring
+   * series, kvmarm, 2022) push it into vCPU 0's ring (`vcpu0-ring`, Peter Xu's first
+   * option) or into a ring of the VM's own beside the per-vCPU rings (`vm-ring`, Paolo
+   * Bonzini's). No vCPU can be stopped for either ring when it fills: a write that
+   * finds it hard-full is lost.
+   */
+  vcpulessWrites: VcpulessWrites;
 }
+
+/** Proposals.vcpulessWrites. */
+export type VcpulessWrites = 'drop' | 'vcpu0-ring' | 'vm-ring';
 
 export const DEFAULT_PROPOSALS: Readonly<Proposals> = Object.freeze<Proposals>({
   ringTopology: { kind: 'per-vcpu' },
   dirtyGranularity: '4k',
   splitOnFirstClear: false,
+  vcpulessWrites: 'drop',
 });
 
 /** KVM's defaults for an architecture (Linux 6.2 or later). */

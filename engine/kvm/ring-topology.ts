@@ -65,11 +65,15 @@ export class DirtyRingSet {
   claims = 0;
   /** Pool: pushes that found no free ring and waited with their vCPU. */
   claimWaits = 0;
+  /** Proposal (Paolo Bonzini's, in the WITH_BITMAP debate): a ring for writes without a running vCPU. */
+  readonly vmRing: DirtyRing | null;
 
-  constructor(topology: RingTopology, size: number, reserved: number) {
+  constructor(topology: RingTopology, size: number, reserved: number, vmRing = false) {
     this.topology = topology;
     this.size = size;
     this.reserved = reserved;
+    this.vmRing = vmRing ? new DirtyRing(size, reserved) : null;
+    if (this.vmRing) this.rings.push(this.vmRing);
     if (topology.kind === 'per-vm') this.rings.push(new DirtyRing(size, reserved));
     if (topology.kind === 'pool') {
       for (let k = 0; k < topology.rings; k++) this.rings.push(new DirtyRing(size, reserved));
@@ -146,6 +150,17 @@ export class DirtyRingSet {
     // pushes into a held ring, so this is a model bug, not a proposal's loss.
     if (ring.hardFull) return 'lost';
     if (ring.push(slot, offset)) this.filled.set(vcpuId, idx);
+    return 'pushed';
+  }
+
+  /**
+   * Proposals for a write with no running vCPU: into the VM's own ring, or into vCPU
+   * 0's. Nothing can stop a writer that is not a vCPU, so a hard-full ring loses it.
+   */
+  pushWithoutVcpu(slot: number, offset: number): RingPush {
+    const ring = this.vmRing ?? this.ringOf(0);
+    if (!ring || ring.hardFull) return 'lost';
+    ring.push(slot, offset);
     return 'pushed';
   }
 

@@ -302,6 +302,7 @@ export class Vm {
         this.params.proposals.ringTopology,
         this.dirtyRingSize / KVM_DIRTY_GFN_SIZE,
         ringReservedEntries(this.params.enablePml),
+        this.params.proposals.vcpulessWrites === 'vm-ring',
       );
     }
     const vcpu = new Vcpu(this, id);

@@ -416,6 +416,16 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     severity: 'warning',
   },
   {
+    code: 'will-lose-pages',
+    bad: 'vm a { arch arm64, slot r at 0 size 1GiB, device its { tables 64KiB } }\ntracking r { dirty_log ring 4096, vcpuless_writes drop }\nrun a with r, fast',
+    good: 'vm a { arch arm64, slot r at 0 size 1GiB, device its { tables 64KiB } }\ntracking r { dirty_log ring 4096, vcpuless_writes vm_ring }\nrun a with r, fast',
+    message:
+      "VM 'a' has an ITS device, which dirties memory without a vCPU, and tracking 'r' is a ring without a bitmap: the migration will lose pages.",
+    at: 'run',
+    lineOffset: 2,
+    severity: 'warning',
+  },
+  {
     code: 'unsupported-combination',
     bad: 'vm a { arch arm64, slot r at 0 size 1GiB }\ntracking rb { dirty_log ring_with_bitmap 4096, with_bitmap after_memslots }\nrun a with rb, fast',
     good: 'vm a { arch arm64, slot r at 0 size 1GiB }\ntracking rb { dirty_log ring_with_bitmap 4096, with_bitmap before_memslots }\nrun a with rb, fast',

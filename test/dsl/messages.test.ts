@@ -86,7 +86,7 @@ const CASES: MessageCase[] = [
         'unknown-field',
         0,
         17,
-        "A vm block takes 'arch', 'vcpus', 'slot', 'workload', 'device', 'balloon' or 'prefill'.",
+        "A vm block takes 'arch', 'vcpus', 'slot', 'workload', 'device', 'balloon', 'prefill' or 'io_exits'.",
       ],
     ],
   },

@@ -92,3 +92,42 @@ describe('a VMM that enables WITH_BITMAP once its memslots exist', () => {
     expect(build('before-memslots')).toBeDefined();
   });
 });
+
+describe("the proposals for vCPU-less writes in ring-only mode (Peter Xu's vcpu0 ring, Paolo Bonzini's VM ring)", () => {
+  function proposalVm(vcpulessWrites: 'vcpu0-ring' | 'vm-ring', ringBytes = 4096 * 16): Vm {
+    return makeVm({
+      arch: 'arm64',
+      params: {
+        proposals: {
+          ringTopology: { kind: 'per-vcpu' },
+          dirtyGranularity: '4k',
+          splitOnFirstClear: false,
+          vcpulessWrites,
+        },
+      },
+      caps: [[Cap.DirtyLogRingAcqRel, ringBytes]],
+      slots: [region({ baseGfn: 0, npages: NPAGES, flags: KVM_MEM_LOG_DIRTY_PAGES })],
+      vcpus: 2,
+    });
+  }
+
+  it("keeps every page of the ITS save in vCPU 0's ring", () => {
+    const vm = proposalVm('vcpu0-ring');
+    expect(vm.saveItsTables(TABLE_GFNS)).toBe(0);
+    expect(vm.dirtyRings()[0].used).toBe(3);
+    expect(vm.dirtyRings()[1].used).toBe(0);
+  });
+
+  it("keeps every page in a ring of the VM's own, beside the vCPUs' rings", () => {
+    const vm = proposalVm('vm-ring');
+    expect(vm.dirtyRings()).toHaveLength(3);
+    expect(vm.saveItsTables(TABLE_GFNS)).toBe(0);
+    expect(vm.rings?.vmRing?.used).toBe(3);
+  });
+
+  it('loses what finds the ring hard-full: no vCPU can be stopped for it', () => {
+    const vm = proposalVm('vm-ring', 4096);
+    const many = Array.from({ length: 300 }, (_, k) => asGfn(k));
+    expect(vm.saveItsTables(many)).toBe(300 - 256);
+  });
+});

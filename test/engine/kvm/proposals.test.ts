@@ -79,11 +79,12 @@ function harvestAndReset(vm: Vm, rings: readonly DirtyRing[]): number {
 }
 
 describe('proposal defaults', () => {
-  it('default to KVM: per-vCPU rings, 4K granularity, eager split at enable', () => {
+  it('default to KVM: per-vCPU rings, 4K granularity, eager split at enable, vCPU-less writes dropped', () => {
     expect(DEFAULT_PROPOSALS).toEqual<Proposals>({
       ringTopology: { kind: 'per-vcpu' },
       dirtyGranularity: '4k',
       splitOnFirstClear: false,
+      vcpulessWrites: 'drop',
     });
     for (const arch of ['x86_64', 'arm64'] as const) {
       expect(defaultParams(arch).proposals).toEqual(DEFAULT_PROPOSALS);
