@@ -8,7 +8,7 @@
  * threads): on a shared machine the wall time follows the load, the CPU time far less.
  * Needs Debian's jupyter-nbconvert (what .ci/run installs); without it, says so.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile } from '../dsl/compile.ts';
@@ -20,6 +20,7 @@ import {
   executeNotebook,
   mmuText,
   notebookNames,
+  outputProblems,
   prepareKernelspecs,
   readSource,
 } from '../scripts/notebooks.ts';
@@ -69,7 +70,16 @@ if (!existsSync(NBCONVERT)) {
       cold += first.outcome.seconds;
       warm += again.outcome.seconds;
       coldCpu += first.cpu;
-      const failed = first.outcome.ok && again.outcome.ok ? '' : ' (nbconvert failed)';
+      // nbconvert runs with --allow-errors: a failing expect is an error output, not a
+      // failed run. A lab made fast by breaking its conclusions must not look fast.
+      const problems = [first.outcome, again.outcome].flatMap((o) =>
+        existsSync(o.executedPath)
+          ? outputProblems(JSON.parse(readFileSync(o.executedPath, 'utf8')) as unknown)
+          : [],
+      ).length;
+      const failed =
+        (first.outcome.ok && again.outcome.ok ? '' : ' (nbconvert failed)') +
+        (problems > 0 ? ` (${problems} error outputs)` : '');
       row(
         `${name} (${plansOf(name)})`,
         `${first.outcome.seconds.toFixed(1)} s${cpuText(first.cpu)}, again ${again.outcome.seconds.toFixed(1)} s${cpuText(again.cpu)} (goal < ${LAB_GOAL_S} s)${failed}`,
