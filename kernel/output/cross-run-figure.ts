@@ -7,6 +7,7 @@ import { ColumnError, requireColumn } from '../experiment/experiment-table.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 import { viewTable } from '../experiment/views.ts';
 import { axisTitle } from './axis-title.ts';
+import { COMPLETED } from './completion.ts';
 import type { PlotlyFigure, PlotlyJson, PlotOutput } from './figures.ts';
 import { formatNumber } from './format.ts';
 import { legendLayout, traceStyle } from './palette.ts';
@@ -67,6 +68,7 @@ export function crossRunFigure(
     output.error ?? (traces.some((t) => t.points.some((p) => p.n > 1)) ? 'sd' : 'none');
   const facets = facet === undefined ? [null] : distinct(table, facet);
   const missing = missingByGroup(e, groups);
+  const stopped = stoppedByPoint(table, groups, x);
   const styleKeys: string[] = [];
   const data: PlotlyJson[] = [];
   const ns = traces.flatMap((t) => t.points.map((p) => p.n));
@@ -87,12 +89,18 @@ export function crossRunFigure(
     const errors = t.points.map((p) => errorOf(p, error));
     const xTitle = axisTitle(x, unitOf(table, x));
     const yTitle = axisTitle(t.y, unitOf(table, t.y));
+    const stoppedHere = t.points.map(
+      (p) => stopped.get(JSON.stringify([...groups.map((c) => t.key[c]), p.x])) ?? 0,
+    );
     const text = t.points.map(
       (p, k) =>
         `${name}<br>${xTitle} = ${cell(p.x)}<br>${yTitle} = ${formatNumber(p.mean)}` +
         `${error === 'none' || errors[k] === null ? '' : ` ± ${formatNumber(errors[k])} (${error})`}` +
-        `<br>n = ${p.n}${p.failed ? `, ${p.failed} failed` : ''}`,
+        `<br>n = ${p.n}${p.failed ? `, ${p.failed} failed` : ''}` +
+        `${stoppedHere[k] ? `<br>${stoppedHere[k]} of ${p.n + p.failed} did not complete` : ''}`,
     );
+    // A point with runs that did not complete: a hollow marker (the legend says so).
+    const symbols = stoppedHere.map((n) => (n > 0 ? `${style.symbol}-open` : style.symbol));
     const axes = panel === 0 ? {} : { xaxis: `x${panel + 1}`, yaxis: `y${panel + 1}` };
     const common = {
       name,
@@ -117,14 +125,21 @@ export function crossRunFigure(
           }),
     };
     if (output.mark === 'bar')
-      data.push({ type: 'bar', ...common, marker: { color: style.color } });
+      data.push({
+        type: 'bar',
+        ...common,
+        marker: {
+          color: style.color,
+          pattern: { shape: stoppedHere.map((n) => (n > 0 ? '/' : '')), solidity: 0.5 },
+        },
+      });
     else
       data.push({
         type: 'scatter',
         mode: output.mark === 'scatter' ? 'markers' : 'lines+markers',
         ...common,
         line: { color: style.color, dash: style.dash, width: 2 },
-        marker: { color: style.color, symbol: style.symbol, size: 7 },
+        marker: { color: style.color, symbol: symbols, size: 7 },
       });
   }
   const yUnit = commonUnit(ys.map((y) => unitOf(table, y)));
@@ -137,7 +152,7 @@ export function crossRunFigure(
   const layout = figureLayout(output, facets, facet, {
     xTitle: axisTitle(x, unitOf(table, x)),
     yTitle,
-    legendTitle: legendTitle(by, error, ns),
+    legendTitle: [legendTitle(by, error, ns), ...(stopped.size ? [STOPPED_NOTE] : [])].join('<br>'),
     legendEntries: styleKeys.length,
   });
   return { data, layout };
@@ -206,6 +221,28 @@ function errorOf(p: Point, error: PlotError): number | null {
   if (error === 'none') return null;
   if (error === 'sd') return p.n >= 2 ? p.sd : null;
   return spread(p.sd, p.n, error === 'ci95');
+}
+
+/** What a hollow marker or a hatched bar of a chart across runs means. */
+const STOPPED_NOTE = 'hollow, hatched: some runs did not complete';
+
+/**
+ * Rows whose migration did not complete, per point (the group's values and X as JSON):
+ * their `status` is not `completed` (the runs stopped at their cap or were cancelled).
+ */
+function stoppedByPoint(
+  table: ColumnTable,
+  groups: readonly string[],
+  x: string,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!table.columnNames().includes('status')) return out;
+  for (const row of table.objects() as Record<string, ParamValue>[]) {
+    if (row.status === null || row.status === COMPLETED) continue;
+    const id = JSON.stringify([...groups.map((g) => row[g] ?? null), row[x] ?? null]);
+    out.set(id, (out.get(id) ?? 0) + 1);
+  }
+  return out;
 }
 
 /** Missing plans per group (the group's values as JSON): plans that have no result. */

@@ -7,6 +7,7 @@ import { applyLets } from '../experiment/derive.ts';
 import { planTable, requireColumn, tidyTable } from '../experiment/experiment-table.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 import { axisTitle } from './axis-title.ts';
+import { INCOMPLETE_NOTE, incompleteReason } from './completion.ts';
 import { crossRunFigure } from './cross-run-figure.ts';
 import { DASHES, legendLayout, SYMBOLS, traceStyle } from './palette.ts';
 
@@ -60,6 +61,9 @@ export function plotFigure(
   const inGroup = new Map<string, number>();
   const data: PlotlyJson[] = [];
   let units: { x?: string; y: (string | undefined)[] } = { y: [] };
+  let stopped = false;
+  /** Traces in the legend (a stopped run's ✕ is not one). */
+  let lines = 0;
   e.runs.forEach((r, i) => {
     const table = whereRows(
       applyLets(planTable(e.axes, r, output.table), lets),
@@ -72,29 +76,54 @@ export function plotFigure(
     // A plan `where` leaves no row of is not in the chart (not an empty legend entry).
     if (output.where !== undefined && table.numRows() === 0) return;
     const group = groupOf(i);
+    const reason = incompleteReason(r.result);
     if (by.length && !groups.includes(group)) groups.push(group);
     const g = groups.indexOf(group);
     for (const y of ys) {
       const k = inGroup.get(group) ?? 0;
       inGroup.set(group, k + 1);
-      const own = traceStyle(by.length ? k : data.length);
+      const own = traceStyle(by.length ? k : lines);
       // A group's plans share its dash and marker: the g-th of each.
       const shared = by.length
         ? { dash: DASHES[g % DASHES.length], symbol: SYMBOLS[g % SYMBOLS.length] }
         : own;
-      const name = ys.length > 1 ? `${r.label} · ${y}` : r.label;
+      const label = ys.length > 1 ? `${r.label} · ${y}` : r.label;
+      const name = reason === undefined ? label : `${label} ✕ ${reason}`;
+      const xs = column(table, output.xColumn);
+      const values = column(table, y);
+      // A run that did not complete is faded, its markers hollow, its end an ✕.
+      const symbol = reason === undefined ? shared.symbol : `${shared.symbol}-open`;
+      const legendgroup = by.length ? group : name;
       data.push({
         type: 'scatter',
         mode: perIteration ? 'lines+markers' : 'lines',
         name,
-        x: column(table, output.xColumn),
-        y: column(table, y),
-        line: { color: own.color, dash: shared.dash, width: 1.5 },
-        ...(perIteration ? { marker: { color: own.color, symbol: shared.symbol, size: 6 } } : {}),
-        ...(by.length ? { legendgroup: group, legendgrouptitle: { text: group } } : {}),
+        x: xs,
+        y: values,
+        line: { color: own.color, dash: shared.dash, width: reason === undefined ? 1.5 : 1 },
+        ...(reason === undefined ? {} : { opacity: 0.6 }),
+        ...(perIteration ? { marker: { color: own.color, symbol, size: 6 } } : {}),
+        legendgroup,
+        ...(by.length ? { legendgrouptitle: { text: group } } : {}),
       });
+      lines++;
+      if (reason !== undefined) stopped = true;
+      if (reason !== undefined && xs.length > 0)
+        data.push({
+          type: 'scatter',
+          mode: 'markers',
+          name: `${name}: stopped`,
+          x: [xs[xs.length - 1]],
+          y: [values[values.length - 1]],
+          marker: { color: own.color, symbol: 'x-thin-open', size: 12, line: { width: 2 } },
+          legendgroup,
+          showlegend: false,
+          text: [`${name}: stopped here`],
+          hovertemplate: '%{text}<extra></extra>',
+        });
     }
   });
+
   const yTitle =
     ys.length === 1
       ? axisTitle(ys[0], units.y[0])
@@ -107,7 +136,10 @@ export function plotFigure(
       xaxis: { title: { text: axisTitle(output.xColumn, units.x) } },
       yaxis: { title: { text: yTitle }, rangemode: 'tozero' },
       showlegend: true,
-      legend: legendLayout(data.length),
+      legend: {
+        ...legendLayout(lines),
+        ...(stopped ? { title: { text: INCOMPLETE_NOTE } } : {}),
+      },
       margin: { t: 50, r: 20 },
     },
   };

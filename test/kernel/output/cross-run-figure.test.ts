@@ -223,3 +223,61 @@ describe('plotFigure over time', () => {
     expect(early.data.every((t) => (t.x as number[]).length === 1)).toBe(true);
   });
 });
+
+describe('runs that did not complete', () => {
+  /** Two seeds per tracking; ring's seed 2 stopped at its cap. */
+  const stoppedRuns: HandRun[] = ['bitmap', 'ring'].flatMap((tracking) =>
+    [1, 2].map((seed) => ({
+      params: { tracking, bandwidth: 1 },
+      seed,
+      summary: {
+        tracking,
+        status: tracking === 'ring' && seed === 2 ? 'not-converged' : 'completed',
+        downtime_ms: 100 + seed,
+      },
+    })),
+  );
+  const stopped = handExperiment(
+    [nameAxis('tracking', ['bitmap', 'ring']), quantityAxis('bandwidth', 'Gbit/s', [1])],
+    stoppedRuns,
+  );
+
+  it('over time: a faded line with hollow markers, an ✕ where it stopped, and a legend note', () => {
+    const { data, layout } = plotFigure(
+      plot({
+        y: 'dirty',
+        x: 'iteration',
+        table: 'iterations',
+        xColumn: 'iteration',
+        yColumn: 'remaining_pages',
+        by: [],
+      }),
+      stopped,
+    );
+    const ring2 = data.find((t) => String(t.name).endsWith('✕ not-converged'));
+    expect(ring2).toMatchObject({ opacity: 0.6 });
+    expect(String((ring2?.marker as { symbol: string }).symbol)).toMatch(/-open$/);
+    const end = data.filter((t) => t.showlegend === false);
+    expect(end).toHaveLength(1);
+    expect(end[0]).toMatchObject({ x: [2], y: [10], marker: { symbol: 'x-thin-open' } });
+    expect(JSON.stringify(layout.legend)).toContain('did not complete');
+    // The completed runs are drawn as before.
+    const done = data.filter((t) => t !== ring2 && t.showlegend !== false);
+    expect(done.every((t) => t.opacity === undefined)).toBe(true);
+  });
+
+  it('across runs: a hollow marker where a run did not complete, and a legend note', () => {
+    const { data, layout } = crossRunFigure(plot(), stopped);
+    const symbols = data.map((t) => (t.marker as { symbol: string[] }).symbol);
+    expect(symbols[0].some((s) => s.endsWith('-open'))).toBe(false);
+    expect(symbols[1].every((s) => s.endsWith('-open'))).toBe(true);
+    expect((data[1].text as string[])[0]).toContain('1 of 2 did not complete');
+    expect((layout.legend as { title: { text: string } }).title.text).toContain(
+      'some runs did not complete',
+    );
+    // The twin: without the stopped run, no hollow marker and no note.
+    const complete = handExperiment(stopped.axes, stoppedRuns.slice(0, 3));
+    const again = crossRunFigure(plot(), complete);
+    expect(JSON.stringify(again)).not.toMatch(/-open|did not complete/);
+  });
+});
