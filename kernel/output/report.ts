@@ -13,6 +13,7 @@ import {
   plotlyLoaderScript,
   REPORT_READY_EVENT,
 } from './plotly-js.ts';
+import { headlineFigure } from './headline-figure.ts';
 import { shownByExperiment } from './shown.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 import type { ExplorationsShown } from '../experiment/explorations.ts';
@@ -40,11 +41,14 @@ export interface ReportInput {
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #222; }
 h1 { font-size: 1.5rem; margin-bottom: 0.2rem; } h2 { font-size: 1.2rem; margin-top: 2.5rem; border-bottom: 1px solid #ddd; }
-h3 { font-size: 1rem; margin: 1.5rem 0 0.5rem; } code { font-size: 0.95em; }
-.meta { color: #666; margin-top: 0; }
+h3 { font-size: 1rem; margin: 1.5rem 0 0.5rem; }
+code { font-size: 0.95em; white-space: pre-wrap; overflow-wrap: anywhere; }
+.meta { color: #666; margin-top: 0; overflow-wrap: anywhere; }
 ${TABLE_STYLESHEET}
 .mmulab-plot, .mmulab-guestperf { width: 100%; height: 420px; }
-.expect { font-family: ui-monospace, monospace; white-space: pre; margin: 0.5rem 0; }
+.mmulab-headline { width: 100%; }
+.expect { font-family: ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.5rem 0; }
+.expect.fail { white-space: pre; overflow-x: auto; }
 .expect.pass { color: #1a7f37; } .expect.fail { color: #b42318; }
 footer { margin-top: 3rem; border-top: 1px solid #ddd; color: #444; font-size: 0.9em; }
 `;
@@ -69,6 +73,15 @@ export function renderReport(input: ReportInput): string {
       input.experiments[0]?.runs[0]?.result.provenance.mmulab_version ?? '',
     )}</p></header>`,
   );
+  // The one chart a reader sees first: every plan's total time and downtime.
+  const headline = headlineFigure(input.experiments);
+  if (headline)
+    parts.push(
+      `<section class="headline">`,
+      `<h2>Headline</h2>`,
+      chart('mmulab-headline', headline),
+      `</section>`,
+    );
   for (const { experiment: e, items } of shownByExperiment(
     input.experiments,
     input.outputs,
@@ -174,9 +187,9 @@ function footer(experiments: readonly ExperimentRun[], environment?: RunEnvironm
             .join(' · ')}</p>`,
         ]
       : []),
-    '<table><thead><tr><th>plan</th><th>mmulab</th><th>plan hash</th><th class="num">seed</th><th class="num">costs</th></tr></thead><tbody>',
+    '<div class="table-wrap"><table><thead><tr><th>plan</th><th>mmulab</th><th>plan hash</th><th class="num">seed</th><th class="num">costs</th></tr></thead><tbody>',
     rows,
-    '</tbody></table>',
+    '</tbody></table></div>',
     costs,
     '</footer>',
   ].join('\n');

@@ -22,11 +22,13 @@ export const BROWSER_MS = 240_000;
 /**
  * The DOM of the HTML file `page` after its scripts ran. Virtual time lets the page's
  * timers (plotly.js's loader polls every 100 ms) pass at once; no network is used.
+ * `flags` go to Chromium first (`--window-size=800,600`).
  */
-export async function renderedDom(page: string): Promise<string> {
+export async function renderedDom(page: string, flags: readonly string[] = []): Promise<string> {
   const { stdout } = await promisify(execFile)(
     CHROMIUM,
     [
+      ...flags,
       '--headless',
       '--no-sandbox',
       '--disable-gpu',

@@ -107,8 +107,11 @@ async function frontEnds(name: string, program: string): Promise<FrontEnds> {
   const r = await runMmulab(TMP, 'run', `${name}.mmu`, '--html', report, '--jobs', '1');
   expect(r.code, r.stderr).toBe(0);
   const html = readFileSync(report, 'utf8');
-  // The page's own scripts and tables: after plotly.js (in the head), before the footer.
-  const body = html.slice(html.indexOf('<body>'), html.indexOf('<footer>'));
+  // The page's own scripts and tables: after plotly.js (in the head) and the report's
+  // headline chart (the report's alone), before the footer.
+  const headline = html.indexOf('<section class="headline">');
+  expect(headline).toBeGreaterThan(0);
+  const body = html.slice(html.indexOf('</section>', headline), html.indexOf('<footer>'));
   const cli = {
     tables: tableCells(body),
     figures: newPlotArguments(body).map(([data, layout]) => ({

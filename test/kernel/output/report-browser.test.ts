@@ -64,4 +64,57 @@ describe.skipIf(!HAVE_CHROMIUM)('a cross-run chart of the report in a browser', 
     },
     BROWSER_MS,
   );
+
+  it(
+    'opens with the headline chart, axes in units; a long statement wraps and a wide table scrolls in its box, not the page',
+    async () => {
+      const long = handExperiment(e.axes, runs);
+      long.statement = `sweep ${'a_very_long_vm_name_'.repeat(12)}with [bitmap, ring], fam seeds 1..3`;
+      const wide: CompiledOutput = { kind: 'table', views: ['summary'], all: true, line: 2 };
+      const wideRuns = runs.map((r) => ({
+        ...r,
+        summary: {
+          ...r.summary,
+          ...Object.fromEntries(
+            Array.from({ length: 40 }, (_v, i) => [`some_wide_column_${i}_ms`, i * 1000.25]),
+          ),
+        },
+      }));
+      const withWide = { ...handExperiment(e.axes, wideRuns), statement: long.statement };
+      const page = join(TMP, 'layout.html');
+      const measure = `<script>addEventListener('load', () => setTimeout(() => {
+        const root = document.documentElement;
+        const wraps = [...document.querySelectorAll('.table-wrap')];
+        document.body.setAttribute('data-layout', JSON.stringify({
+          page: root.scrollWidth, view: root.clientWidth,
+          scrolls: wraps.some((w) => w.scrollWidth > w.clientWidth),
+        }));
+      }, 500));</script>`;
+      writeFileSync(
+        page,
+        renderReport({ title: 'layout', experiments: [withWide], outputs: [plot, wide] }).replace(
+          '</body>',
+          `${measure}\n</body>`,
+        ),
+      );
+      const dom = await renderedDom(page, ['--window-size=800,900']);
+      expect(occurrences(dom, /class="mmulab-headline js-plotly-plot"/g)).toBe(1);
+      expect(dom.includes('total (ms)')).toBe(true);
+      expect(dom.includes('downtime (ms)')).toBe(true);
+      const layout = /data-layout="([^"]*)"/.exec(dom)?.[1].replace(/&quot;/g, '"');
+      const {
+        page: pageWidth,
+        view,
+        scrolls,
+      } = JSON.parse(layout ?? '{}') as {
+        page: number;
+        view: number;
+        scrolls: boolean;
+      };
+      expect(view).toBeGreaterThan(0);
+      expect(pageWidth).toBeLessThanOrEqual(view);
+      expect(scrolls).toBe(true);
+    },
+    BROWSER_MS,
+  );
 });
