@@ -7,7 +7,7 @@ import { count, escapeHtml } from './format.ts';
  * A table as HTML, for the report and for a notebook's `text/html`: escaped names and
  * cells, values as `tableCells` writes them (one number style per column, as the text
  * table), numbers right-aligned. We do not use Arquero's `toHTML`: it inserts column
- * names unescaped and pads every number to six decimals (200.000000 beside 1.234568).
+ * names unescaped and pads a column's numbers to its longest decimals (200.000000 beside 1.234568).
  *
  * Two looks of the same markup: `inline` styles every element (a notebook output: a
  * <style> element would restyle the whole notebook page, and GitHub and nbviewer strip
