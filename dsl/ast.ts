@@ -151,8 +151,12 @@ export interface TableOutput extends RowQueryNode {
   span: Span;
 }
 
-/** A clause of a plot that takes one word: `facet vcpus`, `as bar`, `error ci95`, `log y`. */
-export type PlotOption = 'facet' | 'as' | 'error' | 'log';
+/**
+ * A clause of a plot that takes one word (`facet vcpus`, `as bar`, `error ci95`, `log y`),
+ * a text (`title "..."`, `xtitle "..."`, `ytitle "..."`: the arg is the text between the
+ * quotes) or a size (`size 600x400`).
+ */
+export type PlotOption = 'facet' | 'as' | 'error' | 'log' | 'title' | 'xtitle' | 'ytitle' | 'size';
 
 /**
  * `plot remaining over time`, `plot downtime_ms over bandwidth by tracking error ci95`;
@@ -160,6 +164,8 @@ export type PlotOption = 'facet' | 'as' | 'error' | 'log';
  */
 export interface PlotOutput {
   kind: 'plot';
+  /** `plot NAME = ...`: the name `export plot NAME` refers to. */
+  name?: Name;
   /** The Y columns, at least one. */
   ys: Name[];
   /** After `over`; undefined for `plot progress`. */
@@ -190,10 +196,12 @@ export interface ExpectStatement extends RowQueryNode {
 }
 
 /** `export summary, iterations to "results/" as arrow`. */
-export interface ExportOutput {
+export interface ExportOutput extends RowQueryNode {
   kind: 'export';
+  /** `export plot NAME to "FILE"`: the plot's name (then `views` is empty). */
+  plot?: Name;
   views: Name[];
-  /** The directory as written, without the quotes. */
+  /** The directory (a file for a plot, `latex` or `markdown`) as written, without the quotes. */
   dir: string;
   dirSpan: Span;
   /** The format word, or undefined when omitted (csv). */

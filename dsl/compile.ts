@@ -186,6 +186,11 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
     names: (view) => lets.names(view),
     axes: runs?.axes ?? [],
     text,
+    plots: new Set(
+      ast.statements.flatMap((s) =>
+        s.kind === 'plot' && s.name && s.x !== undefined ? [s.name.text] : [],
+      ),
+    ),
   };
   for (const s of ast.statements) {
     switch (s.kind) {

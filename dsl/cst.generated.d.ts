@@ -214,6 +214,8 @@ export interface PlotStmtCstNode extends CstNode {
 
 export type PlotStmtCstChildren = {
   Plot?: IToken[];
+  name?: IToken[];
+  Equal?: IToken[];
   progress?: IToken[];
   y?: IToken[];
   Comma?: IToken[];
@@ -232,6 +234,8 @@ export type PlotClauseCstChildren = {
   whereClause?: WhereClauseCstNode[];
   key?: IToken[];
   arg?: IToken[];
+  text?: IToken[];
+  size?: IToken[];
 };
 
 export interface LetStmtCstNode extends CstNode {
@@ -536,8 +540,13 @@ export interface ExportStmtCstNode extends CstNode {
 
 export type ExportStmtCstChildren = {
   Export?: IToken[];
+  Plot?: IToken[];
+  plot?: IToken[];
   views?: IToken[];
   Comma?: IToken[];
+  whereClause?: WhereClauseCstNode[];
+  byClause?: ByClauseCstNode[];
+  aggregates?: AggregatesCstNode[];
   To?: IToken[];
   dir?: IToken[];
   As?: IToken[];

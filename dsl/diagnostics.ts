@@ -42,6 +42,8 @@ export const DiagnosticCode = {
   BadTrace: 'bad-trace',
   UnknownExportFormat: 'unknown-export-format',
   EmptyExportPath: 'empty-export-path',
+  UnknownPlotName: 'unknown-plot-name',
+  ExportShape: 'export-shape',
   NotSweepable: 'not-sweepable',
   MixedUnits: 'mixed-units',
   EmptyRange: 'empty-range',

@@ -286,6 +286,13 @@ export const VALUE_DOCS: Readonly<Record<string, string>> = {
     'One row per vCPU during migration: accesses, progress, VM, userspace and ring-full exits, stall time by cause.',
   csv: 'Export as CSV, headed by `# key: value` lines with the provenance (read back with `aq.fromCSV(text, { comment: "#" })`). The default.',
   arrow: 'Export as Arrow IPC files, the provenance in the schema metadata.',
+  latex:
+    'Export one table to one LaTeX file: a `tabular` with booktabs rules (`\\usepackage{booktabs}`), the units in the header, the provenance as `%` comments.',
+  markdown:
+    'Export one table to one Markdown file (a GitHub-flavoured table), the provenance in an HTML comment.',
+  svg: 'Export a plot as SVG: vector paths and text, drawn by plotly.js in headless Chromium, the provenance in an XML comment.',
+  pdf: 'Export a plot as a one-page PDF of its size, vector like the SVG it is printed from.',
+  png: 'Export a plot as a PNG image of its size in pixels.',
   time: 'Plot x axis: time in seconds (timeline).',
   iteration: 'Plot x axis: iteration number (iterations).',
 };

@@ -69,9 +69,15 @@ import {
   Vm,
   With,
   Word,
+  Title,
+  XTitle,
+  YTitle,
 } from './tokens.ts';
 import { lexProgram } from './lexing.ts';
 import type { LexProblem } from './lexing.ts';
+
+/** A plot's size clause: `size 600x400` (a word, not a keyword: `size` is also a field). */
+export const SIZE_WORD = 'size';
 
 /** The word before a range's step: `1..9 step 2`. */
 export const STEP_WORD = 'step';
@@ -305,11 +311,19 @@ export class MmuParser extends RecoveringParser {
   });
 
   /**
-   * plotStmt := plot progress | plot WORD ("," WORD)* over WORD plotClause*   e.g.
-   * `plot downtime_ms over bandwidth by tracking error ci95`, `plot progress`
+   * plotStmt := plot (WORD "=")? (progress | WORD ("," WORD)* over WORD plotClause*)   e.g.
+   * `plot downtime_ms over bandwidth by tracking error ci95`, `plot progress`,
+   * `plot fig1 = downtime_ms over bandwidth` (a name for `export plot fig1 to "fig1.svg"`)
    */
   public plotStmt = this.RULE('plotStmt', () => {
     this.CONSUME(Plot);
+    this.OPTION({
+      GATE: () => this.LA(2).tokenType === Equal,
+      DEF: () => {
+        this.CONSUME(Word, { LABEL: 'name' });
+        this.CONSUME(Equal);
+      },
+    });
     this.OR({
       // `plot progress` alone; `plot progress over time` is the timeline's column. One
       // token decides, so `plot remaining ovr time` is a misspelt `over`, not a new line.
@@ -321,24 +335,32 @@ export class MmuParser extends RecoveringParser {
             this.LA(1).image === 'progress' &&
             this.LA(2).tokenType !== Over &&
             this.LA(2).tokenType !== Comma,
-          ALT: () => this.CONSUME(Word, { LABEL: 'progress' }),
+          ALT: () => this.CONSUME2(Word, { LABEL: 'progress' }),
         },
         {
           ALT: () => {
             this.AT_LEAST_ONE_SEP({
               SEP: Comma,
-              DEF: () => this.CONSUME2(Word, { LABEL: 'y' }),
+              DEF: () => this.CONSUME3(Word, { LABEL: 'y' }),
             });
             this.CONSUME(Over);
-            this.CONSUME3(Word, { LABEL: 'x' });
-            this.MANY(() => this.SUBRULE(this.plotClause, { LABEL: 'clauses' }));
+            this.CONSUME4(Word, { LABEL: 'x' });
+            // A clause starts with its keyword, or is `size`: any other name after the
+            // plot is the next mistake, not a clause (so recovery reports it once).
+            this.MANY({
+              GATE: () => this.LA(1).tokenType !== Identifier || this.LA(1).image === SIZE_WORD,
+              DEF: () => this.SUBRULE(this.plotClause, { LABEL: 'clauses' }),
+            });
           },
         },
       ],
     });
   });
 
-  /** plotClause := byClause | facet WORD | whereClause | as WORD | error WORD | log WORD */
+  /**
+   * plotClause := byClause | facet WORD | whereClause | as WORD | error WORD | log WORD
+   *             | (title | xtitle | ytitle) STRING | size NUMBER   (`size 600x400`)
+   */
   public plotClause = this.RULE('plotClause', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.byClause) },
@@ -352,6 +374,23 @@ export class MmuParser extends RecoveringParser {
             { ALT: () => this.CONSUME(Log, { LABEL: 'key' }) },
           ]);
           this.CONSUME(Word, { LABEL: 'arg' });
+        },
+      },
+      {
+        ALT: () => {
+          this.OR3([
+            { ALT: () => this.CONSUME(Title, { LABEL: 'key' }) },
+            { ALT: () => this.CONSUME(XTitle, { LABEL: 'key' }) },
+            { ALT: () => this.CONSUME(YTitle, { LABEL: 'key' }) },
+          ]);
+          this.CONSUME(StringLiteral, { LABEL: 'text' });
+        },
+      },
+      {
+        GATE: () => this.LA(1).image === SIZE_WORD,
+        ALT: () => {
+          this.CONSUME(Identifier, { LABEL: 'key' });
+          this.CONSUME(NumberLike, { LABEL: 'size' });
         },
       },
     ]);
@@ -900,15 +939,38 @@ export class MmuParser extends RecoveringParser {
     ]);
   });
 
-  /** exportStmt := export WORD ("," WORD)* to STRING (as WORD)?   e.g. `export summary to "results/" as arrow` */
+  /**
+   * exportStmt := export plot WORD to STRING (as WORD)?
+   *             | export WORD ("," WORD)* whereClause? byClause? aggregates? to STRING (as WORD)?
+   * e.g. `export summary to "results/" as arrow`, `export plot fig1 to "fig1.pdf"`,
+   * `export summary by tracking mean downtime_ms to "t.tex" as latex`
+   */
   public exportStmt = this.RULE('exportStmt', () => {
     this.CONSUME(Export);
-    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.CONSUME(Word, { LABEL: 'views' }) });
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Plot);
+          this.CONSUME(Word, { LABEL: 'plot' });
+        },
+      },
+      {
+        ALT: () => {
+          this.AT_LEAST_ONE_SEP({
+            SEP: Comma,
+            DEF: () => this.CONSUME2(Word, { LABEL: 'views' }),
+          });
+          this.OPTION(() => this.SUBRULE(this.whereClause));
+          this.OPTION2(() => this.SUBRULE(this.byClause));
+          this.OPTION3(() => this.SUBRULE(this.aggregates));
+        },
+      },
+    ]);
     this.CONSUME(To);
     this.CONSUME(StringLiteral, { LABEL: 'dir' });
-    this.OPTION(() => {
+    this.OPTION4(() => {
       this.CONSUME(As);
-      this.CONSUME2(Word, { LABEL: 'format' });
+      this.CONSUME3(Word, { LABEL: 'format' });
     });
   });
 }

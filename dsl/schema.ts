@@ -150,7 +150,11 @@ export const DIRTY_LOGS = [
 /** The tables of `table` and `export`: the engine's result tables. */
 export { RESULT_TABLES as TABLE_VIEWS } from '../engine/results.ts';
 /** The file formats of `export ... as FORMAT`; the first is the default. */
-export const EXPORT_FORMATS = ['csv', 'arrow'] as const;
+export const EXPORT_FORMATS = ['csv', 'arrow', 'latex', 'markdown'] as const;
+/** The formats that write one table to one file (`export summary to "t.tex" as latex`). */
+export const TABLE_FILE_FORMATS = ['latex', 'markdown'] as const;
+/** The image formats of `export plot NAME to "FILE" [as FORMAT]` (else the file's extension). */
+export const FIGURE_FORMATS = ['svg', 'pdf', 'png'] as const;
 
 /** KVM: a ring of 2^n entries of 16 bytes, at least one page (256) and at most 65536. */
 function checkRingEntries(n: number): string | undefined {

@@ -24,7 +24,15 @@ import type { MmuCstVisitor, StatementCstChildren } from './cst.generated.d.ts';
 import { oneOf } from './diagnostics.ts';
 import { parser } from './parser.ts';
 import type { RuleName } from './parser.ts';
-import { EXPORT_FORMATS, FIELDS, PLOT_X, PLOT_Y, TABLE_VIEWS } from './schema.ts';
+import {
+  EXPORT_FORMATS,
+  FIELDS,
+  FIGURE_FORMATS,
+  PLOT_X,
+  PLOT_Y,
+  TABLE_FILE_FORMATS,
+  TABLE_VIEWS,
+} from './schema.ts';
 import type { BlockKind } from './schema.ts';
 import {
   AGGREGATE_OPS,
@@ -299,8 +307,18 @@ export const SYNTAX: Syntax = {
       error:
         '`error sd|se|ci95|none`: what the error bars of a plot across runs show: the standard deviation (default), the standard error, a 95 % confidence interval (Student t) or nothing.',
       log: '`log x|y|xy`: logarithmic axes.',
+      title: '`title "TEXT"`: the chart\'s title, in place of `Y over X`.',
+      xtitle:
+        '`xtitle "TEXT"`: the x axis title, in place of the column and its unit (`bandwidth (Gbit/s)`); give the unit in it.',
+      ytitle:
+        '`ytitle "TEXT"`: the y axis title, in place of the column and its unit (`downtime (ms)`); give the unit in it.',
     },
     slots: {
+      name: {
+        placeholder: 'NAME',
+        holds: { kind: 'new-name' },
+        note: '`plot NAME = ...`: a name for `export plot NAME to "FILE"`',
+      },
       progress: {
         holds: {
           kind: 'word',
@@ -333,12 +351,12 @@ export const SYNTAX: Syntax = {
       clauses: {
         placeholder: 'CLAUSE',
         holds: { kind: 'keyword' },
-        note: `\`by COLUMN, ...\`, \`facet COLUMN\`, \`where EXPR\`, \`as ${PLOT_MARKS.join('|')}\`, \`error ${PLOT_ERRORS.join('|')}\` (default \`sd\`) or \`log x|y|xy\``,
+        note: `\`by COLUMN, ...\`, \`facet COLUMN\`, \`where EXPR\`, \`as ${PLOT_MARKS.join('|')}\`, \`error ${PLOT_ERRORS.join('|')}\` (default \`sd\`), \`log x|y|xy\`, \`title "TEXT"\`, \`xtitle "TEXT"\`, \`ytitle "TEXT"\` or \`size WIDTHxHEIGHT\` (pixels, \`size 600x400\`)`,
       },
     },
   },
   plotClause: {
-    hint: `After \`over X\`: \`by COLUMN\`, \`facet COLUMN\`, \`where EXPR\`, \`as ${PLOT_MARKS.join('|')}\`, \`error ${PLOT_ERRORS.join('|')}\` or \`log x|y|xy\`.`,
+    hint: `After \`over X\`: \`by COLUMN\`, \`facet COLUMN\`, \`where EXPR\`, \`as ${PLOT_MARKS.join('|')}\`, \`error ${PLOT_ERRORS.join('|')}\`, \`log x|y|xy\`, \`title "TEXT"\`, \`xtitle "TEXT"\`, \`ytitle "TEXT"\` or \`size 600x400\`.`,
     slots: {
       key: { holds: { kind: 'keyword' } },
       arg: {
@@ -401,21 +419,32 @@ export const SYNTAX: Syntax = {
     example: `export ${TABLE_VIEWS[0]} to "results/" as ${EXPORT_FORMATS[1]}`,
     keywords: {
       export:
-        '`export summary, iterations to "results/" [as csv|arrow]`: after the runs, write these result tables as files (CSV by default, or Arrow) into a directory relative to this file, with their provenance.',
-      to: '`export VIEWS to "DIR"`: the directory the files go to, relative to the .mmu file.',
-      as: '`export VIEWS to "DIR" as FORMAT`: the file format, `csv` (default) or `arrow`.',
+        '`export summary, iterations to "results/" [as csv|arrow]`: after the runs, write these result tables as files (CSV by default, or Arrow) into a directory relative to this file, with their provenance. `export summary [where ...] [by ... AGGREGATE ...] to "t.tex" as latex|markdown`: one table as shown by `table`, in one file for a paper (LaTeX with booktabs rules). `export plot NAME to "fig.svg" [as svg|pdf|png]`: the plot named `NAME` as an image, drawn in headless Chromium.',
+      plot: '`export plot NAME to "FILE"`: the plot written `plot NAME = ...` in this text, as an SVG, PDF or PNG file (the format follows the extension, or `as`).',
+      to: '`export VIEWS to "DIR"`: the directory the files go to (a file for a plot, `latex` or `markdown`), relative to the .mmu file.',
+      as: `\`export VIEWS to "DIR" as FORMAT\`: the file format, \`csv\` (default) or \`arrow\`; ${TABLE_FILE_FORMATS.map((f) => `\`${f}\``).join(' or ')} for one table in one file; ${FIGURE_FORMATS.map((f) => `\`${f}\``).join(', ')} for a plot.`,
+      where: '`export VIEW where EXPR to "FILE" as latex|markdown`: the rows to write.',
+      by: '`export VIEW by COLUMN, ... AGGREGATE COLUMN, ... to "FILE" as latex|markdown`: one row per group, as `table` shows it.',
     },
     slots: {
+      plot: {
+        placeholder: 'NAME',
+        holds: { kind: 'word', values: [] },
+        note: 'the name of a plot of this text (`plot NAME = Y over X ...`)',
+      },
       views: VIEW,
+      whereClause: WHERE,
+      byClause: BY,
+      aggregates: AGGREGATES,
       dir: {
         placeholder: '"DIR"',
         holds: { kind: 'text' },
-        note: 'a directory relative to the file, written after the runs with one file per table and run, carrying the provenance',
+        note: 'a directory relative to the file, written after the runs with one file per table and run, carrying the provenance; a file for a plot, `latex` or `markdown` (`-2`, `-3` ... before the extension for a second experiment)',
       },
       format: {
-        placeholder: EXPORT_FORMATS.join('|'),
-        holds: { kind: 'word', values: EXPORT_FORMATS },
-        note: `default \`${EXPORT_FORMATS[0]}\``,
+        placeholder: [...EXPORT_FORMATS, ...FIGURE_FORMATS].join('|'),
+        holds: { kind: 'word', values: [...EXPORT_FORMATS, ...FIGURE_FORMATS] },
+        note: `default \`${EXPORT_FORMATS[0]}\`; a plot's follows its file's extension`,
       },
     },
   },

@@ -138,7 +138,16 @@ type PlotClause =
   | { kind: 'option'; option: PlotOutput['options'][number] };
 
 /** The one-word clauses of a plot, by keyword. */
-const PLOT_OPTIONS: readonly PlotOption[] = ['facet', 'as', 'error', 'log'];
+const PLOT_OPTIONS: readonly PlotOption[] = [
+  'facet',
+  'as',
+  'error',
+  'log',
+  'title',
+  'xtitle',
+  'ytitle',
+  'size',
+];
 
 /** A binary operator's token as an operator; '+' for one recovery inserted. */
 function binaryOp(t: IToken | undefined): BinaryOp {
@@ -336,7 +345,9 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
   }
 
   /** The `where`, `by` and aggregates of a table or expect, those written. */
-  private rowQuery(ch: TableStmtCstChildren | ExpectStmtCstChildren): RowQueryNode {
+  private rowQuery(
+    ch: TableStmtCstChildren | ExpectStmtCstChildren | ExportStmtCstChildren,
+  ): RowQueryNode {
     const where = ch.whereClause?.[0];
     const by = ch.byClause?.[0];
     const aggregates = ch.aggregates?.[0];
@@ -367,8 +378,10 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
 
   plotStmt(ch: PlotStmtCstChildren): PlotOutput {
     const span = nodeSpan(ch);
+    const name = ch.name?.[0];
     const out: PlotOutput = {
       kind: 'plot',
+      ...(isRealToken(name) ? { name: nameOf(name) } : {}),
       ys: ch.progress ? [nameOf(ch.progress[0])] : (ch.y ?? []).map((t) => nameOf(t, span)),
       x: ch.progress ? undefined : nameOf(ch.x?.[0], span),
       by: [],
@@ -394,7 +407,10 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
     const keyTok = ch.key?.[0];
     const key = PLOT_OPTIONS.find((k) => isRealToken(keyTok) && keyTok.image === k);
     if (key === undefined) return undefined;
-    const arg = nameOf(ch.arg?.[0], nodeSpan(ch));
+    const text = ch.text?.[0];
+    const arg = text
+      ? { kind: 'name' as const, text: unquote(text), span: tokenSpan(text, nodeSpan(ch)) }
+      : nameOf((ch.arg ?? ch.size)?.[0], nodeSpan(ch));
     return { kind: 'option', option: { key, keySpan: tokenSpan(keyTok), arg } };
   }
 
@@ -516,8 +532,11 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
   exportStmt(ch: ExportStmtCstChildren): ExportOutput {
     const span = nodeSpan(ch);
     const dir = ch.dir?.[0];
+    const plot = ch.plot?.[0];
     return {
       kind: 'export',
+      ...(ch.Plot ? { plot: nameOf(plot, span) } : {}),
+      ...this.rowQuery(ch),
       views: (ch.views ?? []).map((t) => nameOf(t)),
       dir: unquote(dir),
       dirSpan: tokenSpan(dir, span),

@@ -212,6 +212,10 @@ export const Facet = keyword('Facet', 'facet');
 /** `error sd` in a plot (not named `Error`, which is JavaScript's). */
 export const ErrorBars = keyword('Error', 'error');
 export const Log = keyword('Log', 'log', true);
+/** A plot's titles: `title "..."`, `xtitle "..."`, `ytitle "..."`. */
+export const Title = keyword('Title', 'title');
+export const XTitle = keyword('XTitle', 'xtitle');
+export const YTitle = keyword('YTitle', 'ytitle');
 export const Expect = keyword('Expect', 'expect');
 export const All = keyword('All', 'all');
 export const Any = keyword('Any', 'any');

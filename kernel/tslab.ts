@@ -35,7 +35,7 @@ import type { ExpectResult } from './experiment/expect.ts';
 import { expectFailureText } from './output/expect-text.ts';
 import { runEnvironment } from './output/environment.ts';
 import type { SourceText } from './output/environment.ts';
-import { writeExports } from './output/exports.ts';
+import { exportKind, exportTarget, isExportOutput, writeExports } from './output/exports.ts';
 
 // Everything needed to call the engine without the language, and the views.
 export * from '../engine/index.ts';
@@ -177,14 +177,21 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
     failedExpects = [...failedExpects, ...failed];
   }
   // `export ... to "DIR"`: relative to the file named, else the notebook's directory.
-  const exports = compiled.program.outputs.some((o) => o.kind === 'export');
-  for (const { output, files } of writeExports(experiments, compiled.program.outputs, base, {
-    source: options.file === undefined ? 'notebook' : basename(options.file),
-    ...(exports ? { environment: runEnvironment(sources) } : {}),
-  })) {
-    const kind = output.format === 'csv' ? 'CSV' : 'Arrow';
-    process.stdout.write(`wrote ${files.length} ${kind} file(s) to ${output.dir}\n`);
-  }
+  const exports = compiled.program.outputs.some(isExportOutput);
+  const written = await writeExports(
+    experiments,
+    compiled.program.outputs,
+    base,
+    {
+      source: options.file === undefined ? 'notebook' : basename(options.file),
+      ...(exports ? { environment: runEnvironment(sources) } : {}),
+    },
+    compiled.program.lets ?? [],
+  );
+  for (const { output, files } of written)
+    process.stdout.write(
+      `wrote ${files.length} ${exportKind(output)} file(s) to ${exportTarget(output)}\n`,
+    );
   if (failedExpects.length)
     throw new ExpectFailed(failedExpects.map(expectFailureText).join('\n\n'));
   return experiments;

@@ -18,7 +18,14 @@ import type {
 } from '../ast.ts';
 import { DiagnosticCode as C, diagnostic, didYouMean, oneOf } from '../diagnostics.ts';
 import type { Diagnostic } from '../diagnostics.ts';
-import { EXPORT_FORMATS, PLOT_X, PLOT_Y, TABLE_VIEWS } from '../schema.ts';
+import {
+  EXPORT_FORMATS,
+  FIGURE_FORMATS,
+  PLOT_X,
+  PLOT_Y,
+  TABLE_FILE_FORMATS,
+  TABLE_VIEWS,
+} from '../schema.ts';
 import { compileExpr } from './expr.ts';
 import type { ExprNames } from './expr.ts';
 import { AGGREGATE_OPS, PLOT_ERRORS, PLOT_MARKS } from './experiment-types.ts';
@@ -35,6 +42,8 @@ import type {
 
 export type TableView = (typeof TABLE_VIEWS)[number];
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export type FigureFormat = (typeof FIGURE_FORMATS)[number];
+export type TableFileFormat = (typeof TABLE_FILE_FORMATS)[number];
 
 /** Outputs are plain data; rendering them is the views' job. */
 export type CompiledOutput =
@@ -55,7 +64,24 @@ export type CompiledOutput =
       views: TableView[];
       /** The directory as written, relative to the .mmu file's directory. */
       dir: string;
-      format: ExportFormat;
+      format: Exclude<ExportFormat, TableFileFormat>;
+      line: number;
+    }
+  | ({
+      /** `export VIEW [where] [by ... AGG ...] to "FILE" as latex|markdown`: one table, one file. */
+      kind: 'export-table';
+      view: TableView;
+      /** The file as written, relative to the .mmu file's directory. */
+      file: string;
+      format: TableFileFormat;
+      line: number;
+    } & RowQuery)
+  | {
+      /** `export plot NAME to "FILE" [as svg|pdf|png]`: the named plot as an image. */
+      kind: 'export-plot';
+      plot: string;
+      file: string;
+      format: FigureFormat;
       line: number;
     }
   | ({
@@ -72,6 +98,14 @@ export type CompiledOutput =
       /** The first Y column (all of them: `yColumns`). */
       yColumn: string;
       line: number;
+      /** `plot NAME = ...`. */
+      name?: string;
+      /** `title "..."`, `xtitle "..."`, `ytitle "..."`: in place of the titles made from the columns. */
+      title?: string;
+      xTitle?: string;
+      yTitle?: string;
+      /** `size 600x400`: pixels. */
+      size?: { width: number; height: number };
     } & PlotExtension)
   | ProgressOutput
   | ExpectOutput;
@@ -87,6 +121,8 @@ export interface OutputContext {
   axes: readonly Axis[];
   /** The text the statements come from (`expect` keeps its statement as written). */
   text: string;
+  /** The names of this text's plots (`plot NAME = ...`), for `export plot NAME`. */
+  plots: ReadonlySet<string>;
 }
 
 /** An output statement compiled, or undefined when it has an error (reported). */
@@ -99,7 +135,7 @@ export function compileOutput(
     case 'table':
       return compileTable(s, ctx, diags);
     case 'export':
-      return compileExport(s, diags);
+      return compileExport(s, ctx, diags);
     case 'plot':
       return compilePlot(s, ctx, diags);
     case 'expect':
@@ -293,22 +329,112 @@ function unknownColumn(c: Name, names: ExprNames, diags: Diagnostic[], inBy = fa
   );
 }
 
-function compileExport(s: ExportOutput, diags: Diagnostic[]): CompiledOutput | undefined {
-  const views = checkViews(s.views, diags);
-  const format = checkExportFormat(s.format, diags);
-  const dirOk = s.dir.trim() !== '';
-  if (!dirOk)
+function compileExport(
+  s: ExportOutput,
+  ctx: OutputContext,
+  diags: Diagnostic[],
+): CompiledOutput | undefined {
+  const pathOk = s.dir.trim() !== '';
+  if (!pathOk)
     diags.push(
       diagnostic(
         'error',
         C.EmptyExportPath,
         s.dirSpan,
-        'The export directory is empty.',
-        'Name a directory relative to this file, like "results/".',
+        s.plot ? "The figure's file name is empty." : 'The export directory is empty.',
+        s.plot
+          ? 'Name a file relative to this file, like "figures/downtime.svg".'
+          : 'Name a directory relative to this file, like "results/".',
       ),
     );
-  if (!views || !format || !dirOk) return undefined;
-  return { kind: 'export', views, dir: s.dir, format, line: s.span.line };
+  if (s.plot) return compilePlotExport(s, s.plot, ctx, pathOk, diags);
+  const views = checkViews(s.views, diags);
+  const format = checkExportFormat(s.format, diags);
+  if (!views || !format || !pathOk) return undefined;
+  const tableFile = TABLE_FILE_FORMATS.find((f) => f === format);
+  if (format === 'csv' || format === 'arrow') {
+    const query = s.where ?? s.by?.[0] ?? s.aggregates?.[0];
+    if (query !== undefined) {
+      diags.push(
+        diagnostic(
+          'error',
+          C.ExportShape,
+          'span' in query ? query.span : s.span,
+          `\`export ... as ${format}\` writes every row of every run; it takes no where, by or aggregates.`,
+          `Export the tidy tables and filter when reading them, or write one grouped table with \`as ${TABLE_FILE_FORMATS.join('` or `as ')}\` to a file.`,
+        ),
+      );
+      return undefined;
+    }
+    return { kind: 'export', views, dir: s.dir, format, line: s.span.line };
+  }
+  if (tableFile === undefined) return undefined;
+  if (views.length > 1) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.ExportShape,
+        s.views[1].span,
+        `\`as ${tableFile}\` writes one table to one file, but ${views.length} tables are named.`,
+        `Export one table per statement: \`export ${views[0]} to "${s.dir}" as ${tableFile}\`.`,
+      ),
+    );
+    return undefined;
+  }
+  const query = rowQuery(s, views, ctx, diags);
+  if (!query) return undefined;
+  return {
+    kind: 'export-table',
+    view: views[0],
+    file: s.dir,
+    format: tableFile,
+    ...query.query,
+    line: s.span.line,
+  };
+}
+
+/** `export plot NAME to "FILE" [as svg|pdf|png]`: the format from `as`, else the extension. */
+function compilePlotExport(
+  s: ExportOutput,
+  plot: Name,
+  ctx: OutputContext,
+  pathOk: boolean,
+  diags: Diagnostic[],
+): CompiledOutput | undefined {
+  const before = diags.length;
+  if (plot.text !== '' && !ctx.plots.has(plot.text)) {
+    const named = [...ctx.plots];
+    diags.push(
+      diagnostic(
+        'error',
+        C.UnknownPlotName,
+        plot.span,
+        `No plot is named '${plot.text}' in this text.${didYouMean(plot.text, named)}`,
+        named.length
+          ? `Plots named here: ${named.join(', ')}.`
+          : `Name a plot with \`plot ${plot.text} = Y over X\` before exporting it.`,
+      ),
+    );
+  }
+  let format: FigureFormat | undefined;
+  if (s.format) format = checkWord(s.format, FIGURE_FORMATS, 'figure format', diags);
+  else if (pathOk) {
+    const ext = /\.([A-Za-z]+)$/.exec(s.dir)?.[1]?.toLowerCase();
+    format = FIGURE_FORMATS.find((f) => f === ext);
+    if (format === undefined)
+      diags.push(
+        diagnostic(
+          'error',
+          C.UnknownExportFormat,
+          s.dirSpan,
+          `The figure's format cannot be told from '${s.dir}'.`,
+          `End the file name in ${FIGURE_FORMATS.map((f) => `.${f}`).join(', ')}, or add \`as ${FIGURE_FORMATS.join('|')}\`.`,
+        ),
+      );
+  }
+  if (diags.length > before || !pathOk || format === undefined || plot.text === '')
+    return undefined;
+  return { kind: 'export-plot', plot: plot.text, file: s.dir, format, line: s.span.line };
 }
 
 /** `plot progress`, a plot of a timeline or the iterations, or a plot across runs. */
@@ -352,6 +478,10 @@ function compilePlot(
     'log axis',
     diags,
   );
+  const title = option('title');
+  const xTitle = option('xtitle');
+  const yTitle = option('ytitle');
+  const size = plotSize(option('size'), diags);
   const perPlan = PLOT_X[x.text];
   const table: TableView = perPlan ? perPlan.table : 'summary';
   const names = ctx.names(table);
@@ -434,8 +564,40 @@ function compilePlot(
     ...(mark ? { mark } : {}),
     ...(error ? { error } : {}),
     ...(log ? { log } : {}),
+    ...(s.name ? { name: s.name.text } : {}),
+    ...(title ? { title: title.text } : {}),
+    ...(xTitle ? { xTitle: xTitle.text } : {}),
+    ...(yTitle ? { yTitle: yTitle.text } : {}),
+    ...(size ? { size } : {}),
     line: s.span.line,
   };
+}
+
+/** The smallest and largest side of a plot, in pixels (`size 600x400`). */
+const PLOT_SIDE = { min: 100, max: 10_000 } as const;
+
+/** `size WIDTHxHEIGHT` in pixels, or undefined (reported when malformed). */
+function plotSize(
+  arg: Name | undefined,
+  diags: Diagnostic[],
+): { width: number; height: number } | undefined {
+  if (!arg || arg.text === '') return undefined;
+  const m = /^(\d+)x(\d+)$/.exec(arg.text);
+  const [width, height] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  const ok = (n: number): boolean => n >= PLOT_SIDE.min && n <= PLOT_SIDE.max;
+  if (ok(width) && ok(height)) return { width, height };
+  diags.push(
+    diagnostic(
+      'error',
+      C.UnknownValue,
+      arg.span,
+      m
+        ? `A plot's size is ${PLOT_SIDE.min} to ${PLOT_SIDE.max} pixels a side, not ${arg.text}.`
+        : `'${arg.text}' is no plot size.`,
+      'Write the width and height in pixels, like `size 600x400`.',
+    ),
+  );
+  return undefined;
 }
 
 /** The columns a condition holds to one value: `a = v` and its `and`s (`where vcpus = 4`). */

@@ -56,7 +56,9 @@ options:
                    migration) and the \`expect\` lines; plotly.js is inlined, so the
                    file works offline
   --csv DIR        write one CSV per table and plan to DIR (<label>.<table>.csv),
-                   headed by the provenance as '# key: value' comment lines
+                   its rows led by the label and the swept parameters, and one
+                   long CSV per chart (<chart>.plot.csv: a row per point drawn),
+                   each headed by the provenance as '# key: value' comment lines
   --arrow DIR      write one Arrow IPC file per table to DIR (<table>.arrow) with
                    every plan run, led by plan_index and label columns; the
                    provenance of each plan is in the Arrow schema metadata

@@ -16,7 +16,8 @@ import { CachingRunner } from '../experiment/caching-runner.ts';
 import { ResultCache } from '../experiment/result-cache.ts';
 import type { PlanRunner } from '../experiment/runner.ts';
 import { expectFailureText, expectLine } from '../output/expect-text.ts';
-import { writeExport, writeExports } from '../output/exports.ts';
+import { fileProvenance, writeExport, writeExports } from '../output/exports.ts';
+import { writePlotCsvs } from '../output/plot-csv.ts';
 import type { ExportSource } from '../output/exports.ts';
 import { formatNumber } from '../output/format.ts';
 import { renderReport } from '../output/report.ts';
@@ -119,18 +120,32 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
   ] as const) {
     if (given === undefined) continue;
     const dir = resolve(io.cwd, given);
-    const files = writeExport(experiments, { format, dir, views: RESULT_TABLES }, from);
+    const files =
+      format === 'csv'
+        ? writeCsvDir(experiments, program, dir, from)
+        : writeExport(experiments, { format, dir, views: RESULT_TABLES }, from);
     const kind = format === 'csv' ? 'CSV' : 'Arrow';
     io.stderr.write(`wrote ${files.length} ${kind} file(s) to ${shown(io, dir)}\n`);
   }
   // `export ... to "DIR"`: DIR is relative to the .mmu file, not the working directory.
-  for (const { dir, files } of writeExports(
-    experiments,
-    program.outputs,
-    dirname(loaded.path),
-    from,
-  ))
-    io.stderr.write(`wrote ${files.length} file(s) to ${shown(io, dir)}\n`);
+  try {
+    for (const { output, dir, files } of await writeExports(
+      experiments,
+      program.outputs,
+      dirname(loaded.path),
+      from,
+      program.lets ?? [],
+    ))
+      io.stderr.write(
+        output.kind === 'export'
+          ? `wrote ${files.length} file(s) to ${shown(io, dir)}\n`
+          : `wrote ${files.map((f) => shown(io, f)).join(', ')}\n`,
+      );
+  } catch (e) {
+    if (!(e instanceof Error) || e.name !== 'ChromiumMissingError') throw e;
+    io.stderr.write(`${loaded.shownPath}: export plot: ${e.message}\n`);
+    return ExitCode.PlanError;
+  }
   if (args.html !== undefined) {
     const path = resolve(io.cwd, args.html);
     mkdirSync(dirname(path), { recursive: true });
@@ -151,7 +166,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     const published = resolve(io.cwd, args.verify);
     const rerun = mkdtempSync(join(tmpdir(), 'mmulab-verify-'));
     try {
-      writeExport(experiments, { format: 'csv', dir: rerun, views: RESULT_TABLES }, from);
+      writeCsvDir(experiments, program, rerun, from);
       const { compared, differences } = compareCsvDirs(published, rerun);
       for (const d of differences) io.stdout.write(`${d.file}: ${d.detail}\n`);
       if (differences.length) {
@@ -179,6 +194,24 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     return ExitCode.ExpectFailed;
   }
   return ExitCode.Ok;
+}
+
+/**
+ * `--csv DIR`: one CSV per table and plan, and one long CSV per chart (`<chart>.plot.csv`,
+ * the points drawn); what `--verify` re-makes and compares.
+ */
+function writeCsvDir(
+  experiments: readonly ExperimentRun[],
+  program: CompiledProgram,
+  dir: string,
+  from: ExportSource,
+): string[] {
+  return [
+    ...writeExport(experiments, { format: 'csv', dir, views: RESULT_TABLES }, from),
+    ...writePlotCsvs(dir, experiments, program.outputs, program.lets ?? [], (e) =>
+      fileProvenance([e], from),
+    ),
+  ];
 }
 
 /** What the terminal shows, and the failed expectations (for stderr and the exit code). */

@@ -12,6 +12,7 @@ import { mmulabMetadata, provenanceRecord } from './mime.ts';
 import type { MimeBundle, ProvenanceRecord } from './mime.ts';
 import { plotlyFigureBundle, plotlyLoaderBundle } from './plotly.ts';
 import { tableBundle } from './table.ts';
+import { isExportOutput } from '../output/exports.ts';
 
 export interface NotebookDisplayOptions {
   /** Rows of a table shown before "… N more rows" (default: tableBundle's). */
@@ -51,7 +52,7 @@ export class NotebookDisplay {
     lets: readonly LetDefinition[] = [],
     fromText = true,
   ): CellDisplay {
-    const shown = outputs.filter((o) => o.kind !== 'export');
+    const shown = outputs.filter((o) => !isExportOutput(o));
     const asked: readonly CompiledOutput[] = shown.length
       ? shown
       : [{ kind: 'table', views: ['summary'], line: 0 }];

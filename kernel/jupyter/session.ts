@@ -18,7 +18,7 @@ import type { ExperimentRun, ProgramRun } from '../experiment/experiments.ts';
 import { indexedPlans } from '../experiment/plans.ts';
 import { PlanFailed } from '../experiment/runner.ts';
 import type { PlanRunner } from '../experiment/runner.ts';
-import { writeExports } from '../output/exports.ts';
+import { exportKind, exportTarget, isExportOutput, writeExports } from '../output/exports.ts';
 import { runEnvironment } from '../output/environment.ts';
 import type { SourceText } from '../output/environment.ts';
 import { CompileStopped, InThreadCompiler } from './cell-compile.ts';
@@ -305,7 +305,7 @@ export class MmulabSession {
     }
     // A cell without runs renders only what it asks for, from the previous results;
     // NotebookDisplay shows summaries for runs nobody asked a view of.
-    const shows = program.outputs.some((o) => o.kind !== 'export');
+    const shows = program.outputs.some((o) => !isExportOutput(o));
     let failed: ExpectResult[] = [];
     if (plans.length > 0 || shows) {
       let cell: CellDisplay;
@@ -332,14 +332,22 @@ export class MmulabSession {
       failed = [...failed, ...cell.failed];
     }
     // `export ... to "DIR"`: relative to the notebook's directory (the kernel's cwd).
-    const exports = program.outputs.some((o) => o.kind === 'export');
-    for (const { output, files } of writeExports(experiments, program.outputs, this.cwd, {
-      source: 'notebook',
-      ...(exports ? { environment: runEnvironment(this.sources) } : {}),
-    })) {
-      const kind = output.format === 'csv' ? 'CSV' : 'Arrow';
-      out.stream('stdout', `wrote ${files.length} ${kind} file(s) to ${output.dir}\n`);
-    }
+    const exports = program.outputs.some(isExportOutput);
+    const written = await writeExports(
+      experiments,
+      program.outputs,
+      this.cwd,
+      {
+        source: 'notebook',
+        ...(exports ? { environment: runEnvironment(this.sources) } : {}),
+      },
+      program.lets ?? [],
+    );
+    for (const { output, files } of written)
+      out.stream(
+        'stdout',
+        `wrote ${files.length} ${exportKind(output)} file(s) to ${exportTarget(output)}\n`,
+      );
     if (failed.length > 0) {
       // An error reply, as a failed assert in Python: nbconvert --execute and nbgrader
       // stop at (or mark) the cell.

@@ -1,3 +1,4 @@
 /** The image formats a chart can be written in (`mmulab figure --format`, `export plot`). */
-export const FIGURE_FORMATS = ['svg', 'pdf', 'png'] as const;
+export { FIGURE_FORMATS } from '../../dsl/schema.ts';
+import type { FIGURE_FORMATS } from '../../dsl/schema.ts';
 export type FigureFormat = (typeof FIGURE_FORMATS)[number];

@@ -80,7 +80,7 @@ const DRAW_IN_PAGE = `window.mmulabDraw = async function (data, layout, width, h
 /** One chart to draw. */
 export interface FigureJob {
   figure: PlotlyFigure;
-  /** Absent: DEFAULT_FIGURE_SIZE's width and the layout's height (else the default's). */
+  /** Absent: the layout's width and height (`size 600x400`), else DEFAULT_FIGURE_SIZE's. */
   size?: Partial<FigureSize>;
 }
 
@@ -93,9 +93,9 @@ export function figureTitle(figure: PlotlyFigure): string {
 
 /** The size a job is drawn at. */
 export function figureSize(job: FigureJob): FigureSize {
-  const { height } = job.figure.layout as { height?: unknown };
+  const { width, height } = job.figure.layout as { width?: unknown; height?: unknown };
   return {
-    width: job.size?.width ?? DEFAULT_FIGURE_SIZE.width,
+    width: job.size?.width ?? (typeof width === 'number' ? width : DEFAULT_FIGURE_SIZE.width),
     height: job.size?.height ?? (typeof height === 'number' ? height : DEFAULT_FIGURE_SIZE.height),
   };
 }

@@ -47,8 +47,41 @@ export function plotFigure(
   e: ExperimentRun,
   lets: readonly LetDefinition[] = [],
 ): PlotlyFigure {
-  if (output.table !== 'timeline' && output.table !== 'iterations')
-    return crossRunFigure(output, e, lets);
+  const figure =
+    output.table !== 'timeline' && output.table !== 'iterations'
+      ? crossRunFigure(output, e, lets)
+      : perPlanFigure(output, e, lets);
+  return withPlotOptions(figure, output);
+}
+
+/**
+ * The plot's own `title`, `xtitle`, `ytitle` (on every subplot's axes) and `size` in
+ * place of what the figure made from the columns.
+ */
+export function withPlotOptions(figure: PlotlyFigure, output: PlotOutput): PlotlyFigure {
+  const layout: PlotlyJson = { ...figure.layout };
+  if (output.title !== undefined) layout.title = { text: output.title };
+  for (const [prefix, text] of [
+    ['xaxis', output.xTitle],
+    ['yaxis', output.yTitle],
+  ] as const) {
+    if (text === undefined) continue;
+    for (const key of Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k)))
+      if (key.startsWith(prefix)) layout[key] = { ...(layout[key] as PlotlyJson), title: { text } };
+  }
+  if (output.size) {
+    layout.width = output.size.width;
+    layout.height = output.size.height;
+  }
+  return { data: figure.data, layout };
+}
+
+/** `plot Y over time|iteration`: one trace per plan. */
+function perPlanFigure(
+  output: PlotOutput,
+  e: ExperimentRun,
+  lets: readonly LetDefinition[],
+): PlotlyFigure {
   const perIteration = output.table === 'iterations';
   const ys = output.yColumns ?? [output.yColumn];
   const by = output.by ?? [];

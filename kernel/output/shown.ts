@@ -64,6 +64,8 @@ export function shownOutputs(
       case 'expect':
         return [{ kind: 'expect', result: evaluateExpect(e, out, lets) }];
       case 'export':
+      case 'export-table':
+      case 'export-plot':
         return [];
     }
   });

@@ -52,7 +52,15 @@ describe('complete', () => {
       'timeline',
       'vcpu_stats',
     ]);
-    expect(at('export summary to "r" as |').matches).toEqual(['arrow', 'csv']);
+    expect(at('export summary to "r" as |').matches).toEqual([
+      'arrow',
+      'csv',
+      'latex',
+      'markdown',
+      'pdf',
+      'png',
+      'svg',
+    ]);
   });
 
   it('filters by the prefix under the cursor and reports the replaced range', () => {

@@ -120,18 +120,20 @@ describe.concurrent('mmulab (spawned)', () => {
 
   it('run: prints the summary, writes CSVs with provenance and an offline HTML report', async () => {
     const r = await fullRun();
-    expect(r.stderr).toBe('wrote 6 CSV file(s) to csv\nwrote out/report.html\n');
+    expect(r.stderr).toBe('wrote 7 CSV file(s) to csv\nwrote out/report.html\n');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('summary:');
     expect(r.stdout).toMatch(/stale_pages/);
     expect(r.stdout).toMatch(/completed/);
 
     const files = readdirSync(join(TMP, 'csv')).sort();
-    expect(files).toEqual(
-      ['events', 'iterations', 'stale', 'summary', 'timeline', 'vcpu_stats'].map(
+    // One CSV per table and plan, and the long CSV behind `plot remaining over time`.
+    expect(files).toEqual([
+      'remaining-over-time.plot.csv',
+      ...['events', 'iterations', 'stale', 'summary', 'timeline', 'vcpu_stats'].map(
         (t) => `tiny_ring_m_seed-3.${t}.csv`,
       ),
-    );
+    ]);
     const csv = readFileSync(join(TMP, 'csv', 'tiny_ring_m_seed-3.summary.csv'), 'utf8');
     expect(csv.startsWith('# mmulab_version: ')).toBe(true);
     expect(comments(csv)).toMatchObject({

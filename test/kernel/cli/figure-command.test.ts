@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { figureCommand } from '../../../kernel/cli/figure-command.ts';
+import { runCommand } from '../../../kernel/cli/run-command.ts';
 import { main } from '../../../kernel/cli/main.ts';
 import { ExitCode } from '../../../kernel/cli/io.ts';
 import type { CliIo } from '../../../kernel/cli/io.ts';
@@ -26,6 +27,13 @@ plot downtime_ms over bandwidth by tracking
 `;
 writeFileSync(join(DIR, 'sweep.mmu'), SWEEP);
 writeFileSync(join(DIR, 'no-plot.mmu'), SWEEP.replace(/^plot .*$/m, 'table summary'));
+writeFileSync(
+  join(DIR, 'paper.mmu'),
+  `${SWEEP.replace(/^plot .*$/m, 'plot fig1 = downtime_ms over bandwidth by tracking title "Downtime" ytitle "downtime (ms)" size 500x300')}
+export plot fig1 to "paper/fig1.svg"
+export summary by tracking, bandwidth mean downtime_ms, n to "paper/downtime.tex" as latex
+`,
+);
 
 function io(env: Record<string, string | undefined> = process.env): {
   io: CliIo;
@@ -97,6 +105,60 @@ describe('mmulab figure', () => {
     },
     BROWSER_MS,
   );
+
+  it.skipIf(!HAVE_CHROMIUM)(
+    '`export plot NAME` writes the named plot with its title, axis title, size and provenance; `as latex` a booktabs table',
+    async () => {
+      const t = io();
+      const code = await runCommand({ file: 'paper.mmu', jobs: 1, dryRun: false }, t.io);
+      expect(t.err()).toContain(`wrote ${join('paper', 'fig1.svg')}`);
+      expect(code).toBe(ExitCode.Ok);
+      const svg = readFileSync(join(DIR, 'paper', 'fig1.svg'), 'utf8');
+      expect(svg).toMatch(/^<svg[^>]* width="500" height="300"/);
+      expect(svg).toMatch(/<!--\nmmulab_version: [^\n]+\nsource: paper\.mmu\n/);
+      expect(svg).toMatch(/plan_hashes: ([0-9a-f]{16} ){3}[0-9a-f]{16}\n/);
+      const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+      expect(texts).toEqual(
+        expect.arrayContaining(['Downtime', 'downtime (ms)', 'bandwidth (Gbit/s)']),
+      );
+      const tex = readFileSync(join(DIR, 'paper', 'downtime.tex'), 'utf8');
+      expect(tex).toContain(
+        'tracking & bandwidth (Gbit/s) & mean\\_downtime\\_ms & n \\\\\n\\midrule',
+      );
+      expect(tex.match(/^(bitmap|ring) & [25] & [\d.,]+ & 1 \\\\$/gm)).toHaveLength(4);
+    },
+    BROWSER_MS,
+  );
+
+  it('--csv writes one long CSV per chart with its provenance, and --verify catches an edit in it', async () => {
+    const t = io();
+    const code = await runCommand({ file: 'sweep.mmu', jobs: 1, dryRun: false, csv: 'tidy' }, t.io);
+    expect(code).toBe(ExitCode.Ok);
+    const path = join(DIR, 'tidy', 'downtime-ms-over-bandwidth-by-tracking.plot.csv');
+    const csv = readFileSync(path, 'utf8');
+    expect(csv).toMatch(/^# mmulab_version: .*\n# source: sweep\.mmu\n/);
+    expect(csv).toContain('# chart: downtime_ms over bandwidth by tracking\n');
+    const rows = csv.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(rows[0]).toBe('trace,mark,x_axis,x,y_axis,y');
+    expect(rows.slice(1).map((r) => r.split(',').slice(0, 4).join(','))).toEqual([
+      'bitmap,lines+markers,bandwidth (Gbit/s),2',
+      'bitmap,lines+markers,bandwidth (Gbit/s),5',
+      'ring,lines+markers,bandwidth (Gbit/s),2',
+      'ring,lines+markers,bandwidth (Gbit/s),5',
+    ]);
+    const same = io();
+    expect(
+      await runCommand({ file: 'sweep.mmu', jobs: 1, dryRun: false, verify: 'tidy' }, same.io),
+    ).toBe(ExitCode.Ok);
+    writeFileSync(path, csv.replace(/,(\d+(\.\d+)?)\n/, ',999\n'));
+    const edited = io();
+    expect(
+      await runCommand({ file: 'sweep.mmu', jobs: 1, dryRun: false, verify: 'tidy' }, edited.io),
+    ).toBe(ExitCode.PlanError);
+    expect(edited.out()).toMatch(
+      /^downtime-ms-over-bandwidth-by-tracking\.plot\.csv: row 1, y: 999 published, [\d.]+ now$/m,
+    );
+  }, 120_000);
 
   it('without Chromium, says what to install and writes nothing', async () => {
     const t = io({ MMULAB_CHROMIUM: join(DIR, 'no-such-chromium') });
