@@ -145,6 +145,8 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
     ring_topology:
       'Proposal: `per_vcpu` (KVM today), `per_vm` (one shared ring), or `pool N round_robin|lru|last_used` (N rings claimed by vCPUs).',
     granularity: 'Proposal: dirty-tracking granularity, 4k (KVM) or 2m (one bit per 2M region).',
+    ring_reserve:
+      "Proposal (the ring-pool debate's reserve size): entries each dirty ring keeps past its soft limit, in place of KVM's kvm_dirty_ring_get_rsvd_entries (64, plus 512 with PML, so that the PML buffer flushed at the exit after the soft limit still fits). A reserve smaller than that flush overflows the ring and loses pages (`lost_dirty`).",
     vcpuless_writes:
       "Proposal from the WITH_BITMAP debate (arm64 dirty ring, 2022): where a write without a running vCPU goes in ring-only mode. `drop` is KVM (the page is lost from the dirty log); `vcpu0_ring` pushes it into vCPU 0's ring (Peter Xu's first option); `vm_ring` into a ring of the VM's own beside the per-vCPU rings (Paolo Bonzini's). QEMU harvests either with the other rings. Nothing can stop a writer that is not a vCPU, so a write that finds the ring hard-full is lost.",
     split_on_first_clear:

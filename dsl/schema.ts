@@ -428,6 +428,10 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: 'Proposal: split on the first CLEAR in every mode.',
       args: [onOff('split_on_first_clear')],
     },
+    ring_reserve: {
+      doc: 'Proposal: entries a ring keeps past its soft limit (KVM: 64, plus 512 with PML).',
+      args: [count('the reserved entries', { max: 65536 })],
+    },
     vcpuless_writes: {
       doc: 'Proposal: a ring-only write without a vCPU is dropped (KVM), or goes to vcpu0_ring or vm_ring.',
       args: [

@@ -392,6 +392,8 @@ export function lowerTracking(
   if (gran) proposals.dirtyGranularity = gran === '2m' ? '2m' : '4k';
   const sofc = on(f.get('split_on_first_clear')?.args[0]);
   if (sofc !== undefined) proposals.splitOnFirstClear = sofc;
+  const reserve = num(f.get('ring_reserve')?.args[0]);
+  if (reserve !== undefined) proposals.ringReserve = reserve;
   const vcpuless = word(f.get('vcpuless_writes')?.args[0]);
   if (vcpuless)
     proposals.vcpulessWrites =

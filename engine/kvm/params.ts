@@ -74,6 +74,13 @@ export interface Proposals {
    * finds it hard-full is lost.
    */
   vcpulessWrites: VcpulessWrites;
+  /**
+   * Entries a ring keeps past its soft limit, in place of KVM's
+   * kvm_dirty_ring_get_rsvd_entries (64, plus 512 with PML): the reserve size the
+   * ring-pool debate asked about. null is KVM's. A reserve smaller than what a vCPU
+   * pushes after crossing the soft limit (a PML buffer's flush) overflows the ring.
+   */
+  ringReserve: number | null;
 }
 
 /** Proposals.vcpulessWrites. */
@@ -84,6 +91,7 @@ export const DEFAULT_PROPOSALS: Readonly<Proposals> = Object.freeze<Proposals>({
   dirtyGranularity: '4k',
   splitOnFirstClear: false,
   vcpulessWrites: 'drop',
+  ringReserve: null,
 });
 
 /** KVM's defaults for an architecture (Linux 6.2 or later). */

@@ -301,7 +301,7 @@ export class Vm {
       this.#rings = new DirtyRingSet(
         this.params.proposals.ringTopology,
         this.dirtyRingSize / KVM_DIRTY_GFN_SIZE,
-        ringReservedEntries(this.params.enablePml),
+        this.ringReserved,
         this.params.proposals.vcpulessWrites === 'vm-ring',
       );
     }
@@ -581,9 +581,14 @@ export class Vm {
     this.lastFound = null;
   }
 
+  /** Entries each ring keeps past its soft limit: KVM's, or the proposal's reserve size. */
+  private get ringReserved(): number {
+    return this.params.proposals.ringReserve ?? ringReservedEntries(this.params.enablePml);
+  }
+
   /** `kvm_vm_ioctl_enable_dirty_log_ring`. */
   private enableDirtyLogRing(size: number): void {
-    const rsvdBytes = ringReservedEntries(this.params.enablePml) * KVM_DIRTY_GFN_SIZE;
+    const rsvdBytes = this.ringReserved * KVM_DIRTY_GFN_SIZE;
     if (!Number.isInteger(size) || size <= 0 || (size & (size - 1)) !== 0) {
       throw new KvmError('EINVAL', `dirty ring size ${size} bytes is not a power of two`);
     }

@@ -27,7 +27,7 @@ tracking base { dirty_log ring 4096, eager_split on, pml on, fast_page_fault on,
 tracking proposals extends base {
   ring_topology pool 4 lru
   granularity 2m
-  split_on_first_clear on, preempt full
+  split_on_first_clear on, preempt full, ring_reserve 600, vcpuless_writes vm_ring
   reaper 500ms
   clear_shift 20
 }
@@ -197,6 +197,8 @@ describe('compile', () => {
         ringTopology: { kind: 'pool', rings: 4, select: 'lru' },
         dirtyGranularity: '2m',
         splitOnFirstClear: true,
+        ringReserve: 600,
+        vcpulessWrites: 'vm-ring',
       },
     });
     expect(program.costs).toEqual([

@@ -103,6 +103,7 @@ describe("the proposals for vCPU-less writes in ring-only mode (Peter Xu's vcpu0
           dirtyGranularity: '4k',
           splitOnFirstClear: false,
           vcpulessWrites,
+          ringReserve: null,
         },
       },
       caps: [[Cap.DirtyLogRingAcqRel, ringBytes]],

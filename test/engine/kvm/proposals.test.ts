@@ -32,10 +32,13 @@ import {
   PAGES_2M,
   bitmapOf,
   bitmapPages,
+  expectKvmError,
   expectPages,
   harvestRing,
   makeVm,
+  region,
   setDirtyLogging,
+  touchRange,
 } from '../../helpers/kvm.ts';
 import type { MakeVmOptions } from '../../helpers/kvm.ts';
 
@@ -85,6 +88,7 @@ describe('proposal defaults', () => {
       dirtyGranularity: '4k',
       splitOnFirstClear: false,
       vcpulessWrites: 'drop',
+      ringReserve: null,
     });
     for (const arch of ['x86_64', 'arm64'] as const) {
       expect(defaultParams(arch).proposals).toEqual(DEFAULT_PROPOSALS);
@@ -438,5 +442,41 @@ describe('splitOnFirstClear (proposal)', () => {
     vm.markPageDirtyWithoutVcpu(asGfn(DIRTY_PAGE));
     vm.getDirtyLog(0);
     expectPages(vm).toEqual({ '4k': 512, '2m': 511, '1g': 0 });
+  });
+});
+
+describe('ringReserve (proposal)', () => {
+  /** x86 with PML, one 4K-backed logged slot written before logging, one vCPU. */
+  function pmlRingVm(ringBytes: number, ringReserve: number | null): Vm {
+    const vm = makeVm({
+      params: {
+        enablePml: true,
+        proposals: { ...DEFAULT_PROPOSALS, ringReserve },
+      },
+      caps: [[Cap.DirtyLogRing, ringBytes]],
+      slots: [region({ baseGfn: 0, npages: 1024, backing: '4k' })],
+      vcpus: 1,
+    });
+    touchRange(vm.vcpus[0], 0, 1024, true);
+    setDirtyLogging(vm, 0, true);
+    return vm;
+  }
+
+  /** 513 writes to distinct pages: the 513th fills the PML buffer, whose 512 entries go to the ring. */
+  function fillPml(vm: Vm): void {
+    for (let g = 0; g < 513; g++) vm.vcpus[0].write(asGfn(g));
+  }
+
+  it("loses what a PML flush pushes past a reserve smaller than the buffer; KVM's reserve keeps it", () => {
+    const small = pmlRingVm(4096, 64);
+    fillPml(small);
+    expect(small.lostDirty.length).toBe(512 - 256);
+    const kvm = pmlRingVm(16384, null);
+    fillPml(kvm);
+    expect(kvm.lostDirty.length).toBe(0);
+  });
+
+  it('takes the reserve into KVM_ENABLE_CAP: a ring smaller than 64 + 512 entries with PML is refused', () => {
+    expectKvmError(() => pmlRingVm(4096, null), 'EINVAL', /reserved|rsvd|smaller/i);
   });
 });
