@@ -63,6 +63,7 @@ export const DiagnosticCode = {
   RegionOutsideRam: 'region-outside-ram',
   VcpuInTwoWorkloads: 'vcpu-in-two-workloads',
   UnknownColumn: 'unknown-column',
+  AllWithColumns: 'all-with-columns',
   TypeMismatch: 'type-mismatch',
   UnknownFunction: 'unknown-function',
   LetCycle: 'let-cycle',

@@ -166,6 +166,17 @@ function compileTable(
     if (unknown.length > 0) break; // one view's mistakes are reported once
   }
   if (diags.length > before) return undefined;
+  // `all` asks for every column; `with` and a grouped table choose their own.
+  if (s.all && (s.columns || query.query.by || query.query.aggregates))
+    diags.push(
+      diagnostic(
+        'warning',
+        C.AllWithColumns,
+        s.all,
+        `'all' shows every column, but this table shows ${s.columns ? 'the columns `with` names' : 'its groups and aggregates'}.`,
+        `Remove \`all\` to keep ${s.columns ? 'these columns' : 'the groups'}, or ${s.columns ? '`with ...`' : '`by ...` and the aggregates'} to see every column.`,
+      ),
+    );
   return {
     kind: 'table',
     views,

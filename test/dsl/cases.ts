@@ -573,6 +573,15 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     lineOffset: 1,
   },
   {
+    code: 'all-with-columns',
+    bad: 'run db with ring, fast seed 1\ntable summary all with total_ms',
+    good: 'run db with ring, fast seed 1\ntable summary all',
+    message: "'all' shows every column, but this table shows the columns `with` names.",
+    at: 'all',
+    lineOffset: 1,
+    severity: 'warning',
+  },
+  {
     code: 'unknown-column',
     bad: 'migration m { bandwidth [1Gbit/s, 10Gbit/s] }\nsweep db with [manual, ring], m where bandwith >= 10Gbit/s',
     good: 'migration m { bandwidth [1Gbit/s, 10Gbit/s] }\nsweep db with [manual, ring], m where bandwidth >= 10Gbit/s',
