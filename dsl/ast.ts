@@ -186,6 +186,17 @@ export interface LetStatement {
   span: Span;
 }
 
+/** `predict downtime_ms for ring < bitmap`: a student's expectation, checked after the run. */
+export interface PredictStatement {
+  kind: 'predict';
+  column: Name;
+  left: Name;
+  /** The comparison as written: `<`, `<=`, `>`, `>=`, `=`, `!=`. */
+  op: Name;
+  right: Name;
+  span: Span;
+}
+
 /** `expect [all|any] VIEW [where EXPR] [by ... AGG ...] : EXPR`. */
 export interface ExpectStatement extends RowQueryNode {
   kind: 'expect';
@@ -344,6 +355,7 @@ export type Statement =
   | UseStatement
   | LetStatement
   | ExpectStatement
+  | PredictStatement
   | ProtocolDefinition
   | ExploreStatement;
 

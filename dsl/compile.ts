@@ -197,7 +197,8 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
       case 'table':
       case 'export':
       case 'plot':
-      case 'expect': {
+      case 'expect':
+      case 'predict': {
         // `expect explore ...` checks the table of the `explore` statements.
         if (s.kind === 'expect' && s.view.text === EXPLORE_VIEW) {
           const o = compileExploreExpect(s, text, diagnostics);

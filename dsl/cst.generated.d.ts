@@ -32,6 +32,7 @@ export type StatementCstChildren = {
   useStmt?: UseStmtCstNode[];
   letStmt?: LetStmtCstNode[];
   expectStmt?: ExpectStmtCstNode[];
+  predictStmt?: PredictStmtCstNode[];
   protocolDef?: ProtocolDefCstNode[];
   exploreStmt?: ExploreStmtCstNode[];
 };
@@ -248,6 +249,20 @@ export type LetStmtCstChildren = {
   name?: IToken[];
   Equal?: IToken[];
   expression?: ExpressionCstNode[];
+};
+
+export interface PredictStmtCstNode extends CstNode {
+  name: 'predictStmt';
+  children: PredictStmtCstChildren;
+}
+
+export type PredictStmtCstChildren = {
+  Predict?: IToken[];
+  column?: IToken[];
+  For?: IToken[];
+  left?: IToken[];
+  op?: IToken[];
+  right?: IToken[];
 };
 
 export interface ExpectStmtCstNode extends CstNode {
@@ -573,6 +588,7 @@ export interface MmuCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   plotStmt(children: PlotStmtCstChildren, param?: IN): OUT;
   plotClause(children: PlotClauseCstChildren, param?: IN): OUT;
   letStmt(children: LetStmtCstChildren, param?: IN): OUT;
+  predictStmt(children: PredictStmtCstChildren, param?: IN): OUT;
   expectStmt(children: ExpectStmtCstChildren, param?: IN): OUT;
   expression(children: ExpressionCstChildren, param?: IN): OUT;
   andExpr(children: AndExprCstChildren, param?: IN): OUT;

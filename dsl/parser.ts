@@ -69,6 +69,8 @@ import {
   Vm,
   With,
   Word,
+  Predict,
+  For,
   Title,
   XTitle,
   YTitle,
@@ -111,6 +113,7 @@ export class MmuParser extends RecoveringParser {
       { ALT: () => this.SUBRULE(this.useStmt) },
       { ALT: () => this.SUBRULE(this.letStmt) },
       { ALT: () => this.SUBRULE(this.expectStmt) },
+      { ALT: () => this.SUBRULE(this.predictStmt) },
       { ALT: () => this.SUBRULE(this.protocolDef) },
       { ALT: () => this.SUBRULE(this.exploreStmt) },
     ]);
@@ -402,6 +405,20 @@ export class MmuParser extends RecoveringParser {
     this.CONSUME(Identifier, { LABEL: 'name' });
     this.CONSUME(Equal);
     this.SUBRULE(this.expression);
+  });
+
+  /**
+   * predictStmt := predict WORD for WORD COMPARISON WORD
+   * e.g. `predict downtime_ms for ring < bitmap`: the mean of a column for one value of
+   * a swept parameter against another's, stated before the run and checked after it
+   */
+  public predictStmt = this.RULE('predictStmt', () => {
+    this.CONSUME(Predict);
+    this.CONSUME(Word, { LABEL: 'column' });
+    this.CONSUME(For);
+    this.CONSUME2(Word, { LABEL: 'left' });
+    this.CONSUME(Comparison, { LABEL: 'op' });
+    this.CONSUME3(Word, { LABEL: 'right' });
   });
 
   /**

@@ -415,6 +415,28 @@ export const SYNTAX: Syntax = {
       },
     },
   },
+  predictStmt: {
+    example: 'predict downtime_ms for ring < bitmap',
+    keywords: {
+      predict:
+        '`predict COLUMN for A < B`: state an expectation before running: the mean of a summary column over the runs where a swept parameter is A, against its mean where it is B (`<`, `<=`, `>`, `>=`, `=`, `!=`). After the run it is shown right or wrong with both means; a wrong prediction is no error.',
+      for: '`predict COLUMN for A < B`: A and B are two values of one thing the runs vary (`ring`, `bitmap` of `tracking`).',
+    },
+    slots: {
+      column: { ...COLUMN, note: 'a number column of the summary table or a `let`' },
+      left: {
+        placeholder: 'A',
+        holds: { kind: 'name', of: 'tracking' },
+        note: "a value of a swept parameter: a definition's name (`ring`), or a word of a swept field",
+      },
+      op: { placeholder: '<', holds: { kind: 'keyword' } },
+      right: {
+        placeholder: 'B',
+        holds: { kind: 'name', of: 'tracking' },
+        note: 'another value of the same parameter',
+      },
+    },
+  },
   exportStmt: {
     example: `export ${TABLE_VIEWS[0]} to "results/" as ${EXPORT_FORMATS[1]}`,
     keywords: {

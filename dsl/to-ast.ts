@@ -36,6 +36,7 @@ import type {
   ListCstChildren,
   MmuCstVisitor,
   PlotStmtCstChildren,
+  PredictStmtCstChildren,
   ProgramCstChildren,
   ProgramCstNode,
   PropertyCstChildren,
@@ -78,6 +79,7 @@ import type {
   Atom,
   Block,
   ExpectStatement,
+  PredictStatement,
   ExprNode,
   LetStatement,
   PlotOption,
@@ -199,6 +201,7 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
     if (ch.useStmt) return this.useStmt(ch.useStmt[0].children);
     if (ch.letStmt) return this.letStmt(ch.letStmt[0].children);
     if (ch.expectStmt) return this.expectStmt(ch.expectStmt[0].children);
+    if (ch.predictStmt) return this.predictStmt(ch.predictStmt[0].children);
     if (ch.protocolDef) return this.protocolDef(ch.protocolDef[0].children);
     if (ch.exploreStmt) return this.exploreStmt(ch.exploreStmt[0].children);
     return undefined;
@@ -420,6 +423,18 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
       kind: 'let',
       name: nameOf(ch.name?.[0], span),
       expr: this.expr(ch.expression, span),
+      span,
+    };
+  }
+
+  predictStmt(ch: PredictStmtCstChildren): PredictStatement {
+    const span = nodeSpan(ch);
+    return {
+      kind: 'predict',
+      column: nameOf(ch.column?.[0], span),
+      left: nameOf(ch.left?.[0], span),
+      op: nameOf(ch.op?.[0], span),
+      right: nameOf(ch.right?.[0], span),
       span,
     };
   }

@@ -222,6 +222,9 @@ export const Any = keyword('Any', 'any');
 export const And = keyword('And', 'and');
 export const Or = keyword('Or', 'or');
 export const Not = keyword('Not', 'not');
+/** `predict downtime_ms for ring < bitmap`: an expectation stated before the run. */
+export const Predict = keyword('Predict', 'predict');
+export const For = keyword('For', 'for');
 export const Protocol = keyword('Protocol', 'protocol', true);
 export const Explore = keyword('Explore', 'explore');
 

@@ -8,6 +8,7 @@ import type { ColumnInfo } from '../../engine/results.ts';
 import type {
   AggregateNode,
   ExpectStatement,
+  PredictStatement,
   ExportOutput,
   ExprNode,
   Name,
@@ -108,10 +109,34 @@ export type CompiledOutput =
       size?: { width: number; height: number };
     } & PlotExtension)
   | ProgressOutput
-  | ExpectOutput;
+  | ExpectOutput
+  | PredictOutput;
+
+/** The comparisons a prediction may state. */
+export const PREDICT_OPS = ['<', '<=', '>', '>=', '=', '!='] as const;
+export type PredictOp = (typeof PREDICT_OPS)[number];
+
+/**
+ * `predict COLUMN for A OP B`: the mean of COLUMN (summary) over the runs whose `axis`
+ * is A, compared with its mean over those where it is B. Shown right or wrong with the
+ * numbers; a wrong prediction is a lesson, not a failure.
+ */
+export interface PredictOutput {
+  kind: 'predict';
+  column: string;
+  /** The swept column A and B are values of (`tracking`). */
+  axis: string;
+  left: string;
+  op: PredictOp;
+  right: string;
+  /** The statement as written. */
+  text: string;
+  line: number;
+}
 
 /** The statements that are outputs. */
-export type OutputStatement = TableOutput | ExportOutput | PlotOutput | ExpectStatement;
+export type OutputStatement =
+  TableOutput | ExportOutput | PlotOutput | ExpectStatement | PredictStatement;
 
 /** What an output can name: the columns of each table with the lets, and the axes in scope. */
 export interface OutputContext {
@@ -140,6 +165,8 @@ export function compileOutput(
       return compilePlot(s, ctx, diags);
     case 'expect':
       return compileExpect(s, ctx, diags);
+    case 'predict':
+      return compilePredict(s, ctx, diags);
   }
 }
 
@@ -706,4 +733,63 @@ function checkExportFormat(
     ),
   );
   return undefined;
+}
+
+/** `predict COLUMN for A OP B`: COLUMN a number of the summary, A and B values of one axis. */
+function compilePredict(
+  s: PredictStatement,
+  ctx: OutputContext,
+  diags: Diagnostic[],
+): CompiledOutput | undefined {
+  if ([s.column, s.left, s.op, s.right].some((n) => n.text === '')) return undefined;
+  const before = diags.length;
+  const names = ctx.names('summary');
+  const info = names.lookup(s.column.text);
+  if (!info) unknownColumn(s.column, names, diags);
+  else if (info.type !== 'number')
+    diags.push(
+      diagnostic(
+        'error',
+        C.TypeMismatch,
+        s.column.span,
+        `Cannot predict '${s.column.text}': it holds text, and a prediction compares means.`,
+        'Predict a number column of the summary table or a `let`, like `downtime_ms`.',
+      ),
+    );
+  const op = PREDICT_OPS.find((o) => o === s.op.text);
+  const valuesOf = (a: Axis): string[] => a.values.map((v) => String(v));
+  const axis = ctx.axes.find(
+    (a) => valuesOf(a).includes(s.left.text) && valuesOf(a).includes(s.right.text),
+  );
+  if (axis === undefined) {
+    const varied = ctx.axes.filter((a) => a.values.length > 1);
+    const word = [s.left, s.right].find((w) => !varied.some((a) => valuesOf(a).includes(w.text)));
+    const all = varied.flatMap(valuesOf);
+    diags.push(
+      diagnostic(
+        'error',
+        C.UnknownValue,
+        (word ?? s.right).span,
+        varied.length === 0
+          ? 'A prediction compares runs that differ, but the runs in scope vary nothing.'
+          : word
+            ? `'${word.text}' is no value of what the runs vary.${didYouMean(word.text, all)}`
+            : `'${s.left.text}' and '${s.right.text}' are values of different parameters; a prediction compares two values of one.`,
+        varied.length === 0
+          ? 'Put the prediction after a `sweep` over a list, like `sweep vm with [bitmap, ring], link`.'
+          : `The runs vary ${varied.map((a) => `${a.column} (${valuesOf(a).join(', ')})`).join('; ')}.`,
+      ),
+    );
+  }
+  if (diags.length > before || !op || !axis) return undefined;
+  return {
+    kind: 'predict',
+    column: s.column.text,
+    axis: axis.column,
+    left: s.left.text,
+    op,
+    right: s.right.text,
+    text: ctx.text.slice(s.span.offset, s.span.offset + s.span.length),
+    line: s.span.line,
+  };
 }

@@ -16,6 +16,7 @@ import { CachingRunner } from '../experiment/caching-runner.ts';
 import { ResultCache } from '../experiment/result-cache.ts';
 import type { PlanRunner } from '../experiment/runner.ts';
 import { expectFailureText, expectLine } from '../output/expect-text.ts';
+import { predictLine } from '../output/predict-text.ts';
 import { fileProvenance, writeExport, writeExports } from '../output/exports.ts';
 import { writePlotCsvs } from '../output/plot-csv.ts';
 import type { ExportSource } from '../output/exports.ts';
@@ -260,6 +261,10 @@ function printResults(
     // A terminal shows the tables; plots are the report's (--html).
     let tables = 0;
     for (const item of shownItems) {
+      if (item.kind === 'predict') {
+        out.push(predictLine(item.result), '');
+        continue;
+      }
       if (item.kind === 'expect') {
         if (item.result.pass) out.push(expectLine(item.result), '');
         else failed.push(expectFailureText(item.result));

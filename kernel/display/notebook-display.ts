@@ -4,6 +4,8 @@ import type { LetDefinition } from '../../dsl/compile.ts';
 import type { ExpectResult } from '../experiment/expect.ts';
 import type { ExplorationsShown } from '../experiment/explorations.ts';
 import { expectLine } from '../output/expect-text.ts';
+import { predictLine } from '../output/predict-text.ts';
+import type { PredictResult } from '../experiment/predict.ts';
 import { escapeHtml } from '../output/format.ts';
 import type { PlotlyFigure } from '../output/figures.ts';
 import { shownByExperiment } from '../output/shown.ts';
@@ -73,7 +75,8 @@ export class NotebookDisplay {
               run ? [provenanceRecord(run.result.provenance, run.label)] : provenance,
             ),
           );
-        } else if (item.result.pass) bundles.push(expectBundle(item.result));
+        } else if (item.kind === 'predict') bundles.push(predictBundle(item.result));
+        else if (item.result.pass) bundles.push(expectBundle(item.result));
         else failed.push(item.result);
       }
     }
@@ -140,6 +143,19 @@ export function experimentProvenance(e: ExperimentRun): ProvenanceRecord[] {
 }
 
 /** A passing expect: its one line. */
+/** A prediction's line: green when right, red when wrong (it is no error). */
+export function predictBundle(r: PredictResult): MimeBundle {
+  const line = predictLine(r);
+  const color = r.right === false ? '#b42318' : r.right ? '#2ca02c' : '#666';
+  return {
+    data: {
+      'text/plain': line,
+      'text/html': `<div style="font:12px ui-monospace,monospace;color:${color}">${escapeHtml(line)}</div>`,
+    },
+    metadata: mmulabMetadata({ predict: { right: r.right, line: r.output.line } }),
+  };
+}
+
 export function expectBundle(r: ExpectResult): MimeBundle {
   const line = expectLine(r);
   return {

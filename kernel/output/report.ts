@@ -2,6 +2,7 @@ import type { CompiledOutput, LetDefinition } from '../../dsl/compile.ts';
 import { snakeCase } from '../../dsl/schema.ts';
 import type { Costs } from '../../engine/kvm/costs.ts';
 import { expectFailureText, expectLine } from './expect-text.ts';
+import { predictLine } from './predict-text.ts';
 import type { PlotlyFigure } from './figures.ts';
 import { environmentEntries } from './environment.ts';
 import type { RunEnvironment } from './environment.ts';
@@ -98,6 +99,10 @@ export function renderReport(input: ReportInput): string {
           `<h3>${escapeHtml(shown.view)}</h3>`,
           ...(shown.note === undefined ? [] : [`<p class="meta">${escapeHtml(shown.note)}</p>`]),
           htmlTable(shown.table, { look: 'classes' }),
+        );
+      else if (shown.kind === 'predict')
+        parts.push(
+          `<p class="expect ${shown.result.right === false ? 'fail' : 'pass'}">${escapeHtml(predictLine(shown.result))}</p>`,
         );
       else if (shown.kind === 'expect')
         parts.push(

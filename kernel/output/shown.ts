@@ -5,6 +5,8 @@ import { evaluateExpect } from '../experiment/expect.ts';
 import type { ExpectResult } from '../experiment/expect.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 import { HEADLINE_COLUMNS } from '../experiment/headline.ts';
+import { evaluatePredict } from '../experiment/predict.ts';
+import type { PredictResult } from '../experiment/predict.ts';
 import { tableOutputTable, viewTable } from '../experiment/views.ts';
 import { STALE_LIST_LIMIT } from '../../engine/sim/verify.ts';
 import { formatNumber } from './format.ts';
@@ -28,7 +30,8 @@ export type ShownOutput =
       note?: string;
     }
   | { kind: 'plot'; title: string; figure: PlotlyFigure; label?: string }
-  | { kind: 'expect'; result: ExpectResult };
+  | { kind: 'expect'; result: ExpectResult }
+  | { kind: 'predict'; result: PredictResult };
 
 /**
  * The tables, plots and expectations `outputs` ask of `e`, with the program's lets;
@@ -63,6 +66,8 @@ export function shownOutputs(
           }));
       case 'expect':
         return [{ kind: 'expect', result: evaluateExpect(e, out, lets) }];
+      case 'predict':
+        return [{ kind: 'predict', result: evaluatePredict(e, out, lets) }];
       case 'export':
       case 'export-table':
       case 'export-plot':

@@ -638,6 +638,22 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     at: 'arow',
   },
   {
+    code: 'unknown-value',
+    bad: 'sweep db with [manual, ring], fast\npredict downtime_ms for rng < manual',
+    good: 'sweep db with [manual, ring], fast\npredict downtime_ms for ring < manual',
+    message: "'rng' is no value of what the runs vary. Did you mean 'ring'?",
+    at: 'rng',
+    lineOffset: 1,
+  },
+  {
+    code: 'type-mismatch',
+    bad: 'sweep db with [manual, ring], fast\npredict status for ring < manual',
+    good: 'sweep db with [manual, ring], fast\npredict total_ms for ring < manual',
+    message: "Cannot predict 'status': it holds text, and a prediction compares means.",
+    at: 'status',
+    lineOffset: 1,
+  },
+  {
     code: 'unknown-plot-name',
     bad: 'plot fig1 = remaining over time\nexport plot fig2 to "fig.svg"',
     good: 'plot fig1 = remaining over time\nexport plot fig1 to "fig.svg"',

@@ -33,6 +33,7 @@ describe('complete', () => {
       'let',
       'migration',
       'plot',
+      'predict',
       'protocol',
       'run',
       'sweep',

@@ -70,7 +70,7 @@ const CASES: SyntaxCase[] = [
     code: 'unknown-keyword',
     bad: 'frobnicate db',
     message: "Unknown keyword 'frobnicate'; a statement starts with a keyword.",
-    hint: 'A statement starts with vm, tracking, costs, migration, run, sweep, table, plot, export, use, let, expect, protocol or explore.',
+    hint: 'A statement starts with vm, tracking, costs, migration, run, sweep, table, plot, export, use, let, expect, predict, protocol or explore.',
     good: 'table summary',
   },
   {

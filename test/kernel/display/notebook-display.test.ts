@@ -125,6 +125,25 @@ describe('NotebookDisplay.render', () => {
     expect(out.filter((k) => k.startsWith('table:'))).toEqual([]);
   });
 
+  it('shows a prediction as one line with its verdict and both means, never as a failure', () => {
+    const predict: CompiledOutput = {
+      kind: 'predict',
+      column: 'stale_pages',
+      axis: 'tracking',
+      left: 'ring',
+      op: '!=',
+      right: 'bitmap',
+      text: 'predict stale_pages for ring != bitmap',
+      line: 4,
+    };
+    const cell = new NotebookDisplay().render([predict], experiments.slice(0, 1));
+    expect(cell.failed).toEqual([]);
+    expect(cell.bundles.map((b) => b.data['text/plain'])).toEqual([
+      '✗ wrong: predict stale_pages for ring != bitmap  (mean stale_pages: ring 0 pages, n=1 = bitmap 0 pages, n=1)',
+    ]);
+    expect(String(cell.bundles[0].data['text/html'])).toContain('color:#b42318');
+  });
+
   it('draws no guestperf chart unless the cell asks for plot progress', () => {
     const out = kinds(new NotebookDisplay().render([table('summary'), plot], experiments));
     expect(out.filter((k) => k.includes('guest progress'))).toEqual([]);
