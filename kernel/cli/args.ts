@@ -1,8 +1,12 @@
+import { parseArgs as parseArgv } from 'node:util';
 import { closest } from '../../dsl/diagnostics.ts';
 
 /**
- * Command-line arguments: a small parser with messages that name the bad argument
- * and the fix. Every failure is a `UsageError` (exit code 2).
+ * Command-line arguments, read by Node's util.parseArgs (its tokens), with messages
+ * that name the bad argument and the fix: the did-you-mean of an unknown option, an
+ * option given twice, a value missing or given to a flag. util.parseArgs' own errors
+ * (strict mode) name neither, so it runs non-strict and the checks are made here on
+ * its tokens. Every failure is a `UsageError` (exit code 2).
  */
 
 /** The command was called wrongly: unknown command or option, missing value or file. */
@@ -26,51 +30,59 @@ export interface ParsedArgs {
 }
 
 /**
- * Parse `argv` against `specs`. Accepts `--name value`, `--name=value`, `-h`, and `--`
- * to end the options. `command` prefixes the messages (`mmulab run`).
+ * Parse `argv` against `specs`. Accepts `--name value`, `--name=value`, `-h`, `-j4`,
+ * `-j 4`, and `--` to end the options. `command` prefixes the messages (`mmulab run`).
  */
 export function parseArgs(
   command: string,
   argv: readonly string[],
   specs: readonly OptionSpec[],
 ): ParsedArgs {
+  const { tokens } = parseArgv({
+    args: [...argv],
+    options: Object.fromEntries(
+      specs.map((s) => [
+        s.name,
+        {
+          type: s.value === undefined ? ('boolean' as const) : ('string' as const),
+          ...(s.short === undefined ? {} : { short: s.short }),
+        },
+      ]),
+    ),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const options = new Map<string, string | true>();
   const positionals: string[] = [];
   const help = `Run '${command} --help' for the options.`;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals.push(token.value);
       continue;
     }
-    const long = arg.startsWith('--');
-    const eq = arg.indexOf('=');
-    const name = long ? arg.slice(2, eq >= 0 ? eq : undefined) : arg.slice(1);
-    const spec = specs.find((s) => (long ? s.name === name : s.short === name));
+    if (token.kind === 'option-terminator') continue;
+    const spec = specs.find((s) => s.name === token.name);
     if (!spec) {
       const guess = closest(
-        name,
+        token.name,
         specs.map((s) => s.name),
       );
       const mean = guess ? ` Did you mean '--${guess}'?` : '';
-      throw new UsageError(`${command}: unknown option '${arg}'.${mean} ${help}`);
+      throw new UsageError(`${command}: unknown option '${token.rawName}'.${mean} ${help}`);
     }
     if (options.has(spec.name))
       throw new UsageError(`${command}: option '--${spec.name}' is given twice; keep one.`);
     if (spec.value === undefined) {
-      if (long && eq >= 0)
+      if (token.inlineValue)
         throw new UsageError(`${command}: option '--${spec.name}' takes no value; remove '=...'.`);
       options.set(spec.name, true);
       continue;
     }
-    let value: string | undefined;
-    if (long && eq >= 0) value = arg.slice(eq + 1);
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) value = argv[++i];
-    if (value === undefined || value === '')
+    // util.parseArgs takes the next argument as the value even when it is an option
+    // (`--html --csv`): that is a missing value, as is `--html=`.
+    const value = token.value;
+    if (value === undefined || value === '' || (!token.inlineValue && value.startsWith('--')))
       throw new UsageError(
         `${command}: option '--${spec.name}' needs a value: --${spec.name} ${spec.value}.`,
       );
