@@ -89,6 +89,16 @@ export const PLAN_COLUMNS: {
     word('preempt', 'enum', (t) => t.preempt),
     quantity('reaper', 'time', (t) => t.reaperIntervalNs),
     quantity('clear_shift', 'count', (t) => t.clearBitmapShift),
+    // The proposals (engine/kvm/params.ts Proposals), so a sweep over them groups by them.
+    word('ring_topology', 'enum', (t) => t.proposals?.ringTopology?.kind.replace('-', '_')),
+    quantity('pool_rings', 'count', (t) => {
+      const topology = t.proposals?.ringTopology;
+      return topology?.kind === 'pool' ? topology.rings : undefined;
+    }),
+    word('granularity', 'enum', (t) => t.proposals?.dirtyGranularity),
+    word('split_on_first_clear', 'flag', (t) => t.proposals?.splitOnFirstClear),
+    quantity('ring_reserve', 'count', (t) => t.proposals?.ringReserve ?? undefined),
+    word('vcpuless_writes', 'enum', (t) => t.proposals?.vcpulessWrites?.replace('-', '_')),
   ],
   migration: [
     word('policy', 'enum', (m) => m.kind),

@@ -164,6 +164,32 @@ describe('families', () => {
     expect(e.plans[1].params).toMatchObject({ mmu_lock: 'spinlock', mmu: 'shadow' });
   });
 
+  it('the proposals that differ between named definitions are columns, to group a sweep by', () => {
+    const [e] = experiments(
+      [
+        'tracking pooled { dirty_log ring 1024, ring_topology pool 2 round_robin, ring_reserve 128 }',
+        'tracking shared { dirty_log ring 4096, ring_topology per_vm, vcpuless_writes vm_ring }',
+        'tracking coarse { dirty_log manual, granularity 2m, split_on_first_clear on }',
+        'sweep web with [pooled, shared, coarse], qemu',
+      ].join('\n'),
+    );
+    const differs = e.axes?.filter((a) => a.source === 'differs');
+    expect(differs?.map((a) => [a.column, a.values])).toEqual([
+      ['dirty_log', ['ring', 'manual']],
+      ['ring_entries', [1024, 4096]],
+      ['ring_topology', ['pool', 'per_vm']],
+      ['pool_rings', [2]],
+      ['granularity', ['2m']],
+      ['split_on_first_clear', [true]],
+      ['ring_reserve', [128]],
+      ['vcpuless_writes', ['vm_ring']],
+    ]);
+    expect(e.plans[1].params).toMatchObject({
+      ring_topology: 'per_vm',
+      vcpuless_writes: 'vm_ring',
+    });
+  });
+
   it('zip pairs axes instead of combining them', () => {
     const [e] = experiments(
       [
