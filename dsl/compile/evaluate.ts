@@ -115,7 +115,12 @@ function arithmetic(op: '+' | '-' | '*' | '/' | '%', a: number, b: number): Para
   }
 }
 
-function compare(op: '=' | '!=' | '<' | '<=' | '>' | '>=', a: ParamValue, b: ParamValue): boolean {
+/** `a OP b` as the language compares values: null compares false; order only within a type. */
+export function compare(
+  op: '=' | '!=' | '<' | '<=' | '>' | '>=',
+  a: ParamValue,
+  b: ParamValue,
+): boolean {
   if (a === null || b === null) return false;
   if (op === '=') return a === b;
   if (op === '!=') return a !== b;

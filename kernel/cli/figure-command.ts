@@ -1,13 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { ColumnError } from '../experiment/experiment-table.ts';
-import { runExperiments } from '../experiment/experiments.ts';
-import { InThreadRunner } from '../experiment/in-thread.ts';
 import { indexedPlans } from '../experiment/plans.ts';
-import { PoolRunner } from '../experiment/pool-runner.ts';
-import { CachingRunner } from '../experiment/caching-runner.ts';
-import { ResultCache } from '../experiment/result-cache.ts';
-import type { PlanRunner } from '../experiment/runner.ts';
 import { ChromiumMissingError, figureTitle, renderFigures } from '../output/figure-image.ts';
 import type { FigureJob } from '../output/figure-image.ts';
 import { plotlyConfig } from '../output/plotly-js.ts';
@@ -16,7 +10,7 @@ import type { FigureArgs } from './commands.ts';
 import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
 import { formatDiagnostics, loadFile } from './load.ts';
-import { ProgressBar } from './progress.ts';
+import { cliRunner, runWithProgress } from './run-plans.ts';
 
 /**
  * `mmulab figure FILE`: run the file as `mmulab run` does, then write every chart the
@@ -39,30 +33,16 @@ export async function figureCommand(args: FigureArgs, io: CliIo): Promise<ExitCo
     return ExitCode.PlanError;
   }
   const plans = indexedPlans(program, args.seed);
-  const threads: PlanRunner =
-    args.jobs <= 1 || plans.length <= 1 ? new InThreadRunner() : new PoolRunner(args.jobs);
-  const runner =
-    args.cache === undefined
-      ? threads
-      : new CachingRunner(threads, new ResultCache(resolve(io.cwd, args.cache)));
-  const progress = new ProgressBar(io.stderr, plans.length);
-  let experiments;
-  try {
-    ({ experiments } = await runExperiments(program, loaded.text, plans, runner, {
-      onProgress: ({ done, label, plan }) => {
-        const k = Math.min(Math.floor(done), plans.length - 1);
-        const { state, timeS } = plan ?? { state: 'running', timeS: 0 };
-        progress.update(k, label, { state, timeS, fraction: done - k });
-      },
-    }));
-  } catch (e) {
-    progress.clear();
-    io.stderr.write(`mmulab figure: the engine rejected a plan: ${(e as Error).message}\n`);
-    return ExitCode.PlanError;
-  } finally {
-    await runner.close();
-  }
-  progress.clear();
+  const run = await runWithProgress(
+    'mmulab figure',
+    io,
+    program,
+    loaded.text,
+    plans,
+    cliRunner(io, plans, args.jobs, args.cache),
+  );
+  if (!run) return ExitCode.PlanError;
+  const { experiments } = run;
   const charts: { title: string; job: FigureJob }[] = [];
   const size = {
     ...(args.width === undefined ? {} : { width: args.width }),

@@ -6,15 +6,10 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { CompiledProgram } from '../../dsl/compile.ts';
 import { RESULT_TABLES } from '../../engine/results.ts';
 import { ColumnError } from '../experiment/experiment-table.ts';
-import { runExperiments } from '../experiment/experiments.ts';
 import type { ExperimentRun, ProgramRun } from '../experiment/experiments.ts';
-import { InThreadRunner } from '../experiment/in-thread.ts';
 import { indexedPlans } from '../experiment/plans.ts';
-import { PoolRunner } from '../experiment/pool-runner.ts';
 import { runEnvironment } from '../output/environment.ts';
 import { CachingRunner } from '../experiment/caching-runner.ts';
-import { ResultCache } from '../experiment/result-cache.ts';
-import type { PlanRunner } from '../experiment/runner.ts';
 import { expectFailureText, expectLine } from '../output/expect-text.ts';
 import { predictLine } from '../output/predict-text.ts';
 import { fileProvenance, writeExport, writeExports } from '../output/exports.ts';
@@ -29,7 +24,7 @@ import type { RunArgs } from './commands.ts';
 import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
 import { formatDiagnostics, loadFile } from './load.ts';
-import { ProgressBar } from './progress.ts';
+import { cliRunner, runWithProgress } from './run-plans.ts';
 import { describeExperiments } from './plan-count.ts';
 import { inShard } from './shard.ts';
 
@@ -63,36 +58,16 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     );
     return ExitCode.Ok;
   }
-  const progress = new ProgressBar(io.stderr, plans.length);
   const stop = interruptOnSigint();
-  // One plan, or one job, gains nothing from threads: it runs here.
-  const threads: PlanRunner =
-    args.jobs <= 1 || plans.length <= 1 ? new InThreadRunner() : new PoolRunner(args.jobs);
-  const runner =
-    args.cache === undefined
-      ? threads
-      : new CachingRunner(threads, new ResultCache(resolve(io.cwd, args.cache)));
-  let ran: ProgramRun;
+  const runner = cliRunner(io, plans, args.jobs, args.cache);
+  let ran: ProgramRun | undefined;
   try {
-    ran = await runExperiments(program, loaded.text, plans, runner, {
-      signal: stop.signal,
-      onProgress: ({ done, label, plan }) => {
-        const k = Math.min(Math.floor(done), plans.length - 1);
-        // A pool reports no plan's own state: the bar says it is running.
-        const { state, timeS } = plan ?? { state: 'running', timeS: 0 };
-        progress.update(k, label, { state, timeS, fraction: done - k });
-      },
-    });
-  } catch (e) {
-    // The checker should reject what the engine rejects; if not, say which plan.
-    progress.clear();
-    io.stderr.write(`mmulab run: the engine rejected a plan: ${(e as Error).message}\n`);
-    return ExitCode.PlanError;
+    ran = await runWithProgress('mmulab run', io, program, loaded.text, plans, runner, stop.signal);
   } finally {
     stop.dispose();
-    await runner.close();
   }
-  progress.clear();
+  // The checker should reject what the engine rejects; runWithProgress says which plan.
+  if (!ran) return ExitCode.PlanError;
   const { experiments } = ran;
   if (runner instanceof CachingRunner)
     io.stderr.write(

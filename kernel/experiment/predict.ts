@@ -1,4 +1,5 @@
 import type { CompiledOutput, LetDefinition } from '../../dsl/compile.ts';
+import { compare } from '../../dsl/compile/evaluate.ts';
 import { unitOf } from './column-info.ts';
 import type { ExperimentRun } from './experiments.ts';
 import { viewTable } from './views.ts';
@@ -54,26 +55,9 @@ export function evaluatePredict(
   return {
     output,
     right:
-      left.mean === null || other.mean === null ? null : holds(left.mean, output.op, other.mean),
+      left.mean === null || other.mean === null ? null : compare(output.op, left.mean, other.mean),
     left,
     other,
     ...(unit === undefined ? {} : { unit }),
   };
-}
-
-function holds(a: number, op: PredictOutput['op'], b: number): boolean {
-  switch (op) {
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-    case '=':
-      return a === b;
-    case '!=':
-      return a !== b;
-  }
 }
