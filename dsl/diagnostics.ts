@@ -62,6 +62,8 @@ export const DiagnosticCode = {
   UnknownVcpu: 'unknown-vcpu',
   RegionOutsideRam: 'region-outside-ram',
   VcpuInTwoWorkloads: 'vcpu-in-two-workloads',
+  DeviceTablesOutsideRam: 'device-tables-outside-ram',
+  DeviceTablesOverlap: 'device-tables-overlap',
   UnknownColumn: 'unknown-column',
   AllWithColumns: 'all-with-columns',
   TypeMismatch: 'type-mismatch',

@@ -349,11 +349,11 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
   },
   device: {
     tables: {
-      doc: 'Bytes of ITS tables saved into guest RAM at switchover.',
+      doc: 'Bytes of tables the device saves into guest RAM at switchover (ITS tables, or the LPI pending tables of a vgic_v3).',
       args: [size('the table size')],
     },
     offset: {
-      doc: 'RAM offset of the tables (default: the end of RAM).',
+      doc: 'RAM offset of the tables. Default: the end of RAM, below the tables of the devices written before this one that have no offset either, so an its and a vgic_v3 never share pages; tables that overlap or run past RAM are refused.',
       args: [size('the offset')],
     },
   },

@@ -170,9 +170,47 @@ export type DeviceSpec = {
   kind: 'its' | 'vgic-v3';
   /** Bytes of tables the device saves into guest RAM at switchover. */
   tableBytes: number;
-  /** RAM offset of the tables (default: the last bytes of RAM). */
+  /**
+   * RAM offset of the tables. Default: the end of RAM, below the tables of the
+   * devices written before it that have no offset either (devicePlacements).
+   */
   offset?: number;
 };
+
+/** Where a device's tables lie in guest RAM, in pages from the start of RAM. */
+export interface DevicePlacement {
+  device: DeviceSpec;
+  firstPage: number;
+  pages: number;
+}
+
+/**
+ * Where each device's tables go. A device with an offset keeps it; the others are
+ * stacked down from the end of RAM in the order written, so that an ITS and a
+ * vgic-v3 without offsets do not share pages (in a real VM the guest allocates each
+ * table apart; which pages they are does not matter to the dirty log, only that they
+ * are distinct). checkPlan refuses tables that overlap or run past the end of RAM.
+ */
+export function devicePlacements(
+  devices: readonly DeviceSpec[],
+  ramBytes: number,
+): DevicePlacement[] {
+  const ramPages = Math.floor(ramBytes / 4096);
+  let below = ramPages;
+  return devices.map((device) => {
+    const pages = Math.max(1, Math.ceil(device.tableBytes / 4096));
+    if (device.offset !== undefined) {
+      return { device, firstPage: Math.floor(device.offset / 4096), pages };
+    }
+    below -= pages;
+    return { device, firstPage: below, pages };
+  });
+}
+
+/** 'vgic_v3' and 'its' as the language spells them. */
+function deviceName(d: DeviceSpec): string {
+  return d.kind === 'vgic-v3' ? 'vgic_v3' : 'its';
+}
 
 export type DirtyLogChoice =
   | 'bitmap' // GET_DIRTY_LOG clears
@@ -284,6 +322,28 @@ export class PlanError extends Error {
   }
 }
 
+function checkDevicePlacements(vm: VmSpec): void {
+  const ramBytes = vm.slots.reduce((sum, s) => sum + s.size, 0);
+  const ramPages = Math.floor(ramBytes / 4096);
+  const placed = devicePlacements(vm.devices ?? [], ramBytes);
+  const where = (p: DevicePlacement): string =>
+    `${deviceName(p.device)} (${p.pages * 4} KiB at ${p.firstPage * 4} KiB${p.device.offset === undefined ? ', below the end of RAM' : ''})`;
+  for (const [k, p] of placed.entries()) {
+    if (p.firstPage < 0 || p.firstPage + p.pages > ramPages) {
+      throw new PlanError(
+        `VM ${vm.name}: the tables of device ${deviceName(p.device)} (${p.pages * 4} KiB${p.device.offset !== undefined ? ` at offset ${p.firstPage * 4} KiB` : ''}) do not fit in its ${ramPages * 4} KiB of RAM; make them smaller${p.device.offset !== undefined ? ' or lower the offset' : ''}`,
+      );
+    }
+    for (const q of placed.slice(0, k)) {
+      if (p.firstPage < q.firstPage + q.pages && q.firstPage < p.firstPage + p.pages) {
+        throw new PlanError(
+          `VM ${vm.name}: the tables of device ${where(q)} and device ${where(p)} overlap; give one an offset outside the other's pages`,
+        );
+      }
+    }
+  }
+}
+
 /**
  * Check what a run needs of its plan as a whole (the vCPUs, the slots, devices that
  * fit the architecture, a dirty-log mode the migration can work with). Throws
@@ -309,6 +369,7 @@ export function checkPlan(plan: RunPlan): void {
       );
     }
   }
+  checkDevicePlacements(vm);
   const mode = LOG_MODES[tracking.dirtyLog] as LogMode | undefined;
   if (!mode) {
     throw new PlanError(

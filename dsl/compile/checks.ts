@@ -5,6 +5,7 @@
  */
 import { KVM_MEM_MAX_NR_PAGES } from '../../engine/kvm/uapi.ts';
 import type { MigrationPolicy, TrackingPolicy, VmSpec, WorkloadSpec } from '../../engine/plan.ts';
+import { devicePlacements } from '../../engine/plan.ts';
 import type { Definition, Span } from '../ast.ts';
 import { DiagnosticCode as C, diagnostic } from '../diagnostics.ts';
 import type { Diagnostic } from '../diagnostics.ts';
@@ -195,6 +196,66 @@ export function checkWorkloadsFit(
     for (const id of ids) if (!owner.has(id)) owner.set(id, i);
   });
   checkAllocFits(vm, props, own, fallback, ramBytes, diags);
+}
+
+/**
+ * What the engine checks of a VM's devices (engine/plan.ts checkPlan): each device's
+ * tables lie inside RAM and no two devices share a page. Devices without an offset are
+ * stacked down from the end of RAM in the order written (devicePlacements), so only an
+ * offset can make them collide. `props` are the VM's own `device` properties.
+ */
+export function checkDevicesFit(
+  vm: VmSpec,
+  props: readonly BoundProperty[],
+  fallback: Span,
+  diags: Diagnostic[],
+): void {
+  const devices = vm.devices ?? [];
+  const own = props.length === devices.length;
+  const ramBytes = vm.slots.reduce((sum, s) => sum + s.size, 0);
+  const placed = devicePlacements(devices, ramBytes);
+  const name = (k: number): string => (devices[k].kind === 'vgic-v3' ? 'vgic_v3' : 'its');
+  const where = (k: number): Span => {
+    const p = own ? props[k] : undefined;
+    return (
+      fieldOf(p, 'offset')?.args[0]?.node.span ??
+      fieldOf(p, 'tables')?.args[0]?.node.span ??
+      p?.prop.key.span ??
+      fallback
+    );
+  };
+  const range = (k: number): string =>
+    `${formatBytes(placed[k].firstPage * PAGE)}..${formatBytes((placed[k].firstPage + placed[k].pages) * PAGE)}`;
+  for (let k = 0; k < placed.length; k++) {
+    const p = placed[k];
+    if (p.firstPage < 0 || (p.firstPage + p.pages) * PAGE > ramBytes) {
+      diags.push(
+        diagnostic(
+          'error',
+          C.DeviceTablesOutsideRam,
+          where(k),
+          `The ${name(k)} tables (${formatBytes(p.pages * PAGE)}) do not fit in the RAM of vm '${vm.name}' (${formatBytes(ramBytes)} in its slots)${p.device.offset !== undefined ? ` at offset ${formatBytes(p.firstPage * PAGE)}` : ''}.`,
+          'Make the tables smaller, lower the offset, or give the VM more memory.',
+        ),
+      );
+      return;
+    }
+    for (let j = 0; j < k; j++) {
+      const q = placed[j];
+      if (p.firstPage < q.firstPage + q.pages && q.firstPage < p.firstPage + p.pages) {
+        diags.push(
+          diagnostic(
+            'error',
+            C.DeviceTablesOverlap,
+            where(k),
+            `The ${name(k)} tables (${range(k)} of RAM) overlap the ${name(j)} tables (${range(j)}${q.device.offset === undefined ? ', at the end of RAM' : ''}); two devices cannot save into the same pages.`,
+            `Give the ${name(k)} an offset outside ${range(j)}, or leave both without one: they are then placed one below the other at the end of RAM.`,
+          ),
+        );
+        return;
+      }
+    }
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   checkRequiredFields,
   checkSlotsAddressable,
   checkWorkloadsFit,
+  checkDevicesFit,
 } from './checks.ts';
 import { axisOf, countVariants, propertyVariants, sweptFields } from './family.ts';
 import type { Family, FamilyAxis, Param, Variant } from './family.ts';
@@ -177,10 +178,12 @@ export class Definitions {
             const workloads = own.filter((p) => p.key === 'workload');
             const before = this.diags.length;
             const slots = own.filter((p) => p.key === 'slot');
+            const devices = own.filter((p) => p.key === 'device');
             for (const { value } of v.variants)
               this.report((diags) => {
                 checkSlotsAddressable(value, slots, def.name.span, diags);
                 checkWorkloadsFit(value, workloads, def.name.span, diags);
+                checkDevicesFit(value, devices, def.name.span, diags);
               });
             // A VM its run would reject stays out of the scope of later cells.
             if (this.hasErrorSince(before)) this.erroneous.add(def);

@@ -3,6 +3,7 @@ import type { Gfn } from '../kvm/types.ts';
 import { asGfn } from '../kvm/types.ts';
 import type { GuestMemory, RamSlot } from '../guest/memory.ts';
 import type { DeviceSpec, MigrationPolicy } from '../plan.ts';
+import { devicePlacements } from '../plan.ts';
 import type { DirtySync } from './dirty-sync.ts';
 import type { Destination } from './destination.ts';
 import type { Link } from './link.ts';
@@ -512,10 +513,10 @@ export class MigrationThread {
   private saveDevicesTouchingRam(t: number): number {
     const { vm, memory, devices, events } = this.ctx;
     let ns = 0;
-    for (const device of devices) {
-      const pages = Math.max(1, Math.ceil(device.tableBytes / 4096));
-      const first =
-        device.offset !== undefined ? Math.floor(device.offset / 4096) : memory.ramPages - pages;
+    for (const { device, firstPage: first, pages } of devicePlacements(
+      devices,
+      memory.ramPages * 4096,
+    )) {
       const gfns: Gfn[] = [];
       for (let k = 0; k < pages; k++) {
         const slot = memory.slotOfRamPage(first + k);

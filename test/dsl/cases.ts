@@ -133,6 +133,24 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     lineOffset: 1,
   },
   {
+    code: 'device-tables-overlap',
+    bad: 'vm a { arch arm64, slot r at 0 size 1GiB\n  device its { tables 64KiB }\n  device vgic_v3 { tables 64KiB, offset 1048480KiB } }',
+    good: 'vm a { arch arm64, slot r at 0 size 1GiB\n  device its { tables 64KiB }\n  device vgic_v3 { tables 64KiB } }',
+    message:
+      'The vgic_v3 tables (1048480KiB..1048544KiB of RAM) overlap the its tables (1048512KiB..1GiB, at the end of RAM); two devices cannot save into the same pages.',
+    at: '1048480KiB',
+    lineOffset: 2,
+  },
+  {
+    code: 'device-tables-outside-ram',
+    bad: 'vm a { arch arm64, slot r at 0 size 1GiB\n  device its { tables 64KiB, offset 1GiB } }',
+    good: 'vm a { arch arm64, slot r at 0 size 1GiB\n  device its { tables 64KiB, offset 512MiB } }',
+    message:
+      "The its tables (64KiB) do not fit in the RAM of vm 'a' (1GiB in its slots) at offset 1GiB.",
+    at: '1GiB }',
+    lineOffset: 1,
+  },
+  {
     code: 'vcpu-in-two-workloads',
     bad: 'vm v { vcpus 2, slot r at 0 size 1GiB\n  workload uniform { rate 1k/s }\n  workload hotset { rate 1k/s, set 1MiB, vcpus 1 } }',
     good: 'vm v { vcpus 2, slot r at 0 size 1GiB\n  workload uniform { rate 1k/s, vcpus 0 }\n  workload hotset { rate 1k/s, set 1MiB, vcpus 1 } }',

@@ -45,6 +45,72 @@ const ROWS: Row[] = [
     }),
   },
   {
+    name: 'an ITS and a vgic-v3 whose tables overlap',
+    bad: plan({
+      vm: smallVm({
+        arch: 'arm64',
+        devices: [
+          { kind: 'its', tableBytes: 64 * 1024, offset: 0 },
+          { kind: 'vgic-v3', tableBytes: 64 * 1024, offset: 32 * 1024 },
+        ],
+      }),
+    }),
+    message:
+      /device its \(64 KiB at 0 KiB\) and device vgic_v3 \(64 KiB at 32 KiB\) overlap; give one an offset outside the other's pages/,
+    twin: plan({
+      vm: smallVm({
+        arch: 'arm64',
+        devices: [
+          { kind: 'its', tableBytes: 64 * 1024, offset: 0 },
+          { kind: 'vgic-v3', tableBytes: 64 * 1024, offset: 64 * 1024 },
+        ],
+      }),
+    }),
+  },
+  {
+    name: 'an offset device over the default place of another',
+    bad: plan({
+      vm: smallVm({
+        arch: 'arm64',
+        ram: 1024 * 1024,
+        devices: [
+          { kind: 'its', tableBytes: 64 * 1024 },
+          { kind: 'vgic-v3', tableBytes: 8 * 1024, offset: 1000 * 1024 },
+        ],
+      }),
+    }),
+    message: /device its \(64 KiB at 960 KiB, below the end of RAM\) and device vgic_v3/,
+    twin: plan({
+      vm: smallVm({
+        arch: 'arm64',
+        ram: 1024 * 1024,
+        devices: [
+          { kind: 'its', tableBytes: 64 * 1024 },
+          { kind: 'vgic-v3', tableBytes: 8 * 1024, offset: 900 * 1024 },
+        ],
+      }),
+    }),
+  },
+  {
+    name: 'device tables past the end of RAM',
+    bad: plan({
+      vm: smallVm({
+        arch: 'arm64',
+        ram: 1024 * 1024,
+        devices: [{ kind: 'its', tableBytes: 64 * 1024, offset: 1000 * 1024 }],
+      }),
+    }),
+    message:
+      /tables of device its \(64 KiB at offset 1000 KiB\) do not fit in its 1024 KiB of RAM; make them smaller or lower the offset/,
+    twin: plan({
+      vm: smallVm({
+        arch: 'arm64',
+        ram: 1024 * 1024,
+        devices: [{ kind: 'its', tableBytes: 64 * 1024, offset: 900 * 1024 }],
+      }),
+    }),
+  },
+  {
     name: 'an unknown dirty-log mode',
     bad: plan({ tracking: tracking({ dirtyLog: 'rings' as 'ring' }) }),
     message: /dirty-log mode rings; use one of bitmap, bitmap-manual, .*ring-with-bitmap/,

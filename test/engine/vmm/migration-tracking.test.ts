@@ -115,6 +115,30 @@ describe('arm64 ITS tables saved at switchover', () => {
     expect(eventsOf(r, 'its-save')).toHaveLength(1);
   });
 
+  it('stacks an ITS and a vgic-v3 without offsets at the end of RAM: each loses its own pages', () => {
+    const p = itsPlan('ring');
+    const r = run({
+      ...p,
+      vm: {
+        ...p.vm,
+        devices: [
+          { kind: 'its', tableBytes: ITS_TABLE_BYTES },
+          { kind: 'vgic-v3', tableBytes: ITS_TABLE_BYTES },
+        ],
+      },
+    });
+    const pages = ITS_TABLE_BYTES / 4096;
+    const s = summaryOf(r);
+    // Sharing the last pages of RAM, the two would have lost `pages` between them.
+    expect(s.lost_dirty).toBe(2 * pages);
+    expect(s.stale_pages).toBe(2 * pages);
+    const end = (4 * GiB + ITS_RAM) / 4096;
+    const gfns = rowsOf<StaleRow>(r.stale).map((row) => row.gfn);
+    expect(gfns).toEqual(Array.from({ length: 2 * pages }, (_, k) => end - 2 * pages + k));
+    expect(eventsOf(r, 'its-save')).toHaveLength(1);
+    expect(eventsOf(r, 'vgic-save')).toHaveLength(1);
+  });
+
   it('rejects an ITS on an x86 VM', () => {
     const p = itsPlan('ring');
     expect(() => run({ ...p, vm: { ...p.vm, arch: 'x86_64' } })).toThrow(/arm64/);
