@@ -6,7 +6,11 @@ import { formatNumber } from './format.ts';
  * (counts, bytes, pages) has none; otherwise the decimals show four significant digits
  * of the column's smallest non-zero value, at most 3 when some value is 1 or more
  * (`26,445` above `4,932` ms, `17.360` above `1.601`), at most 6 when all are below 1
- * (`0.002480` above `0.129000`). Missing values are `formatNumber`'s "—", infinities "∞".
+ * (`0.002480` above `0.129000`). The cap of 3 never hides a small value: a column that
+ * spans orders of magnitude keeps two significant digits of its smallest value (up to 6
+ * decimals), so 0.00161 s beside 2.779 s reads `0.0016`, not `0.002` — the value a
+ * published figure of 0.00168 s is compared with. Missing values are `formatNumber`'s
+ * "—", infinities "∞".
  */
 
 /** The widest decimals a column of values at or above 1 gets. */
@@ -42,8 +46,10 @@ export function columnDecimals(values: Iterable<unknown>): number {
     if (m > largest) largest = m;
   }
   if (!fractional) return 0;
-  const wanted = 3 - Math.floor(Math.log10(smallest));
-  const cap = largest >= 1 ? MAX_DECIMALS : MAX_FRACTION_DECIMALS;
+  const magnitude = Math.floor(Math.log10(smallest));
+  const wanted = 3 - magnitude;
+  const twoDigits = Math.min(MAX_FRACTION_DECIMALS, 1 - magnitude);
+  const cap = largest >= 1 ? Math.max(MAX_DECIMALS, twoDigits) : MAX_FRACTION_DECIMALS;
   return Math.min(cap, Math.max(0, wanted));
 }
 
