@@ -9,6 +9,7 @@ export { Vcpu } from './vcpu.ts';
 export type { BatchResult, VcpuStats } from './vcpu.ts';
 export { Memslot } from './memslot.ts';
 export { SlotTdp } from './tdp-mmu.ts';
+export type { SlotTdpOptions } from './tdp-mmu.ts';
 export { DirtyRing, ringReservedEntries } from './dirty-ring.ts';
 export { PmlBuffer } from './pml.ts';
 export { ACCESS_OUTCOMES, Outcome } from './mmu.ts';

@@ -46,6 +46,16 @@ const PAGES_1G = 512 * 512;
 /** A byte mask repeated in the four bytes of a 32-bit word. */
 const REPEAT4 = 0x01010101;
 
+/** How SlotTdp keeps the 4K SPTEs of a freshly split 2M frame. */
+export interface SlotTdpOptions {
+  /**
+   * True (the default): as one uniform value per frame until one of them changes
+   * (see `uniform4k`). False: 512 bytes at once, the plain representation the
+   * uniform one is tested against.
+   */
+  uniformFrames?: boolean;
+}
+
 /**
  * The TDP page tables that map one memslot's gfn range, kept as one byte per SPTE
  * per level (R3: no object per page). A 1.5 TiB slot has 400 M 4K SPTEs; the 4K
@@ -60,13 +70,35 @@ const REPEAT4 = 0x01010101;
  * SPTE is 0; a present 4K SPTE has a 2M table (SPTE_TABLE) above it, which has a 1G
  * table above it. The root is implicit.
  *
+ * Uniform frames: a split makes 512 identical 4K SPTEs. Writing them would make the OS
+ * fault in the 4K array (400 MB, over a second, for a 1.5 TiB slot) only to hold
+ * copies of one byte, so a split 2M frame keeps its children's value in `uniform4k`
+ * and its 4K bytes stay 0 until one child has to differ. Then the frame is written
+ * out (`expandUniform`). Bulk walks change a whole uniform frame in O(1); everything
+ * that reads or writes a single 4K SPTE goes through `leafLevel`, `getSpte` or a
+ * mutator here, which resolve it. Counts, walks and listener calls are those of the
+ * plain representation (test/engine/kvm/uniform-frames.test.ts holds them equal).
+ *
  * Every mutator below takes a half-open range [start, end) of slot-relative pages
  * and, where it returns `flush`, means "true if an SPTE changed and the TLB must be
  * flushed" (R5). Callers account costs; this file only moves bits.
  */
 export class SlotTdp {
   readonly npages: number;
+  /**
+   * One byte per 4K SPTE. Read directly only by fast paths that take a present byte
+   * as the SPTE and hand anything else to `leafLevel` (a uniform frame's bytes are 0);
+   * after `leafLevel(rel)` returns 4K, `spte4k[rel]` is rel's SPTE.
+   */
   readonly spte4k: Uint8Array;
+  /**
+   * Per 2M frame: the value every 4K SPTE of the frame has, while the frame is uniform
+   * (its 2M SPTE is a table and its bytes in `spte4k` are all 0); 0 otherwise. A
+   * uniform value is a present leaf, so it is never 0.
+   */
+  private readonly uniform4k: Uint8Array;
+  /** False: splits write the 4K bytes at once (the reference representation). */
+  private readonly uniformFrames: boolean;
   readonly spte2m: Uint8Array;
   readonly spte1g: Uint8Array;
   /** baseGfn modulo the 2M and 1G frame sizes. */
@@ -86,8 +118,9 @@ export class SlotTdp {
   /** The bits the last clear4kBitsIn found set (its second result). */
   private clearedBits = 0;
 
-  constructor(baseGfn: number, npages: number) {
+  constructor(baseGfn: number, npages: number, options: SlotTdpOptions = {}) {
     this.npages = npages;
+    this.uniformFrames = options.uniformFrames ?? true;
     this.off2m = baseGfn % PTES_PER_TABLE;
     this.off1g = baseGfn % PAGES_1G;
     // Round up to whole 32-bit words so the bulk walks can work four SPTEs at a time.
@@ -95,6 +128,7 @@ export class SlotTdp {
     this.spte4k = new Uint8Array(buffer, 0, npages);
     this.words4k = new Uint32Array(buffer);
     this.spte2m = new Uint8Array(((npages - 1 + this.off2m) >>> 9) + 1);
+    this.uniform4k = new Uint8Array(this.spte2m.length);
     this.spte1g = new Uint8Array(Math.floor((npages - 1 + this.off1g) / PAGES_1G) + 1);
   }
 
@@ -115,20 +149,29 @@ export class SlotTdp {
     return i * PAGES_1G - this.off1g;
   }
 
-  /** Level of the leaf SPTE mapping `rel`, or 0 if the page is not mapped. */
+  /**
+   * Level of the leaf SPTE mapping `rel`, or 0 if the page is not mapped. A uniform
+   * frame holding `rel` is written out first, so that `spte4k[rel]` is its SPTE.
+   */
   leafLevel(rel: number): SpteLevel | 0 {
     if (this.spte4k[rel] & SPTE_PRESENT) return SpteLevel.PG_LEVEL_4K;
-    const s2 = this.spte2m[this.idx2m(rel)];
+    const j = this.idx2m(rel);
+    const s2 = this.spte2m[j];
     if (s2 & SPTE_LEAF) return SpteLevel.PG_LEVEL_2M;
-    if (s2 & SPTE_PRESENT) return 0;
+    if (s2 & SPTE_PRESENT) {
+      if (this.uniform4k[j] === 0) return 0;
+      this.expandUniform(j);
+      return SpteLevel.PG_LEVEL_4K;
+    }
     return this.spte1g[this.idx1g(rel)] & SPTE_LEAF ? SpteLevel.PG_LEVEL_1G : 0;
   }
 
-  /** The SPTE at `level` on the walk to `rel` (0 if none). */
+  /** The SPTE at `level` on the walk to `rel` (0 if none). Changes nothing. */
   getSpte(level: SpteLevel, rel: number): number {
     switch (level) {
       case SpteLevel.PG_LEVEL_4K:
-        return this.spte4k[rel];
+        // At most one of the two is non-zero (see uniform4k).
+        return this.spte4k[rel] | this.uniform4k[this.idx2m(rel)];
       case SpteLevel.PG_LEVEL_2M:
         return this.spte2m[this.idx2m(rel)];
       case SpteLevel.PG_LEVEL_1G:
@@ -144,9 +187,12 @@ export class SlotTdp {
       );
     }
     switch (level) {
-      case SpteLevel.PG_LEVEL_4K:
+      case SpteLevel.PG_LEVEL_4K: {
+        const j = this.idx2m(rel);
+        if (this.uniform4k[j] !== 0) this.expandUniform(j);
         this.spte4k[rel] = spte;
         return;
+      }
       case SpteLevel.PG_LEVEL_2M:
         this.spte2m[this.idx2m(rel)] = spte;
         return;
@@ -202,9 +248,9 @@ export class SlotTdp {
         `mapLeaf under a 2M leaf rel=${hex(rel)} oldSpte=${describeSpte(this.spte2m[j])}`,
       );
     }
-    if (this.spte4k[rel] !== 0) {
+    if (this.spte4k[rel] !== 0 || this.uniform4k[j] !== 0) {
       throw new SimInvariantError(
-        `mapLeaf 4K over a present SPTE rel=${hex(rel)} oldSpte=${describeSpte(this.spte4k[rel])}`,
+        `mapLeaf 4K over a present SPTE rel=${hex(rel)} oldSpte=${describeSpte(this.getSpte(level, rel))}`,
       );
     }
     this.spte4k[rel] = spte;
@@ -241,7 +287,9 @@ export class SlotTdp {
       );
     const r0 = this.relOf2m(j);
     this.spte2m[j] = SPTE_TABLE;
-    this.spte4k.fill(makeHugePageSplitSpte(huge), r0, r0 + PTES_PER_TABLE);
+    // The 4K bytes under a 2M leaf are 0 (invariant): the frame can start uniform.
+    if (this.uniformFrames) this.uniform4k[j] = makeHugePageSplitSpte(huge);
+    else this.spte4k.fill(makeHugePageSplitSpte(huge), r0, r0 + PTES_PER_TABLE);
     this.pages2m--;
     this.pages4k += PTES_PER_TABLE;
     this.tablePages++;
@@ -263,11 +311,13 @@ export class SlotTdp {
       const r0 = this.relOf1g(i);
       if (targetLevel === SpteLevel.PG_LEVEL_4K && r0 >= start && r0 + PAGES_1G <= end) {
         // Inline of 513 tdp_mmu_split_huge_page calls: the children of a 1G split are
-        // identical, so the whole frame becomes 4K SPTEs in two fills.
+        // identical, so the whole frame becomes 512 uniform 2M frames in two fills.
         const j0 = this.idx2m(r0);
+        const child = makeHugePageSplitSpte(huge);
         this.spte1g[i] = SPTE_TABLE;
         this.spte2m.fill(SPTE_TABLE, j0, j0 + PTES_PER_TABLE);
-        this.spte4k.fill(makeHugePageSplitSpte(huge), r0, r0 + PAGES_1G);
+        if (this.uniformFrames) this.uniform4k.fill(child, j0, j0 + PTES_PER_TABLE);
+        else this.spte4k.fill(child, r0, r0 + PAGES_1G);
         this.pages1g--;
         this.pages4k += PAGES_1G;
         this.tablePages += 1 + PTES_PER_TABLE;
@@ -301,10 +351,13 @@ export class SlotTdp {
         this.spte2m[this.idx2m(rel)] = 0;
         this.pages2m--;
         return true;
-      case SpteLevel.PG_LEVEL_4K:
+      case SpteLevel.PG_LEVEL_4K: {
+        const j = this.idx2m(rel);
+        if (this.uniform4k[j] !== 0) this.expandUniform(j);
         this.spte4k[rel] = 0;
         this.pages4k--;
         return true;
+      }
     }
   }
 
@@ -334,6 +387,22 @@ export class SlotTdp {
     // Not reading the 4K bytes matters: an untouched part of a large slot's array
     // would be faulted in by the OS just to be read as zeros.
     if (!this.has4k(relBase) && !this.has4k(relBase + 31)) return false;
+    const ja = this.idx2m(relBase);
+    const jb = this.idx2m(Math.min(relBase + 31, this.npages - 1));
+    if (this.uniform4k[ja] !== 0 || this.uniform4k[jb] !== 0) {
+      // A uniform frame whose SPTEs have `bit` changes: written out, it takes the byte
+      // path below. One that keeps its value only counts its present SPTEs.
+      if (this.uniform4k[ja] & bit) this.expandUniform(ja);
+      if (this.uniform4k[jb] & bit) this.expandUniform(jb);
+      if (ja === jb && this.uniform4k[ja] !== 0) {
+        const inSlot = this.npages - relBase;
+        this.maskWalked += popcount(inSlot >= 32 ? mask : mask & ((1 << inSlot) - 1));
+        return false;
+      }
+      if (this.uniform4k[ja] !== 0 || this.uniform4k[jb] !== 0) {
+        return this.clearBitsMaskedAcross(relBase, mask, bit);
+      }
+    }
     if (mask === -1 || mask === 0xffffffff) {
       if ((relBase & 3) === 0 && relBase + 32 <= this.npages)
         return this.clearBitsFull32(relBase, bit);
@@ -353,6 +422,29 @@ export class SlotTdp {
       }
     }
     if (flush && this.listener) this.listener.maskProtected(relBase, origMask);
+    return flush;
+  }
+
+  /**
+   * clearBitsMasked for 32 pages across two 2M frames, one of them uniform without
+   * `bit` (so nothing there changes): SPTE by SPTE, reading through the uniform value.
+   */
+  private clearBitsMaskedAcross(relBase: number, mask: number, bit: number): boolean {
+    let flush = false;
+    const s4 = this.spte4k;
+    for (let m = mask; m !== 0;) {
+      const low = m & -m;
+      const rel = relBase + 31 - Math.clz32(low);
+      m ^= low;
+      if (rel >= this.npages) continue;
+      const spte = s4[rel] | this.uniform4k[this.idx2m(rel)];
+      this.maskWalked += spte & SPTE_PRESENT;
+      if (spte & bit) {
+        s4[rel] = spte & ~bit;
+        flush = true;
+      }
+    }
+    if (flush && this.listener) this.listener.maskProtected(relBase, mask);
     return flush;
   }
 
@@ -437,7 +529,14 @@ export class SlotTdp {
   zapAll(): WalkCount {
     const walked = this.pages4k + this.pages2m + this.pages1g;
     this.listener?.rangeProtected(0, this.npages);
-    this.spte4k.fill(0);
+    // Only frames with 4K bytes written: filling the rest would fault them in.
+    for (let j = 0; j < this.spte2m.length; j++) {
+      if (this.spte2m[j] === SPTE_TABLE && this.uniform4k[j] === 0) {
+        const r0 = this.relOf2m(j);
+        this.spte4k.fill(0, Math.max(r0, 0), Math.min(r0 + PTES_PER_TABLE, this.npages));
+      }
+    }
+    this.uniform4k.fill(0);
     this.spte2m.fill(0);
     this.spte1g.fill(0);
     this.pages4k = this.pages2m = this.pages1g = this.tablePages = 0;
@@ -527,15 +626,42 @@ export class SlotTdp {
     // 2M frame by 2M frame, skipping those without a table: they have no 4K SPTE, and
     // their part of the 4K array may never have been touched (see clearBitsMasked).
     for (let rel = start; rel < end;) {
-      const frameEnd = Math.min(end, this.relOf2m(this.idx2m(rel)) + PTES_PER_TABLE);
-      if (this.spte2m[this.idx2m(rel)] === SPTE_TABLE) {
-        walked += this.clear4kBitsIn(rel, frameEnd, bit);
-        changed |= this.clearedBits;
+      const j = this.idx2m(rel);
+      const frameEnd = Math.min(end, this.relOf2m(j) + PTES_PER_TABLE);
+      if (this.spte2m[j] === SPTE_TABLE) {
+        const u = this.uniform4k[j];
+        if (u !== 0 && (!(u & bit) || this.coversFrame(j, rel, frameEnd))) {
+          // Uniform and either unchanged or changed as a whole: every SPTE is present.
+          walked += frameEnd - rel;
+          changed |= u & bit;
+          this.uniform4k[j] = u & ~bit;
+        } else {
+          if (u !== 0) this.expandUniform(j);
+          walked += this.clear4kBitsIn(rel, frameEnd, bit);
+          changed |= this.clearedBits;
+        }
       }
       rel = frameEnd;
     }
     if (changed !== 0 && this.listener) this.listener.rangeProtected(start, end);
     return { walked, flush: changed !== 0 };
+  }
+
+  /** True if [start, end) holds every page of 2M frame `j` that lies in the slot. */
+  private coversFrame(j: number, start: number, end: number): boolean {
+    const r0 = this.relOf2m(j);
+    return start <= Math.max(r0, 0) && end >= Math.min(r0 + PTES_PER_TABLE, this.npages);
+  }
+
+  /** Write uniform frame `j` out as bytes: one of its SPTEs is about to differ. */
+  private expandUniform(j: number): void {
+    const r0 = this.relOf2m(j);
+    this.spte4k.fill(
+      this.uniform4k[j],
+      Math.max(r0, 0),
+      Math.min(r0 + PTES_PER_TABLE, this.npages),
+    );
+    this.uniform4k[j] = 0;
   }
 
   /** True if a 2M table maps the frame of `rel` (4K SPTEs may exist there). */
@@ -606,11 +732,17 @@ export class SlotTdp {
 
   private zapTable2m(j: number): number {
     const r0 = this.relOf2m(j);
+    const lo = Math.max(r0, 0);
+    const hi = Math.min(r0 + PTES_PER_TABLE, this.npages);
     let walked = 0;
-    for (let r = Math.max(r0, 0); r < Math.min(r0 + PTES_PER_TABLE, this.npages); r++) {
-      walked += this.spte4k[r] & SPTE_PRESENT;
+    if (this.uniform4k[j] !== 0) {
+      // Every SPTE of a uniform frame is present, and its bytes are already 0.
+      walked = hi - lo;
+      this.uniform4k[j] = 0;
+    } else {
+      for (let r = lo; r < hi; r++) walked += this.spte4k[r] & SPTE_PRESENT;
+      this.spte4k.fill(0, lo, hi);
     }
-    this.spte4k.fill(0, Math.max(r0, 0), Math.min(r0 + PTES_PER_TABLE, this.npages));
     this.listener?.rangeProtected(Math.max(r0, 0), Math.min(r0 + PTES_PER_TABLE, this.npages));
     this.spte2m[j] = 0;
     this.pages4k -= walked;
@@ -636,6 +768,13 @@ export class SlotTdp {
     this.tablePages--;
     return walked;
   }
+}
+
+/** Set bits in a 32-bit word. */
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 function addSplit(into: SplitCount, add: SplitCount): void {

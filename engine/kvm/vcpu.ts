@@ -226,6 +226,9 @@ export class Vcpu {
         }
       }
       if (rel >= 0 && rel < npages) {
+        // A 0 here may be a present SPTE of a uniform frame (tdp-mmu.ts): only present
+        // bytes are taken as they are, and the write below only ever changes one, so
+        // a uniform frame goes to handleAccess, whose leafLevel writes it out.
         const spte = s4[rel];
         // Inline fast check: nothing for KVM to do.
         if (write ? (spte & SPTE_WRITE_OK) === SPTE_WRITE_OK : (spte & SPTE_PRESENT) !== 0) {
