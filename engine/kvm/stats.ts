@@ -107,6 +107,8 @@ export class OpCost {
    */
   private closedSqNs = 0;
   private openNs = 0;
+  /** Finished pieces of the write hold (fractional where a walk's pieces are averaged). */
+  private closedPieces = 0;
 
   /** Work done holding mmu_lock for write (the current hold goes on). */
   underWriteLock(ns: number): void {
@@ -117,6 +119,7 @@ export class OpCost {
 
   /** The writer drops mmu_lock (write_unlock, cond_resched_rwlock_write): the hold so far is one piece. */
   releaseWriteLock(): void {
+    if (this.openNs > 0) this.closedPieces++;
     this.closedSqNs += this.openNs * this.openNs;
     this.openNs = 0;
   }
@@ -132,7 +135,17 @@ export class OpCost {
     this.releaseWriteLock();
     this.ns += ns;
     this.mmuLockWriteNs += ns;
-    this.closedSqNs += ns * Math.min(Math.max(pieceNs, 0), ns);
+    const piece = Math.min(Math.max(pieceNs, 0), ns);
+    this.closedSqNs += ns * piece;
+    this.closedPieces += piece > 0 ? ns / piece : 1;
+  }
+
+  /**
+   * How many pieces the write hold came in (0 without one): between two pieces the
+   * writer lets the vCPUs that wait for mmu_lock in, and takes it back after them.
+   */
+  get mmuLockWritePieces(): number {
+    return this.closedPieces + (this.openNs > 0 ? 1 : 0);
   }
 
   /**

@@ -21,7 +21,8 @@ import { cacheLineContentionNs, exclusiveLockWaitNs } from '../kvm/contention.ts
  *    carries over into the next slices.
  * 3. The ioctls against the vCPUs: write_lock waits for the readers inside (rwlock) or
  *    for the holder and the queue (spinlock). The migration thread pays it per write
- *    acquisition (DirtySync.lockWait).
+ *    acquisition (DirtySync.lockWait), and again after each release of a hold in
+ *    pieces, for the vCPUs that cut in.
  *
  * Estimates from the previous slice are a one-slice lag (5 ms by default); the
  * totals follow the fault rates, not the order of events inside a slice.
@@ -34,6 +35,13 @@ export class MmuLockSim {
   readonly vcpuWaitNs = new Float64Array(3);
   /** Expected wait of one write_lock by the VMM in the current slice. */
   writerWaitNs = 0;
+  /**
+   * The vCPUs' mmu_lock acquisitions per ns in the last slice and the mean hold of
+   * one: what a writer that releases the lock between pieces lets in at each release
+   * (DirtySync.lockWait).
+   */
+  vcpuAcquisitionsPerNs = 0;
+  vcpuHoldNs = 0;
   private readonly vm: Vm;
   private readonly threads: readonly VcpuThread[];
   private readonly acquisitions: Float64Array;
@@ -87,6 +95,8 @@ export class MmuLockSim {
     });
     const costs = this.vm.costs;
     this.contentionNs.fill(0);
+    this.vcpuAcquisitionsPerNs = faults / sliceNs;
+    this.vcpuHoldNs = faults > 0 ? hold / faults : 0;
     if (faults === 0) {
       this.writerWaitNs = 0;
       return;

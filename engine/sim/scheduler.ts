@@ -55,6 +55,8 @@ export class Scheduler {
           detail: 'KVM_EXIT_DIRTY_RING_FULL',
         });
         const { ns, sleepUntilNs } = converge.onRingFull(thread.vcpu, ctx.now, sync);
+        // kvm_cpu_exec reaps under the BQL (accel/kvm/kvm-all.c, KVM_EXIT_DIRTY_RING_FULL).
+        migration.bql.hold(ctx.now, ns, thread.id);
         if (sleepUntilNs >= 0) thread.blockedUntil = sleepUntilNs;
         return ns;
       },
@@ -121,6 +123,10 @@ export class Scheduler {
       // Once the guest runs on the destination, the source's mmu_lock is not its own.
       lock.afterVcpus(sliceNs);
       sync.writerWaitNs = onDestination ? 0 : lock.writerWaitNs;
+      sync.vcpuLockRatePerNs = onDestination ? 0 : lock.vcpuAcquisitionsPerNs;
+      sync.vcpuLockHoldNs = lock.vcpuHoldNs;
+      sync.vcpuLockExclusive =
+        this.world.vm.params.mmuLock === 'spinlock' || !this.world.vm.params.tdp;
       sync.lockWriteNs = 0;
       sync.lockWriteSqNs = 0;
       migration.step(now, sliceNs);

@@ -1,9 +1,11 @@
 import type { VcpuThread } from '../guest/vcpu-thread.ts';
 
-/** One stretch of time the migration held QEMU's big lock. */
+/** One stretch of time the lock was held for migration. */
 interface BqlHold {
   startNs: number;
   ns: number;
+  /** The vCPU whose thread held it (a ring-full exit's reap), or -1 for the migration's own. */
+  holder: number;
 }
 
 /**
@@ -13,23 +15,38 @@ interface BqlHold {
  * whose KVM_SET_USER_MEMORY_REGION ioctls may split every huge page, then
  * migration_bitmap_sync_precopy), around each later sync (ram_state_pending_exact) and
  * around each reap of the dirty rings by the reaper thread (accel/kvm/kvm-all.c
- * kvm_dirty_ring_reaper_thread). A vCPU thread needs the lock for every exit that
- * QEMU handles in userspace (kvm_cpu_exec takes it for KVM_EXIT_IO and
+ * kvm_dirty_ring_reaper_thread), and a vCPU thread takes it to reap on its own
+ * KVM_EXIT_DIRTY_RING_FULL (kvm_cpu_exec: every ring, or under dirty-limit only its
+ * own, then it sleeps outside the lock in dirtylimit_vcpu_execute). QEMU 1.1
+ * had no migration thread: the migration ran in the main loop's timer
+ * (migrate_fd_put_ready, from buffered_rate_tick), which holds the lock, so a whole
+ * iteration's work (the sync and the pages it sends in that tick) was one hold
+ * (MigrationThread, bitmap_sync every_tick). A vCPU thread needs the lock for every
+ * exit that QEMU handles in userspace (kvm_cpu_exec takes it for KVM_EXIT_IO and
  * KVM_EXIT_MMIO to emulated devices): its first such exit during a hold waits for the
  * hold to end. These are the "unintended consequences" of a long enabling ioctl in
  * the eager page splitting debate.
  */
 export class BigQemuLock {
-  /** Total time migration held the lock, ns. */
+  /** Total time the lock was held for migration (its thread's holds and the ring-full reaps), ns. */
   heldNs = 0;
   /** Holds not yet charged to the vCPUs. */
   private readonly pending: BqlHold[] = [];
 
-  /** Migration held the lock for `ns` from `startNs`. */
-  hold(startNs: number, ns: number): void {
+  /**
+   * The lock was held for `ns` from `startNs`, by the migration (`holder` -1) or by
+   * vCPU `holder`'s thread. A hold that starts where the last one ended continues it
+   * (one stretch, as when one iteration syncs and then sends).
+   */
+  hold(startNs: number, ns: number, holder = -1): void {
     if (!(ns > 0)) return;
-    this.pending.push({ startNs, ns });
     this.heldNs += ns;
+    const last = this.pending.at(-1);
+    if (last && last.holder === holder && Math.abs(last.startNs + last.ns - startNs) < 1) {
+      last.ns += ns;
+      return;
+    }
+    this.pending.push({ startNs, ns, holder });
   }
 
   /**
@@ -48,7 +65,7 @@ export class BigQemuLock {
         const wait = h.ns - -Math.expm1(-r * h.ns) / r;
         if (!(wait > 0)) continue;
         const from = Math.max(h.startNs + h.ns - wait, nextNs);
-        for (const th of threads) th.stallFor('bql', wait, from);
+        for (const th of threads) if (th.id !== h.holder) th.stallFor('bql', wait, from);
       }
     }
     this.pending.length = 0;

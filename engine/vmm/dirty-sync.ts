@@ -47,6 +47,16 @@ export class DirtySync {
    * scheduler each slice (engine/sim/mmu-lock.ts).
    */
   writerWaitNs = 0;
+  /**
+   * The vCPUs' mmu_lock acquisitions per ns, the mean hold of one, and whether their
+   * faults exclude each other (spinlock, shadow MMU), set by the scheduler each slice:
+   * what cuts in when a write hold releases the lock between pieces.
+   */
+  vcpuLockRatePerNs = 0;
+  vcpuLockHoldNs = 0;
+  vcpuLockExclusive = false;
+  /** ns the VMM's ioctls waited, between the pieces of their write holds, for vCPUs that cut in. */
+  cutInNs = 0;
   /** Counters for the results. */
   clears = 0;
   /** The CLEARs' simulated time (the ioctls alone), the longest one, and their splitting. */
@@ -218,12 +228,28 @@ export class DirtySync {
   /**
    * An ioctl that took mmu_lock for write: its hold goes to `lockWriteNs` (the
    * vCPUs wait behind it), and the ns it waited for the vCPUs inside is returned.
+   * A hold in pieces (a walk that yields, tdp_mmu_iter_cond_resched or
+   * cond_resched_rwlock_write; a split that drops the lock to allocate) lets the
+   * vCPUs that came during a piece in at its end, and takes the lock back after them:
+   * with faults arriving at rate r and a mean piece m, some came with probability
+   * 1 - e^(-r·m), and readers (the TDP MMU's faults) then hold it for about one
+   * fault's hold together; under an exclusive lock each of the r·m that came holds it
+   * in turn. So the ioctl, and whatever the VMM holds around it (QEMU's big lock
+   * around the enabling ioctl), grows with the vCPUs' faults.
    */
   lockWait(cost: OpCost): number {
     if (cost.mmuLockWriteNs <= 0) return 0;
     this.lockWriteNs += cost.mmuLockWriteNs;
     this.lockWriteSqNs += cost.mmuLockWritePieceSqNs;
-    return this.writerWaitNs;
+    const pieces = cost.mmuLockWritePieces;
+    let cutIn = 0;
+    if (pieces > 1 && this.vcpuLockRatePerNs > 0) {
+      const arrivals = (this.vcpuLockRatePerNs * cost.mmuLockWriteNs) / pieces;
+      const perRelease = this.vcpuLockExclusive ? arrivals : -Math.expm1(-arrivals);
+      cutIn = (pieces - 1) * perRelease * this.vcpuLockHoldNs;
+      this.cutInNs += cutIn;
+    }
+    return this.writerWaitNs + cutIn;
   }
 
   private scratchFor(slot: number): Uint32Array {

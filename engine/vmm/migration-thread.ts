@@ -143,6 +143,10 @@ export class MigrationThread {
   missing: PageSet[] | null = null;
   /** QEMU's big lock as the migration holds it (ram_init_bitmaps, each sync, each reap). */
   readonly bql = new BigQemuLock();
+  /** Where the BQL hold of the current iteration ends (QEMU 1.1: bitmap_sync every_tick). */
+  private bqlIterationEndNs = 0;
+  /** The CPU part (CLEARs, zero scans; not the wire) of the last sendDirty, ns. */
+  private sendCpuNs = 0;
   private debt = 0;
   private cursorSlot = 0;
   private cursorRel = 0;
@@ -260,7 +264,10 @@ export class MigrationThread {
     if ((xen ? pending === 0 : pending < this.thresholdBytes) || forceSync || tickSync) {
       const r = sync.sync(false);
       // ram_state_pending_exact takes the BQL around migration_bitmap_sync_precopy.
+      // In QEMU 1.1 the whole iteration ran under it in the main loop: the pages
+      // this tick sends extend the same hold (see the send below).
       this.bql.hold(t, r.ns);
+      this.bqlIterationEndNs = t + r.ns;
       this.syncCount++;
       this.lastSyncNs = t + r.ns;
       if (xen) this.xenRounds++;
@@ -305,6 +312,16 @@ export class MigrationThread {
     const allowance = link.windowAllowance;
     if (allowance <= 0) return this.sleepToWindowEnd(t);
     const used = this.sendDirty(budget, allowance, false);
+    if (policy.bitmapSync === 'every-tick' && this.sendCpuNs > 0) {
+      // QEMU 1.1 had no migration thread: migrate_fd_put_ready ran from the
+      // buffered file's rate-limit timer in the main loop, under the BQL, and
+      // ram_save_live synced and then queued the tick's pages before returning. The
+      // lock is held for the CPU part of the sending (the buffered file writes to the
+      // socket without blocking), as one stretch with the tick's sync.
+      const from = Math.max(this.bqlIterationEndNs, t);
+      this.bql.hold(from, this.sendCpuNs);
+      this.bqlIterationEndNs = from + this.sendCpuNs;
+    }
     return used > 0 ? used : this.sleepToWindowEnd(t);
   }
 
@@ -411,6 +428,7 @@ export class MigrationThread {
     const perZero = zeroScanNs + link.wireNs(ZERO_PAGE_WIRE_BYTES);
     const perNormal = NONZERO_SCAN_NS + link.wireNs(NORMAL_PAGE_WIRE_BYTES);
     let used = 0;
+    let cpu = 0;
     let wrapped = false;
     while (used < budget && allowance > 0 && sync.dirtyPages > 0) {
       const slot = memory.slots[this.cursorSlot];
@@ -426,7 +444,9 @@ export class MigrationThread {
         }
         continue;
       }
-      used += sync.beforeSend(slot.index, p);
+      const clearNs = sync.beforeSend(slot.index, p);
+      used += clearNs;
+      cpu += clearNs;
       const chunkEnd = Math.min(
         slot.npages,
         (Math.floor(p / sync.clearChunkPages) + 1) * sync.clearChunkPages,
@@ -460,8 +480,10 @@ export class MigrationThread {
       this.pagesSentSinceSync += n;
       this.xenSentThisRound += n;
       used += zeros * perZero + normal * perNormal;
+      cpu += zeros * zeroScanNs + normal * NONZERO_SCAN_NS;
       this.cursorRel = p + n;
     }
+    this.sendCpuNs = cpu;
     return used;
   }
 

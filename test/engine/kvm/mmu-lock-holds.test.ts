@@ -68,6 +68,14 @@ describe('mmu_lock write holds of the VMM ioctls', () => {
     expect(piece(c)).toBeGreaterThan(0);
   });
 
+  it('counts the pieces of a hold: one without a release, one per huge page a CLEAR splits', () => {
+    expect(firstClear('4k').mmuLockWritePieces).toBe(1);
+    // the split pieces, and the re-protection after them
+    expect(firstClear('hugetlb_2m').mmuLockWritePieces).toBeGreaterThanOrEqual(16);
+    expect(shadowEnable('voluntary').mmuLockWritePieces).toBe(1);
+    expect(shadowEnable('full').mmuLockWritePieces).toBeGreaterThan(NPAGES);
+  });
+
   it('keeps the lock through the rmap walk unless the host kernel is fully preemptible', () => {
     const voluntary = shadowEnable('voluntary');
     const full = shadowEnable('full');
