@@ -72,7 +72,7 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
     device:
       "A device that writes guest memory outside any vCPU (not through a dirty ring) when the VM stops: `device its { tables SIZE }` (the GICv3 ITS tables) or `device vgic_v3 { tables SIZE }` (the redistributors' LPI pending tables).",
     io_exits:
-      "Exits per second per vCPU that QEMU handles in userspace (port and MMIO accesses to emulated devices, e.g. `io_exits 2k/s`). Each needs QEMU's big lock, which migration holds while it starts dirty logging (the enabling ioctl, eager splitting included), syncs the dirty log and reaps the rings: a vCPU's first such exit during a hold waits for its end (summary `bql_held_ms`, stall cause `bql`). Default 0.",
+      "Exits per second per vCPU that QEMU handles in userspace (port and MMIO accesses to emulated devices, e.g. `io_exits 2k/s`). Each needs QEMU's big lock, which migration holds while it starts dirty logging (the enabling ioctl, eager splitting included), syncs the dirty log and reaps the rings (the reaper thread, or a vCPU thread on its ring-full exit), and under `bitmap_sync every_tick` (QEMU 1.1) for each whole iteration: a vCPU's first such exit during a hold waits for its end (summary `bql_held_ms`, stall cause `bql`). Default 0.",
     prefill:
       'Share of RAM holding non-zero data when migration starts, in %; the rest is zero pages QEMU can skip. Default 0%.',
   },
