@@ -314,7 +314,8 @@ export interface ExecutionOutcome {
  * Execute `name` (notebooks/NAME.ipynb, or `input`) with nbconvert into
  * OUT_DIR/NAME.ipynb (with outputs), running in its folder as Jupyter would. Failing cells
  * leave `error` outputs in it (see outputProblems); a non-zero exit means the kernel
- * did not start, died or timed out.
+ * did not start, died or timed out. With `allowErrors: false` nbconvert stops at the
+ * first failing cell and exits non-zero, as an autograder runs a notebook.
  */
 export function executeNotebook(
   name: string,
@@ -323,7 +324,8 @@ export function executeNotebook(
     outDir = OUT_DIR,
     timeoutS = 120,
     input = notebookPath(name),
-  }: { outDir?: string; timeoutS?: number; input?: string } = {},
+    allowErrors = true,
+  }: { outDir?: string; timeoutS?: number; input?: string; allowErrors?: boolean } = {},
 ): ExecutionOutcome {
   mkdirSync(outDir, { recursive: true });
   const started = Date.now();
@@ -334,7 +336,7 @@ export function executeNotebook(
       'notebook',
       '--execute',
       // Keep going after a failing cell so that every problem is reported at once.
-      '--allow-errors',
+      ...(allowErrors ? ['--allow-errors'] : []),
       `--ExecutePreprocessor.timeout=${timeoutS}`,
       '--output-dir',
       outDir,

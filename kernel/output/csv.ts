@@ -10,6 +10,7 @@ import type { ExperimentRun } from '../experiment/experiments.ts';
 import { environmentEntries } from './environment.ts';
 import type { RunEnvironment } from './environment.ts';
 import { labelSlug } from './format.ts';
+import { staleFound, staleListText } from './stale-note.ts';
 
 /**
  * The provenance of a run as `key: value` pairs, in a fixed order: enough to trace a
@@ -79,6 +80,7 @@ export function writeCsvs(
           source: basename(source),
           ...Object.fromEntries(environmentEntries(environment)),
           units: unitsEntry(table),
+          ...staleListEntry(view, result),
         });
         writeFileSync(path, csvWithProvenance(table, entries));
         written.push(path);
@@ -94,4 +96,16 @@ export function unitsEntry(table: Parameters<typeof columnsOf>[0]): string {
     .filter((c) => c.unit !== undefined)
     .map((c) => `${c.name}=${c.unit}`)
     .join(', ');
+}
+
+/** A `listed` line in a `stale` file cut short of the summary's count, else nothing. */
+function staleListEntry(
+  view: ResultTableName,
+  result: ExperimentRun['runs'][number]['result'],
+): Record<string, string> {
+  const text =
+    view === 'stale'
+      ? staleListText(result.stale.numRows(), staleFound(result.summary))
+      : undefined;
+  return text === undefined ? {} : { listed: text };
 }

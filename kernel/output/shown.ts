@@ -8,8 +8,7 @@ import { HEADLINE_COLUMNS } from '../experiment/headline.ts';
 import { evaluatePredict } from '../experiment/predict.ts';
 import type { PredictResult } from '../experiment/predict.ts';
 import { tableOutputTable, viewTable } from '../experiment/views.ts';
-import { STALE_LIST_LIMIT } from '../../engine/sim/verify.ts';
-import { formatNumber } from './format.ts';
+import { staleFound, staleListText } from './stale-note.ts';
 import { guestperfFigure, plotFigure } from './figures.ts';
 import type { PlotlyFigure } from './figures.ts';
 
@@ -186,11 +185,9 @@ export function staleListNote(e: ExperimentRun): string | undefined {
   let found = 0;
   for (const r of e.runs) {
     listed += r.result.stale.numRows();
-    const pages = r.result.summary.numRows() ? r.result.summary.get('stale_pages', 0) : null;
-    found += typeof pages === 'number' ? pages : 0;
+    found += staleFound(r.result.summary);
   }
-  if (found <= listed) return undefined;
-  return `listing ${formatNumber(listed)} of ${formatNumber(found)} stale pages: each run lists its first ${formatNumber(STALE_LIST_LIMIT)} by gfn; the summary's stale_pages counts them all`;
+  return staleListText(listed, found);
 }
 
 function plotTitle(out: Extract<CompiledOutput, { kind: 'plot' }>): string {

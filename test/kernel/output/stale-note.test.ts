@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../../../dsl/compile.ts';
+import { runCommand } from '../../../kernel/cli/run-command.ts';
 import { NotebookDisplay } from '../../../kernel/display/notebook-display.ts';
 import { runProgram } from '../../../kernel/experiment/experiments.ts';
 import { renderReport } from '../../../kernel/output/report.ts';
@@ -24,6 +28,24 @@ run arm with ring, qemu seed 1 max_time 5s
 table summary with stale_pages
 table stale
 `;
+
+const DIR = mkdtempSync(join(tmpdir(), 'mmulab-stale-note-'));
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+
+/** `mmulab run FILE --csv DIR` on the program: what it printed and the stale CSV's text. */
+async function cli(tables: string): Promise<{ out: string; csv: string }> {
+  const dir = join(DIR, tables);
+  writeFileSync(join(DIR, `${tables}.mmu`), program(tables));
+  let out = '';
+  const io = {
+    cwd: DIR,
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: () => {} },
+  };
+  await runCommand({ file: `${tables}.mmu`, jobs: 1, dryRun: false, csv: dir }, io);
+  const file = readdirSync(dir).find((f) => f.endsWith('.stale.csv'));
+  return { out, csv: readFileSync(join(dir, String(file)), 'utf8') };
+}
 
 async function shown(tables: string) {
   const text = program(tables);
@@ -51,7 +73,14 @@ describe('a cut stale table', () => {
     const staleBundle = bundles.find((b) => String(b.data['text/plain']).includes('— stale'));
     expect(String(staleBundle?.data['text/plain'])).toContain(note);
     expect(String(staleBundle?.data['text/html'])).toContain(note);
-  });
+
+    // The terminal under the table, and the exported file in its header.
+    const { out, csv } = await cli('8MiB');
+    expect(out).toContain(note);
+    expect(csv).toContain(`# listed: ${note}`);
+    // A header line and the thousand listed pages.
+    expect(csv.split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toHaveLength(1001);
+  }, 60_000);
 
   it('says nothing when every stale page is listed', async () => {
     const { compiled, experiments } = await shown('256KiB');
@@ -62,5 +91,8 @@ describe('a cut stale table', () => {
     );
     expect(stale).toMatchObject({ kind: 'table', view: 'stale' });
     expect(stale && 'note' in stale).toBe(false);
-  });
+    const { out, csv } = await cli('256KiB');
+    expect(out).not.toContain('stale pages:');
+    expect(csv).not.toContain('# listed');
+  }, 60_000);
 });
