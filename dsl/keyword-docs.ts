@@ -153,6 +153,8 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
       'Proposal: defer eager splitting to the first CLEAR in every mode, not only initially_set.',
     reaper:
       "QEMU's dirty-ring reaper thread period (dirtylimit/kvm_dirty_ring_reaper). Default 1s.",
+    reapers:
+      "Proposal from the dirty-ring RFC thread (December 2019): threads the VMM harvests the rings with, in parallel, each taking whole rings (ring k to thread k mod N). Paolo Bonzini gave parallel processing of dirty pages as the first advantage of per-vCPU rings, and Sean Christopherson's pool was to keep it; QEMU harvests with one thread (kvm_dirty_ring_reaper_thread, or the vCPU thread on a ring-full exit). A reap then takes as long as the busiest thread's rings, plus the one KVM_RESET_DIRTY_RINGS; a single per-VM ring cannot be split. Default 1.",
     clear_shift:
       'QEMU x-clear-bitmap-shift: KVM_CLEAR_DIRTY_LOG chunks of 2^shift pages, 6 to 31. Default 18 (1 GiB).',
   },

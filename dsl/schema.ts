@@ -446,6 +446,10 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
       doc: "QEMU's dirty-ring reaper period (default 1s).",
       args: [time('the reaper period', { min: 1 })],
     },
+    reapers: {
+      doc: 'Proposal: threads that harvest the dirty rings in parallel (QEMU: 1).',
+      args: [count('the reaper threads', { min: 1, max: 1024 })],
+    },
     clear_shift: {
       doc: 'QEMU x-clear-bitmap-shift (default 18).',
       args: [count('the shift', { min: 6, max: 31 })],

@@ -260,6 +260,16 @@ export interface TrackingPolicy {
   proposals?: Partial<Proposals>;
   /** QEMU kvm-reaper period for rings (default 1 s). */
   reaperIntervalNs?: number;
+  /**
+   * Proposal: threads the VMM harvests the dirty rings with, in parallel, each taking
+   * whole rings (default 1, QEMU's one kvm_dirty_ring_reaper_thread). Paolo Bonzini
+   * gave "parallelizes the processing of dirty pages" as the first advantage of
+   * per-vCPU rings (kvm@, 2019-12-03,
+   * https://lore.kernel.org/all/fd882b9f-e510-ff0d-db43-eced75427fc6@redhat.com/), and
+   * Sean Christopherson's pool was to keep it ("that'd allow parallel processing",
+   * https://lore.kernel.org/all/20191203184600.GB19877@linux.intel.com/).
+   */
+  reapers?: number;
   /** QEMU x-clear-bitmap-shift (default 18: CLEAR in 1 GiB chunks). */
   clearBitmapShift?: number;
 }

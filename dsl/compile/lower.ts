@@ -350,6 +350,7 @@ export function lowerTracking(
   const preempt = word(f.get('preempt')?.args[0]);
   if (preempt === 'none' || preempt === 'voluntary' || preempt === 'full') out.preempt = preempt;
   set('reaperIntervalNs', num(f.get('reaper')?.args[0]));
+  set('reapers', num(f.get('reapers')?.args[0]));
   set('clearBitmapShift', num(f.get('clear_shift')?.args[0]));
   const topo = f.get('ring_topology');
   if (topo) {

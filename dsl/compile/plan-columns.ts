@@ -88,6 +88,7 @@ export const PLAN_COLUMNS: {
     word('mmu', 'enum', (t) => t.mmu),
     word('preempt', 'enum', (t) => t.preempt),
     quantity('reaper', 'time', (t) => t.reaperIntervalNs),
+    quantity('reapers', 'count', (t) => t.reapers),
     quantity('clear_shift', 'count', (t) => t.clearBitmapShift),
     // The proposals (engine/kvm/params.ts Proposals), so a sweep over them groups by them.
     word('ring_topology', 'enum', (t) => t.proposals?.ringTopology?.kind.replace('-', '_')),

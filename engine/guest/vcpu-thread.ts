@@ -20,6 +20,7 @@ export const STALL_CAUSES = [
   'tlb_flush',
   'tlb_miss',
   'bql',
+  'ring_lock',
 ] as const;
 export type StallCause = (typeof STALL_CAUSES)[number];
 

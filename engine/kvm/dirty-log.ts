@@ -50,7 +50,14 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
     }
     vm.stats.ring_pushes++;
     // Proposal (pool): claiming a ring is an atomic on the pool's shared state.
-    return vm.costs.ringPush + (rings.lastPushClaimed ? vm.costs.ringPoolClaim : 0);
+    const ns = vm.costs.ringPush + (rings.lastPushClaimed ? vm.costs.ringPoolClaim : 0);
+    if (rings.lastPushLocked) {
+      // Proposals: a producer lock shared with the other vCPUs (the per-VM ring's for
+      // the push, the pool's for the claim); engine/sim/ring-lock.ts charges the wait.
+      vcpu.stats.ringLockAcquisitions++;
+      vcpu.stats.ringLockHoldNs += rings.lastPushClaimed ? vm.costs.ringPoolClaim : ns;
+    }
+    return ns;
   }
   if (ringMode && !vcpu && !bitmap && vm.rings && vm.params.proposals.vcpulessWrites !== 'drop') {
     // Proposals instead of WITH_BITMAP: the write goes into vCPU 0's ring or the VM's.

@@ -168,6 +168,22 @@ export class DirtyRingSet {
   lastPushClaimed = false;
 
   /**
+   * Whether the last `push` took a producer lock that other vCPUs share (proposals):
+   * the per-VM ring's, which the RFC took for every push into it (Peter Xu, "[PATCH
+   * RFC 04/15] KVM: Implement ring-based dirty memory tracking", kvm@, 2019-11-29:
+   * spin_lock_init(&ring->lock) in kvm_dirty_ring_alloc; Sean Christopherson, "lock
+   * for per-vm, something else for per-vcpu",
+   * https://lore.kernel.org/all/20191202201036.GJ4063@linux.intel.com/), or the pool's
+   * at a claim ("except for acquiring a ring, which likely can be heavily optimized",
+   * https://lore.kernel.org/all/20191203184600.GB19877@linux.intel.com/). KVM's own
+   * per-vCPU rings need none: only their vCPU pushes. The caller counts it for the
+   * contention between vCPUs (engine/sim/ring-lock.ts).
+   */
+  get lastPushLocked(): boolean {
+    return this.topology.kind === 'per-vm' || this.lastPushClaimed;
+  }
+
+  /**
    * Whether the vCPU may not enter the guest. KVM refuses entry while the vCPU's own
    * ring is soft-full; a soft-full per-VM ring stops every vCPU; in a pool, the vCPU
    * that filled a ring waits for its drain, and a vCPU with queued entries waits until

@@ -38,6 +38,12 @@ export interface VcpuStats {
   mmuLockAcquisitions: number;
   /** ns those faults held mmu_lock, cumulative (the wait to get it not included). */
   mmuLockHoldNs: number;
+  /**
+   * Proposals: acquisitions of a producer lock shared with other vCPUs (a per-VM
+   * ring's, a ring pool's claim) and the ns they held it, cumulative.
+   */
+  ringLockAcquisitions: number;
+  ringLockHoldNs: number;
 }
 
 /** Result of `vcpu.runAccesses`: how far the batch got and why it stopped. */
@@ -79,6 +85,8 @@ export class Vcpu {
     tlbFlushIpis: 0,
     mmuLockAcquisitions: 0,
     mmuLockHoldNs: 0,
+    ringLockAcquisitions: 0,
+    ringLockHoldNs: 0,
   };
   /**
    * KVM's IN_GUEST_MODE: the vCPU is running guest code, so a remote TLB flush IPIs

@@ -3,6 +3,7 @@ import type { MigrationEvent } from '../vmm/migration-thread.ts';
 import type { TimelineSampler } from './timeline.ts';
 import type { World } from './world.ts';
 import { MmuLockSim } from './mmu-lock.ts';
+import { RingLockSim } from './ring-lock.ts';
 import { TlbReach } from './tlb-reach.ts';
 import { StallEpisodes } from './stall-episodes.ts';
 
@@ -29,6 +30,8 @@ export class Scheduler {
   private readonly ctx: SliceContext;
   private readonly lock: MmuLockSim;
   private readonly tlb: TlbReach;
+  /** The proposals' shared producer lock (per-VM ring, ring pool); null with KVM's rings. */
+  private readonly ringLock: RingLockSim | null;
   /** The vCPUs' stalls during migration (max and p99 columns); set when migration starts. */
   episodes: StallEpisodes | null = null;
 
@@ -37,6 +40,8 @@ export class Scheduler {
     this.sampler = sampler;
     this.lock = new MmuLockSim(world.vm, world.threads);
     this.tlb = new TlbReach(world.vm, world.threads);
+    const topology = world.vm.params.proposals.ringTopology.kind;
+    this.ringLock = topology === 'per-vcpu' ? null : new RingLockSim(world.vm, world.threads);
     const { memory, converge, sync, migration, balloon, events } = world;
     const ctx: SliceContext = {
       now: 0,
@@ -117,6 +122,7 @@ export class Scheduler {
         if (balloon && !onDestination) balloon.beforeSlice(now, threads);
         lock.enterSlice(onDestination);
         for (const th of threads) th.step(ctx);
+        this.ringLock?.afterVcpus(sliceNs, now + sliceNs);
       } else {
         lock.enterSlice(true);
       }

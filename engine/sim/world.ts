@@ -125,6 +125,7 @@ export function buildWorld(plan: RunPlan, precopyPolicy?: PrecopyPolicy): World 
 
   const dest = new Destination(memory.slots);
   const sync = new DirtySync(vm, memory, tracking.dirtyLog, tracking.clearBitmapShift ?? 18);
+  sync.reapers = tracking.reapers ?? 1;
   balloon?.attachMigration(sync, policy);
   const link = new Link(policy.bandwidth, policy.maxBandwidth ?? policy.bandwidth);
   const converge = new ConvergeController(policy, timing.warmupNs);

@@ -57,6 +57,11 @@ export class DirtySync {
   vcpuLockExclusive = false;
   /** ns the VMM's ioctls waited, between the pieces of their write holds, for vCPUs that cut in. */
   cutInNs = 0;
+  /**
+   * Proposal: threads that harvest the rings in parallel (TrackingPolicy.reapers);
+   * QEMU has one. Ring k goes to thread k mod `reapers`.
+   */
+  reapers = 1;
   /** Counters for the results. */
   clears = 0;
   /** The CLEARs' simulated time (the ioctls alone), the longest one, and their splitting. */
@@ -180,15 +185,20 @@ export class DirtySync {
 
   /**
    * kvm_dirty_ring_reap: harvest every ring (or only `only`'s, as QEMU does when
-   * dirty-limit is on) into `dirtyMemory`, then KVM_RESET_DIRTY_RINGS. Returns ns.
+   * dirty-limit is on) into `dirtyMemory`, then KVM_RESET_DIRTY_RINGS. Returns ns:
+   * with several reapers (proposal) the harvest takes as long as the busiest thread's
+   * rings; the reset is one VM ioctl either way.
    */
   reap(only: Vcpu | null): number {
     const vm = this.vm;
     const rings = only ? [only.dirtyRing].filter((r) => r !== null) : vm.dirtyRings();
     let entries = 0;
     const gran = vm.dirtyGranularityPages;
-    for (const ring of rings) {
+    const threads = Math.max(1, Math.min(this.reapers, rings.length));
+    const perThread = new Float64Array(threads);
+    for (const [k, ring] of rings.entries()) {
       if (!ring) continue;
+      const before = entries;
       entries += ring.harvest((slotId, offset) => {
         const slot = this.memory.slots.find((s) => s.memslot.slotId === slotId);
         if (!slot) return;
@@ -196,10 +206,11 @@ export class DirtySync {
         if (gran > 1) bits.setRange(offset, Math.min(offset + gran, slot.npages));
         else bits.set(offset);
       });
+      perThread[k % threads] += entries - before;
     }
     this.reaps++;
     this.ringEntriesReaped += entries;
-    let ns = entries * vm.costs.ringHarvestPerEntry;
+    let ns = Math.max(...perThread) * vm.costs.ringHarvestPerEntry;
     vm.resetDirtyRings();
     ns += vm.lastIoctl.ns + this.lockWait(vm.lastIoctl);
     return ns;
