@@ -5,6 +5,7 @@ import type { GuestMemory, RamSlot } from './memory.ts';
 import type { PageSet } from './page-set.ts';
 import { Outcome } from '../kvm/mmu.ts';
 import { writeIsInvisibleToKvm } from './memory.ts';
+import { next32In, nextIn } from '../sim/rng.ts';
 
 /** Where a vCPU's time goes when it is not running guest code, one bucket each. */
 export const STALL_CAUSES = [
@@ -304,12 +305,13 @@ export class VcpuThread {
     mass: number,
   ): number {
     const plan = this.plan;
-    const rng = this.rng;
     const comps = p.components;
     const nc = comps.length;
     const set = comps[0].slot.sensitive;
     const version = set.version;
-    const { counts, terms } = plan.components(nc);
+    plan.ensureComponents(nc);
+    const counts = plan.counts;
+    const terms = plan.terms;
     for (let q = 0; q < nc; q++) {
       const c = comps[q];
       if (c.countSet !== set || c.countVersion !== version) {
@@ -318,12 +320,18 @@ export class VcpuThread {
       counts[q] = c.count;
       terms[q] = (c.weight * c.count) / (c.end - c.start);
     }
+    // The thread's random state is drawn from here (nextIn, next32In: rng.next and
+    // rng.next32, inline) and put back at the end.
+    const st = plan.rngState;
+    this.rng.save(st, 0);
+    const before = plan.before;
+    const afterGap = plan.afterGap;
     const readFraction = p.readFraction;
     let b = budget;
     let m = mass;
     let k = 0;
     while (true) {
-      rng.save(plan.before, 4 * k);
+      copyState(st, before, 4 * k);
       if (k === PLAN_MAX) {
         plan.end = PLAN_FULL;
         break;
@@ -336,20 +344,20 @@ export class VcpuThread {
         plan.end = PLAN_NO_MASS;
         break;
       }
-      const u = rng.next();
+      const u = nextIn(st);
       // u < m - margin: the gap is 0 (log(1 - u) / log(1 - m) < 1 by far more than
       // rounding), found without the two logarithms.
       const gap =
         m >= 1 || u < m - GAP_ZERO_MARGIN ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - m));
       plan.gap[k] = gap;
-      rng.save(plan.afterGap, 4 * k);
+      copyState(st, afterGap, 4 * k);
       if (gap >= Math.floor(b)) {
         plan.end = PLAN_GAP;
         break;
       }
       b -= gap;
       // pickComponent
-      let pick = rng.next32() * m;
+      let pick = next32In(st) * m;
       let ci = -1;
       for (let q = 0; q < nc; q++) {
         if (counts[q] === 0) continue;
@@ -365,13 +373,12 @@ export class VcpuThread {
       const count = counts[ci];
       let rel: number;
       if (count * REJECTION_MAX_DRAWS >= size) {
-        do rel = c.start + Math.floor(rng.next32() * size);
-        while (!set.has(rel));
+        rel = drawMember(set, c.start, size, st);
       } else {
-        rel = set.selectInRange(c.start, c.end, Math.floor(rng.next() * count));
+        rel = set.selectInRange(c.start, c.end, Math.floor(nextIn(st) * count));
       }
       plan.rel[k] = rel;
-      plan.write[k] = readFraction === 0 || rng.next() >= readFraction ? 1 : 0;
+      plan.write[k] = readFraction === 0 || nextIn(st) >= readFraction ? 1 : 0;
       set.delete(rel);
       // countsAfterLeaving, then refreshCounts' sum, in the same order.
       counts[ci] = count - 1;
@@ -383,6 +390,7 @@ export class VcpuThread {
       b -= 1;
       k++;
     }
+    this.rng.restore(st, 0);
     plan.length = k;
     const after = set.version;
     for (let q = 0; q < nc; q++) {
@@ -649,16 +657,26 @@ class SensitivePlan {
   length = 0;
   end = PLAN_FULL;
   /** Per component while drawing: its sensitive count and its term of the mass. */
-  private counts = new Float64Array(8);
-  private terms = new Float64Array(8);
+  counts = new Float64Array(8);
+  terms = new Float64Array(8);
+  /** The thread's random state while drawing (drawPlan). */
+  readonly rngState = new Int32Array(4);
 
-  components(n: number): { counts: Float64Array; terms: Float64Array } {
+  /** Room for `n` components in `counts` and `terms`. */
+  ensureComponents(n: number): void {
     if (this.counts.length < n) {
       this.counts = new Float64Array(n);
       this.terms = new Float64Array(n);
     }
-    return { counts: this.counts, terms: this.terms };
   }
+}
+
+/** Copy a random state (4 words, Rng.save's layout) into `out[at .. at + 4)`. */
+function copyState(st: Int32Array, out: Int32Array, at: number): void {
+  out[at] = st[0];
+  out[at + 1] = st[1];
+  out[at + 2] = st[2];
+  out[at + 3] = st[3];
 }
 
 /**
@@ -667,6 +685,18 @@ class SensitivePlan {
  * the quotient stays below 1 - 2.7e-11, far from rounding (1e-16).
  */
 const GAP_ZERO_MARGIN = 1e-9;
+
+/**
+ * pickPage's rejection loop on a saved random state `st` (nextI32In): uniform pages
+ * of [start, start + size) until one is in `set`. A function of its own so that V8
+ * inlines the draws into it: a draw's result never leaves it as a heap number.
+ */
+function drawMember(set: PageSet, start: number, size: number, st: Int32Array): number {
+  let rel: number;
+  do rel = start + Math.floor(next32In(st) * size);
+  while (!set.has(rel));
+  return rel;
+}
 
 /** Put back the pages of accesses [from, length) of the plan, which did not run. */
 function undoPlan(plan: SensitivePlan, from: number, set: PageSet): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../engine/sim/rng.ts';
+import { Rng, next32In, nextI32In, nextIn } from '../../../engine/sim/rng.ts';
 
 // Draws of the original uint32-state implementation: every run's results depend on
 // them, so a faster implementation must reproduce them bit for bit.
@@ -39,6 +39,18 @@ describe('Rng', () => {
     r.nextU32();
     r.restore(state, 4);
     expect([r.nextU32(), r.next(), r.next32()]).toEqual(first);
+  });
+
+  it('draws the same stream from a saved state as the object, which goes on after it', () => {
+    const r = new Rng(9);
+    const twin = new Rng(9);
+    const s = new Int32Array(4);
+    r.save(s, 0);
+    const drawn = Array.from({ length: 1000 }, () => nextI32In(s) >>> 0);
+    expect(drawn).toEqual(drawn.map(() => twin.nextU32()));
+    expect([nextIn(s), next32In(s)]).toEqual([twin.next(), twin.next32()]);
+    r.restore(s, 0);
+    expect(r.nextU32()).toBe(twin.nextU32());
   });
 
   it('rejects a seed that is not a finite number', () => {
