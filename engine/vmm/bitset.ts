@@ -76,6 +76,29 @@ export class Bitset {
     return added;
   }
 
+  /**
+   * orWords, and for each non-zero word w of `src` sets `marks[w >>> markShift]` to 1
+   * (a chunk of 2^markShift words has bits), in the same pass over `src`.
+   */
+  orWordsMarking(src: Uint32Array, marks: Uint8Array, markShift: number): number {
+    const words = this.words;
+    const n = Math.min(words.length, src.length);
+    let added = 0;
+    for (let w = 0; w < n; w++) {
+      const s = src[w];
+      if (s === 0) continue;
+      marks[w >>> markShift] = 1;
+      const old = words[w];
+      const neu = (old | s) >>> 0;
+      if (neu !== old) {
+        added += popcount32(neu ^ old);
+        words[w] = neu;
+      }
+    }
+    this.count += added;
+    return added;
+  }
+
   /** Move every bit of `other` into this (this |= other; other = 0). Returns bits newly set here. */
   takeFrom(other: Bitset): number {
     const added = this.orWords(other.words);

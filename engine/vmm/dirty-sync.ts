@@ -38,6 +38,8 @@ export class DirtySync {
   /** Per slot, per clear chunk: a CLEAR is due before the chunk's next page is sent. */
   private readonly clearPending: Uint8Array[];
   readonly clearChunkPages: number;
+  /** log2 of the 32-bit bitmap words per clear chunk. */
+  private readonly clearChunkWordShift: number;
   /** mmu_lock write hold by syncs since the scheduler last read it. */
   lockWriteNs = 0;
   /** Sum of the squared pieces of that hold (OpCost.mmuLockWritePieceSqNs). */
@@ -82,6 +84,7 @@ export class DirtySync {
     this.scratch = memory.slots.map(() => null);
     // KVM's CLEAR works on 64-page units, so a chunk is never smaller than that.
     this.clearChunkPages = 2 ** Math.max(6, clearBitmapShift);
+    this.clearChunkWordShift = Math.max(6, clearBitmapShift) - 5;
     this.clearPending = memory.slots.map(
       (s) => new Uint8Array(Math.ceil(s.npages / this.clearChunkPages)),
     );
@@ -139,20 +142,15 @@ export class DirtySync {
         lazyClear ? this.fetched[s.index] : this.scratchFor(s.index),
       );
       ns += got.ns;
-      newPages += this.bmap[s.index].orWords(got.words);
       if (lazyClear) {
-        const pending = this.clearPending[s.index];
-        const wordsPerChunk = this.clearChunkPages / 32;
-        for (let c = 0; c < pending.length; c++) {
-          const a = c * wordsPerChunk;
-          const b = Math.min(a + wordsPerChunk, got.words.length);
-          for (let w = a; w < b; w++) {
-            if (got.words[w] !== 0) {
-              pending[c] = 1;
-              break;
-            }
-          }
-        }
+        // A chunk with a bit in the GET gets its CLEAR before its first send.
+        newPages += this.bmap[s.index].orWordsMarking(
+          got.words,
+          this.clearPending[s.index],
+          this.clearChunkWordShift,
+        );
+      } else {
+        newPages += this.bmap[s.index].orWords(got.words);
       }
     }
     return { ns, newPages };

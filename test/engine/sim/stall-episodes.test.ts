@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { StallEpisodes, selectRank } from '../../../engine/sim/stall-episodes.ts';
+import { Rng } from '../../../engine/sim/rng.ts';
+
+// ---- tunables ----
+/** Random arrays checked against a full sort, and their largest length. */
+const CASES = 300;
+const MAX_LENGTH = 200;
+
+/** The rank-k value by sorting a copy: the brute-force reference. */
+function sortedRank(a: Float64Array, k: number): number {
+  return Float64Array.from(a).sort()[k];
+}
+
+describe('selectRank', () => {
+  it('finds the value of every rank that a full sort puts there', () => {
+    const rng = new Rng(11);
+    for (let c = 0; c < CASES; c++) {
+      const n = 1 + rng.int(MAX_LENGTH);
+      // Few distinct values in some cases, so that ties and runs of equal values occur.
+      const distinct = rng.chance(0.5) ? 1 + rng.int(4) : 1e9;
+      const a = Float64Array.from({ length: n }, () => rng.int(distinct) * 0.5);
+      const k = rng.int(n);
+      expect(selectRank(Float64Array.from(a), k)).toBe(sortedRank(a, k));
+    }
+  });
+
+  it('handles sorted, reversed and constant arrays', () => {
+    const up = Float64Array.from({ length: 1000 }, (_, i) => i);
+    const down = Float64Array.from(up).reverse();
+    const flat = new Float64Array(1000).fill(7);
+    for (const k of [0, 1, 499, 998, 999]) {
+      expect(selectRank(Float64Array.from(up), k)).toBe(k);
+      expect(selectRank(Float64Array.from(down), k)).toBe(k);
+      expect(selectRank(Float64Array.from(flat), k)).toBe(7);
+    }
+  });
+
+  it('rejects a rank outside the array', () => {
+    expect(() => selectRank(new Float64Array(3), 3)).toThrow(/rank 3 is outside \[0, 3\)/);
+    expect(() => selectRank(new Float64Array(3), -1)).toThrow(/rank -1 is outside/);
+    expect(selectRank(new Float64Array([5, 2, 9]), 2)).toBe(9);
+  });
+});
+
+describe('StallEpisodes', () => {
+  it('joins a stall over slices lost entirely and reports the p99 of all stalls', () => {
+    const SLICE = 100;
+    const threads = [{ stallNs: new Float64Array(2) }, { stallNs: new Float64Array(2) }];
+    const e = new StallEpisodes(threads);
+    // vCPU 0 loses a whole slice, then 30 ns: one stall of 130. vCPU 1 loses k ns in slice k.
+    const lost0 = [SLICE, 30];
+    for (let k = 1; k <= 200; k++) {
+      threads[0].stallNs[0] += lost0[k - 1] ?? 0;
+      threads[1].stallNs[1] += k;
+      e.afterSlice(SLICE);
+    }
+    e.finish();
+    // vCPU 1: stalls 1..99, then 100..200 each fill their slice and join into one.
+    const joined = Array.from({ length: 101 }, (_, i) => 100 + i).reduce((s, x) => s + x, 0);
+    expect(e.maxNs[0]).toBe(130);
+    expect(e.maxNs[1]).toBe(joined);
+    expect(e.maxStallNs).toBe(joined);
+    const all = [130, ...Array.from({ length: 99 }, (_, i) => i + 1), joined];
+    all.sort((x, y) => x - y);
+    expect(e.quantileNs(0.99)).toBe(all[Math.ceil(0.99 * all.length) - 1]);
+    expect(e.quantileNs(0)).toBe(all[0]);
+  });
+
+  it('reports 0 when no vCPU stalled', () => {
+    const e = new StallEpisodes([{ stallNs: new Float64Array(1) }]);
+    e.afterSlice(100);
+    e.finish();
+    expect(e.quantileNs(0.99)).toBe(0);
+  });
+});
