@@ -23,7 +23,12 @@ import { nodeFileLoader } from '../dsl/node-loader.ts';
 import { CachingRunner } from './experiment/caching-runner.ts';
 import { runProgram } from './experiment/experiments.ts';
 import { InThreadRunner } from './experiment/in-thread.ts';
-import { ResultCache } from './experiment/result-cache.ts';
+import { ResultCache, defaultCacheDir } from './experiment/result-cache.ts';
+import { cachedRun } from './experiment/cached-run.ts';
+import { run as engineRun } from '../engine/run.ts';
+import type { RunPlan } from '../engine/plan.ts';
+import type { RunResult } from '../engine/results.ts';
+import type { RunOptions } from '../engine/sim/simulation.ts';
 import type { ExperimentRun } from './experiment/experiments.ts';
 import type { PlanRunner, RunProgress } from './experiment/runner.ts';
 import type { PlotlyFigure } from './output/figures.ts';
@@ -54,7 +59,8 @@ export { evaluateExpect, ExpectFailed } from './experiment/expect.ts';
 export type { ExpectResult } from './experiment/expect.ts';
 export { tableOutputTable, viewTable } from './experiment/views.ts';
 export { CachingRunner } from './experiment/caching-runner.ts';
-export { ResultCache, userCacheDir } from './experiment/result-cache.ts';
+export { ResultCache, defaultCacheDir, userCacheDir } from './experiment/result-cache.ts';
+export { cachedRun } from './experiment/cached-run.ts';
 export { shownOutputs } from './output/shown.ts';
 export type { ShownOutput } from './output/shown.ts';
 export { runProgram } from './experiment/experiments.ts';
@@ -89,10 +95,12 @@ export interface MmuOptions {
   /** Where the plans run (default: one after the other in this thread). */
   runner?: PlanRunner;
   /**
-   * A result cache directory (as `mmulab run --cache DIR`; `userCacheDir()` is the
-   * kernel's): only the plans whose results it does not hold run.
+   * The result cache's directory (as `mmulab run --cache DIR`), or false for none: only
+   * the plans and explorations whose results it does not hold run. Default: the
+   * kernel's (`defaultCacheDir()`: MMULAB_CACHE_DIR, else ~/.cache/mmulab;
+   * MMULAB_CACHE=off turns it off).
    */
-  cache?: string;
+  cache?: string | false;
   /** Aborting stops the run (in this thread: between plans); what finished is shown and returned. */
   signal?: AbortSignal;
   onProgress?: (progress: RunProgress) => void;
@@ -149,10 +157,11 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
     ...used,
   );
   const { seed, signal, onProgress } = options;
+  const cache = resultCache(options.cache);
   const runner =
-    options.cache === undefined
+    cache === undefined
       ? options.runner
-      : new CachingRunner(options.runner ?? new InThreadRunner(), new ResultCache(options.cache));
+      : new CachingRunner(options.runner ?? new InThreadRunner(), cache);
   const { experiments } = await runProgram(compiled.program, text, {
     ...(seed === undefined ? {} : { seed }),
     ...(runner === undefined ? {} : { runner }),
@@ -170,7 +179,7 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
     failedExpects = failed;
   }
   // `explore`: the text's explorations, their counterexamples and `expect explore`.
-  const explored = showExplorations(compiled.program);
+  const explored = showExplorations(compiled.program, cache);
   if (explored && options.display !== false) {
     const { bundles, failed } = notebook.explorations(explored);
     await send(bundles, options.sink);
@@ -195,6 +204,28 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
   if (failedExpects.length)
     throw new ExpectFailed(failedExpects.map(expectFailureText).join('\n\n'));
   return experiments;
+}
+
+/**
+ * The engine's `run(plan, options)` (re-exported from the engine under this name),
+ * through the result cache `mmu` uses: an unchanged plan, with an unchanged policy, is
+ * not run again. A policy counts by its own text; one that reads anything outside it
+ * (a notebook variable, `Date`, `Math.random`, `console`) runs every time (see
+ * `cachedRun`). `cache`: a directory, or false for none; default as for `mmu`.
+ */
+export function run(
+  plan: RunPlan,
+  options: RunOptions & { cache?: string | false } = {},
+): RunResult {
+  const { cache: dir, ...runOptions } = options;
+  const cache = resultCache(dir);
+  return cache === undefined ? engineRun(plan, runOptions) : cachedRun(plan, runOptions, cache);
+}
+
+/** The cache an `mmu` or `run` call uses: its option, else the default directory. */
+function resultCache(option: string | false | undefined): ResultCache | undefined {
+  const dir = option === undefined ? defaultCacheDir() : option;
+  return dir === false || dir === undefined ? undefined : new ResultCache(dir);
 }
 
 /** Display an Arquero table or a Plotly figure as the kernel does. */

@@ -24,6 +24,22 @@ import type {
 
 export const DEFAULT_MAX_STATES = 2_000_000;
 
+/**
+ * What identifies an exploration's result: FNV-1a 64 of the protocol IR (source
+ * locations included, as traces show them) and the options that change the result.
+ * The explorer draws no random numbers, so the same hash gives the same result; it is
+ * the result's `protocolHash` and the result cache's key.
+ */
+export function exploreHash(p: Protocol, options: ExploreOptions = {}): string {
+  return contentHash({
+    protocol: p,
+    memory: options.memory ?? 'sc',
+    reduction: options.reduction ?? 'none',
+    maxStates: options.maxStates ?? DEFAULT_MAX_STATES,
+    checkDeadlock: options.checkDeadlock ?? true,
+  });
+}
+
 /** Explores every interleaving of `p` under the options' memory model. */
 export function explore(p: Protocol, options: ExploreOptions = {}): ExploreResult {
   const problems = checkProtocol(p);
@@ -202,8 +218,7 @@ export function exploreProgram(prog: Program, options: ExploreOptions = {}): Exp
   for (let id = 0; id < store.count; id++) depth = Math.max(depth, store.depth(id));
   return {
     protocol: prog.protocol.name,
-    protocolHash: contentHash({
-      protocol: prog.protocol,
+    protocolHash: exploreHash(prog.protocol, {
       memory: prog.memory,
       reduction,
       maxStates,

@@ -12,7 +12,7 @@
 export type * from './types.ts';
 export { checkProtocol, ProblemCode, ProtocolError, MAX_LOOP_BOUND } from './check.ts';
 export type { ProtocolProblem } from './check.ts';
-export { explore, DEFAULT_MAX_STATES } from './explore.ts';
+export { explore, exploreHash, DEFAULT_MAX_STATES } from './explore.ts';
 export { renderExpr, renderStmt, renderValue } from './render.ts';
 export {
   explorationTable,

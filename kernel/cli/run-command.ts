@@ -74,7 +74,8 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
       `cache: ${plans.length - runner.ran} of ${plans.length} plan(s) from ${shown(io, resolve(io.cwd, args.cache ?? ''))}\n`,
     );
   // `explore` statements: exhaustive, deterministic, and not split across shards.
-  const explored = shard && shard.index !== 1 ? undefined : showExplorations(program);
+  const cache = runner instanceof CachingRunner ? runner.cache : undefined;
+  const explored = shard && shard.index !== 1 ? undefined : showExplorations(program, cache);
   let printed: Printed;
   try {
     printed = printResults(experiments, program, io, args.seed, explored);

@@ -1,6 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import type { CompiledExplore, ExpectOutput } from '../../dsl/compile.ts';
-import { explore } from '../../engine/races/explore.ts';
+import { explore, exploreHash } from '../../engine/races/explore.ts';
 import { swimlaneFigure } from '../../engine/races/figure.ts';
 import {
   EXPLORATION_COLUMNS,
@@ -13,6 +13,7 @@ import type { PlotlyFigure } from '../../engine/races/figure.ts';
 import { queryRows } from './aggregate.ts';
 import { evaluateExpectRows } from './expect.ts';
 import type { ExpectResult } from './expect.ts';
+import type { ResultCache } from './result-cache.ts';
 
 /**
  * The `explore` statements of a program, run and shown like its experiments: one
@@ -34,16 +35,27 @@ export interface Exploration {
  */
 export const SHOWN_EXPLORATION_COLUMNS = EXPLORATION_COLUMNS.filter((c) => c !== 'time_ms');
 
-/** Runs each `explore`, in order; deterministic (the explorer draws no random numbers). */
-export function runExplorations(explores: readonly CompiledExplore[]): Exploration[] {
-  return explores.map((e) => ({
-    explore: e,
-    result: explore(e.protocol, {
+/**
+ * Runs each `explore`, in order; deterministic (the explorer draws no random numbers).
+ * With a cache, an exploration it holds (same protocol text, same options) is not run
+ * again, and one it does not hold is stored.
+ */
+export function runExplorations(
+  explores: readonly CompiledExplore[],
+  cache?: ResultCache,
+): Exploration[] {
+  return explores.map((e) => {
+    const options = {
       memory: e.memory,
       reduction: e.reduction,
       ...(e.maxStates === undefined ? {} : { maxStates: e.maxStates }),
-    }),
-  }));
+    };
+    const stored = cache?.getExploration(exploreHash(e.protocol, options));
+    if (stored) return { explore: e, result: stored };
+    const result = explore(e.protocol, options);
+    cache?.setExploration(result);
+    return { explore: e, result };
+  });
 }
 
 /** The results table of the explorations, one row each, without the wall time. */
@@ -89,15 +101,21 @@ export interface ExplorationsShown {
   expects: ExpectResult[];
 }
 
-/** Runs a program's explorations and evaluates its `expect explore`; undefined without either. */
-export function showExplorations(program: {
-  explores?: readonly CompiledExplore[];
-  exploreExpects?: readonly ExpectOutput[];
-}): ExplorationsShown | undefined {
+/**
+ * Runs a program's explorations (those `cache` holds are not run again) and evaluates
+ * its `expect explore`; undefined without either.
+ */
+export function showExplorations(
+  program: {
+    explores?: readonly CompiledExplore[];
+    exploreExpects?: readonly ExpectOutput[];
+  },
+  cache?: ResultCache,
+): ExplorationsShown | undefined {
   const explores = program.explores ?? [];
   const expects = program.exploreExpects ?? [];
   if (explores.length === 0 && expects.length === 0) return undefined;
-  const list = runExplorations(explores);
+  const list = runExplorations(explores, cache);
   const full = explorationTable(list.map((x) => x.result));
   const provenance = exploreProvenanceOf(full);
   if (!provenance) throw new Error('explorationTable made a table without its provenance');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { RunPlan } from '../../engine/plan.ts';
 import { planHash } from '../../engine/results.ts';
 import type { RunResult } from '../../engine/results.ts';
+import type { ExploreResult } from '../../engine/races/types.ts';
 import { engineFingerprint } from './engine-fingerprint.ts';
 import { outcomeOf, resultFromOutcome } from './plan-task.ts';
 import type { PlanOutcome } from './plan-task.ts';
@@ -16,6 +17,12 @@ import type { PlanOutcome } from './plan-task.ts';
  * (another seed, another cost) has another key. Interrupted results are never stored.
  * Files are written under a temporary name and renamed, so two processes sharing a
  * directory never read half a file; an unreadable file counts as absent.
+ *
+ * Explorations (`explore`) are kept beside them as `explore-<hash>.json`, keyed by
+ * `exploreHash` (the protocol IR, source locations included, and the options): the
+ * explorer is deterministic too. Other keyed results (a tslab run with a policy) use
+ * `getKeyed`/`setKeyed` with a key their caller derives from everything the result
+ * depends on.
  */
 export class ResultCache {
   private readonly dir: string;
@@ -30,33 +37,69 @@ export class ResultCache {
 
   /** The stored result of `plan`, or undefined. */
   get(plan: RunPlan): RunResult | undefined {
-    let text: string;
-    try {
-      text = readFileSync(this.path(plan), 'utf8');
-    } catch {
-      return undefined;
-    }
-    try {
-      const outcome = JSON.parse(text, revive) as PlanOutcome;
-      return resultFromOutcome(outcome);
-    } catch {
-      return undefined;
-    }
+    return this.getKeyed(planHash(plan));
   }
 
   /** Store the result of `plan` (not when it was interrupted). */
   set(plan: RunPlan, result: RunResult): void {
-    if (result.interrupted) return;
-    mkdirSync(this.dir, { recursive: true });
-    const path = this.path(plan);
-    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(tmp, JSON.stringify(outcomeOf(0, result), replace));
-    renameSync(tmp, path);
+    this.setKeyed(planHash(plan), result);
   }
 
-  private path(plan: RunPlan): string {
-    return join(this.dir, `${planHash(plan)}.json`);
+  /**
+   * The result stored under `key` (a plan hash, or a key that covers everything else
+   * the run depended on), or undefined.
+   */
+  getKeyed(key: string): RunResult | undefined {
+    const outcome = this.read(`${key}.json`) as PlanOutcome | undefined;
+    try {
+      return outcome && resultFromOutcome(outcome);
+    } catch {
+      return undefined;
+    }
   }
+
+  /** Store `result` under `key` (not when it was interrupted). */
+  setKeyed(key: string, result: RunResult): void {
+    if (!result.interrupted) this.write(`${key}.json`, outcomeOf(0, result));
+  }
+
+  /** The stored result of the exploration `exploreHash` names, or undefined. */
+  getExploration(hash: string): ExploreResult | undefined {
+    const result = this.read(`explore-${hash}.json`) as ExploreResult | undefined;
+    return result?.protocolHash === hash ? result : undefined;
+  }
+
+  setExploration(result: ExploreResult): void {
+    this.write(`explore-${result.protocolHash}.json`, result);
+  }
+
+  private read(file: string): unknown {
+    try {
+      return JSON.parse(readFileSync(join(this.dir, file), 'utf8'), revive) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private write(file: string, value: unknown): void {
+    mkdirSync(this.dir, { recursive: true });
+    const path = join(this.dir, file);
+    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    writeFileSync(tmp, JSON.stringify(value, replace));
+    renameSync(tmp, path);
+  }
+}
+
+/**
+ * The result cache's directory for the front ends that keep one by default (the
+ * Jupyter kernel, tslab's `mmu` and `run`), or undefined when it is turned off:
+ * `MMULAB_CACHE=off` (or 0, no, false) turns it off, `MMULAB_CACHE_DIR` names it,
+ * else the user's cache directory.
+ */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const off = env.MMULAB_CACHE?.trim().toLowerCase();
+  if (off === 'off' || off === '0' || off === 'no' || off === 'false') return undefined;
+  return env.MMULAB_CACHE_DIR?.trim() ? env.MMULAB_CACHE_DIR : userCacheDir(env);
 }
 
 /**

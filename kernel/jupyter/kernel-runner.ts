@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { CachingRunner } from '../experiment/caching-runner.ts';
 import { PoolRunner } from '../experiment/pool-runner.ts';
-import { ResultCache, userCacheDir } from '../experiment/result-cache.ts';
+import { ResultCache, defaultCacheDir } from '../experiment/result-cache.ts';
 import type { PlanRunner } from '../experiment/runner.ts';
 import { SessionRunner } from '../experiment/session-runner.ts';
 import { WorkerRunner } from '../experiment/worker-runner.ts';
@@ -38,7 +38,5 @@ export function kernelRunner(
 
 /** The result cache's directory for `env`, or undefined when it is turned off. */
 export function kernelCacheDir(env: NodeJS.ProcessEnv): string | undefined {
-  const off = env.MMULAB_CACHE?.trim().toLowerCase();
-  if (off === 'off' || off === '0' || off === 'no' || off === 'false') return undefined;
-  return env.MMULAB_CACHE_DIR?.trim() ? env.MMULAB_CACHE_DIR : userCacheDir(env);
+  return defaultCacheDir(env);
 }

@@ -13,6 +13,7 @@ import type { ExpectResult } from '../experiment/expect.ts';
 import { expectFailureText } from '../output/expect-text.ts';
 import { progressBundle } from '../display/progress.ts';
 import { ColumnError } from '../experiment/experiment-table.ts';
+import { CachingRunner } from '../experiment/caching-runner.ts';
 import { runExperiments } from '../experiment/experiments.ts';
 import type { ExperimentRun, ProgramRun } from '../experiment/experiments.ts';
 import { indexedPlans } from '../experiment/plans.ts';
@@ -325,7 +326,10 @@ export class MmulabSession {
       failed = cell.failed;
     }
     // `explore`: the cell's explorations, their counterexamples and `expect explore`.
-    const explored = showExplorations(program);
+    const explored = showExplorations(
+      program,
+      this.runner instanceof CachingRunner ? this.runner.cache : undefined,
+    );
     if (explored) {
       const cell = this.display.explorations(explored);
       for (const bundle of cell.bundles) out.display(bundle);

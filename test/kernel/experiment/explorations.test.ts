@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../../../dsl/compile.ts';
 import {
   explorationFigures,
@@ -6,7 +9,11 @@ import {
   runExplorations,
   showExplorations,
 } from '../../../kernel/experiment/explorations.ts';
+import { ResultCache } from '../../../kernel/experiment/result-cache.ts';
 import { STORE_BUFFERING_MMU } from '../../helpers/litmus.ts';
+
+const TMP = mkdtempSync(join(tmpdir(), 'mmulab-explore-cache-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 const SB = `${STORE_BUFFERING_MMU}
 explore sb memory sc
@@ -56,6 +63,30 @@ describe('explorations (the experiment layer of `explore`)', () => {
     expect(shown?.expects[1].failing.objects()).toEqual([
       { protocol: 'sb', memory_model: 'tso', reduction: 'por', violations: 1 },
     ]);
+  });
+
+  it('reads an unchanged exploration back from the cache and explores a changed one', () => {
+    const cache = new ResultCache(TMP);
+    const explores = program().explores ?? [];
+    const first = runExplorations(explores, cache);
+    const dir = join(TMP, cache.fingerprint);
+    const files = readdirSync(dir).sort();
+    expect(files).toEqual(first.map((x) => `explore-${x.result.protocolHash}.json`).sort());
+    // Mark what the cache holds: a result read back carries the mark, a new one does not.
+    for (const f of files) {
+      const stored = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { states: number };
+      writeFileSync(join(dir, f), JSON.stringify({ ...stored, states: -1 }));
+    }
+    const again = runExplorations(explores, cache);
+    expect(again.map((x) => x.result.states)).toEqual([-1, -1]);
+    expect(again.map((x) => x.result.violations)).toEqual(first.map((x) => x.result.violations));
+    // Another state limit, and the protocol's text moved down a line: both explored anew.
+    const limited = compile(`${SB}explore sb memory sc max_states 100000\n`).program.explores ?? [];
+    const moved = compile(`\n${SB}`).program.explores ?? [];
+    expect(runExplorations([limited[2]], cache)[0].result.states).toBe(first[0].result.states);
+    expect(runExplorations(moved, cache).map((x) => x.result.states)).toEqual(
+      first.map((x) => x.result.states),
+    );
   });
 
   it('is nothing for a program without explore', () => {
