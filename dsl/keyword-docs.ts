@@ -150,7 +150,7 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
     vcpuless_writes:
       "Proposal from the WITH_BITMAP debate (arm64 dirty ring, 2022): where a write without a running vCPU goes in ring-only mode. `drop` is KVM (the page is lost from the dirty log); `vcpu0_ring` pushes it into vCPU 0's ring (Peter Xu's first option); `vm_ring` into a ring of the VM's own beside the per-vCPU rings (Paolo Bonzini's). QEMU harvests either with the other rings. Nothing can stop a writer that is not a vCPU, so a write that finds the ring hard-full is lost.",
     split_on_first_clear:
-      'Proposal: defer eager splitting to the first CLEAR in every mode, not only initially_set.',
+      "Proposal: defer eager splitting to the first CLEAR (GET, ring reset) of each range in every mode, not only initially_set. Paolo Bonzini proposed the first-CLEAR split for initially_set only (kvm list, 2021-11-05), which KVM does; without INITIALLY_SET logging write-protects the huge pages and the guest's first write to one comes before any CLEAR of it, so the faulting vCPU splits it.",
     reaper:
       "QEMU's dirty-ring reaper thread period (dirtylimit/kvm_dirty_ring_reaper). Default 1s.",
     reapers:

@@ -59,11 +59,23 @@ export function yieldsToWaiters(params: KvmParams): boolean {
 
 /** Proposals from the design debates, modelled but not KVM. */
 export interface Proposals {
-  /** Per-vCPU rings (KVM), one ring per VM, or a pool of shared rings. */
+  /**
+   * Per-vCPU rings (KVM), one ring per VM, or a pool of shared rings: the dirty-ring
+   * RFC thread, kvm@, December 2019 (engine/kvm/ring-topology.ts cites the messages).
+   */
   ringTopology: RingTopology;
-  /** Track dirty memory at 4K (KVM) or 2M: huge pages need only be split to 2M. */
+  /**
+   * Track dirty memory at 4K (KVM) or 2M: huge pages need only be split to 2M. David
+   * Matlack's "last alternative" in the eager page splitting RFC (kvm@, 2021-11-04).
+   */
   dirtyGranularity: DirtyGranularity;
-  /** Defer eager splitting to the first CLEAR / GET / ring reset of a range, in every mode. */
+  /**
+   * Defer eager splitting to the first CLEAR / GET / ring reset of a range, in every
+   * mode. Paolo Bonzini proposed the split at the first KVM_CLEAR_DIRTY_LOG for
+   * INITIALLY_SET only (kvm@, 2021-11-05,
+   * https://lore.kernel.org/all/c9bd3bca-f901-d8db-c23d-5292ab7bd247@redhat.com/),
+   * which KVM does; this extends it to the modes the thread left splitting on enable.
+   */
   splitOnFirstClear: boolean;
   /**
    * Where a write without a running vCPU goes in ring-only mode: KVM drops it
