@@ -35,26 +35,40 @@ export class Bitset {
     return true;
   }
 
-  /** Set every bit of [start, end). */
+  /** Set every bit of [start, end), a word at a time (a short run is one masked word). */
   setRange(start: number, end: number): void {
-    for (let i = start; i < end && (i & 31) !== 0; i++) this.set(i);
-    let i = Math.max(start, Math.ceil(start / 32) * 32);
-    for (; i + 32 <= end; i += 32) {
-      this.count += 32 - popcount32(this.words[i >>> 5]);
-      this.words[i >>> 5] = 0xffffffff;
+    if (start >= end) return;
+    const words = this.words;
+    const w0 = start >>> 5;
+    const w1 = (end - 1) >>> 5;
+    let added = 0;
+    for (let w = w0; w <= w1; w++) {
+      let mask = -1;
+      if (w === w0) mask &= -1 << (start & 31);
+      if (w === w1) mask &= -1 >>> (31 - ((end - 1) & 31));
+      const old = words[w];
+      added += popcount32(mask & ~old);
+      words[w] = old | mask;
     }
-    for (; i < end; i++) this.set(i);
+    this.count += added;
   }
 
-  /** Clear every bit of [start, end). */
+  /** Clear every bit of [start, end), a word at a time. */
   clearRange(start: number, end: number): void {
-    let i = start;
-    for (; i < end && (i & 31) !== 0; i++) this.clear(i);
-    for (; i + 32 <= end; i += 32) {
-      this.count -= popcount32(this.words[i >>> 5]);
-      this.words[i >>> 5] = 0;
+    if (start >= end) return;
+    const words = this.words;
+    const w0 = start >>> 5;
+    const w1 = (end - 1) >>> 5;
+    let removed = 0;
+    for (let w = w0; w <= w1; w++) {
+      let mask = -1;
+      if (w === w0) mask &= -1 << (start & 31);
+      if (w === w1) mask &= -1 >>> (31 - ((end - 1) & 31));
+      const old = words[w];
+      removed += popcount32(mask & old);
+      words[w] = old & ~mask;
     }
-    for (; i < end; i++) this.clear(i);
+    this.count -= removed;
   }
 
   /** this |= src (same layout, bits past `length` ignored). Returns bits newly set. */

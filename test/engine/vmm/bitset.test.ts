@@ -8,6 +8,29 @@ const CASES = 50;
 /** log2 of the words per marked chunk. */
 const MARK_SHIFT = 2;
 
+describe('Bitset.setRange and clearRange', () => {
+  it('change the bits and the count as setting or clearing each page would', () => {
+    const rng = new Rng(8);
+    const fast = new Bitset(PAGES);
+    const slow = new Bitset(PAGES);
+    for (let c = 0; c < 2000; c++) {
+      const start = rng.int(PAGES);
+      // Mostly short runs inside a word or two, as a migration sends a hot set.
+      const len = rng.chance(0.8) ? rng.int(40) : rng.int(PAGES - start + 1);
+      const end = Math.min(PAGES, start + len);
+      if (rng.chance(0.5)) {
+        fast.setRange(start, end);
+        for (let i = start; i < end; i++) slow.set(i);
+      } else {
+        fast.clearRange(start, end);
+        for (let i = start; i < end; i++) slow.clear(i);
+      }
+      expect(fast.count).toBe(slow.count);
+    }
+    expect(fast.words).toEqual(slow.words);
+  });
+});
+
 describe('Bitset.orWordsMarking', () => {
   it('ORs like orWords and marks exactly the chunks with a non-zero source word', () => {
     const rng = new Rng(4);
