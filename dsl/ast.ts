@@ -60,6 +60,8 @@ export interface RangeValue {
   step?: Atom;
   /** `x2`: the values are from * 2^i. `text` is the word as written. */
   factor?: { text: string; span: Span };
+  /** `vary A..B`: one of the values, picked by the variant number, instead of a sweep. */
+  vary?: Span;
   span: Span;
 }
 
@@ -67,6 +69,8 @@ export interface RangeValue {
 export interface ListValue {
   kind: 'list';
   items: Value[];
+  /** `vary [a, b]`: one of the items, picked by the variant number, instead of a sweep. */
+  vary?: Span;
   span: Span;
 }
 

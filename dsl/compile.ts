@@ -15,6 +15,8 @@ import { diagnostic, DiagnosticCode, formatDiagnostic, SourceLines } from './dia
 import type { Diagnostic } from './diagnostics.ts';
 import { Definitions } from './compile/definitions.ts';
 import { compileExperiment } from './compile/experiments.ts';
+import { VariantPicker } from './compile/variant.ts';
+import type { CompiledVariant } from './compile/variant.ts';
 import type { CompiledExperiment } from './compile/experiments.ts';
 import { traceRows } from './compile/files.ts';
 import type { FileContext, FileLoader } from './compile/files.ts';
@@ -86,6 +88,8 @@ export interface CompiledProgram {
    * definition order, each after the lets it uses; a redefinition replaces the earlier.
    */
   lets?: LetDefinition[];
+  /** The variant compiled and the values its `vary` bounds took; none when nothing varies. */
+  variant?: CompiledVariant;
 }
 
 export interface CompileOptions {
@@ -95,6 +99,8 @@ export interface CompileOptions {
   scope?: Scope;
   /** Reads the files of `use "..."` and `workload trace { file "..." }`; without it they are errors. */
   load?: FileLoader;
+  /** The variant whose values `vary` bounds take (dsl/compile/variant.ts); default 0. */
+  variant?: number;
 }
 
 export interface CompileResult {
@@ -161,11 +167,17 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
     files,
     ctx,
     diagnostics,
-    (loaded, sub) => compileFile(loaded.text, { file: loaded.file, load: options.load }, sub),
+    (loaded, sub) =>
+      compileFile(
+        loaded.text,
+        { file: loaded.file, load: options.load, variant: options.variant },
+        sub,
+      ),
     syntaxLines,
   );
   const loadTrace = (path: string, span: Span) => traceRows(path, span, files, diagnostics);
-  const defs = new Definitions(scope, diagnostics, loadTrace, syntaxLines);
+  const picker = new VariantPicker(options.variant ?? 0);
+  const defs = new Definitions(scope, diagnostics, loadTrace, syntaxLines, picker);
   const program: CompiledProgram = {
     ...defs.compile(ast.statements.filter((s) => s.kind === 'definition')),
     experiments: [],
@@ -173,7 +185,7 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
   };
   for (const s of ast.statements) {
     if (s.kind !== 'experiment' || syntaxLines.has(s.span.line)) continue;
-    const e = compileExperiment(s, defs, diagnostics);
+    const e = compileExperiment(s, defs, diagnostics, picker);
     if (e) program.experiments.push(e);
   }
   // The runs in scope: this text's if it runs any (a notebook cell's outputs read the
@@ -219,6 +231,8 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
     diagnostics,
     program,
   );
+  const variant = picker.compiled();
+  if (variant) program.variant = variant;
   const inEffect = lets.ordered();
   if (inEffect.length > 0) program.lets = inEffect;
   if (options.file !== undefined) for (const d of diagnostics) d.file ??= options.file;

@@ -24,11 +24,12 @@ import type { CursorContext, NameScope } from './cursor-context.ts';
 import type { Scope } from './compile.ts';
 import { expressionNames } from './completion-columns.ts';
 import { completeInProtocol } from './protocol-completion.ts';
-import { FIELDS } from './schema.ts';
+import { VARY_WORD } from './parser.ts';
+import { FIELDS, isSweepable } from './schema.ts';
 import type { ArgSpec } from './schema.ts';
 import { SYNTAX } from './syntax.ts';
 import type { SlotValue } from './syntax.ts';
-import { ExprWord, Identifier, Word, fixedText, keywords } from './tokens.ts';
+import { ExprWord, Identifier, Vary, Word, fixedText, keywords } from './tokens.ts';
 
 export interface CompletionResult {
   /** Candidates for the word being typed, sorted, without duplicates. */
@@ -83,6 +84,10 @@ function inBlock(ctx: CursorContext): string[] {
   const state = argState(spec, args);
   const next = expectedArg(spec, state);
   const out = next && next !== 'keys' ? valuesOf(next) : [];
+  // Where a list or a range may stand, `vary` may start it (one value per variant).
+  const last = args[args.length - 1]?.image;
+  if (next && next !== 'keys' && isSweepable(spec, next) && !state.inList && last !== VARY_WORD)
+    out.push(VARY_WORD);
   // Once the required positional arguments are there, the sub-keys may follow.
   const required = spec.args.filter((a) => !a.optional).length;
   if (
@@ -114,7 +119,13 @@ function atTopLevel(
   const stmt = ctx.item;
   let names: string[] | undefined;
   let plotNames: string[] | undefined;
+  const previous = stmt[stmt.length - 1]?.image;
   return nextInStatement(stmt).flatMap((next) => {
+    // `vary` may start any value in the grammar, but picks only a run option's number here.
+    if (next.token === Vary)
+      return previous !== undefined && FIELDS.run[previous]?.args[0]?.type === 'quantity'
+        ? [VARY_WORD]
+        : [];
     if (keywords.includes(next.token)) return [fixedText(next.token) ?? ''];
     const word = next.token === Word || next.token === Identifier || next.token === ExprWord;
     if (!word || !next.slot) return [];

@@ -90,6 +90,7 @@ export interface ValueCstNode extends CstNode {
 }
 
 export type ValueCstChildren = {
+  vary?: IToken[];
   from?: AtomCstNode[];
   DotDot?: IToken[];
   to?: AtomCstNode[];

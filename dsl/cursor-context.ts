@@ -7,7 +7,7 @@
 import type { IToken, TokenType } from 'chevrotain';
 import { DEFINITION_KINDS } from './ast.ts';
 import type { DefinitionKind } from './ast.ts';
-import { parser } from './parser.ts';
+import { VARY_WORD, parser } from './parser.ts';
 import { FIELDS, WORKLOAD_KINDS } from './schema.ts';
 import type { ArgSpec, BlockKind, FieldSpec } from './schema.ts';
 import { isRuleName, isStatementRule, labelOf, slotsOf } from './syntax.ts';
@@ -153,6 +153,8 @@ export function argState(spec: FieldSpec, args: readonly IToken[]): ArgState {
     if (type === 'RBracket') depth = Math.max(0, depth - 1);
     const startsValue = depth === 0 && type !== 'RBracket' && type !== 'Comma' && !afterDotDot;
     afterDotDot = false;
+    // `vary` starts the bounds of the value that follows it (parser.ts VARY_WORD).
+    if (startsValue && t.image === VARY_WORD && state.pendingKey === undefined) continue;
     if (type === 'LBracket') depth++;
     if (!startsValue) continue;
     if (state.pendingKey !== undefined) {

@@ -48,6 +48,8 @@ export const DiagnosticCode = {
   MixedUnits: 'mixed-units',
   EmptyRange: 'empty-range',
   BadStep: 'bad-step',
+  VaryWithoutBounds: 'vary-without-bounds',
+  MisplacedVary: 'misplaced-vary',
   DuplicateValue: 'duplicate-value',
   TooManyPlans: 'too-many-plans',
   DuplicateAxis: 'duplicate-axis',

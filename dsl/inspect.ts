@@ -9,7 +9,13 @@ import { tokenMatcher } from 'chevrotain';
 import type { IToken } from 'chevrotain';
 import { cursorContext, DEF_KINDS, nextInStatement, toUtf16 } from './cursor-context.ts';
 import type { NameScope } from './cursor-context.ts';
-import { FIELD_DOCS, KEYWORD_DOCS, UNIT_DOCS, VALUE_DOCS } from './keyword-docs.ts';
+import {
+  FIELD_DOCS,
+  KEYWORD_DOCS,
+  SWEEP_WORD_DOCS,
+  UNIT_DOCS,
+  VALUE_DOCS,
+} from './keyword-docs.ts';
 import { FIELDS } from './schema.ts';
 import { SYNTAX } from './syntax.ts';
 import { keywords, mmuLexer } from './tokens.ts';
@@ -95,6 +101,7 @@ function docOf(
       return { title: word, text: KEYWORD_DOCS[word]! };
   }
   if (VALUE_DOCS[word]) return { title: word, text: VALUE_DOCS[word]! };
+  if (SWEEP_WORD_DOCS[word]) return { title: word, text: SWEEP_WORD_DOCS[word]! };
   return nameDoc(word, all, scope);
 }
 

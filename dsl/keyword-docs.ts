@@ -11,6 +11,7 @@ import type { BalloonCosts } from '../engine/kvm/balloon-costs.ts';
 import type { BlockKind } from './schema.ts';
 import { snakeCase } from './schema.ts';
 import { STATEMENTS } from './syntax.ts';
+import { STEP_WORD, VARY_WORD } from './parser.ts';
 
 /**
  * Every keyword: the docs of the statements that use it (syntax.ts), joined when
@@ -204,6 +205,17 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
     slice: 'Simulator scheduler time slice per vCPU. Default 5ms.',
     zip: 'Pair axes instead of combining them: `zip bandwidth, downtime` runs the first bandwidth with the first downtime, the second with the second, ... (the axes need as many values each).',
   },
+};
+
+/**
+ * The words that shape a field's value (parser.ts): a range's `step`, and the keyword
+ * `vary`, which makes a list or a range one value per variant instead of a sweep
+ * (compile/variant.ts), documented here too for a hover inside a block.
+ */
+export const SWEEP_WORD_DOCS: Readonly<Record<string, string>> = {
+  [STEP_WORD]:
+    '`A..B step S`: the values A, A+S, A+2S, ... up to B (both ends included when reached). In a field, a sweep: one variant of the definition per value.',
+  [VARY_WORD]: KEYWORD_DOCS[VARY_WORD] ?? '',
 };
 
 /** Enumerated values of keys, by value (a value means the same wherever it appears). */

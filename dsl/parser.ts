@@ -67,6 +67,7 @@ import {
   Tracking,
   Use,
   Vm,
+  Vary,
   With,
   Word,
   Predict,
@@ -85,6 +86,8 @@ export const SIZE_WORD = 'size';
 export const STEP_WORD = 'step';
 /** A geometric range's factor: `1..64 x2` (a word: x, then a whole number). */
 export const FACTOR_WORD = /^x[0-9][0-9_]*$/;
+/** Before a range or a list, one value picked per student: `rate vary 10k/s..40k/s step 10k/s`. */
+export const VARY_WORD = 'vary';
 
 export class MmuParser extends RecoveringParser {
   constructor() {
@@ -171,12 +174,17 @@ export class MmuParser extends RecoveringParser {
   });
 
   /**
-   * value := atom (".." atom (step atom | xN)?)? | "[" value ("," value)* "]"
-   * e.g. `1Gbit/s..25Gbit/s step 4Gbit/s`, `1..64 x2`. `step` and `xN` are words, not
-   * keywords (a definition may still be called `step`): a gate on the word's text
-   * takes them only right after a range's end.
+   * value := vary? (atom (".." atom (step atom | xN)?)? | "[" value ("," value)* "]")
+   * e.g. `1Gbit/s..25Gbit/s step 4Gbit/s`, `1..64 x2`, `vary [ring, manual]`. `step`
+   * and `xN` are words, not keywords (a definition may still be called `step`): a gate
+   * on the word's text takes them only right after a range's end. `vary` is a keyword,
+   * so that completion knows a name from it, taken only right before a range or a list.
    */
   public value = this.RULE('value', () => {
+    this.OPTION4({
+      GATE: () => this.boundsFollow(),
+      DEF: () => this.CONSUME(Vary, { LABEL: 'vary' }),
+    });
     this.OR([
       {
         ALT: () => {
@@ -219,6 +227,14 @@ export class MmuParser extends RecoveringParser {
       { ALT: () => this.CONSUME(StringLiteral) },
     ]);
   });
+
+  /** After `vary`: a list, or a range (`A..B`, `-A..B`). */
+  private boundsFollow(): boolean {
+    const next = this.LA(2).tokenType;
+    if (next === LBracket) return true;
+    const at = next === Minus ? 4 : 3;
+    return this.LA(at).tokenType === DotDot;
+  }
 
   public list = this.RULE('list', () => {
     this.CONSUME(LBracket);

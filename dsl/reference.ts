@@ -18,9 +18,10 @@ import {
 } from 'chevrotain';
 import type { IProduction, TokenType } from 'chevrotain';
 import { DiagnosticCode } from './diagnostics.ts';
-import { STEP_WORD, parser } from './parser.ts';
+import { STEP_WORD, VARY_WORD, parser } from './parser.ts';
 import { FIELDS, isSweepable, sweepColumn } from './schema.ts';
 import type { ArgSpec, BlockKind, FieldSpec } from './schema.ts';
+import { SWEEP_WORD_DOCS } from './keyword-docs.ts';
 import { STATEMENTS } from './syntax.ts';
 import type { Slot, StatementEntry } from './syntax.ts';
 import { fixedText, keywords } from './tokens.ts';
@@ -245,6 +246,9 @@ export function languageReference(): string {
     '  for i = 0, 1, ... while not past the end (both ends included when reached); a range',
     '  of plain numbers steps by 1 without a step (`vcpus 1..8`);',
     '- a geometric range: `vcpus 1..64 x2` multiplies by the whole number after `x`.',
+    '',
+    `\`${VARY_WORD}\` before a list or a range makes it one value per student, not a sweep: ${SWEEP_WORD_DOCS[VARY_WORD]}`,
+    'It composes with sweeps: `vm web { vcpus [2, 8], workload hotset { rate vary 10k/s..40k/s step 10k/s } }` sweeps the vCPUs at the rate the variant picked.',
     '',
     '`run` and `sweep` run every combination of the families named, the lists of names and',
     'the run options given as lists (`warmup [1s, 2s]`), each with every seed (`seeds 1..3`,',

@@ -168,6 +168,10 @@ const EXPR: Slot = {
   note: `columns, lets, numbers with units, "text", on/off, \`or and not = != < <= > >= + - * / %\`, parentheses and ${words(EXPR_FUNCTIONS)}(...)`,
 };
 
+/** `vary`, in a definition's field or a run option (compile/variant.ts). */
+const VARY_DOC =
+  '`FIELD vary A..B step S` or `FIELD vary [A, B]`: one of these values, picked by the variant number, instead of a sweep: `mmulab run --variant N` (default 0), `%variant N` in the kernel. The same number always picks the same value, each field independently of the others, so each student can get their own problem; the values picked are printed and recorded in the provenance. In a run option, `seed vary 1..1000` picks a seed.';
+
 export const SYNTAX: Syntax = {
   program: { hint: startsStatement },
   statement: { hint: startsStatement },
@@ -197,6 +201,7 @@ export const SYNTAX: Syntax = {
         "Defines a live-migration policy: `migration NAME { policy precopy, bandwidth 10Gbit/s, downtime 300ms, ... }`. Mirrors QEMU's migration parameters and capabilities (migrate-set-parameters).",
       extends:
         '`KIND NAME extends BASE { ... }`: start from the definition BASE of the same kind and override the keys given.',
+      vary: VARY_DOC,
     },
     slots: {
       defKind: { holds: { kind: 'keyword' } },
@@ -229,6 +234,7 @@ export const SYNTAX: Syntax = {
       with: 'Separates the VM of a run from its tracking policy and migration policy: `run db with ring, fast`.',
       where:
         '`run ... where EXPR`: keep only the points of the product (combinations of axis values) for which the condition holds, before anything runs, e.g. `where bandwidth >= 10Gbit/s or tracking = ring`. It names axes only; filter results with `table VIEW where ...`.',
+      vary: VARY_DOC,
     },
     slots: {
       mode: { holds: { kind: 'keyword' } },

@@ -82,6 +82,7 @@ import type {
   PredictStatement,
   ExprNode,
   LetStatement,
+  ListValue,
   PlotOption,
   RowQueryNode,
   Definition,
@@ -255,8 +256,13 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
 
   /** Undefined when recovery left the value empty (neither an atom nor a list). */
   value(ch: ValueCstChildren): Value | undefined {
+    const vary = ch.vary?.[0];
+    const varySpan = isRealToken(vary) ? { vary: tokenSpan(vary) } : {};
     const list = ch.list?.[0];
-    if (list) return this.list(list.children);
+    if (list) {
+      const l = this.list(list.children);
+      return isRealToken(vary) ? { ...l, vary: tokenSpan(vary), span: nodeSpan(ch) } : l;
+    }
     const from = ch.from?.[0];
     if (!from) return undefined;
     const to = ch.to?.[0];
@@ -269,6 +275,7 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
       to: this.atomOf(to),
       ...(step ? { step: this.atomOf(step) } : {}),
       ...(isRealToken(factor) ? { factor: { text: factor.image, span: tokenSpan(factor) } } : {}),
+      ...varySpan,
       span: nodeSpan(ch),
     };
   }
@@ -300,7 +307,7 @@ class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
     return { kind: 'quantity', text, quantity: parseQuantity(text), span: tokenSpan(num) };
   }
 
-  list(ch: ListCstChildren): Value {
+  list(ch: ListCstChildren): ListValue {
     return { kind: 'list', items: this.values(ch.items), span: nodeSpan(ch) };
   }
 

@@ -225,6 +225,8 @@ export const Not = keyword('Not', 'not');
 /** `predict downtime_ms for ring < bitmap`: an expectation stated before the run. */
 export const Predict = keyword('Predict', 'predict');
 export const For = keyword('For', 'for');
+/** `rate vary 10k/s..40k/s step 10k/s`: one value per variant (compile/variant.ts). */
+export const Vary = keyword('Vary', 'vary');
 export const Protocol = keyword('Protocol', 'protocol', true);
 export const Explore = keyword('Explore', 'explore');
 

@@ -10,6 +10,7 @@ import type { Diagnostic } from '../diagnostics.ts';
 import { FIELDS, isSweepable, snakeCase, sweepColumn, sweepableFields } from '../schema.ts';
 import type { ArgSpec, BlockKind, EnumArg, FieldSpec, QuantityArg } from '../schema.ts';
 import type { Quantity } from '../units.ts';
+import { VARY_WORD } from '../parser.ts';
 import {
   DIMENSION_EXAMPLE,
   compare,
@@ -54,6 +55,8 @@ export interface SweptField {
   values: SweptValue[];
   /** The list or range as written. */
   span: Span;
+  /** `vary`: one value picked per variant (variant.ts), not a family. */
+  vary?: Span;
 }
 
 /** A property whose arguments all matched its spec (else it is dropped with diagnostics). */
@@ -371,23 +374,37 @@ export function bindProperty(
     if (arg.type === 'quantity' || arg.type === 'enum') {
       if (isSweepable(spec, arg))
         return bindSweep(v, arg, argKey, sweepColumn(key, arg, index), diags);
-    } else if (arg.type === 'vcpus' || (arg.type === 'range' && v.kind === 'range')) {
+    } else if (!v.vary && (arg.type === 'vcpus' || (arg.type === 'range' && v.kind === 'range'))) {
       return bindValue(v, arg, argKey, diags);
     }
     const can = block === undefined ? [] : sweepableFields(block);
+    const what = v.vary ? '`vary`' : 'a list or a range';
     diags.push(
       diagnostic(
         'error',
         C.NotSweepable,
         v.span,
-        `'${argKey}' takes ${arg.label}, which cannot be swept: a list or a range may stand only for a number or a word of a fixed set.`,
+        `'${argKey}' takes ${arg.label}, which cannot ${v.vary ? 'vary' : 'be swept'}: ${what} may stand only for a number or a word of a fixed set.`,
         can.length
-          ? `Write one value. In a ${block} block these fields take a list or a range: ${can.join(', ')}.`
+          ? `Write one value. In a ${block} block these fields take ${what}: ${can.join(', ')}.`
           : 'Write one value.',
       ),
     );
     return undefined;
   };
+  const bare = varyWithoutBounds(prop, spec);
+  if (bare) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.VaryWithoutBounds,
+        bare.span,
+        `\`vary\` needs bounds to pick from: a range or a list, not one value.`,
+        `Write \`${key} vary A..B step S\` or \`${key} vary [A, B]\`, e.g. \`rate vary 10k/s..40k/s step 10k/s\`.`,
+      ),
+    );
+    return undefined;
+  }
   const before = diags.length;
   const args: (Bound | undefined)[] = [];
   const keys: Record<string, Bound> = {};
@@ -620,7 +637,20 @@ export function bindSweep(
   const values = v.kind === 'list' ? listValues(v, arg, key, dim, diags) : undefined;
   const swept = v.kind === 'list' ? values : rangeOf(v, arg, key, diags);
   if (swept === undefined) return undefined;
-  return { type: 'sweep', sweep: { column, dim, ...swept, span: v.span }, node: v };
+  const vary = v.vary === undefined ? {} : { vary: v.vary };
+  return { type: 'sweep', sweep: { column, dim, ...swept, span: v.span, ...vary }, node: v };
+}
+
+/**
+ * The word `vary` where the parser did not take it as the start of bounds (it was not
+ * followed by a range or a list), unless it stands where a name does (`slot vary ...`).
+ */
+function varyWithoutBounds(prop: Property, spec: FieldSpec): Value | undefined {
+  return prop.args.find((v, i) => {
+    if (v.kind !== 'word' || v.text !== VARY_WORD) return false;
+    const arg = spec.args[i];
+    return i > 0 || arg === undefined || arg.type === 'quantity' || arg.type === 'enum';
+  });
 }
 
 type Swept = Pick<SweptField, 'unit' | 'values'>;
@@ -638,6 +668,19 @@ function listValues(
   dim: Axis['dim'],
   diags: Diagnostic[],
 ): Swept | undefined {
+  const nested = v.items.find((x) => (x.kind === 'list' || x.kind === 'range') && x.vary);
+  if (nested && (nested.kind === 'list' || nested.kind === 'range') && nested.vary) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.MisplacedVary,
+        nested.vary,
+        `\`vary\` inside a list: it stands for a field's whole value, not for one item.`,
+        `Put it before the list: \`${key} vary [...]\` picks one item per variant.`,
+      ),
+    );
+    return undefined;
+  }
   if (v.items.length === 0) {
     diags.push(
       diagnostic(

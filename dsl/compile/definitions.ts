@@ -21,6 +21,7 @@ import {
   checkDevicesFit,
 } from './checks.ts';
 import { axisOf, countVariants, propertyVariants, sweptFields } from './family.ts';
+import { VariantPicker } from './variant.ts';
 import type { Family, FamilyAxis, Param, Variant } from './family.ts';
 import { lowerCosts, lowerMigration, lowerTracking, lowerVm } from './lower.ts';
 import type { LoadTrace } from './lower.ts';
@@ -123,6 +124,8 @@ export class Definitions {
     private readonly loadTrace: LoadTrace,
     /** The lines with a lexing or parse error. */
     private readonly syntaxLines: ReadonlySet<number> = new Set(),
+    /** Picks the value of each `vary` bound for the variant compiled. */
+    private readonly picker: VariantPicker = new VariantPicker(0),
   ) {}
 
   /** True when a syntax error is on a line from the definition's first to its last item's. */
@@ -148,7 +151,10 @@ export class Definitions {
     this.checkUnique(defs);
     for (const def of this.all) {
       const before = this.diags.length;
-      const props = checkBlock(def.body, def.defKind, this.diags);
+      const props = this.picker.resolve(
+        `${def.defKind} ${def.name.text}`,
+        checkBlock(def.body, def.defKind, this.diags),
+      );
       const misspelt = this.diags.slice(before).some((d) => d.code === C.UnknownField);
       if (misspelt || this.hasSyntaxError(def)) this.damaged.add(def);
       if (this.checkSweeps(def, props)) {

@@ -28,6 +28,7 @@ import type { DefinitionValues } from './scope.ts';
 import { countPoints, labelOf, planOf, repeatSeeds, sweepPoints } from './sweep.ts';
 import type { LabelledPlan, OptionAxis, PlanNumber, SweepAxes, SweepPoint } from './sweep.ts';
 import { axisUnit, inUnit, unitOf } from './ranges.ts';
+import { VariantPicker } from './variant.ts';
 
 export interface CompiledExperiment {
   mode: 'run' | 'sweep';
@@ -66,13 +67,14 @@ export function compileExperiment(
   e: Experiment,
   defs: Definitions,
   diags: Diagnostic[],
+  picker: VariantPicker = new VariantPicker(0),
 ): CompiledExperiment | undefined {
   const before = diags.length;
   const hasError = (): boolean => diags.slice(before).some((d) => d.severity === 'error');
   const vm = slot(e.vm, 'vm', defs, diags);
   const tracking = slot(e.tracking, 'tracking', defs, diags);
   const migration = slot(e.migration, 'migration', defs, diags);
-  const options = runOptions(e, defs, diags);
+  const options = runOptions(e, defs, diags, picker);
   if (!vm || !tracking || !migration || hasError()) return undefined;
   const slots: Slots = { vm, tracking, migration, costs: options.costs };
   if (e.mode === 'run') checkRunHasNoList(e, slots, options, diags);
@@ -391,6 +393,18 @@ function slot<K extends DefinitionKind>(
   defs: Definitions,
   diags: Diagnostic[],
 ): Slot<DefinitionValues[K]> | undefined {
+  if ((v.kind === 'list' || v.kind === 'range') && v.vary) {
+    diags.push(
+      diagnostic(
+        'error',
+        C.MisplacedVary,
+        v.vary,
+        `\`vary\` picks a field's value, not which ${KIND_NOUN[kind]} runs.`,
+        `Name one ${KIND_NOUN[kind]} here and put \`vary\` in a field of its definition, e.g. \`workload hotset { rate vary 10k/s..40k/s step 10k/s }\`.`,
+      ),
+    );
+    return undefined;
+  }
   const items = v.kind === 'list' ? v.items : [v];
   const chosen: { name: string; family: Family<DefinitionValues[K]> }[] = [];
   let ok = items.length > 0;
@@ -425,7 +439,12 @@ interface RunOptions {
   written: { key: string; count: number; node: Value }[];
 }
 
-function runOptions(e: Experiment, defs: Definitions, diags: Diagnostic[]): RunOptions {
+function runOptions(
+  e: Experiment,
+  defs: Definitions,
+  diags: Diagnostic[],
+  picker: VariantPicker,
+): RunOptions {
   const out: RunOptions = {
     costs: { listed: false, chosen: [{ name: '', family: single({}) }] },
     seeds: [1],
@@ -489,7 +508,7 @@ function runOptions(e: Experiment, defs: Definitions, diags: Diagnostic[]): RunO
       }
       continue;
     }
-    const values = optionValues(v, key, diags);
+    const values = optionValues(v, key, diags, picker);
     if (!values) continue;
     out.written.push({ key, count: key === 'repeat' ? values[0].value : values.length, node: v });
     const planKey = PLAN_NUMBERS[key];
@@ -505,7 +524,7 @@ function runOptions(e: Experiment, defs: Definitions, diags: Diagnostic[]): RunO
           ...x,
           param: inUnit({ dim: 'time', num: BigInt(x.value), den: 1n }, unit),
         })),
-        listed: v.kind === 'list' || v.kind === 'range',
+        listed: (v.kind === 'list' || v.kind === 'range') && !v.vary,
       });
     }
   }
@@ -529,6 +548,7 @@ function optionValues(
   v: Value,
   key: string,
   diags: Diagnostic[],
+  picker: VariantPicker,
 ): { value: number; text: string }[] | undefined {
   const spec = FIELDS.run[key].args[0];
   if (v.kind === 'list' || v.kind === 'range') {
@@ -539,7 +559,9 @@ function optionValues(
     const swept = bindSweep(v, spec, key, key, diags);
     if (swept?.type !== 'sweep') return undefined;
     const out: { value: number; text: string }[] = [];
-    for (const x of swept.sweep.values)
+    // `seed vary 1..1000`: one seed per student, the same in every experiment.
+    const values = swept.sweep.vary ? [picker.pick('run option', swept.sweep)] : swept.sweep.values;
+    for (const x of values)
       if (x.bound.type === 'quantity') out.push({ value: x.bound.n, text: x.text });
     return out;
   }

@@ -4,7 +4,13 @@ import { EMPTY_SCOPE } from '../../dsl/compile.ts';
 import { complete } from '../../dsl/completion.ts';
 import { inspect } from '../../dsl/inspect.ts';
 import { isComplete } from '../../dsl/is-complete.ts';
-import { FIELD_DOCS, KEYWORD_DOCS, UNIT_DOCS, VALUE_DOCS } from '../../dsl/keyword-docs.ts';
+import {
+  FIELD_DOCS,
+  KEYWORD_DOCS,
+  SWEEP_WORD_DOCS,
+  UNIT_DOCS,
+  VALUE_DOCS,
+} from '../../dsl/keyword-docs.ts';
 import { languageOverview } from '../../dsl/overview.ts';
 import type { MimeBundle } from '../display/mime.ts';
 import { NotebookDisplay } from '../display/notebook-display.ts';
@@ -472,6 +478,8 @@ function docsFor(w: string): string | undefined {
     if (docs[w]) found.push(`${w} (in ${block}): ${docs[w]}`);
   }
   if (VALUE_DOCS[w]) found.push(`${w} (value): ${VALUE_DOCS[w]}`);
+  if (SWEEP_WORD_DOCS[w] && !KEYWORD_DOCS[w])
+    found.push(`${w} (in a value): ${SWEEP_WORD_DOCS[w]}`);
   if (UNIT_DOCS[w]) found.push(`${w} (unit): ${UNIT_DOCS[w]}`);
   const command = KERNEL_COMMANDS[w.replace(/^%/, '')];
   if (command) found.push(command);

@@ -83,7 +83,17 @@ describe('complete', () => {
       'manual',
       'ring',
       'ring_with_bitmap',
+      // A list or a range may stand there, so may `vary` (one value per variant).
+      'vary',
     ]);
+  });
+
+  it('offers `vary` only where a field or a run option may take it', () => {
+    expect(at('vm v {\n  vcpus |').matches).toEqual(['vary']);
+    expect(at('vm v {\n  vcpus vary |').matches).toEqual([]);
+    expect(at('vm v {\n  slot |').matches).toEqual([]);
+    expect(at(`${DEFS}run db with ring, fast seed |`).matches).toEqual(['vary']);
+    expect(at(`${DEFS}sweep |`).matches).toEqual(['db']);
   });
 
   it('offers the tracking keys inside a tracking block', () => {
@@ -98,6 +108,7 @@ describe('complete', () => {
       'hugetlb_1g',
       'hugetlb_2m',
       'thp',
+      'vary',
     ]);
   });
 
