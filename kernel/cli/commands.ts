@@ -42,8 +42,8 @@ example:
   mmulab run examples/quickstart.mmu --html out/quickstart.html`;
 
 export const RUN_HELP = `usage: mmulab run FILE.mmu [--html REPORT.html] [--csv DIR] [--arrow DIR] [--seed N]
-                       [--jobs N] [--shard i/N|auto] [--verify DIR] [--dry-run]
-                       [--cache DIR]
+                       [--variant N] [--jobs N] [--shard i/N|auto] [--verify DIR]
+                       [--dry-run] [--cache DIR]
 
 Compile FILE.mmu, run every plan of its \`run\` and \`sweep\` statements, and print
 the tables its \`table\` statements ask for (a sweep prints one table with a
@@ -63,6 +63,10 @@ options:
                    every plan run, led by plan_index and label columns; the
                    provenance of each plan is in the Arrow schema metadata
   --seed N         run every plan with seed N instead of the file's seeds
+  --variant N      the values of the file's \`vary\` bounds for variant N (a whole
+                   number, default 0): each student runs their own problem, the
+                   same every time; the values picked are printed first and every
+                   export records the variant
   -j, --jobs N     run plans on N worker threads (default: the machine's cores,
                    ${availableParallelism()} here); 1 runs them one after the other in-process.
                    The results and their order do not depend on N
@@ -77,7 +81,8 @@ options:
   --verify DIR     rerun and compare with the CSV files an earlier --csv (or
                    \`export ... as csv\`) wrote to DIR: the plan hashes, seeds, costs
                    and every value must match (Node, the commit and the sources'
-                   hash may differ); prints each difference and exits 1 if any
+                   hash may differ); reruns the variant the files record unless
+                   --variant says another; prints each difference and exits 1 if any
   --dry-run        run nothing: print for each experiment "N points × R seeds =
                    M plans" and the values of every axis it varies
   --cache DIR      keep every plan's results in DIR, keyed by the plan's hash and
@@ -132,6 +137,8 @@ export interface RunArgs {
   shard?: Shard;
   /** A directory of published CSV exports to compare the run with. */
   verify?: string;
+  /** The variant whose values the file's `vary` bounds take (`--variant N`). */
+  variant?: number;
   /** Print what would run (the plans and axes of each experiment) and run nothing. */
   dryRun: boolean;
 }
@@ -150,9 +157,10 @@ export interface PlanArgs {
   /** One JSON object per line, each plan exactly as hashed. */
   json: boolean;
   seed?: number;
+  variant?: number;
 }
 
-export const PLAN_HELP = `usage: mmulab plan FILE.mmu [--json] [--seed N]
+export const PLAN_HELP = `usage: mmulab plan FILE.mmu [--json] [--seed N] [--variant N]
 
 Compile FILE.mmu and print every plan its \`run\` and \`sweep\` statements would run,
 in order: its index (plan_index in exports), label and plan hash. Nothing runs.
@@ -163,6 +171,7 @@ options:
   --json       one JSON object per line: plan_index, label, plan_hash and plan,
                the plan exactly as hashed
   --seed N     the plans as 'mmulab run --seed N' would run them
+  --variant N  the plans of variant N, as 'mmulab run --variant N' would run them
   -h, --help   show this text
 
 exit codes: 0 ok, 1 the file has errors, 2 usage`;
@@ -170,6 +179,7 @@ exit codes: 0 ok, 1 the file has errors, 2 usage`;
 const PLAN_OPTIONS: readonly OptionSpec[] = [
   { name: 'json' },
   { name: 'seed', value: 'N' },
+  { name: 'variant', value: 'N' },
   { name: 'help', short: 'h' },
 ];
 
@@ -183,16 +193,23 @@ export function parsePlanArgs(argv: readonly string[], cwd: string): PlanArgs | 
   };
   const seed = options.get('seed');
   if (typeof seed === 'string') args.seed = wholeSeed('mmulab plan', seed);
+  const variant = options.get('variant');
+  if (typeof variant === 'string') args.variant = wholeNumber('mmulab plan', 'variant', variant);
   return args;
 }
 
 /** A `--seed` value: a whole number >= 0. */
 function wholeSeed(command: string, seed: string): number {
-  if (!/^\d+$/.test(seed) || !Number.isSafeInteger(Number(seed)))
+  return wholeNumber(command, 'seed', seed);
+}
+
+/** A `--seed` or `--variant` value: a whole number >= 0. */
+function wholeNumber(command: string, option: 'seed' | 'variant', value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
     throw new UsageError(
-      `${command}: --seed needs a whole number >= 0, got '${seed}'; for example --seed 7.`,
+      `${command}: --${option} needs a whole number >= 0, got '${value}'; for example --${option} 7.`,
     );
-  return Number(seed);
+  return Number(value);
 }
 
 export interface FigureArgs {
@@ -337,6 +354,7 @@ const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'csv', value: 'DIR' },
   { name: 'arrow', value: 'DIR' },
   { name: 'seed', value: 'N' },
+  { name: 'variant', value: 'N' },
   { name: 'jobs', short: 'j', value: 'N' },
   { name: 'shard', value: 'i/N' },
   { name: 'verify', value: 'DIR' },
@@ -395,6 +413,8 @@ export function parseRunArgs(
   if (typeof html === 'string') args.html = html;
   if (typeof csv === 'string') args.csv = csv;
   if (typeof seed === 'string') args.seed = wholeSeed('mmulab run', seed);
+  const variant = options.get('variant');
+  if (typeof variant === 'string') args.variant = wholeNumber('mmulab run', 'variant', variant);
   return args;
 }
 

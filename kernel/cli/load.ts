@@ -26,7 +26,7 @@ export interface LoadedFile {
  * Read and compile `file` (relative to `cwd`). A file that cannot be read is a usage
  * error (exit 2), not a plan error: the message says what is wrong with the path.
  */
-export function loadFile(command: string, file: string, cwd: string): LoadedFile {
+export function loadFile(command: string, file: string, cwd: string, variant?: number): LoadedFile {
   const path = resolve(cwd, file);
   let text: string;
   try {
@@ -55,7 +55,11 @@ export function loadFile(command: string, file: string, cwd: string): LoadedFile
       sources.push({ name: relative(dirname(path), resolve(cwd, loaded.file)), text: loaded.text });
     return loaded;
   };
-  const compiled = compile(text, { file: shown, load });
+  const compiled = compile(text, {
+    file: shown,
+    load,
+    ...(variant === undefined ? {} : { variant }),
+  });
   return { path, shownPath: shown, text, compiled, sources };
 }
 

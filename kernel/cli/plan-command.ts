@@ -10,7 +10,7 @@ import { formatDiagnostics, loadFile } from './load.ts';
  * the hash every export records; `--json` prints each plan exactly as it is hashed.
  */
 export function planCommand(args: PlanArgs, io: CliIo): ExitCode {
-  const loaded = loadFile('mmulab plan', args.file, io.cwd);
+  const loaded = loadFile('mmulab plan', args.file, io.cwd, args.variant);
   const { compiled } = loaded;
   if (compiled.diagnostics.length) io.stderr.write(`${formatDiagnostics(loaded)}\n\n`);
   if (!compiled.ok) {

@@ -12,12 +12,13 @@ import { runEnvironment } from '../output/environment.ts';
 import { CachingRunner } from '../experiment/caching-runner.ts';
 import { expectFailureText, expectLine } from '../output/expect-text.ts';
 import { predictLine } from '../output/predict-text.ts';
+import { variantLines } from '../../dsl/compile/variant.ts';
 import { fileProvenance, writeExport, writeExports } from '../output/exports.ts';
 import { writePlotCsvs } from '../output/plot-csv.ts';
 import type { ExportSource } from '../output/exports.ts';
 import { formatNumber } from '../output/format.ts';
 import { renderReport } from '../output/report.ts';
-import { compareCsvDirs } from '../output/verify.ts';
+import { compareCsvDirs, publishedVariant } from '../output/verify.ts';
 import { shownByExperiment } from '../output/shown.ts';
 import { terminalWidth, textTable } from '../output/text-table.ts';
 import type { RunArgs } from './commands.ts';
@@ -30,7 +31,11 @@ import { inShard } from './shard.ts';
 
 /** `mmulab run FILE`: compile, run (in parallel, or one shard), print, write the files. */
 export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
-  const loaded = loadFile('mmulab run', args.file, io.cwd);
+  // --verify reruns the variant the published files record, unless told another.
+  const variant =
+    args.variant ??
+    (args.verify === undefined ? undefined : publishedVariant(resolve(io.cwd, args.verify)));
+  const loaded = loadFile('mmulab run', args.file, io.cwd, variant);
   const { compiled } = loaded;
   if (compiled.diagnostics.length) io.stderr.write(`${formatDiagnostics(loaded)}\n\n`);
   if (!compiled.ok) {
@@ -85,7 +90,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
     return ExitCode.PlanError;
   }
   io.stdout.write(printed.text);
-  const environment = runEnvironment(loaded.sources);
+  const environment = runEnvironment(loaded.sources, variant ?? program.variant?.n);
   const from: ExportSource = {
     source: basename(loaded.path),
     ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
@@ -226,7 +231,8 @@ function printResults(
 ): Printed {
   const failed: string[] = [];
   const width = terminalWidth(io.stdout.isTTY ? io.stdout.columns : undefined);
-  const out: string[] = [];
+  // The values this variant's `vary` bounds took: the student's own problem, first.
+  const out: string[] = program.variant ? [...variantLines(program.variant), ''] : [];
   for (const { experiment: e, items: shownItems } of shownByExperiment(
     experiments,
     program.outputs,

@@ -17,6 +17,8 @@ export interface CellCompileRequest {
   scope: Scope;
   /** Directory that relative `use` and trace paths resolve against. */
   cwd: string;
+  /** The variant whose values `vary` bounds take (`%variant N`); default 0. */
+  variant?: number;
 }
 
 export type CompiledCell =
@@ -61,11 +63,12 @@ const RED = '\u001b[31m';
 const RESET = '\u001b[0m';
 
 /** Compile one cell's language text and render its diagnostics (the first of each file). */
-export function compileCell({ text, scope, cwd }: CellCompileRequest): CompiledCell {
+export function compileCell({ text, scope, cwd, variant }: CellCompileRequest): CompiledCell {
   const used: SourceText[] = [];
   const fromCwd = nodeFileLoaderIn(cwd);
   const compiled = compile(text, {
     scope,
+    ...(variant === undefined ? {} : { variant }),
     load: (path, from) => {
       // Used files are named relative to the notebook's directory (nodeFileLoaderIn).
       const loaded = fromCwd(path, from);

@@ -27,6 +27,7 @@ import { PlanFailed } from '../experiment/runner.ts';
 import type { PlanRunner } from '../experiment/runner.ts';
 import { exportKind, exportTarget, isExportOutput, writeExports } from '../output/exports.ts';
 import { runEnvironment } from '../output/environment.ts';
+import { variantLines } from '../../dsl/compile/variant.ts';
 import type { SourceText } from '../output/environment.ts';
 import { CompileStopped, InThreadCompiler } from './cell-compile.ts';
 import type { CellCompiler, CompiledCell } from './cell-compile.ts';
@@ -65,7 +66,17 @@ export const KERNEL_COMMANDS: Readonly<Record<string, string>> = {
   reset: '%reset        forget every definition and result of this session',
   echo: '%echo TEXT    print TEXT',
   clear: "%clear        clear this cell's output so far",
+  variant:
+    '%variant [N]  the values of `vary` bounds for variant N in the cells run after it (default MMULAB_VARIANT, else 0); without N, which variant is in force',
 };
+
+/** `MMULAB_VARIANT` in the kernel's environment: the variant before any `%variant`. */
+export function variantFromEnvironment(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.MMULAB_VARIANT?.trim();
+  return text && /^\d+$/.test(text) && Number.isSafeInteger(Number(text))
+    ? Number(text)
+    : undefined;
+}
 
 /**
  * `%help` without a word: the statements and fields from the language's one source
@@ -164,6 +175,10 @@ export class MmulabSession {
   private cellsCompiled = 0;
   private readonly display = new NotebookDisplay();
   private progressCount = 0;
+  /** `%variant N` (or MMULAB_VARIANT): the variant cells compile for; undefined is 0. */
+  private variant: number | undefined = variantFromEnvironment(process.env);
+  /** Whether a cell had `vary` bounds: then every export records the variant. */
+  private varied = false;
 
   constructor(
     private readonly runner: PlanRunner,
@@ -208,6 +223,26 @@ export class MmulabSession {
         case 'clear':
           out.clear(false);
           break;
+        case 'variant': {
+          const arg = part.arg.trim();
+          if (arg === '') {
+            out.stream('stdout', `variant ${this.variant ?? 0}\n`);
+            break;
+          }
+          if (!/^\d+$/.test(arg) || !Number.isSafeInteger(Number(arg))) {
+            const evalue = `line ${part.line}:${part.column}: %variant needs a whole number >= 0, got '${arg}'.`;
+            return errorOf('UsageError', evalue, [
+              `${RED}${evalue}${RESET}`,
+              'Write `%variant 7`, then run the cells whose definitions have `vary` bounds.',
+            ]);
+          }
+          this.variant = Number(arg);
+          out.stream(
+            'stdout',
+            `variant ${this.variant}: the cells run from here on take its values of \`vary\` bounds\n`,
+          );
+          break;
+        }
         default: {
           const known = Object.keys(KERNEL_COMMANDS)
             .map((k) => `%${k}`)
@@ -233,7 +268,12 @@ export class MmulabSession {
     let compiled: CompiledCell;
     try {
       compiled = await this.compiler.compile(
-        { text, scope: this.scope, cwd: this.cwd },
+        {
+          text,
+          scope: this.scope,
+          cwd: this.cwd,
+          ...(this.variant === undefined ? {} : { variant: this.variant }),
+        },
         options.signal,
       );
     } catch (e) {
@@ -250,6 +290,11 @@ export class MmulabSession {
     this.scope = compiled.scope;
     this.sources.push({ name: `cell ${++this.cellsCompiled}`, text }, ...compiled.used);
     const program = compiled.program;
+    if (program.variant) {
+      // The student's own problem: the values this variant's bounds took.
+      out.stream('stdout', `${variantLines(program.variant).join('\n')}\n`);
+      this.varied = true;
+    }
     let experiments = this.lastExperiments;
     let interrupted = false;
     const plans = indexedPlans(program);
@@ -349,7 +394,14 @@ export class MmulabSession {
       this.cwd,
       {
         source: 'notebook',
-        ...(exports ? { environment: runEnvironment(this.sources) } : {}),
+        ...(exports
+          ? {
+              environment: runEnvironment(
+                this.sources,
+                this.varied ? (this.variant ?? 0) : this.variant,
+              ),
+            }
+          : {}),
       },
       program.lets ?? [],
     );

@@ -22,6 +22,11 @@ export interface RunEnvironment {
   mmulab_dirty?: 'yes' | 'no';
   node: string;
   platform: string;
+  /**
+   * The variant whose values the program's `vary` bounds took (`--variant N`,
+   * `%variant N`): with the sources, it determines the plans, so a rerun compares it.
+   */
+  variant?: string;
 }
 
 /** One file of a program: its name as shown and its text. */
@@ -30,14 +35,15 @@ export interface SourceText {
   text: string;
 }
 
-/** The environment of a run of `sources` on this machine. */
-export function runEnvironment(sources: readonly SourceText[]): RunEnvironment {
+/** The environment of a run of `sources` (for `variant`, when given) on this machine. */
+export function runEnvironment(sources: readonly SourceText[], variant?: number): RunEnvironment {
   return {
     source_hash: contentHash(sources.map((s) => [s.name, s.text])),
     source_files: sources.map((s) => s.name).join(', '),
     ...gitState(),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
+    ...(variant === undefined ? {} : { variant: String(variant) }),
   };
 }
 
@@ -75,6 +81,7 @@ export function environmentEntries(env: RunEnvironment | undefined): [string, st
     ['mmulab_dirty', env.mmulab_dirty],
     ['node', env.node],
     ['platform', env.platform],
+    ['variant', env.variant],
   ];
   return entries.filter((e): e is [string, string] => e[1] !== undefined);
 }

@@ -31,6 +31,20 @@ function splitCsv(text: string): { provenance: Map<string, string>; data: string
   return { provenance, data: lines.slice(i).join('\n') };
 }
 
+/**
+ * The variant a directory of published CSV files records (`# variant: N`), so that
+ * `--verify` reruns the problem that was published; undefined when none does.
+ */
+export function publishedVariant(dir: string): number | undefined {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.csv'))
+    .sort()) {
+    const value = splitCsv(readFileSync(join(dir, file), 'utf8')).provenance.get('variant');
+    if (value !== undefined && /^\d+$/.test(value)) return Number(value);
+  }
+  return undefined;
+}
+
 /** The first differences between `published` and `rerun` (CSV texts of one file). */
 export function compareCsv(file: string, published: string, rerun: string): ExportDifference[] {
   const out: ExportDifference[] = [];
