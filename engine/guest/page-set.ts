@@ -338,12 +338,26 @@ export class PageSet {
       }
     }
     const words = this.words;
+    const wStart = pos << BLOCK_WORD_SHIFT;
     const wEnd = Math.min((pos + 1) << BLOCK_WORD_SHIFT, words.length);
-    for (let w = pos << BLOCK_WORD_SHIFT; w < wEnd; w++) {
-      const word = words[w];
-      const c = popcount32(word);
-      if (rem < c) return w * 32 + selectBit32(word, rem);
-      rem -= c;
+    const inBlock = this.blockCount[pos];
+    if (2 * rem < inBlock) {
+      for (let w = wStart; w < wEnd; w++) {
+        const word = words[w];
+        const c = popcount32(word);
+        if (rem < c) return w * 32 + selectBit32(word, rem);
+        rem -= c;
+      }
+    } else {
+      // The upper half of the block's members: scan down from its end (half the words
+      // on average), by the member's rank from the top.
+      let top = inBlock - 1 - rem;
+      for (let w = wEnd - 1; w >= wStart; w--) {
+        const word = words[w];
+        const c = popcount32(word);
+        if (top < c) return w * 32 + selectBit32(word, c - 1 - top);
+        top -= c;
+      }
     }
     // Only reachable if blockCount or the tree disagree with the bitmap.
     throw new Error(`page-set counts are inconsistent: rank ${target} not found in block ${pos}`);

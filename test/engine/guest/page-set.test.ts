@@ -144,6 +144,26 @@ describe('PageSet', () => {
     expect(() => s.selectInRange(0, 3, 0)).toThrow(RangeError);
   });
 
+  it('selectInRange finds every rank of a crowded block, from its start and from its end', () => {
+    const s = new PageSet(3 * BLOCK);
+    const naive = new NaivePageSet(3 * BLOCK);
+    const rng = new Rng(21);
+    // Block 1 holds members in both halves, at word edges and inside words.
+    for (let k = 0; k < BLOCK / 3; k++) {
+      const p = BLOCK + rng.int(BLOCK);
+      s.add(p);
+      naive.add(p);
+    }
+    for (const p of [BLOCK, 2 * BLOCK - 1, BLOCK + 31, BLOCK + 32]) {
+      s.add(p);
+      naive.add(p);
+    }
+    const n = naive.countRange(0, 3 * BLOCK);
+    for (let k = 0; k < n; k++) {
+      expect(s.selectInRange(0, 3 * BLOCK, k)).toBe(naive.selectInRange(0, 3 * BLOCK, k));
+    }
+  });
+
   it('nextMember returns the first member at or after from and before end, or -1', () => {
     const s = new PageSet(10 * BLOCK);
     s.add(5);
