@@ -150,6 +150,45 @@ export function diagnosticRenderer(
   };
 }
 
+/**
+ * The names of a text's plots (`plot NAME = Y over X`), for `export plot NAME`: each
+ * once, and not on `plot progress`, which draws a chart per plan and so has no one
+ * figure to name; both are errors at the name.
+ */
+function plotNames(statements: readonly Statement[], diags: Diagnostic[]): Set<string> {
+  const first = new Map<string, number>();
+  for (const s of statements) {
+    if (s.kind !== 'plot' || !s.name || s.name.text === '') continue;
+    if (s.x === undefined) {
+      diags.push(
+        diagnostic(
+          'error',
+          DiagnosticCode.UnexpectedArgument,
+          s.name.span,
+          `\`plot progress\` draws one chart per plan, so it takes no name: there is no one figure for '${s.name.text}' to name.`,
+          'Remove the name; `mmulab figure FILE.mmu` writes the chart of every plan.',
+        ),
+      );
+      continue;
+    }
+    const line = first.get(s.name.text);
+    if (line !== undefined) {
+      diags.push(
+        diagnostic(
+          'error',
+          DiagnosticCode.DuplicatePlotName,
+          s.name.span,
+          `A plot named '${s.name.text}' is already on line ${line}.`,
+          '`export plot NAME` writes one figure: give each plot its own name.',
+        ),
+      );
+      continue;
+    }
+    first.set(s.name.text, s.name.span.line);
+  }
+  return new Set(first.keys());
+}
+
 /** Compile a text to plans. Never throws on bad input. */
 export function compile(text: string, options: CompileOptions = {}): CompileResult {
   return compileFile(text, options, { stack: [], done: new Map(), sources: new Map() });
@@ -198,11 +237,7 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
     names: (view) => lets.names(view),
     axes: runs?.axes ?? [],
     text,
-    plots: new Set(
-      ast.statements.flatMap((s) =>
-        s.kind === 'plot' && s.name && s.x !== undefined ? [s.name.text] : [],
-      ),
-    ),
+    plots: plotNames(ast.statements, diagnostics),
   };
   for (const s of ast.statements) {
     switch (s.kind) {

@@ -158,7 +158,11 @@ function slotWords(
       return [...ctx.protocols, ...(scope?.protocols?.keys() ?? [])];
     case 'word': {
       const previous = stmt[stmt.length - 1]?.image;
-      return (previous === undefined ? undefined : holds.after?.(previous)) ?? holds.values;
+      return (
+        holds.within?.(stmt.map((t) => t.image)) ??
+        (previous === undefined ? undefined : holds.after?.(previous)) ??
+        holds.values
+      );
     }
     case 'field':
       return Object.keys(FIELDS[holds.of]);

@@ -43,6 +43,7 @@ export const DiagnosticCode = {
   UnknownExportFormat: 'unknown-export-format',
   EmptyExportPath: 'empty-export-path',
   UnknownPlotName: 'unknown-plot-name',
+  DuplicatePlotName: 'duplicate-plot-name',
   ExportShape: 'export-shape',
   NotSweepable: 'not-sweepable',
   MixedUnits: 'mixed-units',

@@ -83,6 +83,8 @@ export type SlotValue =
       doc?: (word: string) => string | undefined;
       /** The values that may follow the word before (an option's key), when they depend on it. */
       after?: (previous: string) => readonly string[] | undefined;
+      /** The values, when they depend on an earlier word of the statement (its words so far). */
+      within?: (words: readonly string[]) => readonly string[] | undefined;
     }
   /** A key of a field table (schema.ts): `seed` among the options of a run. */
   | { kind: 'field'; of: BlockKind; title: string }
@@ -471,7 +473,12 @@ export const SYNTAX: Syntax = {
       },
       format: {
         placeholder: [...EXPORT_FORMATS, ...FIGURE_FORMATS].join('|'),
-        holds: { kind: 'word', values: [...EXPORT_FORMATS, ...FIGURE_FORMATS] },
+        holds: {
+          kind: 'word',
+          values: [...EXPORT_FORMATS, ...FIGURE_FORMATS],
+          // `export plot NAME ... as` takes an image format; `export VIEWS ... as` a table's.
+          within: (words) => (words[1] === 'plot' ? FIGURE_FORMATS : EXPORT_FORMATS),
+        },
         note: `default \`${EXPORT_FORMATS[0]}\`; a plot's follows its file's extension`,
       },
     },

@@ -723,6 +723,22 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     lineOffset: 1,
   },
   {
+    code: 'duplicate-plot-name',
+    bad: 'plot fig = remaining over time\nplot fig = dirty over iteration',
+    good: 'plot fig = remaining over time\nplot dirt = dirty over iteration',
+    message: "A plot named 'fig' is already on line 11.",
+    at: 'fig',
+    lineOffset: 1,
+  },
+  {
+    code: 'unexpected-argument',
+    bad: 'plot chart = progress',
+    good: 'plot progress',
+    message:
+      "`plot progress` draws one chart per plan, so it takes no name: there is no one figure for 'chart' to name.",
+    at: 'chart',
+  },
+  {
     code: 'unknown-export-format',
     bad: 'plot fig1 = remaining over time\nexport plot fig1 to "fig.jpg"',
     good: 'plot fig1 = remaining over time\nexport plot fig1 to "fig.jpg" as png',

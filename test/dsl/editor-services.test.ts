@@ -53,11 +53,9 @@ describe('complete', () => {
       'timeline',
       'vcpu_stats',
     ]);
-    expect(at('export summary to "r" as |').matches).toEqual([
-      'arrow',
-      'csv',
-      'latex',
-      'markdown',
+    // A table's formats for tables, an image's for a named plot.
+    expect(at('export summary to "r" as |').matches).toEqual(['arrow', 'csv', 'latex', 'markdown']);
+    expect(at('plot fig = remaining over time\nexport plot fig to "f" as |').matches).toEqual([
       'pdf',
       'png',
       'svg',
