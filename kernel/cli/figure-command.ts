@@ -1,9 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { ColumnError } from '../experiment/experiment-table.ts';
 import { indexedPlans } from '../experiment/plans.ts';
 import { ChromiumMissingError, figureTitle, renderFigures } from '../output/figure-image.ts';
 import type { FigureJob } from '../output/figure-image.ts';
+import { runEnvironment } from '../output/environment.ts';
+import { fileProvenance } from '../output/exports.ts';
+import { imageWithProvenance } from '../output/image-provenance.ts';
 import { plotlyConfig } from '../output/plotly-js.ts';
 import { shownByExperiment } from '../output/shown.ts';
 import type { FigureArgs } from './commands.ts';
@@ -43,16 +46,27 @@ export async function figureCommand(args: FigureArgs, io: CliIo): Promise<ExitCo
   );
   if (!run) return ExitCode.PlanError;
   const { experiments } = run;
-  const charts: { title: string; job: FigureJob }[] = [];
+  // Each image records the runs it shows, as an export does (image-provenance.ts).
+  const environment = runEnvironment(loaded.sources, program.variant?.n);
+  const from = { source: basename(loaded.path), environment };
+  const charts: { title: string; job: FigureJob; provenance: [string, string][] }[] = [];
   const size = {
     ...(args.width === undefined ? {} : { width: args.width }),
     ...(args.height === undefined ? {} : { height: args.height }),
   };
   try {
-    for (const { items } of shownByExperiment(experiments, program.outputs, program.lets ?? []))
+    for (const { experiment, items } of shownByExperiment(
+      experiments,
+      program.outputs,
+      program.lets ?? [],
+    ))
       for (const shown of items)
         if (shown.kind === 'plot')
-          charts.push({ title: figureTitle(shown.figure), job: { figure: shown.figure, size } });
+          charts.push({
+            title: figureTitle(shown.figure),
+            job: { figure: shown.figure, size },
+            provenance: fileProvenance([experiment], from),
+          });
   } catch (e) {
     if (!(e instanceof ColumnError)) throw e;
     io.stderr.write(`${loaded.shownPath}: ${e.message}\nFix that plot line and run again.\n`);
@@ -79,7 +93,7 @@ export async function figureCommand(args: FigureArgs, io: CliIo): Promise<ExitCo
     for (let k = 2; used.has(name); k++) name = `${stem}-${k}`;
     used.add(name);
     const path = join(dir, `${name}.${args.format}`);
-    writeFileSync(path, images[i]);
+    writeFileSync(path, imageWithProvenance(args.format, images[i]!, c.provenance));
     const rel = relative(io.cwd, path);
     io.stdout.write(`${rel && !rel.startsWith('..') ? rel : path}\n`);
   });

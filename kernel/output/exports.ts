@@ -10,6 +10,7 @@ import type { RunEnvironment } from './environment.ts';
 import { tableOutputTable } from '../experiment/views.ts';
 import { plotFigure } from './figures.ts';
 import type { PlotOutput } from './figures.ts';
+import { imageWithProvenance } from './image-provenance.ts';
 import { paperTable } from './paper-table.ts';
 
 /**
@@ -127,10 +128,7 @@ export async function writeExports(
         output.format,
       );
       images.forEach((image, i) =>
-        writeFileSync(
-          paths[i],
-          output.format === 'svg' ? svgWithProvenance(image, provenance) : image,
-        ),
+        writeFileSync(paths[i], imageWithProvenance(output.format, image, provenance)),
       );
     }
     written.push({ output, dir: dirname(path), files: paths });
@@ -158,13 +156,4 @@ export function fileProvenance(
     ['plans', String(runs.length)],
     ['plan_hashes', runs.map((r) => r.result.provenance.plan_hash).join(' ')],
   ];
-}
-
-/** The SVG with the provenance as an XML comment after its opening tag. */
-function svgWithProvenance(svg: Buffer, provenance: readonly [string, string][]): Buffer {
-  const text = svg.toString('utf8');
-  const at = text.indexOf('>') + 1;
-  const clean = (v: string): string => v.replace(/--/g, '- -');
-  const comment = `<!--\n${provenance.map(([k, v]) => `${clean(k)}: ${clean(v)}`).join('\n')}\n-->`;
-  return Buffer.from(`${text.slice(0, at)}${comment}${text.slice(at)}`, 'utf8');
 }

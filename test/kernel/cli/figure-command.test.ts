@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { figureCommand } from '../../../kernel/cli/figure-command.ts';
 import { runCommand } from '../../../kernel/cli/run-command.ts';
@@ -8,6 +9,7 @@ import { main } from '../../../kernel/cli/main.ts';
 import { ExitCode } from '../../../kernel/cli/io.ts';
 import type { CliIo } from '../../../kernel/cli/io.ts';
 import type { FigureArgs } from '../../../kernel/cli/commands.ts';
+import { PNG_KEYWORD, pngTextChunks } from '../../../kernel/output/image-provenance.ts';
 import { BROWSER_MS, HAVE_CHROMIUM } from '../../helpers/chromium.ts';
 
 const DIR = mkdtempSync(join(tmpdir(), 'mmulab-figure-'));
@@ -102,6 +104,32 @@ describe('mmulab figure', () => {
       expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
       // 480 × 320 CSS px = 360 × 240 pt.
       expect(pdf.toString('latin1')).toMatch(/\/MediaBox \[0 0 360 240\]/);
+      // The provenance, as comment lines after the document's end, which readers skip.
+      expect(pdf.toString('latin1')).toMatch(
+        /%%EOF\n% mmulab provenance\n% mmulab_version: [^\n]+\n% source: sweep\.mmu\n(% [^\n]+\n)*% plan_hashes: ([0-9a-f]{16} ?)+\n$/,
+      );
+    },
+    BROWSER_MS,
+  );
+
+  it.skipIf(!HAVE_CHROMIUM)(
+    'writes a PNG with the provenance in a tEXt chunk whose CRC checks',
+    async () => {
+      const t = io();
+      expect(await figureCommand(args({ format: 'png', out: 'png' }), t.io)).toBe(ExitCode.Ok);
+      const png = readFileSync(join(DIR, 'png', 'downtime-ms-over-bandwidth-by-tracking.png'));
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      const text = pngTextChunks(png).get(PNG_KEYWORD);
+      expect(text).toMatch(/^mmulab_version: [^\n]+\nsource: sweep\.mmu\n/);
+      expect(text).toMatch(/\nplan_hashes: ([0-9a-f]{16} ?)+$/);
+      // Every chunk's CRC (over its type and data) holds, by zlib's CRC-32.
+      for (let at = 8; at < png.length;) {
+        const length = png.readUInt32BE(at);
+        expect(png.readUInt32BE(at + 8 + length)).toBe(
+          crc32(png.subarray(at + 4, at + 8 + length)),
+        );
+        at += 12 + length;
+      }
     },
     BROWSER_MS,
   );
