@@ -7,7 +7,7 @@
 import type { IToken, TokenType } from 'chevrotain';
 import { DEFINITION_KINDS } from './ast.ts';
 import type { DefinitionKind } from './ast.ts';
-import { VARY_WORD, parser } from './parser.ts';
+import { VARY_WORD, mmuParser } from './parser.ts';
 import { FIELDS, WORKLOAD_KINDS } from './schema.ts';
 import type { ArgSpec, BlockKind, FieldSpec } from './schema.ts';
 import { isRuleName, isStatementRule, labelOf, slotsOf } from './syntax.ts';
@@ -208,7 +208,7 @@ export interface NextToken {
 export function nextInStatement(stmt: readonly IToken[]): NextToken[] {
   let paths;
   try {
-    paths = parser.computeContentAssist('statement', [...stmt]);
+    paths = mmuParser().computeContentAssist('statement', [...stmt]);
   } catch {
     // Content assist does not recover from errors earlier in the statement.
     return [];

@@ -9,13 +9,7 @@ import { tokenMatcher } from 'chevrotain';
 import type { IToken } from 'chevrotain';
 import { cursorContext, DEF_KINDS, nextInStatement, toUtf16 } from './cursor-context.ts';
 import type { NameScope } from './cursor-context.ts';
-import {
-  FIELD_DOCS,
-  KEYWORD_DOCS,
-  SWEEP_WORD_DOCS,
-  UNIT_DOCS,
-  VALUE_DOCS,
-} from './keyword-docs.ts';
+import { FIELD_DOCS, keywordDocs, sweepWordDocs, UNIT_DOCS, VALUE_DOCS } from './keyword-docs.ts';
 import { FIELDS } from './schema.ts';
 import { SYNTAX } from './syntax.ts';
 import { keywords, mmuLexer } from './tokens.ts';
@@ -97,11 +91,11 @@ function docOf(
   } else if (!frame) {
     const doc = statementDoc(token, ctx.item, all, scope);
     if (doc) return doc;
-    if (keywords.includes(token.tokenType) && KEYWORD_DOCS[word])
-      return { title: word, text: KEYWORD_DOCS[word]! };
+    if (keywords.includes(token.tokenType) && keywordDocs()[word])
+      return { title: word, text: keywordDocs()[word]! };
   }
   if (VALUE_DOCS[word]) return { title: word, text: VALUE_DOCS[word]! };
-  if (SWEEP_WORD_DOCS[word]) return { title: word, text: SWEEP_WORD_DOCS[word]! };
+  if (sweepWordDocs()[word]) return { title: word, text: sweepWordDocs()[word]! };
   return nameDoc(word, all, scope);
 }
 

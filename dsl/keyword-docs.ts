@@ -10,22 +10,25 @@ import { BALLOON_COST_SOURCES, DEFAULT_BALLOON_COSTS } from '../engine/kvm/ballo
 import type { BalloonCosts } from '../engine/kvm/balloon-costs.ts';
 import type { BlockKind } from './schema.ts';
 import { snakeCase } from './schema.ts';
-import { STATEMENTS } from './syntax.ts';
+import { statements } from './syntax.ts';
 import { STEP_WORD, VARY_WORD } from './parser.ts';
+
+let keywordEntries: Readonly<Record<string, string>> | undefined;
 
 /**
  * Every keyword: the docs of the statements that use it (syntax.ts), joined when
- * several do (`with` in `run` and in `table`).
+ * several do (`with` in `run` and in `table`). Read from the grammar on first use.
  */
-export const KEYWORD_DOCS: Readonly<Record<string, string>> = keywordDocs();
-
-function keywordDocs(): Record<string, string> {
-  const docs: Record<string, string> = {};
-  for (const s of STATEMENTS) {
-    for (const [k, doc] of Object.entries(s.keywords))
-      docs[k] = docs[k] ? `${docs[k]} ${doc}` : doc;
+export function keywordDocs(): Readonly<Record<string, string>> {
+  if (keywordEntries === undefined) {
+    const docs: Record<string, string> = {};
+    for (const s of statements()) {
+      for (const [k, doc] of Object.entries(s.keywords))
+        docs[k] = docs[k] ? `${docs[k]} ${doc}` : doc;
+    }
+    keywordEntries = docs;
   }
-  return docs;
+  return keywordEntries;
 }
 
 /** The simulator cost table, by engine name; all in ns per operation. */
@@ -212,11 +215,13 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
  * `vary`, which makes a list or a range one value per variant instead of a sweep
  * (compile/variant.ts), documented here too for a hover inside a block.
  */
-export const SWEEP_WORD_DOCS: Readonly<Record<string, string>> = {
-  [STEP_WORD]:
-    '`A..B step S`: the values A, A+S, A+2S, ... up to B (both ends included when reached). In a field, a sweep: one variant of the definition per value.',
-  [VARY_WORD]: KEYWORD_DOCS[VARY_WORD] ?? '',
-};
+export function sweepWordDocs(): Readonly<Record<string, string>> {
+  return {
+    [STEP_WORD]:
+      '`A..B step S`: the values A, A+S, A+2S, ... up to B (both ends included when reached). In a field, a sweep: one variant of the definition per value.',
+    [VARY_WORD]: keywordDocs()[VARY_WORD] ?? '',
+  };
+}
 
 /** Enumerated values of keys, by value (a value means the same wherever it appears). */
 export const VALUE_DOCS: Readonly<Record<string, string>> = {

@@ -7,7 +7,7 @@
 import { FIELDS, PLOT_X, TABLE_VIEWS } from './schema.ts';
 import type { BlockKind } from './schema.ts';
 import { printField } from './reference.ts';
-import { STATEMENTS } from './syntax.ts';
+import { statements } from './syntax.ts';
 
 /** The widest line of the overview: a console's width. */
 const WIDTH = 88;
@@ -43,7 +43,7 @@ function wrapped(head: string, words: readonly string[], maxLines = Infinity): s
 
 /** The overview of the language: statements with an example each, then the fields. */
 export function languageOverview(): string {
-  const statements = STATEMENTS.flatMap((s) => [
+  const forms = statements().flatMap((s) => [
     `${INDENT}${s.form}`,
     `${INDENT}${INDENT}e.g. ${s.example}`,
   ]);
@@ -60,7 +60,7 @@ export function languageOverview(): string {
   );
   return [
     'Statements (`[x]` may be left out, `x ...` repeats, `a|b` is one or the other):',
-    ...statements,
+    ...forms,
     '',
     ...wrapped('Result tables (VIEW): ', TABLE_VIEWS),
     `Plots over (X): ${Object.keys(PLOT_X).join(', ')} or a column of the summary table`,

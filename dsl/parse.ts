@@ -17,7 +17,7 @@ import { parseCst } from './parser.ts';
 import type { ParseError } from './parser.ts';
 import type { ProgramCstNode } from './cst.generated.d.ts';
 import { isRealToken, tokenSpan } from './spans.ts';
-import { STATEMENT_KEYWORDS, isRuleName, ruleHint } from './syntax.ts';
+import { isRuleName, ruleHint, statementKeywords } from './syntax.ts';
 import { describeFound } from './syntax-messages.ts';
 import {
   Comma,
@@ -275,7 +275,7 @@ function unclosed(error: ParseError, lines: TokenLines, atEnd: boolean): Special
   const found = error.exception.token;
   if (!closer) return undefined;
   const startsStatement =
-    isRealToken(found) && STATEMENT_KEYWORDS.includes(found.image) && found.startColumn === 1;
+    isRealToken(found) && statementKeywords().includes(found.image) && found.startColumn === 1;
   if (!atEnd && !startsStatement) return undefined;
   const opener = lines.openerBefore(atEnd ? Infinity : found.startOffset, closer.open);
   if (!opener) return undefined;
@@ -306,9 +306,9 @@ function unknownKeyword(
   if ((rule !== 'program' && rule !== 'statement') || !isRealToken(found)) return undefined;
   if (!tokenMatcher(found, Identifier)) return undefined;
   const word = found.image;
-  const prefixed = STATEMENT_KEYWORDS.filter((k) => word.length >= 2 && k.startsWith(word));
+  const prefixed = statementKeywords().filter((k) => word.length >= 2 && k.startsWith(word));
   const meant =
-    closest(word, STATEMENT_KEYWORDS) ?? (prefixed.length === 1 ? prefixed[0] : undefined);
+    closest(word, statementKeywords()) ?? (prefixed.length === 1 ? prefixed[0] : undefined);
   const line = lines.on(found.startLine ?? 0);
   const keyword = meant === undefined ? undefined : keywords.find((k) => fixedText(k) === meant);
   let hint = ruleHint('statement');
@@ -357,7 +357,7 @@ function fixedStatement(error: ParseError, lines: TokenLines): string | undefine
     return undefined;
   const line = lines.on(found.startLine ?? 0);
   const at = line.findIndex((t) => t.startOffset === found.startOffset);
-  if (at < 0 || !STATEMENT_KEYWORDS.includes(line[0].image)) return undefined;
+  if (at < 0 || !statementKeywords().includes(line[0].image)) return undefined;
   const put = { image: want, tokenType: expected };
   const candidates = [
     // `plot remaining ovr time`: the word is the keyword misspelt.

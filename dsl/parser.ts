@@ -1008,8 +1008,18 @@ export class MmuParser extends RecoveringParser {
   });
 }
 
-/** The one parser instance (Chevrotain parsers are reusable: set `input`, call a rule). */
-export const parser = new MmuParser();
+let instance: MmuParser | undefined;
+
+/**
+ * The one parser instance (Chevrotain parsers are reusable: set `input`, call a rule),
+ * built on first use. Building it is Chevrotain's self-analysis of the grammar (its
+ * lookahead functions), the largest part of a kernel's start-up; a kernel answers
+ * kernel_info before any cell needs the grammar.
+ */
+export function mmuParser(): MmuParser {
+  instance ??= new MmuParser();
+  return instance;
+}
 
 /** The name of a grammar rule, from the generated CST types. */
 export type RuleName = Exclude<
@@ -1075,6 +1085,7 @@ function joinContinuedLines(tokens: readonly IToken[]): IToken[] {
 export function parseCst(text: string): ParseOutput {
   const lexed = lexProgram(text);
   const tokens = joinContinuedLines(lexed.tokens);
+  const parser = mmuParser();
   parser.input = tokens;
   beginRecording();
   const cst = parser.program();

@@ -18,11 +18,11 @@ import {
 } from 'chevrotain';
 import type { IProduction, TokenType } from 'chevrotain';
 import { DiagnosticCode } from './diagnostics.ts';
-import { STEP_WORD, VARY_WORD, parser } from './parser.ts';
+import { STEP_WORD, VARY_WORD, mmuParser } from './parser.ts';
 import { FIELDS, isSweepable, sweepColumn } from './schema.ts';
 import type { ArgSpec, BlockKind, FieldSpec } from './schema.ts';
-import { SWEEP_WORD_DOCS } from './keyword-docs.ts';
-import { STATEMENTS } from './syntax.ts';
+import { sweepWordDocs } from './keyword-docs.ts';
+import { statements } from './syntax.ts';
 import type { Slot, StatementEntry } from './syntax.ts';
 import { fixedText, keywords } from './tokens.ts';
 import { MAX_PLANS } from './compile/experiments.ts';
@@ -69,7 +69,7 @@ function ebnfOne(p: IProduction): string {
 
 /** The grammar of the language, one EBNF line per rule. */
 export function grammarEbnf(): string {
-  return Object.values(parser.getGAstProductions())
+  return Object.values(mmuParser().getGAstProductions())
     .map((r) => `${r.name} = ${ebnf(r.definition)} ;`)
     .join('\n');
 }
@@ -212,7 +212,7 @@ export function languageReference(): string {
     '',
     'In a form, `[x]` may be left out, `x ...` repeats and `a|b` is one or the other.',
     '',
-    ...STATEMENTS.flatMap(statementSection),
+    ...statements().flatMap(statementSection),
     '## Grammar',
     '',
     'Property keys and their values are generic in the grammar (`property`); the field',
@@ -247,7 +247,7 @@ export function languageReference(): string {
     '  of plain numbers steps by 1 without a step (`vcpus 1..8`);',
     '- a geometric range: `vcpus 1..64 x2` multiplies by the whole number after `x`.',
     '',
-    `\`${VARY_WORD}\` before a list or a range makes it one value per student, not a sweep: ${SWEEP_WORD_DOCS[VARY_WORD]}`,
+    `\`${VARY_WORD}\` before a list or a range makes it one value per student, not a sweep: ${sweepWordDocs()[VARY_WORD]}`,
     'It composes with sweeps: `vm web { vcpus [2, 8], workload hotset { rate vary 10k/s..40k/s step 10k/s } }` sweeps the vCPUs at the rate the variant picked.',
     '',
     '`run` and `sweep` run every combination of the families named, the lists of names and',
@@ -273,5 +273,5 @@ export function languageReference(): string {
 
 /** docs/syntax-diagrams.html: Chevrotain's railroad diagrams of the grammar. */
 export function syntaxDiagramsHtml(): string {
-  return createSyntaxDiagramsCode(parser.getSerializedGastProductions());
+  return createSyntaxDiagramsCode(mmuParser().getSerializedGastProductions());
 }

@@ -17,12 +17,12 @@ import {
   RepetitionWithSeparator,
   Terminal,
 } from 'chevrotain';
-import type { IProduction, TokenType } from 'chevrotain';
+import type { IProduction, Rule, TokenType } from 'chevrotain';
 import { DEFINITION_KINDS } from './ast.ts';
 import type { DefinitionKind } from './ast.ts';
 import type { MmuCstVisitor, StatementCstChildren } from './cst.generated.d.ts';
 import { oneOf } from './diagnostics.ts';
-import { parser } from './parser.ts';
+import { mmuParser } from './parser.ts';
 import type { RuleName } from './parser.ts';
 import {
   EXPORT_FORMATS,
@@ -129,13 +129,25 @@ export type Syntax = {
   readonly [R in RuleName]: R extends StatementRule ? StatementSyntax<R> : RuleSyntax<R>;
 };
 
-/** The keywords a statement can start with, from the grammar: `vm`, `tracking`, ... */
-export const STATEMENT_KEYWORDS: readonly string[] = parser
-  .computeContentAssist('statement', [])
-  .map((path) => fixedText(path.nextTokenType) ?? '')
-  .filter((k) => k !== '');
+let statementStarts: readonly string[] | undefined;
 
-const startsStatement = `A statement starts with ${STATEMENT_KEYWORDS.slice(0, -1).join(', ')} or ${STATEMENT_KEYWORDS[STATEMENT_KEYWORDS.length - 1]}.`;
+/**
+ * The keywords a statement can start with, from the grammar: `vm`, `tracking`, ...
+ * Read on first use, as the parser is built (parser.ts: `mmuParser`).
+ */
+export function statementKeywords(): readonly string[] {
+  statementStarts ??= mmuParser()
+    .computeContentAssist('statement', [])
+    .map((path) => fixedText(path.nextTokenType) ?? '')
+    .filter((k) => k !== '');
+  return statementStarts;
+}
+
+/** The hint of a line that starts no statement. */
+function startsStatement(): string {
+  const k = statementKeywords();
+  return `A statement starts with ${k.slice(0, -1).join(', ')} or ${k[k.length - 1]}.`;
+}
 
 const [firstX, { table: firstXTable }] = Object.entries(PLOT_X)[0];
 
@@ -175,8 +187,16 @@ const VARY_DOC =
   '`FIELD vary A..B step S` or `FIELD vary [A, B]`: one of these values, picked by the variant number, instead of a sweep: `mmulab run --variant N` (default 0), `%variant N` in the kernel. The same number always picks the same value, each field independently of the others, so each student can get their own problem; the values picked are printed and recorded in the provenance. In a run option, `seed vary 1..1000` picks a seed.';
 
 export const SYNTAX: Syntax = {
-  program: { hint: startsStatement },
-  statement: { hint: startsStatement },
+  program: {
+    get hint() {
+      return startsStatement();
+    },
+  },
+  statement: {
+    get hint() {
+      return startsStatement();
+    },
+  },
   useStmt: {
     example: 'use "common.mmu"',
     keywords: {
@@ -571,7 +591,9 @@ export function slotsOf(rule: RuleName): SlotTable {
 }
 
 /** The grammar as Chevrotain recorded it: the rules' productions (GAST). */
-const GRAMMAR = parser.getGAstProductions();
+function grammar(): Record<string, Rule> {
+  return mmuParser().getGAstProductions();
+}
 
 /** The productions inside a production (a sub-rule's are its own rule's, not these). */
 export function inside(p: IProduction): readonly IProduction[] {
@@ -608,7 +630,7 @@ export function labelOf(rule: RuleName, part: RulePart): string | undefined {
     }
     return undefined;
   };
-  return find(GRAMMAR[rule]?.definition ?? []);
+  return find(grammar()[rule]?.definition ?? []);
 }
 
 /**
@@ -637,7 +659,7 @@ function formOf(rule: RuleName): string {
       }
       return pieces(inside(p));
     });
-  return pieces(GRAMMAR[rule]?.definition ?? [])
+  return pieces(grammar()[rule]?.definition ?? [])
     .join(' ')
     .replace(/ ,/g, ',');
 }
@@ -658,17 +680,25 @@ export interface StatementEntry {
   slots: SlotTable;
 }
 
-/** Every statement, in the order of the grammar's `statement` rule. */
-export const STATEMENTS: readonly StatementEntry[] = (GRAMMAR.statement?.definition ?? [])
-  .flatMap(inside)
-  .flatMap(inside)
-  .flatMap((p) =>
-    p instanceof NonTerminal && isStatementRule(p.nonTerminalName) ? [p.nonTerminalName] : [],
-  )
-  .map((rule) => {
-    const s = SYNTAX[rule];
-    return { rule, form: formOf(rule), ...s, slots: slotsOf(rule) };
-  });
+let statementEntries: readonly StatementEntry[] | undefined;
+
+/**
+ * Every statement, in the order of the grammar's `statement` rule. Read from the grammar
+ * on first use, as the parser is built (parser.ts: `mmuParser`).
+ */
+export function statements(): readonly StatementEntry[] {
+  statementEntries ??= (grammar().statement?.definition ?? [])
+    .flatMap(inside)
+    .flatMap(inside)
+    .flatMap((p) =>
+      p instanceof NonTerminal && isStatementRule(p.nonTerminalName) ? [p.nonTerminalName] : [],
+    )
+    .map((rule) => {
+      const s = SYNTAX[rule];
+      return { rule, form: formOf(rule), ...s, slots: slotsOf(rule) };
+    });
+  return statementEntries;
+}
 
 /** True for the name of a rule of the grammar (a Chevrotain rule stack holds strings). */
 export function isRuleName(name: string | undefined): name is RuleName {

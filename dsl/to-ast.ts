@@ -2,14 +2,16 @@
  * CST -> AST: a visitor over the parser's CST, typed by the generated CST types
  * (cst.generated.d.ts), that returns plain nodes tagged with `kind`. Each method takes
  * its rule's children and calls the methods of its sub-rules directly, so every read is
- * typed; `validateVisitor()` checks at load time that every rule has its method.
+ * typed. It implements the generated visitor interface without Chevrotain's base visitor
+ * class, so the compiler checks that every rule has its method and loading this module
+ * does not build the parser (parser.ts: `mmuParser`).
  *
  * With error recovery the CST can miss children or hold tokens inserted by recovery.
  * A missing or inserted token becomes empty text with a zero-length span, so the
  * checker still sees the node; a statement whose kind is missing is dropped (its line
  * has a parse diagnostic), never guessed.
  */
-import type { IToken } from 'chevrotain';
+import type { ICstVisitor, IToken } from 'chevrotain';
 import type {
   AdditiveCstChildren,
   AggregateCstChildren,
@@ -71,7 +73,6 @@ import type {
   ProtoStmt,
 } from './ast.ts';
 import * as proto from './protocol-ast.ts';
-import { parser } from './parser.ts';
 import { EMPTY_SPAN, isRealToken, joinSpans, nodeSpan, tokenSpan } from './spans.ts';
 import { parseQuantity, quantity } from './units.ts';
 import type {
@@ -102,7 +103,8 @@ import type {
 import { DEFINITION_KINDS } from './ast.ts';
 import type { BinaryOp } from './compile/experiment-types.ts';
 
-const BaseVisitor = parser.getBaseCstVisitorConstructor();
+/** The visitor interface's rule methods (its `visit`/`validateVisitor` are Chevrotain's). */
+type RuleMethods = Omit<MmuCstVisitor<void, unknown>, keyof ICstVisitor<void, unknown>>;
 
 function nameOf(t: IToken | undefined, fallback?: Span): Name {
   return {
@@ -178,12 +180,7 @@ function missingWord(span: Span): WordValue {
   return { kind: 'word', text: '', span: { ...span, length: 0 } };
 }
 
-class AstBuilder extends BaseVisitor implements MmuCstVisitor<void, unknown> {
-  constructor() {
-    super();
-    this.validateVisitor();
-  }
-
+class AstBuilder implements RuleMethods {
   program(ch: ProgramCstChildren): Program {
     const valid = (ch.statement ?? [])
       .map((s) => this.statement(s.children))

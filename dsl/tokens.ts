@@ -292,8 +292,19 @@ export const allTokens: readonly TokenType[] = [
   Comparison,
 ];
 
-/** One lexer per module (it is stateless between `tokenize` calls). */
-export const mmuLexer = new Lexer(allTokens as TokenType[], { positionTracking: 'full' });
+/** One lexer (it is stateless between `tokenize` calls). */
+let lexer: Lexer | undefined;
+
+/**
+ * The language's lexer, built on first use (Chevrotain analyses every token pattern when
+ * a Lexer is made: a tenth of a kernel's start-up, before any cell needs it).
+ */
+export const mmuLexer: Pick<Lexer, 'tokenize'> = {
+  tokenize: (text) => {
+    lexer ??= new Lexer(allTokens as TokenType[], { positionTracking: 'full' });
+    return lexer.tokenize(text);
+  },
+};
 
 /** The text of a keyword or punctuation token (`'with'`, `'}'`); undefined for the others. */
 export function fixedText(type: TokenType): string | undefined {

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateCstDts } from 'chevrotain';
 import * as prettier from 'prettier';
-import { parser } from '../dsl/parser.ts';
+import { mmuParser } from '../dsl/parser.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,7 +37,7 @@ function allChildrenOptional(dts: string): string {
 
 /** The text of dsl/cst.generated.d.ts for the grammar as it is now. */
 export async function generateCstTypes(): Promise<string> {
-  const dts = generateCstDts(parser.getGAstProductions(), {
+  const dts = generateCstDts(mmuParser().getGAstProductions(), {
     visitorInterfaceName: 'MmuCstVisitor',
   });
   const full = join(ROOT, CST_TYPES_PATH);

@@ -6,8 +6,8 @@ import { inspect } from '../../dsl/inspect.ts';
 import { isComplete } from '../../dsl/is-complete.ts';
 import {
   FIELD_DOCS,
-  KEYWORD_DOCS,
-  SWEEP_WORD_DOCS,
+  keywordDocs,
+  sweepWordDocs,
   UNIT_DOCS,
   VALUE_DOCS,
 } from '../../dsl/keyword-docs.ts';
@@ -80,9 +80,10 @@ export function variantFromEnvironment(env: NodeJS.ProcessEnv): number | undefin
 
 /**
  * `%help` without a word: the statements and fields from the language's one source
- * (dsl/overview.ts), then what a cell does with them and the kernel commands.
+ * (dsl/overview.ts), then what a cell does with them and the kernel commands. Written on
+ * first use: the overview reads the grammar, which a kernel builds only when asked.
  */
-const OVERVIEW = `mmulab — a laboratory for KVM's MMU and dirty-page tracking
+const overview = (): string => `mmulab — a laboratory for KVM's MMU and dirty-page tracking
 
 A cell holds mmulab statements; definitions persist across cells. A cell with run or
 sweep shows their summary unless it asks for tables or plots; a table or plot without a
@@ -517,7 +518,7 @@ function wordAt(code: string, cursor: number): string {
 /** `%help WORD`: every piece of documentation that names WORD. */
 export function helpText(word: string): string {
   const w = word.trim();
-  if (w === '') return OVERVIEW;
+  if (w === '') return overview();
   return docsFor(w) ?? `No documentation for '${w}'. '%help' lists the statements and commands.`;
 }
 
@@ -525,13 +526,13 @@ export function helpText(word: string): string {
 function docsFor(w: string): string | undefined {
   if (w === '') return undefined;
   const found: string[] = [];
-  if (KEYWORD_DOCS[w]) found.push(`${w} (statement): ${KEYWORD_DOCS[w]}`);
+  if (keywordDocs()[w]) found.push(`${w} (statement): ${keywordDocs()[w]}`);
   for (const [block, docs] of Object.entries(FIELD_DOCS)) {
     if (docs[w]) found.push(`${w} (in ${block}): ${docs[w]}`);
   }
   if (VALUE_DOCS[w]) found.push(`${w} (value): ${VALUE_DOCS[w]}`);
-  if (SWEEP_WORD_DOCS[w] && !KEYWORD_DOCS[w])
-    found.push(`${w} (in a value): ${SWEEP_WORD_DOCS[w]}`);
+  if (sweepWordDocs()[w] && !keywordDocs()[w])
+    found.push(`${w} (in a value): ${sweepWordDocs()[w]}`);
   if (UNIT_DOCS[w]) found.push(`${w} (unit): ${UNIT_DOCS[w]}`);
   const command = KERNEL_COMMANDS[w.replace(/^%/, '')];
   if (command) found.push(command);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseProgram } from '../../dsl/parse.ts';
-import { parser } from '../../dsl/parser.ts';
+import { mmuParser } from '../../dsl/parser.ts';
 import { isRuleName, ruleHint } from '../../dsl/syntax.ts';
 
 /** A text with one parse error, its message and hint, and the text the hint suggests. */
@@ -146,7 +146,7 @@ describe('parse errors', () => {
   }
 
   it('have a hint for every rule of the grammar', () => {
-    const rules = Object.keys(parser.getGAstProductions());
+    const rules = Object.keys(mmuParser().getGAstProductions());
     expect(rules.length).toBeGreaterThan(0);
     for (const r of rules) {
       expect(isRuleName(r), r).toBe(true);
