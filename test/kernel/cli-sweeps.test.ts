@@ -126,7 +126,9 @@ describe.concurrent('mmulab run --shard and mmulab merge', () => {
     const twice = await mmulab('merge', 's2', 's2', '--out', 'bad');
     expect(twice.code).toBe(1);
     expect(twice.stderr).toMatch(/plan 1 \(tiny\/bitmap\/m\/seed=2\) is in two \w+ files/);
-  });
+    // Seven CLI processes, beside the other tests of this file running concurrently: on
+    // two loaded cores they took over the default 60 s twice (not a speed assertion).
+  }, 240_000);
 
   it.each(['0/3', '4/3', 'x'])(
     'exits 2 on --shard %s and shows the form it needs',
