@@ -86,6 +86,8 @@ export type DisplaySink = (bundle: MimeBundle) => void;
 export interface MmuOptions {
   /** Overrides the seed of every plan, like `mmulab run --seed N`. */
   seed?: number;
+  /** The values of `vary` bounds for this variant, like `mmulab run --variant N` (default 0). */
+  variant?: number;
   /** The name diagnostics show, and the file `use "..."` paths resolve against. */
   file?: string;
   /** Display the cell's outputs (default true). */
@@ -145,6 +147,7 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
       return loaded;
     },
     ...(options.file === undefined ? {} : { file: options.file }),
+    ...(options.variant === undefined ? {} : { variant: options.variant }),
   });
   const { shown, omitted } = shownDiagnostics(compiled.diagnostics);
   const formatted = [...shown.map(diagnosticRenderer(compiled, text, options.file)), ...omitted];
@@ -193,7 +196,9 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
     base,
     {
       source: options.file === undefined ? 'notebook' : basename(options.file),
-      ...(exports ? { environment: runEnvironment(sources) } : {}),
+      ...(exports
+        ? { environment: runEnvironment(sources, options.variant ?? compiled.program.variant?.n) }
+        : {}),
     },
     compiled.program.lets ?? [],
   );
