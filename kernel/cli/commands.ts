@@ -221,12 +221,13 @@ export interface FigureArgs {
   /** Where the files go (created if missing). */
   out: string;
   seed?: number;
+  variant?: number;
   jobs: number;
   cache?: string;
 }
 
 export const FIGURE_HELP = `usage: mmulab figure FILE.mmu [--format svg|pdf|png] [--width PX] [--height PX]
-                          [--out DIR] [--seed N] [--jobs N] [--cache DIR]
+                          [--out DIR] [--seed N] [--variant N] [--jobs N] [--cache DIR]
 
 Run FILE.mmu as 'mmulab run' does and write every chart its \`plot\` statements
 draw (and \`plot progress\`'s, one per plan) as an image file for a paper:
@@ -242,6 +243,7 @@ options:
   --height PX    its height (default 450, or what a faceted chart needs)
   -o, --out DIR  where to write the files (default: the working directory)
   --seed N       run every plan with seed N instead of the file's seeds
+  --variant N    the values of the file's \`vary\` bounds for variant N, as for 'mmulab run'
   -j, --jobs N   worker threads, as for 'mmulab run'
   --cache DIR    the result cache, as for 'mmulab run'
   -h, --help     show this text
@@ -255,6 +257,7 @@ const FIGURE_OPTIONS: readonly OptionSpec[] = [
   { name: 'height', value: 'PX' },
   { name: 'out', short: 'o', value: 'DIR' },
   { name: 'seed', value: 'N' },
+  { name: 'variant', value: 'N' },
   { name: 'jobs', short: 'j', value: 'N' },
   { name: 'cache', value: 'DIR' },
   { name: 'help', short: 'h' },
@@ -291,6 +294,8 @@ export function parseFigureArgs(argv: readonly string[], cwd: string): FigureArg
   }
   const seed = options.get('seed');
   if (typeof seed === 'string') args.seed = wholeSeed(command, seed);
+  const variant = options.get('variant');
+  if (typeof variant === 'string') args.variant = wholeNumber(command, 'variant', variant);
   const cache = options.get('cache');
   if (typeof cache === 'string') args.cache = cache;
   return args;

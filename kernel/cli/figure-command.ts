@@ -20,7 +20,7 @@ import { cliRunner, runWithProgress } from './run-plans.ts';
  * report would draw as an image file (figure-image.ts), named after its title.
  */
 export async function figureCommand(args: FigureArgs, io: CliIo): Promise<ExitCode> {
-  const loaded = loadFile('mmulab figure', args.file, io.cwd);
+  const loaded = loadFile('mmulab figure', args.file, io.cwd, args.variant);
   const { compiled } = loaded;
   if (compiled.diagnostics.length) io.stderr.write(`${formatDiagnostics(loaded)}\n\n`);
   if (!compiled.ok) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../kernel/cli/args.ts';
-import { parsePlanArgs, parseRunArgs } from '../../../kernel/cli/commands.ts';
+import { parseFigureArgs, parsePlanArgs, parseRunArgs } from '../../../kernel/cli/commands.ts';
 import { ExitCode } from '../../../kernel/cli/io.ts';
 import { planCommand } from '../../../kernel/cli/plan-command.ts';
 import { runCommand } from '../../../kernel/cli/run-command.ts';
@@ -112,6 +112,10 @@ describe('mmulab run --variant N', () => {
       ),
     );
     expect(parseRunArgs(['homework.mmu', '--variant', '7'], DIR)?.variant).toBe(7);
+    expect(parseFigureArgs(['homework.mmu', '--variant', '7'], DIR)?.variant).toBe(7);
+    expect(() => parseFigureArgs(['homework.mmu', '--variant', '-1'], DIR)).toThrow(
+      "mmulab figure: --variant needs a whole number >= 0, got '-1'; for example --variant 7.",
+    );
   });
 });
 
