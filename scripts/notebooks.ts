@@ -10,10 +10,12 @@
  *                                           (kernel commands commented out), for `mmulab run`
  *   tsx scripts/notebooks.ts run [NAME...]  (`npm run notebooks`) execute every notebook with
  *                                           nbconvert and export HTML to out/notebooks/
- *   tsx scripts/notebooks.ts assign NAME [--out DIR]
+ *   tsx scripts/notebooks.ts assign NAME [--out DIR] [--variant N]
  *                                           write NAME's key and student versions (cell
  *                                           roles: scripts/notebook-roles.ts) to
- *                                           DIR/key/ and DIR/student/ (out/assign/NAME)
+ *                                           DIR/key/ and DIR/student/ (out/assign/NAME);
+ *                                           with --variant, the student's runs variant N
+ *                                           of the lab's `vary` bounds (`%variant N`)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -237,6 +239,7 @@ export const ASSIGN_DIR = join(ROOT, 'out/assign');
 export function writeAssignment(
   src: NotebookSource,
   dir: string,
+  variant?: number,
 ): { key: string; student: string } {
   if (!src.cells.some((c) => c.role))
     throw new Error(
@@ -246,11 +249,32 @@ export function writeAssignment(
     key: join(dir, 'key', `${src.name}.ipynb`),
     student: join(dir, 'student', `${src.name}.ipynb`),
   };
+  if (variant !== undefined && src.kernel !== 'mmulab')
+    throw new Error(
+      `${src.name} is a ${src.kernel} notebook: pass { variant: N } to mmu() instead`,
+    );
   for (const version of ['key', 'student'] as const) {
     mkdirSync(dirname(paths[version]), { recursive: true });
-    writeFileSync(paths[version], serializeNotebook(toNotebook(src, version)));
+    const nb = toNotebook(src, version);
+    if (version === 'student' && variant !== undefined) withVariant(nb, src.name, variant);
+    writeFileSync(paths[version], serializeNotebook(nb));
   }
   return paths;
+}
+
+/**
+ * Give a student's notebook its own values of the lab's `vary` bounds: a locked
+ * `%variant N` cell after the title, before any definition runs.
+ */
+function withVariant(nb: Notebook, name: string, variant: number): void {
+  nb.cells.splice(1, 0, {
+    cell_type: 'code',
+    id: `${name}-variant`,
+    execution_count: null,
+    metadata: {},
+    outputs: [],
+    source: [`%variant ${variant}`],
+  });
 }
 
 /** Regenerate every notebook; returns the names whose file changed. */
@@ -432,14 +456,20 @@ function main(args: string[]): number {
       return 0;
     }
     case 'assign': {
-      const [name, flag, out] = rest;
-      if (!name || (flag !== undefined && (flag !== '--out' || !out))) {
-        console.error('usage: tsx scripts/notebooks.ts assign NAME [--out DIR]');
+      const [name, ...flags] = rest;
+      const options: Record<string, string> = {};
+      for (let i = 0; i < flags.length; i += 2) options[flags[i]!] = flags[i + 1] ?? '';
+      const bad = Object.entries(options).some(
+        ([k, v]) => !(k === '--out' && v !== '') && !(k === '--variant' && /^\d+$/.test(v)),
+      );
+      if (!name || bad) {
+        console.error('usage: tsx scripts/notebooks.ts assign NAME [--out DIR] [--variant N]');
         return 2;
       }
-      const dir = out ?? join(ASSIGN_DIR, name);
+      const dir = options['--out'] ?? join(ASSIGN_DIR, name);
+      const variant = options['--variant'] === undefined ? undefined : Number(options['--variant']);
       try {
-        const { key, student } = writeAssignment(readSource(name), dir);
+        const { key, student } = writeAssignment(readSource(name), dir, variant);
         console.log(`key: ${key}\nstudent: ${student}`);
         return 0;
       } catch (e) {

@@ -113,6 +113,21 @@ describe('cell roles', () => {
     expect(text(student, 4)).toBe(text(key, 4));
   });
 
+  it("with a variant, give the student's notebook a %variant cell before any definition", () => {
+    const paths = writeAssignment(source, join(TMP, 'variant'), 12);
+    const student = JSON.parse(readFileSync(paths.student, 'utf8')) as Notebook;
+    const key = JSON.parse(readFileSync(paths.key, 'utf8')) as Notebook;
+    expect(student.cells[1]).toMatchObject({ id: 'lightest-variant', source: ['%variant 12'] });
+    expect(student.cells.filter((c) => c.id !== 'lightest-variant').map((c) => c.id)).toEqual(
+      key.cells.map((c) => c.id),
+    );
+    expect(key.cells.some((c) => c.source.join('').includes('%variant'))).toBe(false);
+    const tslab = parseSource('ts', '<!-- kernel: tslab -->\n# t\n```ts role=solution\n```\n');
+    expect(() => writeAssignment(tslab, join(TMP, 'ts'), 1)).toThrow(
+      'ts is a tslab notebook: pass { variant: N } to mmu() instead',
+    );
+  });
+
   it('reject what a teacher could mistype, naming the line', () => {
     expect(() => parseSource('x', '```mmu role=answer\n```\n')).toThrow(
       "x: line 1: unknown cell role 'answer' (use exercise, solution, predict, test)",
