@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { capturedIo } from '../../helpers/cli.ts';
 import { checkCommand } from '../../../kernel/cli/check-command.ts';
 import { ExitCode } from '../../../kernel/cli/io.ts';
 import { BASE, DIAGNOSTIC_CASES } from '../../dsl/cases.ts';
@@ -65,15 +66,9 @@ let n = 0;
 function check(text: string): { code: ExitCode; out: string; err: string } {
   const file = `case-${n++}.mmu`;
   writeFileSync(join(DIR, file), text);
-  let out = '';
-  let err = '';
-  const io = {
-    cwd: DIR,
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-  };
+  const { io, out, err } = capturedIo(DIR);
   const code = checkCommand({ file: join(DIR, file) }, io);
-  return { code, out, err };
+  return { code, out: out(), err: err() };
 }
 
 /** A bounded, clear answer: an exit code, a summary, line:col for every error, no stack. */

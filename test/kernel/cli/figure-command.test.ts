@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { capturedIo } from '../../helpers/cli.ts';
+import type { CapturedIo } from '../../helpers/cli.ts';
 import { figureCommand } from '../../../kernel/cli/figure-command.ts';
 import { runCommand } from '../../../kernel/cli/run-command.ts';
 import { main } from '../../../kernel/cli/main.ts';
 import { ExitCode } from '../../../kernel/cli/io.ts';
-import type { CliIo } from '../../../kernel/cli/io.ts';
 import type { FigureArgs } from '../../../kernel/cli/commands.ts';
 import { PNG_KEYWORD, pngTextChunks } from '../../../kernel/output/image-provenance.ts';
 import { BROWSER_MS, HAVE_CHROMIUM } from '../../helpers/chromium.ts';
@@ -37,23 +38,8 @@ export summary by tracking, bandwidth mean downtime_ms, n to "paper/downtime.tex
 `,
 );
 
-function io(env: Record<string, string | undefined> = process.env): {
-  io: CliIo;
-  out: () => string;
-  err: () => string;
-} {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      cwd: DIR,
-      env,
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
-    },
-    out: () => out,
-    err: () => err,
-  };
+function io(env: Record<string, string | undefined> = process.env): CapturedIo {
+  return capturedIo(DIR, env);
 }
 
 function args(over: Partial<FigureArgs>): FigureArgs {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { capturedIo } from '../../helpers/cli.ts';
 import { runCommand } from '../../../kernel/cli/run-command.ts';
 import { ExitCode } from '../../../kernel/cli/io.ts';
 
@@ -28,17 +29,12 @@ table summary by tracking mean iterations
 
 describe('predict in mmulab run', () => {
   it('shows each prediction right or wrong with both means, in the terminal and the report, and exits 0', async () => {
-    let out = '';
-    let err = '';
-    const io = {
-      cwd: DIR,
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
-    };
+    const captured = capturedIo(DIR);
     const code = await runCommand(
       { file: 'lab.mmu', jobs: 1, dryRun: false, html: 'report.html' },
-      io,
+      captured.io,
     );
+    const [out, err] = [captured.out(), captured.err()];
     expect(err).toContain('wrote report.html');
     expect(code).toBe(ExitCode.Ok);
     expect(out).toMatch(

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { capturedIo } from '../../helpers/cli.ts';
 import { UsageError } from '../../../kernel/cli/args.ts';
 import { parseFigureArgs, parsePlanArgs, parseRunArgs } from '../../../kernel/cli/commands.ts';
 import { ExitCode } from '../../../kernel/cli/io.ts';
@@ -32,20 +33,8 @@ table summary with pages_sent, total_ms
 `;
 writeFileSync(join(DIR, 'homework.mmu'), HOMEWORK);
 
-function io() {
-  const got = { out: '', err: '' };
-  return {
-    got,
-    io: {
-      cwd: DIR,
-      stdout: { write: (s: string) => (got.out += s) },
-      stderr: { write: (s: string) => (got.err += s) },
-    },
-  };
-}
-
 async function run(variant: number | undefined, csv?: string): Promise<string> {
-  const { got, io: cli } = io();
+  const { io: cli, out, err } = capturedIo(DIR);
   const args = parseRunArgs(
     [
       'homework.mmu',
@@ -56,8 +45,8 @@ async function run(variant: number | undefined, csv?: string): Promise<string> {
     DIR,
   );
   const code = await runCommand({ ...args!, ...(csv ? { csv } : {}) }, cli);
-  expect(code, got.err).toBe(ExitCode.Ok);
-  return got.out;
+  expect(code, err()).toBe(ExitCode.Ok);
+  return out();
 }
 
 describe('mmulab run --variant N', () => {
@@ -74,11 +63,11 @@ describe('mmulab run --variant N', () => {
   it('gives other variants other problems within the bounds', async () => {
     const plans = new Set<string>();
     for (let n = 0; n < 12; n++) {
-      const { got, io: cli } = io();
+      const { io: cli, out } = capturedIo(DIR);
       expect(planCommand(parsePlanArgs(['homework.mmu', '--variant', String(n)], DIR)!, cli)).toBe(
         ExitCode.Ok,
       );
-      plans.add(got.out.split('\t')[1]!);
+      plans.add(out().split('\t')[1]!);
     }
     expect(plans.size).toBeGreaterThan(6);
   });
@@ -90,12 +79,12 @@ describe('mmulab run --variant N', () => {
     for (const f of files)
       expect(readFileSync(join(DIR, 'out7', f), 'utf8')).toMatch(/^# variant: 7$/m);
     const verify = async (...more: string[]) => {
-      const { got, io: cli } = io();
+      const { io: cli, out, err } = capturedIo(DIR);
       const rerun = parseRunArgs(
         ['homework.mmu', '--jobs', '1', '--verify', 'out7', ...more],
         DIR,
       )!;
-      return { code: await runCommand(rerun, cli), text: got.out + got.err };
+      return { code: await runCommand(rerun, cli), text: out() + err() };
     };
     const same = await verify();
     expect(same.code, same.text).toBe(ExitCode.Ok);

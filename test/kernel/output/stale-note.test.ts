@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { capturedIo } from '../../helpers/cli.ts';
 import { compile } from '../../../dsl/compile.ts';
 import { runCommand } from '../../../kernel/cli/run-command.ts';
 import { NotebookDisplay } from '../../../kernel/display/notebook-display.ts';
@@ -36,15 +37,10 @@ afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 async function cli(tables: string): Promise<{ out: string; csv: string }> {
   const dir = join(DIR, tables);
   writeFileSync(join(DIR, `${tables}.mmu`), program(tables));
-  let out = '';
-  const io = {
-    cwd: DIR,
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: () => {} },
-  };
+  const { io, out } = capturedIo(DIR);
   await runCommand({ file: `${tables}.mmu`, jobs: 1, dryRun: false, csv: dir }, io);
   const file = readdirSync(dir).find((f) => f.endsWith('.stale.csv'));
-  return { out, csv: readFileSync(join(dir, String(file)), 'utf8') };
+  return { out: out(), csv: readFileSync(join(dir, String(file)), 'utf8') };
 }
 
 async function shown(tables: string) {
