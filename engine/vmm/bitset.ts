@@ -43,9 +43,7 @@ export class Bitset {
     const w1 = (end - 1) >>> 5;
     let added = 0;
     for (let w = w0; w <= w1; w++) {
-      let mask = -1;
-      if (w === w0) mask &= -1 << (start & 31);
-      if (w === w1) mask &= -1 >>> (31 - ((end - 1) & 31));
+      const mask = rangeMask(w, w0, w1, start, end);
       const old = words[w];
       added += popcount32(mask & ~old);
       words[w] = old | mask;
@@ -61,9 +59,7 @@ export class Bitset {
     const w1 = (end - 1) >>> 5;
     let removed = 0;
     for (let w = w0; w <= w1; w++) {
-      let mask = -1;
-      if (w === w0) mask &= -1 << (start & 31);
-      if (w === w1) mask &= -1 >>> (31 - ((end - 1) & 31));
+      const mask = rangeMask(w, w0, w1, start, end);
       const old = words[w];
       removed += popcount32(mask & old);
       words[w] = old & ~mask;
@@ -169,4 +165,12 @@ export function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+/** The bits of word `w` inside [start, end), whose words run from w0 to w1. */
+function rangeMask(w: number, w0: number, w1: number, start: number, end: number): number {
+  let mask = -1;
+  if (w === w0) mask &= -1 << (start & 31);
+  if (w === w1) mask &= -1 >>> (31 - ((end - 1) & 31));
+  return mask;
 }
