@@ -119,10 +119,11 @@ export function enableLogDirtyPtMasked(
 
   if (vm.dirtyGranularityPages > 1) {
     // Proposal (2M granularity): re-protect whole 2M frames, at every level.
+    // The frames' starts are computed inline: a closure here would capture `slot` and
+    // make every call allocate its context, millions of times in a first pass's CLEARs.
     const pages = vm.dirtyGranularityPages;
-    const frameStart = (rel: number): number => rel - ((slot.baseGfn + rel) % pages);
-    const lo = Math.max(frameStart(start), 0);
-    const hi = Math.min(frameStart(end) + pages, slot.npages);
+    const lo = Math.max(start - ((slot.baseGfn + start) % pages), 0);
+    const hi = Math.min(end - ((slot.baseGfn + end) % pages) + pages, slot.npages);
     if (vm.splitOnClear) flush = splitRangeEagerly(vm, slot, lo, hi, cost, 'write') || flush;
     const wp = tdp.wrprotRange(lo, hi, SpteLevel.PG_LEVEL_4K);
     cost.underWriteLock(wp.walked * costs.enableLogDirtyPerPage);

@@ -22,6 +22,9 @@ export interface SplitCount {
   tables: number;
 }
 
+/** What a split that found no huge page returns (shared: never written). */
+const NO_SPLIT: Readonly<SplitCount> = Object.freeze({ splits: 0, sptes: 0, tables: 0 });
+
 /** Result of a range walk that changes SPTEs. */
 export interface WalkCount {
   /** Leaf SPTEs visited. */
@@ -302,8 +305,10 @@ export class SlotTdp {
    * overlap the range are split to 4K).
    */
   splitHugePages(start: number, end: number, targetLevel: SpteLevel): SplitCount {
-    const count: SplitCount = { splits: 0, sptes: 0, tables: 0 };
-    if (start >= end || targetLevel >= SpteLevel.PG_LEVEL_1G) return count;
+    // Allocated at the first split: a CLEAR re-arms 64 pages at a time and calls this
+    // for each, and after the first pass almost every call splits nothing.
+    let count: SplitCount | null = null;
+    if (start >= end || targetLevel >= SpteLevel.PG_LEVEL_1G) return NO_SPLIT;
     const iEnd = this.idx1g(end - 1);
     for (let i = this.idx1g(start); i <= iEnd; i++) {
       const huge = this.spte1g[i];
@@ -312,6 +317,7 @@ export class SlotTdp {
       if (targetLevel === SpteLevel.PG_LEVEL_4K && r0 >= start && r0 + PAGES_1G <= end) {
         // Inline of 513 tdp_mmu_split_huge_page calls: the children of a 1G split are
         // identical, so the whole frame becomes 512 uniform 2M frames in two fills.
+        count ??= { splits: 0, sptes: 0, tables: 0 };
         const j0 = this.idx2m(r0);
         const child = makeHugePageSplitSpte(huge);
         this.spte1g[i] = SPTE_TABLE;
@@ -326,17 +332,17 @@ export class SlotTdp {
         count.tables += 1 + PTES_PER_TABLE;
         continue;
       }
-      addSplit(count, this.splitHugeSpte(SpteLevel.PG_LEVEL_1G, r0));
+      count = addSplit(count, this.splitHugeSpte(SpteLevel.PG_LEVEL_1G, r0));
     }
     if (targetLevel === SpteLevel.PG_LEVEL_4K) {
       const jEnd = this.idx2m(end - 1);
       for (let j = this.idx2m(start); j <= jEnd; j++) {
         if (isLastSpte(this.spte2m[j])) {
-          addSplit(count, this.splitHugeSpte(SpteLevel.PG_LEVEL_2M, this.relOf2m(j)));
+          count = addSplit(count, this.splitHugeSpte(SpteLevel.PG_LEVEL_2M, this.relOf2m(j)));
         }
       }
     }
-    return count;
+    return count ?? NO_SPLIT;
   }
 
   /** Zap the leaf at `level` containing `rel`. Returns true (a present SPTE changed). */
@@ -777,8 +783,11 @@ function popcount(x: number): number {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-function addSplit(into: SplitCount, add: SplitCount): void {
-  into.splits += add.splits;
-  into.sptes += add.sptes;
-  into.tables += add.tables;
+/** `into` (a new count if null) plus `add`; returns `into`. */
+function addSplit(into: SplitCount | null, add: SplitCount): SplitCount {
+  const sum = into ?? { splits: 0, sptes: 0, tables: 0 };
+  sum.splits += add.splits;
+  sum.sptes += add.sptes;
+  sum.tables += add.tables;
+  return sum;
 }
