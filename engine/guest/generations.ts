@@ -148,11 +148,15 @@ export class PageGenerations {
   /**
    * The destination received pages [start, end) with their current generations:
    * copies them into `dest` (same length and chunk size) and marks the pages current.
+   * Returns how many of them have generation 0 (never written: QEMU finds them zero
+   * and sends them as zero pages), counted on the one settle the copy needs.
    */
-  received(dest: PagedU32, start: number, end: number): void {
+  received(dest: PagedU32, start: number, end: number): number {
     this.settle(start, end);
+    const zeros = this.base.countEqual(start, end, 0);
     dest.copyRangeFrom(this.base, start, end);
     this.clearBehind(start, end);
+    return zeros;
   }
 
   /** Every generation, settled: for whole-slot comparisons (do not keep the reference). */

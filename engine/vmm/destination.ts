@@ -26,10 +26,13 @@ export class Destination {
     this.received = slots.map((s) => new Bitset(s.npages));
   }
 
-  /** The pages [start, end) of `slot` arrive with the source's current generations. */
-  receiveRange(slot: RamSlot, start: number, end: number): void {
-    slot.gen.received(this.gen[slot.index], start, end);
+  /**
+   * The pages [start, end) of `slot` arrive with the source's current generations.
+   * Returns how many of them were never written (generation 0: zero pages).
+   */
+  receiveRange(slot: RamSlot, start: number, end: number): number {
     this.received[slot.index].setRange(start, end);
+    return slot.gen.received(this.gen[slot.index], start, end);
   }
 
   receivedCount(): number {

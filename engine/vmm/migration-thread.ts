@@ -467,10 +467,9 @@ export class MigrationThread {
       const n = q - p;
       // A page the host discarded reads as zero: QEMU finds it zero and sends it so.
       const host = this.ctx.host;
-      const zeros = slot.gen.countEqual(p, p + n, 0) + (host ? host.zeroedIn(slot, p, p + n) : 0);
+      const zeros = this.sendRange(slot, p, p + n) + (host ? host.zeroedIn(slot, p, p + n) : 0);
       const normal = n - zeros;
       const bytes = zeros * ZERO_PAGE_WIRE_BYTES + normal * NORMAL_PAGE_WIRE_BYTES;
-      this.sendRange(slot, p, p + n);
       bmap.clearRange(p, p + n);
       link.send(bytes);
       if (stopped) this.downtimeBytes += bytes;
@@ -487,11 +486,15 @@ export class MigrationThread {
     return used;
   }
 
-  /** Pages [start, end) of `slot` reach the destination with their current generations. */
-  private sendRange(slot: RamSlot, start: number, end: number): void {
-    this.ctx.dest.receiveRange(slot, start, end);
+  /**
+   * Pages [start, end) of `slot` reach the destination with their current generations.
+   * Returns how many of them were never written (QEMU's zero pages).
+   */
+  private sendRange(slot: RamSlot, start: number, end: number): number {
+    const zeros = this.ctx.dest.receiveRange(slot, start, end);
     // The destination is current now: the next write to these pages is a new generation.
     slot.sensitive.addRange(start, end);
+    return zeros;
   }
 
   // ---- completion ----

@@ -27,7 +27,7 @@ describe('PageGenerations', () => {
     const g = new PageGenerations(PAGES, CHUNK_SHIFT);
     const dest = new PagedU32(PAGES, CHUNK_SHIFT);
     g.write(70);
-    g.received(dest, 64, 128);
+    expect(g.received(dest, 64, 128)).toBe(63); // the never-written pages: zero pages
     expect(dest.get(70)).toBe(1);
     expect(g.isBehind(70)).toBe(false);
     expect(g.write(70)).toBe(true);
@@ -84,7 +84,9 @@ describe('PageGenerations', () => {
           expect(g.write(p)).toBe(fresh);
         } else if (r < 0.8) {
           const end = Math.min(pages, p + 1 + rng.int(maxRange));
-          g.received(dest, p, end);
+          let zeros = 0;
+          for (let q = p; q < end; q++) if (gen[q] === 0) zeros++;
+          expect(g.received(dest, p, end)).toBe(zeros);
           for (let q = p; q < end; q++) destGen[q] = gen[q];
         } else if (r < 0.85) {
           gen[p]++;

@@ -64,3 +64,49 @@ describe('Bitset.orWordsMarking', () => {
     expect(marks.every((m) => m === 0)).toBe(true);
   });
 });
+
+describe('Bitset.nextSet', () => {
+  /** Blocks of 1024 bits: a sparse set over many of them, so that empty ones are skipped. */
+  const BITS = 40_000;
+  const OPS = 4000;
+
+  /** The first set bit in [from, end) by reading every bit. */
+  function scan(b: Bitset, from: number, end: number): number {
+    for (let i = from; i < end; i++) if (b.has(i)) return i;
+    return -1;
+  }
+
+  it('finds what a bit-by-bit scan finds, whatever set or cleared the bits before', () => {
+    const rng = new Rng(21);
+    const b = new Bitset(BITS);
+    const other = new Bitset(BITS);
+    for (let op = 0; op < OPS; op++) {
+      const p = rng.int(BITS);
+      const r = rng.next();
+      if (r < 0.25) b.set(p);
+      else if (r < 0.35) b.setRange(p, Math.min(BITS, p + rng.int(3000)));
+      else if (r < 0.6) b.clearRange(p, Math.min(BITS, p + rng.int(5000)));
+      else if (r < 0.7) b.clear(p);
+      else if (r < 0.75) {
+        const src = new Uint32Array(b.words.length);
+        src[rng.int(src.length)] = rng.nextU32();
+        if (rng.chance(0.5)) b.orWords(src);
+        else b.orWordsMarking(src, new Uint8Array(src.length), 0);
+      } else if (r < 0.78) {
+        other.set(p);
+        b.takeFrom(other);
+      } else if (r < 0.79) b.clearAll();
+      // A probe from anywhere, then a cursor's first steps from 0 (as a migration sends).
+      const from = rng.int(BITS);
+      const end = from + rng.int(BITS - from + 1);
+      expect(b.nextSet(from, end)).toBe(scan(b, from, end));
+      let at = 0;
+      for (let k = 0; k < 3 && at < BITS; k++) {
+        const i = b.nextSet(at, BITS);
+        expect(i).toBe(scan(b, at, BITS));
+        if (i < 0) break;
+        at = i + 1;
+      }
+    }
+  });
+});
