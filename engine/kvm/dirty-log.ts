@@ -80,6 +80,46 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
 }
 
 /**
+ * markPageDirtyInSlot for each of `gfns[start, end)`, all in `slot`, written by `vcpu`,
+ * as those calls in that order would leave the bitmap, its line owners and the stats.
+ * Precondition: bitmap mode at 4K granularity (no dirty ring) and integer costs; the
+ * returned cost in ns is the exact sum of what the calls would return.
+ */
+export function markPmlRunDirtyInSlot(
+  vm: Vm,
+  vcpu: Vcpu,
+  slot: Memslot,
+  gfns: Float64Array,
+  start: number,
+  end: number,
+): number {
+  const bitmap = slot.dirtyBitmap;
+  const base = slot.baseGfn;
+  if (!bitmap) {
+    let ns = 0;
+    for (let k = start; k < end; k++) ns += markPageDirtyInSlot(vm, vcpu, slot, gfns[k] - base);
+    return ns;
+  }
+  // markPageDirtyInSlot's bitmap case, with takeBitmapLine inline: a line costs a
+  // transfer the first time the run touches it if another writer had it last.
+  const owners = slot.bitmapLineOwner;
+  const owner = vcpu.id + 1;
+  let transfers = 0;
+  for (let k = start; k < end; k++) {
+    const rel = gfns[k] - base;
+    bitmap[rel >>> 5] |= 1 << (rel & 31);
+    const line = (rel / BITMAP_LINE_PAGES) | 0;
+    const last = owners[line];
+    if (last !== owner) {
+      if (last !== 0) transfers++;
+      owners[line] = owner;
+    }
+  }
+  vm.stats.bitmap_marks += end - start;
+  return (end - start) * vm.costs.markDirtyBitmap + transfers * vm.costs.cacheLineTransfer;
+}
+
+/**
  * set_bit_le is an atomic on the bitmap's cache line holding `rel`'s bit: if another
  * CPU wrote that line last, the line moves to this one first. Records `owner` as the
  * line's last writer; returns the transfer's cost in ns (0 if the line was local or

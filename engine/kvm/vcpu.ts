@@ -4,7 +4,7 @@ import type { Vm } from './vm.ts';
 import type { DirtyRing } from './dirty-ring.ts';
 import { ACCESS_OUTCOMES, Outcome, handleAccess } from './mmu.ts';
 import { markPageDirtyInSlot } from './dirty-log.ts';
-import { PmlBuffer } from './pml.ts';
+import { PmlBuffer, flushPmlBuffer } from './pml.ts';
 import {
   SPTE_DIRTY,
   SPTE_LEAF,
@@ -19,6 +19,10 @@ const NO_OWNERS = new Uint16Array(0);
 /** A 4K leaf that fast_page_fault can make writable: present, MMU-writable, not writable. */
 const FAST_FIX_MASK = SPTE_PRESENT | SPTE_LEAF | SPTE_WRITABLE | SPTE_MMU_WRITABLE;
 const FAST_FIX_OK = SPTE_PRESENT | SPTE_LEAF | SPTE_MMU_WRITABLE;
+
+/** A 4K leaf a PML-logged write dirties without a fault: present, writable, D clear. */
+const PML_LOG_MASK = SPTE_PRESENT | SPTE_LEAF | SPTE_WRITABLE | SPTE_DIRTY;
+const PML_LOG_OK = SPTE_PRESENT | SPTE_LEAF | SPTE_WRITABLE;
 
 /** Per-vCPU counters: accesses and KVM-added ns by outcome (indexed like ACCESS_OUTCOMES). */
 export interface VcpuStats {
@@ -324,11 +328,34 @@ export class Vcpu {
     this.lastMmuLock = MmuLockMode.None;
     const slot = vm.findSlot(gfn);
     if (slot) {
-      const spte = slot.tdp.spte4k[gfn - slot.baseGfn];
+      const s4 = slot.tdp.spte4k;
+      const rel = gfn - slot.baseGfn;
+      const spte = s4[rel];
       if (write ? (spte & SPTE_WRITE_OK) === SPTE_WRITE_OK : (spte & SPTE_PRESENT) !== 0) {
         this.lastCostNs = 0;
         stats.byOutcome[Outcome.NoFault]++;
         return Outcome.NoFault;
+      }
+      // A write to a present writable 4K leaf whose D-bit is clear, PML on and its
+      // buffer not full: the CPU sets D and logs the GPA, no exit. Exactly what
+      // handleAccess does for it (mmu.ts), inline for performance; any other case
+      // (a full buffer, PML off, a huge or uniform frame) takes the general path.
+      const pml = this.pml;
+      if (
+        write &&
+        (spte & PML_LOG_MASK) === PML_LOG_OK &&
+        pml !== null &&
+        !pml.full &&
+        vm.pmlActive
+      ) {
+        s4[rel] = spte | SPTE_DIRTY;
+        pml.log(gfn);
+        vm.stats.pml_logged++;
+        const ns = vm.costs.pmlLog;
+        this.lastCostNs = ns;
+        stats.byOutcome[Outcome.PmlLogged]++;
+        stats.nsByOutcome[Outcome.PmlLogged] += ns;
+        return Outcome.PmlLogged;
       }
     }
     const outcome = handleAccess(this, gfn, write);
@@ -352,16 +379,7 @@ export class Vcpu {
    */
   afterExit(): void {
     const pml = this.pml;
-    if (pml && pml.count > 0) {
-      const vm = this.vm;
-      let ns = 0;
-      pml.drain((gfn) => {
-        const slot = vm.findSlot(gfn);
-        ns += vm.costs.pmlDrainPerEntry;
-        if (slot) ns += markPageDirtyInSlot(vm, this, slot, gfn - slot.baseGfn);
-      });
-      this.lastCostNs += ns;
-    }
+    if (pml && pml.count > 0) this.lastCostNs += flushPmlBuffer(this.vm, this, pml);
     this.vm.rings?.release(this.id);
   }
 
