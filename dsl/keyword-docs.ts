@@ -23,8 +23,9 @@ export function keywordDocs(): Readonly<Record<string, string>> {
   if (keywordEntries === undefined) {
     const docs: Record<string, string> = {};
     for (const s of statements()) {
+      // A keyword documented alike in two statements (`vary`) is told once.
       for (const [k, doc] of Object.entries(s.keywords))
-        docs[k] = docs[k] ? `${docs[k]} ${doc}` : doc;
+        docs[k] = docs[k] && !docs[k].includes(doc) ? `${docs[k]} ${doc}` : doc;
     }
     keywordEntries = docs;
   }

@@ -93,7 +93,7 @@ function slotAxes<V>(
           column: a.column,
           dim: a.dim,
           ...(a.unit === undefined ? {} : { unit: a.unit }),
-          source: 'family',
+          source: a.vary ? 'vary' : 'family',
         });
   if (listed)
     for (const c of columns) {
@@ -125,13 +125,13 @@ export function experimentAxes(slots: Slots, options: readonly OptionAxis[]): Ax
     ...slotAxes('costs', slots.costs, PLAN_COLUMNS.costs, (p) => p.costs),
   ];
   for (const o of options)
-    if (o.listed)
+    if (o.listed || o.vary)
       axes.push({
         column: o.column,
         dim: 'time',
         ...(o.unit === undefined ? {} : { unit: o.unit }),
         values: distinct(o.values.map((v) => v.param)),
-        source: 'option',
+        source: o.vary ? 'vary' : 'option',
         valueAt: (point) => point.options.find((x) => x.option === o)?.param ?? null,
       });
   return axes;

@@ -459,8 +459,12 @@ export class Definitions {
       }
     }
     const ownAxes = this.ownAxes.get(def) ?? [];
+    // A `vary` axis has one value, so it changes nothing between variants; it is kept
+    // as the column of the value picked unless the definition sets the field again.
     const live = base.axes.map(
-      (a, i) => !ownAxes.some((o) => o.column === a.column) && changesValue(variants, i),
+      (a, i) =>
+        !ownAxes.some((o) => o.column === a.column) &&
+        (a.vary === true || changesValue(variants, i)),
     );
     const axes = [...base.axes.filter((_, i) => live[i]), ...ownAxes];
     if (live.every(Boolean)) return { axes, variants };

@@ -28,8 +28,12 @@ export interface Axis {
   unit?: string;
   /** The values in that unit, in the order they are expanded. */
   values: ParamValue[];
-  /** A swept field of a family, a run option with a list, or a field that differs between named definitions. */
-  source: 'family' | 'option' | 'differs';
+  /**
+   * A swept field of a family, a run option with a list, a field that differs between
+   * named definitions, or a field or run option whose one value `vary` picked for the
+   * variant compiled (dsl/compile/variant.ts).
+   */
+  source: 'family' | 'option' | 'differs' | 'vary';
 }
 
 /** An operator of a binary expression. */

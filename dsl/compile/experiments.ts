@@ -227,7 +227,7 @@ function checkColumnsUnique(axes: readonly Axis[], span: Span, diags: Diagnostic
 
 /** "bandwidth (7) × vcpus (8) × 3 seeds = 168 plans", or with the points counted. */
 export function describePlans(axes: readonly Axis[], points: number, seeds: number): string {
-  const free = axes.filter((a) => a.source !== 'differs');
+  const free = axes.filter((a) => a.source !== 'differs' && a.source !== 'vary');
   const sizes = free.map((a) => `${a.column} (${a.values.length})`);
   const seedText = `${seeds} seed${seeds === 1 ? '' : 's'}`;
   const plans = (points * seeds).toLocaleString('en-US');
@@ -525,6 +525,7 @@ function runOptions(
           param: inUnit({ dim: 'time', num: BigInt(x.value), den: 1n }, unit),
         })),
         listed: (v.kind === 'list' || v.kind === 'range') && !v.vary,
+        ...((v.kind === 'list' || v.kind === 'range') && v.vary ? { vary: true as const } : {}),
       });
     }
   }

@@ -19,12 +19,16 @@ export interface Param {
   text: string;
   /** The exact quantity, for converting into another unit. */
   q?: Quantity;
+  /** Picked by `vary` for the variant compiled: a column, but not part of the label. */
+  vary?: true;
 }
 
 /** A swept field of a family: the column it fills and its values, in order. */
 export interface FamilyAxis extends Pick<Axis, 'column' | 'dim' | 'unit' | 'values'> {
   /** The list or range as written. */
   span: Span;
+  /** A `vary` bound: the one value the variant picked. */
+  vary?: true;
 }
 
 /** One definition of a family, and the values of its swept fields. */
@@ -75,6 +79,7 @@ export function axisOf(f: SweptField): FamilyAxis {
     ...(f.unit === undefined ? {} : { unit: f.unit }),
     values: f.values.map((v) => v.param),
     span: f.span,
+    ...(f.vary === undefined ? {} : { vary: true as const }),
   };
 }
 
@@ -116,6 +121,7 @@ export function propertyVariants(
         value: v.param,
         text: v.text,
         ...(v.q === undefined ? {} : { q: v.q }),
+        ...(f.vary === undefined ? {} : { vary: true as const }),
       };
     });
     out.push({ props: variantProps, params });

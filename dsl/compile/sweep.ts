@@ -52,6 +52,8 @@ export interface OptionAxis {
   values: OptionValue[];
   /** Written as a list or a range: a column, and part of every label. */
   listed: boolean;
+  /** Written as `vary` bounds: one value picked, a column but not part of the label. */
+  vary?: true;
 }
 
 /** What an experiment combines: each list is one factor of the product. */
@@ -127,12 +129,13 @@ export function planOf(point: SweepPoint, seed: number): RunPlan {
 
 /**
  * The label of a point with a seed: the names chosen, `costs=NAME`, each swept value
- * and listed option as `column=value` (as written), then `seed=N`.
+ * and listed option as `column=value` (as written), then `seed=N`. A value `vary`
+ * picked is left out: it is the same in every plan of the variant.
  */
 export function labelOf(point: SweepPoint, seed: number): string {
   const { vm, tracking, migration, costs } = point;
   const swept = [vm, tracking, migration, costs].flatMap((c) =>
-    c.params.map((p) => `${p.column}=${p.text}`),
+    c.params.filter((p) => !p.vary).map((p) => `${p.column}=${p.text}`),
   );
   return [
     vm.name,

@@ -55,10 +55,16 @@ export class VariantPicker {
     return chosen;
   }
 
-  /** `props` with every `vary` bound replaced by the value this variant picks. */
+  /**
+   * `props` with every `vary` bound narrowed to the value this variant picks: a swept
+   * field of one value, so the definition keeps the column a sweep of those bounds
+   * fills (same name and unit), and the label leaves it out (family.ts, sweep.ts).
+   */
   resolve(owner: string, props: readonly BoundProperty[]): BoundProperty[] {
     const one = (b: Bound | undefined): Bound | undefined =>
-      b?.type === 'sweep' && b.sweep.vary !== undefined ? this.pick(owner, b.sweep).bound : b;
+      b?.type === 'sweep' && b.sweep.vary !== undefined
+        ? { ...b, sweep: { ...b.sweep, values: [this.pick(owner, b.sweep)] } }
+        : b;
     return props.map((p) => ({
       ...p,
       args: p.args.map(one),

@@ -39,6 +39,7 @@ export function describeAxis(a: Axis): string {
     plural(a.values.length, 'value'),
     ...(a.unit === undefined ? [] : [a.unit]),
     ...(a.source === 'differs' ? ['differs between the names'] : []),
+    ...(a.source === 'vary' ? ['picked by vary'] : []),
   ];
   return `${a.column} (${about.join(', ')}): ${shown.join(', ')}`;
 }

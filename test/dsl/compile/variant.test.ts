@@ -74,6 +74,56 @@ describe('vary', () => {
     );
   });
 
+  it('makes each value picked a column with the name, unit and value a one-value sweep gives', () => {
+    const text = LAB.replace('max_time 1s', 'max_time vary [1s, 2s]');
+    const r = compile(text, { variant: 3 });
+    expect(r.diagnostics).toEqual([]);
+    const v = Object.fromEntries(r.program.variant!.picks.map((p) => [p.column, p.text]));
+    const swept = compile(
+      text
+        .replace('vary 10k/s..40k/s step 10k/s', `[${v.rate}]`)
+        .replace('vary [8MiB, 16MiB]', `[${v.set}]`)
+        .replace('vary [1s, 2s]', `[${v.max_time}]`)
+        .replace('vary 1..1000', v.seed!),
+    ).program.experiments[0]!;
+    const [e] = r.program.experiments;
+    expect(e!.axes!.map((a) => a.source)).toEqual(['family', 'vary', 'vary', 'vary']);
+    expect(e!.axes!.map(({ source: _, ...a }) => a)).toEqual(
+      swept.axes!.map(({ source: _, ...a }) => a),
+    );
+    expect(e!.plans.map((p) => p.params)).toEqual(swept.plans.map((p) => p.params));
+    expect(e!.plans[0]!.params).toMatchObject({
+      rate: parseFloat(v.rate!),
+      set: parseFloat(v.set!),
+    });
+    // The label leaves the picks out: they are the same in every plan of the variant.
+    expect(swept.plans[0]!.label).toContain(`/rate=${v.rate}/`);
+    expect(e!.plans[0]!.label).toBe(`web/bitmap/link/vcpus=1/seed=${v.seed}`);
+  });
+
+  it("keeps a picked value's column in a definition that extends it, and lets a run's where name it", () => {
+    const r = compile(LAB, { variant: 3 });
+    const rate = r.program.variant!.picks[0]!.text;
+    const extended = LAB.replace(
+      'tracking bitmap',
+      'vm web2 extends web { vcpus 4 }\ntracking bitmap',
+    ).replace('sweep web', 'sweep web2');
+    const e = compile(extended, { variant: 3 }).program.experiments[0]!;
+    expect(e.axes!.map((a) => a.column)).toEqual(['rate', 'set']);
+    const { vcpus: _, ...picked } = r.program.experiments[0]!.plans[0]!.params!;
+    expect(picked.rate).toBe(parseFloat(rate));
+    expect(e.plans.map((p) => p.params)).toEqual([picked]);
+    const kept = compile(LAB.replace('max_time 1s', `max_time 1s where rate = ${rate}`), {
+      variant: 3,
+    });
+    expect(kept.diagnostics).toEqual([]);
+    expect(kept.program.experiments[0]!.plans).toHaveLength(2);
+    const none = compile(LAB.replace('max_time 1s', `max_time 1s where rate != ${rate}`), {
+      variant: 3,
+    });
+    expect(none.diagnostics.map((d) => d.code)).toEqual(['no-point-kept']);
+  });
+
   it('leaves a text without vary alone, and is kept as written by fmt', () => {
     expect(compile('vm a { vcpus 2 }', { variant: 5 }).program.variant).toBeUndefined();
     expect(format(LAB).text).toBe(LAB);
