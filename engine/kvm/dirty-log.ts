@@ -147,6 +147,34 @@ export function enableLogDirtyPtMasked(
   maskHi: number,
   cost: OpCost,
 ): boolean {
+  if (
+    vm.params.tdp &&
+    vm.arch !== 'arm64' &&
+    vm.dirtyGranularityPages === 1 &&
+    (maskLo !== 0 || maskHi !== 0) &&
+    slot.tdp.emptyAt(relBase, Math.min(relBase + 63, slot.npages - 1))
+  ) {
+    // Nothing is mapped under these 64 pages (most of a large slot when a first pass
+    // CLEARs all of it): the split, the huge-page protection and the 4K walk of the
+    // x86 TDP path find nothing there and charge nothing past the mask's own cost.
+    cost.underWriteLock(vm.costs.enableLogDirtyMask);
+    return false;
+  }
+  return enableLogDirtyPtMaskedWalk(vm, slot, relBase, maskLo, maskHi, cost);
+}
+
+/**
+ * enableLogDirtyPtMasked without its shortcut for pages nothing maps: every path
+ * walks. Exported for the test that holds the shortcut to it.
+ */
+export function enableLogDirtyPtMaskedWalk(
+  vm: Vm,
+  slot: Memslot,
+  relBase: number,
+  maskLo: number,
+  maskHi: number,
+  cost: OpCost,
+): boolean {
   if (maskLo === 0 && maskHi === 0) return false;
   const first =
     maskLo !== 0 ? 31 - Math.clz32(maskLo & -maskLo) : 63 - Math.clz32(maskHi & -maskHi);

@@ -504,6 +504,21 @@ export class SlotTdp {
   }
 
   /**
+   * True if no SPTE maps pages [start, last] (`last` inclusive): no 1G leaf covers
+   * them and their 2M entries are empty (no leaf, no table of 4K SPTEs), so a walk of
+   * any kind over them finds nothing.
+   */
+  emptyAt(start: number, last: number): boolean {
+    for (let j = this.idx2m(start), jEnd = this.idx2m(last); j <= jEnd; j++) {
+      if (this.spte2m[j] !== 0) return false;
+    }
+    for (let i = this.idx1g(start), iEnd = this.idx1g(last); i <= iEnd; i++) {
+      if (isLastSpte(this.spte1g[i])) return false;
+    }
+    return true;
+  }
+
+  /**
    * `kvm_mmu_recover_huge_pages` / zap collapsible SPTEs: drop the tables of every
    * frame in [start, end) that `maxLevel` allows to be mapped huge again, so the next
    * fault maps it huge. Returns leaf SPTEs zapped and whether to flush.
