@@ -27,7 +27,7 @@ commands:
   check FILE.mmu   print the file's diagnostics without running anything
   plan FILE.mmu    print the plans a run would run, with their hashes (--json)
   figure FILE.mmu  run the file and write each chart as SVG, PDF or PNG (Chromium)
-  fmt FILE.mmu     print the file in canonical layout (--check for CI, --write)
+  fmt FILE...      print a .mmu file or notebook in canonical layout (--check for CI, --write)
   merge DIR...     join the Arrow files of a sweep's shards into one per table
   kernel install   install the Jupyter kernel (kernel uninstall removes it)
   help [COMMAND]   show this text, or a command's
@@ -312,22 +312,27 @@ function jobsOption(command: string, jobs: string | true | undefined): number | 
 }
 
 export interface FmtArgs {
-  file: string;
-  /** Exit 1 when the file is not in canonical layout; print nothing else. */
+  /** .mmu files or mmulab notebooks; several only with --check or --write. */
+  files: string[];
+  /** Exit 1 when a file is not in canonical layout; print nothing else. */
   check: boolean;
-  /** Rewrite the file in place instead of printing it. */
+  /** Rewrite the files in place instead of printing one. */
   write: boolean;
 }
 
-export const FMT_HELP = `usage: mmulab fmt FILE.mmu [--check | --write]
+export const FMT_HELP = `usage: mmulab fmt FILE... [--check | --write]
 
-Print FILE.mmu in the canonical layout: one field per line, two spaces per level,
+Print FILE in the canonical layout: one field per line, two spaces per level,
 comments kept, literals as written. Formatting twice changes nothing, and formatting
 never changes the compiled plan.
 
+FILE is a .mmu file or an mmulab notebook (.ipynb): a notebook's code cells are
+formatted cell by cell, its kernel commands (%help, %variant N) and Markdown as they
+are. With several files give --check or --write.
+
 options:
-  --check      print nothing; exit 1 if the file is not formatted (for CI)
-  --write      rewrite the file in place
+  --check      print nothing; exit 1 if a file is not formatted (for CI)
+  --write      rewrite the files in place
   -h, --help   show this text
 
 exit codes: 0 ok (or already formatted with --check), 1 syntax errors or not
@@ -344,12 +349,17 @@ export function parseFmtArgs(argv: readonly string[], cwd: string): FmtArgs | nu
   const { options, positionals } = parseArgs('mmulab fmt', argv, FMT_OPTIONS);
   if (options.has('help')) return null;
   const args = {
-    file: oneFile('mmulab fmt', positionals, cwd),
+    files: someFiles('mmulab fmt', positionals, cwd),
     check: options.has('check'),
     write: options.has('write'),
   };
   if (args.check && args.write) {
     throw new UsageError(`mmulab fmt: --check and --write exclude each other; use one of them.`);
+  }
+  if (args.files.length > 1 && !args.check && !args.write) {
+    throw new UsageError(
+      `mmulab fmt: ${args.files.length} files and nothing to do with them; add --check (report the files not formatted) or --write (rewrite them).`,
+    );
   }
   return args;
 }
@@ -480,6 +490,12 @@ function oneFile(command: string, positionals: readonly string[], cwd: string): 
   }
   if (!isFile) throw new UsageError(`${command}: '${file}' is not a file; give a .mmu file.`);
   return file;
+}
+
+/** One or more existing files (`mmulab fmt`); the same messages as oneFile. */
+function someFiles(command: string, positionals: readonly string[], cwd: string): string[] {
+  if (positionals.length === 0) return [oneFile(command, positionals, cwd)];
+  return positionals.map((file) => oneFile(command, [file], cwd));
 }
 
 export const KERNEL_HELP = `usage: mmulab kernel install [--user | --sys-prefix | --prefix DIR] [--name N]

@@ -30,6 +30,7 @@ import { runEnvironment } from '../output/environment.ts';
 import { variantLines } from '../../dsl/compile/variant.ts';
 import type { SourceText } from '../output/environment.ts';
 import { CompileStopped, InThreadCompiler } from './cell-compile.ts';
+import { splitCell } from '../experiment/cell-parts.ts';
 import type { CellCompiler, CompiledCell } from './cell-compile.ts';
 import type { ErrorContent, PagePayload, Payload } from './protocol.ts';
 
@@ -99,41 +100,6 @@ ${Object.values(KERNEL_COMMANDS)
 Press Shift-Tab on a word for its documentation, Tab to complete.
 In a console, exit or quit ends the session.
 The language reference: docs/language.md in the mmulab repository.`;
-
-/** A part of a cell: kernel command lines, or language lines (others blanked). */
-type Part =
-  | { kind: 'command'; name: string; arg: string; line: number; column: number; text: string }
-  | { kind: 'code'; text: string };
-
-const COMMAND_LINE = /^[ \t]*%(\w*)[ \t]*(.*?)[ \t]*$/;
-
-/** Split a cell into its parts; code keeps its line numbers by blanking the other lines. */
-export function splitCell(code: string): Part[] {
-  const lines = code.split(/\r?\n/);
-  const parts: Part[] = [];
-  let chunk: string[] | undefined;
-  lines.forEach((text, i) => {
-    const m = COMMAND_LINE.exec(text);
-    if (m) {
-      if (chunk) parts.push({ kind: 'code', text: chunk.join('\n') });
-      chunk = undefined;
-      parts.push({
-        kind: 'command',
-        name: m[1] ?? '',
-        arg: m[2] ?? '',
-        line: i + 1,
-        column: text.indexOf('%') + 1,
-        text: text.trim(),
-      });
-    } else {
-      chunk ??= new Array<string>(i).fill('');
-      chunk.push(text);
-    }
-  });
-  if (chunk && chunk.some((l) => l.trim() !== ''))
-    parts.push({ kind: 'code', text: chunk.join('\n') });
-  return parts;
-}
 
 function errorOf(ename: string, evalue: string, traceback: string[]): CellOutcome {
   return { status: 'error', error: { ename, evalue, traceback } };

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { format } from '../../dsl/format.ts';
+import { formatNotebook } from '../../kernel/cli/fmt-notebook.ts';
 import { notebookNames, readSource, ROOT } from '../../scripts/notebooks.ts';
 
 /**
@@ -20,6 +21,14 @@ describe('shipped mmulab text is in canonical layout', () => {
   it.each(files('examples', '.mmu').map((f) => [relative(ROOT, f), f]))('%s', (_name, path) => {
     const text = readFileSync(path, 'utf8');
     const r = format(text);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.text).toBe(text);
+  });
+
+  it.each(notebookNames().map((n) => [n]))('notebooks/%s.ipynb, as mmulab fmt reads it', (name) => {
+    const path = join(ROOT, 'notebooks', `${name}.ipynb`);
+    const text = readFileSync(path, 'utf8');
+    const r = formatNotebook(text, path);
     expect(r.diagnostics).toEqual([]);
     expect(r.text).toBe(text);
   });

@@ -44,6 +44,24 @@ describe('mmulab fmt', () => {
     expect(mmulab(dir, 'fmt', '--check', 'main.mmu').code).toBe(0);
   });
 
+  it('checks several files at once, naming each one that is not formatted', () => {
+    const dir = project();
+    writeFileSync(join(dir, 'ok.mmu'), 'tracking t { dirty_log manual }\n');
+    const r = mmulab(dir, 'fmt', '--check', 'ok.mmu', 'main.mmu', 'common.mmu');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("main.mmu is not formatted; run 'mmulab fmt --write main.mmu'");
+    expect(r.err).not.toContain('ok.mmu');
+    expect(r.err).not.toContain('common.mmu');
+    expect(mmulab(dir, 'fmt', '--write', 'ok.mmu', 'main.mmu').code).toBe(0);
+    expect(mmulab(dir, 'fmt', '--check', 'ok.mmu', 'main.mmu', 'common.mmu').code).toBe(0);
+  });
+
+  it('refuses several files without --check or --write, saying which to add', () => {
+    const r = mmulab(project(), 'fmt', 'main.mmu', 'common.mmu');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('add --check');
+  });
+
   it('rejects --check with --write as a usage error', () => {
     const r = mmulab(project(), 'fmt', '--check', '--write', 'main.mmu');
     expect(r.code).toBe(2);
@@ -68,5 +86,77 @@ describe('use "file.mmu" from the command line', () => {
       'common.mmu:6:1: error: use "main.mmu" makes a cycle: main.mmu -> common.mmu -> main.mmu.',
     );
     expect(r.out).not.toContain(dir);
+  });
+});
+
+/** An nbformat 4.5 notebook with these cells, as Jupyter writes it. */
+function notebook(language: string, cells: { cell_type: string; source: string[] }[]): string {
+  const nb = {
+    cells: cells.map((c, i) => ({
+      ...c,
+      id: `c${i}`,
+      metadata: {},
+      ...(c.cell_type === 'code' ? { execution_count: null, outputs: [] } : {}),
+    })),
+    metadata: { kernelspec: { name: language, display_name: language, language } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  return `${JSON.stringify(nb, null, 1)}\n`;
+}
+
+describe('mmulab fmt on a notebook', () => {
+  const cells = [
+    { cell_type: 'markdown', source: ['# A lab\n', '\n', 'migration  m {bandwidth 1Gbit/s}\n'] },
+    {
+      cell_type: 'code',
+      source: ['%variant 2\n', 'migration m {bandwidth 1Gbit/s, downtime 300ms}\n', '%help table'],
+    },
+    { cell_type: 'code', source: ['tracking t { dirty_log manual }'] },
+  ];
+
+  it('formats the code cells between kernel commands and leaves Markdown and commands as written', () => {
+    const dir = project();
+    const text = notebook('mmulab', cells);
+    writeFileSync(join(dir, 'lab.ipynb'), text);
+    const check = mmulab(dir, 'fmt', '--check', 'lab.ipynb');
+    expect(check.code).toBe(1);
+    expect(check.err).toContain("lab.ipynb is not formatted; run 'mmulab fmt --write lab.ipynb'");
+    expect(mmulab(dir, 'fmt', '--write', 'lab.ipynb').code).toBe(0);
+    const written = readFileSync(join(dir, 'lab.ipynb'), 'utf8');
+    const expected = JSON.parse(text) as { cells: { source: string[] }[] };
+    expected.cells[1].source = [
+      '%variant 2\n',
+      'migration m { bandwidth 1Gbit/s, downtime 300ms }\n',
+      '%help table',
+    ];
+    // Only the one cell changed, in Jupyter's layout, and the file checks clean now.
+    expect(written).toBe(`${JSON.stringify(expected, null, 1)}\n`);
+    expect(mmulab(dir, 'fmt', '--check', 'lab.ipynb').code).toBe(0);
+  });
+
+  it('shows a syntax error at its line in its cell, and changes nothing', () => {
+    const dir = project();
+    const bad = [cells[0], { cell_type: 'code', source: ['%variant 2\n', '\n', 'tracking t {'] }];
+    const text = notebook('mmulab', bad);
+    writeFileSync(join(dir, 'lab.ipynb'), text);
+    const r = mmulab(dir, 'fmt', '--write', 'lab.ipynb');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/lab\.ipynb \[cell 2\]:3:\d+: error: /);
+    expect(r.err).toContain('tracking t {');
+    expect(r.err).toContain('lab.ipynb has syntax errors');
+    expect(readFileSync(join(dir, 'lab.ipynb'), 'utf8')).toBe(text);
+  });
+
+  it('leaves a TypeScript notebook as it is and says so, and refuses a file that is no notebook', () => {
+    const dir = project();
+    writeFileSync(join(dir, 'ts.ipynb'), notebook('typescript', [cells[2]]));
+    const ts = mmulab(dir, 'fmt', '--check', 'ts.ipynb', 'common.mmu');
+    expect(ts.code).toBe(0);
+    expect(ts.err).toContain('ts.ipynb is a typescript notebook');
+    writeFileSync(join(dir, 'broken.ipynb'), '{"cells": [');
+    const broken = mmulab(dir, 'fmt', '--check', 'broken.ipynb');
+    expect(broken.code).toBe(1);
+    expect(broken.err).toContain('broken.ipynb is not a notebook: its JSON does not parse');
   });
 });
