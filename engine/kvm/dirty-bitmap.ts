@@ -132,14 +132,19 @@ export function clearDirtyLog(
   const cost = new OpCost();
   cost.add(vm.costs.ioctl + nWords64 * 8 * vm.costs.bitmapCopyPerByte);
   vm[INTERNAL].syncDirtyLog(cost);
-  const user = new DataView(bitmap.buffer, bitmap.byteOffset, nWords64 * 8);
+  // The user's bitmap as 32-bit words, as getDirtyLog reads the kernel's (a
+  // little-endian host); an unaligned buffer is copied first.
+  const user =
+    bitmap.byteOffset % 4 === 0
+      ? new Uint32Array(bitmap.buffer, bitmap.byteOffset, nWords64 * 2)
+      : new Uint32Array(bitmap.slice(0, nWords64 * 8).buffer);
   const kernel = slot.dirtyBitmap as Uint32Array;
   const base = firstPage / 32;
   let flush = false;
   cost.underWriteLock(nWords64 * vm.costs.bitmapWordScan);
   for (let i = 0; i < nWords64; i++) {
-    const uLo = user.getUint32(i * 8, true);
-    const uHi = user.getUint32(i * 8 + 4, true);
+    const uLo = user[2 * i];
+    const uHi = user[2 * i + 1];
     if ((uLo | uHi) === 0) continue;
     const w = base + i * 2;
     // atomic_long_fetch_andnot: only bits that were set are re-armed. Bits past the
