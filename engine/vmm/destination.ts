@@ -1,6 +1,6 @@
 import type { RamSlot } from '../guest/memory.ts';
 import { PagedU32 } from '../guest/paged-u32.ts';
-import { Bitset } from './bitset.ts';
+import { ChunkedBitset } from './chunked-bitset.ts';
 
 /** A page whose destination copy differs from the source when migration completed. */
 export interface StalePage {
@@ -13,17 +13,18 @@ export interface StalePage {
 /**
  * The destination's copy of guest RAM: for each page, the generation it received
  * (PagedU32, so a 1 TiB guest costs memory only where pages were written) and
- * whether it received the page at all.
+ * whether it received the page at all (a ChunkedBitset: a first pass fills it in
+ * order without touching 32 MiB per TiB).
  */
 export class Destination {
   private readonly gen: PagedU32[];
-  private readonly received: Bitset[];
+  private readonly received: ChunkedBitset[];
   private readonly slots: readonly RamSlot[];
 
   constructor(slots: readonly RamSlot[]) {
     this.slots = slots;
     this.gen = slots.map((s) => new PagedU32(s.npages));
-    this.received = slots.map((s) => new Bitset(s.npages));
+    this.received = slots.map((s) => new ChunkedBitset(s.npages));
   }
 
   /**
