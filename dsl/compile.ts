@@ -21,10 +21,11 @@ import type { CompiledExperiment } from './compile/experiments.ts';
 import { traceRows } from './compile/files.ts';
 import type { FileContext, FileLoader } from './compile/files.ts';
 import { anyRunColumns, columnsOfExperiments } from './compile/columns.ts';
+import { experimentGroups, groupOfLine } from './compile/output-groups.ts';
 import { Lets } from './compile/lets.ts';
 import { compileOutput } from './compile/outputs.ts';
 import type { CompiledOutput, OutputContext } from './compile/outputs.ts';
-import type { LetDefinition } from './compile/experiment-types.ts';
+import type { Axis, LetDefinition } from './compile/experiment-types.ts';
 import { EMPTY_SCOPE } from './compile/scope.ts';
 import type { Scope } from './compile/scope.ts';
 import { compileUses } from './compile/use.ts';
@@ -118,6 +119,14 @@ export interface CompileResult {
   sources: ReadonlyMap<string, string>;
 }
 
+/** The statements that show or check results: they end a group of experiments. */
+const OUTPUT_KINDS: ReadonlySet<Statement['kind']> = new Set([
+  'table',
+  'plot',
+  'expect',
+  'predict',
+  'export',
+]);
 /**
  * A diagnostic of `compile(text, { file })` rendered (caret and all) against the text
  * it points into: a used file's, or `text` itself.
@@ -239,6 +248,19 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
     text,
     plots: plotNames(ast.statements, diagnostics),
   };
+  // Each output reads the runs of its group of experiments (output-groups.ts), as the
+  // front ends show it: a plot after the first sweep is not checked against the axes of
+  // a sweep written below it.
+  const outputLines = ast.statements
+    .filter(
+      (s) => OUTPUT_KINDS.has(s.kind) && !(s.kind === 'expect' && s.view.text === EXPLORE_VIEW),
+    )
+    .map((s) => s.span.line);
+  const groups = experimentGroups(program.experiments, outputLines);
+  const axesAt = (line: number): readonly Axis[] =>
+    groups.length > 1
+      ? (columnsOfExperiments(groups[groupOfLine(line, groups)])?.axes ?? [])
+      : context.axes;
   for (const s of ast.statements) {
     switch (s.kind) {
       case 'table':
@@ -252,7 +274,7 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
           if (o) (program.exploreExpects ??= []).push(o);
           break;
         }
-        const o = compileOutput(s, context, diagnostics);
+        const o = compileOutput(s, { ...context, axes: axesAt(s.span.line) }, diagnostics);
         if (o) program.outputs.push(o);
         break;
       }

@@ -1,5 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import type { CompiledOutput, LetDefinition } from '../../dsl/compile.ts';
+import { experimentGroups, groupOfLine } from '../../dsl/compile/output-groups.ts';
 import type { ResultTableName } from '../../engine/results.ts';
 import { evaluateExpect } from '../experiment/expect.ts';
 import type { ExpectResult } from '../experiment/expect.ts';
@@ -83,10 +84,8 @@ export interface ExperimentShown {
 
 /**
  * What every experiment of a text shows, as the CLI, the report, the kernel and tslab
- * lay it out. An output applies to the experiments it follows: those written after the
- * output statements before them (`run a ...`, `run b ...`, outputs, `run c ...`,
- * outputs: the first outputs read a and b, the last c), as a notebook cell's outputs
- * read that cell's runs; outputs written before any experiment apply to the first ones.
+ * lay it out. An output applies to the experiments it follows (dsl/compile/output-groups.ts:
+ * the compiler checks it against the same runs).
  * Experiments that came from another text (a notebook's earlier cell, `fromText`
  * false) take every output. Within the experiments an `expect` applies to, one whose
  * `where` leaves no row of an experiment is about the others; it fails for having no
@@ -98,9 +97,14 @@ export function shownByExperiment(
   lets: readonly LetDefinition[] = [],
   fromText = true,
 ): ExperimentShown[] {
-  const groups = fromText ? followedGroups(experiments, outputs) : [[...experiments]];
+  const groups = fromText
+    ? experimentGroups(
+        experiments,
+        outputs.map((o) => o.line),
+      )
+    : [[...experiments]];
   return groups.flatMap((group, g) => {
-    const own = fromText ? outputs.filter((o) => groupOf(o, groups) === g) : outputs;
+    const own = fromText ? outputs.filter((o) => groupOfLine(o.line, groups) === g) : outputs;
     const shown = group.map((experiment) => ({
       experiment,
       items: shownOutputs(experiment, own, lets),
@@ -122,35 +126,6 @@ export function shownByExperiment(
       items: items.filter((i) => i.kind !== 'expect' || !aboutNothing.has(i.result)),
     }));
   });
-}
-
-/**
- * The experiments of a text in groups, in text order: a group ends where an output
- * statement comes before the next experiment.
- */
-function followedGroups(
-  experiments: readonly ExperimentRun[],
-  outputs: readonly CompiledOutput[],
-): ExperimentRun[][] {
-  const groups: ExperimentRun[][] = [];
-  let last: number | undefined;
-  for (const e of [...experiments].sort((a, b) => a.line - b.line)) {
-    const split =
-      last === undefined || outputs.some((o) => o.line > (last ?? 0) && o.line < e.line);
-    if (split) groups.push([e]);
-    else groups[groups.length - 1].push(e);
-    last = e.line;
-  }
-  return groups;
-}
-
-/** The group an output follows: the last that starts before its line, else the first. */
-function groupOf(output: CompiledOutput, groups: readonly ExperimentRun[][]): number {
-  let at = 0;
-  groups.forEach((g, i) => {
-    if (g[0].line < output.line) at = i;
-  });
-  return at;
 }
 
 /**
