@@ -579,36 +579,43 @@ export class VcpuThread {
     }
     const gfn = slot.memslot.baseGfn + rel;
     const vcpu = this.vcpu;
-    let ns = 0;
-    let outcome: Outcome;
-    while (true) {
-      outcome = vcpu.accessFast(gfn, write);
-      const cost = vcpu.lastCostNs;
-      ns += cost;
-      const cause = CAUSE_OF_OUTCOME[outcome];
-      if (cause >= 0) this.stallNs[cause] += cost;
-      // The fault waited for mmu_lock behind the other vCPUs and the VMM's ioctls.
-      const wait = ctx.mmuLockWaitNs[vcpu.lastMmuLock];
-      if (wait > 0) {
-        this.stallNs[LOCK_WAIT] += wait;
-        ns += wait;
+    let outcome = vcpu.accessFast(gfn, write);
+    let ns = vcpu.lastCostNs;
+    if (outcome === Outcome.PmlLogged) {
+      // The common case, what the loop below does for it: no exit, so no mmu_lock
+      // (its wait for None is 0) and the ring as accessFast found it, not soft-full.
+      this.stallNs[CAUSE_OF_OUTCOME[Outcome.PmlLogged]] += ns;
+    } else if (outcome !== Outcome.NoFault) {
+      ns = 0;
+      while (true) {
+        const cost = vcpu.lastCostNs;
+        ns += cost;
+        const cause = CAUSE_OF_OUTCOME[outcome];
+        if (cause >= 0) this.stallNs[cause] += cost;
+        // The fault waited for mmu_lock behind the other vCPUs and the VMM's ioctls.
+        const wait = ctx.mmuLockWaitNs[vcpu.lastMmuLock];
+        if (wait > 0) {
+          this.stallNs[LOCK_WAIT] += wait;
+          ns += wait;
+        }
+        if (outcome === Outcome.DirtyRingFull) {
+          const handled = ctx.onRingFull(this);
+          ns += handled;
+          this.stallNs[RING_FULL] += handled;
+        } else {
+          // The access pushed the ring past its soft limit (or a PML-full exit drained
+          // the buffer into it): KVM exits to userspace before it enters the guest
+          // again, not at the vCPU's next access that KVM happens to see (the accesses
+          // in between are counted in bulk, without KVM). The guest then retries the
+          // access, after the VMM's RESET re-armed its page: KVM sees it again.
+          const exit = vcpu.checkRingFullOnEntry();
+          if (exit === 0) break;
+          const handled = ctx.onRingFull(this);
+          ns += exit + handled;
+          this.stallNs[RING_FULL] += exit + handled;
+        }
+        outcome = vcpu.accessFast(gfn, write);
       }
-      if (outcome === Outcome.DirtyRingFull) {
-        const handled = ctx.onRingFull(this);
-        ns += handled;
-        this.stallNs[RING_FULL] += handled;
-        continue;
-      }
-      // The access pushed the ring past its soft limit (or a PML-full exit drained the
-      // buffer into it): KVM exits to userspace before it enters the guest again, not
-      // at the vCPU's next access that KVM happens to see (the accesses in between are
-      // counted in bulk, without KVM). The guest then retries the access, after the
-      // VMM's RESET re-armed its page: KVM sees it again.
-      const exit = vcpu.checkRingFullOnEntry();
-      if (exit === 0) break;
-      const handled = ctx.onRingFull(this);
-      ns += exit + handled;
-      this.stallNs[RING_FULL] += exit + handled;
     }
     if (ctx.host) {
       // The host backs the page again; a discarded one is faulted in as a zero page.

@@ -80,43 +80,52 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
 }
 
 /**
- * markPageDirtyInSlot for each of `gfns[start, end)`, all in `slot`, written by `vcpu`,
- * as those calls in that order would leave the bitmap, its line owners and the stats.
- * Precondition: bitmap mode at 4K granularity (no dirty ring) and integer costs; the
- * returned cost in ns is the exact sum of what the calls would return.
+ * markPageDirtyInSlot for each of `gfns[0, n)` in that order, written by `vcpu`, as
+ * those calls would leave the bitmaps, their line owners and the stats; gfns outside
+ * every slot are skipped. Returns the exact sum of the costs the calls would return.
+ * Precondition: bitmap mode at 4K granularity (no dirty ring) and integer costs, so
+ * that a run of entries in one slot can be counted at once.
  */
-export function markPmlRunDirtyInSlot(
-  vm: Vm,
-  vcpu: Vcpu,
-  slot: Memslot,
-  gfns: Float64Array,
-  start: number,
-  end: number,
-): number {
-  const bitmap = slot.dirtyBitmap;
-  const base = slot.baseGfn;
-  if (!bitmap) {
-    let ns = 0;
-    for (let k = start; k < end; k++) ns += markPageDirtyInSlot(vm, vcpu, slot, gfns[k] - base);
-    return ns;
-  }
-  // markPageDirtyInSlot's bitmap case, with takeBitmapLine inline: a line costs a
-  // transfer the first time the run touches it if another writer had it last.
-  const owners = slot.bitmapLineOwner;
+export function markPagesDirtyInRuns(vm: Vm, vcpu: Vcpu, gfns: Float64Array, n: number): number {
+  const costs = vm.costs;
   const owner = vcpu.id + 1;
-  let transfers = 0;
-  for (let k = start; k < end; k++) {
-    const rel = gfns[k] - base;
-    bitmap[rel >>> 5] |= 1 << (rel & 31);
-    const line = (rel / BITMAP_LINE_PAGES) | 0;
-    const last = owners[line];
-    if (last !== owner) {
-      if (last !== 0) transfers++;
-      owners[line] = owner;
+  let ns = 0;
+  let k = 0;
+  while (k < n) {
+    const slot = vm.findSlot(gfns[k]);
+    if (!slot) {
+      k++;
+      continue;
     }
+    const base = slot.baseGfn;
+    const bitmap = slot.dirtyBitmap;
+    if (!bitmap) {
+      ns += markPageDirtyInSlot(vm, vcpu, slot, gfns[k] - base);
+      k++;
+      continue;
+    }
+    // markPageDirtyInSlot's bitmap case, with takeBitmapLine inline, up to the first
+    // entry outside the slot: a line costs a transfer the first time the run touches
+    // it if another writer had it last.
+    const npages = slot.npages;
+    const owners = slot.bitmapLineOwner;
+    const start = k;
+    let transfers = 0;
+    for (; k < n; k++) {
+      const rel = gfns[k] - base;
+      if (!(rel >= 0 && rel < npages)) break;
+      bitmap[rel >>> 5] |= 1 << (rel & 31);
+      const line = (rel / BITMAP_LINE_PAGES) | 0;
+      const last = owners[line];
+      if (last !== owner) {
+        if (last !== 0) transfers++;
+        owners[line] = owner;
+      }
+    }
+    vm.stats.bitmap_marks += k - start;
+    ns += (k - start) * costs.markDirtyBitmap + transfers * costs.cacheLineTransfer;
   }
-  vm.stats.bitmap_marks += end - start;
-  return (end - start) * vm.costs.markDirtyBitmap + transfers * vm.costs.cacheLineTransfer;
+  return ns;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Vcpu } from './vcpu.ts';
 import type { Vm } from './vm.ts';
-import { markPageDirtyInSlot, markPmlRunDirtyInSlot } from './dirty-log.ts';
+import { markPageDirtyInSlot, markPagesDirtyInRuns } from './dirty-log.ts';
 import { PML_LOG_NR_ENTRIES } from './uapi.ts';
 
 /**
@@ -45,23 +45,9 @@ export function flushPmlBuffer(vm: Vm, vcpu: Vcpu, pml: PmlBuffer): number {
   const costs = vm.costs;
   let ns = 0;
   if (marksInRuns(vm)) {
-    // Whole runs of entries in one slot at once, for performance: bitmap marks commute,
-    // and with integer costs the sum is the same in any order.
-    ns = n * costs.pmlDrainPerEntry;
-    let k = 0;
-    while (k < n) {
-      const slot = vm.findSlot(gfns[k]);
-      if (!slot) {
-        k++;
-        continue;
-      }
-      const lo = slot.baseGfn;
-      const hi = lo + slot.npages;
-      let end = k + 1;
-      while (end < n && gfns[end] >= lo && gfns[end] < hi) end++;
-      ns += markPmlRunDirtyInSlot(vm, vcpu, slot, gfns, k, end);
-      k = end;
-    }
+    // Runs of entries in one slot at once, for performance: with integer costs the
+    // bulk sum is the sum entry by entry.
+    ns = n * costs.pmlDrainPerEntry + markPagesDirtyInRuns(vm, vcpu, gfns, n);
   } else {
     for (let k = 0; k < n; k++) {
       const gfn = gfns[k];
