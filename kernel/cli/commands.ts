@@ -24,7 +24,7 @@ language (.mmu files), and report the results as tables and charts.
 
 commands:
   run FILE.mmu     run the file's experiments; print tables, write HTML and CSV
-  check FILE.mmu   print the file's diagnostics without running anything
+  check FILE       print a .mmu file's or notebook's diagnostics without running anything
   plan FILE.mmu    print the plans a run would run, with their hashes (--json)
   figure FILE.mmu  run the file and write each chart as SVG, PDF or PNG (Chromium)
   fmt FILE...      print a .mmu file or notebook in canonical layout (--check for CI, --write)
@@ -110,12 +110,16 @@ options:
 exit codes: 0 ok, 1 the files do not fit together (a shard given twice, files of
 different sweeps, a file that is not mmulab's), 2 usage`;
 
-export const CHECK_HELP = `usage: mmulab check FILE.mmu
+export const CHECK_HELP = `usage: mmulab check FILE.mmu | NOTEBOOK.ipynb
 
 Compile FILE.mmu and print its diagnostics (errors and warnings, each with its
 line:col, the source line with a caret under the problem, and a hint). Without
 errors, it prints the size of each experiment: "N points × R seeds = M plans".
 Nothing runs ('mmulab run --dry-run' also lists the values of every axis).
+
+An mmulab notebook's code cells are compiled in order, each seeing the cells above
+it as the kernel does when the notebook runs top to bottom; a diagnostic names its
+cell: 'lab.ipynb [cell 7]:3:5'.
 
 options:
   -h, --help   show this text

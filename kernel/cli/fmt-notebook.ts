@@ -1,6 +1,7 @@
 import { format } from '../../dsl/format.ts';
 import type { Diagnostic } from '../../dsl/diagnostics.ts';
 import { isCommandLine } from '../experiment/cell-parts.ts';
+import { cellText, notebookLanguage, parseNotebook } from './notebook-file.ts';
 
 /** A syntax error in one code cell of a notebook, with the cell's text to show it in. */
 export interface CellDiagnostic {
@@ -18,16 +19,6 @@ export interface NotebookFormatResult {
   otherLanguage?: string;
 }
 
-interface NotebookCell {
-  cell_type: string;
-  source: string | string[];
-}
-
-interface NotebookJson {
-  cells: NotebookCell[];
-  metadata?: { kernelspec?: { name?: string; language?: string } };
-}
-
 /**
  * An mmulab notebook (.ipynb) with every code cell in canonical layout: the language
  * lines between kernel commands are formatted as `mmulab fmt` formats a file, kernel
@@ -39,14 +30,13 @@ interface NotebookJson {
  */
 export function formatNotebook(text: string, file: string): NotebookFormatResult {
   const nb = parseNotebook(text, file);
-  const kernel = nb.metadata?.kernelspec;
-  const language = kernel?.language ?? kernel?.name ?? 'unknown';
+  const language = notebookLanguage(nb);
   if (language !== 'mmulab') return { text, diagnostics: [], otherLanguage: language };
   const diagnostics: CellDiagnostic[] = [];
   let changed = false;
   nb.cells.forEach((cell, i) => {
     if (cell.cell_type !== 'code') return;
-    const source = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
+    const source = cellText(cell);
     const r = formatCell(source);
     for (const d of r.diagnostics) diagnostics.push({ cell: i + 1, source, diagnostic: d });
     if (r.diagnostics.length === 0 && r.text !== source) {
@@ -93,20 +83,4 @@ function formatCell(source: string): { text: string; diagnostics: Diagnostic[] }
 /** nbformat's multi-line source: one string per line, each but the last ending in \n. */
 function sourceLines(text: string): string[] {
   return text.split(/(?<=\n)/).filter((l) => l !== '');
-}
-
-function parseNotebook(text: string, file: string): NotebookJson {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(
-      `${file} is not a notebook: its JSON does not parse (${(e as Error).message}).`,
-    );
-  }
-  const nb = json as Partial<NotebookJson> | null;
-  if (nb === null || typeof nb !== 'object' || !Array.isArray(nb.cells)) {
-    throw new Error(`${file} is not a notebook: it has no "cells" list.`);
-  }
-  return nb as NotebookJson;
 }

@@ -6,6 +6,7 @@ import type { CompileResult, FileLoader } from '../../dsl/compile.ts';
 import { nodeFileLoaderIn, shownPath } from '../../dsl/node-loader.ts';
 import type { SourceText } from '../output/environment.ts';
 import { UsageError } from './args.ts';
+import { isNotebookPath, notebookRefusal } from './notebook-file.ts';
 
 /** A compiled `.mmu` file and the text it came from. */
 export interface LoadedFile {
@@ -28,6 +29,7 @@ export interface LoadedFile {
  */
 export function loadFile(command: string, file: string, cwd: string, variant?: number): LoadedFile {
   const path = resolve(cwd, file);
+  if (isNotebookPath(file)) throw new UsageError(notebookRefusal(command, file));
   let text: string;
   try {
     if (statSync(path).isDirectory())

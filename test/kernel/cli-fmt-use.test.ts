@@ -160,3 +160,53 @@ describe('mmulab fmt on a notebook', () => {
     expect(broken.err).toContain('broken.ipynb is not a notebook: its JSON does not parse');
   });
 });
+
+describe('mmulab check on a notebook', () => {
+  const definitions = {
+    cell_type: 'code',
+    source: COMMON.split(/(?<=\n)/).concat([
+      'tracking t { dirty_log manual }\n',
+      'migration m { bandwidth 1Gbit/s, downtime 300ms }',
+    ]),
+  };
+  const markdown = { cell_type: 'markdown', source: ['# Lab\n'] };
+
+  it('compiles the code cells in order, each seeing the cells above it', () => {
+    const dir = project();
+    const sweep = {
+      cell_type: 'code',
+      source: ['%variant 1\n', 'sweep web with t, m seeds 1..3 max_time 20s\n', 'table summary'],
+    };
+    writeFileSync(join(dir, 'lab.ipynb'), notebook('mmulab', [markdown, definitions, sweep]));
+    const r = mmulab(dir, 'check', 'lab.ipynb');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      'lab.ipynb: 0 errors, 0 warnings; 2 code cells, 1 experiment(s), 3 plan(s).\n',
+    );
+  });
+
+  it('names the cell and its line in a diagnostic, and fails', () => {
+    const dir = project();
+    const bad = {
+      cell_type: 'code',
+      source: ['%variant 1\n', 'run web with t, fast seed 1\n'],
+    };
+    writeFileSync(join(dir, 'lab.ipynb'), notebook('mmulab', [markdown, definitions, bad]));
+    const r = mmulab(dir, 'check', 'lab.ipynb');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^lab\.ipynb \[cell 3\]:2:\d+: error: .*'fast'/m);
+    expect(r.out).toContain('lab.ipynb: 1 error, 0 warnings');
+  });
+
+  it('is what run, plan and figure point to for a notebook, with how to run it', () => {
+    const dir = project();
+    writeFileSync(join(dir, 'lab.ipynb'), notebook('mmulab', [markdown, definitions]));
+    for (const command of ['run', 'plan', 'figure']) {
+      const r = mmulab(dir, command, 'lab.ipynb');
+      expect(r.code, command).toBe(2);
+      expect(r.err, command).toContain(`mmulab ${command}: 'lab.ipynb' is a notebook`);
+      expect(r.err, command).toContain('jupyter nbconvert --to html --execute lab.ipynb');
+      expect(r.err, command).toContain('mmulab check lab.ipynb');
+    }
+  });
+});
