@@ -149,12 +149,11 @@ export class PageGenerations {
    * The destination received pages [start, end) with their current generations:
    * copies them into `dest` (same length and chunk size) and marks the pages current.
    * Returns how many of them have generation 0 (never written: QEMU finds them zero
-   * and sends them as zero pages), counted on the one settle the copy needs.
+   * and sends them as zero pages), counted by the copy after the one settle it needs.
    */
   received(dest: PagedU32, start: number, end: number): number {
     this.settle(start, end);
-    const zeros = this.base.countEqual(start, end, 0);
-    dest.copyRangeFrom(this.base, start, end);
+    const zeros = dest.copyRangeFrom(this.base, start, end, 0);
     this.clearBehind(start, end);
     return zeros;
   }

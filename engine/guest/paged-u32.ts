@@ -142,12 +142,16 @@ export class PagedU32 {
    * exactly at a chunk's end, a materialized chunk whose entries are all equal is
    * collapsed back to uniform (one O(chunk) scan, once per chunk per pass), so a pass
    * that copies a mostly-uniform array piece by piece never keeps more than a couple of
-   * chunks allocated.
+   * chunks allocated. Returns how many of the copied entries equal `countOf` (0 unless
+   * given: a migration's never-written pages), counted on the way.
    */
-  copyRangeFrom(src: PagedU32, start: number, end: number): void {
+  copyRangeFrom(src: PagedU32, start: number, end: number, countOf = 0): number {
     this.checkPartner(src);
     checkRange(start, end, this.length);
-    if (src === this || start === end) return;
+    if (start === end) return 0;
+    if (src === this) return this.countEqual(start, end, countOf);
+    const v0 = countOf >>> 0;
+    let n = 0;
     for (let c = start >>> this.chunkShift, base = c * this.chunkSize; base < end; c++) {
       const len = this.chunkLen(c);
       const a = Math.max(start, base) - base;
@@ -156,6 +160,7 @@ export class PagedU32 {
       const sd = src.data[c];
       if (sd === null) {
         const v = src.fills[c];
+        if (v === v0) n += b - a;
         if (a === 0 && b === len) {
           this.makeUniform(c, v);
           continue;
@@ -165,16 +170,23 @@ export class PagedU32 {
       } else if (a === 0 && b === len && this.data[c] === null) {
         this.data[c] = sd.slice();
         this.allocated += sd.byteLength;
+        for (let i = a; i < b; i++) if (sd[i] === v0) n++;
       } else if (b - a <= SHORT_COPY) {
         // A short run (a migration sends a hot set a few pages at a time): a loop, as a
         // subarray view per call is an allocation the GC pays for by the million.
         const d = this.materialize(c);
-        for (let i = a; i < b; i++) d[i] = sd[i];
+        for (let i = a; i < b; i++) {
+          const x = sd[i];
+          d[i] = x;
+          if (x === v0) n++;
+        }
       } else {
         this.materialize(c).set(a === 0 && b === len ? sd : sd.subarray(a, b), a);
+        for (let i = a; i < b; i++) if (sd[i] === v0) n++;
       }
       if (b === len) this.collapseIfUniform(c);
     }
+    return n;
   }
 
   /** Number of i in [start, end) with this[i] === v (uniform chunks counted without a scan). */

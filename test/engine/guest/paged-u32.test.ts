@@ -128,6 +128,34 @@ describe('PagedU32', () => {
     expect(src.allocatedBytes).toBe(0);
   });
 
+  it('copyRangeFrom counts the copied entries equal to a value, whichever way it copies', () => {
+    // Chunks of 256: pieces of up to 64 are copied entry by entry, longer ones with
+    // set(), a whole chunk into an unwritten one with slice(), a uniform one by fill.
+    const shift = 8;
+    const n = 6 * 256 + 50;
+    const rng = new Rng(5);
+    const src = new PagedU32(n, shift);
+    const ref = new Uint32Array(n);
+    for (let k = 0; k < 600; k++) {
+      const i = rng.int(4 * 256); // the last chunks stay uniform
+      const v = VALUES[rng.int(VALUES.length)];
+      src.set(i, v);
+      ref[i] = v;
+    }
+    for (let round = 0; round < 200; round++) {
+      const dst = new PagedU32(n, shift);
+      const whole = rng.chance(0.3);
+      const start = whole ? 256 * rng.int(6) : rng.int(n);
+      const len = whole ? 256 : rng.chance(0.5) ? rng.int(65) : rng.int(600);
+      const end = Math.min(n, start + len);
+      const v = VALUES[rng.int(VALUES.length)];
+      let want = 0;
+      for (let i = start; i < end; i++) if (ref[i] === v) want++;
+      expect(dst.copyRangeFrom(src, start, end, v)).toBe(want);
+      for (let i = start; i < end; i++) expect(dst.get(i)).toBe(ref[i]);
+    }
+  });
+
   it('diff and countDiff compare uniform chunk pairs without a scan and stop at limit', () => {
     const a = new PagedU32(BIG_LENGTH);
     const b = new PagedU32(BIG_LENGTH);
@@ -185,10 +213,16 @@ describe('PagedU32', () => {
           const [s, e] = rng.chance(0.3)
             ? [rng.int(4) * chunk, Math.min(n, (rng.int(12) + 4) * chunk)]
             : randomRange();
-          const piece = 1 + rng.int(2 * chunk);
+          // Short pieces too (copied entry by entry), and a count of one value on the way.
+          const piece = 1 + rng.int(rng.chance(0.5) ? 40 : 2 * chunk);
+          const v = value();
+          let counted = 0;
           for (let p = s; p < e; p += piece) {
-            a.copyRangeFrom(arrays[1 - which], p, Math.min(e, p + piece));
+            counted += a.copyRangeFrom(arrays[1 - which], p, Math.min(e, p + piece), v);
           }
+          let want = 0;
+          for (let i = s; i < e; i++) if (refs[1 - which][i] === v) want++;
+          expect(counted).toBe(want);
           ref.set(refs[1 - which].subarray(s, e), s);
         } else if (kind === 4) {
           const i = rng.int(n);
