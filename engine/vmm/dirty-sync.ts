@@ -28,13 +28,13 @@ export class DirtySync {
   readonly logMode: LogMode;
   readonly bmap: Bitset[];
   readonly dirtyMemory: Bitset[];
-  /** The bits of each slot fetched by the last GET (QEMU's `KVMSlot.dirty_bmap`). */
-  private readonly fetched: Uint32Array[];
   /**
-   * Per slot, the buffer a GET writes into when `fetched` must keep the bits it has
-   * (no manual protect, or the last stage): allocated on first use.
+   * The bits of each slot fetched by the last GET (QEMU's `KVMSlot.dirty_bmap`), which
+   * the lazy CLEARs take their masks from; without manual protect, just the buffer
+   * every GET writes into. Only the chunks with a CLEAR due matter: the GET that made
+   * a chunk due wrote all of its words.
    */
-  private readonly scratch: (Uint32Array | null)[];
+  private readonly fetched: Uint32Array[];
   /** Per slot, per clear chunk: a CLEAR is due before the chunk's next page is sent. */
   private readonly clearPending: Uint8Array[];
   readonly clearChunkPages: number;
@@ -81,7 +81,6 @@ export class DirtySync {
     this.bmap = memory.slots.map((s) => new Bitset(s.npages));
     this.dirtyMemory = memory.slots.map((s) => new Bitset(s.npages));
     this.fetched = memory.slots.map((s) => new Uint32Array(Math.ceil(s.npages / 64) * 2));
-    this.scratch = memory.slots.map(() => null);
     // KVM's CLEAR works on 64-page units, so a chunk is never smaller than that.
     this.clearChunkPages = 2 ** Math.max(6, clearBitmapShift);
     this.clearChunkWordShift = Math.max(6, clearBitmapShift) - 5;
@@ -126,7 +125,7 @@ export class DirtySync {
         newPages += this.bmap[k].takeFrom(this.dirtyMemory[k]);
       if (this.logMode.withBitmap && lastStage) {
         for (const s of this.memory.slots) {
-          const got = this.getLog(s.index, this.scratchFor(s.index));
+          const got = this.getLog(s.index, this.fetched[s.index]);
           ns += got.ns;
           newPages += this.bmap[s.index].orWords(got.words);
         }
@@ -136,11 +135,11 @@ export class DirtySync {
     for (const s of this.memory.slots) {
       // With manual protect the GET goes straight into `fetched`: its bits are cleared
       // in KVM lazily, chunk by chunk (clear_bmap), just before the chunk's first send.
+      // The last stage's GET must leave them to the CLEARs still due: the chunks that
+      // have one are put aside and put back.
       const lazyClear = this.manual && !lastStage;
-      const got = this.getLog(
-        s.index,
-        lazyClear ? this.fetched[s.index] : this.scratchFor(s.index),
-      );
+      const keep = this.manual && lastStage ? this.pendingChunkWords(s.index) : null;
+      const got = this.getLog(s.index, this.fetched[s.index]);
       ns += got.ns;
       if (lazyClear) {
         // A chunk with a bit in the GET gets its CLEAR before its first send.
@@ -152,8 +151,21 @@ export class DirtySync {
       } else {
         newPages += this.bmap[s.index].orWords(got.words);
       }
+      if (keep) for (const [at, words] of keep) got.words.set(words, at);
     }
     return { ns, newPages };
+  }
+
+  /** The fetched words of each chunk of `slot` with a CLEAR due, copied, with their offsets. */
+  private pendingChunkWords(slot: number): [number, Uint32Array][] {
+    const pending = this.clearPending[slot];
+    const fetched = this.fetched[slot];
+    const words = 2 ** this.clearChunkWordShift;
+    const out: [number, Uint32Array][] = [];
+    for (let c = 0; c < pending.length; c++) {
+      if (pending[c] === 1) out.push([c * words, fetched.slice(c * words, (c + 1) * words)]);
+    }
+    return out;
   }
 
   /**
@@ -259,14 +271,5 @@ export class DirtySync {
       this.cutInNs += cutIn;
     }
     return this.writerWaitNs + cutIn;
-  }
-
-  private scratchFor(slot: number): Uint32Array {
-    let words = this.scratch[slot];
-    if (!words) {
-      words = new Uint32Array(this.fetched[slot].length);
-      this.scratch[slot] = words;
-    }
-    return words;
   }
 }
