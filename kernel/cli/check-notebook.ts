@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { compile, diagnosticRenderer } from '../../dsl/compile.ts';
 import type { Scope } from '../../dsl/compile.ts';
 import { shownDiagnostics } from '../../dsl/diagnostics.ts';
 import { nodeFileLoaderIn, shownPath } from '../../dsl/node-loader.ts';
 import { countPlans } from '../experiment/plans.ts';
-import { UsageError } from './args.ts';
+import { readCliFile } from './load.ts';
 import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
 import { cellText, languageLines, notebookLanguage, parseNotebook } from './notebook-file.ts';
@@ -17,15 +15,7 @@ import { cellText, languageLines, notebookLanguage, parseNotebook } from './note
  * cell (`lab.ipynb [cell 7]:3:5`), counted as Jupyter shows cells, Markdown included.
  */
 export function checkNotebook(file: string, io: CliIo): ExitCode {
-  const path = resolve(io.cwd, file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(
-      `mmulab check: cannot read '${file}' (looked for ${path}). Check the path and retry.`,
-    );
-  }
+  const { path, text } = readCliFile('mmulab check', file, io.cwd);
   const shown = shownPath(io.cwd, path);
   let nb: ReturnType<typeof parseNotebook>;
   try {

@@ -1,12 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { format } from '../../dsl/format.ts';
 import { formatDiagnostic } from '../../dsl/diagnostics.ts';
 import type { FmtArgs } from './commands.ts';
 import { formatNotebook } from './fmt-notebook.ts';
 import { ExitCode } from './io.ts';
 import type { CliIo } from './io.ts';
-import { UsageError } from './args.ts';
+import { readCliFile } from './load.ts';
 
 /**
  * `mmulab fmt FILE... [--check | --write]`: the canonical layout of .mmu files and of
@@ -22,15 +21,7 @@ export function fmtCommand(args: FmtArgs, io: CliIo): ExitCode {
 }
 
 function fmtFile(file: string, args: FmtArgs, io: CliIo): ExitCode {
-  const path = resolve(io.cwd, file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new UsageError(
-      `mmulab fmt: cannot read '${file}' (looked for ${path}). Check the path and retry.`,
-    );
-  }
+  const { path, text } = readCliFile('mmulab fmt', file, io.cwd);
   const formatted = formatText(file, text, io);
   if (formatted === null) return ExitCode.PlanError;
   if (args.check) {

@@ -28,24 +28,8 @@ export interface LoadedFile {
  * error (exit 2), not a plan error: the message says what is wrong with the path.
  */
 export function loadFile(command: string, file: string, cwd: string, variant?: number): LoadedFile {
-  const path = resolve(cwd, file);
   if (isNotebookPath(file)) throw new UsageError(notebookRefusal(command, file));
-  let text: string;
-  try {
-    if (statSync(path).isDirectory())
-      throw new UsageError(`${command}: '${file}' is a directory; give a .mmu file.`);
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? `no such file (looked for ${path})`
-        : code === 'EACCES'
-          ? 'permission denied'
-          : (e as Error).message;
-    throw new UsageError(`${command}: cannot read '${file}': ${why}. Check the path and retry.`);
-  }
+  const { path, text } = readCliFile(command, file, cwd);
   const shown = shownPath(cwd, path);
   const sources: SourceText[] = [{ name: basename(path), text }];
   // Files are named relative to the working directory, as the main file is, so a
@@ -63,6 +47,33 @@ export function loadFile(command: string, file: string, cwd: string, variant?: n
     ...(variant === undefined ? {} : { variant }),
   });
   return { path, shownPath: shown, text, compiled, sources };
+}
+
+/**
+ * The text of `file` (relative to `cwd`) for `command`; a path that cannot be read is a
+ * usage error whose message says what is wrong with it.
+ */
+export function readCliFile(
+  command: string,
+  file: string,
+  cwd: string,
+): { path: string; text: string } {
+  const path = resolve(cwd, file);
+  try {
+    if (statSync(path).isDirectory())
+      throw new UsageError(`${command}: '${file}' is a directory; give a file.`);
+    return { path, text: readFileSync(path, 'utf8') };
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? `no such file (looked for ${path})`
+        : code === 'EACCES'
+          ? 'permission denied'
+          : (e as Error).message;
+    throw new UsageError(`${command}: cannot read '${file}': ${why}. Check the path and retry.`);
+  }
 }
 
 /**
