@@ -1,22 +1,24 @@
 /**
- * Two shortcuts of the PML path, held to the general one on small random inputs:
+ * The vCPU's shortcuts, held to the general path on small random inputs:
  * `Vcpu.accessFast` dirties a clean writable 4K SPTE and logs it without going through
- * handleAccess (engine/kvm/vcpu.ts), and the PML drain marks runs of same-slot entries
- * at once (flushPmlBuffer, engine/kvm/pml.ts). Each must leave exactly what the
- * general path leaves: SPTEs, PML buffers, bitmaps and their line owners, stats and
- * costs.
+ * handleAccess (engine/kvm/vcpu.ts); the PML drain marks runs of same-slot entries at
+ * once (flushPmlBuffer, engine/kvm/pml.ts); `Vcpu.runAccesses` retires writes that
+ * need nothing from KVM in a tight loop and fast page faults in bulk. Each must leave
+ * exactly what the general path leaves: SPTEs, PML buffers, bitmaps and their line
+ * owners, stats and costs.
  */
 import { describe, expect, it } from 'vitest';
 import {
   ACCESS_OUTCOMES,
   Cap,
+  Outcome,
   KVM_DIRTY_LOG_INITIALLY_SET,
   KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE,
   KVM_MEM_LOG_DIRTY_PAGES,
   Kvm,
   SpteLevel,
 } from '../../../engine/index.ts';
-import type { Backing, Costs, Vcpu, Vm } from '../../../engine/index.ts';
+import type { Backing, Costs, KvmParams, Vcpu, Vm } from '../../../engine/index.ts';
 import { markPageDirtyInSlot } from '../../../engine/kvm/dirty-log.ts';
 import { flushPmlBuffer } from '../../../engine/kvm/pml.ts';
 import { Rng } from '../../../engine/sim/rng.ts';
@@ -34,12 +36,14 @@ const VCPUS = 2;
 const ACCESS_STEPS = 10000;
 const COMPARE_EVERY = 200;
 const DRAIN_ROUNDS = 200;
+const BATCHES = 300;
 
 interface Setup {
   name: string;
   backing: Backing;
   manual: number;
   costs?: Partial<Costs>;
+  params?: Partial<KvmParams>;
   /** KVM_CAP_DIRTY_LOG_RING_ACQ_REL size in bytes (x86: no WITH_BITMAP). */
   ringBytes?: number;
 }
@@ -61,7 +65,7 @@ const SETUPS: readonly Setup[] = [
 ];
 
 function makeTwin(setup: Setup, logging: boolean): Vm {
-  const kvm = new Kvm({ arch: 'x86_64', costs: setup.costs });
+  const kvm = new Kvm({ arch: 'x86_64', params: setup.params, costs: setup.costs });
   const vm = kvm.createVm();
   if (setup.ringBytes !== undefined) {
     vm.enableCap(Cap.DirtyLogRingAcqRel, setup.ringBytes);
@@ -271,6 +275,92 @@ describe('the PML drain marks each entry as markPageDirtyInSlot does, in write o
       }
       const stats = entryByEntry.getStats();
       expect(stats.bitmap_marks + stats.ring_pushes).toBeGreaterThan(DRAIN_ROUNDS * 100);
+    });
+  }
+});
+
+describe('a batch through runAccesses leaves what its accesses one at a time leave', () => {
+  // Integer costs (the defaults): runAccesses charges fast faults in bulk.
+  const batchSetups: readonly Setup[] = [
+    {
+      name: 'no PML, manual protect, 4K backing (inline fast faults)',
+      backing: '4k',
+      manual: KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE,
+      params: { enablePml: false },
+    },
+    { name: 'no PML, bitmap, THP', backing: 'thp', manual: 0, params: { enablePml: false } },
+    {
+      name: 'PML, manual protect, initially set, THP',
+      backing: 'thp',
+      manual: KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
+    },
+  ];
+  for (const setup of batchSetups) {
+    it(setup.name, () => {
+      // Half the pages mapped before logging starts, so that some first marks find
+      // bitmap lines nobody wrote yet.
+      const batched = makeTwin(setup, false);
+      const oneByOne = makeTwin(setup, false);
+      for (const vm of [batched, oneByOne]) {
+        for (let gfn = 0; gfn < 2 * SLOT_PAGES + HOLE_PAGES; gfn += 2) {
+          vm.vcpus[gfn & 1].accessFast(gfn, true);
+        }
+        setDirtyLogging(vm, 0, true);
+        setDirtyLogging(vm, 1, true);
+      }
+      const rng = new Rng(5);
+      let hot = 0;
+      const counts = new Float64Array(ACCESS_OUTCOMES.length);
+      for (let b = 0; b < BATCHES; b++) {
+        if (rng.chance(0.1)) {
+          // GET (and CLEAR) a slot's log on both: the next writes fault or log again.
+          const slot = rng.int(2);
+          const x = batched.getDirtyLog(slot);
+          const y = oneByOne.getDirtyLog(slot);
+          expect(x).toEqual(y);
+          if (setup.manual) {
+            batched.clearDirtyLog(slot, 0, SLOT_PAGES, x);
+            oneByOne.clearDirtyLog(slot, 0, SLOT_PAGES, y);
+          }
+        }
+        if (rng.chance(0.1)) hot = slotBase(rng.int(2)) + rng.int(SLOT_PAGES - HOT_PAGES);
+        const n = 1 + rng.int(600);
+        const gfns = new Float64Array(n);
+        let gfn = pickGfn(rng, hot);
+        for (let k = 0; k < n; k++) {
+          if (rng.chance(0.01)) gfn = pickBoundary(rng);
+          else if (rng.chance(0.3)) gfn = pickGfn(rng, hot);
+          else gfn = Math.min(gfn + rng.int(8), 2 * SLOT_PAGES + HOLE_PAGES - 1);
+          gfns[k] = gfn;
+        }
+        const kind = rng.int(3);
+        const flags = new Uint8Array(n);
+        for (let k = 0; k < n; k++) flags[k] = rng.chance(0.85) ? 1 : 0;
+        const writes = kind === 0 ? true : kind === 1 ? false : flags;
+        const start = rng.int(Math.min(n, 4));
+        const id = rng.int(VCPUS);
+        const r = batched.vcpus[id].runAccesses(gfns, writes, start, n);
+        counts.fill(0);
+        let costNs = 0;
+        const vcpu = oneByOne.vcpus[id];
+        for (let k = start; k < n; k++) {
+          const write = writes === true || (writes !== false && writes[k] === 1);
+          counts[vcpu.accessFast(gfns[k], write)]++;
+          costNs += vcpu.lastCostNs;
+        }
+        expect({ b, next: r.next, exit: r.exit, counts: [...r.counts], costNs: r.costNs }).toEqual({
+          b,
+          next: n,
+          exit: null,
+          counts: [...counts],
+          costNs,
+        });
+        if (b % 10 === 0) expect(snapshot(batched)).toEqual(snapshot(oneByOne));
+      }
+      expect(snapshot(batched)).toEqual(snapshot(oneByOne));
+      const stats = oneByOne.getStats();
+      expect(stats.pf_fast + stats.pml_logged).toBeGreaterThan(1000);
+      expect(oneByOne.vcpus[0].stats.byOutcome[Outcome.NoFault]).toBeGreaterThan(10000);
     });
   }
 });
