@@ -21,7 +21,7 @@ import type { CompiledExperiment } from './compile/experiments.ts';
 import { traceRows } from './compile/files.ts';
 import type { FileContext, FileLoader } from './compile/files.ts';
 import { anyRunColumns, columnsOfExperiments } from './compile/columns.ts';
-import { experimentGroups, groupOfLine } from './compile/output-groups.ts';
+import { experimentGroups, groupOfOutput } from './compile/output-groups.ts';
 import { Lets } from './compile/lets.ts';
 import { compileOutput } from './compile/outputs.ts';
 import type { CompiledOutput, OutputContext } from './compile/outputs.ts';
@@ -257,9 +257,9 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
     )
     .map((s) => s.span.line);
   const groups = experimentGroups(program.experiments, outputLines);
-  const axesAt = (line: number): readonly Axis[] =>
+  const axesAt = (s: Statement): readonly Axis[] =>
     groups.length > 1
-      ? (columnsOfExperiments(groups[groupOfLine(line, groups)])?.axes ?? [])
+      ? (columnsOfExperiments(groups[groupOfOutput(s.kind, s.span.line, groups)])?.axes ?? [])
       : context.axes;
   for (const s of ast.statements) {
     switch (s.kind) {
@@ -274,7 +274,7 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
           if (o) (program.exploreExpects ??= []).push(o);
           break;
         }
-        const o = compileOutput(s, { ...context, axes: axesAt(s.span.line) }, diagnostics);
+        const o = compileOutput(s, { ...context, axes: axesAt(s) }, diagnostics);
         if (o) program.outputs.push(o);
         break;
       }

@@ -3,7 +3,9 @@
  * into groups in text order, a group ending where an output statement comes before the
  * next experiment: `run a ...`, `run b ...`, outputs, `run c ...`, outputs — the first
  * outputs read a and b, the last c, as a notebook cell's outputs read that cell's runs.
- * Outputs written before any experiment read the first group. The compiler checks each
+ * Outputs written before any experiment read the first group. A `predict` is written
+ * before the runs it is about ("predict, then run"): it reads the first group after it,
+ * or the last before it when none follows. The compiler checks each
  * output against its group's axes, and the front ends show it with that group's runs
  * (kernel/output/shown.ts), so the two cannot disagree.
  */
@@ -35,4 +37,18 @@ export function groupOfLine<E extends { line: number }>(
     if (g[0].line < line) at = i;
   });
   return at;
+}
+
+/** The group an output of `kind` on `line` reads (a `predict` looks ahead, see above). */
+export function groupOfOutput<E extends { line: number }>(
+  kind: string,
+  line: number,
+  groups: readonly (readonly E[])[],
+): number {
+  if (kind === 'predict') {
+    const ahead = groups.findIndex((g) => g[0].line > line);
+    if (ahead >= 0) return ahead;
+    return Math.max(0, groups.length - 1);
+  }
+  return groupOfLine(line, groups);
 }

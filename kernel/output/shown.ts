@@ -1,6 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import type { CompiledOutput, LetDefinition } from '../../dsl/compile.ts';
-import { experimentGroups, groupOfLine } from '../../dsl/compile/output-groups.ts';
+import { experimentGroups, groupOfOutput } from '../../dsl/compile/output-groups.ts';
 import type { ResultTableName } from '../../engine/results.ts';
 import { evaluateExpect } from '../experiment/expect.ts';
 import type { ExpectResult } from '../experiment/expect.ts';
@@ -104,7 +104,9 @@ export function shownByExperiment(
       )
     : [[...experiments]];
   return groups.flatMap((group, g) => {
-    const own = fromText ? outputs.filter((o) => groupOfLine(o.line, groups) === g) : outputs;
+    const own = fromText
+      ? outputs.filter((o) => groupOfOutput(o.kind, o.line, groups) === g)
+      : outputs;
     const shown = group.map((experiment) => ({
       experiment,
       items: shownOutputs(experiment, own, lets),

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../../dsl/compile.ts';
-import { experimentGroups, groupOfLine } from '../../../dsl/compile/output-groups.ts';
+import {
+  experimentGroups,
+  groupOfLine,
+  groupOfOutput,
+} from '../../../dsl/compile/output-groups.ts';
 import { BASE } from '../cases.ts';
 
 const TWO_SWEEPS = [
@@ -47,6 +51,21 @@ describe('the runs an output reads', () => {
     ]);
   });
 
+  it('checks a predict against the runs written after it, as it is shown with them', () => {
+    const predictFirst = (predict: string): string[] =>
+      compile(
+        TWO_SWEEPS.replace('PLOT_AFTER_FIRST', predict).replace(
+          'PLOT_AFTER_SECOND',
+          'table summary',
+        ),
+      ).diagnostics.map((d) => d.message);
+    // Between the sweeps: about the second one, which varies the migration.
+    expect(predictFirst('predict total_ms for fast < slow')).toEqual([]);
+    expect(predictFirst('predict total_ms for manual < ring')).toEqual([
+      "'manual' is no value of what the runs vary.",
+    ]);
+  });
+
   it('groups experiments until an output comes between two of them', () => {
     const at = (line: number) => ({ line });
     const groups = experimentGroups([at(10), at(3), at(5)], [7, 12]);
@@ -55,5 +74,9 @@ describe('the runs an output reads', () => {
     expect(groupOfLine(12, groups)).toBe(1);
     // Outputs written before any experiment read the first group.
     expect(groupOfLine(1, groups)).toBe(0);
+    // A predict reads the runs after it, or the last ones when none follow.
+    expect(groupOfOutput('predict', 7, groups)).toBe(1);
+    expect(groupOfOutput('predict', 12, groups)).toBe(1);
+    expect(groupOfOutput('table', 7, groups)).toBe(0);
   });
 });
