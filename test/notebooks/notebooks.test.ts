@@ -7,7 +7,9 @@ import type { Scope } from '../../dsl/compile.ts';
 import { nodeFileLoader } from '../../dsl/node-loader.ts';
 import {
   NBCONVERT,
+  NOTEBOOKS_DIR,
   executeNotebook,
+  mmuText,
   notebookNames,
   notebookPath,
   outputProblems,
@@ -108,6 +110,23 @@ describe('notebooks/', () => {
       expect(errors, name).toEqual([]);
       expect(measures, name).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('a lab as one .mmu file (notebooks.ts mmu NAME, for mmulab run)', () => {
+  it.each(
+    notebookNames()
+      .filter((n) => readSource(n).kernel === 'mmulab')
+      .map((n) => [n]),
+  )('%s compiles without errors', (name) => {
+    // Each output reads the runs it follows, a predict the runs after it, in a file as in
+    // the notebook's cells (dsl/compile/output-groups.ts).
+    const result = compile(mmuText(readSource(name)), {
+      file: join(NOTEBOOKS_DIR, `${name}.mmu`),
+      load: nodeFileLoader,
+    });
+    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.map((d) => `${d.line}: ${d.message}`)).toEqual([]);
   });
 });
 
