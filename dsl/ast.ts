@@ -190,14 +190,20 @@ export interface LetStatement {
   span: Span;
 }
 
-/** `predict downtime_ms for ring < bitmap`: a student's expectation, checked after the run. */
+/**
+ * `predict downtime_ms for ring < bitmap`, `predict total_ms for 1Gbit/s > 10Gbit/s`,
+ * `predict total_ms for pml on < off`: a student's expectation, checked after the run.
+ */
 export interface PredictStatement {
   kind: 'predict';
   column: Name;
-  left: Name;
+  /** The parameter A and B are values of, when written (`pml`). */
+  axis?: Name;
+  /** A word or a number with its unit. */
+  left: Atom;
   /** The comparison as written: `<`, `<=`, `>`, `>=`, `=`, `!=`. */
   op: Name;
-  right: Name;
+  right: Atom;
   span: Span;
 }
 

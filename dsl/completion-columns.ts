@@ -35,8 +35,28 @@ export function expressionNames(
 ): string[] {
   const first = stmt[0];
   if (!first) return [];
+  if (first.image === 'run' || first.image === 'sweep') return axisNames(text, stmt, scope);
+  const r = compile(text.slice(0, first.startOffset), { scope: scope ?? EMPTY_SCOPE });
+  if (runsOnly && !r.scope.runs) return [];
+  const runs = r.scope.runs ?? anyRunColumns();
+  const view = viewOf(stmt);
+  const columns = (view ? [view] : TABLE_VIEWS).flatMap((v) => [...viewColumns(runs, v).keys()]);
+  return [...columns, ...(r.scope.lets?.keys() ?? [])];
+}
+
+/**
+ * The axes a slot of `stmt` may name: in a run's `where`, that run's (compiled up to
+ * the `where`); elsewhere (`predict ... for AXIS`), those of the runs in scope that have
+ * more than one value.
+ */
+export function axisNames(
+  text: string,
+  stmt: readonly IToken[],
+  scope: Scope | undefined,
+): string[] {
+  const first = stmt[0];
+  if (!first) return [];
   if (first.image === 'run' || first.image === 'sweep') {
-    // The run up to its `where`, compiled with what comes before it: its axes.
     const where = stmt.find((t) => t.image === 'where');
     if (!where) return [];
     const r = compile(text.slice(0, where.startOffset), { scope: scope ?? EMPTY_SCOPE });
@@ -44,9 +64,5 @@ export function expressionNames(
     return run ? experimentAxes(run).map((a) => a.column) : [];
   }
   const r = compile(text.slice(0, first.startOffset), { scope: scope ?? EMPTY_SCOPE });
-  if (runsOnly && !r.scope.runs) return [];
-  const runs = r.scope.runs ?? anyRunColumns();
-  const view = viewOf(stmt);
-  const columns = (view ? [view] : TABLE_VIEWS).flatMap((v) => [...viewColumns(runs, v).keys()]);
-  return [...columns, ...(r.scope.lets?.keys() ?? [])];
+  return (r.scope.runs?.axes ?? []).filter((a) => a.values.length > 1).map((a) => a.column);
 }

@@ -22,7 +22,7 @@ import {
 } from './cursor-context.ts';
 import type { CursorContext, NameScope } from './cursor-context.ts';
 import type { Scope } from './compile.ts';
-import { expressionNames } from './completion-columns.ts';
+import { axisNames, expressionNames } from './completion-columns.ts';
 import { completeInProtocol } from './protocol-completion.ts';
 import { VARY_WORD } from './parser.ts';
 import { FIELDS, isSweepable } from './schema.ts';
@@ -59,9 +59,10 @@ export function complete(
   const ctx = cursorContext(tokens);
   const columns = (runsOnly: boolean): string[] =>
     expressionNames(text, ctx.item, session, runsOnly);
+  const axes = (): string[] => axisNames(text, ctx.item, session);
   const candidates =
     completeInProtocol(tokens) ??
-    (ctx.frames.length > 0 ? inBlock(ctx) : atTopLevel(ctx, scope, columns));
+    (ctx.frames.length > 0 ? inBlock(ctx) : atTopLevel(ctx, scope, columns, axes));
   const matches = [...new Set(candidates)].filter((m) => m.startsWith(prefix)).sort();
   return { matches, ...at };
 }
@@ -115,9 +116,11 @@ function atTopLevel(
   ctx: CursorContext,
   scope: NameScope | undefined,
   columns: (runsOnly: boolean) => string[],
+  axes: () => string[],
 ): string[] {
   const stmt = ctx.item;
   let names: string[] | undefined;
+  let axisWords: string[] | undefined;
   let plotNames: string[] | undefined;
   const previous = stmt[stmt.length - 1]?.image;
   return nextInStatement(stmt).flatMap((next) => {
@@ -131,7 +134,8 @@ function atTopLevel(
     if (!word || !next.slot) return [];
     const holds = next.slot.holds.kind;
     // Columns, axes and lets: compiled once, from the text before the statement.
-    if (holds === 'column' || holds === 'axis') return (names ??= columns(false));
+    if (holds === 'column') return (names ??= columns(false));
+    if (holds === 'axis') return (axisWords ??= axes());
     const words = slotWords(next.slot.holds, stmt, ctx, scope);
     // A plot's Y and X are also columns (across runs): `plot downtime_ms over bandwidth`.
     const plotted = next.slot === SYNTAX.plotStmt.slots.x || next.slot === SYNTAX.plotStmt.slots.y;

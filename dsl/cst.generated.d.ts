@@ -261,9 +261,10 @@ export type PredictStmtCstChildren = {
   Predict?: IToken[];
   column?: IToken[];
   For?: IToken[];
-  left?: IToken[];
+  axis?: IToken[];
+  left?: AtomCstNode[];
   op?: IToken[];
-  right?: IToken[];
+  right?: AtomCstNode[];
 };
 
 export interface ExpectStmtCstNode extends CstNode {

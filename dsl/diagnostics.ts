@@ -75,6 +75,7 @@ export const DiagnosticCode = {
   LetShadowsColumn: 'let-shadows-column',
   AggregateOfText: 'aggregate-of-text',
   UnplottedAxis: 'unplotted-axis',
+  AmbiguousPrediction: 'ambiguous-prediction',
   UnknownBit: 'unknown-bit',
   AssignToConstant: 'assign-to-constant',
   UnlockWithoutLock: 'unlock-without-lock',

@@ -17,7 +17,7 @@ import { parseCst } from './parser.ts';
 import type { ParseError } from './parser.ts';
 import type { ProgramCstNode } from './cst.generated.d.ts';
 import { isRealToken, tokenSpan } from './spans.ts';
-import { isRuleName, ruleHint, statementKeywords } from './syntax.ts';
+import { isRuleName, isStatementRule, ruleHint, statementKeywords } from './syntax.ts';
 import { describeFound } from './syntax-messages.ts';
 import {
   Comma,
@@ -237,7 +237,13 @@ function syntaxDiagnostic(
   const { line, column } = atEnd
     ? lines.endOf(text)
     : { line: t.startLine ?? 1, column: t.startColumn ?? 1 };
-  const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1];
+  const stack = e.context?.ruleStack ?? [];
+  const rule = stack[stack.length - 1];
+  // An atom right inside a statement (`predict ... for A < B`) is hinted by the statement,
+  // which says what its values are; inside a field's value, by the atom's own hint.
+  const parent = stack[stack.length - 2];
+  const hintRule =
+    rule === 'atom' && parent !== undefined && isStatementRule(parent) ? parent : rule;
   const span = { line, column, offset, length: atEnd ? 0 : t.image.length };
   const special =
     unclosed(error, lines, atEnd) ??
@@ -246,7 +252,8 @@ function syntaxDiagnostic(
   if (special)
     return diagnostic('error', special.code, special.span ?? span, special.message, special.hint);
   const fixed = badLines.has(t.startLine) ? undefined : fixedStatement(error, lines);
-  const hint = fixed !== undefined ? `Write \`${fixed}\`.` : isRuleName(rule) ? ruleHint(rule) : '';
+  const hint =
+    fixed !== undefined ? `Write \`${fixed}\`.` : isRuleName(hintRule) ? ruleHint(hintRule) : '';
   return diagnostic('error', C.SyntaxError, span, e.message, hint);
 }
 

@@ -424,17 +424,23 @@ export class MmuParser extends RecoveringParser {
   });
 
   /**
-   * predictStmt := predict WORD for WORD COMPARISON WORD
-   * e.g. `predict downtime_ms for ring < bitmap`: the mean of a column for one value of
-   * a swept parameter against another's, stated before the run and checked after it
+   * predictStmt := predict WORD for WORD? atom COMPARISON atom
+   * e.g. `predict downtime_ms for ring < bitmap`, `predict total_ms for 1Gbit/s > 10Gbit/s`,
+   * `predict total_ms for pml on < off`: the mean of a column for one value of a swept
+   * parameter against another's, stated before the run and checked after it. A word
+   * followed by a value rather than the comparison names the parameter.
    */
   public predictStmt = this.RULE('predictStmt', () => {
     this.CONSUME(Predict);
     this.CONSUME(Word, { LABEL: 'column' });
     this.CONSUME(For);
-    this.CONSUME2(Word, { LABEL: 'left' });
+    this.OPTION({
+      GATE: () => !tokenMatcher(this.LA(2), Comparison),
+      DEF: () => this.CONSUME2(Word, { LABEL: 'axis' }),
+    });
+    this.SUBRULE(this.atom, { LABEL: 'left' });
     this.CONSUME(Comparison, { LABEL: 'op' });
-    this.CONSUME3(Word, { LABEL: 'right' });
+    this.SUBRULE2(this.atom, { LABEL: 'right' });
   });
 
   /**

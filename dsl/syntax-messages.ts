@@ -56,7 +56,13 @@ export const SYNTAX_MESSAGES: IParserErrorMessageProvider = {
         ),
   buildNotAllInputParsedMessage: ({ firstRedundant }) =>
     record(`Unexpected ${describeFound(firstRedundant)}.`),
-  buildNoViableAltMessage: ({ actual }) => record(`Unexpected ${describeFound(actual[0])}.`),
+  // An atom is one of several tokens: say what it stands for rather than list them.
+  buildNoViableAltMessage: ({ actual, ruleName }) =>
+    record(
+      ruleName === 'atom'
+        ? `Expected a value but found ${describeFound(actual[0])}.`
+        : `Unexpected ${describeFound(actual[0])}.`,
+    ),
   buildEarlyExitMessage: ({ actual }) => record(`Unexpected ${describeFound(actual[0])}.`),
 };
 

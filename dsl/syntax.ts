@@ -445,17 +445,23 @@ export const SYNTAX: Syntax = {
   },
   predictStmt: {
     example: 'predict downtime_ms for ring < bitmap',
+    hint: 'Write `predict COLUMN for A < B`, A and B two values of what the runs vary: words (`predict downtime_ms for ring < bitmap`) or numbers with their units, no space between (`predict total_ms for 1Gbit/s > 10Gbit/s`).',
     keywords: {
       predict:
         '`predict COLUMN for A < B`: state an expectation before running: the mean of a summary column over the runs where a swept parameter is A, against its mean where it is B (`<`, `<=`, `>`, `>=`, `=`, `!=`). After the run it is shown right or wrong with both means; a wrong prediction is no error.',
-      for: '`predict COLUMN for A < B`: A and B are two values of one thing the runs vary (`ring`, `bitmap` of `tracking`).',
+      for: '`predict COLUMN for [AXIS] A < B`: A and B are two values of one thing the runs vary: words (`ring`, `bitmap` of `tracking`; `on`, `off` of a flag) or numbers with their units (`1Gbit/s`, `10Gbit/s` of `bandwidth`). When two things the runs vary share both values, name the one meant first: `predict total_ms for pml on < off`.',
     },
     slots: {
       column: { ...COLUMN, note: 'a number column of the summary table or a `let`' },
+      axis: {
+        placeholder: 'AXIS',
+        holds: { kind: 'axis' },
+        note: 'what the runs vary that A and B are values of; needed only when two axes share both',
+      },
       left: {
         placeholder: 'A',
         holds: { kind: 'name', of: 'tracking' },
-        note: "a value of a swept parameter: a definition's name (`ring`), or a word of a swept field",
+        note: "a value of a swept parameter: a definition's name (`ring`), a word of a swept field (`on`), or a number with its unit (`10Gbit/s`)",
       },
       op: { placeholder: '<', holds: { kind: 'keyword' } },
       right: {

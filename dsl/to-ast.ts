@@ -433,12 +433,17 @@ class AstBuilder implements RuleMethods {
 
   predictStmt(ch: PredictStmtCstChildren): PredictStatement {
     const span = nodeSpan(ch);
+    const axis = ch.axis?.[0];
+    // An atom recovery left out is an empty word: a syntax error already says so.
+    const side = (n: AtomCstNode | undefined): Atom =>
+      n ? this.atomOf(n) : { kind: 'word', text: '', span };
     return {
       kind: 'predict',
       column: nameOf(ch.column?.[0], span),
-      left: nameOf(ch.left?.[0], span),
+      ...(isRealToken(axis) ? { axis: nameOf(axis, span) } : {}),
+      left: side(ch.left?.[0]),
       op: nameOf(ch.op?.[0], span),
-      right: nameOf(ch.right?.[0], span),
+      right: side(ch.right?.[0]),
       span,
     };
   }

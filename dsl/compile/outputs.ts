@@ -28,6 +28,8 @@ import {
   TABLE_VIEWS,
 } from '../schema.ts';
 import { compileExpr } from './expr.ts';
+import { PREDICT_OPS, predictedAxis } from './predict.ts';
+import type { PredictOutput } from './predict.ts';
 import type { ExprNames } from './expr.ts';
 import { AGGREGATE_OPS, PLOT_ERRORS, PLOT_MARKS } from './experiment-types.ts';
 import type {
@@ -111,28 +113,6 @@ export type CompiledOutput =
   | ProgressOutput
   | ExpectOutput
   | PredictOutput;
-
-/** The comparisons a prediction may state. */
-export const PREDICT_OPS = ['<', '<=', '>', '>=', '=', '!='] as const;
-export type PredictOp = (typeof PREDICT_OPS)[number];
-
-/**
- * `predict COLUMN for A OP B`: the mean of COLUMN (summary) over the runs whose `axis`
- * is A, compared with its mean over those where it is B. Shown right or wrong with the
- * numbers; a wrong prediction is a lesson, not a failure.
- */
-export interface PredictOutput {
-  kind: 'predict';
-  column: string;
-  /** The swept column A and B are values of (`tracking`). */
-  axis: string;
-  left: string;
-  op: PredictOp;
-  right: string;
-  /** The statement as written. */
-  text: string;
-  line: number;
-}
 
 /** The statements that are outputs. */
 export type OutputStatement =
@@ -735,7 +715,7 @@ function checkExportFormat(
   return undefined;
 }
 
-/** `predict COLUMN for A OP B`: COLUMN a number of the summary, A and B values of one axis. */
+/** `predict COLUMN for [AXIS] A OP B`: COLUMN a number of the summary, A and B values of one axis. */
 function compilePredict(
   s: PredictStatement,
   ctx: OutputContext,
@@ -757,38 +737,15 @@ function compilePredict(
       ),
     );
   const op = PREDICT_OPS.find((o) => o === s.op.text);
-  const valuesOf = (a: Axis): string[] => a.values.map((v) => String(v));
-  const axis = ctx.axes.find(
-    (a) => valuesOf(a).includes(s.left.text) && valuesOf(a).includes(s.right.text),
-  );
-  if (axis === undefined) {
-    const varied = ctx.axes.filter((a) => a.values.length > 1);
-    const word = [s.left, s.right].find((w) => !varied.some((a) => valuesOf(a).includes(w.text)));
-    const all = varied.flatMap(valuesOf);
-    diags.push(
-      diagnostic(
-        'error',
-        C.UnknownValue,
-        (word ?? s.right).span,
-        varied.length === 0
-          ? 'A prediction compares runs that differ, but the runs in scope vary nothing.'
-          : word
-            ? `'${word.text}' is no value of what the runs vary.${didYouMean(word.text, all)}`
-            : `'${s.left.text}' and '${s.right.text}' are values of different parameters; a prediction compares two values of one.`,
-        varied.length === 0
-          ? 'Put the prediction after a `sweep` over a list, like `sweep vm with [bitmap, ring], link`.'
-          : `The runs vary ${varied.map((a) => `${a.column} (${valuesOf(a).join(', ')})`).join('; ')}.`,
-      ),
-    );
-  }
-  if (diags.length > before || !op || !axis) return undefined;
+  const predicted = predictedAxis(s, ctx.axes, diags);
+  if (diags.length > before || !op || !predicted) return undefined;
   return {
     kind: 'predict',
     column: s.column.text,
-    axis: axis.column,
-    left: s.left.text,
+    axis: predicted.axis.column,
+    left: predicted.left,
     op,
-    right: s.right.text,
+    right: predicted.right,
     text: ctx.text.slice(s.span.offset, s.span.offset + s.span.length),
     line: s.span.line,
   };

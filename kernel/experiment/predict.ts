@@ -1,5 +1,6 @@
 import type { CompiledOutput, LetDefinition } from '../../dsl/compile.ts';
 import { compare } from '../../dsl/compile/evaluate.ts';
+import type { PredictValue } from '../../dsl/compile/predict.ts';
 import { unitOf } from './column-info.ts';
 import type { ExperimentRun } from './experiments.ts';
 import { viewTable } from './views.ts';
@@ -13,7 +14,7 @@ import { viewTable } from './views.ts';
 
 export type PredictOutput = Extract<CompiledOutput, { kind: 'predict' }>;
 
-/** One side of a prediction: its value, the mean of the column over its runs, and how many. */
+/** One side of a prediction: its value as written, the mean of the column over its runs, and how many. */
 export interface PredictSide {
   value: string;
   mean: number | null;
@@ -36,13 +37,13 @@ export function evaluatePredict(
 ): PredictResult {
   const table = viewTable(e, 'summary', lets);
   const rows = table.objects() as Record<string, unknown>[];
-  const side = (value: string): PredictSide => {
+  const side = ({ text, value }: PredictValue): PredictSide => {
     const xs = rows
-      .filter((r) => String(r[output.axis]) === value)
+      .filter((r) => r[output.axis] === value)
       .map((r) => r[output.column])
       .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
     return {
-      value,
+      value: text,
       mean: xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null,
       n: xs.length,
     };

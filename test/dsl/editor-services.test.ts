@@ -197,6 +197,17 @@ describe('complete', () => {
       ).toEqual([]);
     });
 
+    it("offers the axes of the runs above after a prediction's `for`, with the names", () => {
+      // ring_entries has one value in these runs: nothing to compare.
+      expect(at(`${RUNS}predict downtime_ms for |`).matches).toEqual([
+        'bandwidth',
+        'bm',
+        'dirty_log',
+        'ring',
+        'tracking',
+      ]);
+    });
+
     it('offers the columns of an earlier cell from its scope', () => {
       const session = compile(RUNS).scope;
       const text = 'table summary where ban|';

@@ -121,6 +121,13 @@ const CASES: SyntaxCase[] = [
     good: 'vm v {\n  vcpus 2\n  workload hotset { rate 1k/s }\n}',
   },
   {
+    what: "a prediction's value left out says what its values are: words or numbers with units",
+    bad: 'predict total_ms for 1Gbit/s >',
+    message: 'Expected a value but found the end of the text.',
+    hint: 'Write `predict COLUMN for A < B`, A and B two values of what the runs vary: words (`predict downtime_ms for ring < bitmap`) or numbers with their units, no space between (`predict total_ms for 1Gbit/s > 10Gbit/s`).',
+    good: 'predict total_ms for 1Gbit/s > 10Gbit/s',
+  },
+  {
     what: 'an unclosed list says how lists are closed',
     bad: 'sweep db with [a, b c], fast',
     message: "Expected ']' but found 'c'.",

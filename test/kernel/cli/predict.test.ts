@@ -55,4 +55,61 @@ describe('predict in mmulab run', () => {
     );
     expect(html).toContain('<p class="expect pass">✓ right: predict stale_pages for ring = bitmap');
   }, 120_000);
+
+  it('compares two numbers of a swept field, in any unit of its dimension, and two values of a flag', async () => {
+    writeFileSync(
+      join(DIR, 'numbers.mmu'),
+      `vm tiny {
+  vcpus 2
+  slot ram0 at 0 size 128MiB backing thp
+  workload hotset { rate 20k/s per vcpu, set 16MiB, hot 90% }
+}
+tracking t { dirty_log manual, pml [on, off] }
+migration link { bandwidth [1Gbit/s, 4Gbit/s], downtime 300ms }
+predict total_ms for 1Gbit/s > 4Gbit/s
+predict total_ms for bandwidth 1000Mbit/s > 4Gbit/s
+predict total_ms for pml on <= off
+sweep tiny with t, link seed 1 warmup 100ms max_time 5s
+table summary by bandwidth mean total_ms
+table summary by pml mean total_ms
+`,
+    );
+    const captured = capturedIo(DIR);
+    const code = await runCommand({ file: 'numbers.mmu', jobs: 1, dryRun: false }, captured.io);
+    const out = captured.out();
+    expect(code, captured.err()).toBe(ExitCode.Ok);
+    /** The mean of total_ms per value of `column` as the grouped table prints it. */
+    const means = (column: string): number[] => {
+      const table = out.split('summary:\n').find((t) => t.startsWith(column))!;
+      return table
+        .split('\n')
+        .slice(2)
+        .filter((l) => /\d/.test(l))
+        .map((l) => Number(l.trim().split(/\s+/).at(-1)!.replace(/,/g, '')));
+    };
+    const [slow, fast] = means('bandwidth');
+    const verdict = (text: string, left: string, right: string): RegExpExecArray => {
+      const escaped = text.replace(/[/.*+?^${}()|[\]\\]/g, '\\$&');
+      const m = new RegExp(
+        `^([✓✗]) (right|wrong): ${escaped} {2}\\(mean total_ms: ${left} ([\\d.,]+) ms, n=2 ([<=>]) ${right} ([\\d.,]+) ms, n=2\\)$`,
+        'm',
+      ).exec(out);
+      expect(m, out).not.toBeNull();
+      return m!;
+    };
+    for (const [text, left] of [
+      ['predict total_ms for 1Gbit/s > 4Gbit/s', '1Gbit/s'],
+      ['predict total_ms for bandwidth 1000Mbit/s > 4Gbit/s', '1000Mbit/s'],
+    ] as const) {
+      const m = verdict(text, left.replace('/', '\\/'), '4Gbit\\/s');
+      // Each side is the mean over the runs at that bandwidth, as the table groups them.
+      expect(Number(m[3]!.replace(/,/g, ''))).toBeCloseTo(slow!, 0);
+      expect(Number(m[5]!.replace(/,/g, ''))).toBeCloseTo(fast!, 0);
+      expect(m[2]).toBe(slow! > fast! ? 'right' : 'wrong');
+    }
+    const [on, off] = means('pml');
+    const m = verdict('predict total_ms for pml on <= off', 'on', 'off');
+    expect(Number(m[3]!.replace(/,/g, ''))).toBeCloseTo(on!, 0);
+    expect(m[2]).toBe(on! <= off! ? 'right' : 'wrong');
+  }, 120_000);
 });

@@ -130,9 +130,9 @@ describe('NotebookDisplay.render', () => {
       kind: 'predict',
       column: 'stale_pages',
       axis: 'tracking',
-      left: 'ring',
+      left: { text: 'ring', value: 'ring' },
       op: '!=',
-      right: 'bitmap',
+      right: { text: 'bitmap', value: 'bitmap' },
       text: 'predict stale_pages for ring != bitmap',
       line: 4,
     };

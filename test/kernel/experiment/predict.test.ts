@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluatePredict } from '../../../kernel/experiment/predict.ts';
 import type { PredictOutput } from '../../../kernel/experiment/predict.ts';
 import { predictLine } from '../../../kernel/output/predict-text.ts';
-import { handExperiment, nameAxis } from '../../helpers/experiments.ts';
+import { handExperiment, nameAxis, quantityAxis } from '../../helpers/experiments.ts';
 
 /** ring: downtime 30 and 40 (mean 35); bitmap: 50 and 70 (mean 60); one ring run without a value. */
 const e = handExperiment(
@@ -21,9 +21,9 @@ function predict(op: PredictOutput['op'], left = 'ring', right = 'bitmap'): Pred
     kind: 'predict',
     column: 'downtime_ms',
     axis: 'tracking',
-    left,
+    left: { text: left, value: left },
     op,
-    right,
+    right: { text: right, value: right },
     text: `predict downtime_ms for ${left} ${op} ${right}`,
     line: 3,
   };
@@ -55,6 +55,36 @@ describe('predict', () => {
     expect(r.right).toBeNull();
     expect(predictLine(r)).toBe(
       '? cannot tell: predict downtime_ms for ring < dirty  (mean downtime_ms: ring 35 ms, n=2 vs dirty: no value)',
+    );
+  });
+
+  it('compares the runs at two numbers of an axis, showing them as written', () => {
+    const byBandwidth = handExperiment(
+      [quantityAxis('bandwidth', 'Gbit/s', [1, 10])],
+      [
+        { params: { bandwidth: 1 }, seed: 1, summary: { total_ms: 900 } },
+        { params: { bandwidth: 1 }, seed: 2, summary: { total_ms: 1100 } },
+        { params: { bandwidth: 10 }, seed: 1, summary: { total_ms: 120 } },
+      ],
+    );
+    const output: PredictOutput = {
+      kind: 'predict',
+      column: 'total_ms',
+      axis: 'bandwidth',
+      left: { text: '1000Mbit/s', value: 1 },
+      op: '>',
+      right: { text: '10Gbit/s', value: 10 },
+      text: 'predict total_ms for 1000Mbit/s > 10Gbit/s',
+      line: 3,
+    };
+    const r = evaluatePredict(byBandwidth, output);
+    expect(r).toMatchObject({
+      right: true,
+      left: { value: '1000Mbit/s', mean: 1000, n: 2 },
+      other: { value: '10Gbit/s', mean: 120, n: 1 },
+    });
+    expect(predictLine(r)).toBe(
+      '✓ right: predict total_ms for 1000Mbit/s > 10Gbit/s  (mean total_ms: 1000Mbit/s 1,000 ms, n=2 > 10Gbit/s 120 ms, n=1)',
     );
   });
 });
