@@ -62,6 +62,8 @@ options:
   --arrow DIR      write one Arrow IPC file per table to DIR (<table>.arrow) with
                    every plan run, led by plan_index and label columns; the
                    provenance of each plan is in the Arrow schema metadata
+                   (mmulab.provenance), and a stale table that lists fewer pages
+                   than the summary counts says so there (mmulab.listed)
   --seed N         run every plan with seed N instead of the file's seeds
   --variant N      the values of the file's \`vary\` bounds for variant N (a whole
                    number, default 0): each student runs their own problem, the

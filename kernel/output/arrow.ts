@@ -9,6 +9,7 @@ import { columnsOf } from '../experiment/column-info.ts';
 import { planTable } from '../experiment/experiment-table.ts';
 import type { ExperimentRun } from '../experiment/experiments.ts';
 import { provenanceEntries } from './csv.ts';
+import { staleFound, staleListText } from './stale-note.ts';
 import { environmentEntries } from './environment.ts';
 import type { RunEnvironment } from './environment.ts';
 
@@ -31,6 +32,12 @@ export const ArrowMeta = {
   Provenance: 'mmulab.provenance',
   /** `i/N` in a shard's files; absent after `mmulab merge`. */
   Shard: 'mmulab.shard',
+  /**
+   * In a `stale` file whose runs list fewer pages than their summaries count: one line
+   * per such plan, `label: listing 1,000 of N stale pages: ...` (stale-note.ts), so a
+   * reader of the file alone knows it is cut. Each plan's provenance has it as `listed`.
+   */
+  Listed: 'mmulab.listed',
   /** Field metadata: the unit of the column's numbers (`Gbit/s`, `ms`), where it has one. */
   Unit: 'mmulab.unit',
 } as const;
@@ -55,8 +62,12 @@ function planProvenance(
   label: string,
   p: Provenance,
   environment: RunEnvironment | undefined,
+  listed: string | undefined,
 ): PlanProvenance {
-  const entries = provenanceEntries(p, Object.fromEntries(environmentEntries(environment)));
+  const entries = provenanceEntries(p, {
+    ...Object.fromEntries(environmentEntries(environment)),
+    ...(listed === undefined ? {} : { listed }),
+  });
   return { plan_index: index, label, ...Object.fromEntries(entries) };
 }
 
@@ -83,7 +94,15 @@ export function arrowTables(
         rows.push({ plan_index: run.index, ...row });
     }
     const provenance = sorted.map(({ run: r }) =>
-      planProvenance(r.index, r.label, r.result.provenance, environment),
+      planProvenance(
+        r.index,
+        r.label,
+        r.result.provenance,
+        environment,
+        table === 'stale'
+          ? staleListText(r.result.stale.numRows(), staleFound(r.result.summary))
+          : undefined,
+      ),
     );
     return { table, source, provenance, columns, units, rows };
   });
@@ -108,6 +127,10 @@ export function writeArrowTable(dir: string, t: ArrowTable, shard?: string): str
     [ArrowMeta.Provenance, JSON.stringify(t.provenance)],
   ]);
   if (shard !== undefined) metadata.set(ArrowMeta.Shard, shard);
+  const listed = t.provenance.flatMap((p) =>
+    typeof p.listed === 'string' ? [`${p.label}: ${p.listed}`] : [],
+  );
+  if (listed.length > 0) metadata.set(ArrowMeta.Listed, listed.join('\n'));
   arrow.schema.metadata = metadata;
   const path = join(dir, `${t.table}.arrow`);
   writeFileSync(path, tableToIPC(arrow, { format: 'file' }) ?? new Uint8Array());

@@ -1,12 +1,14 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tableFromIPC } from '@uwdata/flechette';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capturedIo } from '../../helpers/cli.ts';
 import { compile } from '../../../dsl/compile.ts';
 import { runCommand } from '../../../kernel/cli/run-command.ts';
 import { NotebookDisplay } from '../../../kernel/display/notebook-display.ts';
 import { runProgram } from '../../../kernel/experiment/experiments.ts';
+import { mergeArrowTables, readArrowTable, writeArrowTable } from '../../../kernel/output/arrow.ts';
 import { renderReport } from '../../../kernel/output/report.ts';
 import { shownOutputs } from '../../../kernel/output/shown.ts';
 
@@ -33,14 +35,29 @@ table stale
 const DIR = mkdtempSync(join(tmpdir(), 'mmulab-stale-note-'));
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 
-/** `mmulab run FILE --csv DIR` on the program: what it printed and the stale CSV's text. */
-async function cli(tables: string): Promise<{ out: string; csv: string }> {
+/**
+ * `mmulab run FILE --csv DIR --arrow DIR` on the program: what it printed, the stale
+ * CSV's text, and the schema metadata of the stale Arrow file as any Arrow reader
+ * (flechette here) sees it.
+ */
+async function cli(
+  tables: string,
+): Promise<{ out: string; csv: string; arrow: ReadonlyMap<string, string> }> {
   const dir = join(DIR, tables);
   writeFileSync(join(DIR, `${tables}.mmu`), program(tables));
   const { io, out } = capturedIo(DIR);
-  await runCommand({ file: `${tables}.mmu`, jobs: 1, dryRun: false, csv: dir }, io);
+  const arrowDir = join(DIR, `${tables}-arrow`);
+  await runCommand(
+    { file: `${tables}.mmu`, jobs: 1, dryRun: false, csv: dir, arrow: arrowDir },
+    io,
+  );
   const file = readdirSync(dir).find((f) => f.endsWith('.stale.csv'));
-  return { out: out(), csv: readFileSync(join(dir, String(file)), 'utf8') };
+  const arrow = tableFromIPC(readFileSync(join(arrowDir, 'stale.arrow')));
+  return {
+    out: out(),
+    csv: readFileSync(join(dir, String(file)), 'utf8'),
+    arrow: arrow.schema.metadata ?? new Map(),
+  };
 }
 
 async function shown(tables: string) {
@@ -71,9 +88,16 @@ describe('a cut stale table', () => {
     expect(String(staleBundle?.data['text/html'])).toContain(note);
 
     // The terminal under the table, and the exported file in its header.
-    const { out, csv } = await cli('8MiB');
+    const { out, csv, arrow } = await cli('8MiB');
     expect(out).toContain(note);
     expect(csv).toContain(`# listed: ${note}`);
+    expect(arrow.get('mmulab.listed')).toMatch(new RegExp(`^arm/ring/qemu/seed=1: ${note}: `));
+    const [plan] = JSON.parse(arrow.get('mmulab.provenance') ?? '[]') as { listed?: string }[];
+    expect(plan?.listed).toContain(note);
+    // `mmulab merge` of the file keeps the note.
+    const merged = mergeArrowTables([readArrowTable(join(DIR, '8MiB-arrow', 'stale.arrow'))]);
+    const again = tableFromIPC(readFileSync(writeArrowTable(join(DIR, 'merged'), merged)));
+    expect(again.schema.metadata?.get('mmulab.listed')).toBe(arrow.get('mmulab.listed'));
     // A header line and the thousand listed pages.
     expect(csv.split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toHaveLength(1001);
   }, 60_000);
@@ -87,8 +111,10 @@ describe('a cut stale table', () => {
     );
     expect(stale).toMatchObject({ kind: 'table', view: 'stale' });
     expect(stale && 'note' in stale).toBe(false);
-    const { out, csv } = await cli('256KiB');
+    const { out, csv, arrow } = await cli('256KiB');
     expect(out).not.toContain('stale pages:');
     expect(csv).not.toContain('# listed');
+    expect(arrow.has('mmulab.listed')).toBe(false);
+    expect(arrow.get('mmulab.provenance')).not.toContain('listed');
   }, 60_000);
 });
