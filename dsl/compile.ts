@@ -102,6 +102,12 @@ export interface CompileOptions {
   load?: FileLoader;
   /** The variant whose values `vary` bounds take (dsl/compile/variant.ts); default 0. */
   variant?: number;
+  /**
+   * Only the definitions and `use`s: no experiments, outputs, lets or protocols, and the
+   * scope's lets, runs and protocols pass through. The kernel's `%variant N` compiles a
+   * session's cells so again, for their definitions to take the new variant's values.
+   */
+  definitionsOnly?: boolean;
 }
 
 export interface CompileResult {
@@ -208,7 +214,7 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
   // Lines with a lexing or parse error: experiments there were recovered, not written.
   const syntaxLines = new Set(diagnostics.map((d) => d.line));
   const files: FileContext = { load: options.load, file: options.file };
-  const { scope, used } = compileUses(
+  const { scope, used, picks } = compileUses(
     ast,
     options.scope ?? EMPTY_SCOPE,
     options.file ?? '<input>',
@@ -224,13 +230,27 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
     syntaxLines,
   );
   const loadTrace = (path: string, span: Span) => traceRows(path, span, files, diagnostics);
-  const picker = new VariantPicker(options.variant ?? 0);
+  // A used file's picks come first: they are printed and recorded with this text's.
+  const picker = new VariantPicker(options.variant ?? 0, picks);
   const defs = new Definitions(scope, diagnostics, loadTrace, syntaxLines, picker);
   const program: CompiledProgram = {
     ...defs.compile(ast.statements.filter((s) => s.kind === 'definition')),
     experiments: [],
     outputs: [],
   };
+  if (options.definitionsOnly) {
+    const variant = picker.compiled();
+    if (variant) program.variant = variant;
+    const all = [...used, ...finishDiagnostics(diagnostics, options.file)];
+    return {
+      program,
+      diagnostics: all,
+      scope: { ...scope, ...defs.newScope() },
+      ast,
+      ok: !all.some((d) => d.severity === 'error'),
+      sources: ctx.sources,
+    };
+  }
   for (const s of ast.statements) {
     if (s.kind !== 'experiment' || syntaxLines.has(s.span.line)) continue;
     const e = compileExperiment(s, defs, diagnostics, picker);
@@ -292,9 +312,7 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
   if (variant) program.variant = variant;
   const inEffect = lets.ordered();
   if (inEffect.length > 0) program.lets = inEffect;
-  if (options.file !== undefined) for (const d of diagnostics) d.file ??= options.file;
-  diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
-  const all = [...used, ...diagnostics];
+  const all = [...used, ...finishDiagnostics(diagnostics, options.file)];
   return {
     program,
     diagnostics: all,
@@ -308,6 +326,12 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
     ok: !all.some((d) => d.severity === 'error'),
     sources: ctx.sources,
   };
+}
+
+/** A text's diagnostics in order of place, each naming `file` unless it names another. */
+function finishDiagnostics(diagnostics: Diagnostic[], file: string | undefined): Diagnostic[] {
+  if (file !== undefined) for (const d of diagnostics) d.file ??= file;
+  return diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 /**

@@ -184,7 +184,7 @@ const EXPR: Slot = {
 
 /** `vary`, in a definition's field or a run option (compile/variant.ts). */
 const VARY_DOC =
-  "`FIELD vary A..B step S` or `FIELD vary [A, B]`: one of these values, picked by the variant number, instead of a sweep: `mmulab run --variant N` (default 0), `%variant N` in the kernel. The same number always picks the same value, each field independently of the others, so each student can get their own problem; the values picked are printed and recorded in the provenance. Each value picked is a column of the run's tables, named and shown as a sweep of those values would be (`table summary with rate`, `where`, `by`, plots, `expect`, exports), but not part of the label. In a run option, `seed vary 1..1000` picks a seed (the `seed` column); `warmup vary [1s, 2s]` a column `warmup`.";
+  "`FIELD vary A..B step S` or `FIELD vary [A, B]`: one of these values, picked by the variant number, instead of a sweep: `mmulab run --variant N` (default 0), `%variant N` in the kernel (which compiles the definitions of the cells already run again, and names those that changed). The same number always picks the same value, each field independently of the others, so each student can get their own problem; the values picked are printed and recorded in the provenance. Each value picked is a column of the run's tables, named and shown as a sweep of those values would be (`table summary with rate`, `where`, `by`, plots, `expect`, exports), but not part of the label. In a run option, `seed vary 1..1000` picks a seed (the `seed` column); `warmup vary [1s, 2s]` a column `warmup`.";
 
 export const SYNTAX: Syntax = {
   program: {

@@ -10,6 +10,7 @@ import { loadFile } from './files.ts';
 import type { FileContext, LoadedFile } from './files.ts';
 import { mergeScopes } from './scope.ts';
 import type { Scope } from './scope.ts';
+import type { CompiledVariant, VariantPick } from './variant.ts';
 
 /** What one `compile` call shares across the files it uses. */
 export interface UseContext {
@@ -21,18 +22,22 @@ export interface UseContext {
   sources: Map<string, string>;
 }
 
+/** What compiling a used file gives: its scope, its diagnostics, the `vary` values it picked. */
+export interface UsedFile {
+  scope: Scope;
+  diagnostics: Diagnostic[];
+  program?: { variant?: CompiledVariant };
+}
+
 /**
  * Compiles a used file: compile.ts's compileFile, passed in so that the imports go one
  * way. Returns the file's scope (its definitions and those it uses) and diagnostics.
  */
-export type CompileUsed = (
-  loaded: LoadedFile,
-  ctx: UseContext,
-) => { scope: Scope; diagnostics: Diagnostic[] };
+export type CompileUsed = (loaded: LoadedFile, ctx: UseContext) => UsedFile;
 
 /**
- * `scope` with the definitions of every file `ast` uses, and the diagnostics of those
- * files. Problems with a `use` itself (missing file, cycle) go to `diags`; in a used
+ * `scope` with the definitions of every file `ast` uses, the diagnostics of those
+ * files and what their `vary` bounds picked (a file used twice picks once). Problems with a `use` itself (missing file, cycle) go to `diags`; in a used
  * file, statements other than definitions and uses are reported as ignored.
  */
 export function compileUses(
@@ -45,18 +50,20 @@ export function compileUses(
   compileUsed: CompileUsed,
   /** Lines with a syntax error: a `use` there has a path recovery made up, or an unclosed string's. */
   syntaxLines: ReadonlySet<number>,
-): { scope: Scope; used: Diagnostic[] } {
+): { scope: Scope; used: Diagnostic[]; picks: VariantPick[] } {
   const used: Diagnostic[] = [];
+  const picks: VariantPick[] = [];
   let out = scope;
   for (const s of ast.statements) {
     if (s.kind !== 'use' || syntaxLines.has(s.span.line)) continue;
     const sub = useFile(s, files, { ...ctx, stack: [...ctx.stack, self] }, diags, compileUsed);
     if (!sub) continue;
     used.push(...sub.diagnostics);
+    picks.push(...(sub.program?.variant?.picks ?? []));
     out = mergeScopes(out, sub.scope);
   }
   if (ctx.stack.length > 0) warnIgnoredInUsedFile(ast, diags);
-  return { scope: out, used };
+  return { scope: out, used, picks };
 }
 
 /**
@@ -69,7 +76,7 @@ function useFile(
   ctx: UseContext,
   diags: Diagnostic[],
   compileUsed: CompileUsed,
-): { scope: Scope; diagnostics: Diagnostic[] } | undefined {
+): UsedFile | undefined {
   const loaded = loadFile(use.path, use.span, files, diags);
   if (!loaded) return undefined;
   const at = ctx.stack.indexOf(loaded.file);

@@ -33,8 +33,14 @@ export interface CompiledVariant {
 export const MAX_VARIANT = Number.MAX_SAFE_INTEGER;
 
 export class VariantPicker {
-  readonly picks: VariantPick[] = [];
-  constructor(readonly n: number) {}
+  readonly picks: VariantPick[];
+  constructor(
+    readonly n: number,
+    /** What the files this text uses picked. */
+    used: readonly VariantPick[] = [],
+  ) {
+    this.picks = [...used];
+  }
 
   /** The value of `field` (a `vary` bound of `owner`) that this variant takes. */
   pick(owner: string, field: SweptField): SweptValue {

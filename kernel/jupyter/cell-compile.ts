@@ -19,6 +19,8 @@ export interface CellCompileRequest {
   cwd: string;
   /** The variant whose values `vary` bounds take (`%variant N`); default 0. */
   variant?: number;
+  /** Only its definitions and `use`s (CompileOptions.definitionsOnly): `%variant N`. */
+  definitionsOnly?: boolean;
 }
 
 export type CompiledCell =
@@ -63,12 +65,19 @@ const RED = '\u001b[31m';
 const RESET = '\u001b[0m';
 
 /** Compile one cell's language text and render its diagnostics (the first of each file). */
-export function compileCell({ text, scope, cwd, variant }: CellCompileRequest): CompiledCell {
+export function compileCell({
+  text,
+  scope,
+  cwd,
+  variant,
+  definitionsOnly,
+}: CellCompileRequest): CompiledCell {
   const used: SourceText[] = [];
   const fromCwd = nodeFileLoaderIn(cwd);
   const compiled = compile(text, {
     scope,
     ...(variant === undefined ? {} : { variant }),
+    ...(definitionsOnly ? { definitionsOnly } : {}),
     load: (path, from) => {
       // Used files are named relative to the notebook's directory (nodeFileLoaderIn).
       const loaded = fromCwd(path, from);

@@ -32,6 +32,8 @@ import type { SourceText } from '../output/environment.ts';
 import { CompileStopped, InThreadCompiler } from './cell-compile.ts';
 import { splitCell } from '../experiment/cell-parts.ts';
 import type { CellCompiler, CompiledCell } from './cell-compile.ts';
+import { definitionsForVariant } from './variant-definitions.ts';
+import type { SessionCell, VariantDefinitions } from './variant-definitions.ts';
 import type { ErrorContent, PagePayload, Payload } from './protocol.ts';
 
 /**
@@ -68,7 +70,7 @@ export const KERNEL_COMMANDS: Readonly<Record<string, string>> = {
   echo: '%echo TEXT    print TEXT',
   clear: "%clear        clear this cell's output so far",
   variant:
-    '%variant [N]  the values of `vary` bounds for variant N in the cells run after it (default MMULAB_VARIANT, else 0); without N, which variant is in force',
+    '%variant [N]  the values of `vary` bounds for variant N in the cells run after it (default MMULAB_VARIANT, else 0), and in the definitions of the cells run before it, compiled again (it names those that changed; rerun the cells with runs for their results); without N, which variant is in force',
 };
 
 /** `MMULAB_VARIANT` in the kernel's environment: the variant before any `%variant`. */
@@ -146,6 +148,8 @@ export class MmulabSession {
   private variant: number | undefined = variantFromEnvironment(process.env);
   /** Whether a cell had `vary` bounds: then every export records the variant. */
   private varied = false;
+  /** Every cell that compiled since the last reset: `%variant N` compiles their definitions again. */
+  private cells: SessionCell[] = [];
 
   constructor(
     private readonly runner: PlanRunner,
@@ -161,6 +165,7 @@ export class MmulabSession {
     this.lastExperiments = [];
     this.sources = [];
     this.cellsCompiled = 0;
+    this.cells = [];
   }
 
   async execute(code: string, out: CellOutput, options: ExecuteOptions = {}): Promise<CellOutcome> {
@@ -203,11 +208,8 @@ export class MmulabSession {
               'Write `%variant 7`, then run the cells whose definitions have `vary` bounds.',
             ]);
           }
-          this.variant = Number(arg);
-          out.stream(
-            'stdout',
-            `variant ${this.variant}: the cells run from here on take its values of \`vary\` bounds\n`,
-          );
+          const failed = await this.setVariant(Number(arg), out, options.signal);
+          if (failed) return failed;
           break;
         }
         default: {
@@ -225,6 +227,62 @@ export class MmulabSession {
       }
     }
     return result ? { status: 'ok', result, payload } : { status: 'ok', payload };
+  }
+
+  /**
+   * `%variant N`: the cells run from here on take variant N's values, and the definitions
+   * of the cells run so far are compiled again for it (variant-definitions.ts); says
+   * which changed, and that results already shown are the earlier variant's. An error
+   * outcome, with the variant and scope left as they were, when one no longer compiles.
+   */
+  private async setVariant(
+    n: number,
+    out: CellOutput,
+    signal: AbortSignal | undefined,
+  ): Promise<CellOutcome | undefined> {
+    const previous = this.variant ?? 0;
+    let again: VariantDefinitions;
+    try {
+      again = await definitionsForVariant(
+        this.cells,
+        this.scope,
+        n,
+        this.compiler,
+        this.cwd,
+        signal,
+      );
+    } catch (e) {
+      if (!(e instanceof CompileStopped)) throw e;
+      const evalue = e.interrupted
+        ? `Interrupted while compiling the definitions for variant ${n}; still variant ${previous}.`
+        : e.message;
+      return errorOf(e.interrupted ? 'KeyboardInterrupt' : 'MmulabError', evalue, [
+        `${RED}${evalue}${RESET}`,
+      ]);
+    }
+    if (again.status === 'error') {
+      const evalue = `%variant ${n}: cell ${again.cell} no longer compiles (${again.evalue}); still variant ${previous}.`;
+      return errorOf('MmulabError', evalue, [
+        `${RED}${evalue}${RESET}`,
+        ...again.traceback,
+        'Fix or rerun that cell, then run %variant again.',
+      ]);
+    }
+    this.variant = n;
+    this.scope = again.scope;
+    const lines = [`variant ${n}: the cells run from here on take its values of \`vary\` bounds`];
+    if (again.picks.length > 0 || again.changed.length > 0) {
+      this.varied = true;
+      lines.push(...variantLines({ n, picks: again.picks }));
+      const changed = again.changed.map((c) => `${c.name} (cell ${c.cell})`);
+      lines.push(
+        changed.length > 0
+          ? `re-evaluated for variant ${n}: ${changed.join(', ')}; results shown before are variant ${previous}'s: rerun the cells with runs for this variant's`
+          : `re-evaluated for variant ${n}: no definition changed (its values are those of variant ${previous})`,
+      );
+    }
+    out.stream('stdout', `${lines.join('\n')}\n`);
+    return undefined;
   }
 
   private async executeCode(
@@ -256,6 +314,7 @@ export class MmulabSession {
       return errorOf('MmulabError', compiled.evalue, compiled.traceback);
     this.scope = compiled.scope;
     this.sources.push({ name: `cell ${++this.cellsCompiled}`, text }, ...compiled.used);
+    this.cells.push({ n: this.cellsCompiled, text });
     const program = compiled.program;
     if (program.variant) {
       // The student's own problem: the values this variant's bounds took.

@@ -124,6 +124,32 @@ describe('vary', () => {
     expect(none.diagnostics.map((d) => d.code)).toEqual(['no-point-kept']);
   });
 
+  it("records the values a used file's bounds picked, with the text's own", () => {
+    const definitions = LAB.split('\nsweep')[0]!;
+    const load = (path: string) =>
+      path === 'lab.mmu' ? { file: '/lab.mmu', text: definitions } : null;
+    const r = compile('use "lab.mmu"\nrun web with bitmap, link seed vary 1..9', {
+      variant: 3,
+      load,
+    });
+    expect(r.diagnostics).toEqual([]);
+    expect(variantLines(r.program.variant!)).toEqual([
+      ...variantLines(compile(definitions, { variant: 3 }).program.variant!),
+      expect.stringMatching(/^variant 3: run option seed \d \(one of 9, 1 to 9\)$/) as string,
+    ]);
+  });
+
+  it('compiles only the definitions and uses when asked, keeping the lets and runs of its scope', () => {
+    const before = compile(`${LAB}let x = total_ms * 2`, { variant: 1 });
+    const again = compile(LAB, { variant: 3, scope: before.scope, definitionsOnly: true });
+    expect(again.diagnostics).toEqual([]);
+    expect(again.program.experiments).toEqual([]);
+    expect(again.program.variant?.picks.map((p) => p.column)).toEqual(['rate', 'set']);
+    expect(again.scope.lets).toBe(before.scope.lets);
+    expect(again.scope.runs).toBe(before.scope.runs);
+    expect(again.scope.vm.get('web')).toEqual(compile(LAB, { variant: 3 }).scope.vm.get('web'));
+  });
+
   it('leaves a text without vary alone, and is kept as written by fmt', () => {
     expect(compile('vm a { vcpus 2 }', { variant: 5 }).program.variant).toBeUndefined();
     expect(format(LAB).text).toBe(LAB);
