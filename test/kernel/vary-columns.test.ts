@@ -129,6 +129,10 @@ describe('a value vary picked is a column, as a swept field is', () => {
       warmup: parseFloat(v.warmup!),
       seed: Number(v.seed),
     });
+    // --dry-run lists them among the axes, saying where the one value comes from.
+    const dry = capturedIo(DIR);
+    await runCommand({ file: 'homework.mmu', jobs: 1, dryRun: true, variant: VARIANT }, dry.io);
+    expect(dry.out()).toContain(`  rate (1 value, k/s, picked by vary): ${parseFloat(v.rate!)}\n`);
     const { label: _a, ...row } = arrow.rows[0]!;
     const { label: _b, ...twinRow } = twin.rows[0]!;
     expect(row).toEqual(twinRow);
