@@ -448,7 +448,7 @@ export const SYNTAX: Syntax = {
     hint: 'Write `predict COLUMN for A < B`, A and B two values of what the runs vary: words (`predict downtime_ms for ring < bitmap`) or numbers with their units, no space between (`predict total_ms for 1Gbit/s > 10Gbit/s`).',
     keywords: {
       predict:
-        '`predict COLUMN for A < B`: state an expectation before running: the mean of a summary column over the runs where a swept parameter is A, against its mean where it is B (`<`, `<=`, `>`, `>=`, `=`, `!=`). After the run it is shown right or wrong with both means; a wrong prediction is no error.',
+        '`predict COLUMN for A < B`: state an expectation before running: the mean of a summary column over the runs where a swept parameter is A, against its mean where it is B (`<`, `<=`, `>`, `>=`, `=`, `!=`). After the run it is shown right or wrong with both means; a wrong prediction is no error. It is about the runs written after it (the next `run` or `sweep`; the last ones when none follows).',
       for: '`predict COLUMN for [AXIS] A < B`: A and B are two values of one thing the runs vary: words (`ring`, `bitmap` of `tracking`; `on`, `off` of a flag) or numbers with their units (`1Gbit/s`, `10Gbit/s` of `bandwidth`). When two things the runs vary share both values, name the one meant first: `predict total_ms for pml on < off`.',
     },
     slots: {

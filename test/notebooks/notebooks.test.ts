@@ -30,6 +30,8 @@ import {
 // ---- tunables ----
 /** Each notebook runs in under a minute alone; CI machines run other suites beside it. */
 const NOTEBOOK_TIMEOUT_MS = 240_000;
+/** Installing the kernelspecs before the notebooks run. */
+const KERNELSPEC_TIMEOUT_MS = 120_000;
 /** nbconvert's per-cell limit (ExecutePreprocessor.timeout), seconds. */
 const CELL_TIMEOUT_S = 180;
 /** The notebooks issue #6 asks for. */
@@ -198,10 +200,12 @@ describe.skipIf(nbconvertMissing)('executing the notebooks with nbconvert', () =
   let dir = '';
   let env: NodeJS.ProcessEnv = {};
 
+  // Installing the two kernelspecs spawns mmulab and tslab: seconds, more under load
+  // (it ran past vitest's 10 s hook limit at load 12).
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'mmulab-notebooks-'));
     env = prepareKernelspecs(join(dir, 'prefix'));
-  });
+  }, KERNELSPEC_TIMEOUT_MS);
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
