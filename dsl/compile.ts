@@ -20,7 +20,7 @@ import type { CompiledVariant } from './compile/variant.ts';
 import type { CompiledExperiment } from './compile/experiments.ts';
 import { traceRows } from './compile/files.ts';
 import type { FileContext, FileLoader } from './compile/files.ts';
-import { anyRunColumns, columnsOfExperiments } from './compile/columns.ts';
+import { anyRunColumns, axesOfExperiments, columnsOfExperiments } from './compile/columns.ts';
 import { experimentGroups, groupOfOutput } from './compile/output-groups.ts';
 import { Lets } from './compile/lets.ts';
 import { compileOutput } from './compile/outputs.ts';
@@ -277,10 +277,9 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
     )
     .map((s) => s.span.line);
   const groups = experimentGroups(program.experiments, outputLines);
+  const groupAxes = groups.length > 1 ? groups.map(axesOfExperiments) : [];
   const axesAt = (s: Statement): readonly Axis[] =>
-    groups.length > 1
-      ? (columnsOfExperiments(groups[groupOfOutput(s.kind, s.span.line, groups)])?.axes ?? [])
-      : context.axes;
+    groups.length > 1 ? groupAxes[groupOfOutput(s.kind, s.span.line, groups)] : context.axes;
   for (const s of ast.statements) {
     switch (s.kind) {
       case 'table':

@@ -41,6 +41,16 @@ export function columnsOfExperiments(
   return out;
 }
 
+/**
+ * The axes of `experiments` alone, as columnsOfExperiments merges them (first seen
+ * first, a later experiment's axis winning a clash), without their tables' columns.
+ */
+export function axesOfExperiments(experiments: readonly CompiledExperiment[]): Axis[] {
+  const axes = new Map<string, Axis>();
+  for (const e of experiments) for (const x of experimentAxes(e)) axes.set(x.column, x);
+  return [...axes.values()];
+}
+
 /** The columns of both (a table's columns and the axes of either); `b`'s axis wins a clash. */
 export function mergeRunColumns(
   a: RunColumns | undefined,
