@@ -85,8 +85,9 @@ options:
                    and every value must match (Node, the commit and the sources'
                    hash may differ); reruns the variant the files record unless
                    --variant says another; prints each difference and exits 1 if any
-  --dry-run        run nothing: print for each experiment "N points × R seeds =
-                   M plans" and the values of every axis it varies
+  --dry-run        run nothing: print the values the file's \`vary\` bounds pick
+                   (as a run prints them first), then for each experiment "N points
+                   × R seeds = M plans" and the values of every axis it varies
   --cache DIR      keep every plan's results in DIR, keyed by the plan's hash and
                    the engine's fingerprint, and run only the plans not stored
                    there: a second run of an unchanged file runs nothing
@@ -145,7 +146,7 @@ export interface RunArgs {
   verify?: string;
   /** The variant whose values the file's `vary` bounds take (`--variant N`). */
   variant?: number;
-  /** Print what would run (the plans and axes of each experiment) and run nothing. */
+  /** Print what would run (the values `vary` picks, the plans and axes of each experiment) and run nothing. */
   dryRun: boolean;
 }
 

@@ -57,7 +57,11 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
       `shard ${shard.index}/${shard.count}${shard.source ? ` (${shard.source})` : ''}: ${plans.length} of ${all.length} plan(s)\n`,
     );
   if (args.dryRun) {
-    const lines = describeExperiments(program, loaded.text, args.seed, true);
+    // The values this variant's `vary` bounds took come first, as a real run prints them.
+    const lines = [
+      ...(program.variant ? variantLines(program.variant) : []),
+      ...describeExperiments(program, loaded.text, args.seed, true),
+    ];
     io.stdout.write(
       `${lines.join('\n')}\n${loaded.shownPath}: ${plans.length} plan(s); nothing run (--dry-run).\n`,
     );

@@ -60,6 +60,18 @@ describe('mmulab run --variant N', () => {
     expect(await run(undefined)).toBe(await run(0));
   }, 120_000);
 
+  it('--dry-run lists the values picked as a real run does, before the experiments', async () => {
+    const picked = (await run(5)).split('\n').filter((l) => l.startsWith('variant '));
+    expect(picked).toHaveLength(2);
+    const { io: cli, out, err } = capturedIo(DIR);
+    const args = parseRunArgs(['homework.mmu', '--variant', '5', '--dry-run'], DIR)!;
+    expect(await runCommand(args, cli), err()).toBe(ExitCode.Ok);
+    const lines = out().split('\n');
+    expect(lines.slice(0, 2)).toEqual(picked);
+    expect(lines[2]).toMatch(/^line 8: run tiny with ring, link seed vary 1\.\.100 /);
+    expect(out()).toContain('nothing run (--dry-run)');
+  }, 120_000);
+
   it('gives other variants other problems within the bounds', async () => {
     const plans = new Set<string>();
     for (let n = 0; n < 12; n++) {
