@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StallEpisodes, selectRank } from '../../../engine/sim/stall-episodes.ts';
+import { StallEpisodes, selectRank, selectRankIn } from '../../../engine/sim/stall-episodes.ts';
 import { Rng } from '../../../engine/sim/rng.ts';
 
 // ---- tunables ----
@@ -43,7 +43,58 @@ describe('selectRank', () => {
   });
 });
 
+describe('selectRankIn', () => {
+  it('finds the rank a sort of all parts together gives', () => {
+    const rng = new Rng(12);
+    for (let c = 0; c < CASES; c++) {
+      const parts = Array.from({ length: 1 + rng.int(4) }, () => {
+        const n = rng.int(MAX_LENGTH);
+        // Values packed into one bucket (close together), spread over many, or few distinct.
+        const kind = rng.int(3);
+        return Float64Array.from({ length: n }, () =>
+          kind === 0 ? 1000 + rng.int(10) * 0.25 : kind === 1 ? rng.int(1e9) * 1.5 : rng.int(3),
+        );
+      });
+      const all = Float64Array.from(parts.flatMap((p) => Array.from(p)));
+      if (all.length === 0) continue;
+      const k = rng.int(all.length);
+      const before = parts.map((p) => Float64Array.from(p));
+      expect(selectRankIn(parts, k)).toBe(sortedRank(all, k));
+      expect(parts).toEqual(before);
+    }
+  });
+
+  it('rejects a rank outside the parts and a negative value', () => {
+    const parts = [new Float64Array([3, 1]), new Float64Array([2])];
+    expect(selectRankIn(parts, 2)).toBe(3);
+    expect(() => selectRankIn(parts, 3)).toThrow(/rank 3 is outside \[0, 3\)/);
+    expect(() => selectRankIn([new Float64Array([1, -2])], 0)).toThrow(
+      /values must be non-negative, got -2/,
+    );
+  });
+});
+
 describe('StallEpisodes', () => {
+  it('keeps every stall of a long run: quantiles over more stalls than one block holds', () => {
+    const rng = new Rng(13);
+    const thread = { stallNs: new Float64Array(1) };
+    const e = new StallEpisodes([thread]);
+    const closed: number[] = [];
+    // 150 000 slices, each losing a random part of its 1000 ns: one stall each.
+    for (let k = 0; k < 150_000; k++) {
+      const lost = 1 + rng.int(999);
+      thread.stallNs[0] += lost;
+      closed.push(lost);
+      e.afterSlice(1000);
+    }
+    e.finish();
+    expect(e.count).toBe(closed.length);
+    closed.sort((x, y) => x - y);
+    for (const q of [0, 0.5, 0.99, 1]) {
+      expect(e.quantileNs(q)).toBe(closed[Math.max(0, Math.ceil(q * closed.length) - 1)]);
+    }
+  });
+
   it('joins a stall over slices lost entirely and reports the p99 of all stalls', () => {
     const SLICE = 100;
     const threads = [{ stallNs: new Float64Array(2) }, { stallNs: new Float64Array(2) }];
