@@ -5,6 +5,8 @@ import { checkRange } from './range.ts';
 const GROUP_SHIFT = 14;
 /** Pages per group, a literal: `2 ** GROUP_SHIFT` in a loop is a Math.pow call per use. */
 const GROUP_PAGES = 16_384;
+/** `received` takes runs up to this long in one fused pass (receivedShortRun). */
+const SHORT_RUN = 64;
 
 /**
  * The write generation of each page of one slot (DESIGN "Verification"): 0 for a page
@@ -152,9 +154,70 @@ export class PageGenerations {
    * and sends them as zero pages), counted by the copy after the one settle it needs.
    */
   received(dest: PagedU32, start: number, end: number): number {
+    const zeros = this.receivedShortRun(dest, start, end);
+    return zeros >= 0 ? zeros : this.receivedRange(dest, start, end);
+  }
+
+  /** `received` without its fused path for short runs: the test's reference for it. */
+  receivedRange(dest: PagedU32, start: number, end: number): number {
     this.settle(start, end);
     const zeros = dest.copyRangeFrom(this.base, start, end, 0);
     this.clearBehind(start, end);
+    return zeros;
+  }
+
+  /**
+   * `received` for a run of at most SHORT_RUN pages inside one chunk whose entries
+   * both sides hold (a migration sends a hot set a few pages at a time, millions of
+   * runs): settle, copy, count and clear `behind` in one pass over its words. Returns
+   * the zero pages, or -1 when the run is not such a run (the general path then takes
+   * it, and its checks). Leaves everything as settle, copyRangeFrom and clearBehind
+   * would: a run short of its chunk's end settles no whole chunk, collapses none, and
+   * covers no whole group.
+   */
+  private receivedShortRun(dest: PagedU32, start: number, end: number): number {
+    const shift = this.chunkShift;
+    const c = start >>> shift;
+    if (
+      !(start >>> 0 === start && end >>> 0 === end && start < end && end - start <= SHORT_RUN) ||
+      end >= this.length ||
+      // ends short of its chunk's end (a copy to the end may collapse the chunk)
+      end >>> shift !== c ||
+      dest.length !== this.length ||
+      dest.chunkShift !== shift
+    ) {
+      return -1;
+    }
+    const src = this.base.materializedChunk(c);
+    const to = dest.materializedChunk(c);
+    if (src === null || to === null) return -1;
+    const bits = this.bits;
+    const groups = this.behindGroups;
+    const off = c * this.chunkSize;
+    const w0 = start >>> 5;
+    const w1 = (end - 1) >>> 5;
+    for (let w = w0; w <= w1; w++) {
+      let mask = -1;
+      if (w === w0) mask &= -1 << (start & 31);
+      if (w === w1) mask &= -1 >>> (31 - ((end - 1) & 31));
+      const pending = bits[2 * w + 1] & mask;
+      if (pending !== 0) {
+        bits[2 * w + 1] ^= pending;
+        const at = w * 32 - off;
+        for (let b = pending; b !== 0; b &= b - 1) {
+          const k = at + 31 - Math.clz32(b & -b);
+          src[k] = src[k] + 1;
+        }
+      }
+      // A group flagged 0 has no `behind` bit to clear (and its words stay untouched).
+      if (groups[w >>> (GROUP_SHIFT - 5)] !== 0) bits[2 * w] &= ~mask;
+    }
+    let zeros = 0;
+    for (let i = start - off, e = end - off; i < e; i++) {
+      const v = src[i];
+      to[i] = v;
+      if (v === 0) zeros++;
+    }
     return zeros;
   }
 

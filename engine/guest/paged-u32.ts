@@ -59,6 +59,15 @@ export class PagedU32 {
     return n;
   }
 
+  /**
+   * The entries of chunk c (entry i at `i & (2^chunkShift - 1)`) if it holds its own,
+   * else null (uniform). For a fused loop over a run of one chunk: reading and writing
+   * it is reading and writing those entries.
+   */
+  materializedChunk(c: number): Uint32Array | null {
+    return this.data[c] ?? null;
+  }
+
   /** Entry i, 0 <= i < length. */
   get(i: number): number {
     this.checkIndex(i);

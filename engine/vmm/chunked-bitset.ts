@@ -45,6 +45,9 @@ export class ChunkedBitset {
   /** Set every bit of [start, end). */
   setRange(start: number, end: number): void {
     if (start >= end) return;
+    // A range inside one full chunk (every later pass of a migration) changes nothing.
+    const c0 = start >>> CHUNK_SHIFT;
+    if (this.full[c0] === 1 && (end - 1) >>> CHUNK_SHIFT === c0 && end <= this.length) return;
     const c1 = Math.floor((end - 1) / CHUNK_BITS);
     for (let c = Math.floor(start / CHUNK_BITS); c <= c1; c++) {
       if (this.full[c] === 1) continue;

@@ -430,7 +430,9 @@ export class MigrationThread {
     let used = 0;
     let cpu = 0;
     let wrapped = false;
-    while (used < budget && allowance > 0 && sync.dirtyPages > 0) {
+    // sync.dirtyPages, kept here: only the clearRange below changes it, by the n it sends.
+    let dirty = sync.dirtyPages;
+    while (used < budget && allowance > 0 && dirty > 0) {
       const slot = memory.slots[this.cursorSlot];
       const bmap = sync.bmap[slot.index];
       const p = bmap.nextSet(this.cursorRel, slot.npages);
@@ -471,6 +473,7 @@ export class MigrationThread {
       const normal = n - zeros;
       const bytes = zeros * ZERO_PAGE_WIRE_BYTES + normal * NORMAL_PAGE_WIRE_BYTES;
       bmap.clearRange(p, p + n);
+      dirty -= n;
       link.send(bytes);
       if (stopped) this.downtimeBytes += bytes;
       allowance -= bytes;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PageGenerations } from '../../../engine/guest/generations.ts';
 import { PagedU32 } from '../../../engine/guest/paged-u32.ts';
 import { Rng } from '../../../engine/sim/rng.ts';
@@ -62,6 +62,47 @@ describe('PageGenerations', () => {
     expect(g.get(3)).toBe(6);
     expect(() => g.set(3, 6)).toThrow(/page 3: a generation only grows, from 6/);
     expect(() => g.set(3, 2.5)).toThrow(/got 2.5/);
+  });
+
+  it('receives short runs exactly as the general path does (settle, copy, count, clear behind)', () => {
+    // Twins fed the same operations: `received` (fused path for short runs) and
+    // `receivedRange` (the general path). 256-page chunks, 2^14-page groups: runs of up
+    // to 80 pages fall inside a chunk, across one's end, across a group's boundary.
+    const pages = 2 ** 15 + 300;
+    const shift = 8;
+    const fused = new PageGenerations(pages, shift);
+    const plain = new PageGenerations(pages, shift);
+    const fusedDest = new PagedU32(pages, shift);
+    const plainDest = new PagedU32(pages, shift);
+    const copies = vi.spyOn(fusedDest, 'copyRangeFrom');
+    const rng = new Rng(21);
+    let runs = 0;
+    const near = () => (rng.chance(0.5) ? 2 ** 14 - 40 + rng.int(80) : rng.int(pages));
+    for (let step = 0; step < 40_000; step++) {
+      const p = near();
+      if (rng.chance(0.6)) {
+        expect(fused.write(p)).toBe(plain.write(p));
+      } else if (rng.chance(0.9)) {
+        const end = Math.min(pages, p + 1 + rng.int(80));
+        expect(fused.received(fusedDest, p, end)).toBe(plain.receivedRange(plainDest, p, end));
+        runs++;
+      } else {
+        fused.increment(p);
+        plain.increment(p);
+      }
+    }
+    // Most runs took the fused path (no copyRangeFrom on its destination).
+    expect(runs - copies.mock.calls.length).toBeGreaterThan(runs / 2);
+    const a = fused.settled();
+    const b = plain.settled();
+    const wrong: number[] = [];
+    for (let q = 0; q < pages; q++) {
+      if (a.get(q) !== b.get(q) || fused.isBehind(q) !== plain.isBehind(q)) wrong.push(q);
+      if (fusedDest.get(q) !== plainDest.get(q)) wrong.push(q);
+    }
+    expect(wrong).toEqual([]);
+    expect(fusedDest.materializedChunks).toBe(plainDest.materializedChunks);
+    expect(fused.allocatedBytes).toBe(plain.allocatedBytes);
   });
 
   for (const [pages, maxRange] of [
