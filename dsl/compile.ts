@@ -66,6 +66,7 @@ export {
   EXPR_FUNCTIONS,
   PLOT_ERRORS,
   PLOT_MARKS,
+  flagWord,
 } from './compile/experiment-types.ts';
 export { EMPTY_SCOPE } from './compile/scope.ts';
 export type { DefinitionValues, Scope } from './compile/scope.ts';

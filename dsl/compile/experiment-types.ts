@@ -3,7 +3,7 @@
  * values, expressions, aggregates, and the outputs that read runs across an experiment
  * (`table ... by ... mean ...`, `plot ... over X by G`, `plot progress`, `expect`,
  * `let`). The language produces them as plain data; the front-end library (kernel/)
- * evaluates them. Types only: nothing here runs.
+ * evaluates them. Types, their constants, and how a flag is written.
  */
 import type { Span } from '../ast.ts';
 import type { Dimension } from '../units.ts';
@@ -11,6 +11,14 @@ import type { TableView } from './outputs.ts';
 
 /** A parameter's value in one plan: a number in its axis's unit, an enum as text, a flag. */
 export type ParamValue = number | string | boolean | null;
+
+/**
+ * A flag (a boolean value) as the language writes it, `on` or `off`: what tables,
+ * labels and charts show, so the value read is the value to type (`where pml = on`).
+ */
+export function flagWord(value: boolean): 'on' | 'off' {
+  return value ? 'on' : 'off';
+}
 
 /**
  * One axis of an experiment: what varies between its plans besides the seed, and the

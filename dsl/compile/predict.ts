@@ -8,6 +8,7 @@ import type { Atom, PredictStatement } from '../ast.ts';
 import { DiagnosticCode as C, diagnostic, didYouMean } from '../diagnostics.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { describeDimension, unknownUnit } from '../units.ts';
+import { flagWord } from './experiment-types.ts';
 import type { Axis, ParamValue } from './experiment-types.ts';
 import { formatInUnit, inUnit } from './ranges.ts';
 
@@ -55,7 +56,7 @@ function sameNumber(a: number, b: number): boolean {
 
 /** A value of `axis` as the language writes it: `10Gbit/s`, `on`, `ring`. */
 function valueText(axis: Axis, v: ParamValue): string {
-  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  if (typeof v === 'boolean') return flagWord(v);
   if (typeof v === 'number') return formatInUnit(v, axis.unit);
   return String(v);
 }

@@ -1,4 +1,5 @@
 import type { Axis, CompiledExperiment, CompiledProgram } from '../../dsl/compile.ts';
+import { flagWord } from '../../dsl/compile/experiment-types.ts';
 import { plansOf } from '../experiment/plans.ts';
 
 /**
@@ -32,7 +33,9 @@ const SHOWN_VALUES = 12;
 
 /** "bandwidth (3 values, Gbit/s): 1, 10, 25"; a column that differs between names says so. */
 export function describeAxis(a: Axis): string {
-  const all = a.values.map((v) => (v === null ? '-' : String(v)));
+  const all = a.values.map((v) =>
+    v === null ? '-' : typeof v === 'boolean' ? flagWord(v) : String(v),
+  );
   const shown =
     all.length <= SHOWN_VALUES ? all : [...all.slice(0, SHOWN_VALUES - 3), '...', ...all.slice(-2)];
   const about = [

@@ -1,6 +1,7 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import type { LetDefinition, ParamValue, PlotError } from '../../dsl/compile.ts';
+import { flagWord } from '../../dsl/compile/experiment-types.ts';
 import { whereRows, spread } from '../experiment/aggregate.ts';
 import { unitOf } from '../experiment/column-info.ts';
 import { ColumnError, requireColumn } from '../experiment/experiment-table.ts';
@@ -9,7 +10,7 @@ import { viewTable } from '../experiment/views.ts';
 import { axisTitle } from './axis-title.ts';
 import { COMPLETED } from './completion.ts';
 import type { PlotlyFigure, PlotlyJson, PlotOutput } from './figures.ts';
-import { formatNumber } from './format.ts';
+import { formatCell, formatNumber } from './format.ts';
 import { legendLayout, traceStyle } from './palette.ts';
 
 const { op } = aq;
@@ -84,7 +85,8 @@ export function crossRunFigure(
     const lost = missing.get(JSON.stringify(groups.map((c) => t.key[c]))) ?? 0;
     const flags = [...(failed ? [`${failed} failed`] : []), ...(lost ? [`${lost} missing`] : [])];
     const name = flags.length ? `${label} ⚠ ${flags.join(', ')}` : label;
-    const xs = t.points.map((p) => p.x);
+    // A flag's points sit at `on` and `off`, the words the language and the table use.
+    const xs = t.points.map((p) => (typeof p.x === 'boolean' ? flagWord(p.x) : p.x));
     const means = t.points.map((p) => p.mean);
     const errors = t.points.map((p) => errorOf(p, error));
     const xTitle = axisTitle(x, unitOf(table, x));
@@ -267,8 +269,9 @@ function traceLabel(t: Trace, by: readonly string[], withY: boolean): string {
   return group ? `${t.y}: ${group}` : t.y;
 }
 
+/** A value in a legend, a hover or a facet's title: as a table cell shows it (`on` for a flag). */
 function cell(v: ParamValue): string {
-  return typeof v === 'number' ? formatNumber(v) : v === null ? '—' : String(v);
+  return formatCell(v);
 }
 
 /** "tracking · mean ± sd, n=3": what a point is, once for the legend. */

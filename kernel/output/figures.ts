@@ -1,5 +1,6 @@
 import type { ColumnTable } from 'arquero';
 import type { CompiledOutput, LetDefinition } from '../../dsl/compile.ts';
+import { flagWord } from '../../dsl/compile/experiment-types.ts';
 import type { RunResult } from '../../engine/results.ts';
 import { whereRows } from '../experiment/aggregate.ts';
 import { unitOf } from '../experiment/column-info.ts';
@@ -178,7 +179,9 @@ function perPlanFigure(
   };
 }
 
+/** A group's value in a legend; a flag as the language writes it (`on`, `off`). */
 function cell(v: unknown): string {
+  if (typeof v === 'boolean') return flagWord(v);
   return v === null || v === undefined ? '—' : String(v);
 }
 

@@ -1,3 +1,5 @@
+import { flagWord } from '../../dsl/compile/experiment-types.ts';
+
 /**
  * Values as people read them, the same in a terminal, a report and a notebook: one
  * number style, one mark for a missing value, one progress bar, HTML escaping, and
@@ -22,7 +24,8 @@ export function formatNumber(value: number | null | undefined): string {
 
 /**
  * One table cell as people read it, unescaped, cut to `max` characters with "…":
- * numbers by `formatNumber`, objects and arrays as JSON, dates in ISO 8601.
+ * numbers by `formatNumber`, flags as the language writes them (`on`, `off`), objects
+ * and arrays as JSON, dates in ISO 8601.
  */
 export function formatCell(value: unknown, max = Infinity): string {
   let text: string;
@@ -30,6 +33,7 @@ export function formatCell(value: unknown, max = Infinity): string {
   else if (typeof value === 'number') text = formatNumber(value);
   else if (typeof value === 'bigint') text = value.toLocaleString('en-US');
   else if (typeof value === 'string') text = value;
+  else if (typeof value === 'boolean') text = flagWord(value);
   else if (value instanceof Date)
     text = Number.isNaN(value.getTime()) ? MISSING : value.toISOString();
   else if (typeof value === 'object') text = jsonText(value);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CompiledOutput, Expr } from '../../../dsl/compile.ts';
+import type { Axis, CompiledOutput, Expr } from '../../../dsl/compile.ts';
 import { crossRunFigure } from '../../../kernel/output/cross-run-figure.ts';
 import { plotFigure } from '../../../kernel/output/figures.ts';
 import type { PlotlyJson } from '../../../kernel/output/figures.ts';
@@ -168,6 +168,34 @@ describe('crossRunFigure', () => {
       data.every((t) => PALETTE.includes((t.line as { color: (typeof PALETTE)[number] }).color)),
     ).toBe(true);
     expect(layout.legend).toMatchObject({ orientation: 'v' });
+  });
+
+  it('places a flag axis at on and off and names its groups and facets so, as tables do', () => {
+    const flagAxis: Axis = { column: 'pml', dim: 'flag', values: [true, false], source: 'family' };
+    const flagged = handExperiment(
+      [flagAxis, nameAxis('tracking', ['bitmap', 'ring'])],
+      [true, false].flatMap((pml) =>
+        ['bitmap', 'ring'].map((tracking) => ({
+          params: { pml, tracking },
+          seed: 1,
+          summary: { tracking, downtime_ms: pml ? 10 : 20 },
+        })),
+      ),
+    );
+    const over = crossRunFigure(plot({ x: 'pml', xColumn: 'pml' }), flagged);
+    expect(over.data.map((t) => t.x)).toEqual([
+      ['on', 'off'],
+      ['on', 'off'],
+    ]);
+    expect((over.data[0].text as string[])[0]).toContain('pml = on');
+    const by = crossRunFigure(plot({ x: 'tracking', xColumn: 'tracking', by: ['pml'] }), flagged);
+    expect(by.data.map((t) => t.name)).toEqual(['on', 'off']);
+    const facets = crossRunFigure(
+      plot({ x: 'tracking', xColumn: 'tracking', by: [], facet: 'pml' }),
+      flagged,
+    );
+    const titles = (facets.layout.annotations as { text: string }[]).map((a) => a.text);
+    expect(titles).toEqual(['pml = on', 'pml = off']);
   });
 });
 
