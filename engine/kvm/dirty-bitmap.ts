@@ -1,7 +1,7 @@
 import type { Memslot } from './memslot.ts';
 import type { Vm } from './vm.ts';
 import { KvmError } from './errors.ts';
-import { BITMAP_LINE_IOCTL } from './memslot.ts';
+import { BITMAP_LINE_IOCTL, BITMAP_LINE_PAGES } from './memslot.ts';
 import { enableLogDirtyPtMasked } from './dirty-log.ts';
 import { OpCost } from './stats.ts';
 import { INTERNAL } from './internal.ts';
@@ -11,6 +11,9 @@ import { INTERNAL } from './internal.ts';
  * `kvm_get_dirty_log_protect`, `kvm_clear_dirty_log_protect`), with KVM's checks in
  * KVM's order. Bitmaps cross the UAPI as bytes: bit i of byte j is page 8j + i.
  */
+
+/** 32-bit words of the bitmap per line of `Memslot.bitmapLineChanged` (512 pages). */
+const LINE_WORDS = BITMAP_LINE_PAGES / 32;
 
 /** Resolve a UAPI slot number for GET/CLEAR: ENXIO, EINVAL, ENOENT as KVM orders them. */
 function dirtyLogSlot(vm: Vm, slotId: number, ioctl: string, checkAlign?: () => void): Memslot {
@@ -77,6 +80,7 @@ export function getDirtyLog(vm: Vm, slotId: number, into?: Uint8Array): Uint8Arr
       bitmap[w] = 0;
       bitmap[w + 1] = 0;
       slot.bitmapLineOwner[(w * 32) >>> 9] = BITMAP_LINE_IOCTL; // xchg takes the line
+      slot.bitmapLineChanged[(w * 32) >>> 9] = 1;
       flush = enableLogDirtyPtMasked(vm, slot, w * 32, lo, hi, cost) || flush;
     }
     if (flush) vm[INTERNAL].flushRemoteTlbs(cost);
@@ -86,6 +90,63 @@ export function getDirtyLog(vm: Vm, slotId: number, into?: Uint8Array): Uint8Arr
   if (!into) return new Uint8Array(out.buffer);
   if (!aligned) into.set(new Uint8Array(out.buffer));
   return into.byteLength === out.byteLength ? into : into.subarray(0, out.byteLength);
+}
+
+/**
+ * KVM_GET_DIRTY_LOG with manual protect, for a caller whose buffer `into` still holds
+ * what its last call wrote, changed since only in lines (512 pages, 16 words) whose
+ * kernel words changed too (QEMU's KVMSlot.dirty_bmap: a chunk is zeroed only after
+ * its CLEAR, which writes those lines): the same words, cost and side effects as
+ * getDirtyLog, copying only the lines written since that call (a simulator shortcut:
+ * a 1 TiB slot's GET copies 32 MiB, most of it unchanged). `whole` (or a bitmap the
+ * last call did not copy) copies every line. Writes the indexes of the lines copied
+ * into `lines` (one entry per line of the slot) and returns their count, or -1 when
+ * all were copied. One such caller per slot: the call consumes `bitmapLineChanged`.
+ */
+export function getDirtyLogChanged(
+  vm: Vm,
+  slotId: number,
+  into: Uint32Array,
+  lines: Uint32Array,
+  whole: boolean,
+): number {
+  const slot = dirtyLogSlot(vm, slotId, 'KVM_GET_DIRTY_LOG');
+  const bitmap = slot.dirtyBitmap as Uint32Array;
+  if (!vm.manualProtect) {
+    throw new Error(
+      'getDirtyLogChanged: without manual protect a GET clears the bitmap; use getDirtyLog',
+    );
+  }
+  if (into.length < bitmap.length || lines.length < slot.bitmapLineChanged.length) {
+    throw new KvmError(
+      'EFAULT',
+      `KVM_GET_DIRTY_LOG: the bitmap has ${into.length} words and room for ${lines.length} lines, ${bitmap.length} and ${slot.bitmapLineChanged.length} are needed for slot ${slotId} (${slot.npages} pages)`,
+    );
+  }
+  const cost = new OpCost();
+  cost.add(vm.costs.ioctl);
+  vm[INTERNAL].syncDirtyLog(cost);
+  const changed = slot.bitmapLineChanged;
+  let n = -1;
+  if (whole || slot.deltaBitmap !== bitmap) {
+    into.set(bitmap);
+    changed.fill(0);
+    slot.deltaBitmap = bitmap;
+  } else {
+    n = 0;
+    const words = bitmap.length;
+    for (let l = 0; l < changed.length; l++) {
+      if (changed[l] === 0) continue;
+      changed[l] = 0;
+      const w0 = l * LINE_WORDS;
+      const w1 = Math.min(w0 + LINE_WORDS, words);
+      for (let w = w0; w < w1; w++) into[w] = bitmap[w];
+      lines[n++] = l;
+    }
+  }
+  cost.add(bitmap.byteLength * vm.costs.bitmapCopyPerByte);
+  vm[INTERNAL].finishIoctl(cost);
+  return n;
 }
 
 /**
@@ -154,6 +215,7 @@ export function clearDirtyLog(
     kernel[w] &= ~uLo;
     kernel[w + 1] &= ~uHi;
     slot.bitmapLineOwner[(w * 32) >>> 9] = BITMAP_LINE_IOCTL; // the atomic takes the line
+    slot.bitmapLineChanged[(w * 32) >>> 9] = 1;
     if ((mLo | mHi) !== 0) {
       flush = enableLogDirtyPtMasked(vm, slot, firstPage + i * 64, mLo, mHi, cost) || flush;
     }

@@ -71,6 +71,7 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
   if (bitmap) {
     const end = pages > 1 ? Math.min(rel + pages, slot.npages) : rel + 1;
     for (let r = rel; r < end; r++) bitmap[r >>> 5] |= 1 << (r & 31);
+    slot.bitmapLineChanged.fill(1, rel >>> 9, ((end - 1) >>> 9) + 1);
     vm.stats.bitmap_marks++;
     const owner = vcpu ? vcpu.id + 1 : BITMAP_LINE_IOCTL;
     return vm.costs.markDirtyBitmap + takeBitmapLine(vm, slot, rel, owner);
@@ -109,6 +110,7 @@ export function markPagesDirtyInRuns(vm: Vm, vcpu: Vcpu, gfns: Float64Array, n: 
     // it if another writer had it last.
     const npages = slot.npages;
     const owners = slot.bitmapLineOwner;
+    const changed = slot.bitmapLineChanged;
     const start = k;
     let transfers = 0;
     for (; k < n; k++) {
@@ -116,6 +118,7 @@ export function markPagesDirtyInRuns(vm: Vm, vcpu: Vcpu, gfns: Float64Array, n: 
       if (!(rel >= 0 && rel < npages)) break;
       bitmap[rel >>> 5] |= 1 << (rel & 31);
       const line = (rel / BITMAP_LINE_PAGES) | 0;
+      changed[line] = 1;
       const last = owners[line];
       if (last !== owner) {
         if (last !== 0) transfers++;
@@ -137,6 +140,7 @@ export function markPagesDirtyInRuns(vm: Vm, vcpu: Vcpu, gfns: Float64Array, n: 
 export function takeBitmapLine(vm: Vm, slot: Memslot, rel: number, owner: number): number {
   const owners = slot.bitmapLineOwner;
   const line = (rel / BITMAP_LINE_PAGES) | 0;
+  slot.bitmapLineChanged[line] = 1;
   const last = owners[line];
   owners[line] = owner;
   return last !== 0 && last !== owner ? vm.costs.cacheLineTransfer : 0;

@@ -38,6 +38,14 @@ export class Memslot {
    * vCPU writing memory of its own does not.
    */
   readonly bitmapLineOwner: Uint16Array;
+  /**
+   * Simulator bookkeeping, not KVM's: per line of the dirty bitmap (as
+   * `bitmapLineOwner`), 1 if a bit of it may have changed since the last
+   * `getDirtyLogChanged` of the slot. Every writer of the bitmap sets it.
+   */
+  readonly bitmapLineChanged: Uint8Array;
+  /** The bitmap the last `getDirtyLogChanged` copied (a new one is copied whole). */
+  deltaBitmap: Uint32Array | null = null;
   /** The SPTEs mapping this slot's gfn range; replaced on DELETE/MOVE (zapped). */
   tdp: SlotTdp;
   /** Per level, whether guest and host addresses are congruent within the huge page. */
@@ -79,6 +87,7 @@ export class Memslot {
     };
     this.tdp = new SlotTdp(init.baseGfn, init.npages);
     this.bitmapLineOwner = new Uint16Array(Math.ceil(init.npages / BITMAP_LINE_PAGES));
+    this.bitmapLineChanged = new Uint8Array(this.bitmapLineOwner.length);
   }
 
   /** The UAPI slot number, `(asId << 16) | id`. */

@@ -15,6 +15,7 @@ import {
 } from './spte.ts';
 
 const NO_OWNERS = new Uint16Array(0);
+const NO_LINES = new Uint8Array(0);
 
 /** A 4K leaf that fast_page_fault can make writable: present, MMU-writable, not writable. */
 const FAST_FIX_MASK = SPTE_PRESENT | SPTE_LEAF | SPTE_WRITABLE | SPTE_MMU_WRITABLE;
@@ -217,6 +218,7 @@ export class Vcpu {
       vm.dirtyGranularityPages === 1;
     let bitmap = slot ? slot.dirtyBitmap : null;
     let owners = slot ? slot.bitmapLineOwner : NO_OWNERS;
+    let changed = slot ? slot.bitmapLineChanged : NO_LINES;
     const owner = this.id + 1;
     let inlineFastCount = 0;
     let lineTransfers = 0;
@@ -246,6 +248,7 @@ export class Vcpu {
           s4 = found.tdp.spte4k;
           bitmap = found.dirtyBitmap;
           owners = found.bitmapLineOwner;
+          changed = found.bitmapLineChanged;
           rel = gfn - base;
         }
       }
@@ -264,6 +267,7 @@ export class Vcpu {
           bitmap[rel >>> 5] |= 1 << (rel & 31);
           // takeBitmapLine (dirty-log.ts), inline: 512 pages per bitmap cache line.
           const line = rel >>> 9;
+          changed[line] = 1;
           const last = owners[line];
           if (last !== owner) {
             if (last !== 0) lineTransfers++;

@@ -11,7 +11,7 @@ import { DirtyRingSet } from './ring-topology.ts';
 import { INTERNAL } from './internal.ts';
 import { fls64, ringReservedEntries } from './dirty-ring.ts';
 import { enableLogDirtyPtMasked, markPageDirtyInSlot } from './dirty-log.ts';
-import { clearDirtyLog, getDirtyLog } from './dirty-bitmap.ts';
+import { clearDirtyLog, getDirtyLog, getDirtyLogChanged } from './dirty-bitmap.ts';
 import { setUserMemoryRegion } from './set-memory-region.ts';
 import { trackingLevelFor } from './eager-split.ts';
 import { OpCost, emptyVmStats } from './stats.ts';
@@ -318,6 +318,15 @@ export class Vm {
    */
   getDirtyLog(slot: number, into?: Uint8Array): Uint8Array {
     return getDirtyLog(this, slot, into);
+  }
+
+  /**
+   * KVM_GET_DIRTY_LOG with manual protect into a buffer that holds the last call's
+   * words, copying only the lines changed since (dirty-bitmap.ts getDirtyLogChanged):
+   * returns how many line indexes it wrote into `lines`, -1 when it copied all.
+   */
+  getDirtyLogChanged(slot: number, into: Uint32Array, lines: Uint32Array, whole: boolean): number {
+    return getDirtyLogChanged(this, slot, into, lines, whole);
   }
 
   /** KVM_CLEAR_DIRTY_LOG. */

@@ -90,11 +90,18 @@ export class Bitset {
   /**
    * orWords, and for each non-zero word w of `src` sets `marks[w >>> markShift]` to 1
    * (a chunk of 2^markShift words has bits) if `marks` is given, in the same pass.
+   * Only words [from, to) when given.
    */
-  orWordsMarking(src: Uint32Array, marks: Uint8Array | null, markShift: number): number {
-    const n = Math.min(this.words.length, src.length);
+  orWordsMarking(
+    src: Uint32Array,
+    marks: Uint8Array | null,
+    markShift: number,
+    from = 0,
+    to = Infinity,
+  ): number {
+    const n = Math.min(this.words.length, src.length, to);
     let added = 0;
-    let w = 0;
+    let w = from;
     // Eight words to a test: after a first pass, most of a large guest's log is zero.
     for (; w + 8 <= n; w += 8) {
       const any = src[w] | src[w + 1] | src[w + 2] | src[w + 3];

@@ -5,10 +5,13 @@ import type { GuestMemory } from '../guest/memory.ts';
 import type { DirtyLogChoice } from '../plan.ts';
 import type { LogMode } from './log-mode.ts';
 import { Bitset } from './bitset.ts';
+import { BITMAP_LINE_PAGES } from '../kvm/memslot.ts';
 import { LOG_MODES } from './log-mode.ts';
 
 /** ns QEMU spends merging one 64-bit word of a KVM bitmap into a RAMBlock bitmap. */
 const MERGE_WORD_NS = 1;
+/** 32-bit words of a line of KVM's bitmap as getDirtyLogChanged copies them (512 pages). */
+const LINE_WORDS = BITMAP_LINE_PAGES / 32;
 
 /**
  * How QEMU gets dirty pages out of KVM (accel/kvm/kvm-all.c, migration/ram.c):
@@ -35,6 +38,18 @@ export class DirtySync {
    * a chunk due wrote all of its words.
    */
   private readonly fetched: Uint32Array[];
+  /**
+   * Per slot: `fetched` holds what the last getLogChanged wrote, changed since only
+   * where a CLEAR changed KVM's words too, so the next GET may copy changed lines only.
+   */
+  private readonly fetchedByChangedLines: boolean[];
+  /** Per slot, the line indexes getLogChanged reads back (allocated at its first use). */
+  private readonly changedLines: (Uint32Array | undefined)[] = [];
+  /**
+   * Whether lazy-clear syncs GET and merge only the lines KVM changed (getLogChanged);
+   * false copies and merges every word, the reference its test holds it to.
+   */
+  changedLinesOnly = true;
   /** Per slot, per clear chunk: a CLEAR is due before the chunk's next page is sent. */
   private readonly clearPending: Uint8Array[];
   readonly clearChunkPages: number;
@@ -81,6 +96,7 @@ export class DirtySync {
     this.bmap = memory.slots.map((s) => new Bitset(s.npages));
     this.dirtyMemory = memory.slots.map((s) => new Bitset(s.npages));
     this.fetched = memory.slots.map((s) => new Uint32Array(Math.ceil(s.npages / 64) * 2));
+    this.fetchedByChangedLines = memory.slots.map(() => false);
     // KVM's CLEAR works on 64-page units, so a chunk is never smaller than that.
     this.clearChunkPages = 2 ** Math.max(6, clearBitmapShift);
     this.clearChunkWordShift = Math.max(6, clearBitmapShift) - 5;
@@ -128,6 +144,7 @@ export class DirtySync {
           const got = this.getLog(s.index, this.fetched[s.index]);
           ns += got.ns;
           newPages += this.bmap[s.index].orWords(got.words);
+          this.fetchedByChangedLines[s.index] = false;
         }
       }
       return { ns, newPages };
@@ -138,6 +155,12 @@ export class DirtySync {
       // The last stage's GET must leave them to the CLEARs still due: the chunks that
       // have one are put aside and put back.
       const lazyClear = this.manual && !lastStage;
+      if (lazyClear && this.changedLinesOnly) {
+        const got = this.getLogChanged(s.index);
+        ns += got.ns;
+        newPages += got.newPages;
+        continue;
+      }
       const keep = this.manual && lastStage ? this.pendingChunkWords(s.index) : null;
       const got = this.getLog(s.index, this.fetched[s.index]);
       ns += got.ns;
@@ -235,8 +258,43 @@ export class DirtySync {
     return n;
   }
 
+  /**
+   * The lazy-clear sync's GET of `slot` into `fetched` and its merge into `bmap`,
+   * marking the chunks with a CLEAR due, for the lines KVM changed since the last one
+   * only (Vm.getDirtyLogChanged). The lines not copied hold what the last GET put there,
+   * in `fetched` and already in `bmap`: such a line's words are 0, or in a chunk whose
+   * CLEAR is still due, where no page has been sent (nor its bit cleared) since. So the
+   * GET's words, the pages newly dirty and the marks are the full merge's. Returns the
+   * ns as getLog charges them and the pages newly dirty.
+   */
+  private getLogChanged(slot: number): { ns: number; newPages: number } {
+    const s = this.memory.slots[slot];
+    const into = this.fetched[slot];
+    const lines = (this.changedLines[slot] ??= new Uint32Array(s.memslot.bitmapLineChanged.length));
+    const n = this.vm.getDirtyLogChanged(
+      s.memslot.slotId,
+      into,
+      lines,
+      !this.fetchedByChangedLines[slot],
+    );
+    this.fetchedByChangedLines[slot] = true;
+    const cost = this.vm.lastIoctl;
+    const ns = cost.ns + this.lockWait(cost) + (into.length / 2) * MERGE_WORD_NS;
+    const bmap = this.bmap[slot];
+    const pending = this.clearPending[slot];
+    const shift = this.clearChunkWordShift;
+    if (n < 0) return { ns, newPages: bmap.orWordsMarking(into, pending, shift) };
+    let newPages = 0;
+    for (let k = 0; k < n; k++) {
+      const w = lines[k] * LINE_WORDS;
+      newPages += bmap.orWordsMarking(into, pending, shift, w, w + LINE_WORDS);
+    }
+    return { ns, newPages };
+  }
+
   /** KVM_GET_DIRTY_LOG of `slot` into `into` (ALIGN(npages, 64) / 32 words). */
   private getLog(slot: number, into: Uint32Array): { ns: number; words: Uint32Array } {
+    this.fetchedByChangedLines[slot] = false;
     const s = this.memory.slots[slot];
     this.vm.getDirtyLog(
       s.memslot.slotId,
