@@ -9,7 +9,15 @@
 import type { IToken } from 'chevrotain';
 import { compile } from './compile.ts';
 import type { Scope } from './compile.ts';
-import { anyRunColumns, experimentAxes, viewColumns } from './compile/columns.ts';
+import {
+  anyRunColumns,
+  axesOfExperiments,
+  experimentAxes,
+  viewColumns,
+} from './compile/columns.ts';
+import type { Axis } from './compile/experiment-types.ts';
+import { experimentGroups, groupOfOutput } from './compile/output-groups.ts';
+import { axisValueText, PREDICT_OPS } from './compile/predict.ts';
 import { EMPTY_SCOPE } from './compile/scope.ts';
 import { TABLE_VIEWS } from './schema.ts';
 
@@ -46,8 +54,8 @@ export function expressionNames(
 
 /**
  * The axes a slot of `stmt` may name: in a run's `where`, that run's (compiled up to
- * the `where`); elsewhere (`predict ... for AXIS`), those of the runs in scope that have
- * more than one value.
+ * the `where`); elsewhere (`predict ... for AXIS`), those of the runs the prediction is
+ * about that have more than one value (`predictAxes`).
  */
 export function axisNames(
   text: string,
@@ -63,6 +71,55 @@ export function axisNames(
     const run = r.program.experiments[r.program.experiments.length - 1];
     return run ? experimentAxes(run).map((a) => a.column) : [];
   }
-  const r = compile(text.slice(0, first.startOffset), { scope: scope ?? EMPTY_SCOPE });
-  return (r.scope.runs?.axes ?? []).filter((a) => a.values.length > 1).map((a) => a.column);
+  return predictAxes(text, stmt, scope).map((a) => a.column);
+}
+
+/** The statements that end a group of experiments (as compile.ts's OUTPUT_KINDS). */
+const OUTPUT_KINDS: ReadonlySet<string> = new Set(['table', 'plot', 'expect', 'predict', 'export']);
+
+/**
+ * The axes with more than one value of the runs the `predict` statement `stmt` is about,
+ * as the compiler finds them (output-groups.ts): the first group of experiments after
+ * it, else the last before it, else the runs of earlier cells. The text is compiled
+ * whole, the cursor's statement left out, since a prediction comes before its runs.
+ */
+export function predictAxes(
+  text: string,
+  stmt: readonly IToken[],
+  scope: Scope | undefined,
+): Axis[] {
+  const first = stmt[0];
+  if (!first) return [];
+  const lineEnd = text.slice(first.startOffset).search(/\r?\n|\r/);
+  const rest = lineEnd < 0 ? '' : text.slice(first.startOffset + lineEnd);
+  const r = compile(text.slice(0, first.startOffset) + rest, { scope: scope ?? EMPTY_SCOPE });
+  const line = first.startLine ?? 1;
+  const outputs = r.ast.statements.filter((s) => OUTPUT_KINDS.has(s.kind)).map((s) => s.span.line);
+  const groups = experimentGroups(r.program.experiments, [...outputs, line]);
+  const axes =
+    groups.length > 0
+      ? axesOfExperiments(groups[groupOfOutput('predict', line, groups)])
+      : (r.scope.runs?.axes ?? []);
+  return axes.filter((a) => a.values.length > 1);
+}
+
+/**
+ * The values a side of `predict COLUMN for [AXIS] A < B` may take, as the language
+ * writes them (`ring`, `on`, `10Gbit/s`): for A, the named axis's, or every axis's;
+ * for B, those of the axis named or holding A, A itself left out.
+ */
+export function predictValues(axes: readonly Axis[], stmt: readonly IToken[]): string[] {
+  const words = stmt.slice(3).map((t) => t.image);
+  const texts = (a: Axis): string[] =>
+    a.values.flatMap((v) => (v === null ? [] : [axisValueText(a, v)]));
+  const op = words.findIndex((w) => PREDICT_OPS.some((o) => o === w));
+  if (op < 0) {
+    if (words.length === 0) return axes.flatMap(texts);
+    const named = words.length === 1 ? axes.find((a) => a.column === words[0]) : undefined;
+    return named ? texts(named) : [];
+  }
+  const left = words[op - 1];
+  const named = op === 2 ? axes.find((a) => a.column === words[0]) : undefined;
+  const holding = named ? [named] : axes.filter((a) => texts(a).includes(left ?? ''));
+  return holding.flatMap(texts).filter((w) => w !== left);
 }

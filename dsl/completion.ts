@@ -22,7 +22,7 @@ import {
 } from './cursor-context.ts';
 import type { CursorContext, NameScope } from './cursor-context.ts';
 import type { Scope } from './compile.ts';
-import { axisNames, expressionNames } from './completion-columns.ts';
+import { axisNames, expressionNames, predictAxes, predictValues } from './completion-columns.ts';
 import { completeInProtocol } from './protocol-completion.ts';
 import { VARY_WORD } from './parser.ts';
 import { FIELDS, isSweepable } from './schema.ts';
@@ -60,9 +60,10 @@ export function complete(
   const columns = (runsOnly: boolean): string[] =>
     expressionNames(text, ctx.item, session, runsOnly);
   const axes = (): string[] => axisNames(text, ctx.item, session);
+  const axisValues = (): string[] => predictValues(predictAxes(text, ctx.item, session), ctx.item);
   const candidates =
     completeInProtocol(tokens) ??
-    (ctx.frames.length > 0 ? inBlock(ctx) : atTopLevel(ctx, scope, columns, axes));
+    (ctx.frames.length > 0 ? inBlock(ctx) : atTopLevel(ctx, scope, columns, axes, axisValues));
   const matches = [...new Set(candidates)].filter((m) => m.startsWith(prefix)).sort();
   return { matches, ...at };
 }
@@ -117,10 +118,12 @@ function atTopLevel(
   scope: NameScope | undefined,
   columns: (runsOnly: boolean) => string[],
   axes: () => string[],
+  axisValues: () => string[],
 ): string[] {
   const stmt = ctx.item;
   let names: string[] | undefined;
   let axisWords: string[] | undefined;
+  let valueWords: string[] | undefined;
   let plotNames: string[] | undefined;
   const previous = stmt[stmt.length - 1]?.image;
   return nextInStatement(stmt).flatMap((next) => {
@@ -136,6 +139,7 @@ function atTopLevel(
     // Columns, axes and lets: compiled once, from the text before the statement.
     if (holds === 'column') return (names ??= columns(false));
     if (holds === 'axis') return (axisWords ??= axes());
+    if (holds === 'axis-value') return (valueWords ??= axisValues());
     const words = slotWords(next.slot.holds, stmt, ctx, scope);
     // A plot's Y and X are also columns (across runs): `plot downtime_ms over bandwidth`.
     const plotted = next.slot === SYNTAX.plotStmt.slots.x || next.slot === SYNTAX.plotStmt.slots.y;
@@ -182,6 +186,7 @@ function slotWords(
     case 'new-name':
     case 'column':
     case 'axis':
+    case 'axis-value':
     case 'text':
       return [];
   }

@@ -122,7 +122,8 @@ function statementDoc(
       const text = holds.doc?.(word) ?? VALUE_DOCS[word];
       if (text) return { title: word, text };
     }
-    if (holds?.kind === 'name') return nameDoc(word, all, scope);
+    // A value of an axis may be a definition's name (`ring` of `tracking`).
+    if (holds?.kind === 'name' || holds?.kind === 'axis-value') return nameDoc(word, all, scope);
   }
   return undefined;
 }

@@ -94,6 +94,8 @@ export type SlotValue =
   | { kind: 'column' }
   /** An axis of the experiment (a swept field, a list of names, a listed option). */
   | { kind: 'axis' }
+  /** A value of an axis of the runs the statement reads: `ring`, `on`, `10Gbit/s`. */
+  | { kind: 'axis-value' }
   /** A quoted string, or fields in a `{ ... }` block (the schema says which). */
   | { kind: 'text' };
 
@@ -460,13 +462,13 @@ export const SYNTAX: Syntax = {
       },
       left: {
         placeholder: 'A',
-        holds: { kind: 'name', of: 'tracking' },
+        holds: { kind: 'axis-value' },
         note: "a value of a swept parameter: a definition's name (`ring`), a word of a swept field (`on`), or a number with its unit (`10Gbit/s`)",
       },
       op: { placeholder: '<', holds: { kind: 'keyword' } },
       right: {
         placeholder: 'B',
-        holds: { kind: 'name', of: 'tracking' },
+        holds: { kind: 'axis-value' },
         note: 'another value of the same parameter',
       },
     },

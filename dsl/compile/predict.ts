@@ -55,7 +55,7 @@ function sameNumber(a: number, b: number): boolean {
 }
 
 /** A value of `axis` as the language writes it: `10Gbit/s`, `on`, `ring`. */
-function valueText(axis: Axis, v: ParamValue): string {
+export function axisValueText(axis: Axis, v: ParamValue): string {
   if (typeof v === 'boolean') return flagWord(v);
   if (typeof v === 'number') return formatInUnit(v, axis.unit);
   return String(v);
@@ -63,7 +63,7 @@ function valueText(axis: Axis, v: ParamValue): string {
 
 /** `bandwidth (1Gbit/s, 10Gbit/s)`: an axis and its values, for messages. */
 function describeAxis(a: Axis): string {
-  return `${a.column} (${a.values.map((v) => valueText(a, v)).join(', ')})`;
+  return `${a.column} (${a.values.map((v) => axisValueText(a, v)).join(', ')})`;
 }
 
 /** The value of `axis` that `atom` stands for; undefined when it is none of its values. */
@@ -200,7 +200,7 @@ function noAxisHolds(s: PredictStatement, candidates: readonly Axis[]): Diagnost
         `Write the number with its unit: \`${word.text}${near.unit}\`.`,
       );
     if (near) {
-      const [a, b] = near.values.map((v) => valueText(near, v));
+      const [a, b] = near.values.map((v) => axisValueText(near, v));
       return diagnostic(
         'error',
         C.UnknownValue,
@@ -210,7 +210,7 @@ function noAxisHolds(s: PredictStatement, candidates: readonly Axis[]): Diagnost
       );
     }
   }
-  const all = candidates.flatMap((a) => a.values.map((v) => valueText(a, v)));
+  const all = candidates.flatMap((a) => a.values.map((v) => axisValueText(a, v)));
   return diagnostic(
     'error',
     C.UnknownValue,

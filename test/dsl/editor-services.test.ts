@@ -197,15 +197,68 @@ describe('complete', () => {
       ).toEqual([]);
     });
 
-    it("offers the axes of the runs above after a prediction's `for`, with the names", () => {
+    it("offers the axes of the runs above after a prediction's `for`, with their values", () => {
       // ring_entries has one value in these runs: nothing to compare.
       expect(at(`${RUNS}predict downtime_ms for |`).matches).toEqual([
+        '10Gbit/s',
+        '1Gbit/s',
         'bandwidth',
         'bm',
         'dirty_log',
+        'manual',
         'ring',
         'tracking',
       ]);
+    });
+
+    describe('the values of a prediction', () => {
+      const FLAGS = [
+        'vm db { vcpus 2, slot r at 0 size 64MiB }',
+        'tracking ring { dirty_log ring 4096 }',
+        'tracking log { dirty_log manual, pml [on, off] }',
+        'migration m { bandwidth [1Gbit/s, 10Gbit/s] }',
+        '',
+      ].join('\n');
+      const SWEEP = '\nsweep db with log, m seed 1\n';
+
+      it("offers an axis's values after its name: on and off for a flag, not names", () => {
+        expect(at(`${FLAGS}predict total_ms for pml |${SWEEP}`).matches).toEqual(['off', 'on']);
+        expect(at(`${FLAGS}predict total_ms for pml o|${SWEEP}`).matches).toEqual(['off', 'on']);
+        expect(at(`${FLAGS}predict total_ms for bandwidth |${SWEEP}`).matches).toEqual([
+          '10Gbit/s',
+          '1Gbit/s',
+        ]);
+        // Its twin: a list of names is an axis whose values are the names.
+        expect(at(`${RUNS}predict downtime_ms for tracking |`).matches).toEqual(['bm', 'ring']);
+      });
+
+      it('offers the other values of the same axis after the comparison', () => {
+        expect(at(`${FLAGS}predict total_ms for pml on < |${SWEEP}`).matches).toEqual(['off']);
+        expect(at(`${FLAGS}predict total_ms for off >= |${SWEEP}`).matches).toEqual(['on']);
+        expect(at(`${FLAGS}predict total_ms for 1Gbit/s > |${SWEEP}`).matches).toEqual([
+          '10Gbit/s',
+        ]);
+        expect(at(`${RUNS}predict downtime_ms for ring < |`).matches).toEqual(['bm', 'manual']);
+      });
+
+      it('reads the runs written after the prediction, as the compiler does', () => {
+        expect(at(`${FLAGS}predict total_ms for |${SWEEP}`).matches).toEqual([
+          '10Gbit/s',
+          '1Gbit/s',
+          'bandwidth',
+          'off',
+          'on',
+          'pml',
+        ]);
+        // Its twin: with no run in the text or the scope, nothing to offer.
+        expect(at(`${FLAGS}predict total_ms for |`).matches).toEqual([]);
+      });
+
+      it('still documents a definition named as a value', () => {
+        const text = `${RUNS}predict downtime_ms for ring < bm`;
+        const cursor = text.lastIndexOf('ring') + 1;
+        expect(inspect(text, cursor, 0)?.plain).toContain('tracking defined on line 2');
+      });
     });
 
     it('offers the columns of an earlier cell from its scope', () => {
