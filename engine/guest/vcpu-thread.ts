@@ -79,7 +79,9 @@ export interface HostView {
  * already behind) are counted in bulk, and only accesses to sensitive pages are drawn
  * one by one: the number of invisible accesses before the next sensitive one is
  * geometric with p = share of the workload's probability mass on sensitive pages.
- * The cost of a slice therefore follows the state changes, not the guest's writes.
+ * While that share is large (DIRECT_MIN_MASS) the accesses themselves are drawn until
+ * one is sensitive, which is cheaper and the same process. The cost of a slice
+ * therefore follows the state changes, not the guest's writes.
  */
 export class VcpuThread {
   readonly id: number;
@@ -190,7 +192,8 @@ export class VcpuThread {
   /**
    * Returns the budget left (< 1 access, or negative when a stall overran the slice).
    *
-   * The sensitive accesses of a slice are drawn a plan at a time (drawPlan): the random
+   * The sensitive accesses of a slice are drawn a plan at a time (drawPlan; each after a
+   * geometric gap, or directly while the sensitive mass is at least DIRECT_MIN_MASS): the random
    * numbers the loop of runMixtureSerial would draw, on the assumption that each access
    * takes its page out of the sensitive set and costs no time, which is nearly always
    * what happens. Then the plan runs: its pages' page-table bytes and generation bits
@@ -219,6 +222,8 @@ export class VcpuThread {
     const rng = this.rng;
     const plan = this.plan;
     const readFraction = p.readFraction;
+    const single = soleComponent(comps);
+    plan.single = single;
     let mass = refreshCounts(comps, null);
     while (budget >= 1) {
       mass = this.drawPlan(p, budget, mass);
@@ -239,7 +244,7 @@ export class VcpuThread {
         const gap = plan.gap[i];
         const n = Math.floor(budget);
         if (gap >= n) {
-          rng.restore(plan.afterGap, 4 * i);
+          this.rewindToGap(i, n, comps);
           undoPlan(plan, i, set);
           this.countAccesses(n, readFraction);
           return budget - n;
@@ -283,10 +288,28 @@ export class VcpuThread {
           `vcpu ${this.id}: a sensitive-access plan ended (${end}) where the slice goes on`,
         );
       }
+      // Drawn directly, the plan stopped after the planned budget's accesses: fewer
+      // may fit the real one.
+      if (plan.direct[k] === 1) this.rewindToGap(k, n, comps);
       this.countAccesses(n, readFraction);
       return budget - n;
     }
     return budget;
+  }
+
+  /**
+   * Put the random stream where the serial loop is when the slice ends after `n`
+   * invisible accesses before the plan's access `i` (they were at least `n`): after
+   * the geometric gap's draw, or after `n` direct draws.
+   */
+  private rewindToGap(i: number, n: number, comps: readonly Component[]): void {
+    const plan = this.plan;
+    if (plan.direct[i] === 1) {
+      this.rng.restore(plan.before, 4 * i);
+      replayMisses(this.rng, n, comps, plan.single);
+    } else {
+      this.rng.restore(plan.afterGap, 4 * i);
+    }
   }
 
   /**
@@ -327,6 +350,9 @@ export class VcpuThread {
     const before = plan.before;
     const afterGap = plan.afterGap;
     const readFraction = p.readFraction;
+    const single = plan.single;
+    const singleStart = single >= 0 ? comps[single].start : 0;
+    const singleSize = single >= 0 ? comps[single].end - comps[single].start : 0;
     let b = budget;
     let m = mass;
     let k = 0;
@@ -344,39 +370,83 @@ export class VcpuThread {
         plan.end = PLAN_NO_MASS;
         break;
       }
-      const u = nextIn(st);
-      // u < m - margin: the gap is 0 (log(1 - u) / log(1 - m) < 1 by far more than
-      // rounding), found without the two logarithms.
-      const gap =
-        m >= 1 || u < m - GAP_ZERO_MARGIN ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - m));
-      plan.gap[k] = gap;
-      copyState(st, afterGap, 4 * k);
-      if (gap >= Math.floor(b)) {
-        plan.end = PLAN_GAP;
-        break;
-      }
-      b -= gap;
-      // pickComponent
-      let pick = next32In(st) * m;
       let ci = -1;
-      for (let q = 0; q < nc; q++) {
-        if (counts[q] === 0) continue;
-        ci = q;
-        if (pick < terms[q]) break;
-        pick -= terms[q];
+      let rel = -1;
+      if (m >= DIRECT_MIN_MASS) {
+        // drawAccesses: accesses one by one until one is sensitive or the whole
+        // accesses of the budget are spent.
+        const n = Math.floor(b);
+        let misses = 0;
+        if (single >= 0) {
+          misses = drawHit(set, singleStart, singleSize, n, st, plan.hit);
+          if (misses < n) {
+            rel = plan.hit[0];
+            ci = single;
+          }
+        } else {
+          for (; misses < n; misses++) {
+            let pick = next32In(st);
+            for (let q = 0; q < nc; q++) {
+              const w = comps[q].weight;
+              if (pick < w) {
+                ci = q;
+                break;
+              }
+              pick -= w;
+            }
+            if (ci < 0) continue;
+            const c = comps[ci];
+            rel = c.start + Math.floor(next32In(st) * (c.end - c.start));
+            if (set.has(rel)) break;
+            ci = -1;
+          }
+        }
+        plan.gap[k] = misses;
+        plan.direct[k] = 1;
+        if (misses >= n) {
+          plan.end = PLAN_GAP;
+          break;
+        }
+        b -= misses;
+      } else {
+        const u = nextIn(st);
+        // u < m - margin: the gap is 0 (log(1 - u) / log(1 - m) < 1 by far more than
+        // rounding), found without the two logarithms.
+        const gap =
+          m >= 1 || u < m - GAP_ZERO_MARGIN ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - m));
+        plan.gap[k] = gap;
+        plan.direct[k] = 0;
+        copyState(st, afterGap, 4 * k);
+        if (gap >= Math.floor(b)) {
+          plan.end = PLAN_GAP;
+          break;
+        }
+        b -= gap;
+        // pickComponent
+        let pick = next32In(st) * m;
+        for (let q = 0; q < nc; q++) {
+          if (counts[q] === 0) continue;
+          ci = q;
+          if (pick < terms[q]) break;
+          pick -= terms[q];
+        }
+        // m > 0 comes from fresh counts, one of them not 0: a component is always found.
+        if (ci < 0) {
+          throw new Error(`vcpu ${this.id}: sensitive mass ${m} but no component to pick`);
+        }
+        // pickPage
+        const c = comps[ci];
+        const size = c.end - c.start;
+        const count = counts[ci];
+        if (count * REJECTION_MAX_DRAWS >= size) {
+          rel = drawMember(set, c.start, size, st);
+        } else {
+          rel = set.selectInRange(c.start, c.end, Math.floor(nextIn(st) * count));
+        }
       }
-      // m > 0 comes from fresh counts, one of them not 0: a component is always found.
-      if (ci < 0) throw new Error(`vcpu ${this.id}: sensitive mass ${m} but no component to pick`);
-      // pickPage
       const c = comps[ci];
       const size = c.end - c.start;
       const count = counts[ci];
-      let rel: number;
-      if (count * REJECTION_MAX_DRAWS >= size) {
-        rel = drawMember(set, c.start, size, st);
-      } else {
-        rel = set.selectInRange(c.start, c.end, Math.floor(nextIn(st) * count));
-      }
       plan.rel[k] = rel;
       plan.write[k] = readFraction === 0 || nextIn(st) >= readFraction ? 1 : 0;
       set.delete(rel);
@@ -411,31 +481,49 @@ export class VcpuThread {
     const missing = ctx.missing;
     let mass = refreshCounts(comps, missing);
     const rng = this.rng;
+    const single = soleComponent(comps);
     while (budget >= 1) {
       if (mass <= 0) {
         this.countAccesses(Math.floor(budget), p.readFraction);
         return budget - Math.floor(budget);
       }
-      const u = rng.next();
-      const gap = mass >= 1 ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - mass));
       // `n` whole accesses fit in the budget; the sensitive one is access gap + 1, so it
       // happens in this slice unless gap >= n (then all n are invisible: count them).
       const n = Math.floor(budget);
-      if (gap >= n) {
-        this.countAccesses(n, p.readFraction);
-        return budget - n;
-      }
-      this.countAccesses(gap, p.readFraction);
-      budget -= gap;
-      // Pick the component by its sensitive mass, then a sensitive page in it.
-      const ci = pickComponent(comps, mass, rng);
-      if (ci < 0) {
-        mass = 0;
-        continue;
+      let ci = -1;
+      let rel = -1;
+      if (mass >= DIRECT_MIN_MASS) {
+        // drawAccesses: the accesses themselves until one is sensitive.
+        let misses = 0;
+        for (; misses < n; misses++) {
+          ci = single >= 0 ? single : pickByWeight(comps, rng);
+          if (ci < 0) continue;
+          const c = comps[ci];
+          rel = c.start + Math.floor(rng.next32() * (c.end - c.start));
+          if (setFor(c, missing).has(rel)) break;
+        }
+        this.countAccesses(misses, p.readFraction);
+        if (misses >= n) return budget - n;
+        budget -= misses;
+      } else {
+        const u = rng.next();
+        const gap = mass >= 1 ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - mass));
+        if (gap >= n) {
+          this.countAccesses(n, p.readFraction);
+          return budget - n;
+        }
+        this.countAccesses(gap, p.readFraction);
+        budget -= gap;
+        // Pick the component by its sensitive mass, then a sensitive page in it.
+        ci = pickComponent(comps, mass, rng);
+        if (ci < 0) {
+          mass = 0;
+          continue;
+        }
+        rel = pickPage(comps[ci], setFor(comps[ci], missing), rng);
       }
       const c = comps[ci];
       const set = setFor(c, missing);
-      const rel = pickPage(c, set, rng);
       const write = p.readFraction === 0 || rng.next() >= p.readFraction;
       const before = set.version;
       const ns = this.touch(c.slot, rel, write, ctx);
@@ -668,6 +756,12 @@ class SensitivePlan {
   terms = new Float64Array(8);
   /** The thread's random state while drawing (drawPlan). */
   readonly rngState = new Int32Array(4);
+  /** Per access: 1 if it was drawn directly (DIRECT_MIN_MASS), 0 after a geometric gap. */
+  readonly direct = new Uint8Array(PLAN_MAX + 1);
+  /** The component that takes every access (soleComponent), or -1. */
+  single = -1;
+  /** The page drawHit found. */
+  readonly hit = new Int32Array(1);
 
   /** Room for `n` components in `counts` and `terms`. */
   ensureComponents(n: number): void {
@@ -703,6 +797,74 @@ function drawMember(set: PageSet, start: number, size: number, st: Int32Array): 
   do rel = start + Math.floor(next32In(st) * size);
   while (!set.has(rel));
   return rel;
+}
+
+/**
+ * Direct draws of one component that takes every access (DIRECT_MIN_MASS): up to `n`
+ * uniform pages of [start, start + size) from the saved random state `st`, stopping at
+ * the first in `set`, which goes to `hit[0]`. Returns the pages drawn before it (the
+ * invisible accesses), `n` if none of the `n` was in the set.
+ */
+function drawHit(
+  set: PageSet,
+  start: number,
+  size: number,
+  n: number,
+  st: Int32Array,
+  hit: Int32Array,
+): number {
+  for (let misses = 0; misses < n; misses++) {
+    const rel = start + Math.floor(next32In(st) * size);
+    if (set.has(rel)) {
+      hit[0] = rel;
+      return misses;
+    }
+  }
+  return n;
+}
+
+/**
+ * The random draws of `n` direct accesses that were all invisible (drawAccesses),
+ * made again on `rng` to put it where the serial loop would be after them: one draw
+ * per access for a component that takes every access, else a draw for the component
+ * and, when one is picked, one for the page.
+ */
+function replayMisses(rng: Rng, n: number, comps: readonly Component[], single: number): void {
+  for (let t = 0; t < n; t++) {
+    if (single < 0) {
+      const q = pickByWeight(comps, rng);
+      if (q < 0) continue;
+    }
+    rng.next32();
+  }
+}
+
+/**
+ * The component of one access, drawn by the components' weights (their share of all
+ * accesses); -1 for an access outside every component (weights summing below 1).
+ */
+function pickByWeight(comps: readonly Component[], rng: Rng): number {
+  let pick = rng.next32();
+  for (let q = 0; q < comps.length; q++) {
+    const w = comps[q].weight;
+    if (pick < w) return q;
+    pick -= w;
+  }
+  return -1;
+}
+
+/**
+ * The component that takes every access of a pattern (the only one of weight > 0,
+ * weighing 1 or more), whose direct draws need no draw for the component; else -1.
+ */
+export function soleComponent(comps: readonly Component[]): number {
+  let sole = -1;
+  for (let q = 0; q < comps.length; q++) {
+    if (!(comps[q].weight > 0)) continue;
+    if (sole >= 0) return -1;
+    sole = q;
+  }
+  return sole >= 0 && comps[sole].weight >= 1 ? sole : -1;
 }
 
 /** Put back the pages of accesses [from, length) of the plan, which did not run. */
@@ -805,6 +967,17 @@ function refreshCounts(comps: Component[], missing: PageSet[] | null): number {
 function setFor(c: Component, missing: PageSet[] | null): PageSet {
   return missing ? missing[c.slot.index] : c.slot.sensitive;
 }
+
+/**
+ * With at least this sensitive mass (the chance that an access is sensitive), the next
+ * sensitive access is found by drawing the accesses themselves, one by one, until one
+ * lands on a sensitive page: at most 1 / DIRECT_MIN_MASS draws on average, each cheaper
+ * than the geometric gap's two logarithms and the component and page picks after it.
+ * Below it the gap is drawn (inverse geometric) and then the sensitive page. Both give
+ * the same process: the gap before the next sensitive access and its page have the same
+ * joint distribution either way, and which way is taken depends only on the sets.
+ */
+export const DIRECT_MIN_MASS = 1 / 8;
 
 /** Use rejection sampling while at least 1 in this many pages of a component is sensitive. */
 export const REJECTION_MAX_DRAWS = 8;

@@ -10,7 +10,11 @@
  *   (rejection while dense, rank select while sparse), read or write;
  * - every other access, which the sampler counts in bulk, is drawn here page by page
  *   from a second, independent stream, from the workload's distribution restricted to
- *   the pages outside the sensitive set, and made through KVM like any access.
+ *   the pages outside the sensitive set, and made through KVM like any access;
+ * - while the sensitive mass is at least DIRECT_MIN_MASS the sampler draws no gap but
+ *   the accesses themselves until one is sensitive: here each of those is made through
+ *   KVM as drawn, the invisible ones too (their read or write share from the second
+ *   stream, as the sampler counts them in bulk).
  * The sensitive mass is recounted from the sets before every gap (no cached counts),
  * and whether the next access is the sensitive one is decided access by access from
  * the whole-access budget, not by the sampler's bulk arithmetic.
@@ -19,7 +23,12 @@ import type { SliceContext } from '../../engine/guest/vcpu-thread.ts';
 import type { AccessPattern, Component } from '../../engine/guest/workload.ts';
 import type { PageSet } from '../../engine/guest/page-set.ts';
 import type { RamSlot } from '../../engine/guest/memory.ts';
-import { REJECTION_MAX_DRAWS, VcpuThread } from '../../engine/guest/vcpu-thread.ts';
+import {
+  DIRECT_MIN_MASS,
+  REJECTION_MAX_DRAWS,
+  VcpuThread,
+  soleComponent,
+} from '../../engine/guest/vcpu-thread.ts';
 import { Outcome } from '../../engine/kvm/mmu.ts';
 import { writeIsInvisibleToKvm } from '../../engine/guest/memory.ts';
 import { Rng } from '../../engine/sim/rng.ts';
@@ -35,7 +44,11 @@ export interface BulkAudit {
   visible: number;
   /** The first few visible ones, for the failure message. */
   examples: string[];
-  /** Sensitive pages drawn by rejection (dense) and by rank select (sparse). */
+  /**
+   * Sensitive pages found by drawing the accesses themselves (direct), and after a
+   * geometric gap by rejection (dense) and by rank select (sparse).
+   */
+  directPicks: number;
   densePicks: number;
   sparsePicks: number;
 }
@@ -45,6 +58,7 @@ export class ReferenceThread extends VcpuThread {
     accesses: 0,
     visible: 0,
     examples: [],
+    directPicks: 0,
     densePicks: 0,
     sparsePicks: 0,
   };
@@ -65,17 +79,38 @@ export class ReferenceThread extends VcpuThread {
     const rng = this.rng;
     // Accesses to make before the next sensitive one; -1: not drawn yet.
     let untilSensitive = -1;
+    // The sensitive mass is at least DIRECT_MIN_MASS: every access is drawn from the
+    // thread's stream until one is sensitive (no gap is drawn).
+    let direct = false;
+    const sole = soleComponent(p.components);
     while (budget >= 1) {
-      if (untilSensitive < 0) {
+      if (untilSensitive < 0 && !direct) {
         const mass = sensitiveMass(p.components, ctx.missing);
         if (mass <= 0) untilSensitive = Infinity;
+        else if (mass >= DIRECT_MIN_MASS) direct = true;
         else {
           const u = rng.next(); // drawn even when every access is sensitive, as the sampler does
           untilSensitive = mass >= 1 ? 0 : Math.floor(Math.log(1 - u) / Math.log(1 - mass));
         }
       }
       let ns = 0;
-      if (untilSensitive === 0) {
+      if (direct) {
+        // One access of the workload: the component by weight (none when the weights
+        // leave a share to no component), then a uniform page in it.
+        const ci = sole >= 0 ? sole : pickByWeight(p.components, rng);
+        const c = ci >= 0 ? p.components[ci] : null;
+        const rel = c ? c.start + Math.floor(rng.next32() * (c.end - c.start)) : -1;
+        if (c && setOf(c, ctx.missing).has(rel)) {
+          direct = false;
+          this.audit.directPicks++;
+          const write = p.readFraction === 0 || rng.next() >= p.readFraction;
+          ns = this.touch(c.slot, rel, write, ctx);
+        } else {
+          const write = p.readFraction === 0 || this.bulkRng.next() >= p.readFraction;
+          if (c) ns = this.accessOutside(c.slot, rel, write, ctx);
+          else this.countAccesses(1, write ? 0 : 1);
+        }
+      } else if (untilSensitive === 0) {
         untilSensitive = -1;
         const hit = pickSensitive(p.components, ctx.missing, rng, this.audit);
         if (hit === null) {
@@ -150,6 +185,16 @@ export class ReferenceThread extends VcpuThread {
     }
     return ns;
   }
+}
+
+/** The component of one access by the components' weights, as the sampler draws it. */
+function pickByWeight(comps: readonly Component[], rng: Rng): number {
+  let pick = rng.next32();
+  for (let q = 0; q < comps.length; q++) {
+    if (pick < comps[q].weight) return q;
+    pick -= comps[q].weight;
+  }
+  return -1;
 }
 
 /** Sum over components of weight x share of its pages in the set, counted afresh. */
