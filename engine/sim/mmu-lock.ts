@@ -82,8 +82,10 @@ export class MmuLockSim {
     let faultsSq = 0;
     let hold = 0;
     let free = 1;
-    this.threads.forEach((t, i) => {
-      const s = t.vcpu.stats;
+    // Indexed loops here and in endSlice: a forEach callback that updates these sums
+    // allocates its context every slice.
+    for (let i = 0; i < this.threads.length; i++) {
+      const s = this.threads[i].vcpu.stats;
       const n = s.mmuLockAcquisitions - this.acquisitions[i];
       const h = s.mmuLockHoldNs - this.holdNs[i];
       this.acquisitions[i] = s.mmuLockAcquisitions;
@@ -92,7 +94,7 @@ export class MmuLockSim {
       faultsSq += n * n;
       hold += h;
       free *= 1 - Math.min(h / sliceNs, 1);
-    });
+    }
     const costs = this.vm.costs;
     this.contentionNs.fill(0);
     this.vcpuAcquisitionsPerNs = faults / sliceNs;
@@ -154,10 +156,11 @@ export class MmuLockSim {
     this.vcpuWaitNs[MmuLockMode.Read] = this.contentionNs[MmuLockMode.Read] + behindWriter;
     this.vcpuWaitNs[MmuLockMode.Write] = this.contentionNs[MmuLockMode.Write] + behindWriter;
     const perIpi = this.vm.costs.tlbFlushIpiTarget;
-    this.threads.forEach((t, i) => {
+    for (let i = 0; i < this.threads.length; i++) {
+      const t = this.threads[i];
       const n = t.vcpu.stats.tlbFlushIpis - this.ipis[i];
       this.ipis[i] = t.vcpu.stats.tlbFlushIpis;
       if (n > 0) t.stallFor('tlb_flush', n * perIpi, nextNs);
-    });
+    }
   }
 }

@@ -114,15 +114,26 @@ export class TlbReach {
 
   /** The slice that started at `now` ended; its TLB misses are taken from `nextNs` on. */
   endSlice(now: number, nextNs: number): void {
-    this.threads.forEach((t, i) => {
+    const threads = this.threads;
+    // vCPUs that share a workload share its pattern: its penalty is computed once per
+    // slice (the mapping does not change while the slice's charges are made).
+    let lastPattern: AccessPattern | null = null;
+    let lastPenalty = 0;
+    for (let i = 0; i < threads.length; i++) {
+      const t = threads[i];
       const n = t.accesses - this.accesses[i];
       this.accesses[i] = t.accesses;
-      if (n <= 0) return;
-      const ns = n * patternPenaltyNs(this.vm, activePattern(t.pattern, now));
+      if (n <= 0) continue;
+      const pattern = activePattern(t.pattern, now);
+      if (pattern !== lastPattern) {
+        lastPattern = pattern;
+        lastPenalty = patternPenaltyNs(this.vm, pattern);
+      }
+      const ns = n * lastPenalty;
       if (ns > 0) {
         t.stallFor('tlb_miss', ns, nextNs);
         this.chargedNs += ns;
       }
-    });
+    }
   }
 }

@@ -4,10 +4,15 @@ import { Kvm } from '../../../engine/kvm/kvm.ts';
 import { KVM_MEM_LOG_DIRTY_PAGES } from '../../../engine/kvm/uapi.ts';
 import {
   STLB_ENTRIES,
+  TlbReach,
   mapped4kShare,
+  patternPenaltyNs,
   tlbMissRate,
   tlbPenaltyNs,
 } from '../../../engine/sim/tlb-reach.ts';
+import type { VcpuThread } from '../../../engine/guest/vcpu-thread.ts';
+import type { AccessPattern } from '../../../engine/guest/workload.ts';
+import { GuestMemory } from '../../../engine/guest/memory.ts';
 
 // ---- tunables ----
 const MiB = 2 ** 20;
@@ -72,5 +77,34 @@ describe('tlb-reach', () => {
     expect(tlbPenaltyNs(vm, slot, Infinity)).toBeCloseTo(
       vm.costs.tlbMissWalk4k - vm.costs.tlbMissWalkHuge / 512,
     );
+  });
+
+  it('charges each vCPU its own pattern, computing a shared one once per slice', () => {
+    const { vm } = mapped('hugetlb_2m', true);
+    const slot = new GuestMemory(vm.memslots()).slots[0];
+    const mixture = (pages: number): AccessPattern => ({
+      kind: 'mixture',
+      rate: 1000,
+      readFraction: 0,
+      components: [
+        { slot, start: 0, end: pages, weight: 1, count: 0, countSet: null, countVersion: -1 },
+      ],
+    });
+    const shared = mixture(PAGES);
+    const own = mixture(PAGES / 2);
+    const charged: number[] = [];
+    const threads = [shared, own, shared].map((pattern, i) => ({
+      accesses: 0,
+      pattern,
+      stallFor: (cause: string, ns: number) => {
+        expect(cause).toBe('tlb_miss');
+        charged[i] = ns;
+      },
+    }));
+    const reach = new TlbReach(vm, threads as unknown as VcpuThread[]);
+    threads.forEach((t, i) => (t.accesses = 100 * (i + 1)));
+    reach.endSlice(0, 5e6);
+    expect(patternPenaltyNs(vm, own)).not.toBe(patternPenaltyNs(vm, shared));
+    expect(charged).toEqual(threads.map((t) => t.accesses * patternPenaltyNs(vm, t.pattern)));
   });
 });
