@@ -8,7 +8,7 @@
  * rule the error is in (syntax.ts).
  */
 import { tokenMatcher } from 'chevrotain';
-import type { IToken, TokenType } from 'chevrotain';
+import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { DefinitionKind, Program, Span } from './ast.ts';
 import { DEFINITION_KINDS } from './ast.ts';
 import { DiagnosticCode as C, closest, diagnostic } from './diagnostics.ts';
@@ -243,7 +243,11 @@ function syntaxDiagnostic(
   // which says what its values are; inside a field's value, by the atom's own hint.
   const parent = stack[stack.length - 2];
   const hintRule =
-    rule === 'atom' && parent !== undefined && isStatementRule(parent) ? parent : rule;
+    rule === 'atom' && parent !== undefined && isStatementRule(parent)
+      ? parent
+      : operandWithoutOperator(e, rule)
+        ? 'expression'
+        : rule;
   const span = { line, column, offset, length: atEnd ? 0 : t.image.length };
   const special =
     unclosed(error, lines, atEnd) ??
@@ -255,6 +259,21 @@ function syntaxDiagnostic(
   const hint =
     fixed !== undefined ? `Write \`${fixed}\`.` : isRuleName(hintRule) ? ruleHint(hintRule) : '';
   return diagnostic('error', C.SyntaxError, span, e.message, hint);
+}
+
+/** Rules that an operator may start, and that operator: their hints are about it. */
+const OPERATOR_RULES: Readonly<Record<string, string>> = { notExpr: 'not', unary: '-' };
+
+/**
+ * An error in a rule entered for every operand (`notExpr`, `unary`) where its operator
+ * was not written: `table summary where` is missing a condition, not one after `not`,
+ * so the expression's hint fits, not the rule's.
+ */
+function operandWithoutOperator(e: IRecognitionException, rule: string | undefined): boolean {
+  const operator = rule === undefined ? undefined : OPERATOR_RULES[rule];
+  if (operator === undefined) return false;
+  const previous = 'previousToken' in e ? (e.previousToken as IToken | undefined) : undefined;
+  return previous?.image !== operator;
 }
 
 /** A parse error said in words of its own, instead of the parser's. */

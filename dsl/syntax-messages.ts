@@ -14,16 +14,67 @@ import type {
 import { EOF } from 'chevrotain';
 import { Newline } from './tokens.ts';
 
+/** Which end a token stands for: of the line, of the text, or none (a real token). */
+function endOf(t: IToken): 'line' | 'text' | undefined {
+  if (!Number.isFinite(t.startOffset) || t.tokenType.name === 'EOF') return 'text';
+  if (t.tokenType === Newline) return 'line';
+  return undefined;
+}
+
 /** How a parse error names the token it found. */
 export function describeFound(t: IToken): string {
-  if (!Number.isFinite(t.startOffset) || t.tokenType.name === 'EOF') return 'the end of the text';
-  if (t.tokenType === Newline) return 'the end of the line';
-  return `'${t.image}'`;
+  const end = endOf(t);
+  return end === undefined ? `'${t.image}'` : `the end of the ${end}`;
 }
 
 /** How a parse error names a token it expected: its label (tokens.ts). */
 export function describeExpected(t: TokenType): string {
   return t.LABEL ?? t.name;
+}
+
+/**
+ * Rules whose alternatives are better named by what they stand for than by their
+ * first tokens ("a value", not "a word, '-', a number, a quoted file name or '['").
+ */
+const RULE_STANDS_FOR: Readonly<Record<string, string>> = {
+  value: 'a value',
+  atom: 'a value',
+  list: 'a value',
+  expression: 'an expression',
+  andExpr: 'an expression',
+  notExpr: 'an expression',
+  comparison: 'an expression',
+  additive: 'an expression',
+  multiplicative: 'an expression',
+  unary: 'an expression',
+  primary: 'an expression',
+  protoExpr: 'an expression',
+  protoAnd: 'an expression',
+  protoNot: 'an expression',
+  protoCompare: 'an expression',
+  protoArith: 'an expression',
+  protoUnary: 'an expression',
+  protoPrimary: 'an expression',
+};
+
+/** What may come where an error is: what the rule stands for, or the first tokens of its paths. */
+function describePaths(ruleName: string, paths: readonly (readonly TokenType[])[]): string {
+  const stands = RULE_STANDS_FOR[ruleName];
+  if (stands !== undefined) return stands;
+  const firsts = [...new Set(paths.flatMap((p) => (p[0] ? [describeExpected(p[0])] : [])))];
+  if (firsts.length <= 1) return firsts[0] ?? '';
+  return `${firsts.slice(0, -1).join(', ')} or ${firsts[firsts.length - 1]}`;
+}
+
+/**
+ * "Unexpected 'x'." for a token where none of the rule's alternatives fits; at the end
+ * of a line or of the text, what was still expected: "Unexpected end of the line:
+ * expected a value."
+ */
+function unexpected(t: IToken, expected?: string): string {
+  const end = endOf(t);
+  if (end === undefined) return `Unexpected '${t.image}'.`;
+  return `Unexpected end of the ${end}${expected ? `: expected ${expected}` : ''}.`;
 }
 
 /** A message built, and the token a mismatch expected. */
@@ -49,21 +100,21 @@ export const SYNTAX_MESSAGES: IParserErrorMessageProvider = {
   // Expecting the end of the text means that what was found cannot start a statement.
   buildMismatchTokenMessage: ({ expected, actual }) =>
     expected === EOF
-      ? record(`Unexpected ${describeFound(actual)}.`)
+      ? record(unexpected(actual))
       : record(
           `Expected ${describeExpected(expected)} but found ${describeFound(actual)}.`,
           expected,
         ),
-  buildNotAllInputParsedMessage: ({ firstRedundant }) =>
-    record(`Unexpected ${describeFound(firstRedundant)}.`),
+  buildNotAllInputParsedMessage: ({ firstRedundant }) => record(unexpected(firstRedundant)),
   // An atom is one of several tokens: say what it stands for rather than list them.
-  buildNoViableAltMessage: ({ actual, ruleName }) =>
+  buildNoViableAltMessage: ({ actual, ruleName, expectedPathsPerAlt }) =>
     record(
       ruleName === 'atom'
         ? `Expected a value but found ${describeFound(actual[0])}.`
-        : `Unexpected ${describeFound(actual[0])}.`,
+        : unexpected(actual[0], describePaths(ruleName, expectedPathsPerAlt.flat())),
     ),
-  buildEarlyExitMessage: ({ actual }) => record(`Unexpected ${describeFound(actual[0])}.`),
+  buildEarlyExitMessage: ({ actual, ruleName, expectedIterationPaths }) =>
+    record(unexpected(actual[0], describePaths(ruleName, expectedIterationPaths))),
 };
 
 /**

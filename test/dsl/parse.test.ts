@@ -162,6 +162,60 @@ describe('parse errors', () => {
   });
 });
 
+/**
+ * Statements cut short, at the end of a line and at the end of the text: the message
+ * says which end came and what was still expected, in a sentence ("Unexpected end of
+ * the line: expected a value."), never Chevrotain's word order ("Unexpected the end of
+ * the line."). Each with its twin: the statement finished parses without a diagnostic.
+ */
+const TRUNCATED: { cut: string; expected: string; whole: string }[] = [
+  { cut: 'run', expected: 'a value', whole: 'run db with ring, fast' },
+  { cut: 'run db with ring,', expected: 'a value', whole: 'run db with ring, fast' },
+  { cut: 'sweep db with [a,', expected: 'a value', whole: 'sweep db with [a, b], fast' },
+  { cut: 'tracking t { pml [on,', expected: 'a value', whole: 'tracking t { pml [on, off] }' },
+  { cut: 'table', expected: 'a word', whole: 'table summary' },
+  { cut: 'table summary by', expected: 'a word', whole: 'table summary by tracking' },
+  {
+    cut: 'plot downtime_ms over bandwidth by',
+    expected: 'a word',
+    whole: 'plot downtime_ms over bandwidth by tracking',
+  },
+  { cut: 'export', expected: "'plot' or a word", whole: 'export summary to "out/"' },
+  { cut: 'table summary where', expected: 'an expression', whole: 'table summary where pml = on' },
+  { cut: 'expect summary:', expected: 'an expression', whole: 'expect summary: stale_pages = 0' },
+  { cut: 'let x = min(1,', expected: 'an expression', whole: 'let x = min(1, 2)' },
+];
+
+describe('parse errors of a statement cut short', () => {
+  for (const { cut, expected, whole } of TRUNCATED) {
+    for (const [end, text] of [
+      ['line', `${cut}\n`],
+      ['text', cut],
+    ] as const) {
+      it(`says the ${end} ended and what was expected: ${cut}`, () => {
+        const messages = parseProgram(text).diagnostics.map((d) => d.message);
+        expect(messages[0]).toMatch(
+          new RegExp(`^Unexpected end of the ${end}: expected ${expected}\\.$`),
+        );
+        for (const m of messages) expect(m).not.toMatch(/Unexpected the /);
+      });
+    }
+    it(`parses its twin without a diagnostic: ${whole}`, () => {
+      expect(parseProgram(`${whole}\n`).diagnostics).toEqual([]);
+    });
+  }
+
+  it('hints about `not` or `-` only after them, else about expressions', () => {
+    const hint = (text: string): string | undefined => parseProgram(text).diagnostics[0]?.hint;
+    expect(hint('table summary where\n')).toMatch(/^An expression combines columns/);
+    expect(hint('expect summary:\n')).toMatch(/^An expression combines columns/);
+    expect(hint('let x =\n')).toMatch(/^An expression combines columns/);
+    // Their twins: the operator written, its own hint.
+    expect(hint('table summary where not\n')).toBe('Write a condition after `not`.');
+    expect(hint('let x = -\n')).toBe('Write a value after `-`.');
+  });
+});
+
 describe('parse errors in number', () => {
   /** Bad lines in a row: Chevrotain's recovery re-entered the program once per error. */
   const BAD_LINES = 6_000;
