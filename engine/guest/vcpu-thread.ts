@@ -226,7 +226,10 @@ export class VcpuThread {
     plan.single = single;
     let mass = refreshCounts(comps, null);
     while (budget >= 1) {
-      mass = this.drawPlan(p, budget, mass);
+      mass =
+        single >= 0 && readFraction === 0 && mass >= DIRECT_MIN_MASS
+          ? this.drawPlanSole(p, budget, mass)
+          : this.drawPlan(p, budget, mass);
       const k = plan.length;
       const s4 = slot.memslot.tdp.spte4k;
       const gen = slot.gen;
@@ -467,6 +470,102 @@ export class VcpuThread {
       comps[q].count = counts[q];
       comps[q].countVersion = after;
     }
+    return m;
+  }
+
+  /**
+   * drawPlan for writes to a component that takes every access (plan.single) while its
+   * sensitive mass is at least DIRECT_MIN_MASS, the hot set's common case: the same
+   * draws and the same plan, with the random state in locals between draws instead of
+   * the plan's array, and the mass from the one count. When the mass falls below
+   * DIRECT_MIN_MASS the plan ends as if full, and drawPlan draws the next.
+   */
+  private drawPlanSole(
+    p: Extract<AccessPattern, { kind: 'mixture' }>,
+    budget: number,
+    mass: number,
+  ): number {
+    const plan = this.plan;
+    const comps = p.components;
+    const c = comps[plan.single];
+    const set = c.slot.sensitive;
+    const version = set.version;
+    for (const q of comps) {
+      if (q.countSet !== set || q.countVersion !== version) {
+        throw new Error(`vcpu ${this.id}: a sensitive-access plan drawn from stale counts`);
+      }
+    }
+    const start = c.start;
+    const size = c.end - c.start;
+    const weight = c.weight;
+    const st = plan.rngState;
+    this.rng.save(st, 0);
+    // nextI32In's state, in locals.
+    let s0 = st[0];
+    let s1 = st[1];
+    let s2 = st[2];
+    let s3 = st[3];
+    const before = plan.before;
+    const rels = plan.rel;
+    let count = c.count;
+    let b = budget;
+    // The other components weigh 0: refreshCounts' sum is this component's term.
+    let m = mass;
+    let k = 0;
+    while (true) {
+      const at = 4 * k;
+      before[at] = s0;
+      before[at + 1] = s1;
+      before[at + 2] = s2;
+      before[at + 3] = s3;
+      if (k === PLAN_MAX || !(m >= DIRECT_MIN_MASS)) {
+        plan.end = PLAN_FULL;
+        break;
+      }
+      if (!(b >= 1)) {
+        plan.end = PLAN_BUDGET;
+        break;
+      }
+      const n = Math.floor(b);
+      let misses = 0;
+      let rel = -1;
+      for (; misses < n; misses++) {
+        // nextI32In, then next32In's scaling, as drawHit draws.
+        const x = Math.imul(s1, 5);
+        const r = Math.imul((x << 7) | (x >>> 25), 9);
+        const t = s2 ^ s0;
+        const d = s3 ^ s1;
+        s2 = t ^ (s1 << 9);
+        s1 ^= t;
+        s0 ^= d;
+        s3 = (d << 11) | (d >>> 21);
+        rel = start + Math.floor(((r >>> 0) / 4294967296) * size);
+        if (set.has(rel)) break;
+      }
+      plan.gap[k] = misses;
+      plan.direct[k] = 1;
+      if (misses >= n) {
+        plan.end = PLAN_GAP;
+        break;
+      }
+      b -= misses;
+      rels[k] = rel;
+      plan.write[k] = 1;
+      set.delete(rel);
+      count--;
+      m = (weight * count) / size;
+      b -= 1;
+      k++;
+    }
+    st[0] = s0;
+    st[1] = s1;
+    st[2] = s2;
+    st[3] = s3;
+    this.rng.restore(st, 0);
+    plan.length = k;
+    c.count = count;
+    const after = set.version;
+    for (const q of comps) q.countVersion = after;
     return m;
   }
 
