@@ -70,6 +70,7 @@ export const DiagnosticCode = {
   UnknownColumn: 'unknown-column',
   AllWithColumns: 'all-with-columns',
   TypeMismatch: 'type-mismatch',
+  WordNamesColumn: 'word-names-column',
   UnknownFunction: 'unknown-function',
   LetCycle: 'let-cycle',
   LetShadowsColumn: 'let-shadows-column',

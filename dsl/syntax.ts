@@ -181,7 +181,7 @@ const AGGREGATES: Slot = {
 const EXPR: Slot = {
   placeholder: 'EXPR',
   holds: { kind: 'column' },
-  note: `columns, lets, numbers with units, "text", on/off, \`or and not = != < <= > >= + - * / %\`, parentheses and ${words(EXPR_FUNCTIONS)}(...)`,
+  note: `columns, lets, numbers with units, "text" (or a bare word that names no column or let), on/off, \`or and not = != < <= > >= + - * / %\`, parentheses and ${words(EXPR_FUNCTIONS)}(...)`,
 };
 
 /** `vary`, in a definition's field or a run option (compile/variant.ts). */

@@ -285,6 +285,10 @@ class ExprCompiler {
     const [l, r] = pair;
     const comparing = op !== '+' && op !== '-';
     if (l.type !== r.type) {
+      if (comparing) {
+        if (this.wordForText(left, l, right, r) || this.wordForText(right, r, left, l))
+          return undefined;
+      }
       return this.error(
         C.TypeMismatch,
         span,
@@ -305,6 +309,30 @@ class ExprCompiler {
     const expr: Expr = { kind: 'binary', op, left: le, right: re, span };
     if (comparing) return { type: 'boolean', expr };
     return { type: 'number', ...(unit === undefined ? {} : { unit }), expr };
+  }
+
+  /**
+   * `tracking = pml` where `pml` is also a column (or a let): the bare word reads as the
+   * column, so text meets a flag. Says so, and how to write the text meant; true when it
+   * did. `word`/`typed` is the side that may be such a word, `other`/`otherTyped` the other.
+   */
+  private wordForText(
+    word: ExprNode,
+    typed: TypedExpr,
+    other: ExprNode,
+    otherTyped: TypedExpr,
+  ): boolean {
+    if (word.kind !== 'word' || typed.expr.kind !== 'column' || otherTyped.type !== 'text')
+      return false;
+    const what = typed.type === 'boolean' ? 'on or off' : TYPE_NOUN[typed.type];
+    const with_ = other.kind === 'word' ? other.text : 'the text';
+    this.error(
+      C.WordNamesColumn,
+      word.span,
+      `'${word.text}' here is the column ${word.text} (${what}), not the text "${word.text}": a bare word that names a column or a \`let\` reads as it.`,
+      `Write "${word.text}" in quotes to compare ${with_} with the text ${word.text}.`,
+    );
+    return true;
   }
 
   /**

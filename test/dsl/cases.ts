@@ -890,6 +890,15 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     at: 'status',
   },
   {
+    code: 'word-names-column',
+    bad: 'tracking pml { dirty_log manual, pml off }\nsweep db with [pml, ring], fast\nexpect summary where tracking = pml: stale_pages = 0',
+    good: 'tracking pml { dirty_log manual, pml off }\nsweep db with [pml, ring], fast\nexpect summary where tracking = "pml": stale_pages = 0',
+    message:
+      '\'pml\' here is the column pml (on or off), not the text "pml": a bare word that names a column or a `let` reads as it.',
+    at: 'pml:',
+    lineOffset: 2,
+  },
+  {
     code: 'type-mismatch',
     bad: 'table summary where status = 1',
     good: 'table summary where status = "1"',

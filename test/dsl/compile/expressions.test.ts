@@ -186,6 +186,29 @@ describe('expression compiler', () => {
     expect(whereOf('table summary where status != "completed"')).toMatchObject({ right: text });
   });
 
+  it('reads a bare word that names a column as the column: against text, it says to quote it', () => {
+    const sweep = (where: string): CompileResult =>
+      compile(
+        `${BASE}\ntracking pml { dirty_log manual, pml off }\nsweep db with [pml, ring], fast\ntable summary where ${where}\n`,
+      );
+    for (const where of ['tracking = pml', 'pml != tracking', 'status = iterations']) {
+      const [d, ...more] = sweep(where).diagnostics;
+      const word = where.includes('iterations') ? 'iterations' : 'pml';
+      const other = where.includes('iterations') ? 'status' : 'tracking';
+      expect(more).toEqual([]);
+      expect(d).toMatchObject({
+        code: 'word-names-column',
+        column: 'table summary where '.length + where.indexOf(word) + 1,
+        hint: `Write "${word}" in quotes to compare ${other} with the text ${word}.`,
+      });
+    }
+    expect(sweep('tracking = pml').diagnostics[0]?.message).toContain('the column pml (on or off)');
+    // Its twins: quoted, the text; a column against a column of its type, the column.
+    expect(sweep('tracking = "pml"').diagnostics).toEqual([]);
+    expect(sweep('pml = on').diagnostics).toEqual([]);
+    expect(sweep('tracking = vm').diagnostics).toEqual([]);
+  });
+
   it('compiles on/off, if() and the functions', () => {
     const r = lab(
       'let slow_ms = if(downtime_ms > 300ms, downtime_ms, 0)\nlet tiny = round(log10(abs(total_ms - 1s) + 1))',
