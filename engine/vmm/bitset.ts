@@ -7,6 +7,13 @@ const BLOCK_WORDS = 32;
  * bitmap (`rb->bmap`) and dirty-memory bitmap. Words are 32 bits, little-endian bit
  * order, the same layout as KVM's dirty bitmap, so KVM's words can be OR-ed in.
  *
+ * `setAll` (ram_init_bitmaps: every page dirty) sets a suffix [onesFrom, n) without
+ * writing its words, which stay 0: a 1 TiB guest's bitmap is 32 MiB that the OS would
+ * fault in page by page just to be cleared again by the first pass, which sends in
+ * order from the start and so only moves `onesFrom` up. Any other change inside the
+ * suffix writes the ones out below it first (`writeOnesTo`). Bits at or past
+ * `onesFrom` are members whatever their words hold (0).
+ *
  * A byte per block of 32 words lets `nextSet` skip empty blocks: a migration's cursor
  * otherwise reads the whole 32 MiB bitmap of a 1 TiB guest once per pass to find a
  * hot set's few dirty pages. Every method that sets bits marks their blocks; clearing
@@ -16,21 +23,26 @@ const BLOCK_WORDS = 32;
  */
 export class Bitset {
   readonly length: number;
+  /** The bits below `onesFrom`; the words of the all-set suffix are 0. */
   readonly words: Uint32Array;
   count = 0;
+  /** Every bit of [onesFrom, length) is set (their words are 0): see setAll. */
+  onesFrom: number;
   private readonly blocks: Uint8Array;
 
   constructor(length: number) {
     this.length = length;
+    this.onesFrom = length;
     this.words = new Uint32Array(Math.ceil(length / 64) * 2);
     this.blocks = new Uint8Array(Math.ceil(this.words.length / BLOCK_WORDS));
   }
 
   has(i: number): boolean {
-    return (this.words[i >>> 5] & (1 << (i & 31))) !== 0;
+    return i >= this.onesFrom || (this.words[i >>> 5] & (1 << (i & 31))) !== 0;
   }
 
   set(i: number): boolean {
+    if (i >= this.onesFrom) return false;
     const w = i >>> 5;
     const bit = 1 << (i & 31);
     if (this.words[w] & bit) return false;
@@ -41,6 +53,10 @@ export class Bitset {
   }
 
   clear(i: number): boolean {
+    if (i >= this.onesFrom) {
+      this.clearRange(i, i + 1);
+      return true;
+    }
     const w = i >>> 5;
     const bit = 1 << (i & 31);
     if ((this.words[w] & bit) === 0) return false;
@@ -51,6 +67,7 @@ export class Bitset {
 
   /** Set every bit of [start, end), a word at a time (a short run is one masked word). */
   setRange(start: number, end: number): void {
+    end = Math.min(end, this.onesFrom);
     if (start >= end) return;
     const words = this.words;
     const w0 = start >>> 5;
@@ -69,6 +86,16 @@ export class Bitset {
   /** Clear every bit of [start, end), a word at a time. */
   clearRange(start: number, end: number): void {
     if (start >= end) return;
+    if (end > this.onesFrom) {
+      // The suffix's part [onesFrom, end) is cleared by moving its start past it (its
+      // words are 0 already); a range that starts above it writes out the ones below.
+      this.writeOnesTo(start);
+      const from = Math.max(start, this.onesFrom);
+      this.count -= end - from;
+      this.onesFrom = end;
+      end = from;
+      if (start >= end) return;
+    }
     const words = this.words;
     const w0 = start >>> 5;
     const w1 = (end - 1) >>> 5;
@@ -115,14 +142,43 @@ export class Bitset {
 
   /** Move every bit of `other` into this (this |= other; other = 0). Returns bits newly set here. */
   takeFrom(other: Bitset): number {
-    const added = this.orWords(other.words);
+    let added = this.orWords(other.words);
+    if (other.onesFrom < other.length) {
+      const before = this.count;
+      this.setRange(other.onesFrom, other.length);
+      added += this.count - before;
+    }
     other.clearAll();
     return added;
+  }
+
+  /** Set every bit (QEMU's ram_init_bitmaps), as an all-set suffix from 0: no word is written. */
+  setAll(): void {
+    // The suffix's words must be 0: a bitset with members below it is cleared first.
+    if (this.count - (this.length - this.onesFrom) > 0) this.clearAll();
+    this.onesFrom = 0;
+    this.count = this.length;
+  }
+
+  /** The suffix starts at `to` or later: its bits below `to` are written out as ones. */
+  private writeOnesTo(to: number): void {
+    const from = this.onesFrom;
+    if (to <= from) return;
+    this.onesFrom = to;
+    // setRange counts the bits it sets: they were members already.
+    const before = this.count;
+    this.setRange(from, to);
+    this.count = before;
   }
 
   /** First set bit in [from, end), or -1. Skips unmarked blocks; unmarks empty ones it reads whole. */
   nextSet(from: number, end: number): number {
     if (from >= end) return -1;
+    if (from >= this.onesFrom) return from;
+    if (end > this.onesFrom) {
+      const i = this.nextSet(from, this.onesFrom);
+      return i >= 0 ? i : this.onesFrom;
+    }
     const words = this.words;
     const blocks = this.blocks;
     let w = from >>> 5;
@@ -151,6 +207,7 @@ export class Bitset {
 
   /** First clear bit in [from, end), or -1. */
   nextClear(from: number, end: number): number {
+    end = Math.min(end, this.onesFrom);
     if (from >= end) return -1;
     const words = this.words;
     let w = from >>> 5;
@@ -170,6 +227,11 @@ export class Bitset {
   private orWord(w: number, s: number, marks: Uint8Array | null, markShift: number): number {
     if (s === 0) return 0;
     if (marks) marks[w >>> markShift] = 1;
+    // Bits of the all-set suffix are members already (and their words stay 0).
+    if (w * 32 + 32 > this.onesFrom) {
+      s &= w * 32 >= this.onesFrom ? 0 : (1 << (this.onesFrom & 31)) - 1;
+      if (s === 0) return 0;
+    }
     this.blocks[w >>> BLOCK_SHIFT] = 1;
     const old = this.words[w];
     const neu = (old | s) >>> 0;
@@ -182,6 +244,7 @@ export class Bitset {
     this.words.fill(0);
     this.blocks.fill(0);
     this.count = 0;
+    this.onesFrom = this.length;
   }
 
   /** Bytes of the bitmap QEMU would hold (the simulator's block marks are not QEMU's). */

@@ -122,7 +122,7 @@ export class DirtySync {
 
   /** ram_init_bitmaps: every page is dirty, so the first pass sends all of RAM. */
   setAll(): void {
-    for (const b of this.bmap) b.setRange(0, b.length);
+    for (const b of this.bmap) b.setAll();
   }
 
   /**

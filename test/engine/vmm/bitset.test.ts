@@ -115,3 +115,102 @@ describe('Bitset.nextSet', () => {
     }
   });
 });
+
+describe('Bitset.setAll (an all-set suffix whose words are not written)', () => {
+  /** Every member, read bit by bit. */
+  const members = (b: Bitset): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < b.length; i++) if (b.has(i)) out.push(i);
+    return out;
+  };
+
+  it('behaves as setting every bit would, under a first pass in order and changes anywhere', () => {
+    const SIZE = 3 * 1024 + 77;
+    for (let seed = 1; seed <= 6; seed++) {
+      const rng = new Rng(40 + seed);
+      const lazy = new Bitset(SIZE);
+      const flat = new Bitset(SIZE);
+      lazy.setAll();
+      flat.setRange(0, SIZE);
+      let cursor = 0;
+      for (let op = 0; op < 400; op++) {
+        const r = rng.next();
+        const p = rng.int(SIZE);
+        if (r < 0.35) {
+          // The first pass: the cursor's next run is cleared (sent).
+          const end = Math.min(SIZE, cursor + 1 + rng.int(200));
+          lazy.clearRange(cursor, end);
+          flat.clearRange(cursor, end);
+          cursor = end === SIZE ? 0 : end;
+        } else if (r < 0.45) {
+          const end = Math.min(SIZE, p + rng.int(300));
+          lazy.clearRange(p, end);
+          flat.clearRange(p, end);
+        } else if (r < 0.55) {
+          const end = Math.min(SIZE, p + rng.int(300));
+          lazy.setRange(p, end);
+          flat.setRange(p, end);
+        } else if (r < 0.65) {
+          expect(lazy.set(p)).toBe(flat.set(p));
+        } else if (r < 0.72) {
+          expect(lazy.clear(p)).toBe(flat.clear(p));
+        } else if (r < 0.85) {
+          // A sync's merge, with marks; words in the suffix, across its start and below.
+          const src = new Uint32Array(flat.words.length);
+          for (let k = 0; k < 1 + rng.int(6); k++) src[rng.int(src.length - 1)] = rng.nextU32();
+          const marksLazy = new Uint8Array(Math.ceil(src.length / 2 ** MARK_SHIFT));
+          const marksFlat = new Uint8Array(marksLazy.length);
+          expect(lazy.orWordsMarking(src, marksLazy, MARK_SHIFT)).toBe(
+            flat.orWordsMarking(src, marksFlat, MARK_SHIFT),
+          );
+          expect(marksLazy).toEqual(marksFlat);
+        } else if (r < 0.9) {
+          const other = new Bitset(SIZE);
+          const otherFlat = new Bitset(SIZE);
+          if (rng.chance(0.5)) {
+            other.setAll();
+            otherFlat.setRange(0, SIZE);
+            other.clearRange(0, p);
+            otherFlat.clearRange(0, p);
+          } else {
+            other.set(p);
+            otherFlat.set(p);
+          }
+          expect(lazy.takeFrom(other)).toBe(flat.takeFrom(otherFlat));
+          expect(other.count).toBe(0);
+          expect(other.nextSet(0, SIZE)).toBe(-1);
+        } else if (r < 0.93) {
+          lazy.setAll();
+          flat.setRange(0, SIZE);
+        } else if (r < 0.95) {
+          lazy.clearAll();
+          flat.clearAll();
+        }
+        expect(lazy.count).toBe(flat.count);
+        const from = rng.int(SIZE);
+        const to = from + rng.int(SIZE - from + 1);
+        expect(lazy.nextSet(from, to)).toBe(flat.nextSet(from, to));
+        expect(lazy.nextClear(from, to)).toBe(flat.nextClear(from, to));
+        expect(lazy.nextSet(cursor, SIZE)).toBe(flat.nextSet(cursor, SIZE));
+      }
+      expect(members(lazy)).toEqual(members(flat));
+      // The suffix's words were never written.
+      for (let i = lazy.onesFrom; i < SIZE; i++)
+        expect(lazy.words[i >>> 5] & (1 << (i & 31))).toBe(0);
+    }
+  });
+
+  it('writes no word for a first pass that clears in order', () => {
+    const b = new Bitset(100_000);
+    b.setAll();
+    for (let p = 0; p < b.length; p += 777) b.clearRange(p, Math.min(b.length, p + 777));
+    expect(b.count).toBe(0);
+    expect(b.words.every((w) => w === 0)).toBe(true);
+    expect(b.nextSet(0, b.length)).toBe(-1);
+    b.setAll();
+    b.clearRange(50, 60);
+    expect(b.count).toBe(b.length - 10);
+    expect(b.nextClear(0, b.length)).toBe(50);
+    expect(b.nextSet(50, b.length)).toBe(60);
+  });
+});
