@@ -239,11 +239,12 @@ function syntaxDiagnostic(
     : { line: t.startLine ?? 1, column: t.startColumn ?? 1 };
   const stack = e.context?.ruleStack ?? [];
   const rule = stack[stack.length - 1];
-  // An atom right inside a statement (`predict ... for A < B`) is hinted by the statement,
-  // which says what its values are; inside a field's value, by the atom's own hint.
+  // An atom or a value right inside a statement (`predict ... for A < B`, `run db with`)
+  // is hinted by the statement, which says what its values are; inside a field's value,
+  // by the atom's own hint.
   const parent = stack[stack.length - 2];
   const hintRule =
-    rule === 'atom' && parent !== undefined && isStatementRule(parent)
+    (rule === 'atom' || rule === 'value') && parent !== undefined && isStatementRule(parent)
       ? parent
       : operandWithoutOperator(e, rule)
         ? 'expression'

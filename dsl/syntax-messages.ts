@@ -11,8 +11,19 @@ import type {
   IToken,
   TokenType,
 } from 'chevrotain';
-import { EOF } from 'chevrotain';
-import { Newline } from './tokens.ts';
+import { EOF, tokenMatcher } from 'chevrotain';
+import {
+  ExprWord,
+  LBracket,
+  LParen,
+  Minus,
+  Newline,
+  Not,
+  NumberLike,
+  StringLiteral,
+  Vary,
+  Word,
+} from './tokens.ts';
 
 /** Which end a token stands for: of the line, of the text, or none (a real token). */
 function endOf(t: IToken): 'line' | 'text' | undefined {
@@ -57,11 +68,39 @@ const RULE_STANDS_FOR: Readonly<Record<string, string>> = {
   protoPrimary: 'an expression',
 };
 
+/** The tokens an expression may start with, and a value (a field's, a run option's). */
+const EXPRESSION_STARTS: readonly TokenType[] = [
+  LParen,
+  Not,
+  Minus,
+  NumberLike,
+  StringLiteral,
+  ExprWord,
+];
+const VALUE_STARTS: readonly TokenType[] = [Vary, LBracket, Word, Minus, NumberLike, StringLiteral];
+
+/**
+ * The first tokens of `paths`, named: the tokens that start an expression (or a value)
+ * as "an expression" (or "a value") when all of them may come, the others by label.
+ */
+function firstTokens(paths: readonly (readonly TokenType[])[]): string[] {
+  const firsts = [...new Set(paths.flatMap((p) => (p[0] ? [p[0]] : [])))];
+  const covers = (starts: readonly TokenType[]): boolean => starts.every((t) => firsts.includes(t));
+  // An expression's words include a value's: where both may come, "an expression" says it.
+  const [noun, starts]: [string | undefined, readonly TokenType[]] = covers(EXPRESSION_STARTS)
+    ? ['an expression', [...EXPRESSION_STARTS, ...VALUE_STARTS]]
+    : covers([Word, NumberLike, LBracket])
+      ? ['a value', VALUE_STARTS]
+      : [undefined, []];
+  const rest = firsts.filter((t) => !starts.includes(t)).map(describeExpected);
+  return noun === undefined ? rest : [noun, ...rest];
+}
+
 /** What may come where an error is: what the rule stands for, or the first tokens of its paths. */
 function describePaths(ruleName: string, paths: readonly (readonly TokenType[])[]): string {
   const stands = RULE_STANDS_FOR[ruleName];
   if (stands !== undefined) return stands;
-  const firsts = [...new Set(paths.flatMap((p) => (p[0] ? [describeExpected(p[0])] : [])))];
+  const firsts = firstTokens(paths);
   if (firsts.length <= 1) return firsts[0] ?? '';
   return `${firsts.slice(0, -1).join(', ')} or ${firsts[firsts.length - 1]}`;
 }
@@ -95,6 +134,27 @@ function record(message: string, expected?: TokenType): string {
   return message;
 }
 
+/**
+ * Where none of a rule's alternatives fits the tokens ahead (`actual`, as many as the
+ * parser looked at): when they are real tokens that start a path and then the line or
+ * the text ends (`run ... seed` and the line ends), that end is the mistake, so the
+ * message names it and what was expected after those tokens. Otherwise the first token.
+ */
+function noPathFits(
+  ruleName: string,
+  actual: readonly IToken[],
+  paths: readonly (readonly TokenType[])[],
+): string {
+  const i = actual.findIndex((t) => endOf(t) !== undefined);
+  const before = actual.slice(0, Math.max(0, i));
+  const after = paths
+    .filter((p) => p.length > i && before.every((t, k) => tokenMatcher(t, p[k]!)))
+    .map((p) => p.slice(i));
+  if (i <= 0 || after.length === 0) return unexpected(actual[0]!, describePaths(ruleName, paths));
+  const expected = describePaths('', after);
+  return `Unexpected end of the ${endOf(actual[i]!)} after '${before[i - 1]!.image}'${expected ? `: expected ${expected}` : ''}.`;
+}
+
 /** Installed in the parser's config (parser.ts). */
 export const SYNTAX_MESSAGES: IParserErrorMessageProvider = {
   // Expecting the end of the text means that what was found cannot start a statement.
@@ -111,10 +171,10 @@ export const SYNTAX_MESSAGES: IParserErrorMessageProvider = {
     record(
       ruleName === 'atom'
         ? `Expected a value but found ${describeFound(actual[0])}.`
-        : unexpected(actual[0], describePaths(ruleName, expectedPathsPerAlt.flat())),
+        : noPathFits(ruleName, actual, expectedPathsPerAlt.flat()),
     ),
   buildEarlyExitMessage: ({ actual, ruleName, expectedIterationPaths }) =>
-    record(unexpected(actual[0], describePaths(ruleName, expectedIterationPaths))),
+    record(noPathFits(ruleName, actual, expectedIterationPaths)),
 };
 
 /**

@@ -128,6 +128,13 @@ const CASES: SyntaxCase[] = [
     good: 'predict total_ms for 1Gbit/s > 10Gbit/s',
   },
   {
+    what: 'a run cut short is hinted by its statement, not by what a value is',
+    bad: 'run db with',
+    message: 'Unexpected end of the text: expected a value.',
+    hint: 'Write `run VM with TRACKING, MIGRATION seed N`.',
+    good: 'run db with ring, fast',
+  },
+  {
     what: 'an unclosed list says how lists are closed',
     bad: 'sweep db with [a, b c], fast',
     message: "Expected ']' but found 'c'.",
@@ -168,8 +175,20 @@ describe('parse errors', () => {
  * the line: expected a value."), never Chevrotain's word order ("Unexpected the end of
  * the line."). Each with its twin: the statement finished parses without a diagnostic.
  */
-const TRUNCATED: { cut: string; expected: string; whole: string }[] = [
+const TRUNCATED: { cut: string; expected: string; whole: string; after?: string }[] = [
   { cut: 'run', expected: 'a value', whole: 'run db with ring, fast' },
+  {
+    cut: 'run db with ring, fast seed',
+    after: 'seed',
+    expected: 'a value',
+    whole: 'run db with ring, fast seed 1',
+  },
+  {
+    cut: 'sweep db with ring, fast where',
+    after: 'where',
+    expected: 'an expression',
+    whole: 'sweep db with ring, fast where pml = on',
+  },
   { cut: 'run db with ring,', expected: 'a value', whole: 'run db with ring, fast' },
   { cut: 'sweep db with [a,', expected: 'a value', whole: 'sweep db with [a, b], fast' },
   { cut: 'tracking t { pml [on,', expected: 'a value', whole: 'tracking t { pml [on, off] }' },
@@ -187,7 +206,7 @@ const TRUNCATED: { cut: string; expected: string; whole: string }[] = [
 ];
 
 describe('parse errors of a statement cut short', () => {
-  for (const { cut, expected, whole } of TRUNCATED) {
+  for (const { cut, expected, whole, after } of TRUNCATED) {
     for (const [end, text] of [
       ['line', `${cut}\n`],
       ['text', cut],
@@ -195,7 +214,9 @@ describe('parse errors of a statement cut short', () => {
       it(`says the ${end} ended and what was expected: ${cut}`, () => {
         const messages = parseProgram(text).diagnostics.map((d) => d.message);
         expect(messages[0]).toMatch(
-          new RegExp(`^Unexpected end of the ${end}: expected ${expected}\\.$`),
+          new RegExp(
+            `^Unexpected end of the ${end}${after ? ` after '${after}'` : ''}: expected ${expected}\\.$`,
+          ),
         );
         for (const m of messages) expect(m).not.toMatch(/Unexpected the /);
       });
