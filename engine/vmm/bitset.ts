@@ -126,7 +126,9 @@ export class Bitset {
     from = 0,
     to = Infinity,
   ): number {
-    const n = Math.min(this.words.length, src.length, to);
+    const end = Math.min(this.words.length, src.length, to);
+    // Words wholly inside the all-set suffix add nothing: only their chunks' marks.
+    const n = Math.min(end, Math.max(from, Math.ceil(this.onesFrom / 32)));
     let added = 0;
     let w = from;
     // Eight words to a test: after a first pass, most of a large guest's log is zero.
@@ -136,6 +138,7 @@ export class Bitset {
       for (let k = w; k < w + 8; k++) added += this.orWord(k, src[k], marks, markShift);
     }
     for (; w < n; w++) added += this.orWord(w, src[w], marks, markShift);
+    if (marks && n < end) markNonZeroChunks(src, n, end, marks, markShift);
     this.count += added;
     return added;
   }
@@ -250,6 +253,31 @@ export class Bitset {
   /** Bytes of the bitmap QEMU would hold (the simulator's block marks are not QEMU's). */
   get bytes(): number {
     return this.words.byteLength;
+  }
+}
+
+/**
+ * marks[c] = 1 for each chunk c (2^markShift words) with a non-zero word of `src` in
+ * [from, end): a chunk marked already is skipped, a chunk's scan stops at its first
+ * non-zero word (the first sync of an initially-set log reads a word per chunk).
+ */
+function markNonZeroChunks(
+  src: Uint32Array,
+  from: number,
+  end: number,
+  marks: Uint8Array,
+  markShift: number,
+): void {
+  const size = 2 ** markShift;
+  for (let c = from >>> markShift; c * size < end; c++) {
+    if (marks[c] === 1) continue;
+    const hi = Math.min(end, (c + 1) * size);
+    for (let w = Math.max(from, c * size); w < hi; w++) {
+      if (src[w] !== 0) {
+        marks[c] = 1;
+        break;
+      }
+    }
   }
 }
 
