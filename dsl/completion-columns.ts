@@ -74,6 +74,35 @@ export function axisNames(
   return predictAxes(text, stmt, scope).map((a) => a.column);
 }
 
+/**
+ * After `AXIS =` or `AXIS !=` in an expression, the values of that axis as the language
+ * writes them (`on`, `off` of a flag, the names of `tracking`, `10Gbit/s`): in a run's
+ * `where`, of that run; elsewhere, of the runs above and in scope.
+ */
+export function comparedValues(
+  text: string,
+  stmt: readonly IToken[],
+  scope: Scope | undefined,
+): string[] {
+  const first = stmt[0];
+  const op = stmt[stmt.length - 1]?.image;
+  const column = stmt[stmt.length - 2]?.image;
+  if (!first || (op !== '=' && op !== '!=') || column === undefined) return [];
+  let axes: readonly Axis[];
+  if (first.image === 'run' || first.image === 'sweep') {
+    const where = stmt.find((t) => t.image === 'where');
+    if (!where) return [];
+    const r = compile(text.slice(0, where.startOffset), { scope: scope ?? EMPTY_SCOPE });
+    const run = r.program.experiments[r.program.experiments.length - 1];
+    axes = run ? experimentAxes(run) : [];
+  } else {
+    const r = compile(text.slice(0, first.startOffset), { scope: scope ?? EMPTY_SCOPE });
+    axes = r.scope.runs?.axes ?? [];
+  }
+  const axis = axes.find((a) => a.column === column);
+  return axis ? axis.values.flatMap((v) => (v === null ? [] : [axisValueText(axis, v)])) : [];
+}
+
 /** The statements that end a group of experiments (as compile.ts's OUTPUT_KINDS). */
 const OUTPUT_KINDS: ReadonlySet<string> = new Set(['table', 'plot', 'expect', 'predict', 'export']);
 

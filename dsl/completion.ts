@@ -22,7 +22,13 @@ import {
 } from './cursor-context.ts';
 import type { CursorContext, NameScope } from './cursor-context.ts';
 import type { Scope } from './compile.ts';
-import { axisNames, expressionNames, predictAxes, predictValues } from './completion-columns.ts';
+import {
+  axisNames,
+  comparedValues,
+  expressionNames,
+  predictAxes,
+  predictValues,
+} from './completion-columns.ts';
 import { completeInProtocol } from './protocol-completion.ts';
 import { VARY_WORD } from './parser.ts';
 import { FIELDS, isSweepable } from './schema.ts';
@@ -57,8 +63,11 @@ export function complete(
   if (inCommentOrString(text, start)) return { matches: [], ...at };
   const tokens = tokensBefore(text, start);
   const ctx = cursorContext(tokens);
-  const columns = (runsOnly: boolean): string[] =>
-    expressionNames(text, ctx.item, session, runsOnly);
+  // After `AXIS =`, the names and also the axis's values (`pml = on`).
+  const columns = (runsOnly: boolean): string[] => [
+    ...comparedValues(text, ctx.item, session),
+    ...expressionNames(text, ctx.item, session, runsOnly),
+  ];
   const axes = (): string[] => axisNames(text, ctx.item, session);
   const axisValues = (): string[] => predictValues(predictAxes(text, ctx.item, session), ctx.item);
   const candidates =

@@ -215,11 +215,11 @@ describe('complete', () => {
       const FLAGS = [
         'vm db { vcpus 2, slot r at 0 size 64MiB }',
         'tracking ring { dirty_log ring 4096 }',
-        'tracking log { dirty_log manual, pml [on, off] }',
+        'tracking logged { dirty_log manual, pml [on, off] }',
         'migration m { bandwidth [1Gbit/s, 10Gbit/s] }',
         '',
       ].join('\n');
-      const SWEEP = '\nsweep db with log, m seed 1\n';
+      const SWEEP = '\nsweep db with logged, m seed 1\n';
 
       it("offers an axis's values after its name: on and off for a flag, not names", () => {
         expect(at(`${FLAGS}predict total_ms for pml |${SWEEP}`).matches).toEqual(['off', 'on']);
@@ -252,6 +252,27 @@ describe('complete', () => {
         ]);
         // Its twin: with no run in the text or the scope, nothing to offer.
         expect(at(`${FLAGS}predict total_ms for |`).matches).toEqual([]);
+      });
+
+      it("offers an axis's values after `AXIS =` in a where or an expect, beside the columns", () => {
+        const runs = `${FLAGS}sweep db with [logged, ring], m seed 1\n`;
+        expect(at(`${runs}table summary where pml = o|`).matches).toEqual(['off', 'on']);
+        expect(at(`${runs}expect summary where pml != o|: stale_pages = 0`).matches).toEqual([
+          'off',
+          'on',
+        ]);
+        expect(at(`${runs}table summary where tracking = ri|`).matches).toEqual([
+          'ring',
+          'ring_entries',
+          'ring_full_exits',
+        ]);
+        expect(at(`${FLAGS}sweep db with logged, m where bandwidth = 1|`).matches).toEqual([
+          '10Gbit/s',
+          '1Gbit/s',
+        ]);
+        // Its twins: after another operator, or a column that is no axis, only names.
+        expect(at(`${runs}table summary where pml and o|`).matches).toEqual([]);
+        expect(at(`${runs}table summary where status = o|`).matches).toEqual([]);
       });
 
       it('still documents a definition named as a value', () => {
