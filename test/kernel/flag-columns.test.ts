@@ -38,6 +38,7 @@ table summary where pml = on with pml
 table summary by pml mean total_ms
 expect summary where pml = off: stale_pages = 0
 plot total_ms over pml
+plot remaining over time by pml
 export summary by pml mean total_ms to "flags.md" as markdown
 `;
 const PROGRAM = DEFINITIONS + PREDICT + RUN + OUTPUTS;
@@ -90,6 +91,10 @@ describe('a swept flag in what people read: on and off', () => {
     const report = readFileSync(join(DIR, 'report.html'), 'utf8');
     expect(report).toContain('"x":["on","off"]');
     expect(report).not.toMatch(/"x":\[(true|false)/);
+    // The chart of each run over time groups its lines by the flag's words.
+    expect(report).toContain('"legendgrouptitle":{"text":"on"}');
+    expect(report).toContain('"legendgrouptitle":{"text":"off"}');
+    expect(report).not.toMatch(/"legendgrouptitle":\{"text":"(true|false)"\}/);
     const plot = readFileSync(join(DIR, 'csv', 'total-ms-over-pml.plot.csv'), 'utf8');
     expect(plot).toMatch(/^total_ms,lines\+markers,pml,on,/m);
     expect(plot).toMatch(/^total_ms,lines\+markers,pml,off,/m);
