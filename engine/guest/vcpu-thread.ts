@@ -228,7 +228,7 @@ export class VcpuThread {
     while (budget >= 1) {
       mass =
         single >= 0 && readFraction === 0 && mass >= DIRECT_MIN_MASS
-          ? this.drawPlanSole(p, budget, mass)
+          ? this.drawPlanSole(p, budget)
           : this.drawPlan(p, budget, mass);
       const k = plan.length;
       const s4 = slot.memslot.tdp.spte4k;
@@ -480,17 +480,15 @@ export class VcpuThread {
    * the plan's array, and the mass from the one count. When the mass falls below
    * DIRECT_MIN_MASS the plan ends as if full, and drawPlan draws the next.
    */
-  private drawPlanSole(
-    p: Extract<AccessPattern, { kind: 'mixture' }>,
-    budget: number,
-    mass: number,
-  ): number {
+  private drawPlanSole(p: Extract<AccessPattern, { kind: 'mixture' }>, budget: number): number {
     const plan = this.plan;
     const comps = p.components;
     const c = comps[plan.single];
     const set = c.slot.sensitive;
     const version = set.version;
-    for (const q of comps) {
+    // Indexed loops: a for-of's iterator is allocated here, once per plan, millions of times.
+    for (let i = 0; i < comps.length; i++) {
+      const q = comps[i];
       if (q.countSet !== set || q.countVersion !== version) {
         throw new Error(`vcpu ${this.id}: a sensitive-access plan drawn from stale counts`);
       }
@@ -507,10 +505,13 @@ export class VcpuThread {
     let s3 = st[3];
     const before = plan.before;
     const rels = plan.rel;
+    // The loop carries integers only: a fractional number carried from one access to the
+    // next was boxed on the heap each time (16 bytes per access, the run's main garbage).
+    // The planned budget is `budget - used`: taking whole accesses from it one by one is
+    // exact, so this is the number the serial loop's subtractions give. The mass is the
+    // one component's term, as refreshCounts sums it (the other components weigh 0).
     let count = c.count;
-    let b = budget;
-    // The other components weigh 0: refreshCounts' sum is this component's term.
-    let m = mass;
+    let used = 0;
     let k = 0;
     while (true) {
       const at = 4 * k;
@@ -518,10 +519,11 @@ export class VcpuThread {
       before[at + 1] = s1;
       before[at + 2] = s2;
       before[at + 3] = s3;
-      if (k === PLAN_MAX || !(m >= DIRECT_MIN_MASS)) {
+      if (k === PLAN_MAX || !((weight * count) / size >= DIRECT_MIN_MASS)) {
         plan.end = PLAN_FULL;
         break;
       }
+      const b = budget - used;
       if (!(b >= 1)) {
         plan.end = PLAN_BUDGET;
         break;
@@ -548,13 +550,11 @@ export class VcpuThread {
         plan.end = PLAN_GAP;
         break;
       }
-      b -= misses;
       rels[k] = rel;
       plan.write[k] = 1;
       set.delete(rel);
       count--;
-      m = (weight * count) / size;
-      b -= 1;
+      used += misses + 1;
       k++;
     }
     st[0] = s0;
@@ -565,8 +565,8 @@ export class VcpuThread {
     plan.length = k;
     c.count = count;
     const after = set.version;
-    for (const q of comps) q.countVersion = after;
-    return m;
+    for (let i = 0; i < comps.length; i++) comps[i].countVersion = after;
+    return (weight * count) / size;
   }
 
   /** runMixture one sensitive access at a time (postcopy, workloads over several slots). */
@@ -1050,7 +1050,9 @@ export function activePattern(
 /** Refresh cached sensitive counts that are out of date; returns the sensitive mass. */
 function refreshCounts(comps: Component[], missing: PageSet[] | null): number {
   let mass = 0;
-  for (const c of comps) {
+  // Indexed: a for-of's iterator is allocated here, once per slice, millions of times.
+  for (let i = 0; i < comps.length; i++) {
+    const c = comps[i];
     const set = setFor(c, missing);
     if (c.countSet !== set || c.countVersion !== set.version) {
       c.count = set.countRange(c.start, c.end);
