@@ -207,7 +207,7 @@ export class VcpuThread {
    */
   protected runMixture(
     p: Extract<AccessPattern, { kind: 'mixture' }>,
-    budget: number,
+    sliceBudget: number,
     accessNs: number,
     ctx: SliceContext,
   ): number {
@@ -215,8 +215,13 @@ export class VcpuThread {
     // Postcopy samples the missing pages, and several slots mean several sets whose
     // changes the checks below do not follow: one access at a time there.
     if (ctx.missing !== null || !inOneSlot(comps)) {
-      return this.runMixtureSerial(p, budget, accessNs, ctx);
+      return this.runMixtureSerial(p, sliceBudget, accessNs, ctx);
     }
+    // The budget lives in memory, not in a local: a fraction carried by a local from one
+    // access to the next, and also returned or passed on, is boxed on the heap by V8 at
+    // every access (16 bytes each, millions of them).
+    const budget = this.plan.budget;
+    budget[0] = sliceBudget;
     const slot = comps[0].slot;
     const set = slot.sensitive;
     const rng = this.rng;
@@ -225,11 +230,11 @@ export class VcpuThread {
     const single = soleComponent(comps);
     plan.single = single;
     let mass = refreshCounts(comps, null);
-    while (budget >= 1) {
+    while (budget[0] >= 1) {
       mass =
         single >= 0 && readFraction === 0 && mass >= DIRECT_MIN_MASS
-          ? this.drawPlanSole(p, budget)
-          : this.drawPlan(p, budget, mass);
+          ? this.drawPlanSole(p, budget[0])
+          : this.drawPlan(p, budget[0]);
       const k = plan.length;
       const s4 = slot.memslot.tdp.spte4k;
       const gen = slot.gen;
@@ -238,26 +243,26 @@ export class VcpuThread {
       this.readAhead = ahead;
       let i = 0;
       for (; i < k; i++) {
-        if (!(budget >= 1)) {
+        if (!(budget[0] >= 1)) {
           // The accesses so far cost enough time to end the slice before this draw.
           rng.restore(plan.before, 4 * i);
           undoPlan(plan, i, set);
-          return budget;
+          return budget[0];
         }
         const gap = plan.gap[i];
-        const n = Math.floor(budget);
+        const n = Math.floor(budget[0]);
         if (gap >= n) {
           this.rewindToGap(i, n, comps);
           undoPlan(plan, i, set);
           this.countAccesses(n, readFraction);
-          return budget - n;
+          return budget[0] - n;
         }
         this.countAccesses(gap, readFraction);
-        budget -= gap;
+        budget[0] -= gap;
         const rel = plan.rel[i];
         const version = set.version;
         const ns = this.accessSensitive(slot, rel, plan.write[i] === 1, ctx);
-        budget -= 1 + ns / accessNs;
+        budget[0] -= 1 + ns / accessNs;
         const leaves = leavesSensitive(slot, rel);
         if (set.version !== version || !leaves) {
           // Not the assumed effect: leave the set as this access did, drop the rest of
@@ -272,20 +277,20 @@ export class VcpuThread {
       }
       if (i < k) continue;
       // Every planned access ran as drawn: the plan's end decides the rest.
-      if (!(budget >= 1)) {
+      if (!(budget[0] >= 1)) {
         rng.restore(plan.before, 4 * k);
-        return budget;
+        return budget[0];
       }
       const end = plan.end;
       if (end === PLAN_FULL) continue;
       if (end === PLAN_NO_MASS) {
-        this.countAccesses(Math.floor(budget), readFraction);
-        return budget - Math.floor(budget);
+        this.countAccesses(Math.floor(budget[0]), readFraction);
+        return budget[0] - Math.floor(budget[0]);
       }
       // PLAN_GAP (or PLAN_BUDGET): the real budget is at most the planned one, so the
       // gap that ended the plan ends the slice too.
       const gap = plan.gap[k];
-      const n = Math.floor(budget);
+      const n = Math.floor(budget[0]);
       if (end !== PLAN_GAP || !(gap >= n)) {
         throw new Error(
           `vcpu ${this.id}: a sensitive-access plan ended (${end}) where the slice goes on`,
@@ -295,9 +300,9 @@ export class VcpuThread {
       // may fit the real one.
       if (plan.direct[k] === 1) this.rewindToGap(k, n, comps);
       this.countAccesses(n, readFraction);
-      return budget - n;
+      return budget[0] - n;
     }
-    return budget;
+    return budget[0];
   }
 
   /**
@@ -316,7 +321,7 @@ export class VcpuThread {
   }
 
   /**
-   * Draw the next plan of sensitive accesses from `budget` and `mass` as the serial
+   * Draw the next plan of sensitive accesses from `budget` as the serial
    * loop would, assuming each access takes its page out of the set (done here, so
    * later draws see it) and costs no time. Returns the sensitive mass after them.
    *
@@ -325,11 +330,7 @@ export class VcpuThread {
    * count is current on entry (runMixture refreshed them, and only this loop changes
    * the set until the plan runs), so a draw only takes one page from one count.
    */
-  private drawPlan(
-    p: Extract<AccessPattern, { kind: 'mixture' }>,
-    budget: number,
-    mass: number,
-  ): number {
+  private drawPlan(p: Extract<AccessPattern, { kind: 'mixture' }>, budget: number): number {
     const plan = this.plan;
     const comps = p.components;
     const nc = comps.length;
@@ -356,11 +357,17 @@ export class VcpuThread {
     const single = plan.single;
     const singleStart = single >= 0 ? comps[single].start : 0;
     const singleSize = single >= 0 ? comps[single].end - comps[single].start : 0;
-    let b = budget;
-    let m = mass;
+    // Integers only are carried from one draw to the next (drawPlanSole says why): the
+    // whole accesses used, the planned budget being budget - used, and the mass is
+    // summed afresh from the terms, as refreshCounts sums it.
+    let used = 0;
     let k = 0;
     while (true) {
       copyState(st, before, 4 * k);
+      const b = budget - used;
+      // refreshCounts' sum, in the same order.
+      let m = 0;
+      for (let q = 0; q < nc; q++) m += terms[q];
       if (k === PLAN_MAX) {
         plan.end = PLAN_FULL;
         break;
@@ -410,7 +417,7 @@ export class VcpuThread {
           plan.end = PLAN_GAP;
           break;
         }
-        b -= misses;
+        used += misses;
       } else {
         const u = nextIn(st);
         // u < m - margin: the gap is 0 (log(1 - u) / log(1 - m) < 1 by far more than
@@ -424,7 +431,7 @@ export class VcpuThread {
           plan.end = PLAN_GAP;
           break;
         }
-        b -= gap;
+        used += gap;
         // pickComponent
         let pick = next32In(st) * m;
         for (let q = 0; q < nc; q++) {
@@ -456,11 +463,7 @@ export class VcpuThread {
       // countsAfterLeaving, then refreshCounts' sum, in the same order.
       counts[ci] = count - 1;
       terms[ci] = (c.weight * (count - 1)) / size;
-      m = 0;
-      for (let q = 0; q < nc; q++) m += terms[q];
-      // Two steps, as the budget is spent when the plan runs (gap, then 1 + stall), so
-      // the planned budget is never below the real one, rounding included.
-      b -= 1;
+      used += 1;
       k++;
     }
     this.rng.restore(st, 0);
@@ -470,6 +473,8 @@ export class VcpuThread {
       comps[q].count = counts[q];
       comps[q].countVersion = after;
     }
+    let m = 0;
+    for (let q = 0; q < nc; q++) m += terms[q];
     return m;
   }
 
@@ -855,6 +860,8 @@ class SensitivePlan {
   terms = new Float64Array(8);
   /** The thread's random state while drawing (drawPlan). */
   readonly rngState = new Int32Array(4);
+  /** The slice's budget while runMixture runs its plans (see there). */
+  readonly budget = new Float64Array(1);
   /** Per access: 1 if it was drawn directly (DIRECT_MIN_MASS), 0 after a geometric gap. */
   readonly direct = new Uint8Array(PLAN_MAX + 1);
   /** The component that takes every access (soleComponent), or -1. */
