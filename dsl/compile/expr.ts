@@ -51,6 +51,12 @@ const TYPE_NOUN: Readonly<Record<ColumnType, string>> = {
 };
 
 /**
+ * How a value of each type is named where values meet (`=`, `+`, if()'s branches): a
+ * flag or a condition as the words the language writes it with.
+ */
+const VALUE_NOUN: Readonly<Record<ColumnType, string>> = { ...TYPE_NOUN, boolean: 'on or off' };
+
+/**
  * A unit's dimension and size in the base unit of that dimension (units.ts): `ms` is a
  * time of 1e6 ns. Undefined for units that are counts of something (`pages`).
  */
@@ -209,6 +215,14 @@ class ExprCompiler {
     if (this.names.broken?.(text)) return undefined;
     if (text === 'on' || text === 'off')
       return { type: 'boolean', expr: { kind: 'boolean', value: text === 'on', span } };
+    // Tables show flags and conditions as on/off; `true` is a habit from elsewhere.
+    if ((text === 'true' || text === 'false') && peer?.type !== 'text')
+      return this.error(
+        C.UnknownColumn,
+        span,
+        `'${text}' names no column here, and flags and conditions are written on and off.`,
+        `Write \`${text === 'true' ? 'on' : 'off'}\`, as tables show them (\`where pml = on\`).`,
+      );
     if (peer?.type === 'text') return { type: 'text', expr: { kind: 'text', value: text, span } };
     return this.error(
       C.UnknownColumn,
@@ -292,8 +306,10 @@ class ExprCompiler {
       return this.error(
         C.TypeMismatch,
         span,
-        `Cannot ${comparing ? 'compare' : 'combine'} ${TYPE_NOUN[l.type]} with ${TYPE_NOUN[r.type]}.`,
-        'Compare numbers with numbers and text with text ("completed", or a bare word).',
+        `Cannot ${comparing ? 'compare' : 'combine'} ${VALUE_NOUN[l.type]} with ${VALUE_NOUN[r.type]}.`,
+        l.type === 'boolean' || r.type === 'boolean'
+          ? 'Compare on or off with a flag or a condition (`pml = on`), numbers with numbers and text with text.'
+          : 'Compare numbers with numbers and text with text ("completed", or a bare word).',
       );
     }
     if (!comparing && !this.is(l, 'number', left.span, `\`${op}\``)) return undefined;
@@ -301,7 +317,7 @@ class ExprCompiler {
       return this.error(
         C.TypeMismatch,
         span,
-        `\`${op}\` orders numbers; ${TYPE_NOUN[l.type]} can only be compared with \`=\` or \`!=\`.`,
+        `\`${op}\` orders numbers; ${VALUE_NOUN[l.type]} can only be compared with \`=\` or \`!=\`.`,
         'Use `=` or `!=`.',
       );
     const [le, re, unit] = this.sameUnit(l, r, span, comparing ? 'compare' : 'combine');
@@ -324,7 +340,7 @@ class ExprCompiler {
   ): boolean {
     if (word.kind !== 'word' || typed.expr.kind !== 'column' || otherTyped.type !== 'text')
       return false;
-    const what = typed.type === 'boolean' ? 'on or off' : TYPE_NOUN[typed.type];
+    const what = VALUE_NOUN[typed.type];
     const with_ = other.kind === 'word' ? other.text : 'the text';
     this.error(
       C.WordNamesColumn,
@@ -461,7 +477,7 @@ class ExprCompiler {
       return this.error(
         C.TypeMismatch,
         span,
-        `The two branches of if() differ: ${TYPE_NOUN[a.type]} and ${TYPE_NOUN[b.type]}.`,
+        `The two branches of if() differ: ${VALUE_NOUN[a.type]} and ${VALUE_NOUN[b.type]}.`,
         'Give both branches the same type.',
       );
     const [ae, be, unit] = this.sameUnit(a, b, span, 'combine');

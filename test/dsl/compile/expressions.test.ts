@@ -209,6 +209,28 @@ describe('expression compiler', () => {
     expect(sweep('tracking = vm').diagnostics).toEqual([]);
   });
 
+  it('names flags and conditions by on and off, the words for them, and reads true as no word', () => {
+    const sweep = (where: string): CompileResult =>
+      compile(
+        `${BASE}\ntracking logged { dirty_log manual, pml [on, off] }\nsweep db with logged, fast\ntable summary where ${where}\n`,
+      );
+    expect(sweep('pml = true').diagnostics).toMatchObject([
+      {
+        code: 'unknown-column',
+        message: "'true' names no column here, and flags and conditions are written on and off.",
+        hint: 'Write `on`, as tables show them (`where pml = on`).',
+      },
+    ]);
+    expect(sweep('(total_ms > 1ms) = false').diagnostics[0]?.hint).toMatch(/^Write `off`/);
+    expect(sweep('iterations = on').diagnostics).toMatchObject([
+      { code: 'type-mismatch', message: 'Cannot compare a number with on or off.' },
+    ]);
+    // Their twins; and beside a text column, true is text like any bare word.
+    expect(sweep('pml = on').diagnostics).toEqual([]);
+    expect(sweep('(total_ms > 1ms) = off').diagnostics).toEqual([]);
+    expect(sweep('status != true').diagnostics).toEqual([]);
+  });
+
   it('compiles on/off, if() and the functions', () => {
     const r = lab(
       'let slow_ms = if(downtime_ms > 300ms, downtime_ms, 0)\nlet tiny = round(log10(abs(total_ms - 1s) + 1))',
