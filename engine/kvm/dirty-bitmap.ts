@@ -1,7 +1,12 @@
 import type { Memslot } from './memslot.ts';
 import type { Vm } from './vm.ts';
 import { KvmError } from './errors.ts';
-import { BITMAP_LINE_IOCTL, BITMAP_LINE_PAGES } from './memslot.ts';
+import {
+  BITMAP_LINE_IOCTL,
+  BITMAP_LINE_PAGES,
+  allPagesWord,
+  writeDirtyBitmapOnesTo,
+} from './memslot.ts';
 import { enableLogDirtyPtMasked } from './dirty-log.ts';
 import { OpCost } from './stats.ts';
 import { INTERNAL } from './internal.ts';
@@ -11,6 +16,41 @@ import { INTERNAL } from './internal.ts';
  * `kvm_get_dirty_log_protect`, `kvm_clear_dirty_log_protect`), with KVM's checks in
  * KVM's order. Bitmaps cross the UAPI as bytes: bit i of byte j is page 8j + i.
  */
+
+/**
+ * Copy words [w0, w1) of `slot`'s dirty bitmap into `out`: the stored words below the
+ * all-set suffix, ones from it on. The suffix's stored words are not read: never
+ * written, the OS would fault them in for a read as well.
+ */
+function copyWords(slot: Memslot, out: Uint32Array, w0: number, w1: number): void {
+  const bitmap = slot.dirtyBitmap as Uint32Array;
+  // The suffix starts at a multiple of 64 pages, or at npages (no suffix).
+  const stored = slot.dirtyBitmapOnesFrom >= slot.npages ? w1 : slot.dirtyBitmapOnesFrom / 32;
+  const mid = Math.max(w0, Math.min(w1, stored));
+  const zero = slot.bitmapLineZero;
+  const changed = slot.bitmapLineChanged;
+  // Line by line: a line of zeros nobody wrote is written as zeros, not read; the
+  // lines between are copied a stretch at a time.
+  let copyFrom = w0;
+  for (let w = w0; w < mid;) {
+    const l = (w / LINE_WORDS) | 0;
+    const end = Math.min(mid, (l + 1) * LINE_WORDS);
+    if (zero[l] === 1 && changed[l] !== 1) {
+      copyStretch(bitmap, out, copyFrom, w);
+      out.fill(0, w, end);
+      copyFrom = end;
+    }
+    w = end;
+  }
+  copyStretch(bitmap, out, copyFrom, mid);
+  for (let w = mid; w < w1; w++) out[w] = allPagesWord(slot.npages, w * 32);
+}
+
+/** out[w] = bitmap[w] for w in [from, to): a loop for a few words, else one set. */
+function copyStretch(bitmap: Uint32Array, out: Uint32Array, from: number, to: number): void {
+  if (to - from > 64) out.set(bitmap.subarray(from, to), from);
+  else for (let w = from; w < to; w++) out[w] = bitmap[w];
+}
 
 /** 32-bit words of the bitmap per line of `Memslot.bitmapLineChanged` (512 pages). */
 const LINE_WORDS = BITMAP_LINE_PAGES / 32;
@@ -65,8 +105,9 @@ export function getDirtyLog(vm: Vm, slotId: number, into?: Uint8Array): Uint8Arr
     ? new Uint32Array(into.buffer, into.byteOffset, bitmap.length)
     : new Uint32Array(bitmap.length);
   if (vm.manualProtect) {
-    out.set(bitmap);
+    copyWords(slot, out, 0, bitmap.length);
   } else {
+    writeDirtyBitmapOnesTo(slot, slot.npages);
     let flush = false;
     const words = bitmap.length;
     cost.underWriteLock((words / 2) * vm.costs.bitmapWordScan);
@@ -129,7 +170,7 @@ export function getDirtyLogChanged(
   const changed = slot.bitmapLineChanged;
   let n = -1;
   if (whole || slot.deltaBitmap !== bitmap) {
-    into.set(bitmap);
+    copyWords(slot, into, 0, bitmap.length);
     changed.fill(0);
     slot.deltaBitmap = bitmap;
   } else {
@@ -137,10 +178,11 @@ export function getDirtyLogChanged(
     const words = bitmap.length;
     for (let l = 0; l < changed.length; l++) {
       if (changed[l] === 0) continue;
-      changed[l] = 0;
       const w0 = l * LINE_WORDS;
-      const w1 = Math.min(w0 + LINE_WORDS, words);
-      for (let w = w0; w < w1; w++) into[w] = bitmap[w];
+      copyWords(slot, into, w0, Math.min(w0 + LINE_WORDS, words));
+      // A writer wrote the line: its words are no longer zeros nobody wrote.
+      if (changed[l] === 1) slot.bitmapLineZero[l] = 0;
+      changed[l] = 0;
       lines[n++] = l;
     }
   }
@@ -208,6 +250,25 @@ export function clearDirtyLog(
     const uHi = user[2 * i + 1];
     if ((uLo | uHi) === 0) continue;
     const w = base + i * 2;
+    const page = firstPage + i * 64;
+    if (page >= slot.dirtyBitmapOnesFrom) {
+      // In the all-set suffix: a CLEAR of every page of the pair at its start moves the
+      // start past it (the words stay 0, as they now read); any other writes it out.
+      const kLo = allPagesWord(npages, page);
+      const kHi = allPagesWord(npages, page + 32);
+      if (page === slot.dirtyBitmapOnesFrom && (kLo & ~uLo) === 0 && (kHi & ~uHi) === 0) {
+        slot.dirtyBitmapOnesFrom = Math.min(npages, page + 64);
+        const line = page >>> 9;
+        slot.bitmapLineOwner[line] = BITMAP_LINE_IOCTL;
+        // Changed by this CLEAR alone (2) unless a writer came too (1); a line whose
+        // first pair goes this way holds zeros nobody wrote (bitmapLineZero).
+        if (slot.bitmapLineChanged[line] !== 1) slot.bitmapLineChanged[line] = 2;
+        if ((page & (BITMAP_LINE_PAGES - 1)) === 0) slot.bitmapLineZero[line] = 1;
+        flush = enableLogDirtyPtMasked(vm, slot, page, kLo, kHi, cost) || flush;
+        continue;
+      }
+      writeDirtyBitmapOnesTo(slot, page + 64);
+    }
     // atomic_long_fetch_andnot: only bits that were set are re-armed. Bits past the
     // slot's end are never set in the kernel bitmap, so garbage there is harmless.
     const mLo = (uLo & kernel[w]) >>> 0;

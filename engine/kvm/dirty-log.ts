@@ -25,8 +25,9 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
   const ringMode = vm.dirtyRingSize !== 0;
   const bitmap = slot.dirtyBitmap;
   if (vcpu && !ringMode && bitmap && vm.dirtyGranularityPages === 1) {
-    // Inline of the common case (a vCPU write in bitmap mode) for performance.
-    bitmap[rel >>> 5] |= 1 << (rel & 31);
+    // Inline of the common case (a vCPU write in bitmap mode) for performance. A page
+    // of the all-set suffix is set already (its word is not written).
+    if (rel < slot.dirtyBitmapOnesFrom) bitmap[rel >>> 5] |= 1 << (rel & 31);
     vm.stats.bitmap_marks++;
     return vm.costs.markDirtyBitmap + takeBitmapLine(vm, slot, rel, vcpu.id + 1);
   }
@@ -70,7 +71,9 @@ export function markPageDirtyInSlot(vm: Vm, vcpu: Vcpu | null, slot: Memslot, re
   }
   if (bitmap) {
     const end = pages > 1 ? Math.min(rel + pages, slot.npages) : rel + 1;
-    for (let r = rel; r < end; r++) bitmap[r >>> 5] |= 1 << (r & 31);
+    for (let r = rel; r < Math.min(end, slot.dirtyBitmapOnesFrom); r++) {
+      bitmap[r >>> 5] |= 1 << (r & 31);
+    }
     slot.bitmapLineChanged.fill(1, rel >>> 9, ((end - 1) >>> 9) + 1);
     vm.stats.bitmap_marks++;
     const owner = vcpu ? vcpu.id + 1 : BITMAP_LINE_IOCTL;
@@ -111,12 +114,13 @@ export function markPagesDirtyInRuns(vm: Vm, vcpu: Vcpu, gfns: Float64Array, n: 
     const npages = slot.npages;
     const owners = slot.bitmapLineOwner;
     const changed = slot.bitmapLineChanged;
+    const onesFrom = slot.dirtyBitmapOnesFrom;
     const start = k;
     let transfers = 0;
     for (; k < n; k++) {
       const rel = gfns[k] - base;
       if (!(rel >= 0 && rel < npages)) break;
-      bitmap[rel >>> 5] |= 1 << (rel & 31);
+      if (rel < onesFrom) bitmap[rel >>> 5] |= 1 << (rel & 31);
       const line = (rel / BITMAP_LINE_PAGES) | 0;
       changed[line] = 1;
       const last = owners[line];

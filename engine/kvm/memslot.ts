@@ -31,6 +31,14 @@ export class Memslot {
    */
   dirtyBitmap: Uint32Array | null = null;
   /**
+   * Every bit of pages [dirtyBitmapOnesFrom, npages) is set, without its words
+   * written (they stay 0): INITIALLY_SET's "every page dirty" over a 1 TiB slot is
+   * 32 MiB the OS would fault in page by page, which the first pass's CLEARs, in order
+   * from the start, only move this up through (simulator bookkeeping; a multiple of 64
+   * or npages). Writers skip the words up there; readers see ones.
+   */
+  dirtyBitmapOnesFrom: number;
+  /**
    * Who set a bit in each 64-byte cache line of the dirty bitmap last (512 pages per
    * line): a vCPU id + 1, BITMAP_LINE_IOCTL for the thread of a GET/CLEAR, 0 for none.
    * A vCPU marking a page in a line someone else wrote last pulls the line over
@@ -44,6 +52,14 @@ export class Memslot {
    * `getDirtyLogChanged` of the slot. Every writer of the bitmap sets it.
    */
   readonly bitmapLineChanged: Uint8Array;
+  /**
+   * Simulator bookkeeping, per line of the dirty bitmap below the all-set suffix: 1 if
+   * its words are 0 without ever having been written (the suffix passed it by whole
+   * CLEARs), unless `bitmapLineChanged` says a writer came since. A copy writes zeros
+   * for such a line instead of reading it: the OS faults in a never-written page for a
+   * read too.
+   */
+  readonly bitmapLineZero: Uint8Array;
   /** The bitmap the last `getDirtyLogChanged` copied (a new one is copied whole). */
   deltaBitmap: Uint32Array | null = null;
   /** The SPTEs mapping this slot's gfn range; replaced on DELETE/MOVE (zapped). */
@@ -88,6 +104,8 @@ export class Memslot {
     this.tdp = new SlotTdp(init.baseGfn, init.npages);
     this.bitmapLineOwner = new Uint16Array(Math.ceil(init.npages / BITMAP_LINE_PAGES));
     this.bitmapLineChanged = new Uint8Array(this.bitmapLineOwner.length);
+    this.bitmapLineZero = new Uint8Array(this.bitmapLineOwner.length);
+    this.dirtyBitmapOnesFrom = init.npages;
   }
 
   /** The UAPI slot number, `(asId << 16) | id`. */
@@ -164,6 +182,29 @@ export class Memslot {
   get dirtyBitmapAllocBytes(): number {
     return this.dirtyBitmap ? 2 * (Math.ceil(this.npages / 64) * 8) : 0;
   }
+}
+
+/**
+ * A dirty bitmap word with every page of the slot set: the word starting at page
+ * `page` of a slot of `npages` pages (the bits past the slot's end are 0).
+ */
+export function allPagesWord(npages: number, page: number): number {
+  const n = npages - page;
+  return n >= 32 ? 0xffffffff : n <= 0 ? 0 : (2 ** n - 1) >>> 0;
+}
+
+/**
+ * Write out the ones of `slot`'s all-set suffix below page `to` (rounded up to 64),
+ * so that the words there hold them: before anything reads or changes them word by word.
+ */
+export function writeDirtyBitmapOnesTo(slot: Memslot, to: number): void {
+  const bitmap = slot.dirtyBitmap;
+  const from = slot.dirtyBitmapOnesFrom;
+  const end = Math.min(slot.npages, Math.ceil(to / 64) * 64);
+  if (!bitmap || end <= from) return;
+  for (let page = from; page < end; page += 32) bitmap[page / 32] = allPagesWord(slot.npages, page);
+  slot.bitmapLineZero.fill(0, from >>> 9, ((end - 1) >>> 9) + 1);
+  slot.dirtyBitmapOnesFrom = end;
 }
 
 /** Pages whose dirty bits share one 64-byte cache line of the bitmap. */

@@ -157,8 +157,8 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
       // A MOVE of a logged slot carries the old bitmap over as-is; a MOVE that also
       // clears LOG_DIRTY_PAGES drops it (kvm_prepare_memory_region).
       moved.dirtyBitmap = moved.dirtyLogging ? old.dirtyBitmap : null;
-      if (moved.dirtyLogging && !moved.dirtyBitmap)
-        moved.dirtyBitmap = allocDirtyBitmap(vm, npages);
+      if (moved.dirtyBitmap) moved.dirtyBitmapOnesFrom = old.dirtyBitmapOnesFrom;
+      if (moved.dirtyLogging && !moved.dirtyBitmap) allocDirtyBitmap(vm, moved);
       vm[INTERNAL].insertMemslot(moved);
       if (moved.dirtyLogging !== old.dirtyLogging)
         vm[INTERNAL].updateDirtyLoggingCount(moved.dirtyLogging ? 1 : -1);
@@ -166,7 +166,7 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
     }
     case 'create': {
       const slot = new Memslot({ asId, id, baseGfn, npages, userspaceAddr: uaddr, backing, flags });
-      if (slot.dirtyLogging) slot.dirtyBitmap = allocDirtyBitmap(vm, npages);
+      if (slot.dirtyLogging) allocDirtyBitmap(vm, slot);
       vm[INTERNAL].insertMemslot(slot);
       if (slot.dirtyLogging) vm[INTERNAL].updateDirtyLoggingCount(1);
       break;
@@ -177,7 +177,11 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
       slot.flags = flags;
       if (slot.dirtyLogging !== wasLogging) {
         // Bits do not survive an off/on cycle: a fresh bitmap each time logging starts.
-        slot.dirtyBitmap = slot.dirtyLogging ? allocDirtyBitmap(vm, npages) : null;
+        if (slot.dirtyLogging) allocDirtyBitmap(vm, slot);
+        else {
+          slot.dirtyBitmap = null;
+          slot.dirtyBitmapOnesFrom = slot.npages;
+        }
         vm[INTERNAL].updateDirtyLoggingCount(slot.dirtyLogging ? 1 : -1);
         slotApplyLoggingChange(vm, slot, cost);
       }
@@ -189,17 +193,16 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
 }
 
 /**
- * `kvm_alloc_dirty_bitmap` when `kvm_use_dirty_bitmap`: zeroed, or all ones with
- * manual protect + INITIALLY_SET ("every page dirty"). Null in ring-only mode.
+ * `kvm_alloc_dirty_bitmap` when `kvm_use_dirty_bitmap` for `slot`: zeroed, or all ones
+ * with manual protect + INITIALLY_SET ("every page dirty"), held as the slot's
+ * all-set suffix from page 0 (Memslot.dirtyBitmapOnesFrom) rather than written. Null
+ * in ring-only mode.
  */
-function allocDirtyBitmap(vm: Vm, npages: number): Uint32Array | null {
-  if (!vm.useDirtyBitmap) return null;
-  const bitmap = new Uint32Array(bitmapWords32(npages));
-  if (vm.manualProtect & KVM_DIRTY_LOG_INITIALLY_SET) {
-    bitmap.fill(0xffffffff, 0, Math.floor(npages / 32));
-    if (npages % 32) bitmap[Math.floor(npages / 32)] = (2 ** (npages % 32) - 1) >>> 0;
-  }
-  return bitmap;
+function allocDirtyBitmap(vm: Vm, slot: Memslot): void {
+  slot.dirtyBitmap = vm.useDirtyBitmap ? new Uint32Array(bitmapWords32(slot.npages)) : null;
+  slot.bitmapLineZero.fill(0);
+  slot.dirtyBitmapOnesFrom =
+    slot.dirtyBitmap && vm.manualProtect & KVM_DIRTY_LOG_INITIALLY_SET ? 0 : slot.npages;
 }
 
 /** DELETE/MOVE: the slot is marked invalid, SRCU synchronises, its SPTEs are zapped. */

@@ -264,7 +264,8 @@ export class Vcpu {
         }
         if (write && inlineFast && bitmap !== null && (spte & FAST_FIX_MASK) === FAST_FIX_OK) {
           s4[rel] = spte | SPTE_WRITABLE | SPTE_DIRTY;
-          bitmap[rel >>> 5] |= 1 << (rel & 31);
+          // (A page of the bitmap's all-set suffix is set already.)
+          if (!slot || rel < slot.dirtyBitmapOnesFrom) bitmap[rel >>> 5] |= 1 << (rel & 31);
           // takeBitmapLine (dirty-log.ts), inline: 512 pages per bitmap cache line.
           const line = rel >>> 9;
           changed[line] = 1;
