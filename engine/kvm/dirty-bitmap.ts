@@ -32,7 +32,7 @@ function copyWords(slot: Memslot, out: Uint32Array, w0: number, w1: number): voi
   // Line by line: a line of zeros nobody wrote is written as zeros, not read; the
   // lines between are copied a stretch at a time.
   let copyFrom = w0;
-  for (let w = w0; w < mid;) {
+  for (let w = slot.bitmapHasZeroLines ? w0 : mid; w < mid;) {
     const l = (w / LINE_WORDS) | 0;
     const end = Math.min(mid, (l + 1) * LINE_WORDS);
     if (zero[l] === 1 && changed[l] !== 1) {
@@ -245,6 +245,8 @@ export function clearDirtyLog(
   const base = firstPage / 32;
   let flush = false;
   cost.underWriteLock(nWords64 * vm.costs.bitmapWordScan);
+  const owners = slot.bitmapLineOwner;
+  const changedLines = slot.bitmapLineChanged;
   for (let i = 0; i < nWords64; i++) {
     const uLo = user[2 * i];
     const uHi = user[2 * i + 1];
@@ -259,11 +261,14 @@ export function clearDirtyLog(
       if (page === slot.dirtyBitmapOnesFrom && (kLo & ~uLo) === 0 && (kHi & ~uHi) === 0) {
         slot.dirtyBitmapOnesFrom = Math.min(npages, page + 64);
         const line = page >>> 9;
-        slot.bitmapLineOwner[line] = BITMAP_LINE_IOCTL;
+        owners[line] = BITMAP_LINE_IOCTL;
         // Changed by this CLEAR alone (2) unless a writer came too (1); a line whose
         // first pair goes this way holds zeros nobody wrote (bitmapLineZero).
-        if (slot.bitmapLineChanged[line] !== 1) slot.bitmapLineChanged[line] = 2;
-        if ((page & (BITMAP_LINE_PAGES - 1)) === 0) slot.bitmapLineZero[line] = 1;
+        if (changedLines[line] !== 1) changedLines[line] = 2;
+        if ((page & (BITMAP_LINE_PAGES - 1)) === 0) {
+          slot.bitmapLineZero[line] = 1;
+          slot.bitmapHasZeroLines = true;
+        }
         flush = enableLogDirtyPtMasked(vm, slot, page, kLo, kHi, cost) || flush;
         continue;
       }
@@ -275,8 +280,9 @@ export function clearDirtyLog(
     const mHi = (uHi & kernel[w + 1]) >>> 0;
     kernel[w] &= ~uLo;
     kernel[w + 1] &= ~uHi;
-    slot.bitmapLineOwner[(w * 32) >>> 9] = BITMAP_LINE_IOCTL; // the atomic takes the line
-    slot.bitmapLineChanged[(w * 32) >>> 9] = 1;
+    const line = (w * 32) >>> 9;
+    owners[line] = BITMAP_LINE_IOCTL; // the atomic takes the line
+    changedLines[line] = 1;
     if ((mLo | mHi) !== 0) {
       flush = enableLogDirtyPtMasked(vm, slot, firstPage + i * 64, mLo, mHi, cost) || flush;
     }

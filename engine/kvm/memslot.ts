@@ -60,6 +60,8 @@ export class Memslot {
    * read too.
    */
   readonly bitmapLineZero: Uint8Array;
+  /** Whether some line of `bitmapLineZero` may be 1 (a copy otherwise reads every line). */
+  bitmapHasZeroLines = false;
   /** The bitmap the last `getDirtyLogChanged` copied (a new one is copied whole). */
   deltaBitmap: Uint32Array | null = null;
   /** The SPTEs mapping this slot's gfn range; replaced on DELETE/MOVE (zapped). */

@@ -200,7 +200,8 @@ export function setUserMemoryRegion(vm: Vm, region: UserspaceMemoryRegion): Mems
  */
 function allocDirtyBitmap(vm: Vm, slot: Memslot): void {
   slot.dirtyBitmap = vm.useDirtyBitmap ? new Uint32Array(bitmapWords32(slot.npages)) : null;
-  slot.bitmapLineZero.fill(0);
+  if (slot.bitmapHasZeroLines) slot.bitmapLineZero.fill(0);
+  slot.bitmapHasZeroLines = false;
   slot.dirtyBitmapOnesFrom =
     slot.dirtyBitmap && vm.manualProtect & KVM_DIRTY_LOG_INITIALLY_SET ? 0 : slot.npages;
 }
