@@ -43,7 +43,10 @@ function copyWords(slot: Memslot, out: Uint32Array, w0: number, w1: number): voi
     w = end;
   }
   copyStretch(bitmap, out, copyFrom, mid);
-  for (let w = mid; w < w1; w++) out[w] = allPagesWord(slot.npages, w * 32);
+  // Ones: whole words at once, then the words of the slot's last pages.
+  const full = Math.max(mid, Math.min(w1, Math.floor(slot.npages / 32)));
+  if (full > mid) out.fill(0xffffffff, mid, full);
+  for (let w = full; w < w1; w++) out[w] = allPagesWord(slot.npages, w * 32);
 }
 
 /** out[w] = bitmap[w] for w in [from, to): a loop for a few words, else one set. */
