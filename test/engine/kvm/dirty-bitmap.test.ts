@@ -8,6 +8,7 @@ import {
 } from '../../../engine/index.ts';
 import { Rng } from '../../../engine/sim/rng.ts';
 import { writeDirtyBitmapOnesTo } from '../../../engine/kvm/memslot.ts';
+import { clearDirtyLog } from '../../../engine/kvm/dirty-bitmap.ts';
 import type { Vm } from '../../../engine/index.ts';
 import { makeVm, region } from '../../helpers/kvm.ts';
 
@@ -244,6 +245,55 @@ describe("INITIALLY_SET's ones as an all-set suffix (Memslot.dirtyBitmapOnesFrom
       expect(Array.from(lazy.bitmapLineOwner)).toEqual(Array.from(plain.bitmapLineOwner));
       // A first pass moved the suffix up without writing the words it passed.
       expect(lazy.dirtyBitmapOnesFrom).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('CLEAR of a range nothing maps', () => {
+  // Twin VMs, one CLEARing with the whole-range check, one asking the page tables for
+  // every 64 pages: a slot mapped in a few places, CLEARs of random ranges and masks.
+  const PAGES = 64 * 512;
+  for (const initiallySet of [false, true]) {
+    it(`charges and re-arms as the check per 64 pages does (${initiallySet ? 'initially set' : 'manual'})`, () => {
+      const mode =
+        KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | (initiallySet ? KVM_DIRTY_LOG_INITIALLY_SET : 0);
+      const vms = [0, 1].map(() => {
+        const vm = makeVm({ caps: [[Cap.ManualDirtyLogProtect2, mode]], vcpus: 1 });
+        vm.setUserMemoryRegion(region({ baseGfn: 0, npages: PAGES, backing: 'thp' }));
+        // Mapped: two 2M frames and a few scattered pages.
+        for (const p of [0, 5, 512 * 7 + 3, 512 * 7 + 300, 20_000, 31_000])
+          vm.vcpus[0].write(asGfn(p));
+        vm.setUserMemoryRegion(
+          region({ baseGfn: 0, npages: PAGES, flags: KVM_MEM_LOG_DIRTY_PAGES, backing: 'thp' }),
+        );
+        return vm;
+      });
+      const rng = new Rng(initiallySet ? 61 : 62);
+      let unmappedRanges = 0;
+      for (let step = 0; step < 200; step++) {
+        if (rng.chance(0.3)) {
+          const p = rng.int(PAGES);
+          for (const vm of vms) vm.vcpus[0].write(asGfn(p));
+        }
+        // First a pass in order with every bit (INITIALLY_SET's first pass), then anywhere.
+        const inOrder = step < 60;
+        const first = inOrder ? step * 256 : 64 * rng.int(PAGES / 64);
+        const num = Math.min(inOrder ? 256 : 64 * (1 + rng.int(40)), PAGES - first);
+        const bytes = new Uint8Array((num / 64) * 8);
+        for (let k = 0; k < bytes.length; k++) {
+          bytes[k] = inOrder || rng.chance(0.7) ? 0xff : rng.int(256);
+        }
+        if (vms[0].memslot(0)!.tdp.emptyAt(first, first + num - 1)) unmappedRanges++;
+        clearDirtyLog(vms[0], 0, first, num, bytes.slice(), true);
+        clearDirtyLog(vms[1], 0, first, num, bytes.slice(), false);
+        expect({ ...vms[0].lastIoctl }).toEqual({ ...vms[1].lastIoctl });
+      }
+      expect(unmappedRanges).toBeGreaterThan(20);
+      expect(Array.from(vms[0].getDirtyLog(0))).toEqual(Array.from(vms[1].getDirtyLog(0)));
+      expect(vms[0].getStats()).toEqual(vms[1].getStats());
+      expect(Array.from(vms[0].memslot(0)!.tdp.spte4k)).toEqual(
+        Array.from(vms[1].memslot(0)!.tdp.spte4k),
+      );
     });
   }
 });
