@@ -25,6 +25,12 @@ export const STALL_CAUSES = [
 ] as const;
 export type StallCause = (typeof STALL_CAUSES)[number];
 
+/** Each cause's index in STALL_CAUSES (stallFor runs per vCPU and slice: no search). */
+const STALL_INDEX = Object.fromEntries(STALL_CAUSES.map((c, i) => [c, i])) as Record<
+  StallCause,
+  number
+>;
+
 const CAUSE_OF_OUTCOME: readonly number[] = [
   -1, // no-fault
   STALL_CAUSES.indexOf('pml'),
@@ -140,7 +146,7 @@ export class VcpuThread {
    * from `fromNs` on.
    */
   stallFor(cause: StallCause, ns: number, fromNs: number): void {
-    this.stallNs[STALL_CAUSES.indexOf(cause)] += ns;
+    this.stallNs[STALL_INDEX[cause]] += ns;
     this.busyUntil = Math.max(this.busyUntil, fromNs) + ns;
   }
 

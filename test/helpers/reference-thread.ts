@@ -53,15 +53,13 @@ export interface BulkAudit {
   sparsePicks: number;
 }
 
+/** An audit with nothing seen yet. */
+export function emptyAudit(): BulkAudit {
+  return { accesses: 0, visible: 0, examples: [], directPicks: 0, densePicks: 0, sparsePicks: 0 };
+}
+
 export class ReferenceThread extends VcpuThread {
-  readonly audit: BulkAudit = {
-    accesses: 0,
-    visible: 0,
-    examples: [],
-    directPicks: 0,
-    densePicks: 0,
-    sparsePicks: 0,
-  };
+  readonly audit: BulkAudit = emptyAudit();
   /** The stream for the accesses outside the sensitive set (never the thread's own). */
   private readonly bulkRng: Rng;
 

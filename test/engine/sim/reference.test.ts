@@ -39,7 +39,7 @@ import type { SimulationOutput } from '../../../engine/sim/simulation.ts';
 import { runWorld } from '../../../engine/sim/simulation.ts';
 import { buildWorld } from '../../../engine/sim/world.ts';
 import type { World } from '../../../engine/sim/world.ts';
-import { ReferenceThread } from '../../helpers/reference-thread.ts';
+import { ReferenceThread, emptyAudit } from '../../helpers/reference-thread.ts';
 import type { BulkAudit } from '../../helpers/reference-thread.ts';
 import { MiB, migration, plan, smallVm, tracking } from '../../helpers/plans.ts';
 
@@ -304,14 +304,7 @@ function runBoth(
   const threads = world.threads.map((t, i) => new ReferenceThread(t, p.seed * 1000 + i + 1));
   world.threads.splice(0, world.threads.length, ...threads);
   const reference = runWorld(world);
-  const audit: BulkAudit = {
-    accesses: 0,
-    visible: 0,
-    examples: [],
-    directPicks: 0,
-    densePicks: 0,
-    sparsePicks: 0,
-  };
+  const audit = emptyAudit();
   for (const t of threads) {
     audit.accesses += t.audit.accesses;
     audit.visible += t.audit.visible;
