@@ -133,10 +133,7 @@ export class PageGenerations {
     const w0 = start >>> 5;
     const w1 = (end - 1) >>> 5;
     for (let w = w0; w <= w1; w++) {
-      let mask = -1;
-      if (w === w0) mask &= -1 << (start & 31);
-      if (w === w1) mask &= -1 >>> (31 - ((end - 1) & 31));
-      this.bits[2 * w] |= mask;
+      this.bits[2 * w] |= wordMaskOf(w, start, end);
     }
     this.behindGroups.fill(1, start >>> GROUP_SHIFT, ((end - 1) >>> GROUP_SHIFT) + 1);
   }
@@ -197,9 +194,7 @@ export class PageGenerations {
     const w0 = start >>> 5;
     const w1 = (end - 1) >>> 5;
     for (let w = w0; w <= w1; w++) {
-      let mask = -1;
-      if (w === w0) mask &= -1 << (start & 31);
-      if (w === w1) mask &= -1 >>> (31 - ((end - 1) & 31));
+      const mask = wordMaskOf(w, start, end);
       const pending = bits[2 * w + 1] & mask;
       if (pending !== 0) {
         bits[2 * w + 1] ^= pending;
@@ -270,12 +265,18 @@ export class PageGenerations {
       const w0 = a >>> 5;
       const w1 = (b - 1) >>> 5;
       for (let w = w0; w <= w1; w++) {
-        let mask = -1;
-        if (w === w0) mask &= -1 << (a & 31);
-        if (w === w1) mask &= -1 >>> (31 - ((b - 1) & 31));
+        const mask = wordMaskOf(w, a, b);
         bits[2 * w] &= ~mask;
       }
       if (a === gStart && b === Math.min(this.length, gStart + GROUP_PAGES)) groups[g] = 0;
     }
   }
+}
+
+/** The bits of word w that hold pages of [start, end) (start < end, w inside it). */
+function wordMaskOf(w: number, start: number, end: number): number {
+  let mask = -1;
+  if (w === start >>> 5) mask &= -1 << (start & 31);
+  if (w === (end - 1) >>> 5) mask &= -1 >>> (31 - ((end - 1) & 31));
+  return mask;
 }
