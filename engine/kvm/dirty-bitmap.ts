@@ -116,8 +116,9 @@ export function getDirtyLog(vm: Vm, slotId: number, into?: Uint8Array): Uint8Arr
     cost.underWriteLock((words / 2) * vm.costs.bitmapWordScan);
     if (aligned) out.fill(0);
     for (let w = 0; w < words; w += 2) {
-      const lo = bitmap[w];
-      const hi = bitmap[w + 1];
+      // Signed, as CLEAR's masks: not boxed for the call below.
+      const lo = bitmap[w] | 0;
+      const hi = bitmap[w + 1] | 0;
       if ((lo | hi) === 0) continue;
       out[w] = lo;
       out[w + 1] = hi;
@@ -287,15 +288,17 @@ export function clearDirtyLog(
           slot.bitmapHasZeroLines = true;
         }
         if (unmapped) cost.underWriteLock(maskNs);
-        else flush = enableLogDirtyPtMasked(vm, slot, page, kLo, kHi, cost) || flush;
+        else flush = enableLogDirtyPtMasked(vm, slot, page, kLo | 0, kHi | 0, cost) || flush;
         continue;
       }
       writeDirtyBitmapOnesTo(slot, page + 64);
     }
     // atomic_long_fetch_andnot: only bits that were set are re-armed. Bits past the
     // slot's end are never set in the kernel bitmap, so garbage there is harmless.
-    const mLo = (uLo & kernel[w]) >>> 0;
-    const mHi = (uHi & kernel[w + 1]) >>> 0;
+    // The masks stay signed 32-bit: an unsigned one with bit 31 set (most masks of a
+    // dirty hot set) would be boxed on the heap for the call, 32 bytes per pair.
+    const mLo = uLo & kernel[w];
+    const mHi = uHi & kernel[w + 1];
     kernel[w] &= ~uLo;
     kernel[w + 1] &= ~uHi;
     const line = (w * 32) >>> 9;

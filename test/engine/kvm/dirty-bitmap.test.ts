@@ -10,6 +10,7 @@ import { Rng } from '../../../engine/sim/rng.ts';
 import { writeDirtyBitmapOnesTo } from '../../../engine/kvm/memslot.ts';
 import { clearDirtyLog } from '../../../engine/kvm/dirty-bitmap.ts';
 import type { Vm } from '../../../engine/index.ts';
+import { SPTE_DIRTY, SPTE_WRITABLE } from '../../../engine/kvm/spte.ts';
 import { makeVm, region } from '../../helpers/kvm.ts';
 
 // ---- tunables ----
@@ -69,6 +70,42 @@ describe('clearDirtyLog from a user buffer', () => {
     const leftPages = WRITTEN.filter((p) => (left[p >>> 3] >>> (p & 7)) & 1);
     expect(leftPages).toEqual(WRITTEN.filter((_, k) => k % 2 === 1));
   });
+});
+
+describe('clearDirtyLog masks', () => {
+  // Bit 31 of a 32-bit mask is its sign bit: pages 31 and 63 of every 64 must be
+  // re-armed like the pages below them, whatever sign the masks carry.
+  const PAGES = 256;
+  for (const pml of [true, false]) {
+    it(`re-arms pages 31 and 63 of every 64 like the pages below them (${pml ? 'PML' : 'write protection'})`, () => {
+      const vm = makeVm({
+        params: { enablePml: pml },
+        caps: [[Cap.ManualDirtyLogProtect2, KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE]],
+        vcpus: 1,
+      });
+      vm.setUserMemoryRegion(
+        region({ baseGfn: 0, npages: PAGES, flags: KVM_MEM_LOG_DIRTY_PAGES, backing: '4k' }),
+      );
+      for (let p = 0; p < PAGES; p++) vm.vcpus[0].write(asGfn(p));
+      const all = vm.getDirtyLog(0);
+      expect(Array.from(all).every((b) => b === 0xff)).toBe(true);
+      const tdp = vm.memslot(0)!.tdp;
+      const walkedBefore = tdp.maskWalked;
+      vm.clearDirtyLog(0, 0, PAGES, all.slice());
+      expect(tdp.maskWalked - walkedBefore).toBe(PAGES);
+      const bit = pml ? SPTE_DIRTY : SPTE_WRITABLE;
+      const armed = Array.from(tdp.spte4k.subarray(0, PAGES), (spte) => (spte & bit) === 0);
+      expect(armed.every(Boolean)).toBe(true);
+      expect(Array.from(vm.getDirtyLog(0)).every((b) => b === 0)).toBe(true);
+      // Written again, the top pages of each mask are logged, and only they.
+      const top = [31, 63, 95, 127, 159, 191, 223, 255];
+      for (const p of top) vm.vcpus[0].write(asGfn(p));
+      const got = vm.getDirtyLog(0);
+      const dirty = [];
+      for (let p = 0; p < PAGES; p++) if ((got[p >>> 3] >>> (p & 7)) & 1) dirty.push(p);
+      expect(dirty).toEqual(top);
+    });
+  }
 });
 
 describe('getDirtyLogChanged (GET copying the lines changed since its last call)', () => {
