@@ -115,6 +115,8 @@ export class VcpuThread {
   private readonly plan = new SensitivePlan();
   /** Page-table bytes and generation bits read ahead of the planned accesses (kept so the reads stay). */
   private readAhead = 0;
+  /** The last accessSensitive was a PML-logged write that took its page out of the sensitive set. */
+  private logged = false;
   /**
    * The vCPU is still inside a stall that ran past the end of an earlier slice (a
    * postcopy remote fault, a ring-full reap) until this time, ns. The stall's time is
@@ -269,7 +271,7 @@ export class VcpuThread {
         const version = set.version;
         const ns = this.accessSensitive(slot, rel, plan.write[i] === 1, ctx);
         budget[0] -= 1 + ns / accessNs;
-        const leaves = leavesSensitive(slot, rel);
+        const leaves = this.logged || leavesSensitive(slot, rel);
         if (set.version !== version || !leaves) {
           // Not the assumed effect: leave the set as this access did, drop the rest of
           // the plan and draw again from where the serial loop would be now.
@@ -507,6 +509,10 @@ export class VcpuThread {
     const start = c.start;
     const size = c.end - c.start;
     const weight = c.weight;
+    // A power-of-two range (a hot set of whole GiBs) takes its page from the draw's top
+    // bits: floor((r / 2^32) * size) is then exactly r >>> (32 - log2 size), without the
+    // trip through a double.
+    const shift = size >= 2 && (size & (size - 1)) === 0 ? 32 - Math.log2(size) : 0;
     const st = plan.rngState;
     this.rng.save(st, 0);
     // nextI32In's state, in locals.
@@ -552,7 +558,8 @@ export class VcpuThread {
         s1 ^= t;
         s0 ^= d;
         s3 = (d << 11) | (d >>> 21);
-        rel = start + Math.floor(((r >>> 0) / 4294967296) * size);
+        rel =
+          shift !== 0 ? start + (r >>> shift) : start + Math.floor(((r >>> 0) / 4294967296) * size);
         if (set.has(rel)) break;
       }
       plan.gap[k] = misses;
@@ -779,10 +786,16 @@ export class VcpuThread {
     const vcpu = this.vcpu;
     let outcome = vcpu.accessFast(gfn, write);
     let ns = vcpu.lastCostNs;
+    this.logged = false;
     if (outcome === Outcome.PmlLogged) {
       // The common case, what the loop below does for it: no exit, so no mmu_lock
       // (its wait for None is 0) and the ring as accessFast found it, not soft-full.
       this.stallNs[CAUSE_OF_OUTCOME[Outcome.PmlLogged]] += ns;
+      // The write set D on a writable 4K leaf (so the slot is not read-only: KVM never
+      // maps such a page writable) and makes the page behind below: its next write
+      // changes nothing, which is what leavesSensitive would find. The host's side
+      // (ctx.host) changes neither.
+      this.logged = true;
     } else if (outcome !== Outcome.NoFault) {
       ns = 0;
       while (true) {

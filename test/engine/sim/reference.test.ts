@@ -92,6 +92,16 @@ const HOT_SPARSE: WorkloadSpec = {
  * (no sensitive page left) until a CLEAR or a send makes them sensitive again.
  */
 const HOT_ONLY: WorkloadSpec = { kind: 'hotset', rate: RATE, hotBytes: 64 * 4096, hotShare: 1 };
+/**
+ * Every access in 48 pages: a range whose size is not a power of two, where a page is
+ * drawn through a double instead of from the draw's top bits.
+ */
+const HOT_ONLY_48: WorkloadSpec = {
+  kind: 'hotset',
+  rate: RATE,
+  hotBytes: 48 * 4096,
+  hotShare: 1,
+};
 const ZIPF: WorkloadSpec = { kind: 'zipf', rate: RATE, exponent: 1 };
 const SEQUENTIAL: WorkloadSpec = { kind: 'sequential', rate: RATE };
 const READ_HALF: WorkloadSpec = { kind: 'uniform', rate: RATE, readFraction: 0.5 };
@@ -133,6 +143,13 @@ const CONFIGS: Config[] = [
     ramMiB: 32,
     workload: HOT_ONLY,
     tracking: {},
+  },
+  {
+    name: 'every access in 48 hot pages, bitmap-initially-set, 2 vCPUs',
+    vcpus: 2,
+    ramMiB: 32,
+    workload: HOT_ONLY_48,
+    tracking: { dirtyLog: 'bitmap-initially-set' },
   },
   {
     name: 'zipf, ring of 1024, 4 vCPUs',
