@@ -55,6 +55,15 @@ function copyStretch(bitmap: Uint32Array, out: Uint32Array, from: number, to: nu
   else for (let w = from; w < to; w++) out[w] = bitmap[w];
 }
 
+/**
+ * Where a whole copy of getDirtyLogChanged stopped: words [fromWord, length) of the
+ * caller's buffer were left as they were and stand for the slot's all-set suffix,
+ * each word `allPagesWord(npages, 32 * w)`. `length` when the slot has no suffix.
+ */
+export interface DirtyLogOnesLeft {
+  fromWord: number;
+}
+
 /** 32-bit words of the bitmap per line of `Memslot.bitmapLineChanged` (512 pages). */
 const LINE_WORDS = BITMAP_LINE_PAGES / 32;
 
@@ -147,6 +156,10 @@ export function getDirtyLog(vm: Vm, slotId: number, into?: Uint8Array): Uint8Arr
  * last call did not copy) copies every line. Writes the indexes of the lines copied
  * into `lines` (one entry per line of the slot) and returns their count, or -1 when
  * all were copied. One such caller per slot: the call consumes `bitmapLineChanged`.
+ * With `onesLeft`, a whole copy stops where the slot's all-set suffix (INITIALLY_SET's
+ * ones nobody wrote) begins and says where: the caller takes the words from there on
+ * as ones (a 1 TiB slot's first GET would otherwise write 32 MiB of them, which the OS
+ * faults into the caller's buffer page by page).
  */
 export function getDirtyLogChanged(
   vm: Vm,
@@ -154,6 +167,7 @@ export function getDirtyLogChanged(
   into: Uint32Array,
   lines: Uint32Array,
   whole: boolean,
+  onesLeft?: DirtyLogOnesLeft,
 ): number {
   const slot = dirtyLogSlot(vm, slotId, 'KVM_GET_DIRTY_LOG');
   const bitmap = slot.dirtyBitmap as Uint32Array;
@@ -174,7 +188,13 @@ export function getDirtyLogChanged(
   const changed = slot.bitmapLineChanged;
   let n = -1;
   if (whole || slot.deltaBitmap !== bitmap) {
-    copyWords(slot, into, 0, bitmap.length);
+    // The suffix starts at a multiple of 64 pages, or at npages (no suffix).
+    const end =
+      onesLeft && slot.dirtyBitmapOnesFrom < slot.npages
+        ? slot.dirtyBitmapOnesFrom / 32
+        : bitmap.length;
+    copyWords(slot, into, 0, end);
+    if (onesLeft) onesLeft.fromWord = end;
     changed.fill(0);
     slot.deltaBitmap = bitmap;
   } else {

@@ -12,6 +12,7 @@ import { INTERNAL } from './internal.ts';
 import { fls64, ringReservedEntries } from './dirty-ring.ts';
 import { enableLogDirtyPtMasked, markPageDirtyInSlot } from './dirty-log.ts';
 import { clearDirtyLog, getDirtyLog, getDirtyLogChanged } from './dirty-bitmap.ts';
+import type { DirtyLogOnesLeft } from './dirty-bitmap.ts';
 import { setUserMemoryRegion } from './set-memory-region.ts';
 import { trackingLevelFor } from './eager-split.ts';
 import { OpCost, emptyVmStats } from './stats.ts';
@@ -323,10 +324,17 @@ export class Vm {
   /**
    * KVM_GET_DIRTY_LOG with manual protect into a buffer that holds the last call's
    * words, copying only the lines changed since (dirty-bitmap.ts getDirtyLogChanged):
-   * returns how many line indexes it wrote into `lines`, -1 when it copied all.
+   * returns how many line indexes it wrote into `lines`, -1 when it copied all (with
+   * `onesLeft`, all up to the slot's all-set suffix, whose start it writes there).
    */
-  getDirtyLogChanged(slot: number, into: Uint32Array, lines: Uint32Array, whole: boolean): number {
-    return getDirtyLogChanged(this, slot, into, lines, whole);
+  getDirtyLogChanged(
+    slot: number,
+    into: Uint32Array,
+    lines: Uint32Array,
+    whole: boolean,
+    onesLeft?: DirtyLogOnesLeft,
+  ): number {
+    return getDirtyLogChanged(this, slot, into, lines, whole, onesLeft);
   }
 
   /** KVM_CLEAR_DIRTY_LOG. */

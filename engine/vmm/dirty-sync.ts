@@ -5,13 +5,21 @@ import type { GuestMemory } from '../guest/memory.ts';
 import type { DirtyLogChoice } from '../plan.ts';
 import type { LogMode } from './log-mode.ts';
 import { Bitset } from './bitset.ts';
-import { BITMAP_LINE_PAGES } from '../kvm/memslot.ts';
+import type { DirtyLogOnesLeft } from '../kvm/dirty-bitmap.ts';
+import { BITMAP_LINE_PAGES, allPagesWord } from '../kvm/memslot.ts';
 import { LOG_MODES } from './log-mode.ts';
 
 /** ns QEMU spends merging one 64-bit word of a KVM bitmap into a RAMBlock bitmap. */
 const MERGE_WORD_NS = 1;
 /** 32-bit words of a line of KVM's bitmap as getDirtyLogChanged copies them (512 pages). */
 const LINE_WORDS = BITMAP_LINE_PAGES / 32;
+
+/** out[w] = the word of a bitmap of `npages` set pages starting at page 32w, for w in [from, end). */
+function writeOnes(out: Uint32Array, npages: number, from: number, end: number): void {
+  const full = Math.max(from, Math.min(end, Math.floor(npages / 32)));
+  out.fill(0xffffffff, from, full);
+  for (let w = full; w < end; w++) out[w] = allPagesWord(npages, w * 32);
+}
 
 /**
  * How QEMU gets dirty pages out of KVM (accel/kvm/kvm-all.c, migration/ram.c):
@@ -35,9 +43,26 @@ export class DirtySync {
    * The bits of each slot fetched by the last GET (QEMU's `KVMSlot.dirty_bmap`), which
    * the lazy CLEARs take their masks from; without manual protect, just the buffer
    * every GET writes into. Only the chunks with a CLEAR due matter: the GET that made
-   * a chunk due wrote all of its words.
+   * a chunk due wrote all of its words, or left them to the ones region below.
    */
   private readonly fetched: Uint32Array[];
+  /**
+   * Per slot, where the ones region of `fetched` begins (a word index, even): the words
+   * from there on stand for the ones of KVM's INITIALLY_SET suffix as the last whole GET
+   * found it (getDirtyLogChanged's `onesLeft`, `allPagesWord` each), but hold 0, never
+   * written: a 1 TiB slot's first GET would write 32 MiB of ones, faulted in page by
+   * page. Every chunk of the region has a CLEAR due, and KVM's bits there are still all
+   * set (only those CLEARs clear them). The first pass CLEARs chunk by chunk from the
+   * region's start, which moves past each chunk: the zeros QEMU writes after a CLEAR are
+   * already there. `fetched.length` when there is none.
+   */
+  private readonly fetchedOnesFrom: number[];
+  /** Per slot, whether a GET has written into `fetched` (its words are 0 until then). */
+  private readonly fetchedWritten: boolean[];
+  /** Where getDirtyLogChanged's whole copies stop. */
+  private readonly onesLeft: DirtyLogOnesLeft = { fromWord: 0 };
+  /** A CLEAR's bitmap of a whole chunk of ones (allocated at first use). */
+  private chunkOnes: Uint32Array | null = null;
   /**
    * Per slot: `fetched` holds what the last getLogChanged wrote, changed since only
    * where a CLEAR changed KVM's words too, so the next GET may copy changed lines only.
@@ -96,6 +121,8 @@ export class DirtySync {
     this.bmap = memory.slots.map((s) => new Bitset(s.npages));
     this.dirtyMemory = memory.slots.map((s) => new Bitset(s.npages));
     this.fetched = memory.slots.map((s) => new Uint32Array(Math.ceil(s.npages / 64) * 2));
+    this.fetchedOnesFrom = this.fetched.map((f) => f.length);
+    this.fetchedWritten = this.fetched.map(() => false);
     this.fetchedByChangedLines = memory.slots.map(() => false);
     // KVM's CLEAR works on 64-page units, so a chunk is never smaller than that.
     this.clearChunkPages = 2 ** Math.max(6, clearBitmapShift);
@@ -155,12 +182,13 @@ export class DirtySync {
       // The last stage's GET must leave them to the CLEARs still due: the chunks that
       // have one are put aside and put back.
       const lazyClear = this.manual && !lastStage;
-      if (lazyClear && this.changedLinesOnly) {
-        const got = this.getLogChanged(s.index);
+      if (this.manual && this.changedLinesOnly) {
+        const got = this.getLogChanged(s.index, lastStage);
         ns += got.ns;
         newPages += got.newPages;
         continue;
       }
+      this.writeFetchedOnesTo(s.index, Infinity);
       const keep = this.manual && lastStage ? this.pendingChunkWords(s.index) : null;
       const got = this.getLog(s.index, this.fetched[s.index]);
       ns += got.ns;
@@ -204,10 +232,21 @@ export class DirtySync {
     const s = this.memory.slots[slot];
     const first = c * this.clearChunkPages;
     const num = Math.min(this.clearChunkPages, s.npages - first);
-    const words = this.fetched[slot].subarray(first / 32, first / 32 + Math.ceil(num / 64) * 2);
+    const w0 = first / 32;
+    const w1 = w0 + Math.ceil(num / 64) * 2;
+    const onesFrom = this.fetchedOnesFrom[slot];
+    // The chunk at the start of the ones region (the first pass's order) is CLEARed
+    // from a buffer of ones, and the region moves past it: its words hold the zeros
+    // written after a CLEAR already. Elsewhere the region's ones are written out first.
+    const fromOnes = w0 === onesFrom && w1 > onesFrom;
+    if (!fromOnes && w1 > onesFrom) this.writeFetchedOnesTo(slot, w1);
+    const words = fromOnes
+      ? this.chunkOnesFor(s.npages, w0, w1)
+      : this.fetched[slot].subarray(w0, w1);
     const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
     this.vm.clearDirtyLog(s.memslot.slotId, first, num, bytes);
-    words.fill(0);
+    if (fromOnes) this.fetchedOnesFrom[slot] = w1;
+    else words.fill(0);
     this.clears++;
     const cost = this.vm.lastIoctl;
     this.clearNs += cost.ns;
@@ -259,42 +298,104 @@ export class DirtySync {
   }
 
   /**
-   * The lazy-clear sync's GET of `slot` into `fetched` and its merge into `bmap`,
-   * marking the chunks with a CLEAR due, for the lines KVM changed since the last one
-   * only (Vm.getDirtyLogChanged). The lines not copied hold what the last GET put there,
-   * in `fetched` and already in `bmap`: such a line's words are 0, or in a chunk whose
-   * CLEAR is still due, where no page has been sent (nor its bit cleared) since. So the
-   * GET's words, the pages newly dirty and the marks are the full merge's. Returns the
-   * ns as getLog charges them and the pages newly dirty.
+   * The manual-protect sync's GET of `slot` into `fetched` and its merge into `bmap`,
+   * for the lines KVM changed since the last one only (Vm.getDirtyLogChanged); before
+   * the last stage, marking the chunks with a CLEAR due. The lines not copied hold what
+   * the last GET put there, in `fetched` and already in `bmap`: such a line's words are
+   * 0, or in a chunk whose CLEAR is still due, where no page has been sent (nor its bit
+   * cleared) since. So the GET's words, the pages newly dirty and the marks are the full
+   * merge's. The last stage, as sync's whole GET does, puts the words of the chunks
+   * with a CLEAR due back as they were and leaves the next GET to copy all. Returns
+   * the ns as getLog charges them and the pages newly dirty.
    */
-  private getLogChanged(slot: number): { ns: number; newPages: number } {
+  private getLogChanged(slot: number, lastStage: boolean): { ns: number; newPages: number } {
     const s = this.memory.slots[slot];
     const into = this.fetched[slot];
     const lines = (this.changedLines[slot] ??= new Uint32Array(s.memslot.bitmapLineChanged.length));
-    const n = this.vm.getDirtyLogChanged(
-      s.memslot.slotId,
-      into,
-      lines,
-      !this.fetchedByChangedLines[slot],
-    );
-    this.fetchedByChangedLines[slot] = true;
+    // The last stage's copy is whole to the end (no ones region) where it copies all,
+    // as the words it puts back may lie anywhere.
+    if (lastStage) this.writeFetchedOnesTo(slot, Infinity);
+    const keep = lastStage ? this.pendingChunkWords(slot) : null;
+    const onesLeft = lastStage ? undefined : this.onesLeft;
+    const whole = !this.fetchedByChangedLines[slot];
+    const n = this.vm.getDirtyLogChanged(s.memslot.slotId, into, lines, whole, onesLeft);
+    this.fetchedByChangedLines[slot] = !lastStage;
+    const written = this.fetchedWritten[slot];
+    this.fetchedWritten[slot] = true;
     const cost = this.vm.lastIoctl;
     const ns = cost.ns + this.lockWait(cost) + (into.length / 2) * MERGE_WORD_NS;
     const bmap = this.bmap[slot];
-    const pending = this.clearPending[slot];
+    const marks = lastStage ? null : this.clearPending[slot];
     const shift = this.clearChunkWordShift;
-    if (n < 0) return { ns, newPages: bmap.orWordsMarking(into, pending, shift) };
     let newPages = 0;
-    for (let k = 0; k < n; k++) {
-      const w = lines[k] * LINE_WORDS;
-      newPages += bmap.orWordsMarking(into, pending, shift, w, w + LINE_WORDS);
+    if (n < 0) {
+      const onesFrom = onesLeft ? onesLeft.fromWord : into.length;
+      // The region's words hold 0: any it takes back from a region further on (a
+      // bitmap made anew, logging turned off and on) were written since.
+      const old = this.fetchedOnesFrom[slot];
+      if (onesFrom < old && written) into.fill(0, onesFrom, old);
+      this.fetchedOnesFrom[slot] = onesFrom;
+      newPages = bmap.orWordsMarking(into, marks, shift, 0, onesFrom) + this.mergeOnes(slot, marks);
+    } else {
+      const onesFrom = this.fetchedOnesFrom[slot];
+      for (let k = 0; k < n; k++) {
+        const w = lines[k] * LINE_WORDS;
+        newPages += bmap.orWordsMarking(into, marks, shift, w, w + LINE_WORDS);
+        // A line reaching into the ones region copied KVM's words there, all set still
+        // (as the region reads): its words there go back to 0.
+        if (w + LINE_WORDS > onesFrom) into.fill(0, Math.max(w, onesFrom), w + LINE_WORDS);
+      }
     }
+    if (keep) for (const [at, words] of keep) into.set(words, at);
     return { ns, newPages };
+  }
+
+  /**
+   * Merge the ones region of `fetched[slot]` into `bmap` as orWordsMarking merges
+   * words: every page of it is dirty, every chunk with one of its pages gets its mark.
+   * Returns the pages newly dirty in `bmap`.
+   */
+  private mergeOnes(slot: number, marks: Uint8Array | null): number {
+    const npages = this.memory.slots[slot].npages;
+    const start = this.fetchedOnesFrom[slot] * 32;
+    if (start >= npages) return 0;
+    const shift = this.clearChunkWordShift;
+    if (marks) marks.fill(1, (start >>> 5) >>> shift, (((npages - 1) >>> 5) >>> shift) + 1);
+    const bmap = this.bmap[slot];
+    const before = bmap.count;
+    bmap.setRange(start, npages);
+    return bmap.count - before;
+  }
+
+  /** Write out the ones of `fetched[slot]`'s ones region below word `to`; the region starts there. */
+  private writeFetchedOnesTo(slot: number, to: number): void {
+    const fetched = this.fetched[slot];
+    const from = this.fetchedOnesFrom[slot];
+    const end = Math.min(to, fetched.length);
+    if (end <= from) return;
+    writeOnes(fetched, this.memory.slots[slot].npages, from, end);
+    this.fetchedOnesFrom[slot] = end;
+  }
+
+  /** A CLEAR's bitmap for words [w0, w1) of a slot of `npages` pages, all of whose pages are set. */
+  private chunkOnesFor(npages: number, w0: number, w1: number): Uint32Array {
+    const n = w1 - w0;
+    if (w1 * 32 > npages) {
+      // The slot's last chunk: its last words are partial or 0.
+      const out = new Uint32Array(n);
+      writeOnes(out, npages - w0 * 32, 0, n);
+      return out;
+    }
+    if (this.chunkOnes === null || this.chunkOnes.length < n) {
+      this.chunkOnes = new Uint32Array(n).fill(0xffffffff);
+    }
+    return this.chunkOnes.subarray(0, n);
   }
 
   /** KVM_GET_DIRTY_LOG of `slot` into `into` (ALIGN(npages, 64) / 32 words). */
   private getLog(slot: number, into: Uint32Array): { ns: number; words: Uint32Array } {
     this.fetchedByChangedLines[slot] = false;
+    this.fetchedWritten[slot] = true;
     const s = this.memory.slots[slot];
     this.vm.getDirtyLog(
       s.memslot.slotId,

@@ -7,7 +7,7 @@ import {
   asGfn,
 } from '../../../engine/index.ts';
 import { Rng } from '../../../engine/sim/rng.ts';
-import { writeDirtyBitmapOnesTo } from '../../../engine/kvm/memslot.ts';
+import { allPagesWord, writeDirtyBitmapOnesTo } from '../../../engine/kvm/memslot.ts';
 import { clearDirtyLog } from '../../../engine/kvm/dirty-bitmap.ts';
 import type { Vm } from '../../../engine/index.ts';
 import { SPTE_DIRTY, SPTE_WRITABLE } from '../../../engine/kvm/spte.ts';
@@ -194,6 +194,34 @@ describe('getDirtyLogChanged (GET copying the lines changed since its last call)
     expect(() => loggedVm(false).getDirtyLogChanged(0, into, lines, false)).toThrow(
       /without manual protect a GET clears the bitmap/,
     );
+  });
+
+  it('leaves the all-set suffix to the caller when asked, and says where it begins', () => {
+    const vm = makeVm({
+      caps: [
+        [
+          Cap.ManualDirtyLogProtect2,
+          KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
+        ],
+      ],
+      slots: [region({ baseGfn: 0, npages: NPAGES, flags: KVM_MEM_LOG_DIRTY_PAGES })],
+    });
+    // The first pass CLEARs pages [0, 128): the suffix begins at word 4.
+    vm.clearDirtyLog(0, 0, 128, new Uint8Array(16).fill(0xff));
+    const whole = new Uint32Array(vm.getDirtyLog(0).buffer);
+    const into = new Uint32Array(BYTES / 4).fill(7);
+    const lines = new Uint32Array(2);
+    const onesLeft = { fromWord: -1 };
+    expect(vm.getDirtyLogChanged(0, into, lines, true, onesLeft)).toBe(-1);
+    expect(onesLeft.fromWord).toBe(4);
+    expect(Array.from(into.subarray(0, 4))).toEqual(Array.from(whole.subarray(0, 4)));
+    expect(into.subarray(4).every((w) => w === 7)).toBe(true);
+    expect(Array.from(whole.subarray(4))).toEqual(
+      Array.from(into.subarray(4), (_, k) => allPagesWord(NPAGES, (4 + k) * 32)),
+    );
+    // Without a suffix the copy is whole.
+    expect(loggedVm(true).getDirtyLogChanged(0, into, lines, true, onesLeft)).toBe(-1);
+    expect(onesLeft.fromWord).toBe(into.length);
   });
 });
 

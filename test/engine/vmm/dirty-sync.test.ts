@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   Cap,
+  KVM_DIRTY_LOG_INITIALLY_SET,
   KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE,
   KVM_MEM_LOG_DIRTY_PAGES,
 } from '../../../engine/index.ts';
+import { Rng } from '../../../engine/sim/rng.ts';
 import { GuestMemory } from '../../../engine/guest/memory.ts';
 import { DirtySync } from '../../../engine/vmm/dirty-sync.ts';
 import { makeVm, region } from '../../helpers/kvm.ts';
@@ -93,4 +95,162 @@ describe('DirtySync merging only the lines KVM changed', () => {
       expect(JSON.parse(iterations).length).toBeGreaterThan(3);
     });
   }
+});
+
+describe("DirtySync's ones region (the first GET of an initially-set log)", () => {
+  // Twin VMs with INITIALLY_SET, one synced with changed-line GETs (whose first GET
+  // leaves KVM's all-set suffix unwritten in the fetched bitmap), one with whole GETs
+  // that write every word, driven alike. Same pages newly dirty, ns, CLEARs, migration
+  // bitmap and KVM bitmap throughout.
+  const PAGES = 9 * 512 + 37;
+  const initiallySet: [Cap, number] = [
+    Cap.ManualDirtyLogProtect2,
+    KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
+  ];
+
+  function twinSyncs(shift: number) {
+    const twins = [true, false].map((changedLinesOnly) => {
+      const vm = makeVm({
+        caps: [initiallySet],
+        slots: [region({ slot: 0, baseGfn: 0, npages: PAGES, backing: '4k' })],
+        vcpus: 1,
+      });
+      for (let p = 0; p < PAGES; p += 7) vm.vcpus[0].accessFast(p, true);
+      const memory = new GuestMemory(vm.memslots());
+      const sync = new DirtySync(vm, memory, 'bitmap-initially-set', shift);
+      sync.changedLinesOnly = changedLinesOnly;
+      return { vm, sync };
+    });
+    const logging = (on: boolean) => {
+      for (const { vm } of twins) {
+        vm.setUserMemoryRegion({
+          slot: 0,
+          flags: on ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+          guestPhysAddr: 0,
+          memorySize: PAGES * 4096,
+        });
+      }
+    };
+    logging(true);
+    for (const { sync } of twins) sync.setAll();
+    return {
+      lazy: twins[0].sync,
+      logging,
+      write: (p: number) => {
+        for (const { vm } of twins) vm.vcpus[0].accessFast(p, true);
+      },
+      /** Send up to `n` dirty pages from `p` within its chunk, as sendDirty does. */
+      send: (p: number, n: number) => {
+        const ns = twins.map(({ sync }) => sync.beforeSend(0, p));
+        expect(ns[0]).toBe(ns[1]);
+        const chunkEnd = Math.min(PAGES, (Math.floor(p / 2 ** shift) + 1) * 2 ** shift);
+        for (const { sync } of twins) sync.bmap[0].clearRange(p, Math.min(chunkEnd, p + n));
+      },
+      sync: (lastStage: boolean) => {
+        const got = twins.map(({ sync }) => sync.sync(lastStage));
+        expect(got[0]).toEqual(got[1]);
+      },
+      expectSame: () => {
+        const [a, b] = twins;
+        expect(a.sync.bmap[0].count).toBe(b.sync.bmap[0].count);
+        expect(a.sync.clears).toBe(b.sync.clears);
+      },
+      expectSameAtEnd: () => {
+        const [a, b] = twins;
+        const pagesOf = (bits: { has(i: number): boolean }) =>
+          Array.from({ length: PAGES }, (_, i) => bits.has(i));
+        expect(pagesOf(a.sync.bmap[0])).toEqual(pagesOf(b.sync.bmap[0]));
+        expect(Array.from(a.vm.getDirtyLog(0))).toEqual(Array.from(b.vm.getDirtyLog(0)));
+        expect(a.vm.getStats()).toEqual(b.vm.getStats());
+      },
+    };
+  }
+
+  for (const shift of [6, 10]) {
+    it(`syncs and CLEARs as the whole GETs do (chunks of ${2 ** shift} pages)`, () => {
+      // A first pass sending in order while the guest writes, then sends and CLEARs
+      // anywhere, last-stage syncs, logging turned off and on.
+      const t = twinSyncs(shift);
+      const rng = new Rng(70 + shift);
+      let cursor = 0;
+      for (let step = 0; step < 400; step++) {
+        const r = rng.next();
+        if (r < 0.35) {
+          t.write(rng.int(PAGES));
+        } else if (r < 0.6) {
+          // The first pass's order: the next dirty page from the cursor.
+          const p = t.lazy.bmap[0].nextSet(cursor, PAGES);
+          if (p < 0) cursor = 0;
+          else {
+            const n = 1 + rng.int(2 ** shift);
+            t.send(p, n);
+            cursor = Math.min(PAGES, p + n);
+          }
+        } else if (r < 0.72 && step >= 150) {
+          t.send(rng.int(PAGES), 1 + rng.int(64));
+        } else if (r < 0.94) {
+          t.sync(rng.chance(0.1));
+        } else if (r < 0.95 && step >= 200) {
+          // A bitmap made anew: INITIALLY_SET's ones again, under the fetched words.
+          t.logging(false);
+          t.logging(true);
+        }
+        t.expectSame();
+      }
+      t.expectSameAtEnd();
+    });
+  }
+
+  it('syncs and CLEARs as the whole GETs do after last stages during the first pass', () => {
+    // The guest stopped twice before the first pass got far (the chunks it had not
+    // reached still have their CLEARs due), then the pass goes on.
+    const t = twinSyncs(6);
+    t.sync(false);
+    for (let p = 0; p < 640; p += 64) t.send(p, 64);
+    t.write(700);
+    t.write(3000);
+    t.sync(true);
+    t.sync(true);
+    for (let p = 640; p < PAGES; p += 64) {
+      t.send(p, 64);
+      t.expectSame();
+    }
+    t.sync(false);
+    t.expectSameAtEnd();
+  });
+
+  it('writes no word of the region in a first pass in order, nor where a new bitmap puts it', () => {
+    const vm = makeVm({
+      caps: [initiallySet],
+      slots: [region({ slot: 0, baseGfn: 0, npages: PAGES, flags: KVM_MEM_LOG_DIRTY_PAGES })],
+      vcpus: 1,
+    });
+    const sync = new DirtySync(vm, new GuestMemory(vm.memslots()), 'bitmap-initially-set', 6);
+    // Private: what the fetched bitmap holds, not what it stands for.
+    const fetched = sync['fetched'][0];
+    sync.setAll();
+    sync.sync(false);
+    for (let p = 0; p < PAGES; p += 64) {
+      // Writes ahead of the pass change lines of KVM's suffix, which a GET copies.
+      if (p === 1024) {
+        for (const q of [1500, 2100, 4000]) vm.vcpus[0].accessFast(q, true);
+        sync.sync(false);
+      }
+      sync.beforeSend(0, p);
+      sync.bmap[0].clearRange(p, Math.min(PAGES, p + 64));
+    }
+    expect(sync.clears).toBe(Math.ceil(PAGES / 64));
+    expect(sync.bmap[0].count).toBe(0);
+    expect(fetched.every((w) => w === 0)).toBe(true);
+    expect(vm.getDirtyLog(0).every((b) => b === 0)).toBe(true);
+    // Written and fetched, then a bitmap made anew: its suffix starts at 0 again.
+    for (const q of [10, 600, 3000]) vm.vcpus[0].accessFast(q, true);
+    sync.sync(false);
+    expect(fetched.some((w) => w !== 0)).toBe(true);
+    for (const flags of [0, KVM_MEM_LOG_DIRTY_PAGES]) {
+      vm.setUserMemoryRegion({ slot: 0, flags, guestPhysAddr: 0, memorySize: PAGES * 4096 });
+    }
+    sync.sync(false);
+    expect(fetched.every((w) => w === 0)).toBe(true);
+  });
 });
