@@ -18,67 +18,22 @@ import type { PlanRunner, RunnerOptions, RunnerOutcome, RunnerPlan } from './run
 /** How often the main thread reads the workers' progress cells (wall ms). */
 const PROGRESS_POLL_MS = 100;
 
-/**
- * The Node options a pool's threads start with: this process's, less the ones that
- * preload tsx (`--import tsx`, `--loader tsx`, `--require tsx/cjs`, also written with
- * `=`, and the files the `tsx` command preloads). Worker threads inherit `process.execArgv`, and a thread that preloads tsx
- * registers its loader and hooks thread before it loads anything: ~0.7 s of CPU
- * each, and its first plan starts later (measured: two threads and a short plan each
- * took 1.7 s of CPU from the bundled worker under `node --import tsx`, 0.3 s
- * without). Neither entry needs it: the bundled one is JavaScript, and the sources'
- * plan-worker.js registers tsx itself. Every other option (--expose-gc,
- * --max-old-space-size, --cpu-prof, ...) is kept.
- */
-export function workerExecArgv(execArgv: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let k = 0; k < execArgv.length; k++) {
-    const arg = execArgv[k] ?? '';
-    const eq = arg.indexOf('=');
-    const option = eq < 0 ? arg : arg.slice(0, eq);
-    if (!PRELOAD_OPTIONS.has(option)) {
-      kept.push(arg);
-      continue;
-    }
-    const value = eq < 0 ? execArgv[k + 1] : arg.slice(eq + 1);
-    if (!isTsx(value)) {
-      kept.push(arg);
-      continue;
-    }
-    if (eq < 0) k++; // the value was the next argument: it goes too
-  }
-  return kept;
-}
-
-/** The options that name a module to load before the entry. */
-const PRELOAD_OPTIONS = new Set([
-  '--import',
-  '--loader',
-  '--experimental-loader',
-  '--require',
-  '-r',
-]);
-
-/**
- * Whether a preload is tsx's: by name (`tsx`, `tsx/esm`, `tsx/cjs`) or by the files of
- * the package that the `tsx` command passes (.../node_modules/tsx/dist/loader.mjs as
- * a path or a file URL).
- */
-function isTsx(module: string | undefined): boolean {
-  if (module === undefined) return false;
-  return (
-    module === 'tsx' || module.startsWith('tsx/') || /[\\/]node_modules[\\/]tsx[\\/]/.test(module)
-  );
-}
-
 export class PoolRunner implements PlanRunner {
   /**
    * `threads`: the most worker threads a run starts. `workerUrl`: the threads' entry
    * (default: plan-worker.js beside this module, as the CLI's bundle and the sources
-   * have it; a bundle that puts this module in a chunk names its own).
+   * have it; a bundle that puts this module in a chunk names its own). `execArgv`:
+   * the threads' Node options (default: this process's, as Node passes them on). A
+   * process started with `--import tsx` gives `[]`, or each thread registers tsx
+   * before loading anything (~0.7 s of CPU a thread); the entries need none of it (the
+   * bundle is JavaScript, and the sources' plan-worker.js registers tsx itself). Node
+   * refuses V8 and process-wide options there (--expose-gc, --max-old-space-size):
+   * they apply to every thread already.
    */
   constructor(
     private readonly threads: number,
     private readonly workerUrl: URL = new URL('./plan-worker.js', import.meta.url),
+    private readonly execArgv?: readonly string[],
   ) {}
 
   /** The pool of the runs so far, while no abort or failure ended it. */
@@ -87,7 +42,7 @@ export class PoolRunner implements PlanRunner {
   private poolFor(plans: number): Piscina<PlanTask, TaskReply> {
     this.pool ??= new Piscina<PlanTask, TaskReply>({
       filename: this.workerUrl.href,
-      execArgv: workerExecArgv(process.execArgv),
+      ...(this.execArgv ? { execArgv: [...this.execArgv] } : {}),
       minThreads: Math.max(1, Math.min(this.threads, plans)),
       maxThreads: Math.max(1, this.threads),
       // Threads stay until close(): what a later run saves is their start-up.

@@ -1,38 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { workerExecArgv } from '../../../kernel/experiment/pool-runner.ts';
+import { PoolRunner } from '../../../kernel/experiment/pool-runner.ts';
+import { PlanFailed } from '../../../kernel/experiment/runner.ts';
+import { plan } from '../../helpers/plans.ts';
 
-describe("a pool's threads start with this process's Node options", () => {
-  it('less the ones that preload tsx, written any way Node takes them', () => {
-    expect(workerExecArgv(['--import', 'tsx'])).toEqual([]);
-    expect(workerExecArgv(['--import=tsx'])).toEqual([]);
-    expect(workerExecArgv(['--import', 'tsx/esm', '--require=tsx/cjs'])).toEqual([]);
-    expect(workerExecArgv(['--loader', 'tsx', '--experimental-loader=tsx'])).toEqual([]);
-    expect(workerExecArgv(['-r', 'tsx/cjs'])).toEqual([]);
-    // What the `tsx` command passes to node.
-    expect(
-      workerExecArgv([
-        '--require',
-        '/repo/node_modules/tsx/dist/preflight.cjs',
-        '--import',
-        'file:///repo/node_modules/tsx/dist/loader.mjs',
-      ]),
-    ).toEqual([]);
+/** The worker that answers with its thread's `process.execArgv` instead of a result. */
+const REPORTER = new URL('./fixtures/exec-argv-worker.mjs', import.meta.url);
+
+/** The Node options of the thread `runner` runs a plan on. */
+async function threadExecArgv(runner: PoolRunner): Promise<string[]> {
+  try {
+    const failure = await runner.run([{ index: 0, label: 'p', plan: plan() }]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(failure instanceof PlanFailed)) throw new Error('the reporting worker did not answer');
+    return JSON.parse(failure.message) as string[];
+  } finally {
+    await runner.close();
+  }
+}
+
+describe("a pool's threads", () => {
+  it('start with the Node options they are given', async () => {
+    expect(await threadExecArgv(new PoolRunner(1, REPORTER, []))).toEqual([]);
+    expect(await threadExecArgv(new PoolRunner(1, REPORTER, ['--no-warnings']))).toEqual([
+      '--no-warnings',
+    ]);
   });
 
-  it('keeping every other option, other preloads included, in order', () => {
-    const others = [
-      '--expose-gc',
-      '--import',
-      './instrument.mjs',
-      '--max-old-space-size=8192',
-      '--require=dotenv/config',
-      '--cpu-prof',
-      '--import',
-      'tsxlike',
-    ];
-    expect(workerExecArgv(others)).toEqual(others);
-    expect(
-      workerExecArgv(['--expose-gc', '--import', 'tsx', '--cpu-prof', '--import=./a.mjs']),
-    ).toEqual(['--expose-gc', '--cpu-prof', '--import=./a.mjs']);
+  it("start with this process's when given none", async () => {
+    // vitest starts its forks with options (--conditions ...): inheriting them shows.
+    expect(process.execArgv).not.toEqual([]);
+    expect(await threadExecArgv(new PoolRunner(1, REPORTER))).toEqual(process.execArgv);
   });
 });
