@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { StallEpisodes, selectRank, selectRankIn } from '../../../engine/sim/stall-episodes.ts';
+import {
+  StallEpisodes,
+  selectRank,
+  selectRankWeighted,
+} from '../../../engine/sim/stall-episodes.ts';
 import { Rng } from '../../../engine/sim/rng.ts';
 
 // ---- tunables ----
@@ -43,33 +47,71 @@ describe('selectRank', () => {
   });
 });
 
-describe('selectRankIn', () => {
+describe('selectRankWeighted', () => {
+  const none = new Float64Array(0);
+
+  /** Parts of values packed into one bucket (close together), spread over many, or few distinct. */
+  function randomValues(rng: Rng, n: number): Float64Array {
+    const kind = rng.int(3);
+    return Float64Array.from({ length: n }, () =>
+      kind === 0 ? 1000 + rng.int(10) * 0.25 : kind === 1 ? rng.int(1e9) * 1.5 : rng.int(3),
+    );
+  }
+
   it('finds the rank a sort of all parts together gives', () => {
     const rng = new Rng(12);
     for (let c = 0; c < CASES; c++) {
-      const parts = Array.from({ length: 1 + rng.int(4) }, () => {
-        const n = rng.int(MAX_LENGTH);
-        // Values packed into one bucket (close together), spread over many, or few distinct.
-        const kind = rng.int(3);
-        return Float64Array.from({ length: n }, () =>
-          kind === 0 ? 1000 + rng.int(10) * 0.25 : kind === 1 ? rng.int(1e9) * 1.5 : rng.int(3),
-        );
-      });
+      const parts = Array.from({ length: 1 + rng.int(4) }, () =>
+        randomValues(rng, rng.int(MAX_LENGTH)),
+      );
       const all = Float64Array.from(parts.flatMap((p) => Array.from(p)));
       if (all.length === 0) continue;
       const k = rng.int(all.length);
       const before = parts.map((p) => Float64Array.from(p));
-      expect(selectRankIn(parts, k)).toBe(sortedRank(all, k));
+      expect(selectRankWeighted(parts, none, none, k)).toBe(sortedRank(all, k));
       expect(parts).toEqual(before);
     }
   });
 
-  it('rejects a rank outside the parts and a negative value', () => {
+  it('counts each key as many times as its weight, beside the parts', () => {
+    const rng = new Rng(14);
+    for (let c = 0; c < CASES; c++) {
+      const parts = Array.from({ length: rng.int(3) }, () => randomValues(rng, rng.int(50)));
+      // Keys among the parts' values (ties), near them, or anywhere; some of weight 0.
+      const pool = parts.flatMap((p) => Array.from(p));
+      const keys = Float64Array.from({ length: rng.int(20) }, () =>
+        pool.length > 0 && rng.chance(0.4)
+          ? pool[rng.int(pool.length)]
+          : rng.chance(0.5)
+            ? 1000 + rng.int(10) * 0.25
+            : rng.int(1e6),
+      );
+      const weights = Float64Array.from(keys, () => (rng.chance(0.2) ? 0 : 1 + rng.int(30)));
+      const all = Float64Array.from([
+        ...pool,
+        ...Array.from(keys).flatMap((key, j) => new Array<number>(weights[j]).fill(key)),
+      ]);
+      if (all.length === 0) continue;
+      const before = [keys, weights, ...parts].map((a) => Float64Array.from(a));
+      for (const k of [0, rng.int(all.length), all.length - 1]) {
+        expect(selectRankWeighted(parts, keys, weights, k)).toBe(sortedRank(all, k));
+      }
+      expect([keys, weights, ...parts]).toEqual(before);
+    }
+  });
+
+  it('rejects a rank outside the multiset and a negative value', () => {
     const parts = [new Float64Array([3, 1]), new Float64Array([2])];
-    expect(selectRankIn(parts, 2)).toBe(3);
-    expect(() => selectRankIn(parts, 3)).toThrow(/rank 3 is outside \[0, 3\)/);
-    expect(() => selectRankIn([new Float64Array([1, -2])], 0)).toThrow(
+    const keys = new Float64Array([5, 0.5]);
+    const weights = new Float64Array([2, 0]);
+    expect(selectRankWeighted(parts, keys, weights, 2)).toBe(3);
+    expect(selectRankWeighted(parts, keys, weights, 4)).toBe(5);
+    expect(() => selectRankWeighted(parts, keys, weights, 5)).toThrow(/rank 5 is outside \[0, 5\)/);
+    expect(() => selectRankWeighted([new Float64Array([1, -2])], none, none, 0)).toThrow(
       /values must be non-negative, got -2/,
+    );
+    expect(() => selectRankWeighted([], new Float64Array([-3]), new Float64Array([1]), 0)).toThrow(
+      /values must be non-negative, got -3/,
     );
   });
 });
@@ -91,6 +133,28 @@ describe('StallEpisodes', () => {
     expect(e.count).toBe(closed.length);
     closed.sort((x, y) => x - y);
     for (const q of [0, 0.5, 0.99, 1]) {
+      expect(e.quantileNs(q)).toBe(closed[Math.max(0, Math.ceil(q * closed.length) - 1)]);
+    }
+  });
+
+  it('keeps stalls of more distinct lengths than its table counts', () => {
+    const rng = new Rng(15);
+    const thread = { stallNs: new Float64Array(1) };
+    const e = new StallEpisodes([thread]);
+    const closed: number[] = [];
+    // 200 000 slices of 2^20 ns, a third losing 4096 ns, the rest a random part: more
+    // than 65 536 distinct lengths, the first ones counted, the later ones listed.
+    for (let k = 0; k < 200_000; k++) {
+      const lost = rng.chance(0.33) ? 4096 : 1 + rng.int(2 ** 20 - 1);
+      thread.stallNs[0] += lost;
+      closed.push(lost);
+      e.afterSlice(2 ** 20);
+    }
+    e.finish();
+    expect(new Set(closed).size).toBeGreaterThan(70_000);
+    expect(e.count).toBe(closed.length);
+    closed.sort((x, y) => x - y);
+    for (const q of [0, 0.1, 0.33, 0.5, 0.9, 0.99, 1]) {
       expect(e.quantileNs(q)).toBe(closed[Math.max(0, Math.ceil(q * closed.length) - 1)]);
     }
   });
