@@ -20,9 +20,18 @@ import { INTERNAL } from './internal.ts';
 /**
  * Copy words [w0, w1) of `slot`'s dirty bitmap into `out`: the stored words below the
  * all-set suffix, ones from it on. The suffix's stored words are not read: never
- * written, the OS would fault them in for a read as well.
+ * written, the OS would fault them in for a read as well. With `outZeroLines` (per
+ * line, 1 where `out` holds zeros already), a line of zeros nobody wrote is not written
+ * where `out` has zeros either (a never-touched page of `out` would be faulted in just
+ * to hold zeros), and every line written with anything else loses its mark.
  */
-function copyWords(slot: Memslot, out: Uint32Array, w0: number, w1: number): void {
+function copyWords(
+  slot: Memslot,
+  out: Uint32Array,
+  w0: number,
+  w1: number,
+  outZeroLines: Uint8Array | null = null,
+): void {
   const bitmap = slot.dirtyBitmap as Uint32Array;
   // The suffix starts at a multiple of 64 pages, or at npages (no suffix).
   const stored = slot.dirtyBitmapOnesFrom >= slot.npages ? w1 : slot.dirtyBitmapOnesFrom / 32;
@@ -36,23 +45,39 @@ function copyWords(slot: Memslot, out: Uint32Array, w0: number, w1: number): voi
     const l = (w / LINE_WORDS) | 0;
     const end = Math.min(mid, (l + 1) * LINE_WORDS);
     if (zero[l] === 1 && changed[l] !== 1) {
-      copyStretch(bitmap, out, copyFrom, w);
-      out.fill(0, w, end);
+      copyStretch(bitmap, out, copyFrom, w, outZeroLines);
+      if (outZeroLines === null || outZeroLines[l] !== 1) out.fill(0, w, end);
       copyFrom = end;
     }
     w = end;
   }
-  copyStretch(bitmap, out, copyFrom, mid);
+  copyStretch(bitmap, out, copyFrom, mid, outZeroLines);
   // Ones: whole words at once, then the words of the slot's last pages.
   const full = Math.max(mid, Math.min(w1, Math.floor(slot.npages / 32)));
   if (full > mid) out.fill(0xffffffff, mid, full);
   for (let w = full; w < w1; w++) out[w] = allPagesWord(slot.npages, w * 32);
+  if (outZeroLines !== null && w1 > mid) unmarkLines(outZeroLines, mid, w1);
 }
 
-/** out[w] = bitmap[w] for w in [from, to): a loop for a few words, else one set. */
-function copyStretch(bitmap: Uint32Array, out: Uint32Array, from: number, to: number): void {
+/**
+ * out[w] = bitmap[w] for w in [from, to): a loop for a few words, else one set. The
+ * lines written lose their marks in `outZeroLines`.
+ */
+function copyStretch(
+  bitmap: Uint32Array,
+  out: Uint32Array,
+  from: number,
+  to: number,
+  outZeroLines: Uint8Array | null,
+): void {
   if (to - from > 64) out.set(bitmap.subarray(from, to), from);
   else for (let w = from; w < to; w++) out[w] = bitmap[w];
+  if (outZeroLines !== null && to > from) unmarkLines(outZeroLines, from, to);
+}
+
+/** zeroLines[l] = 0 for every line with a word in [from, to). */
+function unmarkLines(zeroLines: Uint8Array, from: number, to: number): void {
+  zeroLines.fill(0, (from / LINE_WORDS) | 0, Math.ceil(to / LINE_WORDS));
 }
 
 /**
@@ -159,7 +184,10 @@ export function getDirtyLog(vm: Vm, slotId: number, into?: Uint8Array): Uint8Arr
  * With `onesLeft`, a whole copy stops where the slot's all-set suffix (INITIALLY_SET's
  * ones nobody wrote) begins and says where: the caller takes the words from there on
  * as ones (a 1 TiB slot's first GET would otherwise write 32 MiB of them, which the OS
- * faults into the caller's buffer page by page).
+ * faults into the caller's buffer page by page). With `intoZeroLines` (one entry per
+ * line of the slot, 1 where `into` is known to hold zeros, kept up to date by the caller
+ * for its own writes), a line of zeros nobody wrote is not written where `into` holds
+ * zeros already, and the lines written with anything else lose their marks.
  */
 export function getDirtyLogChanged(
   vm: Vm,
@@ -168,6 +196,7 @@ export function getDirtyLogChanged(
   lines: Uint32Array,
   whole: boolean,
   onesLeft?: DirtyLogOnesLeft,
+  intoZeroLines?: Uint8Array,
 ): number {
   const slot = dirtyLogSlot(vm, slotId, 'KVM_GET_DIRTY_LOG');
   const bitmap = slot.dirtyBitmap as Uint32Array;
@@ -182,6 +211,11 @@ export function getDirtyLogChanged(
       `KVM_GET_DIRTY_LOG: the bitmap has ${into.length} words and room for ${lines.length} lines, ${bitmap.length} and ${slot.bitmapLineChanged.length} are needed for slot ${slotId} (${slot.npages} pages)`,
     );
   }
+  if (intoZeroLines && intoZeroLines.length < slot.bitmapLineChanged.length) {
+    throw new RangeError(
+      `getDirtyLogChanged: intoZeroLines has ${intoZeroLines.length} lines, ${slot.bitmapLineChanged.length} are needed`,
+    );
+  }
   const cost = new OpCost();
   cost.add(vm.costs.ioctl);
   vm[INTERNAL].syncDirtyLog(cost);
@@ -193,7 +227,7 @@ export function getDirtyLogChanged(
       onesLeft && slot.dirtyBitmapOnesFrom < slot.npages
         ? slot.dirtyBitmapOnesFrom / 32
         : bitmap.length;
-    copyWords(slot, into, 0, end);
+    copyWords(slot, into, 0, end, intoZeroLines ?? null);
     if (onesLeft) onesLeft.fromWord = end;
     changed.fill(0);
     slot.deltaBitmap = bitmap;
@@ -203,7 +237,7 @@ export function getDirtyLogChanged(
     for (let l = 0; l < changed.length; l++) {
       if (changed[l] === 0) continue;
       const w0 = l * LINE_WORDS;
-      copyWords(slot, into, w0, Math.min(w0 + LINE_WORDS, words));
+      copyWords(slot, into, w0, Math.min(w0 + LINE_WORDS, words), intoZeroLines ?? null);
       // A writer wrote the line: its words are no longer zeros nobody wrote.
       if (changed[l] === 1) slot.bitmapLineZero[l] = 0;
       changed[l] = 0;

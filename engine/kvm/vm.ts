@@ -325,7 +325,8 @@ export class Vm {
    * KVM_GET_DIRTY_LOG with manual protect into a buffer that holds the last call's
    * words, copying only the lines changed since (dirty-bitmap.ts getDirtyLogChanged):
    * returns how many line indexes it wrote into `lines`, -1 when it copied all (with
-   * `onesLeft`, all up to the slot's all-set suffix, whose start it writes there).
+   * `onesLeft`, all up to the slot's all-set suffix, whose start it writes there);
+   * `intoZeroLines` marks the lines of `into` known to hold zeros.
    */
   getDirtyLogChanged(
     slot: number,
@@ -333,8 +334,9 @@ export class Vm {
     lines: Uint32Array,
     whole: boolean,
     onesLeft?: DirtyLogOnesLeft,
+    intoZeroLines?: Uint8Array,
   ): number {
-    return getDirtyLogChanged(this, slot, into, lines, whole, onesLeft);
+    return getDirtyLogChanged(this, slot, into, lines, whole, onesLeft, intoZeroLines);
   }
 
   /** KVM_CLEAR_DIRTY_LOG. */

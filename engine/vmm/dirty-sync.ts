@@ -14,6 +14,11 @@ const MERGE_WORD_NS = 1;
 /** 32-bit words of a line of KVM's bitmap as getDirtyLogChanged copies them (512 pages). */
 const LINE_WORDS = BITMAP_LINE_PAGES / 32;
 
+/** zeroLines[l] = 0 for every line with a word in [from, to). */
+function unmarkZeroLines(zeroLines: Uint8Array, from: number, to: number): void {
+  zeroLines.fill(0, Math.floor(from / LINE_WORDS), Math.ceil(to / LINE_WORDS));
+}
+
 /** out[w] = the word of a bitmap of `npages` set pages starting at page 32w, for w in [from, end). */
 function writeOnes(out: Uint32Array, npages: number, from: number, end: number): void {
   const full = Math.max(from, Math.min(end, Math.floor(npages / 32)));
@@ -59,6 +64,14 @@ export class DirtySync {
   private readonly fetchedOnesFrom: number[];
   /** Per slot, whether a GET has written into `fetched` (its words are 0 until then). */
   private readonly fetchedWritten: boolean[];
+  /**
+   * Per slot, per line of `fetched` (16 words), 1 where its words are known to be 0, so
+   * that a GET need not write the zeros of a line KVM holds as zeros nobody wrote: after
+   * a first pass every line is such a line, changed by its CLEAR, and writing them would
+   * fault all of a 1 TiB slot's `fetched` in. Every write of `fetched` clears the marks
+   * of the lines it writes; a CLEAR's zeroing sets the marks of the lines it zeroes.
+   */
+  private readonly fetchedZeroLines: Uint8Array[];
   /** Where getDirtyLogChanged's whole copies stop. */
   private readonly onesLeft: DirtyLogOnesLeft = { fromWord: 0 };
   /** A CLEAR's bitmap of a whole chunk of ones (allocated at first use). */
@@ -123,6 +136,9 @@ export class DirtySync {
     this.fetched = memory.slots.map((s) => new Uint32Array(Math.ceil(s.npages / 64) * 2));
     this.fetchedOnesFrom = this.fetched.map((f) => f.length);
     this.fetchedWritten = this.fetched.map(() => false);
+    this.fetchedZeroLines = this.fetched.map((f) =>
+      new Uint8Array(Math.ceil(f.length / LINE_WORDS)).fill(1),
+    );
     this.fetchedByChangedLines = memory.slots.map(() => false);
     // KVM's CLEAR works on 64-page units, so a chunk is never smaller than that.
     this.clearChunkPages = 2 ** Math.max(6, clearBitmapShift);
@@ -202,7 +218,7 @@ export class DirtySync {
       } else {
         newPages += this.bmap[s.index].orWords(got.words);
       }
-      if (keep) for (const [at, words] of keep) got.words.set(words, at);
+      if (keep) this.putBack(s.index, keep);
     }
     return { ns, newPages };
   }
@@ -247,6 +263,8 @@ export class DirtySync {
     this.vm.clearDirtyLog(s.memslot.slotId, first, num, bytes);
     if (fromOnes) this.fetchedOnesFrom[slot] = w1;
     else words.fill(0);
+    // The lines wholly inside the chunk hold zeros now (the region's hold them already).
+    this.fetchedZeroLines[slot].fill(1, Math.ceil(w0 / LINE_WORDS), Math.floor(w1 / LINE_WORDS));
     this.clears++;
     const cost = this.vm.lastIoctl;
     this.clearNs += cost.ns;
@@ -318,7 +336,8 @@ export class DirtySync {
     const keep = lastStage ? this.pendingChunkWords(slot) : null;
     const onesLeft = lastStage ? undefined : this.onesLeft;
     const whole = !this.fetchedByChangedLines[slot];
-    const n = this.vm.getDirtyLogChanged(s.memslot.slotId, into, lines, whole, onesLeft);
+    const zeroLines = this.fetchedZeroLines[slot];
+    const n = this.vm.getDirtyLogChanged(s.memslot.slotId, into, lines, whole, onesLeft, zeroLines);
     this.fetchedByChangedLines[slot] = !lastStage;
     const written = this.fetchedWritten[slot];
     this.fetchedWritten[slot] = true;
@@ -339,6 +358,9 @@ export class DirtySync {
     } else {
       const onesFrom = this.fetchedOnesFrom[slot];
       for (let k = 0; k < n; k++) {
+        // A line still known to be zeros adds nothing, and is not read: read, a page
+        // the GET did not write would be faulted in as well.
+        if (zeroLines[lines[k]] === 1) continue;
         const w = lines[k] * LINE_WORDS;
         newPages += bmap.orWordsMarking(into, marks, shift, w, w + LINE_WORDS);
         // A line reaching into the ones region copied KVM's words there, all set still
@@ -346,7 +368,7 @@ export class DirtySync {
         if (w + LINE_WORDS > onesFrom) into.fill(0, Math.max(w, onesFrom), w + LINE_WORDS);
       }
     }
-    if (keep) for (const [at, words] of keep) into.set(words, at);
+    if (keep) this.putBack(slot, keep);
     return { ns, newPages };
   }
 
@@ -374,7 +396,16 @@ export class DirtySync {
     const end = Math.min(to, fetched.length);
     if (end <= from) return;
     writeOnes(fetched, this.memory.slots[slot].npages, from, end);
+    unmarkZeroLines(this.fetchedZeroLines[slot], from, end);
     this.fetchedOnesFrom[slot] = end;
+  }
+
+  /** Put the words of `keep` (pendingChunkWords) back into `fetched[slot]`. */
+  private putBack(slot: number, keep: [number, Uint32Array][]): void {
+    for (const [at, words] of keep) {
+      this.fetched[slot].set(words, at);
+      unmarkZeroLines(this.fetchedZeroLines[slot], at, at + words.length);
+    }
   }
 
   /** A CLEAR's bitmap for words [w0, w1) of a slot of `npages` pages, all of whose pages are set. */
@@ -396,6 +427,7 @@ export class DirtySync {
   private getLog(slot: number, into: Uint32Array): { ns: number; words: Uint32Array } {
     this.fetchedByChangedLines[slot] = false;
     this.fetchedWritten[slot] = true;
+    this.fetchedZeroLines[slot].fill(0);
     const s = this.memory.slots[slot];
     this.vm.getDirtyLog(
       s.memslot.slotId,

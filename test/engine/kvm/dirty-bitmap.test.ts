@@ -223,6 +223,36 @@ describe('getDirtyLogChanged (GET copying the lines changed since its last call)
     expect(loggedVm(true).getDirtyLogChanged(0, into, lines, true, onesLeft)).toBe(-1);
     expect(onesLeft.fromWord).toBe(into.length);
   });
+
+  it("writes no zeros into the caller's lines marked as zeros, and unmarks the lines it writes", () => {
+    // 1024 pages: two lines. The first pass CLEARs line 0 whole (zeros nobody wrote);
+    // line 1 stays in the all-set suffix.
+    const vm = makeVm({
+      caps: [
+        [
+          Cap.ManualDirtyLogProtect2,
+          KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
+        ],
+      ],
+      slots: [region({ baseGfn: 0, npages: 1024, flags: KVM_MEM_LOG_DIRTY_PAGES })],
+    });
+    vm.clearDirtyLog(0, 0, 512, new Uint8Array(64).fill(0xff));
+    const into = new Uint32Array(32).fill(7);
+    const lines = new Uint32Array(2);
+    const zeroLines = new Uint8Array([1, 1]);
+    // Line 0 is marked: its words (7, as if zeros) are left; line 1 is written with ones.
+    expect(vm.getDirtyLogChanged(0, into, lines, true, undefined, zeroLines)).toBe(-1);
+    expect(into.subarray(0, 16).every((w) => w === 7)).toBe(true);
+    expect(into.subarray(16).every((w) => w === 0xffffffff)).toBe(true);
+    expect(Array.from(zeroLines)).toEqual([1, 0]);
+    // Unmarked, line 0 is written with its zeros.
+    zeroLines[0] = 0;
+    vm.getDirtyLogChanged(0, into, lines, true, undefined, zeroLines);
+    expect(into.subarray(0, 16).every((w) => w === 0)).toBe(true);
+    expect(() => vm.getDirtyLogChanged(0, into, lines, true, undefined, new Uint8Array(1))).toThrow(
+      /intoZeroLines has 1 lines, 2 are needed/,
+    );
+  });
 });
 
 describe("INITIALLY_SET's ones as an all-set suffix (Memslot.dirtyBitmapOnesFrom)", () => {
