@@ -24,7 +24,7 @@ import type { RunResult } from '../engine/results.ts';
 import { InThreadRunner } from '../kernel/experiment/in-thread.ts';
 import { PoolRunner } from '../kernel/experiment/pool-runner.ts';
 import type { PlanRunner, RunnerPlan } from '../kernel/experiment/runner.ts';
-import { GiB, row } from './util.ts';
+import { GiB, row, threadCpuS } from './util.ts';
 
 const TRACKING: readonly Partial<TrackingPolicy>[] = [
   { dirtyLog: 'bitmap' },
@@ -94,16 +94,25 @@ const cpuSince = (from: NodeJS.CpuUsage): number => {
   return (user + system) / 1e6;
 };
 
-/**
- * Runs the sweep; returns wall ms, CPU seconds and each plan's tables hashed, by plan
- * index.
- */
-async function sweep(runner: PlanRunner): Promise<{ ms: number; cpuS: number; hashes: string[] }> {
+/** A sweep's wall ms, CPU seconds (every thread, and this one) and tables hashed by plan index. */
+interface Sweep {
+  ms: number;
+  cpuS: number;
+  /** This thread's CPU seconds (undefined without /proc). */
+  mainCpuS: number | undefined;
+  hashes: string[];
+}
+
+/** Runs the sweep. */
+async function sweep(runner: PlanRunner): Promise<Sweep> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const m0 = threadCpuS();
   const { results } = await runner.run(plans);
   const ms = performance.now() - t0;
   const cpuS = cpuSince(c0);
+  const m1 = threadCpuS();
+  const mainCpuS = m0 === undefined || m1 === undefined ? undefined : m1 - m0;
   await runner.close();
   const hashes = plans.map(({ index }) => {
     const r = results.get(index) as RunResult | undefined;
@@ -112,7 +121,7 @@ async function sweep(runner: PlanRunner): Promise<{ ms: number; cpuS: number; ha
     for (const t of RESULT_TABLES) h.update(JSON.stringify(r[t].objects()));
     return h.digest('hex');
   });
-  return { ms, cpuS, hashes };
+  return { ms, cpuS, mainCpuS, hashes };
 }
 
 const perMinute = (ms: number): number => plans.length / (ms / 60e3);
@@ -131,6 +140,15 @@ row(
   `  CPU time at ${cores} jobs / at 1`,
   `${(many.cpuS / one.cpuS).toFixed(2)}x (above 1: work the threads add)`,
 );
+// At --jobs 1 the plans run on this thread and V8's compiler and collector use the core
+// it leaves idle; at --jobs N they share the N cores with the plans. With idle cores
+// the run on one thread takes about this thread's CPU time, and N threads at least
+// their CPU time / N: the speedup a quiet machine would show is at most the ratio.
+if (one.mainCpuS !== undefined)
+  row(
+    `  most idle cores allow: ${cores} x main thread / all CPU`,
+    `${((cores * one.mainCpuS) / many.cpuS).toFixed(2)}x (--jobs 1's main thread ${one.mainCpuS.toFixed(1)} s)`,
+  );
 const differ = plans.filter((_, k) => one.hashes[k] !== many.hashes[k]).length;
 row('  plans whose tables differ between the two', `${differ} (must be 0)`);
 if (differ > 0) process.exitCode = 1;
