@@ -325,6 +325,29 @@ export function clearDirtyLog(
     if ((uLo | uHi) === 0) continue;
     const w = base + i * 2;
     const page = firstPage + i * 64;
+    if (unmapped && page === slot.dirtyBitmapOnesFrom && (uLo & uHi) === -1) {
+      // A first pass through pages nothing maps, every bit CLEARed (most of a large
+      // slot's): the pairs of whole words at the suffix's start, as the loop below takes
+      // them one at a time, without a call for each.
+      let j = i;
+      let at = page;
+      for (; j < nWords64 && at + 64 <= npages && (user[2 * j] & user[2 * j + 1]) === -1; j++) {
+        const line = at >>> 9;
+        owners[line] = BITMAP_LINE_IOCTL;
+        if (changedLines[line] !== 1) changedLines[line] = 2;
+        if ((at & (BITMAP_LINE_PAGES - 1)) === 0) {
+          slot.bitmapLineZero[line] = 1;
+          slot.bitmapHasZeroLines = true;
+        }
+        at += 64;
+      }
+      if (j > i) {
+        slot.dirtyBitmapOnesFrom = at;
+        cost.underWriteLockRepeated(maskNs, j - i);
+        i = j - 1;
+        continue;
+      }
+    }
     if (page >= slot.dirtyBitmapOnesFrom) {
       // In the all-set suffix: a CLEAR of every page of the pair at its start moves the
       // start past it (the words stay 0, as they now read); any other writes it out.

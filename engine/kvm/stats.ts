@@ -117,6 +117,24 @@ export class OpCost {
     this.openNs += ns;
   }
 
+  /**
+   * underWriteLock(ns), `times` times over: the same sums, added one at a time (so
+   * rounded as the calls would round them), with the fields in locals.
+   */
+  underWriteLockRepeated(ns: number, times: number): void {
+    let total = this.ns;
+    let write = this.mmuLockWriteNs;
+    let open = this.openNs;
+    for (let k = 0; k < times; k++) {
+      total += ns;
+      write += ns;
+      open += ns;
+    }
+    this.ns = total;
+    this.mmuLockWriteNs = write;
+    this.openNs = open;
+  }
+
   /** The writer drops mmu_lock (write_unlock, cond_resched_rwlock_write): the hold so far is one piece. */
   releaseWriteLock(): void {
     if (this.openNs > 0) this.closedPieces++;

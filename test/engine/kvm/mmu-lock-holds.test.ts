@@ -13,7 +13,7 @@ import {
   KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE,
 } from '../../../engine/index.ts';
 import type { PreemptModel } from '../../../engine/kvm/params.ts';
-import type { OpCost } from '../../../engine/kvm/stats.ts';
+import { OpCost } from '../../../engine/kvm/stats.ts';
 import { makeVm, region, setDirtyLogging, touchRange } from '../../helpers/kvm.ts';
 
 const NPAGES = 16 * 512; // 32 MiB: 16 huge pages of 2M
@@ -82,5 +82,22 @@ describe('mmu_lock write holds of the VMM ioctls', () => {
     expect(voluntary.mmuLockWriteNs).toBe(full.mmuLockWriteNs);
     expect(piece(voluntary)).toBeCloseTo(voluntary.mmuLockWriteNs, -3);
     expect(piece(full)).toBeLessThan(voluntary.mmuLockWriteNs / 1000);
+  });
+});
+
+describe('OpCost.underWriteLockRepeated', () => {
+  it('sums as the calls one at a time do, rounding included', () => {
+    // Fractional parts that round differently when added at once (0.1 * 1000 !== 100).
+    const one = new OpCost();
+    const repeated = new OpCost();
+    for (const cost of [one, repeated]) {
+      cost.add(1 / 3);
+      cost.underWriteLock(0.7);
+    }
+    for (let k = 0; k < 1000; k++) one.underWriteLock(0.1);
+    repeated.underWriteLockRepeated(0.1, 1000);
+    expect({ ...repeated }).toEqual({ ...one });
+    expect(one.mmuLockWriteNs).not.toBe(0.7 + 0.1 * 1000);
+    expect(repeated.mmuLockWritePieceSqNs).toBe(one.mmuLockWritePieceSqNs);
   });
 });
