@@ -23,6 +23,8 @@ import { nodeFileLoader } from '../dsl/node-loader.ts';
 import { CachingRunner } from './experiment/caching-runner.ts';
 import { runProgram } from './experiment/experiments.ts';
 import { InThreadRunner } from './experiment/in-thread.ts';
+import { PoolRunner } from './experiment/pool-runner.ts';
+import { SessionRunner, sessionPoolThreads } from './experiment/session-runner.ts';
 import { ResultCache, defaultCacheDir } from './experiment/result-cache.ts';
 import { cachedRun } from './experiment/cached-run.ts';
 import { run as engineRun } from '../engine/run.ts';
@@ -94,7 +96,11 @@ export interface MmuOptions {
   display?: boolean;
   /** Where to send the bundles (default: tslab's display, or stdout outside tslab). */
   sink?: DisplaySink;
-  /** Where the plans run (default: one after the other in this thread). */
+  /**
+   * Where the plans run (default: one plan in this thread; several on a pool of
+   * `MMULAB_JOBS` worker threads, default the machine's cores, kept for the notebook's
+   * later calls, as the mmulab kernel runs a cell's sweep).
+   */
   runner?: PlanRunner;
   /**
    * The result cache's directory (as `mmulab run --cache DIR`), or false for none: only
@@ -129,6 +135,11 @@ const notebook = new NotebookDisplay();
  */
 const sources: SourceText[] = [];
 let calls = 0;
+/**
+ * The notebook's runner when a call names none, made at the first call: its pool's
+ * threads stay for later sweeps (idle threads do not keep the process alive).
+ */
+let notebookRunner: PlanRunner | undefined;
 
 /**
  * Compile and run mmulab text, display its tables and charts, and return the
@@ -161,13 +172,16 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
   );
   const { seed, signal, onProgress } = options;
   const cache = resultCache(options.cache);
-  const runner =
-    cache === undefined
-      ? options.runner
-      : new CachingRunner(options.runner ?? new InThreadRunner(), cache);
+  const planRunner =
+    options.runner ??
+    (notebookRunner ??= new SessionRunner(
+      new InThreadRunner(),
+      new PoolRunner(sessionPoolThreads()),
+    ));
+  const runner = cache === undefined ? planRunner : new CachingRunner(planRunner, cache);
   const { experiments } = await runProgram(compiled.program, text, {
     ...(seed === undefined ? {} : { seed }),
-    ...(runner === undefined ? {} : { runner }),
+    runner,
     ...(signal === undefined ? {} : { signal }),
     ...(onProgress === undefined ? {} : { onProgress }),
   });

@@ -1,9 +1,8 @@
-import { availableParallelism } from 'node:os';
 import { CachingRunner } from '../experiment/caching-runner.ts';
 import { PoolRunner } from '../experiment/pool-runner.ts';
 import { ResultCache, defaultCacheDir } from '../experiment/result-cache.ts';
 import type { PlanRunner } from '../experiment/runner.ts';
-import { SessionRunner } from '../experiment/session-runner.ts';
+import { SessionRunner, sessionPoolThreads } from '../experiment/session-runner.ts';
 import { WorkerRunner } from '../experiment/worker-runner.ts';
 
 /**
@@ -26,11 +25,9 @@ export function kernelRunner(
   urls: KernelRunnerUrls,
   env: NodeJS.ProcessEnv = process.env,
 ): PlanRunner {
-  const jobs = Number(env.MMULAB_JOBS);
-  const threads = Number.isSafeInteger(jobs) && jobs >= 1 ? jobs : availableParallelism();
   const runner = new SessionRunner(
     new WorkerRunner(urls.thread),
-    new PoolRunner(threads, urls.pool),
+    new PoolRunner(sessionPoolThreads(env), urls.pool),
   );
   const cache = kernelCacheDir(env);
   return cache === undefined ? runner : new CachingRunner(runner, new ResultCache(cache));
