@@ -40,6 +40,8 @@ export function verifyDestination(
     : undefined;
   const stalePages = inUse ? dest.countStaleWhere(inUse) : dest.countStale();
   const staleFreePages = inUse ? dest.countStale() - stalePages : 0;
+  // None to list (a correct run): listing would scan every page's generation again.
+  if (stalePages === 0) return { stalePages, staleFreePages, stale: [] };
   const lost = new Map(vm.lostDirty.map((e) => [e.gfn as number, e.reason]));
   const stale = dest.listStale(STALE_LIST_LIMIT, inUse).map((p) => ({
     ...p,
