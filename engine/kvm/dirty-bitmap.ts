@@ -232,20 +232,54 @@ export function getDirtyLogChanged(
     changed.fill(0);
     slot.deltaBitmap = bitmap;
   } else {
-    n = 0;
-    const words = bitmap.length;
-    for (let l = 0; l < changed.length; l++) {
-      if (changed[l] === 0) continue;
-      const w0 = l * LINE_WORDS;
-      copyWords(slot, into, w0, Math.min(w0 + LINE_WORDS, words), intoZeroLines ?? null);
-      // A writer wrote the line: its words are no longer zeros nobody wrote.
-      if (changed[l] === 1) slot.bitmapLineZero[l] = 0;
-      changed[l] = 0;
-      lines[n++] = l;
-    }
+    n = copyChangedLines(slot, into, lines, intoZeroLines ?? null);
   }
   cost.add(bitmap.byteLength * vm.costs.bitmapCopyPerByte);
   vm[INTERNAL].finishIoctl(cost);
+  return n;
+}
+
+/**
+ * getDirtyLogChanged's copy of the lines changed since its last call: copies them into
+ * `into`, writes their indexes into `lines` and returns how many, consuming
+ * `bitmapLineChanged`; a line `into` holds already (zeros, marked in `intoZeroLines`)
+ * is neither copied nor listed. A function of its own: run once per GET over every line of a
+ * large slot, its loop is optimized as the function is, not compiled anew on the
+ * stack of each call and dropped at its end.
+ */
+function copyChangedLines(
+  slot: Memslot,
+  into: Uint32Array,
+  lines: Uint32Array,
+  intoZeroLines: Uint8Array | null,
+): number {
+  const changed = slot.bitmapLineChanged;
+  const zero = slot.bitmapLineZero;
+  const words = (slot.dirtyBitmap as Uint32Array).length;
+  // Lines wholly below this are below the all-set suffix.
+  const belowSuffix = Math.floor(slot.dirtyBitmapOnesFrom / BITMAP_LINE_PAGES);
+  let n = 0;
+  for (let l = 0; l < changed.length; l++) {
+    if (changed[l] === 0) continue;
+    // Changed by a CLEAR alone, zeros nobody wrote, where `into` holds zeros too (after
+    // a first pass, every line of the slot): `into` has the line already.
+    if (
+      changed[l] === 2 &&
+      zero[l] === 1 &&
+      intoZeroLines !== null &&
+      intoZeroLines[l] === 1 &&
+      (l < belowSuffix || slot.dirtyBitmapOnesFrom >= slot.npages)
+    ) {
+      changed[l] = 0;
+      continue;
+    }
+    const w0 = l * LINE_WORDS;
+    copyWords(slot, into, w0, Math.min(w0 + LINE_WORDS, words), intoZeroLines);
+    // A writer wrote the line: its words are no longer zeros nobody wrote.
+    if (changed[l] === 1) slot.bitmapLineZero[l] = 0;
+    changed[l] = 0;
+    lines[n++] = l;
+  }
   return n;
 }
 

@@ -253,6 +253,48 @@ describe('getDirtyLogChanged (GET copying the lines changed since its last call)
       /intoZeroLines has 1 lines, 2 are needed/,
     );
   });
+
+  it('neither copies nor lists a line a CLEAR alone changed whose zeros the caller holds', () => {
+    // 1536 pages: three lines. The first pass CLEARs line 0, a whole GET copies line 1
+    // and 2's ones; then the pass CLEARs lines 1 and 2, which the caller zeroes too (as
+    // QEMU zeroes dirty_bmap after a CLEAR) but marks only line 1 as zeros.
+    const vm = makeVm({
+      caps: [
+        [
+          Cap.ManualDirtyLogProtect2,
+          KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
+        ],
+      ],
+      slots: [region({ baseGfn: 0, npages: 1536, flags: KVM_MEM_LOG_DIRTY_PAGES })],
+    });
+    const ones = new Uint8Array(64).fill(0xff);
+    vm.clearDirtyLog(0, 0, 512, ones);
+    const into = new Uint32Array(48);
+    const lines = new Uint32Array(3);
+    const zeroLines = new Uint8Array([1, 1, 1]);
+    expect(vm.getDirtyLogChanged(0, into, lines, true, undefined, zeroLines)).toBe(-1);
+    // The pass CLEARs the first 64 pages of line 1: the rest is still in the suffix, so
+    // the line is copied though marked.
+    vm.clearDirtyLog(0, 512, 64, ones);
+    into.fill(0, 16, 18);
+    zeroLines[1] = 1;
+    expect(vm.getDirtyLogChanged(0, into, lines, false, undefined, zeroLines)).toBe(1);
+    expect(lines[0]).toBe(1);
+    expect(Array.from(into.subarray(16, 20))).toEqual([0, 0, 0xffffffff, 0xffffffff]);
+    vm.clearDirtyLog(0, 576, 448, ones);
+    vm.clearDirtyLog(0, 1024, 512, ones);
+    // A probe in line 1 (which the caller says holds zeros) shows it is not written.
+    into.fill(0, 16);
+    into[20] = 7;
+    zeroLines[1] = 1;
+    expect(vm.getDirtyLogChanged(0, into, lines, false, undefined, zeroLines)).toBe(1);
+    expect(lines[0]).toBe(2);
+    expect(into[20]).toBe(7);
+    // Without marks every line changed is copied and listed.
+    vm.clearDirtyLog(0, 0, 1536, new Uint8Array(192).fill(0xff));
+    expect(vm.getDirtyLogChanged(0, into, lines, false)).toBe(3);
+    expect(into[20]).toBe(0);
+  });
 });
 
 describe("INITIALLY_SET's ones as an all-set suffix (Memslot.dirtyBitmapOnesFrom)", () => {
