@@ -21,7 +21,11 @@ import { shownDiagnostics } from '../dsl/diagnostics.ts';
 import type { Scope } from '../dsl/compile.ts';
 import { nodeFileLoader } from '../dsl/node-loader.ts';
 import { CachingRunner } from './experiment/caching-runner.ts';
-import { runProgram } from './experiment/experiments.ts';
+import { runExperiments } from './experiment/experiments.ts';
+import type { ProgramRun } from './experiment/experiments.ts';
+import { indexedPlans } from './experiment/plans.ts';
+import { PlanFailed } from './experiment/runner.ts';
+import { progressBundle } from './display/progress.ts';
 import { InThreadRunner } from './experiment/in-thread.ts';
 import { PoolRunner } from './experiment/pool-runner.ts';
 import { SessionRunner, sessionPoolThreads } from './experiment/session-runner.ts';
@@ -84,6 +88,11 @@ export * from './display/index.ts';
 
 /** Where bundles go: tslab's display by default. */
 export type DisplaySink = (bundle: MimeBundle) => void;
+/**
+ * Where a call's progress line goes: shown under `displayId` (update false), then
+ * replaced in place (update true), as Jupyter's update_display_data replaces it.
+ */
+export type ProgressSink = (bundle: MimeBundle, displayId: string, update: boolean) => void;
 
 export interface MmuOptions {
   /** Overrides the seed of every plan, like `mmulab run --seed N`. */
@@ -96,6 +105,13 @@ export interface MmuOptions {
   display?: boolean;
   /** Where to send the bundles (default: tslab's display, or stdout outside tslab). */
   sink?: DisplaySink;
+  /**
+   * Where the progress line of the call's plans goes, or false for none. Default: in a
+   * tslab cell, a bar in the cell's output replaced in place as plans finish, then the
+   * line that says how many finished, as the mmulab kernel shows it; none outside tslab,
+   * with a `sink`, or with `display: false`.
+   */
+  progress?: ProgressSink | false;
   /**
    * Where the plans run (default: one plan in this thread; several on a pool of
    * `MMULAB_JOBS` worker threads, default the machine's cores, kept for the notebook's
@@ -179,12 +195,25 @@ export async function mmu(text: string, options: MmuOptions = {}): Promise<Exper
       new PoolRunner(sessionPoolThreads()),
     ));
   const runner = cache === undefined ? planRunner : new CachingRunner(planRunner, cache);
-  const { experiments } = await runProgram(compiled.program, text, {
-    ...(seed === undefined ? {} : { seed }),
-    runner,
-    ...(signal === undefined ? {} : { signal }),
-    ...(onProgress === undefined ? {} : { onProgress }),
-  });
+  const plans = indexedPlans(compiled.program, seed);
+  const progressSink = progressSinkOf(options);
+  const progress =
+    progressSink && plans.length > 0 ? new ProgressLine(progressSink, plans) : undefined;
+  let ran: ProgramRun;
+  try {
+    ran = await runExperiments(compiled.program, text, plans, runner, {
+      ...(signal === undefined ? {} : { signal }),
+      onProgress: (p) => {
+        progress?.update(p);
+        onProgress?.(p);
+      },
+    });
+  } catch (e) {
+    await progress?.finish(e instanceof PlanFailed ? e.label : undefined);
+    throw e;
+  }
+  await progress?.finish(undefined, ran);
+  const { experiments } = ran;
   let failedExpects: readonly ExpectResult[] = [];
   if (options.display !== false) {
     const { bundles, failed } = notebook.render(
@@ -329,6 +358,89 @@ function tslabSink(): DisplaySink {
       if (typeof content === 'string') html(content);
     };
   return (b) => process.stdout.write(`${String(b.data['text/plain'] ?? '')}\n`);
+}
+
+/**
+ * The progress line of one call's plans (the kernel's, session.ts): a bar shown when the
+ * plans start and replaced as they advance, then taken away and followed by the line
+ * that says how many finished, or where the run stopped.
+ */
+class ProgressLine {
+  private readonly displayId: string;
+  private readonly total: number;
+  private last: { done: number; label: string };
+  /** A send is on its way (see `send`): an update that comes before its turn is dropped. */
+  private sending = false;
+
+  constructor(
+    private readonly sink: ProgressSink,
+    plans: readonly { label: string }[],
+  ) {
+    this.displayId = `mmulab-tslab-progress-${++progressLines}`;
+    this.total = plans.length;
+    this.last = { done: 0, label: plans[0]!.label };
+    this.show(progressBundle({ ...this.last, total: this.total, fraction: 0 }), false);
+  }
+
+  update(p: RunProgress): void {
+    this.last = { done: Math.floor(p.done), label: p.label };
+    // A run in this thread reports while it computes, without a turn of the event loop
+    // in between; tslab's socket takes one pending send at a time (see `send`), and the
+    // next report carries the newer state anyway.
+    if (this.sending) return;
+    this.show(
+      progressBundle({ ...this.last, total: this.total, fraction: p.done / this.total }),
+      true,
+    );
+  }
+
+  /** The run ended: `ran` when it returned, else it failed during plan `failed`. */
+  async finish(failed: string | undefined, ran?: ProgramRun): Promise<void> {
+    const interrupted = ran === undefined || ran.interrupted;
+    const done = ran === undefined ? this.last.done : ran.finished;
+    // One send per turn of the event loop, as `send` does, also before the next output.
+    await nextTurn();
+    this.sink({ data: {}, metadata: {} }, this.displayId, true);
+    await nextTurn();
+    this.sink(
+      progressBundle({
+        label: interrupted ? (failed ?? this.last.label) : '',
+        done,
+        total: this.total,
+        fraction: done / this.total,
+        status: interrupted ? 'interrupted' : 'finished',
+      }),
+      `${this.displayId}-end`,
+      false,
+    );
+    await nextTurn();
+  }
+
+  private show(bundle: MimeBundle, update: boolean): void {
+    this.sink(bundle, this.displayId, update);
+    this.sending = true;
+    setImmediate(() => (this.sending = false));
+  }
+}
+let progressLines = 0;
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Where a call's progress line goes (MmuOptions.progress), or undefined for none. */
+function progressSinkOf(options: MmuOptions): ProgressSink | undefined {
+  if (options.display === false || options.progress === false) return undefined;
+  if (options.progress !== undefined) return options.progress;
+  return options.sink === undefined ? tslabProgressSink() : undefined;
+}
+
+/** tslab's display with display ids, in a running tslab cell; else undefined. */
+function tslabProgressSink(): ProgressSink | undefined {
+  const write = findWriteDisplayData();
+  if (!write) return undefined;
+  return (b, displayId, update) =>
+    write({ data: b.data, metadata: b.metadata, transient: { display_id: displayId } }, update);
 }
 
 /** tslab as this module resolves it, then as the kernel's main script does. */

@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MimeBundle } from '../../kernel/display/mime.ts';
 import { aq, mmu, show } from '../../kernel/tslab.ts';
+import type { ProgressSink } from '../../kernel/tslab.ts';
+import { InThreadRunner } from '../../kernel/experiment/in-thread.ts';
 import { HAVE_CHROMIUM, renderedDom } from '../helpers/chromium.ts';
 
 /**
@@ -134,8 +136,17 @@ describe.skipIf(MISSING.length > 0)(
       if (tmp) rmSync(tmp, { recursive: true, force: true });
     });
 
+    // The progress line: its bar, emptied when the run ended (the notebook keeps a
+    // display's last state), and the final line.
+    const isProgress = (o: Output): boolean =>
+      Object.keys(o.data ?? {}).length === 0 ||
+      (o.metadata?.mmulab as { progress?: unknown } | undefined)?.progress !== undefined;
     const displays = (cell: number): Output[] =>
-      cells[cell].filter((o) => o.output_type === 'display_data');
+      cells[cell].filter((o) => o.output_type === 'display_data' && !isProgress(o));
+    const progressLines = (cell: number): string[] =>
+      cells[cell]
+        .filter((o) => o.output_type === 'display_data' && isProgress(o))
+        .map((o) => joined(o.data?.['text/plain']));
     const stdout = (cell: number): string =>
       cells[cell]
         .filter((o) => o.output_type === 'stream' && o.name === 'stdout')
@@ -168,6 +179,13 @@ describe.skipIf(MISSING.length > 0)(
       expect(displays(1)[2].data?.['application/vnd.plotly.v1+json']).toMatchObject({
         layout: { title: { text: 'remaining over time' }, height: 420 },
       });
+    });
+
+    it("shows the progress of a call's plans, and in the end how many finished", () => {
+      // The bar was replaced by an empty output when the run ended (nbconvert keeps the
+      // last state of a display id), then the final line was shown.
+      expect(progressLines(1)).toEqual(['', 'finished: 1/1 plan']);
+      expect(progressLines(3)).toEqual([]);
     });
 
     it('puts the provenance of the run in the output metadata', () => {
@@ -252,6 +270,72 @@ describe('mmu and show (with a sink instead of tslab)', () => {
     await expect(mmu('vm bad { vcpus 2, slot ram0 at 0 size 300ms }', { sink })).rejects.toThrow(
       /^<input>:1:\d+: error: .*\nvm bad \{.*\n\s*\^+/,
     );
+  });
+
+  describe('the progress line', () => {
+    const SWEEP = [
+      'vm progress_vm { vcpus 1, slot ram0 at 0 size 16MiB backing thp, workload uniform { rate 5k/s per vcpu } }',
+      'tracking progress_log { dirty_log manual }',
+      'migration progress_link { bandwidth 1Gbit/s, downtime 300ms }',
+      'sweep progress_vm with progress_log, progress_link seeds 1..3 warmup 100ms max_time 1s',
+    ].join('\n');
+    type Shown = { text: string; id: string; update: boolean };
+    const progressOf = (): { shown: Shown[]; progress: ProgressSink } => {
+      const shown: Shown[] = [];
+      return {
+        shown,
+        progress: (b, id, update) =>
+          void shown.push({ text: String(b.data['text/plain'] ?? ''), id, update }),
+      };
+    };
+
+    it('shows a bar when the plans start, replaces it, and ends on how many finished', async () => {
+      const { shown, progress } = progressOf();
+      await mmu(SWEEP, { sink, progress, runner: new InThreadRunner() });
+      const id = shown[0]!.id;
+      expect(shown[0]).toEqual({
+        text: expect.stringMatching(/ 0% {2}0\/3 plans {2}progress_vm\//),
+        id,
+        update: false,
+      });
+      // Every update replaces the first line in place; the last takes it away.
+      const updates = shown.slice(1, -1);
+      expect(updates.every((s) => s.id === id && s.update)).toBe(true);
+      expect(updates.at(-1)!.text).toBe('');
+      expect(shown.at(-1)).toMatchObject({ text: 'finished: 3/3 plans', update: false });
+      expect(shown.at(-1)!.id).not.toBe(id);
+    });
+
+    it('says where a run stopped when it is interrupted', async () => {
+      const { shown, progress } = progressOf();
+      const stop = new AbortController();
+      let reports = 0;
+      await mmu(SWEEP, {
+        sink,
+        progress,
+        runner: new InThreadRunner(),
+        signal: stop.signal,
+        onProgress: () => {
+          if (++reports === 1) stop.abort();
+        },
+      });
+      expect(shown.at(-1)!.text).toMatch(
+        /^interrupted: [0-2]\/3 plans finished, stopped during progress_vm\//,
+      );
+    });
+
+    it('is not shown with a sink of our own, with display: false, or with progress: false', async () => {
+      const { shown, progress } = progressOf();
+      sent.length = 0;
+      await mmu(SWEEP, { sink, runner: new InThreadRunner() });
+      await mmu(SWEEP, { sink, display: false, progress, runner: new InThreadRunner() });
+      await mmu(SWEEP, { sink, progress: false, runner: new InThreadRunner() });
+      expect(shown).toEqual([]);
+      // Nor does it go to the sink with the tables.
+      const progressIn = (b: MimeBundle): boolean =>
+        (b.metadata.mmulab as { progress?: unknown } | undefined)?.progress !== undefined;
+      expect(sent.filter(progressIn)).toEqual([]);
+    });
   });
 
   it('shows tables and figures and rejects anything else', async () => {
