@@ -28,16 +28,8 @@ export function peakRssMiB(): number {
  * and its CPU time still says what it costs; undefined where /proc is not there.
  */
 export function childrenCpuS(): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync('/proc/self/stat', 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // cutime and cstime are fields 16 and 17 of proc(5); fields[0] is field 3.
-  return (Number(fields[13]) + Number(fields[14])) / 100;
+  // cutime and cstime are fields 16 and 17 of proc(5).
+  return statTicksS('/proc/self/stat', 16, 17);
 }
 
 /**
@@ -47,15 +39,25 @@ export function childrenCpuS(): number | undefined {
  * where /proc is not there.
  */
 export function threadCpuS(): number | undefined {
+  // utime and stime are fields 14 and 15 of proc(5).
+  return statTicksS('/proc/thread-self/stat', 14, 15);
+}
+
+/**
+ * Fields `a` and `b` (1-based, as proc(5) numbers them) of a /proc stat file, summed and
+ * read as clock ticks of 1/100 s; undefined where the file is not there.
+ */
+function statTicksS(path: string, a: number, b: number): number | undefined {
   let stat: string;
   try {
-    stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    stat = readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
+  // The fields after the command name (field 2), which is in parentheses and may hold
+  // spaces: fields[0] is field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of proc(5); fields[0] is field 3.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return (Number(fields[a - 3]) + Number(fields[b - 3])) / 100;
 }
 
 export function rssMiB(): number {
