@@ -284,6 +284,22 @@ function copyChangedLines(
 }
 
 /**
+ * A CLEAR of every page of the pair at `page`, the all-set suffix's start, whose words
+ * stay 0 (as they now read): the ioctl takes the pair's bitmap line, which this CLEAR
+ * alone changed (2) unless a writer came too (1); a line whose first pair goes this way
+ * holds zeros nobody wrote (bitmapLineZero).
+ */
+function suffixPairCleared(slot: Memslot, page: number): void {
+  const line = page >>> 9;
+  slot.bitmapLineOwner[line] = BITMAP_LINE_IOCTL;
+  if (slot.bitmapLineChanged[line] !== 1) slot.bitmapLineChanged[line] = 2;
+  if ((page & (BITMAP_LINE_PAGES - 1)) === 0) {
+    slot.bitmapLineZero[line] = 1;
+    slot.bitmapHasZeroLines = true;
+  }
+}
+
+/**
  * KVM_CLEAR_DIRTY_LOG: clear the bits of `bitmap` (relative to `firstPage`) in the
  * slot's dirty bitmap and re-arm tracking for the pages whose bits were set.
  * `firstPage` must be a multiple of 64, and `numPages` too unless the range runs to
@@ -366,13 +382,7 @@ export function clearDirtyLog(
       let j = i;
       let at = page;
       for (; j < nWords64 && at + 64 <= npages && (user[2 * j] & user[2 * j + 1]) === -1; j++) {
-        const line = at >>> 9;
-        owners[line] = BITMAP_LINE_IOCTL;
-        if (changedLines[line] !== 1) changedLines[line] = 2;
-        if ((at & (BITMAP_LINE_PAGES - 1)) === 0) {
-          slot.bitmapLineZero[line] = 1;
-          slot.bitmapHasZeroLines = true;
-        }
+        suffixPairCleared(slot, at);
         at += 64;
       }
       if (j > i) {
@@ -389,15 +399,7 @@ export function clearDirtyLog(
       const kHi = allPagesWord(npages, page + 32);
       if (page === slot.dirtyBitmapOnesFrom && (kLo & ~uLo) === 0 && (kHi & ~uHi) === 0) {
         slot.dirtyBitmapOnesFrom = Math.min(npages, page + 64);
-        const line = page >>> 9;
-        owners[line] = BITMAP_LINE_IOCTL;
-        // Changed by this CLEAR alone (2) unless a writer came too (1); a line whose
-        // first pair goes this way holds zeros nobody wrote (bitmapLineZero).
-        if (changedLines[line] !== 1) changedLines[line] = 2;
-        if ((page & (BITMAP_LINE_PAGES - 1)) === 0) {
-          slot.bitmapLineZero[line] = 1;
-          slot.bitmapHasZeroLines = true;
-        }
+        suffixPairCleared(slot, page);
         if (unmapped) cost.underWriteLock(maskNs);
         else flush = enableLogDirtyPtMasked(vm, slot, page, kLo | 0, kHi | 0, cost) || flush;
         continue;

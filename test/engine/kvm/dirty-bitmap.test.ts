@@ -29,6 +29,19 @@ function loggedVm(manual: boolean): Vm {
   return vm;
 }
 
+/** A VM with one logged slot of `npages`, manual protect and INITIALLY_SET. */
+function initiallySetVm(npages: number): Vm {
+  return makeVm({
+    caps: [
+      [
+        Cap.ManualDirtyLogProtect2,
+        KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
+      ],
+    ],
+    slots: [region({ baseGfn: 0, npages, flags: KVM_MEM_LOG_DIRTY_PAGES })],
+  });
+}
+
 describe('getDirtyLog into a user buffer', () => {
   for (const manual of [true, false]) {
     const mode = manual ? 'manual protect' : 'clear on GET';
@@ -197,15 +210,7 @@ describe('getDirtyLogChanged (GET copying the lines changed since its last call)
   });
 
   it('leaves the all-set suffix to the caller when asked, and says where it begins', () => {
-    const vm = makeVm({
-      caps: [
-        [
-          Cap.ManualDirtyLogProtect2,
-          KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
-        ],
-      ],
-      slots: [region({ baseGfn: 0, npages: NPAGES, flags: KVM_MEM_LOG_DIRTY_PAGES })],
-    });
+    const vm = initiallySetVm(NPAGES);
     // The first pass CLEARs pages [0, 128): the suffix begins at word 4.
     vm.clearDirtyLog(0, 0, 128, new Uint8Array(16).fill(0xff));
     const whole = new Uint32Array(vm.getDirtyLog(0).buffer);
@@ -227,15 +232,7 @@ describe('getDirtyLogChanged (GET copying the lines changed since its last call)
   it("writes no zeros into the caller's lines marked as zeros, and unmarks the lines it writes", () => {
     // 1024 pages: two lines. The first pass CLEARs line 0 whole (zeros nobody wrote);
     // line 1 stays in the all-set suffix.
-    const vm = makeVm({
-      caps: [
-        [
-          Cap.ManualDirtyLogProtect2,
-          KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
-        ],
-      ],
-      slots: [region({ baseGfn: 0, npages: 1024, flags: KVM_MEM_LOG_DIRTY_PAGES })],
-    });
+    const vm = initiallySetVm(1024);
     vm.clearDirtyLog(0, 0, 512, new Uint8Array(64).fill(0xff));
     const into = new Uint32Array(32).fill(7);
     const lines = new Uint32Array(2);
@@ -258,15 +255,7 @@ describe('getDirtyLogChanged (GET copying the lines changed since its last call)
     // 1536 pages: three lines. The first pass CLEARs line 0, a whole GET copies line 1
     // and 2's ones; then the pass CLEARs lines 1 and 2, which the caller zeroes too (as
     // QEMU zeroes dirty_bmap after a CLEAR) but marks only line 1 as zeros.
-    const vm = makeVm({
-      caps: [
-        [
-          Cap.ManualDirtyLogProtect2,
-          KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET,
-        ],
-      ],
-      slots: [region({ baseGfn: 0, npages: 1536, flags: KVM_MEM_LOG_DIRTY_PAGES })],
-    });
+    const vm = initiallySetVm(1536);
     const ones = new Uint8Array(64).fill(0xff);
     vm.clearDirtyLog(0, 0, 512, ones);
     const into = new Uint32Array(48);
