@@ -16,15 +16,11 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { bundleLikeCli } from '../scripts/build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Benchmarks that time other processes (the kernel, the labs, a pool's workers). */
 const THROUGH_TSX = new Set(['kernel.bench.ts', 'notebooks.bench.ts', 'sweep.bench.ts']);
-// ESM bundles of CommonJS dependencies (chevrotain's) call require() for Node built-ins.
-const esmBanner =
-  "import { createRequire as __mmulabRequire } from 'node:module'; const require = __mmulabRequire(import.meta.url);";
-
 const only = process.argv.slice(2);
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
@@ -50,16 +46,6 @@ process.exitCode = failed ? 1 : 0;
 /** Bundle one benchmark as scripts/build.mjs bundles the command line; returns its path. */
 async function bundle(file: string): Promise<string> {
   const outfile = join(outDir, file.replace(/\.ts$/, '.mjs'));
-  await esbuild.build({
-    entryPoints: [join(here, file)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    external: ['zeromq', 'plotly.js-dist', 'tslab', 'piscina', 'esbuild', 'playwright-core'],
-    banner: { js: esmBanner },
-    logLevel: 'error',
-  });
+  await bundleLikeCli(join(here, file), outfile);
   return outfile;
 }

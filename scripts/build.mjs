@@ -98,6 +98,25 @@ export async function build() {
   return written;
 }
 
+/**
+ * Bundle one more entry the way the command line is bundled (ESM for Node 20, the same
+ * externals and banner) into `outfile`: `npm run bench` times the engine so.
+ */
+export async function bundleLikeCli(entry, outfile) {
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external,
+    banner: { js: esmBanner },
+    logLevel: 'error',
+    legalComments: 'none',
+  });
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const files = await build();
   // Only here, not in build(): bin/mmulab-kernel.js rebuilds at start and needs no types.
