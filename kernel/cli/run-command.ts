@@ -87,7 +87,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<ExitCode> {
   const explored = shard && shard.index !== 1 ? undefined : showExplorations(program, cache);
   let printed: Printed;
   try {
-    printed = printResults(experiments, program, io, args.seed, explored);
+    printed = printResults(experiments, program, io, args.seed, explored, loaded.shownPath);
   } catch (e) {
     if (!(e instanceof ColumnError)) throw e;
     io.stderr.write(`${loaded.shownPath}: ${e.message}\nFix that output line and run again.\n`);
@@ -232,8 +232,14 @@ function printResults(
   io: CliIo,
   seed: number | undefined,
   explored: ExplorationsShown | undefined,
+  shownPath: string,
 ): Printed {
   const failed: string[] = [];
+  const planCommand = [
+    `mmulab plan ${shownPath}`,
+    ...(seed === undefined ? [] : [`--seed ${seed}`]),
+    ...(program.variant ? [`--variant ${program.variant.n}`] : []),
+  ].join(' ');
   const width = terminalWidth(io.stdout.isTTY ? io.stdout.columns : undefined);
   // The values this variant's `vary` bounds took: the student's own problem, first.
   const out: string[] = program.variant ? [...variantLines(program.variant), ''] : [];
@@ -267,13 +273,7 @@ function printResults(
       );
     }
     if (tables === 0) for (const r of e.runs) out.push(statusLine(r.label, r.result.summary));
-    for (const r of e.runs) {
-      const p = r.result.provenance;
-      out.push(
-        `# ${r.label}: plan_hash ${p.plan_hash}, seed ${p.seed}, mmulab ${p.mmulab_version}`,
-      );
-    }
-    out.push('');
+    out.push(...provenanceLines(e.runs, planCommand), '');
   }
   if (explored) {
     // The table; the swimlane charts of the counterexamples are the report's (--html).
@@ -290,6 +290,28 @@ function printResults(
     );
   }
   return { text: out.join('\n'), failed };
+}
+
+/** An experiment with more plans than this names their hashes in one line, not one each. */
+const PROVENANCE_LINES_MAX = 4;
+
+/**
+ * Each plan's hash, seed and mmulab version under the experiment's output; a sweep's
+ * hundreds of them would push its tables off the terminal, so past
+ * PROVENANCE_LINES_MAX one line says where each plan's hash is (`mmulab plan`, which
+ * prints them without running anything, and every export).
+ */
+function provenanceLines(runs: ExperimentRun['runs'], planCommand: string): string[] {
+  if (runs.length <= PROVENANCE_LINES_MAX) {
+    return runs.map((r) => {
+      const p = r.result.provenance;
+      return `# ${r.label}: plan_hash ${p.plan_hash}, seed ${p.seed}, mmulab ${p.mmulab_version}`;
+    });
+  }
+  const versions = [...new Set(runs.map((r) => r.result.provenance.mmulab_version))].join(', ');
+  return [
+    `# ${runs.length} plans, mmulab ${versions}: \`${planCommand}\` lists each plan's label and plan_hash (so do --csv, --arrow and --html)`,
+  ];
 }
 
 /** "web/ring/qemu/seed=1: completed in 3,020.821 ms, downtime 270.387 ms, 28 iterations, 0 stale pages". */

@@ -200,6 +200,27 @@ describe.concurrent('mmulab (spawned)', () => {
     expect(header?.trim().split(/\s+/)).toEqual(['label', 'downtime_ms', 'status']);
   });
 
+  it('run: a sweep of more than four plans names where their hashes are in one line, not one line each', async () => {
+    writeFileSync(
+      join(TMP, 'five.mmu'),
+      TINY.replace('bandwidth 1Gbit/s', 'bandwidth [1Gbit/s, 2Gbit/s, 3Gbit/s, 4Gbit/s, 5Gbit/s]'),
+    );
+    const [r, listed] = await Promise.all([
+      mmulab('run', 'five.mmu', '--seed', '11'),
+      mmulab('plan', 'five.mmu', '--seed', '11'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const provenance = r.stdout.split('\n').filter((l) => l.startsWith('# '));
+    expect(provenance).toEqual([
+      expect.stringMatching(
+        /^# 5 plans, mmulab \S+: `mmulab plan five\.mmu --seed 11` lists each plan's label and plan_hash/,
+      ),
+    ]);
+    // The command it names lists the five plans, with the hashes the exports record.
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout.trim().split('\n')).toHaveLength(5);
+  });
+
   it('run: an output reads the runs it follows; an expect whose where selects one of them checks that one', async () => {
     const text = TINY.replace(
       'table summary\nplot remaining over time\n',
