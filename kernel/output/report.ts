@@ -91,7 +91,7 @@ export function renderReport(input: ReportInput): string {
     parts.push(
       `<section class="experiment">`,
       `<h2><code>${escapeHtml(e.statement)}</code></h2>`,
-      `<p class="meta">line ${e.line} · ${e.runs.length} plan(s): ${e.runs.map((r) => escapeHtml(r.label)).join(', ')}</p>`,
+      `<p class="meta">line ${e.line} · ${planList(e.runs.map((r) => r.label))}</p>`,
     );
     for (const shown of items) {
       if (shown.kind === 'table')
@@ -152,6 +152,21 @@ export function renderReport(input: ReportInput): string {
     '</html>',
     '',
   ].join('\n');
+}
+
+/** An experiment with more plans than this names none of them in its heading. */
+const HEADING_LABELS_MAX = 4;
+
+/**
+ * The plans under an experiment's heading: their labels when there are a few; a sweep's
+ * dozens would bury its tables, so past HEADING_LABELS_MAX only their number (every
+ * label is in the Provenance table at the end).
+ */
+function planList(labels: readonly string[]): string {
+  if (labels.length > HEADING_LABELS_MAX)
+    return `${labels.length} plans (each listed under Provenance)`;
+  const names = labels.map(escapeHtml).join(', ');
+  return labels.length === 1 ? `1 plan: ${names}` : `${labels.length} plans: ${names}`;
 }
 
 /** Provenance of every run, and each distinct cost table once. */

@@ -200,13 +200,13 @@ describe.concurrent('mmulab (spawned)', () => {
     expect(header?.trim().split(/\s+/)).toEqual(['label', 'downtime_ms', 'status']);
   });
 
-  it('run: a sweep of more than four plans names where their hashes are in one line, not one line each', async () => {
+  it('run: a sweep of more than four plans names where their labels and hashes are, not each of them', async () => {
     writeFileSync(
       join(TMP, 'five.mmu'),
       TINY.replace('bandwidth 1Gbit/s', 'bandwidth [1Gbit/s, 2Gbit/s, 3Gbit/s, 4Gbit/s, 5Gbit/s]'),
     );
     const [r, listed] = await Promise.all([
-      mmulab('run', 'five.mmu', '--seed', '11'),
+      mmulab('run', 'five.mmu', '--seed', '11', '--html', 'five.html'),
       mmulab('plan', 'five.mmu', '--seed', '11'),
     ]);
     expect(r.code, r.stderr).toBe(0);
@@ -219,6 +219,14 @@ describe.concurrent('mmulab (spawned)', () => {
     // The command it names lists the five plans, with the hashes the exports record.
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout.trim().split('\n')).toHaveLength(5);
+    // The report's heading counts them; its Provenance table lists them.
+    const html = readFileSync(join(TMP, 'five.html'), 'utf8');
+    expect(html).toMatch(/line 8 · 5 plans \(each listed under Provenance\)/);
+    for (const line of listed.stdout.trim().split('\n')) {
+      const [, hash, label] = line.split('\t');
+      expect(html).toContain(`<td>${label}</td><td>`);
+      expect(html).toContain(`<code>${hash}</code>`);
+    }
   });
 
   it('run: an output reads the runs it follows; an expect whose where selects one of them checks that one', async () => {
