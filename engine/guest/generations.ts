@@ -216,6 +216,14 @@ export class PageGenerations {
     return zeros;
   }
 
+  /**
+   * The run is over: the generations' chunks go back to the thread's pool
+   * (PagedU32.release). Nothing may read or write the generations after.
+   */
+  release(): void {
+    this.base.release();
+  }
+
   /** Every generation, settled: for whole-slot comparisons (do not keep the reference). */
   settled(): PagedU32 {
     this.settle(0, this.length);

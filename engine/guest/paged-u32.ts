@@ -1,3 +1,6 @@
+import { SimInvariantError } from '../kvm/errors.ts';
+import { threadChunkPool } from './chunk-pool.ts';
+import type { U32ChunkPool } from './chunk-pool.ts';
 import { checkRange } from './range.ts';
 
 /**
@@ -8,6 +11,9 @@ import { checkRange } from './range.ts';
  *
  * A chunk is either uniform (no data; every entry equals `fills[c]`) or materialized (a
  * Uint32Array of its own). Values are stored with Uint32Array semantics (v >>> 0).
+ * Chunks come from a U32ChunkPool (chunk-pool.ts; the thread's unless given another)
+ * and go back to it when they become uniform or the array is released, so a thread
+ * that runs plan after plan reuses one plan's chunks for the next.
  */
 
 /** Default log2 of entries per chunk: 2^18 pages of 4 KiB = 1 GiB of guest memory. */
@@ -29,8 +35,14 @@ export class PagedU32 {
   private readonly data: (Uint32Array | null)[];
   private readonly fills: Uint32Array;
   private allocated = 0;
+  private released = false;
 
-  constructor(n: number, chunkShift: number = PAGED_U32_DEFAULT_CHUNK_SHIFT) {
+  /** `pool`: where chunks come from and go back to (the thread's unless given another). */
+  constructor(
+    n: number,
+    chunkShift: number = PAGED_U32_DEFAULT_CHUNK_SHIFT,
+    private readonly pool: U32ChunkPool = threadChunkPool,
+  ) {
     if (!Number.isInteger(n) || n < 0 || n > PAGED_U32_MAX_LENGTH) {
       throw new RangeError(`paged-u32 length must be an integer in [0, 2^32], got ${n}`);
     }
@@ -62,7 +74,8 @@ export class PagedU32 {
   /**
    * The entries of chunk c (entry i at `i & (2^chunkShift - 1)`) if it holds its own,
    * else null (uniform). For a fused loop over a run of one chunk: reading and writing
-   * it is reading and writing those entries.
+   * it is reading and writing those entries, until the next call that changes this
+   * array (a chunk that becomes uniform goes back to the pool, and on to another owner).
    */
   materializedChunk(c: number): Uint32Array | null {
     return this.data[c] ?? null;
@@ -177,7 +190,8 @@ export class PagedU32 {
         if (this.data[c] === null && this.fills[c] === v) continue;
         this.materialize(c).fill(v, a, b);
       } else if (a === 0 && b === len && this.data[c] === null) {
-        this.data[c] = sd.slice();
+        this.checkLive();
+        this.data[c] = this.pool.takeCopy(sd);
         this.allocated += sd.byteLength;
         for (let i = a; i < b; i++) if (sd[i] === v0) n++;
       } else if (b - a <= SHORT_COPY) {
@@ -299,26 +313,44 @@ export class PagedU32 {
     return Math.min(this.chunkSize, this.length - c * this.chunkSize);
   }
 
-  /** Chunk c's data, allocating it filled with the chunk's uniform value if needed. */
+  /**
+   * The run that owned this array is over: every chunk goes back to the pool, for the
+   * next run on this thread. Nothing may use the array after (it would read zeros; a
+   * write throws), so a caller releases only what no result refers to.
+   */
+  release(): void {
+    for (let c = 0; c < this.data.length; c++) this.makeUniform(c, 0);
+    this.released = true;
+  }
+
+  /** Chunk c's data, taken from the pool filled with the chunk's uniform value if needed. */
   private materialize(c: number): Uint32Array {
     let d = this.data[c];
     if (d === null) {
-      d = new Uint32Array(this.chunkLen(c));
-      if (this.fills[c] !== 0) d.fill(this.fills[c]);
+      this.checkLive();
+      d = this.pool.take(this.chunkLen(c), this.fills[c]);
       this.data[c] = d;
       this.allocated += d.byteLength;
     }
     return d;
   }
 
-  /** Make chunk c uniform with value v (already >>> 0), dropping its data. */
+  /** Make chunk c uniform with value v (already >>> 0), its data back to the pool. */
   private makeUniform(c: number, v: number): void {
     const d = this.data[c];
     if (d !== null) {
       this.allocated -= d.byteLength;
       this.data[c] = null;
+      this.pool.give(d);
     }
     this.fills[c] = v;
+  }
+
+  /** Throws if the array was released: a chunk taken now would never go back. */
+  private checkLive(): void {
+    if (this.released) {
+      throw new SimInvariantError(`paged-u32 of length ${this.length} written after its release`);
+    }
   }
 
   /** Drop chunk c's data if all its entries are equal (stops at the first difference). */

@@ -75,6 +75,18 @@ export function simulate(plan: RunPlan, options: RunOptions = {}): SimulationOut
 }
 
 /**
+ * The run is over and its results are taken: the per-page generations of source and
+ * destination hand their chunks to this thread's pool (chunk-pool.ts), where the next
+ * run on this thread takes them instead of allocating. Nothing of `out` that reaches
+ * guest memory or the destination may be used after.
+ */
+export function releaseRunMemory(out: SimulationOutput): void {
+  const { memory, dest } = out.migration.ctx;
+  for (const slot of memory.slots) slot.gen.release();
+  dest.release();
+}
+
+/**
  * Run a built world: warm-up, migration, verification. Apart from simulate(), for
  * tests that change the world before it runs (a reference vCPU thread).
  */

@@ -111,6 +111,14 @@ export class Destination {
     return out.sort((a, b) => a.gfn - b.gfn).slice(0, limit);
   }
 
+  /**
+   * The run is over: the received generations' chunks go back to the thread's pool
+   * (PagedU32.release). Nothing may use the destination after.
+   */
+  release(): void {
+    for (const g of this.gen) g.release();
+  }
+
   get bytes(): number {
     let n = 0;
     for (let k = 0; k < this.gen.length; k++)

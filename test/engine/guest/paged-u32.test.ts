@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { U32ChunkPool } from '../../../engine/guest/chunk-pool.ts';
 import { PAGED_U32_DEFAULT_CHUNK_SHIFT, PagedU32 } from '../../../engine/guest/paged-u32.ts';
 import { Rng } from '../../../engine/sim/rng.ts';
 
@@ -11,6 +12,10 @@ const RANDOM_SEEDS = [1, 2, 3];
 const RANDOM_OPS = 4000;
 /** Few distinct values, so uniform chunks, collapses and equal entries are common. */
 const VALUES = [0, 1, 2, 0xffffffff];
+/** The pool the two random arrays share keeps this many chunks at most. */
+const RANDOM_POOL_CHUNKS = 3;
+/** Chance per operation that an array is released and replaced by a new one. */
+const RANDOM_RELEASE_CHANCE = 0.005;
 const BIG_LENGTH = 2 ** 28;
 const CHUNK = 2 ** PAGED_U32_DEFAULT_CHUNK_SHIFT;
 const CHUNK_BYTES = CHUNK * 4;
@@ -130,7 +135,7 @@ describe('PagedU32', () => {
 
   it('copyRangeFrom counts the copied entries equal to a value, whichever way it copies', () => {
     // Chunks of 256: pieces of up to 64 are copied entry by entry, longer ones with
-    // set(), a whole chunk into an unwritten one with slice(), a uniform one by fill.
+    // set(), a whole chunk into an unwritten one as a copy, a uniform one by fill.
     const shift = 8;
     const n = 6 * 256 + 50;
     const rng = new Rng(5);
@@ -175,12 +180,15 @@ describe('PagedU32', () => {
     expect(() => a.fillRange(0, 101, 0)).toThrow(RangeError);
   });
 
-  it('matches plain Uint32Arrays over thousands of random operations', () => {
+  it('matches plain Uint32Arrays over thousands of random operations, chunks passed between them', () => {
     const n = RANDOM_LENGTH;
     const chunk = 2 ** RANDOM_CHUNK_SHIFT;
     for (const seed of RANDOM_SEEDS) {
       const rng = new Rng(seed);
-      const arrays = [new PagedU32(n, RANDOM_CHUNK_SHIFT), new PagedU32(n, RANDOM_CHUNK_SHIFT)];
+      // One pool of a few chunks for both arrays: a chunk one drops, the other takes.
+      const pool = new U32ChunkPool(RANDOM_POOL_CHUNKS * chunk * 4);
+      const fresh = (): PagedU32 => new PagedU32(n, RANDOM_CHUNK_SHIFT, pool);
+      const arrays = [fresh(), fresh()];
       const refs = [new Uint32Array(n), new Uint32Array(n)];
       const value = (): number => VALUES[rng.int(VALUES.length)];
       // Ranges of every scale: inside a chunk, across a few chunks, nearly everything.
@@ -194,7 +202,12 @@ describe('PagedU32', () => {
         const a = arrays[which];
         const ref = refs[which];
         const kind = rng.int(8);
-        if (kind === 0) {
+        if (rng.chance(RANDOM_RELEASE_CHANCE)) {
+          // The run that owned the array ended: its chunks go back, a new one starts.
+          a.release();
+          arrays[which] = fresh();
+          ref.fill(0);
+        } else if (kind === 0) {
           const i = rng.int(n);
           const v = value();
           a.set(i, v);
