@@ -141,19 +141,33 @@ export class JupyterClient {
   private readonly inboxes = { shell: new Inbox(), control: new Inbox(), iopub: new Inbox() };
   private readonly sockets: { shell: Dealer; control: Dealer; iopub: Subscriber };
 
-  private constructor(private readonly info: ConnectionInfo) {
-    const url = (port: number) => `${info.transport}://${info.ip}:${port}`;
+  private constructor(
+    private readonly info: ConnectionInfo,
+    iopub: boolean,
+  ) {
     this.sockets = { shell: new Dealer(), control: new Dealer(), iopub: new Subscriber() };
-    this.sockets.shell.connect(url(info.shell_port));
-    this.sockets.control.connect(url(info.control_port));
-    this.sockets.iopub.connect(url(info.iopub_port));
-    this.sockets.iopub.subscribe();
+    this.sockets.shell.connect(this.url(info.shell_port));
+    this.sockets.control.connect(this.url(info.control_port));
+    if (iopub) this.joinIopub();
     for (const channel of ['shell', 'control', 'iopub'] as const) void this.receive(channel);
   }
 
-  /** Connect to the kernel of `info`; requests queue in ZeroMQ until it has bound. */
-  static connect(info: ConnectionInfo): JupyterClient {
-    return new JupyterClient(info);
+  /**
+   * Connect to the kernel of `info`; requests queue in ZeroMQ until it has bound.
+   * With `iopub: false` the client subscribes to IOPub only when `joinIopub` is called.
+   */
+  static connect(info: ConnectionInfo, options: { iopub?: boolean } = {}): JupyterClient {
+    return new JupyterClient(info, options.iopub ?? true);
+  }
+
+  /** Connect and subscribe the IOPub socket (done by `connect` unless told otherwise). */
+  joinIopub(): void {
+    this.sockets.iopub.connect(this.url(this.info.iopub_port));
+    this.sockets.iopub.subscribe();
+  }
+
+  private url(port: number): string {
+    return `${this.info.transport}://${this.info.ip}:${port}`;
   }
 
   /** Send a signed request; returns its msg_id. */
@@ -330,13 +344,13 @@ export interface RunningKernel {
 
 /**
  * Start the kernel `argv` (a kernelspec's, with `{connection_file}`) with a new
- * connection file in `dir`, and connect a client. Does not wait for it to be ready:
- * call `client.waitForReady()`.
+ * connection file in `dir`, and connect a client (its IOPub too, unless `iopub` is
+ * false). Does not wait for it to be ready: call `client.waitForReady()`.
  */
 export async function startKernel(
   argv: readonly string[],
   dir: string,
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; iopub?: boolean } = {},
 ): Promise<RunningKernel> {
   const { file, info } = await writeConnectionFile(dir);
   const [command, ...args] = argv.map((a) => a.replaceAll('{connection_file}', file));
@@ -348,7 +362,7 @@ export async function startKernel(
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const client = JupyterClient.connect(info);
+  const client = JupyterClient.connect(info, { iopub: options.iopub ?? true });
   return {
     process: child,
     client,

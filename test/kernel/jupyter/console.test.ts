@@ -35,8 +35,10 @@ function consoleSession(jupyterPath: string, cwd: string, lines: readonly string
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.resume();
     child.once('error', reject);
-    // A console that never ends (seen once in a full CI run: its kernel did not come
-    // up) is stopped, so the test fails on what it printed, or its retry gets the time.
+    // A console that never ends is stopped, so the test fails on what it printed, or its
+    // retry gets the time. (Its first cell once waited forever for an `idle` the kernel
+    // had published before the console's IOPub subscription arrived; the kernel now holds
+    // shell requests until a client has subscribed: transport.ts, IOPUB_JOIN_BOUND_MS.)
     const timer = setTimeout(() => child.kill('SIGKILL'), SESSION_BOUND_MS);
     child.once('exit', () => {
       clearTimeout(timer);
@@ -59,8 +61,7 @@ describe.skipIf(!available && !pythonTestsMustRun())('jupyter console', { retry:
       );
     dir = mkdtempSync(join(tmpdir(), 'mmulab-console-'));
     // Build the bundles now: a kernel that finds them older than a source (another test
-    // may have touched one) rebuilds them while jupyter console waits, and the console's
-    // first cell then never answered in full runs.
+    // may have touched one) would rebuild them, for seconds, while jupyter console waits.
     execFileSync(process.execPath, [join(import.meta.dirname, '../../../scripts/build.mjs')], {
       stdio: 'ignore',
     });
