@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import type { RunResult } from '../../engine/results.ts';
+import { byDecreasingCost } from './plan-cost.ts';
 import { planFailed, resultFromOutcome } from './plan-task.ts';
 import type { PlanTask, TaskReply } from './plan-task.ts';
 import type { PlanRunner, RunnerOptions, RunnerOutcome, RunnerPlan } from './runner.ts';
@@ -13,6 +14,11 @@ import type { PlanRunner, RunnerOptions, RunnerOutcome, RunnerPlan } from './run
  * a fresh pool of two threads each took 11-14 s of CPU, on one kept pool 5.9 s). An abort terminates the threads: the
  * plans they ran are dropped at once, the finished ones are kept, and the next run
  * starts a new pool.
+ *
+ * Plans start in decreasing order of their estimated cost (plan-cost.ts), so the plan
+ * that starts last, while the other threads run out of work, is a light one. Nothing
+ * else depends on that order: results are keyed by plan index and returned in plan
+ * order, progress cells are the plans' own, and each plan's tables are its own.
  */
 
 /** How often the main thread reads the workers' progress cells (wall ms). */
@@ -47,6 +53,10 @@ export class PoolRunner implements PlanRunner {
       maxThreads: Math.max(1, this.threads),
       // Threads stay until close(): what a later run saves is their start-up.
       idleTimeout: Infinity,
+      // Tasks start in the order run() queued them (by decreasing cost). By default
+      // piscina puts a task it cannot hand to a busy thread at the back of its queue,
+      // which reorders a queue of more plans than threads.
+      stricterFIFO: true,
     });
     return this.pool;
   }
@@ -75,7 +85,8 @@ export class PoolRunner implements PlanRunner {
     try {
       if (signal?.aborted) stop();
       await Promise.all(
-        plans.map(async ({ index, label, plan }, slot) => {
+        byDecreasingCost(plans).map(async (slot) => {
+          const { index, label, plan } = plans[slot];
           let reply: TaskReply;
           try {
             reply = await pool.run({ index, label, plan, progress, progressSlot: slot });
@@ -98,7 +109,10 @@ export class PoolRunner implements PlanRunner {
       if (poll) clearInterval(poll);
       signal?.removeEventListener('abort', stop);
     }
-    return { results, interrupted: stopped && results.size < plans.length };
+    return {
+      results: inPlanOrder(plans, results),
+      interrupted: stopped && results.size < plans.length,
+    };
   }
 
   /** The thread ids of the pool's workers (none before the first run or after close). */
@@ -111,4 +125,17 @@ export class PoolRunner implements PlanRunner {
     this.pool = undefined;
     await pool?.destroy();
   }
+}
+
+/** `results` (finished in any order) in the order of `plans`. */
+function inPlanOrder(
+  plans: readonly RunnerPlan[],
+  results: Map<number, RunResult>,
+): Map<number, RunResult> {
+  const ordered = new Map<number, RunResult>();
+  for (const { index } of plans) {
+    const r = results.get(index);
+    if (r) ordered.set(index, r);
+  }
+  return ordered;
 }
