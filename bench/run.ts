@@ -8,26 +8,30 @@
  * pool's workers. Through the tsx loader, which transpiles module by module, the same
  * engine runs ~20 % slower (the 1 TiB migration: 12.2–15.1 s against 9.7–12.5 s), so
  * a figure taken that way would describe no one's run. The benchmarks that start the
- * kernel, the labs or a worker pool run through tsx: what they time is those
- * processes, which run the bundles in dist/.
+ * kernel or the labs run through tsx: what they time is those processes, which run
+ * the bundles in dist/. A bundled benchmark finds the repository (dist/, bin/) by
+ * MMULAB_BENCH_ROOT, as its bundle lies elsewhere.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleLikeCli } from '../scripts/build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Benchmarks that time other processes (the kernel, the labs, a pool's workers). */
-const THROUGH_TSX = new Set(['kernel.bench.ts', 'notebooks.bench.ts', 'sweep.bench.ts']);
+const THROUGH_TSX = new Set(['kernel.bench.ts', 'notebooks.bench.ts']);
 const only = process.argv.slice(2);
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 
-const outDir = mkdtempSync(join(tmpdir(), 'mmulab-bench-'));
+// Inside node_modules/.cache: a bundle's external packages (piscina, for the sweep's
+// pool) resolve from the repository's node_modules, as dist/'s do.
+const cacheDir = join(here, '..', 'node_modules', '.cache');
+mkdirSync(cacheDir, { recursive: true });
+const outDir = mkdtempSync(join(cacheDir, 'mmulab-bench-'));
 let failed = 0;
 try {
   for (const file of files) {
@@ -35,7 +39,10 @@ try {
     const args = THROUGH_TSX.has(file)
       ? ['--import', 'tsx', join(here, file)]
       : [await bundle(file)];
-    const r = spawnSync(process.execPath, ['--expose-gc', ...args], { stdio: 'inherit' });
+    const r = spawnSync(process.execPath, ['--expose-gc', ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, MMULAB_BENCH_ROOT: join(here, '..') },
+    });
     if (r.status !== 0) failed++;
   }
 } finally {

@@ -11,12 +11,15 @@
  * first if a source is newer), not the sources through tsx: a thread that loads tsx
  * and transpiles the engine takes ~1 s of CPU before its first plan, which the
  * command never pays (two threads and a short plan each: 2.6 s of CPU through tsx,
- * 0.3 s from the bundle). Each figure comes with the CPU time the process used (every
+ * 0.3 s from the bundle). The plans of --jobs 1 run bundled likewise (`npm run bench`
+ * bundles this file, as dist/cli.mjs bundles the command): through tsx they ran ~20 %
+ * slower than the pool's, which overstated the speedup by as much. Each figure comes with the CPU time the process used (every
  * thread, V8's compiler and garbage collector included) and the load average at its
  * end: a speedup short of N with the same CPU time at both is a machine whose cores
  * were busy with other work; CPU time growing with N is work the threads add.
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import type { RunPlan, TrackingPolicy } from '../engine/plan.ts';
 import { createHash } from 'node:crypto';
 import { RESULT_TABLES } from '../engine/results.ts';
@@ -80,7 +83,9 @@ for (const tracking of TRACKING) {
 
 /** The pool's worker as `mmulab run --jobs N` starts it (bin/mmulab.js builds it likewise). */
 async function bundledPlanWorker(): Promise<URL> {
-  const root = new URL('../', import.meta.url);
+  // Bundled by `npm run bench`, this file lies outside the repository: run.ts names it.
+  const env = process.env.MMULAB_BENCH_ROOT;
+  const root = env ? pathToFileURL(`${env}/`) : new URL('../', import.meta.url);
   const bundle = (await import(new URL('bin/bundle.js', root).href)) as {
     ensureBuilt: (outputs: string[]) => Promise<void>;
   };
