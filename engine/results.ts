@@ -227,6 +227,11 @@ export function unitFromName(name: string): string | undefined {
   return undefined;
 }
 
+/** The suffix that names a unit (`_ms` for ms), if one does: unitFromName's inverse. */
+export function suffixForUnit(unit: string): string | undefined {
+  return UNIT_SUFFIXES.find(([, u]) => u === unit)?.[0];
+}
+
 const UNIT_SUFFIXES: readonly (readonly [string, string])[] = [
   ['_per_s', '1/s'],
   ['_pps', 'pages/s'],

@@ -5,8 +5,10 @@
  * mean"), arithmetic on text, a comparison of text with a number, a condition that is
  * not true/false, a call of an unknown function or with the wrong number of arguments,
  * and units: a number with a unit (`300ms`, `10Gbit/s`) is converted to the unit of the
- * column it is compared or combined with, and two columns in different units of one
- * dimension (`total_ms` and `time_s`) are brought to the first's unit.
+ * column it is compared or combined with, two columns in different units of one
+ * dimension (`total_ms` and `time_s`) are brought to the first's unit, and a product or
+ * quotient has the unit its quantities give it (`transferred_bytes / 1MiB` is a plain
+ * number of MiB, `stall_fast_fault_ms / pf_fast` is in ms).
  */
 import type { ColumnInfo, ColumnType } from '../../engine/results.ts';
 import type { ExprNode, Span } from '../ast.ts';
@@ -41,6 +43,11 @@ export interface ExprType {
 
 export interface TypedExpr extends ExprType {
   expr: Expr;
+  /**
+   * Multiplied or divided by a plain number (`rss_bytes / 1048576`): a `let` named in
+   * another unit of the dimension (`host_rss_mib`) takes it as converted by hand.
+   */
+  scaled?: boolean;
 }
 
 /** How each type is named in messages. */
@@ -67,12 +74,51 @@ export function unitScale(unit: string): { dim: Dimension; factor: number } | un
   return { dim: q.dim, factor: toNumber(q) };
 }
 
+/** A column of each dimension, for the examples of hints. */
+const EXAMPLE_COLUMN: Readonly<Record<Dimension, string>> = {
+  time: 'downtime_ms',
+  size: 'transferred_bytes',
+  bandwidth: 'mbps',
+  rate: 'dirty_rate_pps',
+  percent: 'throttle_pct',
+  count: 'pages_sent',
+};
+
+/** The dimension of a number's unit, when it has one that converts (not a count such as `pages`). */
+function dimensionOf(t: ExprType): Dimension | undefined {
+  return t.type === 'number' && t.unit !== undefined ? unitScale(t.unit)?.dim : undefined;
+}
+
+/** A number with no column in it (`1000`, `8 * 1024`): it scales what it multiplies. */
+function isConstant(n: ExprNode): boolean {
+  switch (n.kind) {
+    case 'quantity':
+      return true;
+    case 'paren':
+      return isConstant(n.inner);
+    case 'unary':
+      return isConstant(n.arg);
+    case 'binary':
+      return isConstant(n.left) && isConstant(n.right);
+    case 'call':
+      return n.args.every(isConstant);
+    default:
+      return false;
+  }
+}
+
 /** Column units (engine/results.ts) that a literal spells differently. */
 const UNIT_SPELLING: Readonly<Record<string, string>> = { bytes: 'B', '1/s': '/s' };
 
 /** The unit of a number literal as written (`ms` of `300ms`), or '' for a plain number. */
 function literalUnit(text: string): string {
   return /^(?:0[xX][0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9][0-9_]*)?)\s*(.*)$/.exec(text)?.[1] ?? '';
+}
+
+/** The unit and scaled marks of a number, for spreading into a TypedExpr. */
+function unitOf(unit: string | undefined, scaled: boolean): { unit?: string; scaled?: true } {
+  if (unit === undefined) return {};
+  return scaled ? { unit, scaled: true } : { unit };
 }
 
 /** How many arguments each function takes: [least, most]. */
@@ -184,7 +230,7 @@ class ExprCompiler {
         C.WrongUnit,
         span,
         `'${text}' has a unit, but nothing here says which unit to convert it to.`,
-        `Compare it with a column that has a unit (\`downtime_ms > ${text}\`), or write a plain number.`,
+        `Compare it with, or divide, a column of ${describeDimension(q.dim)} (\`${EXAMPLE_COLUMN[q.dim]} > ${text}\`, \`${EXAMPLE_COLUMN[q.dim]} / ${text}\`), or write a plain number.`,
       );
     if (!scale || scale.dim !== q.dim)
       return this.error(
@@ -275,25 +321,7 @@ class ExprCompiler {
       if (!this.is(r, 'boolean', right.span, `\`${op}\``)) return undefined;
       return { type: 'boolean', expr: { kind: 'binary', op, left: l.expr, right: r.expr, span } };
     }
-    if (op === '*' || op === '/' || op === '%') {
-      const l = this.compile(left);
-      const r = this.compile(right);
-      if (!l || !r) return undefined;
-      if (!this.is(l, 'number', left.span, `\`${op}\``)) return undefined;
-      if (!this.is(r, 'number', right.span, `\`${op}\``)) return undefined;
-      // A plain number scales a quantity and keeps its unit (`downtime_ms * 2` is in ms).
-      const unit =
-        r.unit === undefined && right.kind === 'quantity'
-          ? l.unit
-          : op === '*' && l.unit === undefined && left.kind === 'quantity'
-            ? r.unit
-            : undefined;
-      return {
-        type: 'number',
-        ...(unit === undefined ? {} : { unit }),
-        expr: { kind: 'binary', op, left: l.expr, right: r.expr, span },
-      };
-    }
+    if (op === '*' || op === '/' || op === '%') return this.product(op, left, right, span);
     const pair = this.pair(left, right, op === '+' || op === '-' ? peer : undefined);
     if (!pair) return undefined;
     const [l, r] = pair;
@@ -324,7 +352,91 @@ class ExprCompiler {
     if (le === undefined) return undefined;
     const expr: Expr = { kind: 'binary', op, left: le, right: re, span };
     if (comparing) return { type: 'boolean', expr };
-    return { type: 'number', ...(unit === undefined ? {} : { unit }), expr };
+    return { type: 'number', ...unitOf(unit, l.scaled === true || r.scaled === true), expr };
+  }
+
+  /**
+   * `*`, `/`, `%`, with the unit its quantities give: a plain number or a column without
+   * a unit scales a quantity and keeps its unit (`downtime_ms * 2`, `stall_fast_fault_ms
+   * / pf_fast` are in ms); two quantities of one dimension divide to a plain number, the
+   * second in the first's unit (`transferred_bytes / 1MiB` counts MiB, `downtime_ms /
+   * total_s` is a fraction); a number with a unit times a plain one is in that unit
+   * (`pages_sent * 4KiB` is in KiB). Other products and quotients have no unit.
+   */
+  private product(
+    op: '*' | '/' | '%',
+    left: ExprNode,
+    right: ExprNode,
+    span: Span,
+  ): TypedExpr | undefined {
+    // A number with a unit is compiled after the other side, to be converted to its unit.
+    const leftLoose = this.unitLiteral(left) && !this.unitLiteral(right);
+    const first = this.compile(leftLoose ? right : left);
+    const firstNode = leftLoose ? right : left;
+    const secondNode = leftLoose ? left : right;
+    if (!first) {
+      if (!this.unitLiteral(secondNode)) this.compile(secondNode);
+      return undefined;
+    }
+    const second =
+      this.unitLiteral(secondNode) && dimensionOf(first) === undefined && op === '*'
+        ? this.asWritten(secondNode)
+        : this.compile(secondNode, this.unitLiteral(secondNode) ? first : undefined);
+    if (!second) return undefined;
+    if (!this.is(first, 'number', firstNode.span, `\`${op}\``)) return undefined;
+    if (!this.is(second, 'number', secondNode.span, `\`${op}\``)) return undefined;
+    const [l, r] = leftLoose ? [second, first] : [first, second];
+    let re = r.expr;
+    let unit: string | undefined;
+    const ld = dimensionOf(l);
+    const rd = dimensionOf(r);
+    if (r.unit === undefined || (rd === undefined && ld !== undefined)) {
+      unit = l.unit; // scaled by a plain number or a count
+    } else if (op === '*' && (l.unit === undefined || (ld === undefined && rd !== undefined))) {
+      unit = r.unit;
+    } else if (ld !== undefined && ld === rd) {
+      // The same dimension: the second in the first's unit; a ratio, or `%`'s remainder.
+      const [, scaledRe] = this.sameUnit(l, r, span, op === '/' ? 'divide' : 'combine');
+      if (scaledRe === undefined) return undefined;
+      re = scaledRe;
+      unit = op === '%' ? l.unit : undefined;
+    } else if (op !== '*' && l.unit === r.unit) {
+      unit = op === '%' ? l.unit : undefined;
+    }
+    const scaled =
+      (isConstant(left) && l.unit === undefined) ||
+      (isConstant(right) && r.unit === undefined) ||
+      l.scaled === true ||
+      r.scaled === true;
+    return {
+      type: 'number',
+      ...unitOf(unit, scaled),
+      expr: { kind: 'binary', op, left: l.expr, right: re, span },
+    };
+  }
+
+  /** A number with a unit as written (`300ms`, `-(4KiB)`), whose type depends on what it meets. */
+  private unitLiteral(n: ExprNode): boolean {
+    if (n.kind === 'paren') return this.unitLiteral(n.inner);
+    if (n.kind === 'unary' && n.op === '-') return this.unitLiteral(n.arg);
+    return (
+      n.kind === 'quantity' && literalUnit(n.text) !== '' && parseQuantity(n.text) !== undefined
+    );
+  }
+
+  /** A number with a unit in the unit it is written in (`4KiB` is 4 KiB), where nothing else gives one. */
+  private asWritten(n: ExprNode): TypedExpr | undefined {
+    if (n.kind === 'paren') return this.asWritten(n.inner);
+    if (n.kind === 'unary') {
+      const a = this.asWritten(n.arg);
+      return a && { ...a, expr: { kind: 'unary', op: '-', arg: a.expr, span: n.span } };
+    }
+    if (n.kind !== 'quantity') return this.compile(n);
+    const unit = literalUnit(n.text);
+    const q = parseQuantity(n.text);
+    const scale = unitScale(unit);
+    if (!q || !scale) return this.compile(n);
+    return this.number(n.text, n.span, { type: 'number', unit });
   }
 
   /**
@@ -457,7 +569,10 @@ class ExprCompiler {
     const unit = KEEPS_UNIT.has(fn) ? typed[0].unit : undefined;
     return {
       type: 'number',
-      ...(unit === undefined ? {} : { unit }),
+      ...unitOf(
+        unit,
+        typed.some((t) => t.scaled === true),
+      ),
       expr: { kind: 'call', fn, args: exprs, span },
     };
   }
@@ -484,7 +599,7 @@ class ExprCompiler {
     if (ae === undefined) return undefined;
     return {
       type: a.type,
-      ...(unit === undefined ? {} : { unit }),
+      ...unitOf(unit, a.scaled === true || b.scaled === true),
       expr: { kind: 'call', fn: 'if', args: [cond.expr, ae, be], span },
     };
   }

@@ -6,16 +6,17 @@
  * lets of one name in one text. The lets in effect come out each after those it uses.
  */
 import type { ColumnInfo } from '../../engine/results.ts';
-import { unitFromName } from '../../engine/results.ts';
+import { suffixForUnit, unitFromName } from '../../engine/results.ts';
 import type { LetStatement } from '../ast.ts';
 import { DiagnosticCode as C, diagnostic } from '../diagnostics.ts';
+import { describeDimension } from '../units.ts';
 import { exprText } from '../expr-text.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import { TABLE_VIEWS } from '../schema.ts';
 import { viewColumns } from './columns.ts';
 import type { RunColumns } from './columns.ts';
-import { compileExpr } from './expr.ts';
-import type { ExprNames } from './expr.ts';
+import { compileExpr, unitScale } from './expr.ts';
+import type { ExprNames, TypedExpr } from './expr.ts';
 import type { Expr, LetDefinition } from './experiment-types.ts';
 import type { TableView } from './outputs.ts';
 import type { ScopeLet } from './scope.ts';
@@ -84,6 +85,48 @@ export class Lets {
       this.statements.set(name, s);
     }
     for (const name of [...this.pending.keys()]) this.resolve(name);
+  }
+
+  /**
+   * The value of `let NAME = EXPR` in the unit NAME's suffix gives: `let total_s =
+   * total_ms` is converted to seconds, as a column's suffix says its unit. A value
+   * multiplied or divided by a plain number (`rss_bytes / 1048576` for `host_rss_mib`) is
+   * taken as converted by hand. A value of another dimension (`let x_ms =
+   * transferred_bytes`) is an error: its name would say the wrong unit.
+   */
+  private inNamedUnit(
+    name: string,
+    s: LetStatement,
+    typed: TypedExpr,
+    unit: string | undefined,
+  ): Expr | undefined {
+    if (unit === undefined || typed.unit === undefined || typed.unit === unit) return typed.expr;
+    const want = unitScale(unit);
+    const has = unitScale(typed.unit);
+    if (!want || !has || typed.scaled === true) return typed.expr;
+    if (want.dim !== has.dim) {
+      this.diags.push(
+        diagnostic(
+          'error',
+          C.WrongUnit,
+          s.expr.span,
+          `\`let ${name}\` is ${describeDimension(has.dim)} (in ${typed.unit}), but its name ends in a unit of ${describeDimension(want.dim)} (${unit}).`,
+          this.renameHint(name, unit, typed.unit),
+        ),
+      );
+      return undefined;
+    }
+    const factor: Expr = { kind: 'number', value: has.factor / want.factor, span: s.expr.span };
+    return { kind: 'binary', op: '*', left: typed.expr, right: factor, span: s.expr.span };
+  }
+
+  /** How to name `name` (in `unit` by its suffix) for a value in `holds`. */
+  private renameHint(name: string, unit: string, holds: string): string {
+    const base = name.slice(0, name.length - (suffixForUnit(unit) ?? '').length);
+    const suffix = suffixForUnit(holds);
+    return suffix === undefined
+      ? `Name it without a unit suffix (\`let ${base} = ...\`), or convert it to ${unit}.`
+      : `Name it for what it holds (\`let ${base}${suffix} = ...\`), or without a unit suffix.`;
   }
 
   /** Every let in effect, each after the lets it uses. */
@@ -223,12 +266,13 @@ export class Lets {
     });
     this.visiting.pop();
     this.pending.delete(name);
-    if (!typed || this.cyclic.has(name) || this.diags.length > before) {
+    const value = typed && this.inNamedUnit(name, s, typed, unit);
+    if (!typed || !value || this.cyclic.has(name) || this.diags.length > before) {
       this.failed.add(name);
       return undefined;
     }
     const l: ScopeLet = {
-      def: { name, expr: typed.expr, line: s.span.line },
+      def: { name, expr: value, line: s.span.line },
       type: typed.type,
       ...((unit ?? typed.unit) === undefined ? {} : { unit: unit ?? typed.unit }),
       uses: namesIn(typed.expr),

@@ -4,6 +4,7 @@ import type { CompileResult, Expr, Scope } from '../../../dsl/compile.ts';
 import type { ExprNode, Statement } from '../../../dsl/ast.ts';
 import { format } from '../../../dsl/format.ts';
 import { parseProgram } from '../../../dsl/parse.ts';
+import { evaluator } from '../../../dsl/compile/evaluate.ts';
 import { mmuLexer } from '../../../dsl/tokens.ts';
 import { BASE } from '../cases.ts';
 
@@ -342,6 +343,71 @@ describe('let', () => {
         line: 14,
       },
     ]);
+  });
+
+  /** The value `let NAME` of TEXT gives for a row. */
+  function letValue(text: string, name: string, row: Record<string, number>): unknown {
+    const r = lab(text);
+    expect(r.diagnostics).toEqual([]);
+    const l = r.program.lets?.find((x) => x.name === name);
+    if (!l) throw new Error(`no let ${name}`);
+    return evaluator(l.expr)(row);
+  }
+
+  it('holds its value in the unit its name gives: a column in another unit is converted', () => {
+    expect(letValue('let total_s = total_ms', 'total_s', { total_ms: 1500 })).toBe(1.5);
+    expect(letValue('let wait_us = downtime_ms', 'wait_us', { downtime_ms: 2.5 })).toBe(2500);
+    // A quantity divided by a count keeps its unit: milliseconds per fault, converted.
+    const perFault = 'let fault_us = stall_fast_fault_ms / pf_fast';
+    expect(letValue(perFault, 'fault_us', { stall_fast_fault_ms: 3, pf_fast: 2 })).toBe(1500);
+    // Its twin: in the unit the name gives already, the value is the column's.
+    expect(letValue('let all_ms = total_ms', 'all_ms', { total_ms: 1500 })).toBe(1500);
+  });
+
+  it('takes a value multiplied or divided by a plain number as converted by hand', () => {
+    const hand = 'let ram_mib = ram_bytes / 1048576';
+    expect(letValue(hand, 'ram_mib', { ram_bytes: 2 * 1048576 })).toBe(2);
+    const perFault = 'let fault_us = stall_fast_fault_ms * 1000 / pf_fast';
+    expect(letValue(perFault, 'fault_us', { stall_fast_fault_ms: 3, pf_fast: 2 })).toBe(1500);
+  });
+
+  it('divides a quantity by a number with a unit of its dimension to a plain number', () => {
+    const mib = 'let sent_mib = transferred_bytes / 1MiB';
+    expect(letValue(mib, 'sent_mib', { transferred_bytes: 3 * 1048576 })).toBe(3);
+    expect(
+      letValue('let sent = transferred_bytes / 1MiB', 'sent', { transferred_bytes: 1048576 }),
+    ).toBe(1);
+    const share = 'let share = stall_fast_fault_ms / time_s';
+    expect(letValue(share, 'share', { stall_fast_fault_ms: 500, time_s: 2 })).toBe(0.25);
+    expect(lab('expect summary: transferred_bytes / 1MiB > 1').diagnostics).toEqual([]);
+  });
+
+  it('multiplies a plain column by a number with a unit into that unit', () => {
+    const bytes = 'let sent_bytes = pages_sent * 4KiB';
+    expect(letValue(bytes, 'sent_bytes', { pages_sent: 3 })).toBe(12288);
+    expect(letValue('let sent_mib = 4KiB * pages_sent', 'sent_mib', { pages_sent: 512 })).toBe(2);
+  });
+
+  it('reports a value whose dimension its name contradicts, and how to name it', () => {
+    expect(lab('let x_ms = transferred_bytes').diagnostics).toMatchObject([
+      {
+        code: 'wrong-unit',
+        message: '`let x_ms` is a size (in bytes), but its name ends in a unit of a time (ms).',
+        hint: 'Name it for what it holds (`let x_bytes = ...`), or without a unit suffix.',
+      },
+    ]);
+    expect(lab('let x_bytes = transferred_bytes').diagnostics).toEqual([]);
+  });
+
+  it('says which column a number with a unit could meet, in its own dimension', () => {
+    expect(lab('let y = pages_sent / 1ms').diagnostics).toMatchObject([
+      {
+        code: 'wrong-unit',
+        message: "'1ms' has a unit, but nothing here says which unit to convert it to.",
+        hint: 'Compare it with, or divide, a column of a time (`downtime_ms > 1ms`, `downtime_ms / 1ms`), or write a plain number.',
+      },
+    ]);
+    expect(lab('let y = downtime_ms / 1ms').diagnostics).toEqual([]);
   });
 
   it('may not take the name of label or seed', () => {
