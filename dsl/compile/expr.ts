@@ -10,6 +10,7 @@
  * quotient has the unit its quantities give it (`transferred_bytes / 1MiB` is a plain
  * number of MiB, `stall_fast_fault_ms / pf_fast` is in ms).
  */
+import { suffixForUnit, unitFromName } from '../../engine/results.ts';
 import type { ColumnInfo, ColumnType } from '../../engine/results.ts';
 import type { ExprNode, Span } from '../ast.ts';
 import { DiagnosticCode as C, diagnostic, didYouMean, oneOf } from '../diagnostics.ts';
@@ -18,6 +19,23 @@ import { describeDimension, parseQuantity, toNumber, unknownUnit } from '../unit
 import type { Dimension } from '../units.ts';
 import { EXPR_FUNCTIONS } from './experiment-types.ts';
 import type { BinaryOp, Expr, ExprFunction } from './experiment-types.ts';
+
+/**
+ * " Did you mean 'x'?" for an unknown column, or '': a likely typo, else the column that
+ * is the word with a unit suffix (`downtime` for `downtime_ms`, the shortest such).
+ */
+export function columnDidYouMean(word: string, names: Iterable<string>): string {
+  const all = [...names];
+  const typo = didYouMean(word, all);
+  if (typo !== '') return typo;
+  const withUnit = all
+    .filter((n) => {
+      const unit = n.startsWith(`${word}_`) ? unitFromName(n) : undefined;
+      return unit !== undefined && suffixForUnit(unit) === n.slice(word.length);
+    })
+    .sort((a, b) => a.length - b.length)[0];
+  return withUnit === undefined ? '' : ` Did you mean '${withUnit}'?`;
+}
 
 /** The names an expression may use: columns of a table, axes, lets. */
 export interface ExprNames {
@@ -273,7 +291,7 @@ class ExprCompiler {
     return this.error(
       C.UnknownColumn,
       span,
-      `Unknown column '${text}' in ${this.names.place}.${this.names.why?.(text) ?? didYouMean(text, this.names.names())}`,
+      `Unknown column '${text}' in ${this.names.place}.${this.names.why?.(text) ?? columnDidYouMean(text, this.names.names())}`,
       this.names.hint ??
         `Name a column of ${this.names.place}, an axis or a \`let\`; a text value goes in quotes ("${text}") or after \`=\` with a text column.`,
     );

@@ -27,7 +27,7 @@ import {
   TABLE_FILE_FORMATS,
   TABLE_VIEWS,
 } from '../schema.ts';
-import { compileExpr } from './expr.ts';
+import { columnDidYouMean, compileExpr } from './expr.ts';
 import { PREDICT_OPS, predictedAxis } from './predict.ts';
 import type { PredictOutput } from './predict.ts';
 import type { ExprNames } from './expr.ts';
@@ -209,6 +209,7 @@ function rowQuery(
   let where: Expr | undefined;
   const columns = new Map<string, ColumnInfo>();
   const aggregates: Aggregate[] = [];
+  let broken = false;
   for (const [i, view] of views.entries()) {
     // Each view is checked; the first view's problems are reported, a later view's
     // only when the first had none (so one mistake is reported once).
@@ -222,8 +223,10 @@ function rowQuery(
       const info = names.lookup(b.text);
       if (!info) unknownColumn(b, names, out, true);
       else if (i === 0) columns.set(b.text, info);
+      if (!info && names.broken?.(b.text) === true) broken = true;
     }
     for (const a of s.aggregates ?? []) {
+      if (a.column && names.broken?.(a.column.text) === true) broken = true;
       const agg = aggregate(a, names, out);
       if (agg && i === 0) {
         aggregates.push(agg.aggregate);
@@ -231,7 +234,9 @@ function rowQuery(
       }
     }
   }
-  if (diags.length > before) return undefined;
+  // A let with an error is reported where it is defined; what its columns would make
+  // (`mean_x` of `mean x`) is not known, so nothing more is said here.
+  if (diags.length > before || broken) return undefined;
   const aggregated = s.by !== undefined || s.aggregates !== undefined;
   const query: RowQuery = {
     ...(where ? { where } : {}),
@@ -332,14 +337,15 @@ function aggregate(
 
 /** Reports an unknown column, with "did you mean" among the names of its place. */
 function unknownColumn(c: Name, names: ExprNames, diags: Diagnostic[], inBy = false): void {
-  if (c.text === '') return;
+  // Empty: left out by recovery; a let whose definition has an error: reported there.
+  if (c.text === '' || names.broken?.(c.text) === true) return;
   const aggregateWord = inBy && (c.text === 'n' || AGGREGATE_OPS.some((o) => o === c.text));
   diags.push(
     diagnostic(
       'error',
       C.UnknownColumn,
       c.span,
-      `Unknown column '${c.text}' in ${names.place}.${aggregateWord ? '' : didYouMean(c.text, names.names())}`,
+      `Unknown column '${c.text}' in ${names.place}.${aggregateWord ? '' : columnDidYouMean(c.text, names.names())}`,
       aggregateWord
         ? `\`${c.text}\` is an aggregate: write it after the by columns without a comma (\`by tracking ${c.text === 'n' ? 'n' : `${c.text} downtime_ms`}\`).`
         : `Name a column of ${names.place}, an axis or a \`let\`.`,
@@ -506,13 +512,13 @@ function compilePlot(
   let xColumn = perPlan?.column;
   if (!xColumn) {
     const info = names.lookup(x.text);
-    if (!info) {
+    if (!info && names.broken?.(x.text) !== true) {
       diags.push(
         diagnostic(
           'error',
           C.UnknownValue,
           x.span,
-          `Cannot plot over '${x.text}'.${didYouMean(x.text, [...Object.keys(PLOT_X), ...names.names()])}`,
+          `Cannot plot over '${x.text}'.${columnDidYouMean(x.text, [...Object.keys(PLOT_X), ...names.names()])}`,
           `Plot over ${oneOf(Object.keys(PLOT_X))} (one line per run), or over a column of the summary table, an axis or a \`let\` (across runs).`,
         ),
       );
@@ -526,6 +532,7 @@ function compilePlot(
       yColumns.push(column);
       continue;
     }
+    if (!info && names.broken?.(column) === true) continue;
     const aliases = perPlan ? Object.keys(PLOT_Y[perPlan.table]) : [];
     diags.push(
       diagnostic(
@@ -534,7 +541,7 @@ function compilePlot(
         y.span,
         info
           ? `Cannot plot '${y.text}': it holds text.`
-          : `Cannot plot '${y.text}' over ${x.text}.${didYouMean(y.text, [...aliases, ...names.names()])}`,
+          : `Cannot plot '${y.text}' over ${x.text}.${columnDidYouMean(y.text, [...aliases, ...names.names()])}`,
         perPlan
           ? `Over ${x.text} you can plot ${oneOf(aliases)} or a number column of the ${perPlan.table} table.`
           : 'Plot a number column of the summary table or a `let` (`downtime_ms`, `total_ms`, ...).',

@@ -331,6 +331,39 @@ describe('let', () => {
     expect(r.diagnostics.map((d) => d.code)).toEqual(['unknown-column']);
   });
 
+  it('says nothing more where an output names a let with an error: the let is reported once', () => {
+    const uses = [
+      'table summary with sent_mib, total_ms',
+      'table summary by sent_mib n',
+      'table summary mean sent_mib',
+      'plot sent_mib over total_ms',
+      'plot total_ms over sent_mib',
+      'expect summary by seed mean sent_mib: mean_sent_mib > 1',
+      'export summary by seed mean sent_mib to "t.md" as markdown',
+    ].join('\n');
+    const broken = lab(`let sent_mib = transfered_bytes / 1MiB\n${uses}`);
+    expect(broken.diagnostics).toMatchObject([
+      {
+        code: 'unknown-column',
+        message:
+          "Unknown column 'transfered_bytes' in the results. Did you mean 'transferred_bytes'?",
+      },
+    ]);
+    // Its twin: the let fixed, every output compiles.
+    expect(lab(`let sent_mib = transferred_bytes / 1MiB\n${uses}`).diagnostics).toEqual([]);
+  });
+
+  it('suggests the column an unknown name lacks only the unit suffix of', () => {
+    for (const text of [
+      'table summary mean downtime',
+      'table summary with downtime',
+      'table summary where downtime > 1ms',
+      'plot downtime over total_ms',
+    ])
+      expect(lab(text).diagnostics[0]?.message, text).toMatch(/ Did you mean 'downtime_ms'\?$/);
+    expect(lab('table summary mean downtime_ms').diagnostics).toEqual([]);
+  });
+
   it('is a column of the tables that have every column it uses', () => {
     const r = lab(
       'let r = remaining_pages / 2\ntable timeline where r > 1\ntable summary where r > 1',
