@@ -12,6 +12,7 @@ import {
   VALUE_DOCS,
 } from '../../dsl/keyword-docs.ts';
 import { languageOverview } from '../../dsl/overview.ts';
+import { SUMMARY_COLUMN_DOCS } from '../../dsl/column-docs.ts';
 import type { MimeBundle } from '../display/mime.ts';
 import { NotebookDisplay } from '../display/notebook-display.ts';
 import type { CellDisplay } from '../display/notebook-display.ts';
@@ -559,6 +560,7 @@ function docsFor(w: string): string | undefined {
   if (sweepWordDocs()[w] && !keywordDocs()[w])
     found.push(`${w} (in a value): ${sweepWordDocs()[w]}`);
   if (UNIT_DOCS[w]) found.push(`${w} (unit): ${UNIT_DOCS[w]}`);
+  if (SUMMARY_COLUMN_DOCS[w]) found.push(`${w} (column of the summary): ${SUMMARY_COLUMN_DOCS[w]}`);
   const command = KERNEL_COMMANDS[w.replace(/^%/, '')];
   if (command) found.push(command);
   return found.length > 0 ? found.join('\n\n') : undefined;

@@ -384,6 +384,22 @@ describe('KernelHandler: editor services', () => {
     expect(none.reply.content).toMatchObject({ status: 'ok', found: false });
   });
 
+  it('documents a column of the summary, by %help and under the cursor in an expression', async () => {
+    const r = await kernel.request('execute_request', execute('%help transferred_bytes'));
+    const payload = r.reply.content.payload as { source: string; data: Record<string, string> }[];
+    expect(payload[0]!.data['text/plain']).toBe(
+      'transferred_bytes (column of the summary): Bytes sent over the link: pages, zero pages and headers.',
+    );
+    const under = await kernel.request('inspect_request', {
+      code: 'table summary by tracking mean downtime_ms',
+      cursor_pos: 36,
+    });
+    expect(under.reply.content).toMatchObject({ status: 'ok', found: true });
+    expect((under.reply.content.data as Record<string, string>)['text/plain']).toMatch(
+      /^downtime_ms \(column of the summary\): Time the guest was stopped/,
+    );
+  });
+
   it('says an open brace is incomplete, with an indent, and a kernel command complete', async () => {
     const open = await kernel.request('is_complete_request', { code: 'vm a {' });
     expect(open.reply.content).toEqual({ status: 'incomplete', indent: '  ' });
