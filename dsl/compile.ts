@@ -281,7 +281,13 @@ function compileFile(text: string, options: CompileOptions, ctx: UseContext): Co
   const groupAxes = groups.length > 1 ? groups.map(axesOfExperiments) : [];
   const axesAt = (s: Statement): readonly Axis[] =>
     groups.length > 1 ? groupAxes[groupOfOutput(s.kind, s.span.line, groups)] : context.axes;
+  // An output whose line lacks a comma is read wrong from there on (`by tracking mean x n:`
+  // makes `n` a column): the comma is what to fix, and all that is said.
+  const commaLines = new Set(
+    diagnostics.filter((d) => d.code === DiagnosticCode.MissingComma).map((d) => d.line),
+  );
   for (const s of ast.statements) {
+    if (commaLines.has(s.span.line)) continue;
     switch (s.kind) {
       case 'table':
       case 'export':

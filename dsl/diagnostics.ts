@@ -10,6 +10,7 @@ export const DiagnosticCode = {
   NonAsciiName: 'non-ascii-name',
   UnterminatedString: 'unterminated-string',
   SyntaxError: 'syntax-error',
+  MissingComma: 'missing-comma',
   UnknownKeyword: 'unknown-keyword',
   Unclosed: 'unclosed',
   KeywordAsName: 'keyword-as-name',

@@ -55,7 +55,14 @@ export function parseProgram(text: string): ParsedProgram {
   for (const e of lexErrors) diagnostics.push(diagnostic('error', e.code, e, e.message, e.hint));
   const badLines = new Set(lexErrors.map((e) => e.line));
   const lines = new TokenLines(tokens);
-  for (const e of parseErrors) diagnostics.push(syntaxDiagnostic(e, text, lines, badLines));
+  // After a missing comma, what the parser made of the rest of that line says nothing new.
+  const commaLines = new Set<number | undefined>();
+  for (const e of parseErrors) {
+    if (commaLines.has(e.exception.token.startLine)) continue;
+    const d = syntaxDiagnostic(e, text, lines, badLines);
+    if (d.code === C.MissingComma) commaLines.add(e.exception.token.startLine);
+    diagnostics.push(d);
+  }
   const ast = toAst(cst);
   checkDefinitionNames(ast, diagnostics);
   return { ast, cst, diagnostics, comments, tokens };
@@ -252,6 +259,7 @@ function syntaxDiagnostic(
   const span = { line, column, offset, length: atEnd ? 0 : t.image.length };
   const special =
     unclosed(error, lines, atEnd) ??
+    (badLines.has(t.startLine) ? undefined : missingComma(error, lines)) ??
     (badLines.has(t.startLine) ? undefined : unknownKeyword(error, rule, lines)) ??
     unnamedDefinition(error, rule, lines);
   if (special)
@@ -317,6 +325,62 @@ function unclosed(error: ParseError, lines: TokenLines, atEnd: boolean): Special
     hint: `Close the ${closer.what} with '${close}' after its last item${atEnd ? '' : `, before line ${found.startLine ?? 1}`}.`,
     span: tokenSpan(opener),
   };
+}
+
+/**
+ * Two items of a list with no comma between them where the statement may end after the
+ * first, `table summary mean downtime_ms stdev downtime_ms`: the parser ends the
+ * statement there and reads the second as an unknown keyword or an unexpected word.
+ * Said as the comma it lacks when the line parses with one put in before the word found.
+ */
+function missingComma(error: ParseError, lines: TokenLines): Special | undefined {
+  // Where the parser expected a comma or a closer, its own message says so (`Expected ','
+  // but found 'fast'`, an unclosed list).
+  const expected = error.expected;
+  if (expected !== undefined && (expected === Comma || CLOSERS.has(expected))) return undefined;
+  const found = error.exception.token;
+  if (!isRealToken(found) || found.tokenType === Newline || tokenMatcher(found, Comma))
+    return undefined;
+  const line = lines.on(found.startLine ?? 0);
+  const at = line.findIndex((t) => t.startOffset === found.startOffset);
+  // A statement of a line, not a line of thousands of tokens (each try parses it again).
+  if (at < 2 || line.length > 64 || !statementKeywords().includes(line[0].image)) return undefined;
+  const fixed = withCommas(line, at);
+  if (!fixed) return undefined;
+  return {
+    code: C.MissingComma,
+    message: `A comma is missing before '${found.image}'.`,
+    hint: `Separate the items of a list with commas: \`${printTokens(fixed)}\`.`,
+  };
+}
+
+/**
+ * `line` with a comma put in before token `at`, and before each later token where the
+ * parser stops next (`mean total_ms stdev total_ms n` lacks two), when that makes it
+ * parse: at most a few, each after the last.
+ */
+function withCommas(
+  line: readonly IToken[],
+  at: number,
+): Pick<IToken, 'image' | 'tokenType'>[] | undefined {
+  const comma = { image: ',', tokenType: Comma };
+  const fixed: Pick<IToken, 'image' | 'tokenType'>[] = [
+    ...line.slice(0, at),
+    comma,
+    ...line.slice(at),
+  ];
+  let last = at;
+  for (let tries = 0; tries < 8; tries++) {
+    const check = parseCst(printTokens(fixed));
+    if (check.lexErrors.length > 0) return undefined;
+    const error = check.parseErrors[0];
+    if (error === undefined) return fixed;
+    const next = check.tokens.findIndex((t) => t.startOffset === error.exception.token.startOffset);
+    if (next <= last + 1 || fixed[next - 1]?.tokenType === Comma) return undefined;
+    fixed.splice(next, 0, comma);
+    last = next;
+  }
+  return undefined;
 }
 
 /**

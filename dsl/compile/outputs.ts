@@ -285,7 +285,7 @@ function aggregate(
         'error',
         C.UnknownValue,
         a.op.span,
-        `Unknown aggregate '${op}'.${didYouMean(op, [...AGGREGATE_OPS, 'p95', 'n'])}`,
+        `Unknown aggregate '${op}'.${didYouMeanWord(op, [...AGGREGATE_OPS, 'p95', 'n'])}`,
         `Aggregates are ${oneOf([...AGGREGATE_OPS, 'pN (p1..p99)', 'n'])}.`,
       ),
     );
@@ -634,6 +634,20 @@ function pinned(e: ExprNode): string[] {
   return [e.left, e.right].flatMap((x) => (x.kind === 'word' ? [x.text] : []));
 }
 
+/**
+ * The standard deviation's names: aggregates say `stdev` (as spreadsheets do), error
+ * bars `sd` (as plots' legends do); each is suggested for the other.
+ */
+const STANDARD_DEVIATION: ReadonlySet<string> = new Set(['sd', 'std', 'stdev', 'stddev', 'sdev']);
+
+/** " Did you mean 'x'?" among `known` for a word of a closed set, its synonyms included. */
+function didYouMeanWord(word: string, known: readonly string[]): string {
+  const synonym = STANDARD_DEVIATION.has(word)
+    ? known.find((k) => k !== word && STANDARD_DEVIATION.has(k))
+    : undefined;
+  return synonym === undefined ? didYouMean(word, known) : ` Did you mean '${synonym}'?`;
+}
+
 /** A word from a closed set (`as bar`, `error ci95`, `log y`), or undefined after reporting it. */
 function checkWord<T extends string>(
   w: Name | undefined,
@@ -649,7 +663,7 @@ function checkWord<T extends string>(
       'error',
       C.UnknownValue,
       w.span,
-      `Unknown ${what} '${w.text}'.${didYouMean(w.text, known)}`,
+      `Unknown ${what} '${w.text}'.${didYouMeanWord(w.text, known)}`,
       `Write ${oneOf(known)}.`,
     ),
   );

@@ -252,6 +252,14 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     at: 'manual',
   },
   {
+    code: 'missing-comma',
+    bad: 'run db with manual, fast\ntable summary by tracking mean total_ms stdev total_ms',
+    good: 'run db with manual, fast\ntable summary by tracking mean total_ms, stdev total_ms',
+    message: "A comma is missing before 'stdev'.",
+    at: 'stdev',
+    lineOffset: 1,
+  },
+  {
     code: 'unknown-name',
     bad: 'run db with manul, fast',
     good: 'run db with manual, fast',

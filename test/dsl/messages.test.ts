@@ -122,6 +122,46 @@ const CASES: MessageCase[] = [
       ],
     ],
   },
+  {
+    what: 'missing commas between aggregates are said once, at the first, with the statement fixed',
+    bad: 'run db with manual, fast\ntable summary by tracking mean total_ms stdev total_ms n',
+    good: 'run db with manual, fast\ntable summary by tracking mean total_ms, stdev total_ms, n',
+    expected: [
+      [
+        'missing-comma',
+        1,
+        41,
+        'Separate the items of a list with commas: `table summary by tracking mean total_ms, stdev total_ms, n`.',
+      ],
+    ],
+  },
+  {
+    what: 'a missing comma between the columns of a table is said as the comma',
+    bad: 'run db with manual, fast\ntable summary with total_ms downtime_ms',
+    good: 'run db with manual, fast\ntable summary with total_ms, downtime_ms',
+    expected: [
+      [
+        'missing-comma',
+        1,
+        29,
+        'Separate the items of a list with commas: `table summary with total_ms, downtime_ms`.',
+      ],
+    ],
+  },
+  {
+    what: 'the standard deviation is suggested by the name each place gives it',
+    bad: 'sweep db with [manual, ring], fast seeds 1..2\ntable summary by tracking sd total_ms\nplot total_ms over tracking error stdev',
+    good: 'sweep db with [manual, ring], fast seeds 1..2\ntable summary by tracking stdev total_ms\nplot total_ms over tracking error sd',
+    expected: [
+      [
+        'unknown-value',
+        1,
+        27,
+        "Aggregates are 'mean', 'median', 'stdev', 'var', 'min', 'max', 'sum', 'se', 'ci95', 'pN (p1..p99)' or 'n'.",
+      ],
+      ['unknown-value', 2, 35, "Write 'sd', 'se', 'ci95' or 'none'."],
+    ],
+  },
 ];
 
 describe('messages that name what is wrong and how to fix it', () => {
@@ -143,6 +183,16 @@ describe('messages that name what is wrong and how to fix it', () => {
       expect(compile(`${BASE}\n${c.good}`, options).diagnostics).toEqual([]);
     });
   }
+
+  it('names stdev for sd in an aggregate, and sd for stdev in an error bar', () => {
+    const { diagnostics } = compile(
+      `${BASE}\nsweep db with [manual, ring], fast seeds 1..2\ntable summary by tracking sd total_ms\nplot total_ms over tracking error stdev`,
+    );
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      "Unknown aggregate 'sd'. Did you mean 'stdev'?",
+      "Unknown error bar 'stdev'. Did you mean 'sd'?",
+    ]);
+  });
 
   it('a missing field is still reported when nothing else in the block is wrong', () => {
     const { diagnostics } = compile(`${BASE}\nvm a { vcpus 4 }`);
