@@ -54,6 +54,7 @@ export const DiagnosticCode = {
   MisplacedVary: 'misplaced-vary',
   DuplicateValue: 'duplicate-value',
   TooManyPlans: 'too-many-plans',
+  OneSeed: 'one-seed',
   DuplicateAxis: 'duplicate-axis',
   UnknownAxis: 'unknown-axis',
   ZipLengths: 'zip-lengths',

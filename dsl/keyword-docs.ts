@@ -199,7 +199,8 @@ export const FIELD_DOCS: Readonly<Record<BlockKind, Readonly<Record<string, stri
   },
   run: {
     seed: 'Seed of the run (its PRNG); same seed, same result.',
-    seeds: 'Seeds of a sweep, one run each: `seeds 1..5` (inclusive).',
+    seeds:
+      'Seeds of a sweep, one run each: `seeds 1..5` (inclusive) or a list; `seeds 3` is the one seed 3 (a warning says so).',
     repeat:
       "Repetitions of each combination: `repeat 5` runs it with seeds seed, seed+1, ..., seed+4; with a seed range each seed is followed by the next ones, once each (`seeds 1..2 repeat 3` runs seeds 1, 2, 3, 4). A run's results depend only on its plan and seed, so repetitions differ only by seed.",
     costs: 'Name of a `costs` definition whose overrides apply to this run.',

@@ -524,7 +524,10 @@ export const FIELDS: Readonly<Record<BlockKind, Readonly<Record<string, FieldSpe
   },
   run: {
     seed: { doc: 'Seed of the run.', args: [count('a seed')] },
-    seeds: { doc: 'Seeds of a sweep: `seeds 1..5`.', args: [count('a seed')] },
+    seeds: {
+      doc: 'Seeds of a sweep: `seeds 1..5` or a list (`seeds 3` is the one seed 3).',
+      args: [count('a seed')],
+    },
     repeat: {
       doc: 'Repetitions: run each combination N times, with seeds seed, seed+1, ... (`repeat 5`).',
       args: [count('the repetitions', { min: 1, max: 10_000 })],

@@ -510,6 +510,19 @@ function runOptions(
     }
     const values = optionValues(v, key, diags, picker);
     if (!values) continue;
+    // `seeds 3` reads as "three seeds" but is the one seed 3: mean ± sd over one run.
+    if (key === 'seeds' && v.kind === 'quantity' && values.length === 1 && values[0].value > 1) {
+      const n = values[0].value;
+      diags.push(
+        diagnostic(
+          'warning',
+          C.OneSeed,
+          v.span,
+          `\`seeds ${v.text}\` is the one seed ${n}: each point runs once.`,
+          `For ${n} seeds write \`seeds 1..${n}\` (or \`repeat ${n}\`); for the seed ${n} alone, \`seed ${n}\`.`,
+        ),
+      );
+    }
     out.written.push({ key, count: key === 'repeat' ? values[0].value : values.length, node: v });
     const planKey = PLAN_NUMBERS[key];
     if (seedKey === 'seed') out.seeds = values.map((x) => x.value);

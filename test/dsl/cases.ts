@@ -607,6 +607,14 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     at: '1024MiB',
   },
   {
+    code: 'one-seed',
+    bad: 'sweep db with [manual, ring], fast seeds 3',
+    good: 'sweep db with [manual, ring], fast seeds 1..3',
+    message: '`seeds 3` is the one seed 3: each point runs once.',
+    at: '3',
+    severity: 'warning',
+  },
+  {
     code: 'too-many-plans',
     bad: 'vm v { slot r at 0 size 1GiB, vcpus 1..4000 }\nmigration m { bandwidth 1Gbit/s..25Gbit/s step 8Gbit/s }\nsweep v with ring, m seeds 1..2',
     good: 'vm v { slot r at 0 size 1GiB, vcpus 1..1000 }\nmigration m { bandwidth 1Gbit/s..25Gbit/s step 8Gbit/s }\nsweep v with ring, m seeds 1..2',
