@@ -8,6 +8,7 @@ import type { Costs } from '../engine/kvm/costs.ts';
 import { COST_INFO, DEFAULT_COSTS } from '../engine/kvm/costs.ts';
 import { BALLOON_COST_SOURCES, DEFAULT_BALLOON_COSTS } from '../engine/kvm/balloon-costs.ts';
 import type { BalloonCosts } from '../engine/kvm/balloon-costs.ts';
+import type { AggregateOp } from './compile/experiment-types.ts';
 import type { BlockKind } from './schema.ts';
 import { snakeCase } from './schema.ts';
 import { statements } from './syntax.ts';
@@ -358,4 +359,24 @@ export const UNIT_DOCS: Readonly<Record<string, string>> = {
   'GiB/s': 'Gibibytes per second.',
   'TiB/s': 'Tebibytes per second.',
   '%': 'Percent.',
+};
+
+/**
+ * The aggregates of `table`, `expect`, `export` and `plot ... by` (`mean downtime_ms`
+ * makes `mean_downtime_ms`), as kernel/experiment/aggregate.ts computes them, for
+ * `%help mean` and Shift-Tab; `pN` stands for p1 to p99.
+ */
+export const AGGREGATE_DOCS: Readonly<Record<AggregateOp | 'n' | 'pN', string>> = {
+  mean: 'The mean of a column over each group: `mean downtime_ms` makes `mean_downtime_ms`. Missing values (a failed run) are skipped.',
+  median: 'The median of a column over each group (`median_COLUMN`).',
+  stdev:
+    'The sample standard deviation (n − 1) of a column over each group (`stdev_COLUMN`); none for a group of one value. Error bars call it `sd`.',
+  var: 'The sample variance (n − 1) of a column over each group (`var_COLUMN`), in the square of its unit.',
+  min: 'The smallest value of a column in each group (`min_COLUMN`).',
+  max: 'The largest value of a column in each group (`max_COLUMN`).',
+  sum: 'The sum of a column over each group (`sum_COLUMN`).',
+  se: 'The standard error of the mean, stdev / √n, over each group (`se_COLUMN`).',
+  ci95: "The half-width of the 95 % confidence interval of the mean, t(0.975, n − 1) · stdev / √n (Student's t), over each group (`ci95_COLUMN`).",
+  n: 'The rows of each group (the column `n`); it takes no column.',
+  pN: 'A percentile, p1 to p99, of a column over each group: `p95 total_ms` makes `p95_total_ms`.',
 };

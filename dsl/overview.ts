@@ -64,7 +64,7 @@ export function languageOverview(): string {
     '',
     ...wrapped('Result tables (VIEW): ', TABLE_VIEWS),
     `Plots over (X): ${Object.keys(PLOT_X).join(', ')} or a column of the summary table`,
-    'Summary columns: `%help COLUMN` says what one holds (`%help stale_pages`)',
+    'Summary columns and aggregates: `%help stale_pages` or `%help ci95` says what one holds',
     '',
     'Fields of each block (`%help FIELD` documents one; docs/language.md lists them all):',
     ...fields,

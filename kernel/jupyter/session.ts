@@ -5,6 +5,7 @@ import { complete } from '../../dsl/completion.ts';
 import { inspect } from '../../dsl/inspect.ts';
 import { isComplete } from '../../dsl/is-complete.ts';
 import {
+  AGGREGATE_DOCS,
   FIELD_DOCS,
   keywordDocs,
   sweepWordDocs,
@@ -560,6 +561,9 @@ function docsFor(w: string): string | undefined {
   if (sweepWordDocs()[w] && !keywordDocs()[w])
     found.push(`${w} (in a value): ${sweepWordDocs()[w]}`);
   if (UNIT_DOCS[w]) found.push(`${w} (unit): ${UNIT_DOCS[w]}`);
+  const aggregate = /^p[1-9][0-9]?$/.test(w) ? 'pN' : w;
+  const aggregateDoc = Object.entries(AGGREGATE_DOCS).find(([k]) => k === aggregate)?.[1];
+  if (aggregateDoc) found.push(`${w} (aggregate): ${aggregateDoc}`);
   if (SUMMARY_COLUMN_DOCS[w]) found.push(`${w} (column of the summary): ${SUMMARY_COLUMN_DOCS[w]}`);
   const command = KERNEL_COMMANDS[w.replace(/^%/, '')];
   if (command) found.push(command);

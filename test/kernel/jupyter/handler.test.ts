@@ -400,6 +400,18 @@ describe('KernelHandler: editor services', () => {
     );
   });
 
+  it('documents an aggregate by %help, a percentile by its pattern', async () => {
+    const help = async (word: string): Promise<string> => {
+      const r = await kernel.request('execute_request', execute(`%help ${word}`));
+      const payload = r.reply.content.payload as { data: Record<string, string> }[];
+      return payload[0]!.data['text/plain']!;
+    };
+    expect(await help('mean')).toMatch(/^mean \(aggregate\): The mean of a column over each group/);
+    expect(await help('p95')).toMatch(/^p95 \(aggregate\): A percentile, p1 to p99/);
+    expect(await help('ci95')).toMatch(/Student's t/);
+    expect(await help('p100')).toMatch(/^No documentation for 'p100'/);
+  });
+
   it('says an open brace is incomplete, with an indent, and a kernel command complete', async () => {
     const open = await kernel.request('is_complete_request', { code: 'vm a {' });
     expect(open.reply.content).toEqual({ status: 'incomplete', indent: '  ' });
