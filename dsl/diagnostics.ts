@@ -25,6 +25,7 @@ export const DiagnosticCode = {
   MissingArgument: 'missing-argument',
   UnexpectedArgument: 'unexpected-argument',
   WrongUnit: 'wrong-unit',
+  UnitFactor: 'unit-factor',
   UnknownUnit: 'unknown-unit',
   NotWhole: 'not-whole',
   NegativeNumber: 'negative-number',

@@ -401,7 +401,7 @@ export const SYNTAX: Syntax = {
   letStmt: {
     example: 'let fault_us = stall_fast_fault_ms * 1000 / pf_fast',
     keywords: {
-      let: '`let NAME = EXPR`: a derived column, computed for every row of the tables that have its columns and usable in `table`, `plot`, `export`, `where` and `expect`. A name ending in a unit suffix (`_ms`, `_us`, `_s`, `_bytes`, `_mib`, ...) gives its unit, and the value is converted to it: `let total_s = total_ms` is in seconds (a value multiplied or divided by a plain number, `rss_bytes / 1048576` for `rss_mib`, is taken as converted by hand). Dividing by a number with a unit gives a plain number: `transferred_bytes / 1MiB` counts MiB. A division by zero gives an empty value; a later cell may redefine it.',
+      let: '`let NAME = EXPR`: a derived column, computed for every row of the tables that have its columns and usable in `table`, `plot`, `export`, `where` and `expect`. A name ending in a unit suffix (`_ms`, `_us`, `_s`, `_bytes`, `_mib`, ...) gives its unit, and the value is converted to it: `let total_s = total_ms` is in seconds (a value multiplied or divided by the number that converts it, `rss_bytes / 1048576` for `rss_mib`, is taken as converted by hand; another number is arithmetic: `let half_s = total_ms / 2` is half the time, in seconds). Dividing by a number with a unit gives a plain number: `transferred_bytes / 1MiB` counts MiB. A division by zero gives an empty value; a later cell may redefine it.',
       and: '`A and B`: true when both are.',
       or: '`A or B`: true when either is.',
       not: '`not A`: true when A is false.',

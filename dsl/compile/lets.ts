@@ -21,6 +21,35 @@ import type { Expr, LetDefinition } from './experiment-types.ts';
 import type { TableView } from './outputs.ts';
 import type { ScopeLet } from './scope.ts';
 
+/**
+ * The factor an expression of the form `X * c`, `c * X` or `X / c` (c a plain number)
+ * applies to X; undefined for any other form.
+ */
+function constantFactor(e: Expr): number | undefined {
+  if (e.kind !== 'binary') return undefined;
+  if (e.op === '/' && e.right.kind === 'number' && e.right.value !== 0) return 1 / e.right.value;
+  if (e.op === '*' && e.right.kind === 'number') return e.right.value;
+  if (e.op === '*' && e.left.kind === 'number') return e.left.value;
+  return undefined;
+}
+
+/** Equal up to rounding: `/ 1048576` is bytes to MiB. */
+function sameFactor(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-9 * Math.abs(b);
+}
+
+/** A power of 1000 or 1024 (either way up): what a conversion by hand multiplies by. */
+function looksLikeUnitFactor(f: number): boolean {
+  const k = Math.abs(Math.log10(f)) / 3;
+  const j = Math.abs(Math.log2(f)) / 10;
+  return (k >= 1 && sameFactor(k, Math.round(k))) || (j >= 1 && sameFactor(j, Math.round(j)));
+}
+
+/** `/ 1000` or `* 1000` as written. */
+function formatFactor(f: number): string {
+  return f < 1 ? `\`/ ${1 / f}\`` : `\`* ${f}\``;
+}
+
 /** The lets in effect for a text's outputs, and the names an output of each table can use. */
 export class Lets {
   /** Every let in effect, by name: earlier texts' replaced by this text's. */
@@ -90,8 +119,11 @@ export class Lets {
   /**
    * The value of `let NAME = EXPR` in the unit NAME's suffix gives: `let total_s =
    * total_ms` is converted to seconds, as a column's suffix says its unit. A value
-   * multiplied or divided by a plain number (`rss_bytes / 1048576` for `host_rss_mib`) is
-   * taken as converted by hand. A value of another dimension (`let x_ms =
+   * multiplied or divided by the plain number that converts it (`rss_bytes / 1048576`
+   * for `host_rss_mib`), or by several, is taken as converted by hand; one constant that
+   * is not the conversion is arithmetic (`total_ms / 2` for `half_s`: converted), and a
+   * power of 1000 or 1024 that is not it (`/ 1000000` for `_mib`) is warned about. A
+   * value of another dimension (`let x_ms =
    * transferred_bytes`) is an error: its name would say the wrong unit.
    */
   private inNamedUnit(
@@ -103,7 +135,24 @@ export class Lets {
     if (unit === undefined || typed.unit === undefined || typed.unit === unit) return typed.expr;
     const want = unitScale(unit);
     const has = unitScale(typed.unit);
-    if (!want || !has || typed.scaled === true) return typed.expr;
+    if (!want || !has) return typed.expr;
+    const ratio = has.factor / want.factor;
+    if (typed.scaled === true) {
+      const by = constantFactor(typed.expr);
+      // Scaled by hand unless the one constant is plainly not the conversion: `total_ms /
+      // 2` named in seconds is half the time, converted; `/ 1000` is the conversion.
+      if (by === undefined || want.dim !== has.dim || sameFactor(by, ratio)) return typed.expr;
+      if (looksLikeUnitFactor(by))
+        this.diags.push(
+          diagnostic(
+            'warning',
+            C.UnitFactor,
+            s.expr.span,
+            `\`let ${name}\`: ${formatFactor(by)} does not convert ${typed.unit} to ${unit} (${formatFactor(ratio)} does), so the value is converted from ${typed.unit} after it.`,
+            `To convert by hand, use ${formatFactor(ratio)}; or name the let without a unit suffix.`,
+          ),
+        );
+    }
     if (want.dim !== has.dim) {
       this.diags.push(
         diagnostic(
@@ -116,7 +165,7 @@ export class Lets {
       );
       return undefined;
     }
-    const factor: Expr = { kind: 'number', value: has.factor / want.factor, span: s.expr.span };
+    const factor: Expr = { kind: 'number', value: ratio, span: s.expr.span };
     return { kind: 'binary', op: '*', left: typed.expr, right: factor, span: s.expr.span };
   }
 
@@ -267,7 +316,8 @@ export class Lets {
     this.visiting.pop();
     this.pending.delete(name);
     const value = typed && this.inNamedUnit(name, s, typed, unit);
-    if (!typed || !value || this.cyclic.has(name) || this.diags.length > before) {
+    const erred = this.diags.slice(before).some((d) => d.severity === 'error');
+    if (!typed || !value || this.cyclic.has(name) || erred) {
       this.failed.add(name);
       return undefined;
     }

@@ -607,6 +607,15 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     at: '1024MiB',
   },
   {
+    code: 'unit-factor',
+    bad: 'let sent_mib = transferred_bytes / 1000000',
+    good: 'let sent_mib = transferred_bytes / 1048576',
+    message:
+      '`let sent_mib`: `/ 1000000` does not convert bytes to MiB (`/ 1048576` does), so the value is converted from bytes after it.',
+    at: 'transferred_bytes',
+    severity: 'warning',
+  },
+  {
     code: 'one-seed',
     bad: 'sweep db with [manual, ring], fast seeds 3',
     good: 'sweep db with [manual, ring], fast seeds 1..3',

@@ -404,6 +404,23 @@ describe('let', () => {
     expect(letValue(perFault, 'fault_us', { stall_fast_fault_ms: 3, pf_fast: 2 })).toBe(1500);
   });
 
+  it('takes a plain number that is not the conversion as arithmetic, and converts after it', () => {
+    // Half the migration time, in seconds: not milliseconds labelled seconds.
+    expect(letValue('let half_s = total_ms / 2', 'half_s', { total_ms: 3000 })).toBe(1.5);
+    expect(letValue('let twice_us = 2 * downtime_ms', 'twice_us', { downtime_ms: 1.5 })).toBe(3000);
+    // A power of 1000 or 1024 that is not the conversion is likely a slip: said, as a warning.
+    const r = lab('let sent_mib = transferred_bytes / 1000000');
+    expect(r.diagnostics).toMatchObject([
+      {
+        code: 'unit-factor',
+        severity: 'warning',
+        hint: 'To convert by hand, use `/ 1048576`; or name the let without a unit suffix.',
+      },
+    ]);
+    const l = r.program.lets?.find((x) => x.name === 'sent_mib');
+    expect(l && evaluator(l.expr)({ transferred_bytes: 2e6 * 1048576 })).toBe(2);
+  });
+
   it('divides a quantity by a number with a unit of its dimension to a plain number', () => {
     const mib = 'let sent_mib = transferred_bytes / 1MiB';
     expect(letValue(mib, 'sent_mib', { transferred_bytes: 3 * 1048576 })).toBe(3);
